@@ -1,0 +1,27 @@
+//! The `batches` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "batches")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub product_id: Uuid,
+    pub growing_area_id: Option<Uuid>,
+    pub lot_code: String,
+    pub quantity: f64,
+    pub unit: String,
+    pub harvested_on: Option<Date>,
+    pub produced_on: Option<Date>,
+    pub expires_on: Option<Date>,
+    pub status: String,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

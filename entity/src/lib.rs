@@ -1,0 +1,15 @@
+//! sea-orm entities: one module per table, mirroring `migration/`.
+//!
+//! Entities are storage rows only. They never cross the HTTP boundary and hold enums as their
+//! stored strings; the service layer turns them into domain types.
+
+pub mod api_token;
+pub mod batch;
+pub mod batch_event;
+pub mod farm;
+pub mod growing_area;
+pub mod membership;
+pub mod ocop_certification;
+pub mod organization;
+pub mod product;
+pub mod user;

@@ -1,0 +1,82 @@
+//! Database schema migrations for ocop-trace.
+//!
+//! Backend-neutral (SQLite and PostgreSQL) sea-orm-migration builders, one change per file,
+//! each with a `down`. Migrations are append-only: never edit one that has shipped, add a new one.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_organizations;
+mod m20261124_000002_create_users;
+mod m20261124_000003_create_memberships;
+mod m20261124_000004_create_api_tokens;
+mod m20261124_000005_create_farms;
+mod m20261124_000006_create_growing_areas;
+mod m20261124_000007_create_products;
+mod m20261124_000008_create_ocop_certifications;
+mod m20261124_000009_create_batches;
+mod m20261124_000010_create_batch_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_organizations::Migration),
+            Box::new(m20261124_000002_create_users::Migration),
+            Box::new(m20261124_000003_create_memberships::Migration),
+            Box::new(m20261124_000004_create_api_tokens::Migration),
+            Box::new(m20261124_000005_create_farms::Migration),
+            Box::new(m20261124_000006_create_growing_areas::Migration),
+            Box::new(m20261124_000007_create_products::Migration),
+            Box::new(m20261124_000008_create_ocop_certifications::Migration),
+            Box::new(m20261124_000009_create_batches::Migration),
+            Box::new(m20261124_000010_create_batch_events::Migration),
+        ]
+    }
+}
+
+/// Shared column helpers so every table spells ids and timestamps the same way.
+pub(crate) mod cols {
+    use sea_orm_migration::prelude::*;
+    use sea_orm_migration::schema::*;
+
+    pub fn id<T: IntoIden>(name: T) -> ColumnDef {
+        pk_uuid(name)
+    }
+
+    pub fn created_at() -> ColumnDef {
+        timestamp_with_time_zone(Alias::new("created_at"))
+    }
+
+    pub fn updated_at() -> ColumnDef {
+        timestamp_with_time_zone(Alias::new("updated_at"))
+    }
+
+    /// A foreign key column `col` on `from` referencing `to.id`; rows are never deleted in
+    /// cascade, since the registry is append-mostly and history must not vanish silently.
+    pub fn fk<F: IntoIden, C: IntoIden, T: IntoIden>(
+        from: F,
+        col: C,
+        to: T,
+    ) -> ForeignKeyCreateStatement {
+        ForeignKey::create()
+            .from(from, col)
+            .to(to, Alias::new("id"))
+            .on_delete(ForeignKeyAction::Restrict)
+            .on_update(ForeignKeyAction::Restrict)
+            .to_owned()
+    }
+
+    pub fn index<T: IntoTableRef, C: IntoIden>(
+        name: &str,
+        table: T,
+        column: C,
+    ) -> IndexCreateStatement {
+        Index::create()
+            .name(name)
+            .table(table)
+            .col(column)
+            .to_owned()
+    }
+}

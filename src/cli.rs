@@ -1,0 +1,137 @@
+//! The `ocop-trace` command line.
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use entity::api_token;
+use sea_orm::{EntityTrait, PaginatorTrait};
+use tokio::net::TcpListener;
+use uuid::Uuid;
+
+use crate::domain::role::Role;
+use crate::services::accounts::{self, TokenGrant};
+use crate::settings::{Settings, SettingsArgs};
+use crate::{db, startup, telemetry};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ocop-trace",
+    version,
+    about = "Traceability and e-commerce service for Vietnamese OCOP products"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub settings: SettingsArgs,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web service (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token and print it on stdout (nothing else is printed there).
+    Create {
+        /// A platform-administrator token.
+        #[arg(long, conflicts_with_all = ["organization", "role"], required_unless_present = "organization")]
+        admin: bool,
+        /// The organization the token acts for.
+        #[arg(long, requires = "role")]
+        organization: Option<Uuid>,
+        /// Role of the token in the organization: owner, manager, member or inspector.
+        #[arg(long, requires = "organization", value_parser = parse_role)]
+        role: Option<Role>,
+        /// A label to recognise the token by.
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).map_err(|e| e.message)
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::resolve(&cli.settings)?;
+    telemetry::init(settings.log_format);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings).await,
+        Command::Migrate => {
+            startup::prepare(settings).await?;
+            tracing::info!("database is up to date");
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create {
+            admin,
+            organization,
+            role,
+            name,
+        }) => {
+            let grant = match (admin, organization, role) {
+                (true, _, _) => TokenGrant::Admin,
+                (false, Some(id), Some(role)) => TokenGrant::Organization { id, role },
+                _ => anyhow::bail!("give --admin, or --organization <id> with --role <role>"),
+            };
+            let state = startup::prepare(settings).await?;
+            let name = name.unwrap_or_else(|| {
+                if admin {
+                    "admin (cli)".into()
+                } else {
+                    "cli".into()
+                }
+            });
+            let issued = accounts::bootstrap_token(&state.db, name, grant)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))
+                .context("creating the token")?;
+            #[allow(clippy::print_stdout)] // The token on stdout is this command's output.
+            {
+                println!("{}", issued.secret);
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(settings: Settings) -> anyhow::Result<()> {
+    tracing::info!(settings = ?settings, "starting");
+    let listen = settings.listen;
+    let state = startup::prepare(settings).await?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
+    let base = state
+        .settings
+        .public_base_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    eprintln!(
+        "\nocop-trace is listening on http://{}",
+        listener.local_addr().context("reading the bound address")?
+    );
+    eprintln!("  API reference:  {base}/api/docs");
+    eprintln!("  health:         {base}/healthz");
+    if api_token::Entity::find()
+        .count(&state.db)
+        .await
+        .context("counting API tokens")?
+        == 0
+    {
+        eprintln!("\nNo API token exists yet. Create the first administrator token with:");
+        eprintln!(
+            "  cargo run --release -- token create --admin     (or: ocop-trace token create --admin)"
+        );
+        eprintln!("then call the API with  Authorization: Bearer <token>  (see README.md).\n");
+    }
+    let _ = db::ping(&state.db).await;
+    startup::serve(state, listener, startup::shutdown_signal()).await
+}

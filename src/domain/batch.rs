@@ -1,0 +1,269 @@
+//! Batches and their production diary.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{ParseError, string_enum};
+
+string_enum! {
+    /// Life of a batch: open while it is produced, sealed once packed, recalled if withdrawn.
+    BatchStatus {
+        Open => "open",
+        Sealed => "sealed",
+        Recalled => "recalled",
+    }
+}
+
+string_enum! {
+    /// Kinds of production-diary events (DESIGN §4).
+    EventKind {
+        Planting => "planting",
+        Fertilizing => "fertilizing",
+        Spraying => "spraying",
+        Irrigating => "irrigating",
+        Harvesting => "harvesting",
+        Processing => "processing",
+        Packing => "packing",
+        Inspection => "inspection",
+        Certification => "certification",
+        Shipping => "shipping",
+        Recall => "recall",
+        Note => "note",
+    }
+}
+
+impl BatchStatus {
+    /// Status changes made directly (not through an event). A recall is recorded as a
+    /// `recall` diary event, so that the reason is part of the history.
+    pub fn change_to(self, to: BatchStatus) -> Result<BatchStatus, ParseError> {
+        match (self, to) {
+            (a, b) if a == b => Ok(b),
+            (BatchStatus::Open, BatchStatus::Sealed) => Ok(to),
+            (_, BatchStatus::Recalled) => Err(ParseError::new(
+                "recall_needs_event",
+                "a batch is recalled by appending a `recall` diary event with the reason",
+            )),
+            _ => Err(ParseError::new(
+                "invalid_status_transition",
+                format!("a {self} batch cannot become {to}"),
+            )),
+        }
+    }
+
+    /// Which diary events a batch in this status still accepts.
+    pub fn accepts(self, kind: EventKind) -> bool {
+        use EventKind::*;
+        match self {
+            BatchStatus::Open => true,
+            BatchStatus::Sealed => {
+                matches!(kind, Inspection | Certification | Shipping | Recall | Note)
+            }
+            BatchStatus::Recalled => matches!(kind, Note | Inspection),
+        }
+    }
+
+    /// The status a batch moves to after an event of `kind`.
+    pub fn after(self, kind: EventKind) -> BatchStatus {
+        if kind == EventKind::Recall {
+            BatchStatus::Recalled
+        } else {
+            self
+        }
+    }
+}
+
+/// One input applied in a fertilizing or spraying event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InputUse {
+    /// Trade name of the product applied.
+    pub product: String,
+    pub active_ingredient: Option<String>,
+    pub dose: Option<f64>,
+    pub dose_unit: Option<String>,
+    /// Pre-harvest interval (thời gian cách ly) in days.
+    pub phi_days: Option<u32>,
+}
+
+/// Structured details of a diary event.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventDetails {
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inputs: Vec<InputUse>,
+    pub quantity: Option<f64>,
+    pub unit: Option<String>,
+    pub location: Option<String>,
+    /// Reason, for corrections and recalls.
+    pub reason: Option<String>,
+}
+
+/// Longest pre-harvest interval any input can declare.
+pub const MAX_PHI_DAYS: u32 = 365;
+
+impl EventDetails {
+    /// Returns the offending path (relative to `details`) and the problem.
+    pub fn validate(&self, kind: EventKind) -> Result<(), (String, ParseError)> {
+        for (i, input) in self.inputs.iter().enumerate() {
+            if input.product.trim().is_empty() {
+                return Err((
+                    format!("inputs[{i}].product"),
+                    ParseError::new("text_empty", "must not be empty"),
+                ));
+            }
+            if let Some(d) = input.dose
+                && !(d.is_finite() && d > 0.0)
+            {
+                return Err((
+                    format!("inputs[{i}].dose"),
+                    ParseError::new("dose_range", "a dose is a positive number"),
+                ));
+            }
+            if input.phi_days.is_some_and(|p| p > MAX_PHI_DAYS) {
+                return Err((
+                    format!("inputs[{i}].phi_days"),
+                    ParseError::new(
+                        "phi_days_range",
+                        format!("a pre-harvest interval is 0 to {MAX_PHI_DAYS} days"),
+                    ),
+                ));
+            }
+        }
+        if !self.inputs.is_empty() && !matches!(kind, EventKind::Fertilizing | EventKind::Spraying)
+        {
+            return Err((
+                "inputs".into(),
+                ParseError::new(
+                    "inputs_not_allowed",
+                    "inputs belong to fertilizing and spraying events",
+                ),
+            ));
+        }
+        if let Some(q) = self.quantity
+            && !(q.is_finite() && q > 0.0)
+        {
+            return Err((
+                "quantity".into(),
+                ParseError::new("quantity_range", "a quantity is a positive number"),
+            ));
+        }
+        if kind == EventKind::Recall && self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            return Err((
+                "reason".into(),
+                ParseError::new("recall_reason_required", "a recall needs a reason"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A harvest that happened before an applied input's pre-harvest interval had passed.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct PhiWarning {
+    pub input: String,
+    pub applied_at: DateTime<Utc>,
+    pub phi_days: u32,
+    /// First moment harvesting was safe.
+    pub safe_from: DateTime<Utc>,
+}
+
+/// Checks a harvest time against every earlier application of an input with a pre-harvest
+/// interval (food-safety rule behind VietGAP record keeping).
+pub fn phi_warnings<'a>(
+    applications: impl IntoIterator<Item = (DateTime<Utc>, &'a EventDetails)>,
+    harvested_at: DateTime<Utc>,
+) -> Vec<PhiWarning> {
+    let mut out = Vec::new();
+    for (applied_at, details) in applications {
+        for input in &details.inputs {
+            let Some(phi) = input.phi_days else { continue };
+            let safe_from = applied_at + Duration::days(i64::from(phi));
+            if applied_at <= harvested_at && harvested_at < safe_from {
+                out.push(PhiWarning {
+                    input: input.product.clone(),
+                    applied_at,
+                    phi_days: phi,
+                    safe_from,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_open_to_sealed_is_a_direct_transition() {
+        assert_eq!(
+            BatchStatus::Open.change_to(BatchStatus::Sealed).unwrap(),
+            BatchStatus::Sealed
+        );
+        assert_eq!(
+            BatchStatus::Sealed
+                .change_to(BatchStatus::Open)
+                .unwrap_err()
+                .code,
+            "invalid_status_transition"
+        );
+        assert_eq!(
+            BatchStatus::Open
+                .change_to(BatchStatus::Recalled)
+                .unwrap_err()
+                .code,
+            "recall_needs_event"
+        );
+    }
+
+    #[test]
+    fn a_sealed_batch_accepts_only_post_production_events() {
+        assert!(BatchStatus::Sealed.accepts(EventKind::Shipping));
+        assert!(!BatchStatus::Sealed.accepts(EventKind::Spraying));
+        assert!(!BatchStatus::Recalled.accepts(EventKind::Shipping));
+        assert_eq!(
+            BatchStatus::Sealed.after(EventKind::Recall),
+            BatchStatus::Recalled
+        );
+    }
+
+    #[test]
+    fn inputs_are_only_for_fertilizing_and_spraying() {
+        let d = EventDetails {
+            inputs: vec![InputUse {
+                product: "Ridomil Gold".into(),
+                active_ingredient: None,
+                dose: Some(2.5),
+                dose_unit: Some("g/l".into()),
+                phi_days: Some(7),
+            }],
+            ..Default::default()
+        };
+        assert!(d.validate(EventKind::Spraying).is_ok());
+        assert_eq!(d.validate(EventKind::Harvesting).unwrap_err().0, "inputs");
+    }
+
+    #[test]
+    fn harvesting_inside_a_pre_harvest_interval_is_flagged() {
+        let sprayed: DateTime<Utc> = "2026-05-01T07:00:00Z".parse().unwrap();
+        let d = EventDetails {
+            inputs: vec![InputUse {
+                product: "Ridomil Gold".into(),
+                active_ingredient: Some("Metalaxyl-M".into()),
+                dose: None,
+                dose_unit: None,
+                phi_days: Some(7),
+            }],
+            ..Default::default()
+        };
+        let early = phi_warnings([(sprayed, &d)], "2026-05-05T07:00:00Z".parse().unwrap());
+        assert_eq!(early.len(), 1);
+        assert_eq!(
+            early[0].safe_from,
+            "2026-05-08T07:00:00Z".parse::<DateTime<Utc>>().unwrap()
+        );
+        assert!(phi_warnings([(sprayed, &d)], "2026-05-08T07:00:00Z".parse().unwrap()).is_empty());
+    }
+}

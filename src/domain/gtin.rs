@@ -1,0 +1,89 @@
+//! GS1 Global Trade Item Number.
+
+use super::{ParseError, gs1_check_digit};
+
+/// A GTIN-8, -12, -13 or -14 with a valid check digit, normalised to 14 digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Gtin(String);
+
+impl Gtin {
+    pub fn parse(input: &str) -> Result<Self, ParseError> {
+        let s = input.trim();
+        if !s.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(ParseError::new(
+                "gtin_not_digits",
+                "a GTIN contains digits only",
+            ));
+        }
+        if ![8, 12, 13, 14].contains(&s.len()) {
+            return Err(ParseError::new(
+                "gtin_length",
+                format!("a GTIN has 8, 12, 13 or 14 digits, not {}", s.len()),
+            ));
+        }
+        let bytes = s.as_bytes();
+        let (body, check) = bytes.split_at(bytes.len() - 1);
+        let expected = gs1_check_digit(body);
+        if check[0] - b'0' != expected {
+            return Err(ParseError::new(
+                "gtin_check_digit",
+                format!("the check digit of {s} should be {expected}"),
+            ));
+        }
+        Ok(Self(format!("{s:0>14}")))
+    }
+
+    /// The 14-digit form used in storage and GS1 Digital Link URIs.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// True for GS1 Vietnam prefixes (893).
+    pub fn is_vietnamese(&self) -> bool {
+        // The indicator digit precedes the company prefix in the 14-digit form.
+        self.0[1..].starts_with("893")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gtin13_is_normalised_to_14_digits() {
+        // 8934588012228 is a real Vietnamese EAN-13 (check digit 8).
+        let g = Gtin::parse("8934588012228").unwrap();
+        assert_eq!(g.as_str(), "08934588012228");
+        assert!(g.is_vietnamese());
+    }
+
+    #[test]
+    fn all_lengths_with_valid_check_digits_parse() {
+        // Examples from the GS1 General Specifications check-digit section.
+        for ok in [
+            "96385074",
+            "036000291452",
+            "4006381333931",
+            "10614141000415",
+        ] {
+            assert_eq!(Gtin::parse(ok).unwrap().as_str().len(), 14, "{ok}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_check_digit_is_rejected_with_the_expected_digit() {
+        let e = Gtin::parse("8934588012229").unwrap_err();
+        assert_eq!(e.code, "gtin_check_digit");
+        assert!(e.message.contains("should be 8"));
+    }
+
+    #[test]
+    fn other_lengths_and_letters_are_rejected() {
+        assert_eq!(Gtin::parse("123456789").unwrap_err().code, "gtin_length");
+        assert_eq!(
+            Gtin::parse("89345880122A").unwrap_err().code,
+            "gtin_not_digits"
+        );
+        assert_eq!(Gtin::parse("").unwrap_err().code, "gtin_length");
+    }
+}

@@ -1,0 +1,71 @@
+//! Free text typed by people: names, addresses, descriptions.
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::ParseError;
+
+/// Trims, normalises to Unicode NFC (Vietnamese typed on some keyboards arrives decomposed,
+/// which would make "Mật ong" and "Mật ong" different strings), rejects control characters
+/// and enforces a length in characters.
+pub fn clean(input: &str, min: usize, max: usize) -> Result<String, ParseError> {
+    let s: String = input.trim().nfc().collect();
+    if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+        return Err(ParseError::new(
+            "text_control_character",
+            "text must not contain control characters",
+        ));
+    }
+    let n = s.chars().count();
+    if n < min {
+        return Err(if min == 1 {
+            ParseError::new("text_empty", "must not be empty")
+        } else {
+            ParseError::new(
+                "text_too_short",
+                format!("must have at least {min} characters"),
+            )
+        });
+    }
+    if n > max {
+        return Err(ParseError::new(
+            "text_too_long",
+            format!("must have at most {max} characters, not {n}"),
+        ));
+    }
+    Ok(s)
+}
+
+/// Like [`clean`] for one-line values (names, units): newlines are rejected too.
+pub fn line(input: &str, min: usize, max: usize) -> Result<String, ParseError> {
+    let s = clean(input, min, max)?;
+    if s.contains(['\n', '\t']) {
+        return Err(ParseError::new("text_multiline", "must be a single line"));
+    }
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decomposed_vietnamese_is_normalised_to_nfc() {
+        let decomposed = "Ma\u{0323}\u{0302}t ong"; // "Mật ong" as a + combining marks
+        assert_eq!(line(decomposed, 1, 10).unwrap(), "Mật ong");
+    }
+
+    #[test]
+    fn empty_long_and_control_text_is_rejected() {
+        assert_eq!(line("   ", 1, 10).unwrap_err().code, "text_empty");
+        assert_eq!(
+            line("Mật ong rừng U Minh", 1, 5).unwrap_err().code,
+            "text_too_long"
+        );
+        assert_eq!(
+            line("a\u{0007}b", 1, 10).unwrap_err().code,
+            "text_control_character"
+        );
+        assert_eq!(line("a\nb", 1, 10).unwrap_err().code, "text_multiline");
+        assert_eq!(clean("a\nb", 1, 10).unwrap(), "a\nb");
+    }
+}

@@ -1,0 +1,156 @@
+//! `/api/v1/batches/{id}/events` (the production diary), `/api/v1/events/{id}`
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use entity::batch_event::Model;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{AppJson, AppQuery, PathId};
+use super::{List, PageParams};
+use crate::auth::Principal;
+use crate::domain::batch::{EventDetails, EventKind, PhiWarning};
+use crate::domain::text;
+use crate::error::{AppError, Problems};
+use crate::services::events::{self as service, EventFilter, NewEvent};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppendEvent {
+    pub kind: EventKind,
+    /// When it happened (RFC 3339); not in the future.
+    pub occurred_at: DateTime<Utc>,
+    #[serde(default)]
+    pub details: EventDetails,
+    /// Id of an earlier event of this batch that this one corrects.
+    pub corrects: Option<Uuid>,
+}
+
+impl AppendEvent {
+    fn parse(self) -> Result<NewEvent, AppError> {
+        let mut p = Problems::default();
+        if let Err((field, e)) = self.details.validate(self.kind) {
+            p.push(&format!("details.{field}"), e);
+        }
+        let d = &self.details;
+        for (field, value, max) in [
+            ("description", &d.description, 5000),
+            ("unit", &d.unit, 32),
+            ("location", &d.location, 200),
+            ("reason", &d.reason, 1000),
+        ] {
+            if let Some(v) = value {
+                p.check(&format!("details.{field}"), text::clean(v, 1, max));
+            }
+        }
+        p.finish()?;
+        Ok(NewEvent {
+            kind: self.kind,
+            occurred_at: self.occurred_at,
+            details: self.details,
+            corrects: self.corrects,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    pub id: Uuid,
+    pub batch_id: Uuid,
+    pub kind: String,
+    pub occurred_at: DateTime<Utc>,
+    pub recorded_at: DateTime<Utc>,
+    /// Who recorded it (token name).
+    pub actor: String,
+    pub details: EventDetails,
+    pub corrects: Option<Uuid>,
+}
+
+impl TryFrom<Model> for EventView {
+    type Error = AppError;
+
+    fn try_from(m: Model) -> Result<Self, AppError> {
+        let details = serde_json::from_value(m.details).map_err(|e| {
+            AppError::internal(anyhow::anyhow!("event {}: stored details: {e}", m.id))
+        })?;
+        Ok(Self {
+            id: m.id,
+            batch_id: m.batch_id,
+            kind: m.kind,
+            occurred_at: m.occurred_at,
+            recorded_at: m.recorded_at,
+            actor: m.actor,
+            details,
+            corrects: m.corrects,
+        })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordedEvent {
+    #[serde(flatten)]
+    pub event: EventView,
+    /// Food-safety warnings (a harvest inside an input's pre-harvest interval). The event is
+    /// recorded regardless: the diary states what happened.
+    pub warnings: Vec<PhiWarning>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EventQuery {
+    pub kind: Option<EventKind>,
+}
+
+/// Append an event to a batch's diary. Events are never edited: to fix one, append a new
+/// event with `corrects` set to its id.
+#[utoipa::path(post, path = "/api/v1/batches/{id}/events", tag = "diary", params(("id" = Uuid, Path, description = "batch")),
+    request_body = AppendEvent, responses((status = 201, body = RecordedEvent), (status = 404), (status = 409), (status = 422)))]
+pub async fn append(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(batch_id): PathId,
+    AppJson(body): AppJson<AppendEvent>,
+) -> Result<(StatusCode, Json<RecordedEvent>), AppError> {
+    let recorded = service::append(&state.db, &who, batch_id, body.parse()?).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RecordedEvent {
+            event: recorded.event.try_into()?,
+            warnings: recorded.warnings,
+        }),
+    ))
+}
+
+/// The diary in the order it was recorded.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/events", tag = "diary", params(("id" = Uuid, Path, description = "batch"), PageParams, EventQuery),
+    responses((status = 200, body = List<EventView>), (status = 404)))]
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(batch_id): PathId,
+    AppQuery(page): AppQuery<PageParams>,
+    AppQuery(q): AppQuery<EventQuery>,
+) -> Result<Json<List<EventView>>, AppError> {
+    let page = service::list(
+        &state.db,
+        &who,
+        batch_id,
+        EventFilter { kind: q.kind },
+        page.page()?,
+    )
+    .await?;
+    Ok(Json(List::try_from_page(page, TryInto::try_into)?))
+}
+
+#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "diary", params(("id" = Uuid, Path)), responses((status = 200, body = EventView), (status = 404)))]
+pub async fn get(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+) -> Result<Json<EventView>, AppError> {
+    Ok(Json(service::get(&state.db, &who, id).await?.try_into()?))
+}

@@ -1,0 +1,262 @@
+//! Extractors whose rejections are our problem documents, naming the offending field.
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header;
+use axum::http::request::Parts;
+use bytes::Bytes;
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+use crate::auth::Principal;
+use crate::error::{AppError, FieldProblem};
+use crate::services::accounts;
+use crate::state::AppState;
+
+/// JSON body: requires `Content-Type: application/json`; malformed JSON is a 400 with the
+/// line and column; a well-formed body with wrong, missing or unknown fields is a 422 naming
+/// the field by its JSON path.
+pub struct AppJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<mime::Mime>().ok())
+            .is_some_and(|m| {
+                m.type_() == "application"
+                    && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+            });
+        if !is_json {
+            return Err(AppError::UnsupportedMediaType {
+                expected: "application/json",
+            });
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                AppError::PayloadTooLarge {
+                    limit: crate::http::BODY_LIMIT,
+                }
+            } else {
+                AppError::BadRequest {
+                    code: "body_unreadable",
+                    detail: e.body_text(),
+                }
+            }
+        })?;
+        parse_json(&bytes).map(AppJson)
+    }
+}
+
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    let result: Result<T, _> = serde_path_to_error::deserialize(de);
+    let err = match result {
+        Ok(v) => return Ok(v),
+        Err(err) => err,
+    };
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    use serde_json::error::Category;
+    match inner.classify() {
+        Category::Syntax | Category::Eof | Category::Io => Err(AppError::BadRequest {
+            code: "malformed_json",
+            detail: format!("the body is not valid JSON: {inner}"),
+        }),
+        Category::Data => Err(AppError::Validation(vec![describe_data_error(
+            &path,
+            &inner.to_string(),
+        )])),
+    }
+}
+
+/// Turns serde's message into a field problem: unknown and missing fields are reported under
+/// their own name; other errors under the path where they happened.
+fn describe_data_error(path: &str, message: &str) -> FieldProblem {
+    let message = message
+        .split(" at line ")
+        .next()
+        .unwrap_or(message)
+        .to_owned();
+    let quoted = message.split('`').nth(1).unwrap_or("").to_owned();
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_owned()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
+    let (field, code) = if message.starts_with("unknown field") {
+        (join(&quoted), "unknown_field")
+    } else if message.starts_with("missing field") {
+        (join(&quoted), "missing_field")
+    } else if message.starts_with("unknown variant") {
+        (path.to_owned(), "unknown_value")
+    } else if message.starts_with("invalid type") {
+        (path.to_owned(), "invalid_type")
+    } else {
+        (path.to_owned(), "invalid_value")
+    };
+    let field = if field == "." {
+        "body".to_owned()
+    } else {
+        field
+    };
+    FieldProblem {
+        field,
+        code: code.to_owned(),
+        message,
+    }
+}
+
+/// Query string with errors naming the parameter. Unknown parameters are ignored, as web
+/// links often carry tracking parameters.
+pub struct AppQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(AppQuery)
+            .map_err(|e| {
+                let field = e.path().to_string();
+                let message = e.into_inner().to_string();
+                let field = if field == "." {
+                    message.split('`').nth(1).unwrap_or("query").to_owned()
+                } else {
+                    field
+                };
+                AppError::BadRequest {
+                    code: "invalid_query",
+                    detail: format!("query parameter {field}: {message}"),
+                }
+            })
+    }
+}
+
+/// A record id in the path. A malformed id cannot name any record: 404, like an absent one.
+pub struct PathId(pub Uuid);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::extract::Path(raw) =
+            axum::extract::Path::<String>::from_request_parts(parts, state)
+                .await
+                .map_err(|_| AppError::NotFound("record"))?;
+        Uuid::parse_str(&raw)
+            .map(PathId)
+            .map_err(|_| AppError::NotFound("record"))
+    }
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let missing = || AppError::Unauthenticated {
+            code: "missing_token",
+            detail: "send an API token as `Authorization: Bearer <token>`".into(),
+        };
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or_else(missing)?;
+        let value = value.to_str().map_err(|_| missing())?;
+        let secret = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .ok_or_else(missing)?;
+        let principal = accounts::authenticate(&state.db, secret).await?;
+        tracing::Span::current().record("token.id", tracing::field::display(principal.token_id));
+        Ok(principal)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Farm {
+        name: String,
+        latitude: Option<f64>,
+        inner: Option<Inner>,
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Inner {
+        count: u32,
+    }
+
+    fn problem(body: &str) -> AppError {
+        parse_json::<Farm>(body.as_bytes()).unwrap_err()
+    }
+
+    #[test]
+    fn unknown_missing_and_mistyped_fields_are_named() {
+        let AppError::Validation(p) = problem(r#"{"name":"a","lattitude":1}"#) else {
+            panic!()
+        };
+        assert_eq!(
+            (p[0].field.as_str(), p[0].code.as_str()),
+            ("lattitude", "unknown_field")
+        );
+        let AppError::Validation(p) = problem(r#"{"latitude":1}"#) else {
+            panic!()
+        };
+        assert_eq!(
+            (p[0].field.as_str(), p[0].code.as_str()),
+            ("name", "missing_field")
+        );
+        let AppError::Validation(p) = problem(r#"{"name":"a","latitude":"north"}"#) else {
+            panic!()
+        };
+        assert_eq!(
+            (p[0].field.as_str(), p[0].code.as_str()),
+            ("latitude", "invalid_type")
+        );
+        let AppError::Validation(p) = problem(r#"{"name":"a","inner":{"count":-1}}"#) else {
+            panic!()
+        };
+        assert_eq!(p[0].field, "inner.count");
+        let AppError::Validation(p) = problem(r#"{"name":"a","inner":{"count":99999999999}}"#)
+        else {
+            panic!()
+        };
+        assert_eq!(p[0].field, "inner.count");
+    }
+
+    #[test]
+    fn malformed_json_is_a_bad_request() {
+        assert!(matches!(
+            problem(r#"{"name":"#),
+            AppError::BadRequest {
+                code: "malformed_json",
+                ..
+            }
+        ));
+        assert!(matches!(
+            problem("not json"),
+            AppError::BadRequest {
+                code: "malformed_json",
+                ..
+            }
+        ));
+    }
+}

@@ -1,0 +1,239 @@
+//! `/api/v1/organizations/{id}/farms`, `/api/v1/farms/{id}`
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use entity::farm::Model;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::{AppJson, AppQuery, PathId};
+use super::{List, PageParams};
+use crate::auth::Principal;
+use crate::domain::geo::{Axis, Coordinates};
+use crate::domain::{CommuneCode, ParseError, text};
+use crate::error::{AppError, Problems};
+use crate::services::farms::{self as service, FarmChanges, FarmFilter, NewFarm};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateFarm {
+    pub name: String,
+    pub address: String,
+    /// Commune code (5 digits).
+    pub commune_code: Option<String>,
+    /// WGS 84 latitude; give both coordinates or neither.
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+/// Parses an optional coordinate pair, naming the field at fault.
+pub(crate) fn coordinates(
+    p: &mut Problems,
+    lat: Option<f64>,
+    lon: Option<f64>,
+) -> Option<Option<Coordinates>> {
+    match (lat, lon) {
+        (None, None) => Some(None),
+        (Some(lat), Some(lon)) => match Coordinates::parse(lat, lon) {
+            Ok(c) => Some(Some(c)),
+            Err((axis, e)) => {
+                p.push(
+                    if axis == Axis::Latitude {
+                        "latitude"
+                    } else {
+                        "longitude"
+                    },
+                    e,
+                );
+                None
+            }
+        },
+        (Some(_), None) => {
+            p.push(
+                "longitude",
+                ParseError::new(
+                    "coordinates_incomplete",
+                    "give the longitude with the latitude",
+                ),
+            );
+            None
+        }
+        (None, Some(_)) => {
+            p.push(
+                "latitude",
+                ParseError::new(
+                    "coordinates_incomplete",
+                    "give the latitude with the longitude",
+                ),
+            );
+            None
+        }
+    }
+}
+
+impl CreateFarm {
+    fn parse(self) -> Result<NewFarm, AppError> {
+        let mut p = Problems::default();
+        let name = p.check("name", text::line(&self.name, 1, 200));
+        let address = p.check("address", text::clean(&self.address, 1, 500));
+        let commune_code = p.check_opt(
+            "commune_code",
+            self.commune_code.as_deref(),
+            CommuneCode::parse,
+        );
+        let location = coordinates(&mut p, self.latitude, self.longitude);
+        let (Some(name), Some(address), Some(commune_code), Some(location)) =
+            (name, address, commune_code, location)
+        else {
+            return Err(p.into_error());
+        };
+        Ok(NewFarm {
+            name,
+            address,
+            commune_code,
+            location,
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateFarm {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub commune_code: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+}
+
+impl UpdateFarm {
+    fn parse(self) -> Result<FarmChanges, AppError> {
+        let mut p = Problems::default();
+        let c = FarmChanges {
+            name: p
+                .check_opt("name", self.name.as_deref(), |s| text::line(s, 1, 200))
+                .flatten(),
+            address: p
+                .check_opt("address", self.address.as_deref(), |s| {
+                    text::clean(s, 1, 500)
+                })
+                .flatten(),
+            commune_code: p
+                .check_opt(
+                    "commune_code",
+                    self.commune_code.as_deref(),
+                    CommuneCode::parse,
+                )
+                .flatten(),
+            location: coordinates(&mut p, self.latitude, self.longitude).flatten(),
+        };
+        p.finish()?;
+        Ok(c)
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FarmView {
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub name: String,
+    pub address: String,
+    pub commune_code: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Model> for FarmView {
+    fn from(m: Model) -> Self {
+        Self {
+            id: m.id,
+            organization_id: m.organization_id,
+            name: m.name,
+            address: m.address,
+            commune_code: m.commune_code,
+            latitude: m.latitude,
+            longitude: m.longitude,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FarmQuery {
+    /// Only farms in this commune.
+    pub commune_code: Option<String>,
+}
+
+/// Register a farm of an organization.
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/farms", tag = "registry", params(("id" = Uuid, Path, description = "organization")),
+    request_body = CreateFarm, responses((status = 201, body = FarmView), (status = 404), (status = 422)))]
+pub async fn create(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(organization_id): PathId,
+    AppJson(body): AppJson<CreateFarm>,
+) -> Result<(StatusCode, Json<FarmView>), AppError> {
+    let row = service::create(&state.db, &who, organization_id, body.parse()?).await?;
+    Ok((StatusCode::CREATED, Json(row.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/farms", tag = "registry", params(("id" = Uuid, Path, description = "organization"), PageParams, FarmQuery),
+    responses((status = 200, body = List<FarmView>), (status = 404)))]
+pub async fn list(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(organization_id): PathId,
+    AppQuery(page): AppQuery<PageParams>,
+    AppQuery(q): AppQuery<FarmQuery>,
+) -> Result<Json<List<FarmView>>, AppError> {
+    let commune_code = q
+        .commune_code
+        .as_deref()
+        .map(CommuneCode::parse)
+        .transpose()
+        .map_err(|e| AppError::BadRequest {
+            code: "invalid_query",
+            detail: format!("query parameter commune_code: {e}"),
+        })?;
+    let page = service::list(
+        &state.db,
+        &who,
+        organization_id,
+        FarmFilter { commune_code },
+        page.page()?,
+    )
+    .await?;
+    Ok(Json(List::from_page(page, Into::into)))
+}
+
+#[utoipa::path(get, path = "/api/v1/farms/{id}", tag = "registry", params(("id" = Uuid, Path)), responses((status = 200, body = FarmView), (status = 404)))]
+pub async fn get(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+) -> Result<Json<FarmView>, AppError> {
+    Ok(Json(service::get(&state.db, &who, id).await?.into()))
+}
+
+#[utoipa::path(patch, path = "/api/v1/farms/{id}", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateFarm,
+    responses((status = 200, body = FarmView), (status = 404), (status = 422)))]
+pub async fn update(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+    AppJson(body): AppJson<UpdateFarm>,
+) -> Result<Json<FarmView>, AppError> {
+    Ok(Json(
+        service::update(&state.db, &who, id, body.parse()?)
+            .await?
+            .into(),
+    ))
+}

@@ -1,0 +1,201 @@
+//! HTTP: the JSON API under `/api/v1`, operations endpoints and the API docs.
+//!
+//! Routes are declared here, one module per resource mirroring the URL. Handlers are thin:
+//! extract, parse the request into domain values, call one service function, map to a view.
+
+pub mod accounts;
+pub mod batches;
+pub mod certifications;
+pub mod docs;
+pub mod events;
+pub mod extract;
+pub mod farms;
+pub mod growing_areas;
+pub mod ops;
+pub mod organizations;
+pub mod problem;
+pub mod products;
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::Request;
+use serde::{Deserialize, Serialize};
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::error::AppError;
+use crate::services::{DEFAULT_PAGE, MAX_PAGE, Page, PageRequest};
+use crate::state::AppState;
+
+/// Largest request body accepted by the JSON API.
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ocop-trace API",
+        description = "Registry, traceability stamps and marketplace listings for Vietnamese OCOP products. \
+            Authenticate with `Authorization: Bearer <token>` (create one with `ocop-trace token create`). \
+            Errors are RFC 9457 problem documents with a stable `code`.",
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("ocop_…")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API routes with their OpenAPI description.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(ops::healthz))
+        .routes(routes!(ops::readyz))
+        .routes(routes!(organizations::create, organizations::list))
+        .routes(routes!(organizations::get, organizations::update))
+        .routes(routes!(farms::create, farms::list))
+        .routes(routes!(farms::get, farms::update))
+        .routes(routes!(growing_areas::create, growing_areas::list))
+        .routes(routes!(growing_areas::get, growing_areas::update))
+        .routes(routes!(products::create, products::list))
+        .routes(routes!(products::get, products::update))
+        .routes(routes!(certifications::create, certifications::list))
+        .routes(routes!(certifications::get))
+        .routes(routes!(batches::create, batches::list))
+        .routes(routes!(batches::get, batches::update))
+        .routes(routes!(events::append, events::list))
+        .routes(routes!(events::get))
+        .routes(routes!(accounts::create_user))
+        .routes(routes!(accounts::sign_in))
+        .routes(routes!(accounts::me))
+        .routes(routes!(accounts::add_member, accounts::list_members))
+        .routes(routes!(accounts::change_role, accounts::remove_member))
+        .routes(routes!(accounts::create_token, accounts::list_tokens))
+        .routes(routes!(accounts::revoke_token))
+        .split_for_parts()
+}
+
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api();
+    let docs = docs::Docs::new(&openapi);
+    let middleware = ServiceBuilder::new()
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!(
+                    "request",
+                    http.method = %req.method(),
+                    http.path = %req.uri().path(),
+                    request.id = %id,
+                    token.id = tracing::field::Empty,
+                )
+            }),
+        )
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(axum::middleware::from_fn(problem::log_errors))
+        .layer(CatchPanicLayer::custom(problem::panic_response))
+        .layer(CompressionLayer::new())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+    api.merge(ops::router())
+        .merge(docs.router())
+        .fallback(|| async { AppError::NotFound("route") })
+        .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics::track,
+        ))
+        .layer(middleware)
+        .with_state(state)
+}
+
+// ---- lists --------------------------------------------------------------------------------
+
+/// Pagination parameters shared by every list.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageParams {
+    /// Items per page, 1–200 (default 50).
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn page(&self) -> Result<PageRequest, AppError> {
+        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(AppError::BadRequest {
+                code: "invalid_query",
+                detail: format!("query parameter limit: must be between 1 and {MAX_PAGE}"),
+            });
+        }
+        let after = match &self.cursor {
+            None => None,
+            Some(c) => Some(Uuid::try_parse(c).map_err(|_| AppError::BadRequest {
+                code: "invalid_query",
+                detail: "query parameter cursor: not a cursor returned by this API".into(),
+            })?),
+        };
+        Ok(PageRequest { limit, after })
+    }
+}
+
+/// A page of results; pass `next_cursor` as `cursor` to get the next one.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct List<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+impl<T> List<T> {
+    pub fn from_page<M>(page: Page<M>, view: impl FnMut(M) -> T) -> Self {
+        Self {
+            items: page.items.into_iter().map(view).collect(),
+            next_cursor: page.next.map(|id| id.simple().to_string()),
+        }
+    }
+
+    pub fn try_from_page<M>(
+        page: Page<M>,
+        view: impl FnMut(M) -> Result<T, AppError>,
+    ) -> Result<Self, AppError> {
+        Ok(Self {
+            items: page.items.into_iter().map(view).collect::<Result<_, _>>()?,
+            next_cursor: page.next.map(|id| id.simple().to_string()),
+        })
+    }
+}

@@ -1,0 +1,130 @@
+//! [`AppError`] as RFC 9457 `application/problem+json`: the one place errors meet HTTP.
+//!
+//! The response carries an [`ErrorReport`] extension; the [`log_errors`] middleware logs
+//! every error once, with the request id, and puts that id into 5xx bodies (which otherwise
+//! say only "internal error").
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::error::AppError;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// What the logging middleware needs to know about an error response.
+#[derive(Clone, Debug)]
+pub struct ErrorReport {
+    pub code: &'static str,
+    /// The full cause chain, for the log only.
+    pub cause: String,
+}
+
+fn status_of(e: &AppError) -> StatusCode {
+    match e {
+        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+        AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
+        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+        AppError::NotFound(_) => StatusCode::NOT_FOUND,
+        AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The problem document for an error, without request-specific members.
+pub fn problem_body(status: StatusCode, code: &str, detail: &str) -> serde_json::Value {
+    json!({
+        "type": format!("/api/docs#problem-{code}"),
+        "title": status.canonical_reason().unwrap_or("Error"),
+        "status": status.as_u16(),
+        "detail": detail,
+        "code": code,
+    })
+}
+
+fn problem_response(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON));
+    res
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self);
+        let code = self.code();
+        let detail = match &self {
+            AppError::Validation(errors) => {
+                let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+                format!("invalid value for {}", fields.join(", "))
+            }
+            // Never show internals to the client.
+            AppError::Internal(_) => "internal error".to_owned(),
+            AppError::Unavailable(_) => {
+                "the service is temporarily unavailable; try again shortly".to_owned()
+            }
+            other => other.to_string(),
+        };
+        let mut body = problem_body(status, code, &detail);
+        if let AppError::Validation(errors) = &self {
+            body["errors"] = json!(errors);
+        }
+        let cause = match &self {
+            AppError::Internal(e) | AppError::Unavailable(e) => format!("{e:#}"),
+            other => other.to_string(),
+        };
+        let mut res = problem_response(status, body);
+        if status == StatusCode::UNAUTHORIZED {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res.extensions_mut().insert(ErrorReport { code, cause });
+        res
+    }
+}
+
+/// Logs each error response once and adds the request id to server-error bodies.
+pub async fn log_errors(req: Request, next: Next) -> Response {
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_owned();
+    let res = next.run(req).await;
+    let Some(report) = res.extensions().get::<ErrorReport>().cloned() else {
+        return res;
+    };
+    let status = res.status();
+    if status.is_server_error() {
+        tracing::error!(error.code = report.code, error.cause = %report.cause, request.id = %request_id, "request failed");
+        let mut body = problem_body(
+            status,
+            report.code,
+            if status == StatusCode::SERVICE_UNAVAILABLE {
+                "the service is temporarily unavailable; try again shortly"
+            } else {
+                "internal error"
+            },
+        );
+        body["request_id"] = json!(request_id);
+        let mut fresh = problem_response(status, body);
+        fresh.extensions_mut().insert(report);
+        fresh
+    } else {
+        tracing::info!(error.code = report.code, error.detail = %report.cause, status = status.as_u16(), "request rejected");
+        res
+    }
+}
+
+/// Turns a panic inside a handler into a 500 problem (logged by [`log_errors`]).
+pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    AppError::internal(anyhow::anyhow!("handler panicked")).into_response()
+}

@@ -1,0 +1,465 @@
+//! Users, memberships and API tokens.
+
+use entity::api_token::{self, Entity as ApiToken};
+use entity::membership::{self, Entity as Membership};
+use entity::organization::Entity as Organization;
+use entity::user::{self, Entity as User};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use uuid::Uuid;
+
+use super::{Page, PageRequest, load, now, paginate};
+use crate::auth::{Principal, Scope, password, token};
+use crate::db;
+use crate::domain::ParseError;
+use crate::domain::contact::{Email, Phone};
+use crate::domain::role::{Action, Role};
+use crate::error::AppError;
+
+// ---- authentication -------------------------------------------------------------------
+
+/// Resolves a bearer token to its principal. Unknown, malformed and revoked tokens are all
+/// the same 401, so a caller learns nothing about which tokens exist.
+pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> Result<Principal, AppError> {
+    let invalid = || AppError::Unauthenticated {
+        code: "invalid_token",
+        detail: "the API token is unknown or revoked".into(),
+    };
+    if !token::looks_valid(secret) {
+        return Err(invalid());
+    }
+    let row = ApiToken::find()
+        .filter(api_token::Column::TokenHash.eq(token::hash(secret)))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    let scope = match row.organization_id {
+        None if row.role == "admin" => Scope::Admin,
+        Some(id) => Scope::Organization {
+            id,
+            role: Role::parse(&row.role).map_err(|_| invalid())?,
+        },
+        None => return Err(invalid()),
+    };
+    Ok(Principal {
+        token_id: row.id,
+        user_id: row.user_id,
+        name: row.name,
+        scope,
+    })
+}
+
+// ---- tokens -----------------------------------------------------------------------------
+
+/// What a new token may do.
+#[derive(Debug, Clone, Copy)]
+pub enum TokenGrant {
+    Admin,
+    Organization { id: Uuid, role: Role },
+}
+
+pub struct IssuedToken {
+    pub row: api_token::Model,
+    /// The secret, shown once and never stored.
+    pub secret: String,
+}
+
+async fn insert_token<C: ConnectionTrait>(
+    conn: &C,
+    name: String,
+    grant: TokenGrant,
+    user_id: Option<Uuid>,
+) -> Result<IssuedToken, AppError> {
+    let fresh = token::generate()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("OS random generator: {e}")))?;
+    let (organization_id, role) = match grant {
+        TokenGrant::Admin => (None, "admin".to_owned()),
+        TokenGrant::Organization { id, role } => (Some(id), role.as_str().to_owned()),
+    };
+    let row = api_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(name),
+        token_hash: Set(fresh.hash),
+        organization_id: Set(organization_id),
+        user_id: Set(user_id),
+        role: Set(role),
+        created_at: Set(now()),
+        revoked_at: Set(None),
+    }
+    .insert(conn)
+    .await?;
+    Ok(IssuedToken {
+        row,
+        secret: fresh.secret,
+    })
+}
+
+/// Creates a token without a caller: used by the `token create` command, which runs with
+/// the operator's access to the server.
+pub async fn bootstrap_token(
+    db: &DatabaseConnection,
+    name: String,
+    grant: TokenGrant,
+) -> Result<IssuedToken, AppError> {
+    let txn = db::write_txn(db).await?;
+    if let TokenGrant::Organization { id, .. } = grant
+        && Organization::find_by_id(id).one(&txn).await?.is_none()
+    {
+        return Err(AppError::NotFound("organization"));
+    }
+    let issued = insert_token(&txn, name, grant, None).await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+/// An owner (or an administrator) creates a token for their organization, with any role up
+/// to owner: the owner role is the most an organization-scoped token can hold.
+pub async fn create_token(
+    db: &DatabaseConnection,
+    who: &Principal,
+    organization_id: Uuid,
+    name: String,
+    role: Role,
+) -> Result<IssuedToken, AppError> {
+    let txn = db::write_txn(db).await?;
+    load::<Organization, _>(
+        &txn,
+        who,
+        organization_id,
+        Action::ManageOrganization,
+        "organization",
+    )
+    .await?;
+    let issued = insert_token(
+        &txn,
+        name,
+        TokenGrant::Organization {
+            id: organization_id,
+            role,
+        },
+        None,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+pub async fn list_tokens(
+    db: &DatabaseConnection,
+    who: &Principal,
+    organization_id: Uuid,
+    page: PageRequest,
+) -> Result<Page<api_token::Model>, AppError> {
+    load::<Organization, _>(
+        db,
+        who,
+        organization_id,
+        Action::ManageOrganization,
+        "organization",
+    )
+    .await?;
+    let q = ApiToken::find().filter(api_token::Column::OrganizationId.eq(organization_id));
+    paginate(db, q, api_token::Column::Id, page).await
+}
+
+/// Revokes a token. Revoking twice is harmless.
+pub async fn revoke_token(
+    db: &DatabaseConnection,
+    who: &Principal,
+    token_id: Uuid,
+) -> Result<(), AppError> {
+    let txn = db::write_txn(db).await?;
+    let row = ApiToken::find_by_id(token_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("token"))?;
+    match row.organization_id {
+        Some(org) => who.authorize(org, Action::ManageOrganization, "token")?,
+        None => who
+            .require_admin()
+            .map_err(|_| AppError::NotFound("token"))?,
+    }
+    if row.revoked_at.is_none() {
+        let mut row: api_token::ActiveModel = row.into();
+        row.revoked_at = Set(Some(now()));
+        row.update(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+// ---- users and sign-in ------------------------------------------------------------------
+
+pub struct NewUser {
+    pub email: Option<Email>,
+    pub phone: Option<Phone>,
+    pub name: String,
+    pub password: String,
+    pub is_admin: bool,
+}
+
+pub async fn create_user(
+    db: &DatabaseConnection,
+    who: &Principal,
+    new: NewUser,
+) -> Result<user::Model, AppError> {
+    who.require_admin()?;
+    if new.email.is_none() && new.phone.is_none() {
+        return Err(AppError::validation(
+            "email",
+            ParseError::new("login_required", "give an e-mail address or a phone number"),
+        ));
+    }
+    let pw = new.password;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&pw))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::Internal)?;
+    let txn = db::write_txn(db).await?;
+    if let Some(e) = &new.email
+        && User::find()
+            .filter(user::Column::Email.eq(e.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(AppError::conflict(
+            "email_taken",
+            "a user with this e-mail address exists",
+        ));
+    }
+    if let Some(p) = &new.phone
+        && User::find()
+            .filter(user::Column::Phone.eq(p.as_str()))
+            .one(&txn)
+            .await?
+            .is_some()
+    {
+        return Err(AppError::conflict(
+            "phone_taken",
+            "a user with this phone number exists",
+        ));
+    }
+    let t = now();
+    let row = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(new.email.map(|e| e.as_str().to_owned())),
+        phone: Set(new.phone.map(|p| p.as_str().to_owned())),
+        name: Set(new.name),
+        password_hash: Set(hash),
+        is_admin: Set(new.is_admin),
+        created_at: Set(t),
+        updated_at: Set(t),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// How a person identifies at sign-in.
+pub enum Login {
+    Email(Email),
+    Phone(Phone),
+}
+
+/// Exchanges a password for a token scoped to one organization with the user's role there
+/// (or an admin token for a platform administrator who names no organization).
+pub async fn sign_in(
+    db: &DatabaseConnection,
+    login: Login,
+    password_given: String,
+    organization_id: Option<Uuid>,
+    token_name: String,
+) -> Result<IssuedToken, AppError> {
+    let invalid = || AppError::Unauthenticated {
+        code: "invalid_credentials",
+        detail: "the login or password is wrong".into(),
+    };
+    let user = match &login {
+        Login::Email(e) => {
+            User::find()
+                .filter(user::Column::Email.eq(e.as_str()))
+                .one(db)
+                .await?
+        }
+        Login::Phone(p) => {
+            User::find()
+                .filter(user::Column::Phone.eq(p.as_str()))
+                .one(db)
+                .await?
+        }
+    };
+    // Verify against a throw-away hash when the user is unknown, so timing does not reveal it.
+    let stored = match &user {
+        Some(u) => u.password_hash.clone(),
+        None => DUMMY_HASH.clone(),
+    };
+    let ok = tokio::task::spawn_blocking(move || password::verify(&password_given, &stored))
+        .await
+        .map_err(AppError::internal)?;
+    let user = match (ok, user) {
+        (true, Some(u)) => u,
+        _ => return Err(invalid()),
+    };
+    let grant = match organization_id {
+        None if user.is_admin => TokenGrant::Admin,
+        None => {
+            return Err(AppError::validation(
+                "organization_id",
+                ParseError::new(
+                    "organization_required",
+                    "name the organization to sign in to",
+                ),
+            ));
+        }
+        Some(org) => {
+            let m = Membership::find()
+                .filter(membership::Column::UserId.eq(user.id))
+                .filter(membership::Column::OrganizationId.eq(org))
+                .one(db)
+                .await?;
+            match (m, user.is_admin) {
+                (Some(m), _) => TokenGrant::Organization {
+                    id: org,
+                    role: Role::parse(&m.role)
+                        .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?,
+                },
+                (None, true) => TokenGrant::Admin,
+                (None, false) => return Err(AppError::NotFound("organization")),
+            }
+        }
+    };
+    let txn = db::write_txn(db).await?;
+    let issued = insert_token(&txn, token_name, grant, Some(user.id)).await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+/// Argon2id hash (same parameters as real ones) of a string nobody types; used only to make
+/// a sign-in for an unknown login cost as much as one for a known login.
+static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    password::hash("no such user: equalise timing").unwrap_or_default()
+});
+
+// ---- memberships ------------------------------------------------------------------------
+
+pub async fn add_member(
+    db: &DatabaseConnection,
+    who: &Principal,
+    organization_id: Uuid,
+    user_id: Uuid,
+    role: Role,
+) -> Result<membership::Model, AppError> {
+    let txn = db::write_txn(db).await?;
+    load::<Organization, _>(
+        &txn,
+        who,
+        organization_id,
+        Action::ManageOrganization,
+        "organization",
+    )
+    .await?;
+    if User::find_by_id(user_id).one(&txn).await?.is_none() {
+        return Err(AppError::validation(
+            "user_id",
+            ParseError::new("not_found", "no such user"),
+        ));
+    }
+    let existing = Membership::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .one(&txn)
+        .await?;
+    if existing.is_some() {
+        return Err(AppError::conflict(
+            "already_member",
+            "this user is already a member; change the role instead",
+        ));
+    }
+    let row = membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        organization_id: Set(organization_id),
+        role: Set(role.as_str().to_owned()),
+        created_at: Set(now()),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn list_members(
+    db: &DatabaseConnection,
+    who: &Principal,
+    organization_id: Uuid,
+    page: PageRequest,
+) -> Result<Page<membership::Model>, AppError> {
+    load::<Organization, _>(db, who, organization_id, Action::Read, "organization").await?;
+    let q = Membership::find().filter(membership::Column::OrganizationId.eq(organization_id));
+    paginate(db, q, membership::Column::Id, page).await
+}
+
+/// Revokes the user's tokens for the organization: they were issued for the old role.
+async fn revoke_user_tokens<C: ConnectionTrait>(
+    conn: &C,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> Result<(), AppError> {
+    ApiToken::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now()))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::OrganizationId.eq(organization_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn change_role(
+    db: &DatabaseConnection,
+    who: &Principal,
+    membership_id: Uuid,
+    role: Role,
+) -> Result<membership::Model, AppError> {
+    let txn = db::write_txn(db).await?;
+    let m = load::<Membership, _>(
+        &txn,
+        who,
+        membership_id,
+        Action::ManageOrganization,
+        "membership",
+    )
+    .await?;
+    revoke_user_tokens(&txn, m.user_id, m.organization_id).await?;
+    let mut row: membership::ActiveModel = m.into();
+    row.role = Set(role.as_str().to_owned());
+    let row = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn remove_member(
+    db: &DatabaseConnection,
+    who: &Principal,
+    membership_id: Uuid,
+) -> Result<(), AppError> {
+    let txn = db::write_txn(db).await?;
+    let m = load::<Membership, _>(
+        &txn,
+        who,
+        membership_id,
+        Action::ManageOrganization,
+        "membership",
+    )
+    .await?;
+    revoke_user_tokens(&txn, m.user_id, m.organization_id).await?;
+    Membership::delete_by_id(m.id).exec(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! Production batches (lots) of a product.
+
+use chrono::NaiveDate;
+use entity::batch::{self, Entity as Batch};
+use entity::growing_area::{self, Entity as GrowingArea};
+use entity::product::Entity as Product;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use uuid::Uuid;
+
+use super::{Page, PageRequest, load, now, paginate, today};
+use crate::auth::Principal;
+use crate::db;
+use crate::domain::batch::BatchStatus;
+use crate::domain::growing_area::AreaStatus;
+use crate::domain::role::Action;
+use crate::domain::{LotCode, ParseError};
+use crate::error::{AppError, Problems};
+
+pub struct NewBatch {
+    pub lot_code: LotCode,
+    pub growing_area_id: Option<Uuid>,
+    pub quantity: f64,
+    pub unit: String,
+    pub harvested_on: Option<NaiveDate>,
+    pub produced_on: Option<NaiveDate>,
+    pub expires_on: Option<NaiveDate>,
+}
+
+#[derive(Default)]
+pub struct BatchChanges {
+    pub status: Option<BatchStatus>,
+    pub quantity: Option<f64>,
+    pub expires_on: Option<NaiveDate>,
+}
+
+/// Date rules shared by creation and change: nothing harvested or produced in the future,
+/// nothing expiring before it was made.
+fn check_dates(
+    harvested: Option<NaiveDate>,
+    produced: Option<NaiveDate>,
+    expires: Option<NaiveDate>,
+) -> Result<(), AppError> {
+    let mut p = Problems::default();
+    let today = today();
+    for (field, d) in [("harvested_on", harvested), ("produced_on", produced)] {
+        if d.is_some_and(|d| d > today) {
+            p.push(
+                field,
+                ParseError::new("date_in_future", "this date is in the future"),
+            );
+        }
+    }
+    if let Some(e) = expires
+        && let Some(made) = produced.or(harvested)
+        && e < made
+    {
+        p.push(
+            "expires_on",
+            ParseError::new(
+                "date_order",
+                "the expiry date is before the production date",
+            ),
+        );
+    }
+    p.finish()
+}
+
+async fn growing_area_for<C: ConnectionTrait>(
+    conn: &C,
+    id: Uuid,
+    organization_id: Uuid,
+) -> Result<growing_area::Model, AppError> {
+    // A growing area of another organization is reported exactly like a missing one.
+    let area = GrowingArea::find_by_id(id)
+        .filter(growing_area::Column::OrganizationId.eq(organization_id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| {
+            AppError::validation(
+                "growing_area_id",
+                ParseError::new("not_found", "no such growing area"),
+            )
+        })?;
+    if area.status != AreaStatus::Active.as_str() {
+        return Err(AppError::validation(
+            "growing_area_id",
+            ParseError::new(
+                "growing_area_not_active",
+                format!("growing area {} is {}", area.code, area.status),
+            ),
+        ));
+    }
+    Ok(area)
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    who: &Principal,
+    product_id: Uuid,
+    new: NewBatch,
+) -> Result<batch::Model, AppError> {
+    check_dates(new.harvested_on, new.produced_on, new.expires_on)?;
+    let txn = db::write_txn(db).await?;
+    let product = load::<Product, _>(&txn, who, product_id, Action::RecordDiary, "product").await?;
+    if let Some(area) = new.growing_area_id {
+        growing_area_for(&txn, area, product.organization_id).await?;
+    }
+    let taken = Batch::find()
+        .filter(batch::Column::ProductId.eq(product.id))
+        .filter(batch::Column::LotCode.eq(new.lot_code.as_str()))
+        .one(&txn)
+        .await?;
+    if taken.is_some() {
+        return Err(AppError::conflict(
+            "lot_code_taken",
+            format!(
+                "this product already has a batch with lot code {}",
+                new.lot_code.as_str()
+            ),
+        ));
+    }
+    let t = now();
+    let row = batch::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(product.organization_id),
+        product_id: Set(product.id),
+        growing_area_id: Set(new.growing_area_id),
+        lot_code: Set(new.lot_code.as_str().to_owned()),
+        quantity: Set(new.quantity),
+        unit: Set(new.unit),
+        harvested_on: Set(new.harvested_on),
+        produced_on: Set(new.produced_on),
+        expires_on: Set(new.expires_on),
+        status: Set(BatchStatus::Open.as_str().to_owned()),
+        created_at: Set(t),
+        updated_at: Set(t),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: Uuid,
+) -> Result<batch::Model, AppError> {
+    load::<Batch, _>(db, who, id, Action::Read, "batch").await
+}
+
+pub struct BatchFilter {
+    pub status: Option<BatchStatus>,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    who: &Principal,
+    product_id: Uuid,
+    filter: BatchFilter,
+    page: PageRequest,
+) -> Result<Page<batch::Model>, AppError> {
+    load::<Product, _>(db, who, product_id, Action::Read, "product").await?;
+    let mut q = Batch::find().filter(batch::Column::ProductId.eq(product_id));
+    if let Some(s) = filter.status {
+        q = q.filter(batch::Column::Status.eq(s.as_str()));
+    }
+    paginate(db, q, batch::Column::Id, page).await
+}
+
+pub(crate) fn status_of(row: &batch::Model) -> Result<BatchStatus, AppError> {
+    BatchStatus::parse(&row.status)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("batch {}: {e}", row.id)))
+}
+
+/// Seals a batch or corrects its quantity and expiry while it is open.
+pub async fn update(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: Uuid,
+    changes: BatchChanges,
+) -> Result<batch::Model, AppError> {
+    let txn = db::write_txn(db).await?;
+    let current = load::<Batch, _>(&txn, who, id, Action::ManageRegistry, "batch").await?;
+    let status = status_of(&current)?;
+    if (changes.quantity.is_some() || changes.expires_on.is_some()) && status != BatchStatus::Open {
+        return Err(AppError::conflict(
+            "batch_not_open",
+            format!("a {status} batch can no longer change its quantity or expiry"),
+        ));
+    }
+    let new_status = match changes.status {
+        Some(to) => status.change_to(to).map_err(|e| AppError::Conflict {
+            code: e.code,
+            detail: e.message,
+        })?,
+        None => status,
+    };
+    if changes.expires_on.is_some() {
+        check_dates(
+            current.harvested_on,
+            current.produced_on,
+            changes.expires_on,
+        )?;
+    }
+    let mut row: batch::ActiveModel = current.into();
+    row.status = Set(new_status.as_str().to_owned());
+    if let Some(q) = changes.quantity {
+        row.quantity = Set(q);
+    }
+    if let Some(e) = changes.expires_on {
+        row.expires_on = Set(Some(e));
+    }
+    row.updated_at = Set(now());
+    let row = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}

@@ -1,0 +1,144 @@
+//! The production diary: append-only events of a batch.
+//!
+//! Nothing here updates or deletes an event. A correction is a new event whose `corrects`
+//! names the event it supersedes; a recall event moves the batch to `recalled` in the same
+//! transaction.
+
+use chrono::{DateTime, Duration, Utc};
+use entity::batch::{self, Entity as Batch};
+use entity::batch_event::{self, Entity as BatchEvent};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::batches::status_of;
+use super::{Page, PageRequest, load, now, paginate};
+use crate::auth::Principal;
+use crate::db;
+use crate::domain::ParseError;
+use crate::domain::batch::{EventDetails, EventKind, PhiWarning, phi_warnings};
+use crate::domain::role::Action;
+use crate::error::AppError;
+
+pub struct NewEvent {
+    pub kind: EventKind,
+    pub occurred_at: DateTime<Utc>,
+    pub details: EventDetails,
+    pub corrects: Option<Uuid>,
+}
+
+pub struct Recorded {
+    pub event: batch_event::Model,
+    /// Food-safety warnings about this event (harvest inside a pre-harvest interval).
+    pub warnings: Vec<PhiWarning>,
+}
+
+/// How far in the future an event time may be (clock skew of phones).
+const FUTURE_TOLERANCE_MINUTES: i64 = 10;
+
+pub async fn append(
+    db: &DatabaseConnection,
+    who: &Principal,
+    batch_id: Uuid,
+    new: NewEvent,
+) -> Result<Recorded, AppError> {
+    let recorded_at = now();
+    if new.occurred_at > recorded_at + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
+        return Err(AppError::validation(
+            "occurred_at",
+            ParseError::new("date_in_future", "the event time is in the future"),
+        ));
+    }
+    let txn = db::write_txn(db).await?;
+    let batch = load::<Batch, _>(&txn, who, batch_id, Action::RecordDiary, "batch").await?;
+    let status = status_of(&batch)?;
+    if !status.accepts(new.kind) {
+        return Err(AppError::conflict(
+            "batch_status_rejects_event",
+            format!("a {status} batch does not accept {} events", new.kind),
+        ));
+    }
+    if let Some(corrected) = new.corrects {
+        let found = BatchEvent::find_by_id(corrected)
+            .filter(batch_event::Column::BatchId.eq(batch.id))
+            .one(&txn)
+            .await?;
+        if found.is_none() {
+            return Err(AppError::validation(
+                "corrects",
+                ParseError::new("not_found", "no such event in this batch"),
+            ));
+        }
+    }
+    let warnings = if new.kind == EventKind::Harvesting {
+        let applications = BatchEvent::find()
+            .filter(batch_event::Column::BatchId.eq(batch.id))
+            .filter(batch_event::Column::Kind.is_in([
+                EventKind::Spraying.as_str(),
+                EventKind::Fertilizing.as_str(),
+            ]))
+            .all(&txn)
+            .await?;
+        let parsed: Vec<(DateTime<Utc>, EventDetails)> = applications
+            .into_iter()
+            .filter_map(|e| {
+                serde_json::from_value(e.details)
+                    .ok()
+                    .map(|d| (e.occurred_at, d))
+            })
+            .collect();
+        phi_warnings(parsed.iter().map(|(t, d)| (*t, d)), new.occurred_at)
+    } else {
+        Vec::new()
+    };
+    let details = serde_json::to_value(&new.details).map_err(AppError::internal)?;
+    let event = batch_event::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(batch.organization_id),
+        batch_id: Set(batch.id),
+        kind: Set(new.kind.as_str().to_owned()),
+        occurred_at: Set(new.occurred_at),
+        recorded_at: Set(recorded_at),
+        actor: Set(who.name.clone()),
+        details: Set(details),
+        corrects: Set(new.corrects),
+    }
+    .insert(&txn)
+    .await?;
+    let after = status.after(new.kind);
+    if after != status {
+        let mut b: batch::ActiveModel = batch.into();
+        b.status = Set(after.as_str().to_owned());
+        b.updated_at = Set(recorded_at);
+        b.update(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(Recorded { event, warnings })
+}
+
+pub struct EventFilter {
+    pub kind: Option<EventKind>,
+}
+
+/// The diary in the order it was recorded.
+pub async fn list(
+    db: &DatabaseConnection,
+    who: &Principal,
+    batch_id: Uuid,
+    filter: EventFilter,
+    page: PageRequest,
+) -> Result<Page<batch_event::Model>, AppError> {
+    load::<Batch, _>(db, who, batch_id, Action::Read, "batch").await?;
+    let mut q = BatchEvent::find().filter(batch_event::Column::BatchId.eq(batch_id));
+    if let Some(k) = filter.kind {
+        q = q.filter(batch_event::Column::Kind.eq(k.as_str()));
+    }
+    paginate(db, q, batch_event::Column::Id, page).await
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: Uuid,
+) -> Result<batch_event::Model, AppError> {
+    load::<BatchEvent, _>(db, who, id, Action::Read, "event").await
+}

@@ -1,0 +1,118 @@
+//! Farms of an organization.
+
+use entity::farm::{self, Entity as Farm};
+use entity::organization::Entity as Organization;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::{Page, PageRequest, load, now, paginate};
+use crate::auth::Principal;
+use crate::db;
+use crate::domain::CommuneCode;
+use crate::domain::geo::Coordinates;
+use crate::domain::role::Action;
+use crate::error::AppError;
+
+pub struct NewFarm {
+    pub name: String,
+    pub address: String,
+    pub commune_code: Option<CommuneCode>,
+    pub location: Option<Coordinates>,
+}
+
+#[derive(Default)]
+pub struct FarmChanges {
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub commune_code: Option<CommuneCode>,
+    pub location: Option<Coordinates>,
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    who: &Principal,
+    organization_id: Uuid,
+    new: NewFarm,
+) -> Result<farm::Model, AppError> {
+    let txn = db::write_txn(db).await?;
+    load::<Organization, _>(
+        &txn,
+        who,
+        organization_id,
+        Action::ManageRegistry,
+        "organization",
+    )
+    .await?;
+    let t = now();
+    let row = farm::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        name: Set(new.name),
+        address: Set(new.address),
+        commune_code: Set(new.commune_code.map(|c| c.as_str().to_owned())),
+        latitude: Set(new.location.map(|c| c.latitude)),
+        longitude: Set(new.location.map(|c| c.longitude)),
+        created_at: Set(t),
+        updated_at: Set(t),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: Uuid,
+) -> Result<farm::Model, AppError> {
+    load::<Farm, _>(db, who, id, Action::Read, "farm").await
+}
+
+pub struct FarmFilter {
+    pub commune_code: Option<CommuneCode>,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    who: &Principal,
+    organization_id: Uuid,
+    filter: FarmFilter,
+    page: PageRequest,
+) -> Result<Page<farm::Model>, AppError> {
+    load::<Organization, _>(db, who, organization_id, Action::Read, "organization").await?;
+    let mut q = Farm::find().filter(farm::Column::OrganizationId.eq(organization_id));
+    if let Some(c) = filter.commune_code {
+        q = q.filter(farm::Column::CommuneCode.eq(c.as_str()));
+    }
+    paginate(db, q, farm::Column::Id, page).await
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: Uuid,
+    changes: FarmChanges,
+) -> Result<farm::Model, AppError> {
+    let txn = db::write_txn(db).await?;
+    let mut row: farm::ActiveModel = load::<Farm, _>(&txn, who, id, Action::ManageRegistry, "farm")
+        .await?
+        .into();
+    if let Some(v) = changes.name {
+        row.name = Set(v);
+    }
+    if let Some(v) = changes.address {
+        row.address = Set(v);
+    }
+    if let Some(v) = changes.commune_code {
+        row.commune_code = Set(Some(v.as_str().to_owned()));
+    }
+    if let Some(c) = changes.location {
+        row.latitude = Set(Some(c.latitude));
+        row.longitude = Set(Some(c.longitude));
+    }
+    row.updated_at = Set(now());
+    let row = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}

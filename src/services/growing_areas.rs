@@ -1,0 +1,169 @@
+//! Growing areas of a farm, identified by their official code.
+
+use chrono::NaiveDate;
+use entity::farm::Entity as Farm;
+use entity::growing_area::{self, Entity as GrowingArea};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    Set,
+};
+use uuid::Uuid;
+
+use super::{Page, PageRequest, load, now, paginate};
+use crate::auth::Principal;
+use crate::db;
+use crate::domain::GrowingAreaCode;
+use crate::domain::geo::Boundary;
+use crate::domain::growing_area::{AreaCertificate, AreaScope, AreaStatus};
+use crate::domain::role::Action;
+use crate::error::AppError;
+
+pub struct NewGrowingArea {
+    pub code: GrowingAreaCode,
+    pub scope: AreaScope,
+    pub target_market: Option<String>,
+    pub crop: String,
+    pub variety: Option<String>,
+    pub area_ha: Option<f64>,
+    pub issuer: Option<String>,
+    pub issued_on: Option<NaiveDate>,
+    pub valid_until: Option<NaiveDate>,
+    pub boundary: Option<Boundary>,
+    pub certificates: Vec<AreaCertificate>,
+}
+
+/// What may change after registration; the code, scope and farm are fixed.
+#[derive(Default)]
+pub struct GrowingAreaChanges {
+    pub status: Option<AreaStatus>,
+    pub variety: Option<String>,
+    pub area_ha: Option<f64>,
+    pub valid_until: Option<NaiveDate>,
+    pub boundary: Option<Boundary>,
+    pub certificates: Option<Vec<AreaCertificate>>,
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value, AppError> {
+    serde_json::to_value(v).map_err(AppError::internal)
+}
+
+async fn ensure_code_free<C: ConnectionTrait>(
+    conn: &C,
+    code: &GrowingAreaCode,
+) -> Result<(), AppError> {
+    let taken = GrowingArea::find()
+        .filter(growing_area::Column::Code.eq(code.as_str()))
+        .one(conn)
+        .await?;
+    match taken {
+        Some(_) => Err(AppError::conflict(
+            "growing_area_code_taken",
+            format!("growing-area code {} is already registered", code.as_str()),
+        )),
+        None => Ok(()),
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    who: &Principal,
+    farm_id: Uuid,
+    new: NewGrowingArea,
+) -> Result<growing_area::Model, AppError> {
+    let txn = db::write_txn(db).await?;
+    let farm = load::<Farm, _>(&txn, who, farm_id, Action::ManageRegistry, "farm").await?;
+    ensure_code_free(&txn, &new.code).await?;
+    let t = now();
+    let row = growing_area::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(farm.organization_id),
+        farm_id: Set(farm.id),
+        code: Set(new.code.as_str().to_owned()),
+        scope: Set(new.scope.as_str().to_owned()),
+        target_market: Set(new.target_market),
+        crop: Set(new.crop),
+        variety: Set(new.variety),
+        area_ha: Set(new.area_ha),
+        issuer: Set(new.issuer),
+        issued_on: Set(new.issued_on),
+        valid_until: Set(new.valid_until),
+        status: Set(AreaStatus::Active.as_str().to_owned()),
+        boundary: Set(new.boundary.as_ref().map(to_json).transpose()?),
+        certificates: Set(to_json(&new.certificates)?),
+        created_at: Set(t),
+        updated_at: Set(t),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(row)
+}
+
+pub async fn get(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: Uuid,
+) -> Result<growing_area::Model, AppError> {
+    load::<GrowingArea, _>(db, who, id, Action::Read, "growing area").await
+}
+
+pub struct GrowingAreaFilter {
+    pub status: Option<AreaStatus>,
+}
+
+pub async fn list(
+    db: &DatabaseConnection,
+    who: &Principal,
+    farm_id: Uuid,
+    filter: GrowingAreaFilter,
+    page: PageRequest,
+) -> Result<Page<growing_area::Model>, AppError> {
+    load::<Farm, _>(db, who, farm_id, Action::Read, "farm").await?;
+    let mut q = GrowingArea::find().filter(growing_area::Column::FarmId.eq(farm_id));
+    if let Some(s) = filter.status {
+        q = q.filter(growing_area::Column::Status.eq(s.as_str()));
+    }
+    paginate(db, q, growing_area::Column::Id, page).await
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    who: &Principal,
+    id: Uuid,
+    changes: GrowingAreaChanges,
+) -> Result<growing_area::Model, AppError> {
+    let txn = db::write_txn(db).await?;
+    let current =
+        load::<GrowingArea, _>(&txn, who, id, Action::ManageRegistry, "growing area").await?;
+    if let (Some(until), Some(issued)) = (changes.valid_until, current.issued_on)
+        && until < issued
+    {
+        return Err(AppError::validation(
+            "valid_until",
+            crate::domain::ParseError::new("date_order", "valid_until is before issued_on"),
+        ));
+    }
+    let mut row: growing_area::ActiveModel = current.into();
+    if let Some(v) = changes.status {
+        row.status = Set(v.as_str().to_owned());
+    }
+    if let Some(v) = changes.variety {
+        row.variety = Set(Some(v));
+    }
+    if let Some(v) = changes.area_ha {
+        row.area_ha = Set(Some(v));
+    }
+    if let Some(v) = changes.valid_until {
+        row.valid_until = Set(Some(v));
+    }
+    if let Some(v) = changes.boundary {
+        row.boundary = Set(Some(to_json(&v)?));
+    }
+    if let Some(v) = changes.certificates {
+        row.certificates = Set(to_json(&v)?);
+    }
+    row.updated_at = Set(now());
+    let row = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(row)
+}

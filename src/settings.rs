@@ -1,0 +1,199 @@
+//! Configuration: defaults < `ocop-trace.toml` < `OCOP_*` environment < command-line flags.
+//!
+//! clap merges the environment and flags; the file layer sits below them and the defaults
+//! below that. The resolved [`Settings`] is a plain value passed into the app state, never a
+//! global. Its `Debug` redacts secrets (the database password).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use serde::Deserialize;
+
+/// Settings shared by every subcommand, from flags or environment.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct SettingsArgs {
+    /// Settings file (TOML). Default: `ocop-trace.toml` in the working directory, if present.
+    #[arg(long, env = "OCOP_CONFIG", global = true)]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080].
+    #[arg(long, env = "OCOP_LISTEN", global = true)]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the SQLite database and local blobs [default: ./data].
+    #[arg(long, env = "OCOP_DATA_DIR", global = true)]
+    pub data_dir: Option<PathBuf>,
+    /// `sqlite://…` or `postgres://…` [default: the SQLite file in the data directory].
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Maximum database connections in the pool [default: 10].
+    #[arg(long, env = "OCOP_DB_MAX_CONNECTIONS", global = true)]
+    pub db_max_connections: Option<u32>,
+    /// Public base URL printed in QR codes and links [default: http://<listen>].
+    #[arg(long, env = "OCOP_PUBLIC_BASE_URL", global = true)]
+    pub public_base_url: Option<url::Url>,
+    /// Log format: `pretty` for people, `json` for log collectors [default: pretty].
+    #[arg(long, env = "OCOP_LOG_FORMAT", global = true)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// The settings file; unknown keys are an error so that a typo is not silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileSettings {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    db_max_connections: Option<u32>,
+    public_base_url: Option<url::Url>,
+    log_format: Option<LogFormat>,
+}
+
+#[derive(Clone)]
+pub struct Settings {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    pub db_max_connections: u32,
+    pub public_base_url: url::Url,
+    pub log_format: LogFormat,
+}
+
+pub const DEFAULT_CONFIG_FILE: &str = "ocop-trace.toml";
+
+impl Settings {
+    /// Resolves the layers. A settings file named explicitly must exist; the default one is
+    /// optional.
+    pub fn resolve(args: &SettingsArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(path) => read_file(path)?,
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                read_file(Path::new(DEFAULT_CONFIG_FILE))?
+            }
+            None => FileSettings::default(),
+        };
+        Self::merge(args.clone(), file)
+    }
+
+    fn merge(args: SettingsArgs, file: FileSettings) -> anyhow::Result<Self> {
+        let listen = args
+            .listen
+            .or(file.listen)
+            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let data_dir = args
+            .data_dir
+            .or(file.data_dir)
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let database_url = args.database_url.or(file.database_url).unwrap_or_else(|| {
+            format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join("ocop-trace.db").display()
+            )
+        });
+        let public_base_url = match args.public_base_url.or(file.public_base_url) {
+            Some(u) => u,
+            None => url::Url::parse(&format!("http://{listen}"))
+                .context("building the default public base URL")?,
+        };
+        if !matches!(public_base_url.scheme(), "http" | "https") {
+            anyhow::bail!("OCOP_PUBLIC_BASE_URL must be an http(s) URL, not {public_base_url}");
+        }
+        Ok(Self {
+            listen,
+            data_dir,
+            database_url,
+            db_max_connections: args
+                .db_max_connections
+                .or(file.db_max_connections)
+                .unwrap_or(10)
+                .max(1),
+            public_base_url,
+            log_format: args
+                .log_format
+                .or(file.log_format)
+                .unwrap_or(LogFormat::Pretty),
+        })
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading settings file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))
+}
+
+/// The database URL with any password replaced, safe for logs.
+pub fn redact_url(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("listen", &self.listen)
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(&self.database_url))
+            .field("db_max_connections", &self.db_max_connections)
+            .field("public_base_url", &self.public_base_url.as_str())
+            .field("log_format", &self.log_format)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_and_environment_override_the_file_which_overrides_defaults() {
+        let file: FileSettings =
+            toml::from_str("listen = \"0.0.0.0:9000\"\ndb_max_connections = 3\n").unwrap();
+        let args = SettingsArgs {
+            db_max_connections: Some(7),
+            ..Default::default()
+        };
+        let s = Settings::merge(args, file).unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(s.db_max_connections, 7);
+        assert_eq!(s.log_format, LogFormat::Pretty);
+        assert!(
+            s.database_url.starts_with("sqlite://./data/ocop-trace.db"),
+            "{}",
+            s.database_url
+        );
+        assert_eq!(s.public_base_url.as_str(), "http://0.0.0.0:9000/");
+    }
+
+    #[test]
+    fn unknown_keys_in_the_file_are_rejected() {
+        assert!(toml::from_str::<FileSettings>("lissten = \"x\"").is_err());
+    }
+
+    #[test]
+    fn debug_output_redacts_the_database_password() {
+        let args = SettingsArgs {
+            database_url: Some("postgres://app:s3cret@db:5432/ocop".into()),
+            ..Default::default()
+        };
+        let s = Settings::merge(args, FileSettings::default()).unwrap();
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(shown.contains("app:***@db"), "{shown}");
+    }
+}

@@ -1,0 +1,74 @@
+//! Building and running the server.
+//!
+//! [`prepare`] connects to the database and migrates it; [`serve`] runs the app on a listener
+//! the caller bound, so tests can bind `127.0.0.1:0` and learn the port.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use crate::metrics::Metrics;
+use crate::settings::{Settings, redact_url};
+use crate::state::AppState;
+use crate::{db, http};
+
+/// Creates the data directory, connects, migrates.
+pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
+    if settings.is_sqlite() {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "creating the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+    }
+    let db = db::connect(&settings.database_url, settings.db_max_connections)
+        .await
+        .with_context(|| format!("database {}", redact_url(&settings.database_url)))?;
+    db::migrate(&db).await?;
+    Ok(AppState {
+        db,
+        settings: Arc::new(settings),
+        metrics: Arc::new(Metrics::default()),
+    })
+}
+
+/// Serves until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let app = http::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
