@@ -89,8 +89,17 @@ fn describe_data_error(path: &str, message: &str) -> FieldProblem {
             format!("{path}.{name}")
         }
     };
+    // For an unknown field the path already ends with its name; a missing one is reported at
+    // its parent.
     let (field, code) = if message.starts_with("unknown field") {
-        (join(&quoted), "unknown_field")
+        (
+            if path == "." {
+                quoted.clone()
+            } else {
+                path.to_owned()
+            },
+            "unknown_field",
+        )
     } else if message.starts_with("missing field") {
         (join(&quoted), "missing_field")
     } else if message.starts_with("unknown variant") {

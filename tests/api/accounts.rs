@@ -1,0 +1,192 @@
+//! Users, sign-in, memberships and token revocation.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{TestApp, assert_field_error, assert_problem};
+
+#[tokio::test]
+async fn a_revoked_token_stops_working_at_once() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX").await;
+    let (_, t) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/organizations/{org}/tokens"),
+            json!({"name": "máy in", "role": "member"}),
+        )
+        .await;
+    let (token, id) = (t["token"].as_str().unwrap(), t["id"].as_str().unwrap());
+    assert_eq!(app.get(token, "/api/v1/me").await.0, StatusCode::OK);
+
+    let (s, _) = app
+        .delete(&app.admin, &format!("/api/v1/tokens/{id}"))
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (s, b) = app.get(token, "/api/v1/me").await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "invalid_token");
+
+    // Listing shows the revocation and never the secret.
+    let (_, list) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}/tokens"))
+        .await;
+    assert!(list["items"][0]["revoked_at"].is_string(), "{list}");
+    assert!(!list.to_string().contains(token));
+}
+
+#[tokio::test]
+async fn requests_without_or_with_a_forged_token_are_unauthorized() {
+    let app = TestApp::spawn().await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/organizations"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let forged = format!("ocop_{}", "a".repeat(52));
+    let (s, b) = app.get(&forged, "/api/v1/organizations").await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "invalid_token");
+    let (s, b) = app.get("garbage", "/api/v1/organizations").await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "invalid_token");
+}
+
+#[tokio::test]
+async fn a_member_signs_in_with_a_password_and_gets_a_token_with_their_role() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX").await;
+    let (s, user) = app
+        .post(
+            &app.admin,
+            "/api/v1/users",
+            json!({"phone": "0912 345 678", "name": "Chị Lan", "password": "mật khẩu an toàn"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{user}");
+    assert_eq!(user["phone"], "+84912345678");
+    assert!(user.get("password_hash").is_none());
+    let (s, m) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/organizations/{org}/memberships"),
+            json!({"user_id": user["id"], "role": "member"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+
+    let (s, t) = app.post_anonymous("/api/v1/auth/tokens", json!({"login": "+84 912 345 678", "password": "mật khẩu an toàn", "organization_id": org, "token_name": "điện thoại"})).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    assert_eq!(t["role"], "member");
+    let token = t["token"].as_str().unwrap().to_owned();
+    let (_, me) = app.get(&token, "/api/v1/me").await;
+    assert_eq!(
+        (me["role"].as_str(), me["organization_id"].as_str()),
+        (Some("member"), Some(org.as_str()))
+    );
+
+    // Changing the role revokes tokens issued for the old one.
+    let (s, _) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/memberships/{}", m["id"].as_str().unwrap()),
+            json!({"role": "inspector"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        app.get(&token, "/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (_, t) = app
+        .post_anonymous(
+            "/api/v1/auth/tokens",
+            json!({"login": "0912345678", "password": "mật khẩu an toàn", "organization_id": org}),
+        )
+        .await;
+    assert_eq!(t["role"], "inspector");
+
+    // Removing the member revokes the rest and stops new sign-ins to that organization.
+    let (s, _) = app
+        .delete(
+            &app.admin,
+            &format!("/api/v1/memberships/{}", m["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(t["token"].as_str().unwrap(), "/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
+    let (s, b) = app
+        .post_anonymous(
+            "/api/v1/auth/tokens",
+            json!({"login": "0912345678", "password": "mật khẩu an toàn", "organization_id": org}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn a_wrong_password_and_an_unknown_login_look_the_same() {
+    let app = TestApp::spawn().await;
+    let (s, _) = app
+        .post(
+            &app.admin,
+            "/api/v1/users",
+            json!({"email": "lan@htx.vn", "name": "Lan", "password": "correct horse"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s1, b1) = app
+        .post_anonymous(
+            "/api/v1/auth/tokens",
+            json!({"login": "lan@htx.vn", "password": "wrong horse"}),
+        )
+        .await;
+    let (s2, b2) = app
+        .post_anonymous(
+            "/api/v1/auth/tokens",
+            json!({"login": "nobody@htx.vn", "password": "wrong horse"}),
+        )
+        .await;
+    assert_problem(s1, &b1, StatusCode::UNAUTHORIZED, "invalid_credentials");
+    assert_problem(s2, &b2, StatusCode::UNAUTHORIZED, "invalid_credentials");
+    assert_eq!(b1["detail"], b2["detail"]);
+}
+
+#[tokio::test]
+async fn user_accounts_need_a_login_and_a_long_enough_password() {
+    let app = TestApp::spawn().await;
+    let (s, b) = app
+        .post(
+            &app.admin,
+            "/api/v1/users",
+            json!({"name": "Lan", "password": "short"}),
+        )
+        .await;
+    assert_field_error(s, &b, "password", "password_too_short");
+    let (s, b) = app
+        .post(
+            &app.admin,
+            "/api/v1/users",
+            json!({"name": "Lan", "password": "long enough"}),
+        )
+        .await;
+    assert_field_error(s, &b, "email", "login_required");
+    app.post(
+        &app.admin,
+        "/api/v1/users",
+        json!({"email": "lan@htx.vn", "name": "Lan", "password": "long enough"}),
+    )
+    .await;
+    let (s, b) = app
+        .post(
+            &app.admin,
+            "/api/v1/users",
+            json!({"email": "LAN@htx.vn", "name": "Lan 2", "password": "long enough"}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "email_taken");
+}

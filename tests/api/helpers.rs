@@ -1,0 +1,275 @@
+//! `TestApp`: a running server, an admin token and request helpers.
+
+use std::time::Duration;
+
+use ocop_trace::services::accounts::{self, TokenGrant};
+use ocop_trace::settings::{LogFormat, Settings};
+use ocop_trace::startup;
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    pub admin: String,
+    pub db: DatabaseConnection,
+    pub database_url: String,
+    pub data_dir: tempfile::TempDir,
+    _pg: Option<PgDatabase>,
+}
+
+/// A PostgreSQL database created for one test and dropped when the test ends.
+struct PgDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let (url, name) = (self.admin_url.clone(), self.name.clone());
+        // Drop runs inside the test's runtime; use a thread with its own runtime.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(db) = Database::connect(&url).await {
+                    let _ = db
+                        .execute_unprepared(&format!(
+                            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                        ))
+                        .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+async fn database_for_test(dir: &std::path::Path) -> (String, Option<PgDatabase>) {
+    match std::env::var("TEST_DATABASE_URL") {
+        // No skipping: if PostgreSQL was asked for and is unreachable, the test fails here.
+        Ok(admin_url) => {
+            let name = format!("ocop_test_{}", uuid::Uuid::now_v7().simple());
+            let admin = Database::connect(&admin_url).await.unwrap_or_else(|e| {
+                panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}")
+            });
+            admin
+                .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+                .await
+                .unwrap();
+            admin.close().await.unwrap();
+            let mut url = url::Url::parse(&admin_url).unwrap();
+            url.set_path(&name);
+            (url.to_string(), Some(PgDatabase { admin_url, name }))
+        }
+        Err(_) => (
+            format!("sqlite://{}?mode=rwc", dir.join("test.db").display()),
+            None,
+        ),
+    }
+}
+
+pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
+    Settings {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        data_dir: data_dir.to_path_buf(),
+        database_url: database_url.to_owned(),
+        db_max_connections: 5,
+        public_base_url: url::Url::parse("http://trace.test").unwrap(),
+        log_format: LogFormat::Pretty,
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        let data_dir = tempfile::tempdir().unwrap();
+        let (database_url, pg) = database_for_test(data_dir.path()).await;
+        let state = startup::prepare(settings(data_dir.path(), &database_url))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let admin = accounts::bootstrap_token(&state.db, "test admin".into(), TokenGrant::Admin)
+            .await
+            .unwrap()
+            .secret;
+        let db = state.db.clone();
+        tokio::spawn(startup::serve(state, listener, std::future::pending()));
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        Self {
+            address,
+            client,
+            admin,
+            db,
+            database_url,
+            data_dir,
+            _pg: pg,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.address)
+    }
+
+    async fn send(&self, req: reqwest::RequestBuilder, token: Option<&str>) -> (StatusCode, Value) {
+        let req = match token {
+            Some(t) => req.bearer_auth(t),
+            None => req,
+        };
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, body)
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.send(self.client.get(self.url(path)), Some(token))
+            .await
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.client.post(self.url(path)).json(&body), Some(token))
+            .await
+    }
+
+    pub async fn post_anonymous(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.client.post(self.url(path)).json(&body), None)
+            .await
+    }
+
+    pub async fn patch(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(self.client.patch(self.url(path)).json(&body), Some(token))
+            .await
+    }
+
+    pub async fn delete(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        self.send(self.client.delete(self.url(path)), Some(token))
+            .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        token: &str,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> (StatusCode, Value) {
+        let req = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        self.send(req, Some(token)).await
+    }
+
+    // ---- fixtures: each asserts its own success so a failing arrangement is obvious -------
+
+    pub async fn create_organization(&self, name: &str) -> String {
+        let (s, b) = self
+            .post(&self.admin, "/api/v1/organizations", json!({"kind": "cooperative", "name": name, "address": "Cư M'gar, Đắk Lắk", "province_code": "66"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["id"].as_str().unwrap().to_owned()
+    }
+
+    /// A token of `role` in organization `org`, created through the API by the admin.
+    pub async fn token_for(&self, org: &str, role: &str) -> String {
+        let (s, b) = self
+            .post(
+                &self.admin,
+                &format!("/api/v1/organizations/{org}/tokens"),
+                json!({"name": format!("{role} token"), "role": role}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_farm(&self, token: &str, org: &str) -> String {
+        let (s, b) = self
+            .post(token, &format!("/api/v1/organizations/{org}/farms"), json!({"name": "Vườn ông Ba", "address": "Ea Tul", "commune_code": "24370", "latitude": 12.79, "longitude": 108.12}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_growing_area(&self, token: &str, farm: &str, code: &str) -> String {
+        let (s, b) = self
+            .post(
+                token,
+                &format!("/api/v1/farms/{farm}/growing-areas"),
+                json!({"code": code, "scope": "domestic", "crop": "cà phê", "area_ha": 2.5}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_product(&self, token: &str, org: &str, gtin: Option<&str>) -> String {
+        let (s, b) = self
+            .post(token, &format!("/api/v1/organizations/{org}/products"), json!({"name": "Mật ong hoa cà phê", "unit": "hũ", "gtin": gtin, "net_weight_g": 500.0}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_batch(&self, token: &str, product: &str, lot: &str) -> String {
+        let (s, b) = self
+            .post(token, &format!("/api/v1/products/{product}/batches"), json!({"lot_code": lot, "quantity": 120.0, "unit": "kg", "harvested_on": "2026-03-01"}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn create_certification(
+        &self,
+        token: &str,
+        product: &str,
+        stars: i64,
+        level: &str,
+        date: &str,
+    ) -> Value {
+        let (s, b) = self
+            .post(token, &format!("/api/v1/products/{product}/ocop-certifications"), json!({"stars": stars, "decision_number": "1234/QĐ-UBND", "decision_date": date, "issuing_body": "UBND tỉnh Đắk Lắk", "level": level}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+        b
+    }
+}
+
+/// Asserts a problem+json body with this code, and returns it.
+#[track_caller]
+pub fn assert_problem(status: StatusCode, body: &Value, expected_status: StatusCode, code: &str) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], expected_status.as_u16(), "{body}");
+}
+
+/// Asserts a 422 naming `field` with `code`.
+#[track_caller]
+pub fn assert_field_error(status: StatusCode, body: &Value, field: &str, code: &str) {
+    assert_problem(
+        status,
+        body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    let errors = body["errors"].as_array().unwrap();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e["field"] == field && e["code"] == code),
+        "expected {field}/{code} in {body}"
+    );
+}

@@ -1,0 +1,13 @@
+//! The integration-test binary: boots the real app on 127.0.0.1:0 for each test, with its own
+//! SQLite file, or its own fresh PostgreSQL database when `TEST_DATABASE_URL` is set.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod access;
+mod accounts;
+mod cli;
+mod helpers;
+mod operations;
+mod pagination;
+mod registry;
+mod validation;

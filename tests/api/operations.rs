@@ -1,0 +1,122 @@
+//! Health, readiness, metrics, OpenAPI and the docs page.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::helpers::{TestApp, assert_problem};
+
+#[tokio::test]
+async fn health_and_readiness_answer_without_a_token() {
+    let app = TestApp::spawn().await;
+    let res = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.headers().contains_key("x-request-id"));
+}
+
+#[tokio::test]
+async fn readiness_fails_with_503_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.db.clone().close().await.unwrap();
+    let res = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "unavailable");
+    assert!(body["request_id"].is_string(), "{body}");
+    assert!(
+        !body.to_string().to_lowercase().contains("pool"),
+        "no internals: {body}"
+    );
+}
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX").await;
+    app.get(&app.admin, &format!("/api/v1/organizations/{org}"))
+        .await;
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("ocop_http_requests_total{method=\"GET\",route=\"/api/v1/organizations/{id}\",status=\"200\"} 1"), "{text}");
+    assert!(
+        text.contains("ocop_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(!text.contains(&org), "raw ids never become labels");
+}
+
+#[tokio::test]
+async fn the_openapi_document_is_3_1_and_describes_the_registry() {
+    let app = TestApp::spawn().await;
+    let doc: Value = app
+        .client
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    for path in [
+        "/api/v1/organizations",
+        "/api/v1/farms/{id}/growing-areas",
+        "/api/v1/batches/{id}/events",
+        "/api/v1/auth/tokens",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "{path} missing");
+    }
+    assert!(
+        doc["components"]["schemas"]
+            .get("CreateGrowingArea")
+            .is_some()
+    );
+    let html = app
+        .client
+        .get(app.url("/api/docs"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("/api/v1/batches/{id}/events"));
+    assert!(html.contains("id=\"problem-validation_failed\""));
+    assert!(!html.contains("<script"), "the docs page loads no scripts");
+}
+
+#[tokio::test]
+async fn unknown_routes_and_methods_get_problem_documents() {
+    let app = TestApp::spawn().await;
+    let (s, b) = app.get(&app.admin, "/api/v1/nothing-here").await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    let (s, b) = app.delete(&app.admin, "/api/v1/organizations").await;
+    assert_problem(s, &b, StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+}
+
+#[tokio::test]
+async fn the_suite_runs_on_the_database_it_was_asked_for() {
+    let app = TestApp::spawn().await;
+    let expected = if std::env::var("TEST_DATABASE_URL").is_ok() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    assert!(
+        app.database_url.starts_with(expected),
+        "{}",
+        app.database_url
+    );
+}
