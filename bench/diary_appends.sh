@@ -10,9 +10,9 @@ cd "$(dirname "$0")/.."
 DURATION="${1:-20}"
 CONNECTIONS="${2:-32}"
 PORT="${BENCH_PORT:-18080}"
-BIN=target/release/ocop-trace
+BIN="${BENCH_BIN:-target/release/ocop-trace}"
 
-cargo build --release --quiet
+[ -n "${BENCH_BIN:-}" ] || cargo build --release --quiet
 WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -36,8 +36,8 @@ wrk.body = '{"kind":"spraying","occurred_at":"2026-05-01T07:00:00Z","details":{"
 LUA
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
-echo "command: wrk -t2 -c$CONNECTIONS -d${DURATION}s (POST diary event, SQLite WAL)"
-wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/api/v1/batches/$BATCH/events"
-STORED=$(curl -sf "http://127.0.0.1:$PORT/metrics" | grep 'route="/api/v1/batches/{id}/events",status="201"' | awk '{print $2}')
+echo "command: wrk -t${WRK_THREADS:-2} -c$CONNECTIONS -d${DURATION}s (POST diary event, SQLite WAL)"
+wrk -t"${WRK_THREADS:-2}" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/api/v1/batches/$BATCH/events"
+STORED=$(curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^ocop_http_requests_total{method="POST",route="/api/v1/batches/{id}/events",status="201"}' | awk '{print $2}')
 echo "events stored (201 responses counted by /metrics): $STORED"
 grep -c ' ERROR ' "$WORK/server.log" | xargs echo "server errors logged:" || true

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::role::Role;
 use crate::services::accounts::{self, TokenGrant};
 use crate::settings::{Settings, SettingsArgs};
-use crate::{db, startup, telemetry};
+use crate::{startup, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -121,7 +121,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     eprintln!("  API reference:  {base}/api/docs");
     eprintln!("  health:         {base}/healthz");
     if api_token::Entity::find()
-        .count(&state.db)
+        .count(state.db.read())
         .await
         .context("counting API tokens")?
         == 0
@@ -132,6 +132,5 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         );
         eprintln!("then call the API with  Authorization: Bearer <token>  (see README.md).\n");
     }
-    let _ = db::ping(&state.db).await;
     startup::serve(state, listener, startup::shutdown_signal()).await
 }

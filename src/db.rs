@@ -2,8 +2,13 @@
 //!
 //! SQLite runs in WAL mode with foreign keys on and `synchronous = NORMAL` (durable across
 //! application crashes; the last commits may be lost on power loss, which WAL keeps consistent).
-//! Write transactions on SQLite start with `BEGIN IMMEDIATE` so that two writers queue on the
-//! busy timeout instead of failing when one upgrades a read lock.
+//!
+//! SQLite allows one writer at a time. Rather than letting writers collide and sleep in
+//! SQLite's busy handler (measured: p99 over 100 ms at 4 concurrent writers), writes go
+//! through a separate pool of exactly one connection, where they wait their turn on an async
+//! queue; reads use the main pool concurrently (WAL). Write transactions start with
+//! `BEGIN IMMEDIATE`, so a writer from another process (the CLI) waits on the busy timeout
+//! instead of failing on a lock upgrade. On PostgreSQL both roles share one pool.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -18,7 +23,45 @@ use sea_orm::{
     SqliteTransactionMode, SqlxSqliteConnector, TransactionOptions, TransactionTrait,
 };
 
-pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<DatabaseConnection> {
+/// The database: a pool for reads and the way to write.
+#[derive(Clone, Debug)]
+pub struct Db {
+    read: DatabaseConnection,
+    write: DatabaseConnection,
+}
+
+impl Db {
+    /// Connection for reads (and for writes that need no transaction ordering).
+    pub fn read(&self) -> &DatabaseConnection {
+        &self.read
+    }
+
+    /// Begins a transaction that will write.
+    pub async fn write_txn(&self) -> Result<DatabaseTransaction, DbErr> {
+        if self.write.get_database_backend() == DbBackend::Sqlite {
+            self.write
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await
+        } else {
+            self.write.begin().await
+        }
+    }
+
+    /// Cheap liveness query for `/readyz`.
+    pub async fn ping(&self) -> Result<(), DbErr> {
+        self.read.ping().await
+    }
+
+    pub async fn close(self) -> Result<(), DbErr> {
+        self.read.close().await?;
+        self.write.close().await
+    }
+}
+
+pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
     if url.starts_with("sqlite:") {
         let opts = SqliteConnectOptions::from_str(url)
             .context("parsing the SQLite URL")?
@@ -27,44 +70,38 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Database
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = SqlitePoolOptions::new()
+        let write = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(opts.clone())
+            .await
+            .context("opening the SQLite database")?;
+        let read = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .connect_with(opts)
             .await
             .context("opening the SQLite database")?;
-        Ok(SqlxSqliteConnector::from_sqlx_sqlite_pool(pool))
+        Ok(Db {
+            read: SqlxSqliteConnector::from_sqlx_sqlite_pool(read),
+            write: SqlxSqliteConnector::from_sqlx_sqlite_pool(write),
+        })
     } else {
         let mut opts = ConnectOptions::new(url.to_owned());
         opts.max_connections(max_connections)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
-        Database::connect(opts)
+        let pool = Database::connect(opts)
             .await
-            .context("connecting to the database")
+            .context("connecting to the database")?;
+        Ok(Db {
+            read: pool.clone(),
+            write: pool,
+        })
     }
 }
 
-pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    migration::Migrator::up(db, None)
+pub async fn migrate(db: &Db) -> anyhow::Result<()> {
+    migration::Migrator::up(&db.write, None)
         .await
         .context("running database migrations")
-}
-
-/// Begins a transaction that will write.
-pub async fn write_txn(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    if db.get_database_backend() == DbBackend::Sqlite {
-        db.begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await
-    } else {
-        db.begin().await
-    }
-}
-
-/// Cheap liveness query for `/readyz`.
-pub async fn ping(db: &DatabaseConnection) -> Result<(), DbErr> {
-    db.ping().await
 }

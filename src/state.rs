@@ -2,14 +2,14 @@
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
+use crate::db::Db;
 
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
 }

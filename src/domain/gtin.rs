@@ -86,4 +86,20 @@ mod tests {
         );
         assert_eq!(Gtin::parse("").unwrap_err().code, "gtin_length");
     }
+
+    proptest::proptest! {
+        /// A single changed digit always breaks the GS1 mod-10 check (the scheme detects
+        /// every single-digit error).
+        #[test]
+        fn any_single_digit_change_is_caught(body in "[0-9]{12}", pos in 0usize..13, delta in 1u8..10) {
+            let check = super::super::gs1_check_digit(body.as_bytes());
+            let valid = format!("{body}{check}");
+            proptest::prop_assert!(Gtin::parse(&valid).is_ok());
+            let mut bytes = valid.into_bytes();
+            bytes[pos] = b'0' + (bytes[pos] - b'0' + delta) % 10;
+            let changed = String::from_utf8(bytes).unwrap();
+            let rejected = Gtin::parse(&changed).is_err();
+            proptest::prop_assert!(rejected);
+        }
+    }
 }

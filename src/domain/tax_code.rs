@@ -136,4 +136,19 @@ mod tests {
             "tax_code_format"
         );
     }
+
+    proptest::proptest! {
+        /// Every issued 10-digit code verifies, and changing its check digit never does.
+        #[test]
+        fn the_check_digit_is_the_only_one_that_verifies(first in "[0-9]{9}") {
+            if let Some(c) = check_digit(first.as_bytes()) {
+                let valid = format!("{first}{c}");
+                proptest::prop_assert!(TaxCode::parse(&valid).is_ok());
+                for other in (0..10).filter(|d| *d != c) {
+                    let wrong = format!("{first}{other}");
+                    proptest::prop_assert!(TaxCode::parse(&wrong).is_err());
+                }
+            }
+        }
+    }
 }

@@ -6,7 +6,6 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::db;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -19,7 +18,9 @@ pub async fn healthz() -> &'static str {
 /// The service can reach its database.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(), responses((status = 200, body = String), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    db::ping(&state.db)
+    state
+        .db
+        .ping()
         .await
         .map_err(|e| AppError::Unavailable(e.into()))?;
     Ok("ready")

@@ -235,7 +235,7 @@ fn view(m: Model, current: &mut HashMap<Uuid, ocop_certification::Model>) -> Pro
 }
 
 async fn one(state: &AppState, m: Model) -> Result<ProductView, AppError> {
-    let mut current = service::current_certifications(&state.db, &[m.id], today()).await?;
+    let mut current = service::current_certifications(state.db.read(), &[m.id], today()).await?;
     Ok(view(m, &mut current))
 }
 
@@ -261,7 +261,7 @@ pub async fn list(
 ) -> Result<Json<List<ProductView>>, AppError> {
     let page = service::list(&state.db, &who, organization_id, page.page()?).await?;
     let ids: Vec<Uuid> = page.items.iter().map(|p| p.id).collect();
-    let mut current = service::current_certifications(&state.db, &ids, today()).await?;
+    let mut current = service::current_certifications(state.db.read(), &ids, today()).await?;
     Ok(Json(List::from_page(page, |m| view(m, &mut current))))
 }
 

@@ -5,15 +5,12 @@ use entity::membership::{self, Entity as Membership};
 use entity::organization::Entity as Organization;
 use entity::user::{self, Entity as User};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::{Principal, Scope, password, token};
-use crate::db;
+use crate::db::Db;
 use crate::domain::ParseError;
 use crate::domain::contact::{Email, Phone};
 use crate::domain::role::{Action, Role};
@@ -23,7 +20,7 @@ use crate::error::AppError;
 
 /// Resolves a bearer token to its principal. Unknown, malformed and revoked tokens are all
 /// the same 401, so a caller learns nothing about which tokens exist.
-pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> Result<Principal, AppError> {
+pub async fn authenticate(db: &Db, secret: &str) -> Result<Principal, AppError> {
     let invalid = || AppError::Unauthenticated {
         code: "invalid_token",
         detail: "the API token is unknown or revoked".into(),
@@ -34,7 +31,7 @@ pub async fn authenticate(db: &DatabaseConnection, secret: &str) -> Result<Princ
     let row = ApiToken::find()
         .filter(api_token::Column::TokenHash.eq(token::hash(secret)))
         .filter(api_token::Column::RevokedAt.is_null())
-        .one(db)
+        .one(db.read())
         .await?
         .ok_or_else(invalid)?;
     let scope = match row.organization_id {
@@ -101,11 +98,11 @@ async fn insert_token<C: ConnectionTrait>(
 /// Creates a token without a caller: used by the `token create` command, which runs with
 /// the operator's access to the server.
 pub async fn bootstrap_token(
-    db: &DatabaseConnection,
+    db: &Db,
     name: String,
     grant: TokenGrant,
 ) -> Result<IssuedToken, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     if let TokenGrant::Organization { id, .. } = grant
         && Organization::find_by_id(id).one(&txn).await?.is_none()
     {
@@ -119,13 +116,13 @@ pub async fn bootstrap_token(
 /// An owner (or an administrator) creates a token for their organization, with any role up
 /// to owner: the owner role is the most an organization-scoped token can hold.
 pub async fn create_token(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     organization_id: Uuid,
     name: String,
     role: Role,
 ) -> Result<IssuedToken, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     load::<Organization, _>(
         &txn,
         who,
@@ -149,13 +146,13 @@ pub async fn create_token(
 }
 
 pub async fn list_tokens(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     organization_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<api_token::Model>, AppError> {
     load::<Organization, _>(
-        db,
+        db.read(),
         who,
         organization_id,
         Action::ManageOrganization,
@@ -163,16 +160,12 @@ pub async fn list_tokens(
     )
     .await?;
     let q = ApiToken::find().filter(api_token::Column::OrganizationId.eq(organization_id));
-    paginate(db, q, api_token::Column::Id, page).await
+    paginate(db.read(), q, api_token::Column::Id, page).await
 }
 
 /// Revokes a token. Revoking twice is harmless.
-pub async fn revoke_token(
-    db: &DatabaseConnection,
-    who: &Principal,
-    token_id: Uuid,
-) -> Result<(), AppError> {
-    let txn = db::write_txn(db).await?;
+pub async fn revoke_token(db: &Db, who: &Principal, token_id: Uuid) -> Result<(), AppError> {
+    let txn = db.write_txn().await?;
     let row = ApiToken::find_by_id(token_id)
         .one(&txn)
         .await?
@@ -202,11 +195,7 @@ pub struct NewUser {
     pub is_admin: bool,
 }
 
-pub async fn create_user(
-    db: &DatabaseConnection,
-    who: &Principal,
-    new: NewUser,
-) -> Result<user::Model, AppError> {
+pub async fn create_user(db: &Db, who: &Principal, new: NewUser) -> Result<user::Model, AppError> {
     who.require_admin()?;
     if new.email.is_none() && new.phone.is_none() {
         return Err(AppError::validation(
@@ -219,7 +208,7 @@ pub async fn create_user(
         .await
         .map_err(AppError::internal)?
         .map_err(AppError::Internal)?;
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     if let Some(e) = &new.email
         && User::find()
             .filter(user::Column::Email.eq(e.as_str()))
@@ -270,7 +259,7 @@ pub enum Login {
 /// Exchanges a password for a token scoped to one organization with the user's role there
 /// (or an admin token for a platform administrator who names no organization).
 pub async fn sign_in(
-    db: &DatabaseConnection,
+    db: &Db,
     login: Login,
     password_given: String,
     organization_id: Option<Uuid>,
@@ -284,13 +273,13 @@ pub async fn sign_in(
         Login::Email(e) => {
             User::find()
                 .filter(user::Column::Email.eq(e.as_str()))
-                .one(db)
+                .one(db.read())
                 .await?
         }
         Login::Phone(p) => {
             User::find()
                 .filter(user::Column::Phone.eq(p.as_str()))
-                .one(db)
+                .one(db.read())
                 .await?
         }
     };
@@ -321,7 +310,7 @@ pub async fn sign_in(
             let m = Membership::find()
                 .filter(membership::Column::UserId.eq(user.id))
                 .filter(membership::Column::OrganizationId.eq(org))
-                .one(db)
+                .one(db.read())
                 .await?;
             match (m, user.is_admin) {
                 (Some(m), _) => TokenGrant::Organization {
@@ -334,7 +323,7 @@ pub async fn sign_in(
             }
         }
     };
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let issued = insert_token(&txn, token_name, grant, Some(user.id)).await?;
     txn.commit().await?;
     Ok(issued)
@@ -349,13 +338,13 @@ static DUMMY_HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 // ---- memberships ------------------------------------------------------------------------
 
 pub async fn add_member(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     organization_id: Uuid,
     user_id: Uuid,
     role: Role,
 ) -> Result<membership::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     load::<Organization, _>(
         &txn,
         who,
@@ -395,14 +384,21 @@ pub async fn add_member(
 }
 
 pub async fn list_members(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     organization_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<membership::Model>, AppError> {
-    load::<Organization, _>(db, who, organization_id, Action::Read, "organization").await?;
+    load::<Organization, _>(
+        db.read(),
+        who,
+        organization_id,
+        Action::Read,
+        "organization",
+    )
+    .await?;
     let q = Membership::find().filter(membership::Column::OrganizationId.eq(organization_id));
-    paginate(db, q, membership::Column::Id, page).await
+    paginate(db.read(), q, membership::Column::Id, page).await
 }
 
 /// Revokes the user's tokens for the organization: they were issued for the old role.
@@ -422,12 +418,12 @@ async fn revoke_user_tokens<C: ConnectionTrait>(
 }
 
 pub async fn change_role(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     membership_id: Uuid,
     role: Role,
 ) -> Result<membership::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let m = load::<Membership, _>(
         &txn,
         who,
@@ -444,12 +440,8 @@ pub async fn change_role(
     Ok(row)
 }
 
-pub async fn remove_member(
-    db: &DatabaseConnection,
-    who: &Principal,
-    membership_id: Uuid,
-) -> Result<(), AppError> {
-    let txn = db::write_txn(db).await?;
+pub async fn remove_member(db: &Db, who: &Principal, membership_id: Uuid) -> Result<(), AppError> {
+    let txn = db.write_txn().await?;
     let m = load::<Membership, _>(
         &txn,
         who,

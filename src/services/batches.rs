@@ -4,15 +4,12 @@ use chrono::NaiveDate;
 use entity::batch::{self, Entity as Batch};
 use entity::growing_area::{self, Entity as GrowingArea};
 use entity::product::Entity as Product;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, load, now, paginate, today};
 use crate::auth::Principal;
-use crate::db;
+use crate::db::Db;
 use crate::domain::batch::BatchStatus;
 use crate::domain::growing_area::AreaStatus;
 use crate::domain::role::Action;
@@ -97,13 +94,13 @@ async fn growing_area_for<C: ConnectionTrait>(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     product_id: Uuid,
     new: NewBatch,
 ) -> Result<batch::Model, AppError> {
     check_dates(new.harvested_on, new.produced_on, new.expires_on)?;
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let product = load::<Product, _>(&txn, who, product_id, Action::RecordDiary, "product").await?;
     if let Some(area) = new.growing_area_id {
         growing_area_for(&txn, area, product.organization_id).await?;
@@ -144,12 +141,8 @@ pub async fn create(
     Ok(row)
 }
 
-pub async fn get(
-    db: &DatabaseConnection,
-    who: &Principal,
-    id: Uuid,
-) -> Result<batch::Model, AppError> {
-    load::<Batch, _>(db, who, id, Action::Read, "batch").await
+pub async fn get(db: &Db, who: &Principal, id: Uuid) -> Result<batch::Model, AppError> {
+    load::<Batch, _>(db.read(), who, id, Action::Read, "batch").await
 }
 
 pub struct BatchFilter {
@@ -157,18 +150,18 @@ pub struct BatchFilter {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     product_id: Uuid,
     filter: BatchFilter,
     page: PageRequest,
 ) -> Result<Page<batch::Model>, AppError> {
-    load::<Product, _>(db, who, product_id, Action::Read, "product").await?;
+    load::<Product, _>(db.read(), who, product_id, Action::Read, "product").await?;
     let mut q = Batch::find().filter(batch::Column::ProductId.eq(product_id));
     if let Some(s) = filter.status {
         q = q.filter(batch::Column::Status.eq(s.as_str()));
     }
-    paginate(db, q, batch::Column::Id, page).await
+    paginate(db.read(), q, batch::Column::Id, page).await
 }
 
 pub(crate) fn status_of(row: &batch::Model) -> Result<BatchStatus, AppError> {
@@ -178,12 +171,12 @@ pub(crate) fn status_of(row: &batch::Model) -> Result<BatchStatus, AppError> {
 
 /// Seals a batch or corrects its quantity and expiry while it is open.
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     id: Uuid,
     changes: BatchChanges,
 ) -> Result<batch::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let current = load::<Batch, _>(&txn, who, id, Action::ManageRegistry, "batch").await?;
     let status = status_of(&current)?;
     if (changes.quantity.is_some() || changes.expires_on.is_some()) && status != BatchStatus::Open {

@@ -4,12 +4,12 @@
 use chrono::NaiveDate;
 use entity::ocop_certification::{self, Entity as Certification};
 use entity::product::Entity as Product;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, load, now, paginate, today};
 use crate::auth::Principal;
-use crate::db;
+use crate::db::Db;
 use crate::domain::ParseError;
 use crate::domain::ocop::{self, OcopLevel, OcopStars};
 use crate::domain::role::Action;
@@ -30,7 +30,7 @@ pub fn programme_start() -> NaiveDate {
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     product_id: Uuid,
     new: NewCertification,
@@ -56,7 +56,7 @@ pub async fn create(
             ParseError::new("date_range", "the decision date is out of range"),
         )
     })?;
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let product =
         load::<Product, _>(&txn, who, product_id, Action::ManageRegistry, "product").await?;
     let row = ocop_certification::ActiveModel {
@@ -79,20 +79,20 @@ pub async fn create(
 }
 
 pub async fn get(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     id: Uuid,
 ) -> Result<ocop_certification::Model, AppError> {
-    load::<Certification, _>(db, who, id, Action::Read, "OCOP certification").await
+    load::<Certification, _>(db.read(), who, id, Action::Read, "OCOP certification").await
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     product_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<ocop_certification::Model>, AppError> {
-    load::<Product, _>(db, who, product_id, Action::Read, "product").await?;
+    load::<Product, _>(db.read(), who, product_id, Action::Read, "product").await?;
     let q = Certification::find().filter(ocop_certification::Column::ProductId.eq(product_id));
-    paginate(db, q, ocop_certification::Column::Id, page).await
+    paginate(db.read(), q, ocop_certification::Column::Id, page).await
 }

@@ -7,13 +7,13 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::batch::{self, Entity as Batch};
 use entity::batch_event::{self, Entity as BatchEvent};
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::batches::status_of;
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
-use crate::db;
+use crate::db::Db;
 use crate::domain::ParseError;
 use crate::domain::batch::{EventDetails, EventKind, PhiWarning, phi_warnings};
 use crate::domain::role::Action;
@@ -36,7 +36,7 @@ pub struct Recorded {
 const FUTURE_TOLERANCE_MINUTES: i64 = 10;
 
 pub async fn append(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     batch_id: Uuid,
     new: NewEvent,
@@ -48,7 +48,7 @@ pub async fn append(
             ParseError::new("date_in_future", "the event time is in the future"),
         ));
     }
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let batch = load::<Batch, _>(&txn, who, batch_id, Action::RecordDiary, "batch").await?;
     let status = status_of(&batch)?;
     if !status.accepts(new.kind) {
@@ -121,24 +121,20 @@ pub struct EventFilter {
 
 /// The diary in the order it was recorded.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     batch_id: Uuid,
     filter: EventFilter,
     page: PageRequest,
 ) -> Result<Page<batch_event::Model>, AppError> {
-    load::<Batch, _>(db, who, batch_id, Action::Read, "batch").await?;
+    load::<Batch, _>(db.read(), who, batch_id, Action::Read, "batch").await?;
     let mut q = BatchEvent::find().filter(batch_event::Column::BatchId.eq(batch_id));
     if let Some(k) = filter.kind {
         q = q.filter(batch_event::Column::Kind.eq(k.as_str()));
     }
-    paginate(db, q, batch_event::Column::Id, page).await
+    paginate(db.read(), q, batch_event::Column::Id, page).await
 }
 
-pub async fn get(
-    db: &DatabaseConnection,
-    who: &Principal,
-    id: Uuid,
-) -> Result<batch_event::Model, AppError> {
-    load::<BatchEvent, _>(db, who, id, Action::Read, "event").await
+pub async fn get(db: &Db, who: &Principal, id: Uuid) -> Result<batch_event::Model, AppError> {
+    load::<BatchEvent, _>(db.read(), who, id, Action::Read, "event").await
 }

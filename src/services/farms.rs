@@ -2,12 +2,12 @@
 
 use entity::farm::{self, Entity as Farm};
 use entity::organization::Entity as Organization;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
-use crate::db;
+use crate::db::Db;
 use crate::domain::CommuneCode;
 use crate::domain::geo::Coordinates;
 use crate::domain::role::Action;
@@ -29,12 +29,12 @@ pub struct FarmChanges {
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     organization_id: Uuid,
     new: NewFarm,
 ) -> Result<farm::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     load::<Organization, _>(
         &txn,
         who,
@@ -61,12 +61,8 @@ pub async fn create(
     Ok(row)
 }
 
-pub async fn get(
-    db: &DatabaseConnection,
-    who: &Principal,
-    id: Uuid,
-) -> Result<farm::Model, AppError> {
-    load::<Farm, _>(db, who, id, Action::Read, "farm").await
+pub async fn get(db: &Db, who: &Principal, id: Uuid) -> Result<farm::Model, AppError> {
+    load::<Farm, _>(db.read(), who, id, Action::Read, "farm").await
 }
 
 pub struct FarmFilter {
@@ -74,27 +70,34 @@ pub struct FarmFilter {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     organization_id: Uuid,
     filter: FarmFilter,
     page: PageRequest,
 ) -> Result<Page<farm::Model>, AppError> {
-    load::<Organization, _>(db, who, organization_id, Action::Read, "organization").await?;
+    load::<Organization, _>(
+        db.read(),
+        who,
+        organization_id,
+        Action::Read,
+        "organization",
+    )
+    .await?;
     let mut q = Farm::find().filter(farm::Column::OrganizationId.eq(organization_id));
     if let Some(c) = filter.commune_code {
         q = q.filter(farm::Column::CommuneCode.eq(c.as_str()));
     }
-    paginate(db, q, farm::Column::Id, page).await
+    paginate(db.read(), q, farm::Column::Id, page).await
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     id: Uuid,
     changes: FarmChanges,
 ) -> Result<farm::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let mut row: farm::ActiveModel = load::<Farm, _>(&txn, who, id, Action::ManageRegistry, "farm")
         .await?
         .into();

@@ -3,15 +3,12 @@
 use chrono::NaiveDate;
 use entity::farm::Entity as Farm;
 use entity::growing_area::{self, Entity as GrowingArea};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
-use crate::db;
+use crate::db::Db;
 use crate::domain::GrowingAreaCode;
 use crate::domain::geo::Boundary;
 use crate::domain::growing_area::{AreaCertificate, AreaScope, AreaStatus};
@@ -65,12 +62,12 @@ async fn ensure_code_free<C: ConnectionTrait>(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     farm_id: Uuid,
     new: NewGrowingArea,
 ) -> Result<growing_area::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let farm = load::<Farm, _>(&txn, who, farm_id, Action::ManageRegistry, "farm").await?;
     ensure_code_free(&txn, &new.code).await?;
     let t = now();
@@ -99,12 +96,8 @@ pub async fn create(
     Ok(row)
 }
 
-pub async fn get(
-    db: &DatabaseConnection,
-    who: &Principal,
-    id: Uuid,
-) -> Result<growing_area::Model, AppError> {
-    load::<GrowingArea, _>(db, who, id, Action::Read, "growing area").await
+pub async fn get(db: &Db, who: &Principal, id: Uuid) -> Result<growing_area::Model, AppError> {
+    load::<GrowingArea, _>(db.read(), who, id, Action::Read, "growing area").await
 }
 
 pub struct GrowingAreaFilter {
@@ -112,27 +105,27 @@ pub struct GrowingAreaFilter {
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     farm_id: Uuid,
     filter: GrowingAreaFilter,
     page: PageRequest,
 ) -> Result<Page<growing_area::Model>, AppError> {
-    load::<Farm, _>(db, who, farm_id, Action::Read, "farm").await?;
+    load::<Farm, _>(db.read(), who, farm_id, Action::Read, "farm").await?;
     let mut q = GrowingArea::find().filter(growing_area::Column::FarmId.eq(farm_id));
     if let Some(s) = filter.status {
         q = q.filter(growing_area::Column::Status.eq(s.as_str()));
     }
-    paginate(db, q, growing_area::Column::Id, page).await
+    paginate(db.read(), q, growing_area::Column::Id, page).await
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     id: Uuid,
     changes: GrowingAreaChanges,
 ) -> Result<growing_area::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let current =
         load::<GrowingArea, _>(&txn, who, id, Action::ManageRegistry, "growing area").await?;
     if let (Some(until), Some(issued)) = (changes.valid_until, current.issued_on)

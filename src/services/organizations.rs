@@ -1,15 +1,12 @@
 //! Organizations: register, read, list, change.
 
 use entity::organization::{self, Entity as Organization};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
-use crate::db;
+use crate::db::Db;
 use crate::domain::contact::{Email, Phone};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::role::Action;
@@ -81,7 +78,7 @@ async fn ensure_tax_code_free<C: ConnectionTrait>(
 /// Registers an organization. Only platform administrators register organizations; their
 /// owners then manage them through organization-scoped tokens.
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     new: NewOrganization,
 ) -> Result<organization::Model, AppError> {
@@ -89,7 +86,7 @@ pub async fn create(
     if let Some(tax) = &new.tax_code {
         check_tax_code_kind(new.kind, tax)?;
     }
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     if let Some(tax) = &new.tax_code {
         ensure_tax_code_free(&txn, tax, None).await?;
     }
@@ -115,12 +112,8 @@ pub async fn create(
     Ok(row)
 }
 
-pub async fn get(
-    db: &DatabaseConnection,
-    who: &Principal,
-    id: Uuid,
-) -> Result<organization::Model, AppError> {
-    load::<Organization, _>(db, who, id, Action::Read, "organization").await
+pub async fn get(db: &Db, who: &Principal, id: Uuid) -> Result<organization::Model, AppError> {
+    load::<Organization, _>(db.read(), who, id, Action::Read, "organization").await
 }
 
 pub struct OrganizationFilter {
@@ -129,7 +122,7 @@ pub struct OrganizationFilter {
 
 /// Administrators see every organization; everyone else sees their own.
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     filter: OrganizationFilter,
     page: PageRequest,
@@ -141,16 +134,16 @@ pub async fn list(
     if let Some(kind) = filter.kind {
         q = q.filter(organization::Column::Kind.eq(kind.as_str()));
     }
-    paginate(db, q, organization::Column::Id, page).await
+    paginate(db.read(), q, organization::Column::Id, page).await
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     id: Uuid,
     changes: OrganizationChanges,
 ) -> Result<organization::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let current =
         load::<Organization, _>(&txn, who, id, Action::ManageOrganization, "organization").await?;
     let kind = OrganizationKind::parse(&current.kind)

@@ -5,15 +5,12 @@ use std::collections::HashMap;
 use entity::ocop_certification::{self, Entity as Certification};
 use entity::organization::Entity as Organization;
 use entity::product::{self, Entity as Product};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
-use crate::db;
+use crate::db::Db;
 use crate::domain::Gtin;
 use crate::domain::ocop::OcopGroup;
 use crate::domain::role::Action;
@@ -62,12 +59,12 @@ async fn ensure_gtin_free<C: ConnectionTrait>(conn: &C, gtin: &Gtin) -> Result<(
 }
 
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     organization_id: Uuid,
     new: NewProduct,
 ) -> Result<product::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     load::<Organization, _>(
         &txn,
         who,
@@ -102,32 +99,35 @@ pub async fn create(
     Ok(row)
 }
 
-pub async fn get(
-    db: &DatabaseConnection,
-    who: &Principal,
-    id: Uuid,
-) -> Result<product::Model, AppError> {
-    load::<Product, _>(db, who, id, Action::Read, "product").await
+pub async fn get(db: &Db, who: &Principal, id: Uuid) -> Result<product::Model, AppError> {
+    load::<Product, _>(db.read(), who, id, Action::Read, "product").await
 }
 
 pub async fn list(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     organization_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<product::Model>, AppError> {
-    load::<Organization, _>(db, who, organization_id, Action::Read, "organization").await?;
+    load::<Organization, _>(
+        db.read(),
+        who,
+        organization_id,
+        Action::Read,
+        "organization",
+    )
+    .await?;
     let q = Product::find().filter(product::Column::OrganizationId.eq(organization_id));
-    paginate(db, q, product::Column::Id, page).await
+    paginate(db.read(), q, product::Column::Id, page).await
 }
 
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &Db,
     who: &Principal,
     id: Uuid,
     changes: ProductChanges,
 ) -> Result<product::Model, AppError> {
-    let txn = db::write_txn(db).await?;
+    let txn = db.write_txn().await?;
     let current = load::<Product, _>(&txn, who, id, Action::ManageRegistry, "product").await?;
     if let Some(g) = &changes.gtin {
         match current.gtin.as_deref() {

@@ -2,18 +2,19 @@
 
 use std::time::Duration;
 
+use ocop_trace::db::Db;
 use ocop_trace::services::accounts::{self, TokenGrant};
 use ocop_trace::settings::{LogFormat, Settings};
 use ocop_trace::startup;
 use reqwest::StatusCode;
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     pub admin: String,
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub database_url: String,
     pub data_dir: tempfile::TempDir,
     _pg: Option<PgDatabase>,
