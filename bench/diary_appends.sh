@@ -3,6 +3,8 @@
 # against the release build on the embedded SQLite database, with wrk as the load generator.
 #
 #   bench/diary_appends.sh [duration-seconds] [connections]
+#   BENCH_BIN=path/to/ocop-trace  compare another build side by side (skips cargo build)
+#   WRK_THREADS=n  BENCH_PORT=p   load-generator threads (default 2), port (default 18080)
 #
 # Prints wrk's report and the number of events actually stored. Needs: wrk, curl, python3.
 set -euo pipefail
