@@ -102,15 +102,38 @@ pub struct EventDetails {
 /// Longest pre-harvest interval any input can declare.
 pub const MAX_PHI_DAYS: u32 = 365;
 
+/// Most inputs one fertilizing or spraying event can list.
+pub const MAX_INPUTS: usize = 50;
+
+/// Earliest date a diary event or a batch date can carry: catches years typed short
+/// (`0202` for `2025`) without refusing any real OCOP record.
+pub fn earliest_date() -> chrono::NaiveDate {
+    chrono::NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or(chrono::NaiveDate::MIN)
+}
+
 impl EventDetails {
     /// Returns the offending path (relative to `details`) and the problem.
     pub fn validate(&self, kind: EventKind) -> Result<(), (String, ParseError)> {
+        if self.inputs.len() > MAX_INPUTS {
+            return Err((
+                "inputs".into(),
+                ParseError::new(
+                    "too_many_inputs",
+                    format!("at most {MAX_INPUTS} inputs per event"),
+                ),
+            ));
+        }
         for (i, input) in self.inputs.iter().enumerate() {
-            if input.product.trim().is_empty() {
-                return Err((
-                    format!("inputs[{i}].product"),
-                    ParseError::new("text_empty", "must not be empty"),
-                ));
+            let texts = [
+                ("product", Some(&input.product), 200),
+                ("active_ingredient", input.active_ingredient.as_ref(), 200),
+                ("dose_unit", input.dose_unit.as_ref(), 32),
+            ];
+            for (field, value, max) in texts {
+                if let Some(v) = value {
+                    super::text::line(v, 1, max)
+                        .map_err(|e| (format!("inputs[{i}].{field}"), e))?;
+                }
             }
             if let Some(d) = input.dose
                 && !(d.is_finite() && d > 0.0)

@@ -48,7 +48,19 @@ fn check_boundary(p: &mut Problems, b: Option<Boundary>) -> Option<Option<Bounda
     p.check_opt("boundary", b, |b| b.validate().map(|()| b))
 }
 
+/// Most certificates one growing area lists.
+const MAX_CERTIFICATES: usize = 20;
+
 fn check_certificates(p: &mut Problems, certs: Vec<AreaCertificate>) -> Vec<AreaCertificate> {
+    if certs.len() > MAX_CERTIFICATES {
+        p.push(
+            "certificates",
+            ParseError::new(
+                "too_many_certificates",
+                format!("at most {MAX_CERTIFICATES} certificates"),
+            ),
+        );
+    }
     for (i, c) in certs.iter().enumerate() {
         if let Err((field, e)) = c.validate() {
             p.push(&format!("certificates[{i}].{field}"), e);

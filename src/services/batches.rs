@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::{Page, PageRequest, load, now, paginate, today};
 use crate::auth::Principal;
 use crate::db::Db;
-use crate::domain::batch::BatchStatus;
+use crate::domain::batch::{BatchStatus, earliest_date};
 use crate::domain::growing_area::AreaStatus;
 use crate::domain::role::Action;
 use crate::domain::{LotCode, ParseError};
@@ -47,6 +47,12 @@ fn check_dates(
             p.push(
                 field,
                 ParseError::new("date_in_future", "this date is in the future"),
+            );
+        }
+        if d.is_some_and(|d| d < earliest_date()) {
+            p.push(
+                field,
+                ParseError::new("date_too_early", "this date is before 2000"),
             );
         }
     }

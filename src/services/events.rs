@@ -15,7 +15,7 @@ use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
-use crate::domain::batch::{EventDetails, EventKind, PhiWarning, phi_warnings};
+use crate::domain::batch::{EventDetails, EventKind, PhiWarning, earliest_date, phi_warnings};
 use crate::domain::role::Action;
 use crate::error::AppError;
 
@@ -46,6 +46,12 @@ pub async fn append(
         return Err(AppError::validation(
             "occurred_at",
             ParseError::new("date_in_future", "the event time is in the future"),
+        ));
+    }
+    if new.occurred_at.date_naive() < earliest_date() {
+        return Err(AppError::validation(
+            "occurred_at",
+            ParseError::new("date_too_early", "the event time is before 2000"),
         ));
     }
     let txn = db.write_txn().await?;

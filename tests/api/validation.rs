@@ -277,3 +277,34 @@ async fn bad_query_parameters_and_ids_are_client_errors() {
         .await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
 }
+
+#[tokio::test]
+async fn implausible_dates_and_oversized_lists_are_rejected() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX").await;
+    let product = app.create_product(&app.admin, &org, None).await;
+    let batch = app.create_batch(&app.admin, &product, "L1").await;
+    let (s, b) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/events"),
+            json!({"kind": "note", "occurred_at": "0202-05-01T07:00:00Z"}),
+        )
+        .await;
+    assert_field_error(s, &b, "occurred_at", "date_too_early");
+    let (s, b) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/products/{product}/batches"),
+            json!({"lot_code": "L2", "quantity": 1, "unit": "kg", "harvested_on": "0205-01-01"}),
+        )
+        .await;
+    assert_field_error(s, &b, "harvested_on", "date_too_early");
+    let inputs: Vec<_> = (0..51)
+        .map(|i| json!({"product": format!("P{i}")}))
+        .collect();
+    let (s, b) = app.post(&app.admin, &format!("/api/v1/batches/{batch}/events"), json!({"kind": "spraying", "occurred_at": "2026-05-01T07:00:00Z", "details": {"inputs": inputs}})).await;
+    assert_field_error(s, &b, "details.inputs", "too_many_inputs");
+    let (s, b) = app.post(&app.admin, &format!("/api/v1/batches/{batch}/events"), json!({"kind": "spraying", "occurred_at": "2026-05-01T07:00:00Z", "details": {"inputs": [{"product": "x".repeat(201)}]}})).await;
+    assert_field_error(s, &b, "details.inputs[0].product", "text_too_long");
+}
