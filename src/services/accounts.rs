@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{Page, PageRequest, load, now, paginate};
+use super::{Page, PageRequest, load, now, organization, paginate};
 use crate::auth::{Principal, Scope, password, token};
 use crate::db::Db;
 use crate::domain::ParseError;
@@ -123,14 +123,7 @@ pub async fn create_token(
     role: Role,
 ) -> Result<IssuedToken, AppError> {
     let txn = db.write_txn().await?;
-    load::<Organization, _>(
-        &txn,
-        who,
-        organization_id,
-        Action::ManageOrganization,
-        "organization",
-    )
-    .await?;
+    organization(&txn, who, organization_id, Action::ManageOrganization).await?;
     let issued = insert_token(
         &txn,
         name,
@@ -151,14 +144,7 @@ pub async fn list_tokens(
     organization_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<api_token::Model>, AppError> {
-    load::<Organization, _>(
-        db.read(),
-        who,
-        organization_id,
-        Action::ManageOrganization,
-        "organization",
-    )
-    .await?;
+    organization(db.read(), who, organization_id, Action::ManageOrganization).await?;
     let q = ApiToken::find().filter(api_token::Column::OrganizationId.eq(organization_id));
     paginate(db.read(), q, api_token::Column::Id, page).await
 }
@@ -345,14 +331,7 @@ pub async fn add_member(
     role: Role,
 ) -> Result<membership::Model, AppError> {
     let txn = db.write_txn().await?;
-    load::<Organization, _>(
-        &txn,
-        who,
-        organization_id,
-        Action::ManageOrganization,
-        "organization",
-    )
-    .await?;
+    organization(&txn, who, organization_id, Action::ManageOrganization).await?;
     if User::find_by_id(user_id).one(&txn).await?.is_none() {
         return Err(AppError::validation(
             "user_id",
@@ -389,14 +368,7 @@ pub async fn list_members(
     organization_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<membership::Model>, AppError> {
-    load::<Organization, _>(
-        db.read(),
-        who,
-        organization_id,
-        Action::Read,
-        "organization",
-    )
-    .await?;
+    organization(db.read(), who, organization_id, Action::Read).await?;
     let q = Membership::find().filter(membership::Column::OrganizationId.eq(organization_id));
     paginate(db.read(), q, membership::Column::Id, page).await
 }

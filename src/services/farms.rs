@@ -1,11 +1,10 @@
 //! Farms of an organization.
 
 use entity::farm::{self, Entity as Farm};
-use entity::organization::Entity as Organization;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{Page, PageRequest, load, now, paginate};
+use super::{Page, PageRequest, load, now, organization, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::CommuneCode;
@@ -35,14 +34,7 @@ pub async fn create(
     new: NewFarm,
 ) -> Result<farm::Model, AppError> {
     let txn = db.write_txn().await?;
-    load::<Organization, _>(
-        &txn,
-        who,
-        organization_id,
-        Action::ManageRegistry,
-        "organization",
-    )
-    .await?;
+    organization(&txn, who, organization_id, Action::ManageRegistry).await?;
     let t = now();
     let row = farm::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -76,14 +68,7 @@ pub async fn list(
     filter: FarmFilter,
     page: PageRequest,
 ) -> Result<Page<farm::Model>, AppError> {
-    load::<Organization, _>(
-        db.read(),
-        who,
-        organization_id,
-        Action::Read,
-        "organization",
-    )
-    .await?;
+    organization(db.read(), who, organization_id, Action::Read).await?;
     let mut q = Farm::find().filter(farm::Column::OrganizationId.eq(organization_id));
     if let Some(c) = filter.commune_code {
         q = q.filter(farm::Column::CommuneCode.eq(c.as_str()));

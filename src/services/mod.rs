@@ -113,6 +113,16 @@ where
     Ok(row)
 }
 
+/// Loads an organization the caller may perform `action` on (404 if it is not visible).
+pub async fn organization<C: ConnectionTrait>(
+    conn: &C,
+    who: &Principal,
+    id: Uuid,
+    action: Action,
+) -> Result<entity::organization::Model, AppError> {
+    load::<entity::organization::Entity, _>(conn, who, id, action, "organization").await
+}
+
 /// Runs a keyset-paginated query ordered by `id_col`.
 pub async fn paginate<E, C>(
     conn: &C,

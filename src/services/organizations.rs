@@ -4,7 +4,7 @@ use entity::organization::{self, Entity as Organization};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{Page, PageRequest, load, now, paginate};
+use super::{Page, PageRequest, now, organization, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::contact::{Email, Phone};
@@ -113,7 +113,7 @@ pub async fn create(
 }
 
 pub async fn get(db: &Db, who: &Principal, id: Uuid) -> Result<organization::Model, AppError> {
-    load::<Organization, _>(db.read(), who, id, Action::Read, "organization").await
+    organization(db.read(), who, id, Action::Read).await
 }
 
 pub struct OrganizationFilter {
@@ -144,8 +144,7 @@ pub async fn update(
     changes: OrganizationChanges,
 ) -> Result<organization::Model, AppError> {
     let txn = db.write_txn().await?;
-    let current =
-        load::<Organization, _>(&txn, who, id, Action::ManageOrganization, "organization").await?;
+    let current = organization(&txn, who, id, Action::ManageOrganization).await?;
     let kind = OrganizationKind::parse(&current.kind)
         .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     let mut row: organization::ActiveModel = current.into();

@@ -3,12 +3,11 @@
 use std::collections::HashMap;
 
 use entity::ocop_certification::{self, Entity as Certification};
-use entity::organization::Entity as Organization;
 use entity::product::{self, Entity as Product};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{Page, PageRequest, load, now, paginate};
+use super::{Page, PageRequest, load, now, organization, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::Gtin;
@@ -65,14 +64,7 @@ pub async fn create(
     new: NewProduct,
 ) -> Result<product::Model, AppError> {
     let txn = db.write_txn().await?;
-    load::<Organization, _>(
-        &txn,
-        who,
-        organization_id,
-        Action::ManageRegistry,
-        "organization",
-    )
-    .await?;
+    organization(&txn, who, organization_id, Action::ManageRegistry).await?;
     if let Some(g) = &new.gtin {
         ensure_gtin_free(&txn, g).await?;
     }
@@ -109,14 +101,7 @@ pub async fn list(
     organization_id: Uuid,
     page: PageRequest,
 ) -> Result<Page<product::Model>, AppError> {
-    load::<Organization, _>(
-        db.read(),
-        who,
-        organization_id,
-        Action::Read,
-        "organization",
-    )
-    .await?;
+    organization(db.read(), who, organization_id, Action::Read).await?;
     let q = Product::find().filter(product::Column::OrganizationId.eq(organization_id));
     paginate(db.read(), q, product::Column::Id, page).await
 }
