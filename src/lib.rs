@@ -20,6 +20,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod ledger;
 pub mod metrics;
 pub mod services;
 pub mod settings;
