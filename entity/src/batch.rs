@@ -17,6 +17,9 @@ pub struct Model {
     pub produced_on: Option<Date>,
     pub expires_on: Option<Date>,
     pub status: String,
+    /// Head of the batch's hash chain: the leaf hash of its creation entry, then the hash of
+    /// its latest diary event. Derived, so not part of the batch's ledger payload.
+    pub chain_head: Vec<u8>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -15,6 +15,10 @@ pub struct Model {
     pub actor: String,
     pub details: Json,
     pub corrects: Option<Uuid>,
+    /// Hash of the batch's previous event (or of its creation entry for the first event).
+    pub prev_hash: Vec<u8>,
+    /// `SHA-256(prev_hash ‖ leaf hash of this event's ledger entry)`.
+    pub hash: Vec<u8>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

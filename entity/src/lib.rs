@@ -6,8 +6,11 @@
 pub mod api_token;
 pub mod batch;
 pub mod batch_event;
+pub mod checkpoint;
 pub mod farm;
 pub mod growing_area;
+pub mod ledger_entry;
+pub mod ledger_head;
 pub mod membership;
 pub mod ocop_certification;
 pub mod organization;

@@ -15,6 +15,7 @@ mod m20261124_000007_create_products;
 mod m20261124_000008_create_ocop_certifications;
 mod m20261124_000009_create_batches;
 mod m20261124_000010_create_batch_events;
+mod m20261124_000011_create_ledger;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_create_ocop_certifications::Migration),
             Box::new(m20261124_000009_create_batches::Migration),
             Box::new(m20261124_000010_create_batch_events::Migration),
+            Box::new(m20261124_000011_create_ledger::Migration),
         ]
     }
 }

@@ -26,6 +26,7 @@ impl MigrationTrait for Migration {
                     .col(date_null(Batches::ProducedOn))
                     .col(date_null(Batches::ExpiresOn))
                     .col(string_len(Batches::Status, 16))
+                    .col(binary_len(Batches::ChainHead, 32))
                     .col(cols::created_at())
                     .col(cols::updated_at())
                     .foreign_key(&mut cols::fk(
@@ -87,4 +88,5 @@ pub enum Batches {
     ProducedOn,
     ExpiresOn,
     Status,
+    ChainHead,
 }

@@ -23,6 +23,8 @@ impl MigrationTrait for Migration {
                     .col(string(BatchEvents::Actor))
                     .col(json(BatchEvents::Details))
                     .col(uuid_null(BatchEvents::Corrects))
+                    .col(binary_len(BatchEvents::PrevHash, 32))
+                    .col(binary_len(BatchEvents::Hash, 32))
                     .foreign_key(&mut cols::fk(
                         BatchEvents::Table,
                         BatchEvents::OrganizationId,
@@ -69,4 +71,6 @@ pub enum BatchEvents {
     Actor,
     Details,
     Corrects,
+    PrevHash,
+    Hash,
 }

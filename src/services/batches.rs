@@ -4,9 +4,12 @@ use chrono::NaiveDate;
 use entity::batch::{self, Entity as Batch};
 use entity::growing_area::{self, Entity as GrowingArea};
 use entity::product::Entity as Product;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
+};
 use uuid::Uuid;
 
+use super::ledger;
 use super::{Page, PageRequest, load, now, paginate, today};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -126,22 +129,39 @@ pub async fn create(
         ));
     }
     let t = now();
-    let row = batch::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(product.organization_id),
-        product_id: Set(product.id),
-        growing_area_id: Set(new.growing_area_id),
-        lot_code: Set(new.lot_code.as_str().to_owned()),
-        quantity: Set(new.quantity),
-        unit: Set(new.unit),
-        harvested_on: Set(new.harvested_on),
-        produced_on: Set(new.produced_on),
-        expires_on: Set(new.expires_on),
-        status: Set(BatchStatus::Open.as_str().to_owned()),
-        created_at: Set(t),
-        updated_at: Set(t),
-    }
-    .insert(&txn)
+    let mut row = batch::Model {
+        id: Uuid::now_v7(),
+        organization_id: product.organization_id,
+        product_id: product.id,
+        growing_area_id: new.growing_area_id,
+        lot_code: new.lot_code.as_str().to_owned(),
+        quantity: new.quantity,
+        unit: new.unit,
+        harvested_on: new.harvested_on,
+        produced_on: new.produced_on,
+        expires_on: new.expires_on,
+        status: BatchStatus::Open.as_str().to_owned(),
+        chain_head: Vec::new(),
+        created_at: t,
+        updated_at: t,
+    };
+    // The batch's chain starts at the leaf hash of its own creation entry.
+    let (payload, leaf) = ledger::prepare(&row)?;
+    row.chain_head = leaf.0.to_vec();
+    row.clone()
+        .into_active_model()
+        .reset_all()
+        .insert(&txn)
+        .await?;
+    ledger::append_prepared(
+        &txn,
+        "batches.created",
+        "batches",
+        row.id,
+        Some(row.id),
+        payload,
+        leaf,
+    )
     .await?;
     txn.commit().await?;
     Ok(row)
@@ -215,6 +235,7 @@ pub async fn update(
     }
     row.updated_at = Set(now());
     let row = row.update(&txn).await?;
+    ledger::append(&txn, "updated", &row).await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -7,6 +7,7 @@ use entity::product::Entity as Product;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+use super::ledger;
 use super::{Page, PageRequest, load, now, paginate, today};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -74,6 +75,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    ledger::append(&txn, "created", &row).await?;
     txn.commit().await?;
     Ok(row)
 }

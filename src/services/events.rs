@@ -7,10 +7,13 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::batch::{self, Entity as Batch};
 use entity::batch_event::{self, Entity as BatchEvent};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+};
 use uuid::Uuid;
 
 use super::batches::status_of;
+use super::ledger;
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -18,6 +21,7 @@ use crate::domain::ParseError;
 use crate::domain::batch::{EventDetails, EventKind, PhiWarning, earliest_date, phi_warnings};
 use crate::domain::role::Action;
 use crate::error::AppError;
+use crate::ledger::chain;
 
 pub struct NewEvent {
     pub kind: EventKind,
@@ -55,7 +59,14 @@ pub async fn append(
         ));
     }
     let txn = db.write_txn().await?;
-    let batch = load::<Batch, _>(&txn, who, batch_id, Action::RecordDiary, "batch").await?;
+    // Lock the batch row: its chain head is read and advanced by this append (PostgreSQL;
+    // SQLite's write transaction already excludes other writers).
+    let batch = Batch::find_by_id(batch_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("batch"))?;
+    who.authorize(batch.organization_id, Action::RecordDiary, "batch")?;
     let status = status_of(&batch)?;
     if !status.accepts(new.kind) {
         return Err(AppError::conflict(
@@ -97,25 +108,55 @@ pub async fn append(
         Vec::new()
     };
     let details = serde_json::to_value(&new.details).map_err(AppError::internal)?;
-    let event = batch_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(batch.organization_id),
-        batch_id: Set(batch.id),
-        kind: Set(new.kind.as_str().to_owned()),
-        occurred_at: Set(new.occurred_at),
-        recorded_at: Set(recorded_at),
-        actor: Set(who.name.clone()),
-        details: Set(details),
-        corrects: Set(new.corrects),
-    }
-    .insert(&txn)
+    let prev = crate::ledger::from_slice(&batch.chain_head).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "batch {} has a malformed chain head",
+            batch.id
+        ))
+    })?;
+    let mut event = batch_event::Model {
+        id: Uuid::now_v7(),
+        organization_id: batch.organization_id,
+        batch_id: batch.id,
+        kind: new.kind.as_str().to_owned(),
+        occurred_at: new.occurred_at,
+        recorded_at,
+        actor: who.name.clone(),
+        details,
+        corrects: new.corrects,
+        prev_hash: prev.0.to_vec(),
+        hash: Vec::new(),
+    };
+    let (payload, leaf) = ledger::prepare(&event)?;
+    let hash = chain::link(&prev, &leaf);
+    event.hash = hash.0.to_vec();
+    event
+        .clone()
+        .into_active_model()
+        .reset_all()
+        .insert(&txn)
+        .await?;
+    ledger::append_prepared(
+        &txn,
+        "batch_events.appended",
+        "batch_events",
+        event.id,
+        Some(batch.id),
+        payload,
+        leaf,
+    )
     .await?;
+
     let after = status.after(new.kind);
+    let mut b: batch::ActiveModel = batch.into();
+    b.chain_head = Set(hash.0.to_vec());
     if after != status {
-        let mut b: batch::ActiveModel = batch.into();
         b.status = Set(after.as_str().to_owned());
         b.updated_at = Set(recorded_at);
-        b.update(&txn).await?;
+    }
+    let b = b.update(&txn).await?;
+    if after != status {
+        ledger::append(&txn, "updated", &b).await?;
     }
     txn.commit().await?;
     Ok(Recorded { event, warnings })

@@ -4,6 +4,7 @@ use entity::farm::{self, Entity as Farm};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+use super::ledger;
 use super::{Page, PageRequest, load, now, organization, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -49,6 +50,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    ledger::append(&txn, "created", &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -101,6 +103,7 @@ pub async fn update(
     }
     row.updated_at = Set(now());
     let row = row.update(&txn).await?;
+    ledger::append(&txn, "updated", &row).await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -6,6 +6,7 @@ use entity::growing_area::{self, Entity as GrowingArea};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+use super::ledger;
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -92,6 +93,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    ledger::append(&txn, "created", &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -157,6 +159,7 @@ pub async fn update(
     }
     row.updated_at = Set(now());
     let row = row.update(&txn).await?;
+    ledger::append(&txn, "updated", &row).await?;
     txn.commit().await?;
     Ok(row)
 }

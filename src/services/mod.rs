@@ -11,8 +11,10 @@ pub mod certifications;
 pub mod events;
 pub mod farms;
 pub mod growing_areas;
+pub mod ledger;
 pub mod organizations;
 pub mod products;
+pub mod records;
 
 use sea_orm::sea_query::IntoValueTuple;
 use sea_orm::{

@@ -4,6 +4,7 @@ use entity::organization::{self, Entity as Organization};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+use super::ledger;
 use super::{Page, PageRequest, now, organization, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -108,6 +109,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    ledger::append(&txn, "created", &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -179,6 +181,7 @@ pub async fn update(
     }
     row.updated_at = Set(now());
     let row = row.update(&txn).await?;
+    ledger::append(&txn, "updated", &row).await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -7,6 +7,7 @@ use entity::product::{self, Entity as Product};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
+use super::ledger;
 use super::{Page, PageRequest, load, now, organization, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -87,6 +88,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
+    ledger::append(&txn, "created", &row).await?;
     txn.commit().await?;
     Ok(row)
 }
@@ -159,6 +161,7 @@ pub async fn update(
     }
     row.updated_at = Set(now());
     let row = row.update(&txn).await?;
+    ledger::append(&txn, "updated", &row).await?;
     txn.commit().await?;
     Ok(row)
 }

@@ -1,0 +1,249 @@
+//! The ledger's storage: appending inside the caller's transaction, and reading entries,
+//! proofs and checkpoints.
+//!
+//! An append locks the single `ledger_head` row (`SELECT … FOR UPDATE` on PostgreSQL; on
+//! SQLite the write transaction already excludes other writers), so entries are numbered
+//! without gaps in commit order even with several server processes. A failed transaction
+//! rolls back its entry with everything else: no entry without its record, no gap.
+
+use std::collections::{BTreeSet, HashMap};
+
+use entity::{checkpoint, ledger_entry, ledger_head};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::now;
+use super::records::Recorded;
+use crate::error::AppError;
+use crate::ledger::merkle::{self, Fetched, Frontier};
+use crate::ledger::{Hash, canonical, chain};
+
+/// The log's state as of the last append.
+#[derive(Debug, Clone)]
+pub struct Head {
+    pub size: u64,
+    pub chain: Hash,
+    pub frontier: Frontier,
+}
+
+impl Head {
+    pub fn root(&self) -> Hash {
+        self.frontier.root()
+    }
+}
+
+fn corrupt(what: impl std::fmt::Display) -> AppError {
+    AppError::internal(anyhow::anyhow!("ledger storage is inconsistent: {what}"))
+}
+
+fn to_head(row: ledger_head::Model) -> Result<Head, AppError> {
+    let size = u64::try_from(row.size).map_err(|_| corrupt("negative size"))?;
+    let chain =
+        crate::ledger::from_slice(&row.chain_hash).ok_or_else(|| corrupt("chain hash length"))?;
+    let frontier = Frontier::from_bytes(size, &row.frontier).map_err(corrupt)?;
+    Ok(Head {
+        size,
+        chain,
+        frontier,
+    })
+}
+
+/// Reads the head; `lock` takes the row lock that serialises appends (PostgreSQL).
+pub async fn head<C: ConnectionTrait>(conn: &C, lock: bool) -> Result<Head, AppError> {
+    let mut q = ledger_head::Entity::find_by_id(1);
+    if lock {
+        q = q.lock_exclusive();
+    }
+    to_head(
+        q.one(conn)
+            .await?
+            .ok_or_else(|| corrupt("missing head row"))?,
+    )
+}
+
+/// The canonical payload of a row and its leaf hash.
+pub fn prepare<R: Recorded>(row: &R) -> Result<(String, Hash), AppError> {
+    let bytes = canonical::to_vec(&row.payload()).map_err(AppError::internal)?;
+    let payload = String::from_utf8(bytes).map_err(AppError::internal)?;
+    let leaf = chain::leaf(payload.as_bytes());
+    Ok((payload, leaf))
+}
+
+/// What an append produced.
+#[derive(Debug, Clone, Copy)]
+pub struct Appended {
+    pub index: u64,
+    pub leaf: Hash,
+}
+
+/// Appends `<table>.<verb>` for `row` in the caller's transaction.
+pub async fn append<C: ConnectionTrait, R: Recorded>(
+    conn: &C,
+    verb: &str,
+    row: &R,
+) -> Result<Appended, AppError> {
+    let (payload, leaf) = prepare(row)?;
+    append_prepared(
+        conn,
+        &format!("{}.{verb}", R::TABLE),
+        R::TABLE,
+        row.subject_id(),
+        row.batch_id(),
+        payload,
+        leaf,
+    )
+    .await
+}
+
+pub async fn append_prepared<C: ConnectionTrait>(
+    conn: &C,
+    kind: &str,
+    table: &str,
+    subject_id: Uuid,
+    batch_id: Option<Uuid>,
+    payload: String,
+    leaf: Hash,
+) -> Result<Appended, AppError> {
+    let mut head = head(conn, true).await?;
+    let index = head.size;
+    let chain_hash = chain::link(&head.chain, &leaf);
+    let stored = head.frontier.append(leaf);
+    let idx = i64::try_from(index).map_err(|_| corrupt("log full"))?;
+    ledger_entry::ActiveModel {
+        idx: Set(idx),
+        kind: Set(kind.to_owned()),
+        subject_table: Set(table.to_owned()),
+        subject_id: Set(subject_id),
+        batch_id: Set(batch_id),
+        payload: Set(payload),
+        leaf_hash: Set(leaf.0.to_vec()),
+        chain_hash: Set(chain_hash.0.to_vec()),
+        stored_hashes: Set(stored.iter().flat_map(|h| h.0).collect()),
+        created_at: Set(now()),
+    }
+    .insert(conn)
+    .await?;
+    ledger_head::ActiveModel {
+        id: Set(1),
+        size: Set(idx + 1),
+        chain_hash: Set(chain_hash.0.to_vec()),
+        frontier: Set(head.frontier.to_bytes()),
+    }
+    .update(conn)
+    .await?;
+    Ok(Appended { index, leaf })
+}
+
+/// The leaf hash of the entry that created `subject` (the genesis of a batch's chain).
+pub async fn creation_leaf<C: ConnectionTrait>(
+    conn: &C,
+    table: &str,
+    subject: Uuid,
+) -> Result<Hash, AppError> {
+    let row = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::SubjectId.eq(subject))
+        .filter(ledger_entry::Column::Kind.eq(format!("{table}.created")))
+        .one(conn)
+        .await?
+        .ok_or_else(|| corrupt(format!("{table} {subject} has no creation entry")))?;
+    crate::ledger::from_slice(&row.leaf_hash).ok_or_else(|| corrupt("leaf hash length"))
+}
+
+pub async fn entry<C: ConnectionTrait>(
+    conn: &C,
+    index: u64,
+) -> Result<ledger_entry::Model, AppError> {
+    let idx = i64::try_from(index).map_err(|_| AppError::NotFound("ledger entry"))?;
+    ledger_entry::Entity::find_by_id(idx)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("ledger entry"))
+}
+
+/// Fetches stored Merkle hashes by stored-hash index: one query over the rows that wrote them.
+pub async fn read_hashes<C: ConnectionTrait>(
+    conn: &C,
+    indexes: &[u64],
+) -> Result<Fetched, AppError> {
+    let writers: BTreeSet<i64> = indexes
+        .iter()
+        .filter_map(|i| i64::try_from(merkle::writer_of(*i).0).ok())
+        .collect();
+    let rows: Vec<(i64, Vec<u8>)> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::Idx)
+        .column(ledger_entry::Column::StoredHashes)
+        .filter(ledger_entry::Column::Idx.is_in(writers))
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let by_record: HashMap<i64, Vec<u8>> = rows.into_iter().collect();
+    let mut out = HashMap::with_capacity(indexes.len());
+    for &i in indexes {
+        let (record, offset) = merkle::writer_of(i);
+        let blob = i64::try_from(record)
+            .ok()
+            .and_then(|r| by_record.get(&r))
+            .ok_or_else(|| corrupt(format!("entry {record} missing")))?;
+        let h = blob
+            .get(offset * 32..offset * 32 + 32)
+            .and_then(crate::ledger::from_slice)
+            .ok_or_else(|| corrupt(format!("entry {record} stored hashes")))?;
+        out.insert(i, h);
+    }
+    Ok(Fetched(out))
+}
+
+fn proof_error(e: tlog_tiles::Error) -> AppError {
+    AppError::internal(anyhow::anyhow!("proof computation: {e}"))
+}
+
+fn bad_request(e: merkle::ProofRequestError) -> AppError {
+    AppError::BadRequest {
+        code: "invalid_proof_request",
+        detail: e.to_string(),
+    }
+}
+
+pub async fn inclusion<C: ConnectionTrait>(
+    conn: &C,
+    index: u64,
+    size: u64,
+) -> Result<Vec<Hash>, AppError> {
+    let log = head(conn, false).await?;
+    merkle::check_inclusion_request(index, size, log.size).map_err(bad_request)?;
+    let needed = merkle::inclusion_indexes(index, size).map_err(proof_error)?;
+    let hashes = read_hashes(conn, &needed).await?;
+    merkle::inclusion_proof(index, size, &hashes).map_err(proof_error)
+}
+
+pub async fn consistency<C: ConnectionTrait>(
+    conn: &C,
+    first: u64,
+    second: u64,
+) -> Result<Vec<Hash>, AppError> {
+    let log = head(conn, false).await?;
+    merkle::check_consistency_request(first, second, log.size).map_err(bad_request)?;
+    let needed = merkle::consistency_indexes(first, second).map_err(proof_error)?;
+    let hashes = read_hashes(conn, &needed).await?;
+    merkle::consistency_proof(first, second, &hashes).map_err(proof_error)
+}
+
+/// The root of the tree of the first `size` entries.
+pub async fn root_at<C: ConnectionTrait>(conn: &C, size: u64) -> Result<Hash, AppError> {
+    let needed = merkle::root_indexes(size).map_err(proof_error)?;
+    let hashes = read_hashes(conn, &needed).await?;
+    merkle::root(size, &hashes).map_err(proof_error)
+}
+
+pub async fn latest_checkpoint<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Option<checkpoint::Model>, AppError> {
+    Ok(checkpoint::Entity::find()
+        .order_by_desc(checkpoint::Column::Size)
+        .one(conn)
+        .await?)
+}
