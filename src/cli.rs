@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::role::Role;
 use crate::services::accounts::{self, TokenGrant};
 use crate::settings::{Settings, SettingsArgs};
-use crate::{startup, telemetry};
+use crate::{log_key, startup, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +34,15 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Create the log's Ed25519 signing key (in OCOP_LOG_KEY_FILE) and print its verifier key.
+    Keygen {
+        /// Key name and checkpoint origin [default: host and path of the public base URL].
+        #[arg(long)]
+        name: Option<String>,
+        /// Replace an existing key (it is kept beside the new one as `<file>.replaced-<time>`).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +78,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             tracing::info!("database is up to date");
             Ok(())
         }
+        Command::Keygen { name, force } => keygen(&settings, name, force),
         Command::Token(TokenCommand::Create {
             admin,
             organization,
@@ -99,6 +109,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+fn keygen(settings: &Settings, name: Option<String>, force: bool) -> anyhow::Result<()> {
+    let path = &settings.log_key_file;
+    if path.exists() {
+        if !force {
+            anyhow::bail!(
+                "{} already holds a signing key; pass --force to replace it (published checkpoints stay verifiable only with the old verifier key)",
+                path.display()
+            );
+        }
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let kept = path.with_extension(format!("replaced-{stamp}"));
+        std::fs::rename(path, &kept)
+            .with_context(|| format!("moving the old key to {}", kept.display()))?;
+        tracing::warn!(old_key = %kept.display(), "the previous signing key was moved aside");
+    }
+    let name = name.unwrap_or_else(|| log_key::origin_for(&settings.public_base_url));
+    let key = log_key::create(path, &name)?;
+    #[allow(clippy::print_stdout)] // The verifier key on stdout is this command's output.
+    {
+        println!("{}", key.verifier_key());
+    }
+    Ok(())
 }
 
 async fn serve(settings: Settings) -> anyhow::Result<()> {

@@ -21,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ledger;
+pub mod log_key;
 pub mod metrics;
 pub mod services;
 pub mod settings;

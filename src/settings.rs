@@ -31,6 +31,9 @@ pub struct SettingsArgs {
     /// Public base URL printed in QR codes and links [default: http://<listen>].
     #[arg(long, env = "OCOP_PUBLIC_BASE_URL", global = true)]
     pub public_base_url: Option<url::Url>,
+    /// File holding the log's Ed25519 signing key [default: <data dir>/log-signing.key].
+    #[arg(long, env = "OCOP_LOG_KEY_FILE", global = true)]
+    pub log_key_file: Option<PathBuf>,
     /// Log format: `pretty` for people, `json` for log collectors [default: pretty].
     #[arg(long, env = "OCOP_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
@@ -52,6 +55,7 @@ struct FileSettings {
     database_url: Option<String>,
     db_max_connections: Option<u32>,
     public_base_url: Option<url::Url>,
+    log_key_file: Option<PathBuf>,
     log_format: Option<LogFormat>,
 }
 
@@ -62,6 +66,7 @@ pub struct Settings {
     pub database_url: String,
     pub db_max_connections: u32,
     pub public_base_url: url::Url,
+    pub log_key_file: PathBuf,
     pub log_format: LogFormat,
 }
 
@@ -104,10 +109,15 @@ impl Settings {
         if !matches!(public_base_url.scheme(), "http" | "https") {
             anyhow::bail!("OCOP_PUBLIC_BASE_URL must be an http(s) URL, not {public_base_url}");
         }
+        let log_key_file = args
+            .log_key_file
+            .or(file.log_key_file)
+            .unwrap_or_else(|| data_dir.join("log-signing.key"));
         Ok(Self {
             listen,
             data_dir,
             database_url,
+            log_key_file,
             db_max_connections: args
                 .db_max_connections
                 .or(file.db_max_connections)
@@ -151,6 +161,7 @@ impl std::fmt::Debug for Settings {
             .field("database_url", &redact_url(&self.database_url))
             .field("db_max_connections", &self.db_max_connections)
             .field("public_base_url", &self.public_base_url.as_str())
+            .field("log_key_file", &self.log_key_file)
             .field("log_format", &self.log_format)
             .finish()
     }

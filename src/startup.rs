@@ -10,9 +10,10 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use crate::metrics::Metrics;
+use crate::services::checkpoints;
 use crate::settings::{Settings, redact_url};
 use crate::state::AppState;
-use crate::{db, http};
+use crate::{db, http, log_key};
 
 /// Creates the data directory, connects, migrates.
 pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
@@ -28,10 +29,20 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         .await
         .with_context(|| format!("database {}", redact_url(&settings.database_url)))?;
     db::migrate(&db).await?;
+    let origin = log_key::origin_for(&settings.public_base_url);
+    let (log_key, created) = log_key::load_or_create(&settings.log_key_file, &origin)?;
+    if created {
+        tracing::warn!(
+            file = %settings.log_key_file.display(),
+            verifier_key = log_key.verifier_key(),
+            "created a new log signing key; back it up: checkpoints signed with it verify only with its public key"
+        );
+    }
     Ok(AppState {
         db,
         settings: Arc::new(settings),
         metrics: Arc::new(Metrics::default()),
+        log_key,
     })
 }
 
@@ -41,11 +52,17 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let signer = tokio::spawn(checkpoints::run_signer(
+        state.db.clone(),
+        state.log_key.clone(),
+    ));
     let app = http::router(state);
-    axum::serve(listener, app)
+    let served = axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
-        .context("serving HTTP")
+        .context("serving HTTP");
+    signer.abort();
+    served
 }
 
 /// Completes on Ctrl-C or SIGTERM.

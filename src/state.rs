@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use crate::db::Db;
 
+use crate::ledger::note::LogKey;
 use crate::metrics::Metrics;
 use crate::settings::Settings;
 
@@ -12,4 +13,6 @@ pub struct AppState {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
+    /// Signs checkpoints; its verifier key is published.
+    pub log_key: LogKey,
 }

@@ -68,6 +68,11 @@ pub struct EventView {
     pub actor: String,
     pub details: EventDetails,
     pub corrects: Option<Uuid>,
+    /// Hash of the batch's previous event (hex); for the first event, the leaf hash of the
+    /// batch's creation entry.
+    pub prev_hash: String,
+    /// `SHA-256(prev_hash ‖ leaf hash of this event's ledger entry)` (hex).
+    pub hash: String,
 }
 
 impl TryFrom<Model> for EventView {
@@ -86,6 +91,8 @@ impl TryFrom<Model> for EventView {
             actor: m.actor,
             details,
             corrects: m.corrects,
+            prev_hash: data_encoding::HEXLOWER.encode(&m.prev_hash),
+            hash: data_encoding::HEXLOWER.encode(&m.hash),
         })
     }
 }
@@ -153,4 +160,39 @@ pub async fn get(
     PathId(id): PathId,
 ) -> Result<Json<EventView>, AppError> {
     Ok(Json(service::get(&state.db, &who, id).await?.try_into()?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryView {
+    pub batch_id: Uuid,
+    /// Leaf hash of the batch's creation entry, where the chain starts (hex).
+    pub genesis: String,
+    /// The batch's current chain head (hex).
+    pub head: String,
+    /// True when every link was recomputed from the stored records and matched.
+    pub intact: bool,
+    /// Events in chain order.
+    pub events: Vec<EventView>,
+}
+
+/// The batch's diary as a hash chain, with each event's `hash` and `prev_hash`, re-checked.
+#[utoipa::path(get, path = "/api/v1/batches/{id}/history", tag = "diary", params(("id" = Uuid, Path, description = "batch")),
+    responses((status = 200, body = HistoryView), (status = 404)))]
+pub async fn history(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(batch_id): PathId,
+) -> Result<Json<HistoryView>, AppError> {
+    let h = service::history(&state.db, &who, batch_id).await?;
+    Ok(Json(HistoryView {
+        batch_id: h.batch.id,
+        genesis: crate::ledger::hex(&h.genesis),
+        head: data_encoding::HEXLOWER.encode(&h.batch.chain_head),
+        intact: h.intact,
+        events: h
+            .events
+            .into_iter()
+            .map(TryInto::try_into)
+            .collect::<Result<_, _>>()?,
+    }))
 }

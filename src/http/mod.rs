@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod farms;
 pub mod growing_areas;
+pub mod log;
 pub mod ops;
 pub mod organizations;
 pub mod problem;
@@ -97,6 +98,12 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::change_role, accounts::remove_member))
         .routes(routes!(accounts::create_token, accounts::list_tokens))
         .routes(routes!(accounts::revoke_token))
+        .routes(routes!(log::checkpoint))
+        .routes(routes!(log::log_key))
+        .routes(routes!(log::inclusion))
+        .routes(routes!(log::consistency))
+        .routes(routes!(log::entry))
+        .routes(routes!(events::history))
         .split_for_parts()
 }
 

@@ -185,3 +185,47 @@ pub async fn list(
 pub async fn get(db: &Db, who: &Principal, id: Uuid) -> Result<batch_event::Model, AppError> {
     load::<BatchEvent, _>(db.read(), who, id, Action::Read, "event").await
 }
+
+/// A batch's diary in chain order, re-checked link by link.
+pub struct History {
+    pub batch: batch::Model,
+    /// Leaf hash of the batch's creation entry: the chain's first `prev_hash`.
+    pub genesis: crate::ledger::Hash,
+    pub events: Vec<batch_event::Model>,
+    /// Every event's hash is `SHA-256(prev_hash ‖ leaf)` of its recomputed record, each
+    /// `prev_hash` is the hash before it, and the last is the batch's chain head.
+    pub intact: bool,
+}
+
+pub async fn history(db: &Db, who: &Principal, batch_id: Uuid) -> Result<History, AppError> {
+    let conn = db.read();
+    let batch = load::<Batch, _>(conn, who, batch_id, Action::Read, "batch").await?;
+    let genesis = ledger::creation_leaf(conn, "batches", batch.id).await?;
+    let mut remaining: std::collections::HashMap<Vec<u8>, batch_event::Model> = BatchEvent::find()
+        .filter(batch_event::Column::BatchId.eq(batch.id))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|e| (e.prev_hash.clone(), e))
+        .collect();
+    let total = remaining.len();
+    let mut events = Vec::with_capacity(total);
+    let mut cursor = genesis;
+    let mut intact = true;
+    while let Some(e) = remaining.remove(&cursor.0.to_vec()) {
+        let (_, leaf) = ledger::prepare(&e)?;
+        let expected = chain::link(&cursor, &leaf);
+        intact &= e.hash == expected.0.to_vec();
+        cursor = crate::ledger::from_slice(&e.hash).unwrap_or(expected);
+        events.push(e);
+    }
+    intact &= events.len() == total && batch.chain_head == cursor.0.to_vec();
+    // Events that are off the chain are still shown, after it.
+    events.extend(remaining.into_values());
+    Ok(History {
+        batch,
+        genesis,
+        events,
+        intact,
+    })
+}

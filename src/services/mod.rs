@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod batches;
 pub mod certifications;
+pub mod checkpoints;
 pub mod events;
 pub mod farms;
 pub mod growing_areas;

@@ -80,6 +80,7 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         database_url: database_url.to_owned(),
         db_max_connections: 5,
         public_base_url: url::Url::parse("http://trace.test").unwrap(),
+        log_key_file: data_dir.join("log-signing.key"),
         log_format: LogFormat::Pretty,
     }
 }

@@ -1,0 +1,190 @@
+//! The public face of the ledger: signed checkpoints, the verifier key, proofs and entries.
+//!
+//! Checkpoints, proofs and the key are public: they contain only hashes, and anyone must be
+//! able to check them. An entry's payload is a registry record, so reading one needs a token
+//! that may read the record's organization.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::extract::AppQuery;
+use crate::auth::Principal;
+use crate::domain::role::Action;
+use crate::error::AppError;
+use crate::ledger::{Hash, hex};
+use crate::services::ledger;
+use crate::state::AppState;
+
+fn text(body: String) -> Response {
+    let mut res = body.into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    res
+}
+
+fn hexes(v: &[Hash]) -> Vec<String> {
+    v.iter().map(hex).collect()
+}
+
+/// The latest signed checkpoint: a C2SP `tlog-checkpoint` (origin, size, base64 root) signed as
+/// a C2SP signed note with the key published at `/.well-known/ocop-trace/log-key`.
+#[utoipa::path(get, path = "/api/v1/log/checkpoint", tag = "ledger", security(),
+    responses((status = 200, content_type = "text/plain", body = String), (status = 404, description = "nothing signed yet")))]
+pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, AppError> {
+    let c = ledger::latest_checkpoint(state.db.read())
+        .await?
+        .ok_or(AppError::NotFound("checkpoint"))?;
+    Ok(text(c.note))
+}
+
+/// The log's verifier key, `<name>+<key id>+<base64 Ed25519 key>` (C2SP signed-note).
+#[utoipa::path(get, path = "/.well-known/ocop-trace/log-key", tag = "ledger", security(),
+    responses((status = 200, content_type = "text/plain", body = String)))]
+pub async fn log_key(State(state): State<AppState>) -> Response {
+    text(format!("{}\n", state.log_key.verifier_key()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InclusionQuery {
+    /// Entry index, from 0.
+    pub index: u64,
+    /// Tree size to prove against (default: the current size).
+    pub size: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InclusionView {
+    pub index: u64,
+    pub size: u64,
+    /// RFC 6962 leaf hash of the entry (hex).
+    pub leaf_hash: String,
+    /// Root of the tree of `size` entries (hex).
+    pub root: String,
+    /// Audit path, RFC 9162 §2.1.3 (hex), at most ⌈log2 size⌉ hashes.
+    pub proof: Vec<String>,
+}
+
+/// Proof that entry `index` is in the tree of `size` entries.
+#[utoipa::path(get, path = "/api/v1/log/proof/inclusion", tag = "ledger", security(), params(InclusionQuery),
+    responses((status = 200, body = InclusionView), (status = 400)))]
+pub async fn inclusion(
+    State(state): State<AppState>,
+    AppQuery(q): AppQuery<InclusionQuery>,
+) -> Result<Json<InclusionView>, AppError> {
+    let conn = state.db.read();
+    let size = match q.size {
+        Some(s) => s,
+        None => ledger::head(conn, false).await?.size,
+    };
+    let proof = ledger::inclusion(conn, q.index, size).await?;
+    let entry = ledger::entry(conn, q.index).await?;
+    let root = ledger::root_at(conn, size).await?;
+    Ok(Json(InclusionView {
+        index: q.index,
+        size,
+        leaf_hash: data_encoding::HEXLOWER.encode(&entry.leaf_hash),
+        root: hex(&root),
+        proof: hexes(&proof),
+    }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ConsistencyQuery {
+    pub first: u64,
+    /// Default: the current size.
+    pub second: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsistencyView {
+    pub first: u64,
+    pub second: u64,
+    pub first_root: String,
+    pub second_root: String,
+    /// Consistency proof, RFC 9162 §2.1.4 (hex).
+    pub proof: Vec<String>,
+}
+
+/// Proof that the tree of `first` entries is a prefix of the tree of `second` entries: nothing
+/// recorded before was changed or removed.
+#[utoipa::path(get, path = "/api/v1/log/proof/consistency", tag = "ledger", security(), params(ConsistencyQuery),
+    responses((status = 200, body = ConsistencyView), (status = 400)))]
+pub async fn consistency(
+    State(state): State<AppState>,
+    AppQuery(q): AppQuery<ConsistencyQuery>,
+) -> Result<Json<ConsistencyView>, AppError> {
+    let conn = state.db.read();
+    let second = match q.second {
+        Some(s) => s,
+        None => ledger::head(conn, false).await?.size,
+    };
+    let proof = ledger::consistency(conn, q.first, second).await?;
+    Ok(Json(ConsistencyView {
+        first: q.first,
+        second,
+        first_root: hex(&ledger::root_at(conn, q.first).await?),
+        second_root: hex(&ledger::root_at(conn, second).await?),
+        proof: hexes(&proof),
+    }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryView {
+    pub index: u64,
+    /// `<table>.<verb>`, e.g. `batch_events.appended`.
+    pub kind: String,
+    pub subject_table: String,
+    pub subject_id: Uuid,
+    pub batch_id: Option<Uuid>,
+    /// The canonical (RFC 8785) payload exactly as hashed.
+    pub payload: String,
+    pub leaf_hash: String,
+    pub chain_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One ledger entry, for a token that may read the record's organization.
+#[utoipa::path(get, path = "/api/v1/log/entries/{index}", tag = "ledger", params(("index" = u64, Path)),
+    responses((status = 200, body = EntryView), (status = 404)))]
+pub async fn entry(
+    State(state): State<AppState>,
+    who: Principal,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+) -> Result<Json<EntryView>, AppError> {
+    let index: u64 = raw
+        .parse()
+        .map_err(|_| AppError::NotFound("ledger entry"))?;
+    let e = ledger::entry(state.db.read(), index).await?;
+    let payload: serde_json::Value =
+        serde_json::from_str(&e.payload).map_err(AppError::internal)?;
+    let org = payload
+        .get("organization_id")
+        .or_else(|| (e.subject_table == "organizations").then(|| &payload["id"]))
+        .and_then(|v| v.as_str())
+        .and_then(|s| Uuid::parse_str(s).ok())
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("entry {index} names no organization"))
+        })?;
+    who.authorize(org, Action::Read, "ledger entry")?;
+    Ok(Json(EntryView {
+        index,
+        kind: e.kind,
+        subject_table: e.subject_table,
+        subject_id: e.subject_id,
+        batch_id: e.batch_id,
+        payload: e.payload,
+        leaf_hash: data_encoding::HEXLOWER.encode(&e.leaf_hash),
+        chain_hash: data_encoding::HEXLOWER.encode(&e.chain_hash),
+        created_at: e.created_at,
+    }))
+}
