@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::domain::role::Role;
 use crate::services::accounts::{self, TokenGrant};
 use crate::settings::{Settings, SettingsArgs};
-use crate::{log_key, startup, telemetry};
+use crate::{db, log_key, services, startup, telemetry};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +34,13 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Recompute the whole ledger from the stored records; exit 1 at the first divergence.
+    Verify {
+        /// Verifier key for checkpoint signatures (`name+id+base64`, as published at
+        /// /.well-known/ocop-trace/log-key) [default: derived from OCOP_LOG_KEY_FILE].
+        #[arg(long, env = "OCOP_LOG_VERIFIER_KEY")]
+        verifier_key: Option<String>,
+    },
     /// Create the log's Ed25519 signing key (in OCOP_LOG_KEY_FILE) and print its verifier key.
     Keygen {
         /// Key name and checkpoint origin [default: host and path of the public base URL].
@@ -79,6 +86,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keygen { name, force } => keygen(&settings, name, force),
+        Command::Verify { verifier_key } => verify(settings, verifier_key).await,
         Command::Token(TokenCommand::Create {
             admin,
             organization,
@@ -107,6 +115,48 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("{}", issued.secret);
             }
             Ok(())
+        }
+    }
+}
+
+async fn verify(settings: Settings, verifier_key: Option<String>) -> anyhow::Result<()> {
+    let verifier_key = match verifier_key {
+        Some(k) => k,
+        None => log_key::read(&settings.log_key_file)
+            .context("give --verifier-key, or run where OCOP_LOG_KEY_FILE is readable")?
+            .verifier_key()
+            .to_owned(),
+    };
+    // Read only: no migrations, no key creation.
+    let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} verifying entries {pos}/{len} [{bar:40}] {per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let outcome = services::verify::verify(&db, &verifier_key, &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .context("reading the ledger")?;
+    bar.finish_and_clear();
+    #[allow(clippy::print_stdout)] // The verdict is this command's output.
+    match outcome {
+        Ok(r) => {
+            let secs = started.elapsed().as_secs_f64();
+            println!(
+                "ok: {} entries, {} checkpoints, {} records and {} batch chains verified in {secs:.1} s",
+                r.entries, r.checkpoints, r.rows, r.batch_chains
+            );
+            Ok(())
+        }
+        Err(d) => {
+            println!("FAILED: {d}");
+            std::process::exit(1);
         }
     }
 }

@@ -212,7 +212,7 @@ pub async fn history(db: &Db, who: &Principal, batch_id: Uuid) -> Result<History
     let mut events = Vec::with_capacity(total);
     let mut cursor = genesis;
     let mut intact = true;
-    while let Some(e) = remaining.remove(&cursor.0.to_vec()) {
+    while let Some(e) = remaining.remove(cursor.0.as_slice()) {
         let (_, leaf) = ledger::prepare(&e)?;
         let expected = chain::link(&cursor, &leaf);
         intact &= e.hash == expected.0.to_vec();

@@ -16,6 +16,7 @@ pub mod ledger;
 pub mod organizations;
 pub mod products;
 pub mod records;
+pub mod verify;
 
 use sea_orm::sea_query::IntoValueTuple;
 use sea_orm::{

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use crate::helpers::TestApp;
 
-fn ocop_trace(app: &TestApp) -> Command {
+pub fn ocop_trace(app: &TestApp) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocop-trace"));
     cmd.env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())

@@ -115,6 +115,35 @@ impl TestApp {
         }
     }
 
+    /// A second server process-equivalent on the same database and log key: its own pools,
+    /// its own checkpoint signer.
+    pub async fn second_server(&self) -> String {
+        let state = startup::prepare(settings(self.data_dir.path(), &self.database_url))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(startup::serve(state, listener, std::future::pending()));
+        address
+    }
+
+    /// Runs raw SQL against the test database (for tampering).
+    pub async fn sql(&self, statement: &str, values: Vec<sea_orm::Value>) {
+        let backend = self.db.read().get_database_backend();
+        self.db
+            .read()
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                backend, statement, values,
+            ))
+            .await
+            .unwrap();
+    }
+
+    pub async fn text(&self, path: &str) -> (StatusCode, String) {
+        let res = self.client.get(self.url(path)).send().await.unwrap();
+        (res.status(), res.text().await.unwrap())
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.address)
     }

@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod cli;
 mod helpers;
+mod ledger;
 mod operations;
 mod pagination;
 mod registry;

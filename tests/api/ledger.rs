@@ -1,0 +1,384 @@
+//! The tamper-evident ledger through the real stack.
+
+use std::time::{Duration, Instant};
+
+use ocop_trace::ledger::{self, merkle, note};
+use ocop_trace::services::ledger as store;
+use reqwest::StatusCode;
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+
+use crate::cli::ocop_trace;
+use crate::helpers::{TestApp, assert_problem};
+
+/// Registers a small world and returns (organization, farm, batch) ids.
+async fn world(app: &TestApp) -> (String, String, String) {
+    let org = app.create_organization("HTX Mật ong").await;
+    let farm = app.create_farm(&app.admin, &org).await;
+    app.create_growing_area(&app.admin, &farm, "VN-66-650-24370-94-21")
+        .await;
+    let product = app
+        .create_product(&app.admin, &org, Some("8934588012228"))
+        .await;
+    app.create_certification(&app.admin, &product, 4, "province", "2025-06-15")
+        .await;
+    let batch = app.create_batch(&app.admin, &product, "MO2026A").await;
+    for kind in ["planting", "harvesting", "packing"] {
+        let (s, b) = app
+            .post(
+                &app.admin,
+                &format!("/api/v1/batches/{batch}/events"),
+                json!({"kind": kind, "occurred_at": "2026-04-02T06:30:00Z"}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{b}");
+    }
+    (org, farm, batch)
+}
+
+/// Polls until the signer has covered `size` entries (the signer runs every 250 ms).
+async fn checkpoint_covering(app: &TestApp, size: u64) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (s, text) = app.text("/api/v1/log/checkpoint").await;
+        if s == StatusCode::OK
+            && text.lines().nth(1).and_then(|l| l.parse::<u64>().ok()) >= Some(size)
+        {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no checkpoint covering {size} entries: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn hashes(v: &Value) -> Vec<ledger::Hash> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| ledger::parse_hex(h.as_str().unwrap()).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn every_write_is_an_entry_provable_against_a_signed_checkpoint() {
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    // 1 organization + farm + growing area + product + certification + batch + 3 events.
+    let size = 9;
+    let (s, key) = app.text("/.well-known/ocop-trace/log-key").await;
+    assert_eq!(s, StatusCode::OK);
+    let key = key.trim();
+    assert!(key.starts_with("trace.test+"), "{key}");
+
+    let note_text = checkpoint_covering(&app, size).await;
+    let (signed_size, root) = note::verify_checkpoint(note_text.as_bytes(), key).unwrap();
+    assert_eq!(signed_size, size);
+
+    for index in 0..size {
+        let (s, p) = app
+            .get(
+                &app.admin,
+                &format!("/api/v1/log/proof/inclusion?index={index}&size={size}"),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{p}");
+        let leaf = ledger::parse_hex(p["leaf_hash"].as_str().unwrap()).unwrap();
+        let proof = hashes(&p["proof"]);
+        assert!(proof.len() <= 4, "⌈log2 9⌉ hashes at most");
+        assert!(
+            merkle::verify_inclusion(&proof, index, size, leaf, root),
+            "entry {index}"
+        );
+        // The leaf is the hash of the entry's canonical payload.
+        let (_, e) = app
+            .get(&app.admin, &format!("/api/v1/log/entries/{index}"))
+            .await;
+        assert_eq!(
+            ledger::chain::leaf(e["payload"].as_str().unwrap().as_bytes()),
+            leaf
+        );
+    }
+    let (_, c) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/log/proof/consistency?first=3&second={size}"),
+        )
+        .await;
+    let first_root = ledger::parse_hex(c["first_root"].as_str().unwrap()).unwrap();
+    assert!(merkle::verify_consistency(
+        &hashes(&c["proof"]),
+        3,
+        first_root,
+        size,
+        root
+    ));
+
+    let (_, e) = app.get(&app.admin, "/api/v1/log/entries/1").await;
+    assert_eq!(e["kind"], "farms.created");
+    let payload: Value = serde_json::from_str(e["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(payload["name"], "Vườn ông Ba");
+}
+
+#[tokio::test]
+async fn proof_requests_outside_the_log_are_client_errors() {
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    for path in [
+        "/api/v1/log/proof/inclusion?index=9&size=9",
+        "/api/v1/log/proof/inclusion?index=0&size=10",
+        "/api/v1/log/proof/consistency?first=0&second=5",
+        "/api/v1/log/proof/consistency?first=6&second=5",
+        "/api/v1/log/proof/inclusion?index=-1",
+        "/api/v1/log/proof/inclusion?index=99999999999999999999",
+    ] {
+        let (s, b) = app.get(&app.admin, path).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {b}");
+    }
+    let (s, b) = app.get(&app.admin, "/api/v1/log/entries/500").await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+}
+
+#[tokio::test]
+async fn ledger_entries_of_another_organization_are_hidden() {
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    let other = app.create_organization("HTX khác").await;
+    let owner = app.token_for(&other, "owner").await;
+    let (s, b) = app.get(&owner, "/api/v1/log/entries/1").await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
+    let (s, _) = app.get(&owner, "/api/v1/log/entries/9").await;
+    assert_eq!(s, StatusCode::OK, "its own organization's entry");
+}
+
+#[tokio::test]
+async fn a_batch_diary_is_a_hash_chain_rooted_in_the_batch_entry() {
+    let app = TestApp::spawn().await;
+    let (_, _, batch) = world(&app).await;
+    let (_, batch_entry) = app.get(&app.admin, "/api/v1/log/entries/5").await;
+    assert_eq!(batch_entry["kind"], "batches.created");
+    let (_, events) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/events"))
+        .await;
+    let events = events["items"].as_array().unwrap();
+    assert_eq!(events[0]["prev_hash"], batch_entry["leaf_hash"]);
+    assert_eq!(events[1]["prev_hash"], events[0]["hash"]);
+    assert_eq!(events[2]["prev_hash"], events[1]["hash"]);
+    // hash = SHA-256(prev_hash ‖ leaf of the event's entry)
+    let (_, e6) = app.get(&app.admin, "/api/v1/log/entries/6").await;
+    let link = ledger::chain::link(
+        &ledger::parse_hex(events[0]["prev_hash"].as_str().unwrap()).unwrap(),
+        &ledger::parse_hex(e6["leaf_hash"].as_str().unwrap()).unwrap(),
+    );
+    assert_eq!(events[0]["hash"], ledger::hex(&link));
+
+    let (s, h) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/history"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{h}");
+    assert_eq!(h["intact"], true);
+    assert_eq!(h["head"], events[2]["hash"]);
+    assert_eq!(h["genesis"], batch_entry["leaf_hash"]);
+}
+
+/// Runs `ocop-trace verify` and returns (exit code, stdout).
+fn verify(app: &TestApp) -> (i32, String) {
+    let out = ocop_trace(app).arg("verify").output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn verify_passes_on_an_untouched_database() {
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    checkpoint_covering(&app, 9).await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("ok: 9 entries"), "{out}");
+}
+
+/// Applies one tampering to a fresh world and returns what `verify` says.
+async fn tampered(statement: &str, values: Vec<sea_orm::Value>) -> (TestApp, String) {
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    checkpoint_covering(&app, 9).await;
+    app.sql(statement, values).await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 1, "verify must fail after: {statement}\n{out}");
+    (app, out)
+}
+
+#[tokio::test]
+async fn verify_names_a_changed_record_field() {
+    let (_, out) = tampered("UPDATE farms SET name = 'Vườn bà Tư'", vec![]).await;
+    assert!(
+        out.contains("farms row")
+            && out.contains("field `name` expected \"Vườn ông Ba\" but found \"Vườn bà Tư\""),
+        "{out}"
+    );
+    let (_, out) = tampered("UPDATE ocop_certifications SET stars = 5", vec![]).await;
+    assert!(
+        out.contains("ocop_certifications row")
+            && out.contains("field `stars` expected 4 but found 5"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn verify_catches_a_changed_payload_byte_and_a_changed_hash() {
+    let (_, out) = tampered("UPDATE ledger_entries SET payload = REPLACE(payload, 'Vườn ông Ba', 'Vườn ông Bá') WHERE idx = 1", vec![]).await;
+    assert!(
+        out.contains("ledger_entries row 1: field `leaf_hash`"),
+        "{out}"
+    );
+    let (_, out) = tampered(
+        "UPDATE ledger_entries SET chain_hash = leaf_hash WHERE idx = 4",
+        vec![],
+    )
+    .await;
+    assert!(
+        out.contains("ledger_entries row 4: field `chain_hash`"),
+        "{out}"
+    );
+    let (_, out) = tampered(
+        "UPDATE ledger_entries SET stored_hashes = leaf_hash WHERE idx = 7",
+        vec![],
+    )
+    .await;
+    assert!(
+        out.contains("ledger_entries row 7: field `stored_hashes`"),
+        "{out}"
+    );
+    let (_, out) = tampered(
+        "UPDATE batch_events SET hash = prev_hash WHERE kind = 'packing'",
+        vec![],
+    )
+    .await;
+    assert!(
+        out.contains("batch_events row") && out.contains("field `hash`"),
+        "{out}"
+    );
+    let (_, out) = tampered(
+        "UPDATE checkpoints SET note = REPLACE(note, 'trace.test', 'trace.tesu')",
+        vec![],
+    )
+    .await;
+    assert!(
+        out.contains("checkpoints row") && out.contains("field `note`"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn verify_catches_deleted_and_reordered_entries() {
+    let (_, out) = tampered("DELETE FROM ledger_entries WHERE idx = 3", vec![]).await;
+    assert!(out.contains("ledger_entries row 3: field `idx`"), "{out}");
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    checkpoint_covering(&app, 9).await;
+    app.sql("UPDATE ledger_entries SET idx = -1 WHERE idx = 2", vec![])
+        .await;
+    app.sql("UPDATE ledger_entries SET idx = 2 WHERE idx = 3", vec![])
+        .await;
+    app.sql("UPDATE ledger_entries SET idx = 3 WHERE idx = -1", vec![])
+        .await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 1);
+    assert!(
+        out.contains("ledger_entries row 2: field `chain_hash`"),
+        "{out}"
+    );
+    let (_, out) = tampered("DELETE FROM batch_events WHERE kind = 'harvesting'", vec![]).await;
+    assert!(
+        out.contains("batch_events row") && out.contains("no row (deleted)"),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn a_transaction_that_fails_after_appending_leaves_no_entry_and_no_gap() {
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    let before = store::head(app.db.read(), false).await.unwrap().size;
+    {
+        let txn = app.db.write_txn().await.unwrap();
+        let org = entity::organization::Entity::find()
+            .one(&txn)
+            .await
+            .unwrap()
+            .unwrap();
+        store::append(&txn, "updated", &org).await.unwrap();
+        // Dropped without commit: the process died mid-write.
+    }
+    assert_eq!(
+        store::head(app.db.read(), false).await.unwrap().size,
+        before
+    );
+    let org = app.create_organization("Sau sự cố").await;
+    assert!(!org.is_empty());
+    let head = store::head(app.db.read(), false).await.unwrap();
+    assert_eq!(head.size, before + 1);
+    checkpoint_covering(&app, head.size).await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 0, "{out}");
+}
+
+#[tokio::test]
+async fn concurrent_writers_on_two_servers_append_strictly_in_sequence() {
+    let app = TestApp::spawn().await;
+    let (org, _, _) = world(&app).await;
+    let second = app.second_server().await;
+    let product = app.create_product(&app.admin, &org, None).await;
+    let mut batches = vec![];
+    for i in 0..4 {
+        batches.push(
+            app.create_batch(&app.admin, &product, &format!("C{i}"))
+                .await,
+        );
+    }
+    let mut tasks = vec![];
+    for round in 0..10 {
+        for (i, batch) in batches.iter().enumerate() {
+            let base = if (round + i) % 2 == 0 {
+                app.address.clone()
+            } else {
+                second.clone()
+            };
+            let client = app.client.clone();
+            let token = app.admin.clone();
+            let url = format!("{base}/api/v1/batches/{batch}/events");
+            tasks.push(tokio::spawn(async move {
+                let res = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&json!({"kind": "note", "occurred_at": "2026-01-01T00:00:00Z"}))
+                    .send()
+                    .await
+                    .unwrap();
+                res.status()
+            }));
+        }
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), StatusCode::CREATED);
+    }
+    let head = store::head(app.db.read(), false).await.unwrap();
+    assert_eq!(head.size, 9 + 1 + 4 + 40);
+    checkpoint_covering(&app, head.size).await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 0, "{out}");
+    for batch in &batches {
+        let (_, h) = app
+            .get(&app.admin, &format!("/api/v1/batches/{batch}/history"))
+            .await;
+        assert_eq!(
+            (h["intact"].as_bool(), h["events"].as_array().map(Vec::len)),
+            (Some(true), Some(10))
+        );
+    }
+}
