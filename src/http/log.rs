@@ -161,6 +161,26 @@ pub async fn entry(
     who: Principal,
     axum::extract::Path(raw): axum::extract::Path<String>,
 ) -> Result<Json<EntryView>, AppError> {
+    let (index, e) = readable_entry(&state, &who, &raw).await?;
+    Ok(Json(EntryView {
+        index,
+        kind: e.kind,
+        subject_table: e.subject_table,
+        subject_id: e.subject_id,
+        batch_id: e.batch_id,
+        payload: e.payload,
+        leaf_hash: data_encoding::HEXLOWER.encode(&e.leaf_hash),
+        chain_hash: data_encoding::HEXLOWER.encode(&e.chain_hash),
+        created_at: e.created_at,
+    }))
+}
+
+/// Loads an entry the caller may read: the organization its record belongs to must be visible.
+async fn readable_entry(
+    state: &AppState,
+    who: &Principal,
+    raw: &str,
+) -> Result<(u64, entity::ledger_entry::Model), AppError> {
     let index: u64 = raw
         .parse()
         .map_err(|_| AppError::NotFound("ledger entry"))?;
@@ -176,15 +196,61 @@ pub async fn entry(
             AppError::internal(anyhow::anyhow!("entry {index} names no organization"))
         })?;
     who.authorize(org, Action::Read, "ledger entry")?;
-    Ok(Json(EntryView {
+    Ok((index, e))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryProofView {
+    pub index: u64,
+    pub size: u64,
+    pub leaf_hash: String,
+    pub proof: Vec<String>,
+    /// The signed checkpoint the proof leads to.
+    pub checkpoint: String,
+    /// The same proof as a C2SP `tlog-proof` document.
+    pub tlog_proof: String,
+}
+
+/// An offline-verifiable proof that the entry is in the log: a C2SP `tlog-proof` document
+/// (text/plain), or JSON with `Accept: application/json`. Verify it with the entry's payload
+/// and the key at `/.well-known/ocop-trace/log-key`.
+#[utoipa::path(get, path = "/api/v1/log/entries/{index}/proof", tag = "ledger", params(("index" = u64, Path)),
+    responses((status = 200, body = EntryProofView, description = "JSON, or text/plain (C2SP tlog-proof) by default"),
+        (status = 404), (status = 409, description = "not covered by a signed checkpoint yet; retry in a second")))]
+pub async fn entry_proof(
+    State(state): State<AppState>,
+    who: Principal,
+    headers: axum::http::HeaderMap,
+    axum::extract::Path(raw): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    let (index, e) = readable_entry(&state, &who, &raw).await?;
+    let conn = state.db.read();
+    let checkpoint = ledger::latest_checkpoint(conn)
+        .await?
+        .filter(|c| u64::try_from(c.size).is_ok_and(|s| s > index))
+        .ok_or_else(|| {
+            AppError::conflict(
+                "not_yet_checkpointed",
+                "the entry is not covered by a signed checkpoint yet; retry in a second",
+            )
+        })?;
+    let size = u64::try_from(checkpoint.size).map_err(AppError::internal)?;
+    let proof = ledger::inclusion(conn, index, size).await?;
+    let tlog_proof = crate::ledger::bundle::format(index, &proof, &checkpoint.note, None);
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"));
+    if !wants_json {
+        return Ok(text(tlog_proof));
+    }
+    Ok(Json(EntryProofView {
         index,
-        kind: e.kind,
-        subject_table: e.subject_table,
-        subject_id: e.subject_id,
-        batch_id: e.batch_id,
-        payload: e.payload,
+        size,
         leaf_hash: data_encoding::HEXLOWER.encode(&e.leaf_hash),
-        chain_hash: data_encoding::HEXLOWER.encode(&e.chain_hash),
-        created_at: e.created_at,
-    }))
+        proof: hexes(&proof),
+        checkpoint: checkpoint.note,
+        tlog_proof,
+    })
+    .into_response())
 }

@@ -103,6 +103,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(log::inclusion))
         .routes(routes!(log::consistency))
         .routes(routes!(log::entry))
+        .routes(routes!(log::entry_proof))
         .routes(routes!(events::history))
         .split_for_parts()
 }

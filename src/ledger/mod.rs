@@ -12,6 +12,7 @@
 //!
 //! Storage lives in `services::ledger`; this module only computes and checks.
 
+pub mod bundle;
 pub mod canonical;
 pub mod chain;
 pub mod merkle;

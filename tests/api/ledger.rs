@@ -382,3 +382,44 @@ async fn concurrent_writers_on_two_servers_append_strictly_in_sequence() {
         );
     }
 }
+
+#[tokio::test]
+async fn an_entry_proof_bundle_verifies_offline_with_only_the_published_key() {
+    let app = TestApp::spawn().await;
+    world(&app).await;
+    checkpoint_covering(&app, 9).await;
+    let (_, key) = app.text("/.well-known/ocop-trace/log-key").await;
+    let res = app
+        .client
+        .get(app.url("/api/v1/log/entries/6/proof"))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.unwrap();
+    assert!(
+        text.starts_with("c2sp.org/tlog-proof@v1\nindex 6\n"),
+        "{text}"
+    );
+    let (_, e) = app.get(&app.admin, "/api/v1/log/entries/6").await;
+    let leaf = ledger::chain::leaf(e["payload"].as_str().unwrap().as_bytes());
+    let verified = ledger::bundle::verify(&text, leaf, key.trim()).unwrap();
+    assert_eq!((verified.index, verified.size), (6, 9));
+    // Another entry's payload does not verify with this proof.
+    let (_, other) = app.get(&app.admin, "/api/v1/log/entries/7").await;
+    let wrong = ledger::chain::leaf(other["payload"].as_str().unwrap().as_bytes());
+    assert!(ledger::bundle::verify(&text, wrong, key.trim()).is_err());
+
+    let res = app
+        .client
+        .get(app.url("/api/v1/log/entries/6/proof"))
+        .bearer_auth(&app.admin)
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let j: Value = res.json().await.unwrap();
+    assert_eq!(j["tlog_proof"], text);
+    assert_eq!(j["size"], 9);
+}
