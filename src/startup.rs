@@ -11,6 +11,7 @@ use tokio::net::TcpListener;
 
 use crate::metrics::Metrics;
 use crate::services::checkpoints;
+use crate::services::diary_writer::DiaryWriter;
 use crate::settings::{Settings, redact_url};
 use crate::state::AppState;
 use crate::{db, http, log_key};
@@ -39,6 +40,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         );
     }
     Ok(AppState {
+        diary: DiaryWriter::start(db.clone()),
         db,
         settings: Arc::new(settings),
         metrics: Arc::new(Metrics::default()),

@@ -6,6 +6,7 @@ use crate::db::Db;
 
 use crate::ledger::note::LogKey;
 use crate::metrics::Metrics;
+use crate::services::diary_writer::DiaryWriter;
 use crate::settings::Settings;
 
 #[derive(Clone)]
@@ -15,4 +16,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Signs checkpoints; its verifier key is published.
     pub log_key: LogKey,
+    /// Group-commits diary appends.
+    pub diary: DiaryWriter,
 }

@@ -122,7 +122,12 @@ pub async fn append(
     PathId(batch_id): PathId,
     AppJson(body): AppJson<AppendEvent>,
 ) -> Result<(StatusCode, Json<RecordedEvent>), AppError> {
-    let recorded = service::append(&state.db, &who, batch_id, body.parse()?).await?;
+    let job = service::EventJob {
+        who,
+        batch_id,
+        new: body.parse()?,
+    };
+    let recorded = state.diary.append(job).await?;
     Ok((
         StatusCode::CREATED,
         Json(RecordedEvent {

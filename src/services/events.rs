@@ -7,8 +7,12 @@
 use chrono::{DateTime, Duration, Utc};
 use entity::batch::{self, Entity as Batch};
 use entity::batch_event::{self, Entity as BatchEvent};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
+    QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -18,7 +22,9 @@ use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
-use crate::domain::batch::{EventDetails, EventKind, PhiWarning, earliest_date, phi_warnings};
+use crate::domain::batch::{
+    BatchStatus, EventDetails, EventKind, PhiWarning, earliest_date, phi_warnings,
+};
 use crate::domain::role::Action;
 use crate::error::AppError;
 use crate::ledger::chain;
@@ -39,14 +45,16 @@ pub struct Recorded {
 /// How far in the future an event time may be (clock skew of phones).
 const FUTURE_TOLERANCE_MINUTES: i64 = 10;
 
-pub async fn append(
-    db: &Db,
-    who: &Principal,
-    batch_id: Uuid,
-    new: NewEvent,
-) -> Result<Recorded, AppError> {
-    let recorded_at = now();
-    if new.occurred_at > recorded_at + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
+/// One append request.
+pub struct EventJob {
+    pub who: Principal,
+    pub batch_id: Uuid,
+    pub new: NewEvent,
+}
+
+/// Checks that need no database: the event time is plausible.
+pub fn check_time(new: &NewEvent) -> Result<(), AppError> {
+    if new.occurred_at > now() + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
         return Err(AppError::validation(
             "occurred_at",
             ParseError::new("date_in_future", "the event time is in the future"),
@@ -58,26 +66,203 @@ pub async fn append(
             ParseError::new("date_too_early", "the event time is before 2000"),
         ));
     }
+    Ok(())
+}
+
+/// Appends one event in its own transaction.
+pub async fn append(
+    db: &Db,
+    who: &Principal,
+    batch_id: Uuid,
+    new: NewEvent,
+) -> Result<Recorded, AppError> {
+    let job = EventJob {
+        who: who.clone(),
+        batch_id,
+        new,
+    };
+    append_group(db, vec![job])
+        .await
+        .pop()
+        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("no result"))))
+}
+
+/// Appends several events in one transaction (group commit), one result per job, in order.
+///
+/// Every job is first planned against the batch as this group leaves it: a job whose checks
+/// fail gets its error and writes nothing. Then the planned events, their ledger entries and
+/// the batches' new chain heads are written, and the log head once. If a write fails, the
+/// group is rolled back and each job is retried alone, so one bad job never costs another.
+pub async fn append_group(db: &Db, jobs: Vec<EventJob>) -> Vec<Result<Recorded, AppError>> {
+    match try_group(db, &jobs).await {
+        Ok(results) => results,
+        Err(e) if jobs.len() == 1 => vec![Err(e)],
+        Err(e) => {
+            tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; appending one by one");
+            let mut out = Vec::with_capacity(jobs.len());
+            for job in &jobs {
+                out.push(match try_group(db, std::slice::from_ref(job)).await {
+                    Ok(mut r) => r
+                        .pop()
+                        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("no result")))),
+                    Err(e) => Err(e),
+                });
+            }
+            out
+        }
+    }
+}
+
+/// A batch as the group has left it so far.
+struct BatchState {
+    row: batch::Model,
+    status: BatchStatus,
+    chain_head: crate::ledger::Hash,
+    /// Inputs applied by events planned earlier in this group (for pre-harvest intervals).
+    applications: Vec<(DateTime<Utc>, EventDetails)>,
+    touched: bool,
+}
+
+struct Planned {
+    event: batch_event::Model,
+    payload: String,
+    leaf: crate::ledger::Hash,
+    warnings: Vec<PhiWarning>,
+}
+
+/// Errors that concern the job, not the transaction: the group can go on without it.
+fn is_job_error(e: &AppError) -> bool {
+    !matches!(e, AppError::Internal(_) | AppError::Unavailable(_))
+}
+
+async fn try_group(
+    db: &Db,
+    jobs: &[EventJob],
+) -> Result<Vec<Result<Recorded, AppError>>, AppError> {
     let txn = db.write_txn().await?;
-    // Lock the batch row: its chain head is read and advanced by this append (PostgreSQL;
-    // SQLite's write transaction already excludes other writers).
-    let batch = Batch::find_by_id(batch_id)
-        .lock_exclusive()
-        .one(&txn)
-        .await?
-        .ok_or(AppError::NotFound("batch"))?;
-    who.authorize(batch.organization_id, Action::RecordDiary, "batch")?;
-    let status = status_of(&batch)?;
-    if !status.accepts(new.kind) {
+    let mut states: HashMap<Uuid, BatchState> = HashMap::new();
+    let mut plans = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        match plan(&txn, &mut states, job).await {
+            Ok(p) => plans.push(Ok(p)),
+            Err(e) if is_job_error(&e) => plans.push(Err(e)),
+            Err(e) => return Err(e),
+        }
+    }
+    if plans.iter().all(Result::is_err) {
+        return Ok(plans.into_iter().filter_map(Result::err).map(Err).collect());
+    }
+    // The log head is locked after the batches, in the same order as every other write.
+    let mut head = ledger::head(&txn, true).await?;
+    let mut results = Vec::with_capacity(plans.len());
+    for p in plans {
+        let p = match p {
+            Ok(p) => p,
+            Err(e) => {
+                results.push(Err(e));
+                continue;
+            }
+        };
+        p.event
+            .clone()
+            .into_active_model()
+            .reset_all()
+            .insert(&txn)
+            .await?;
+        ledger::insert_at(
+            &txn,
+            &mut head,
+            "batch_events.appended",
+            "batch_events",
+            p.event.id,
+            Some(p.event.batch_id),
+            p.payload,
+            p.leaf,
+        )
+        .await?;
+        results.push(Ok(Recorded {
+            event: p.event,
+            warnings: p.warnings,
+        }));
+    }
+    for state in states.into_values().filter(|s| s.touched) {
+        let status_changed = state.status.as_str() != state.row.status;
+        let mut b: batch::ActiveModel = state.row.into();
+        b.chain_head = Set(state.chain_head.0.to_vec());
+        if status_changed {
+            b.status = Set(state.status.as_str().to_owned());
+            b.updated_at = Set(now());
+        }
+        let b = b.update(&txn).await?;
+        if status_changed {
+            let (payload, leaf) = ledger::prepare(&b)?;
+            ledger::insert_at(
+                &txn,
+                &mut head,
+                "batches.updated",
+                "batches",
+                b.id,
+                Some(b.id),
+                payload,
+                leaf,
+            )
+            .await?;
+        }
+    }
+    ledger::save_head(&txn, &head).await?;
+    txn.commit().await?;
+    Ok(results)
+}
+
+/// Checks one job against the batch as the group has left it, and computes its event.
+async fn plan(
+    txn: &DatabaseTransaction,
+    states: &mut HashMap<Uuid, BatchState>,
+    job: &EventJob,
+) -> Result<Planned, AppError> {
+    check_time(&job.new)?;
+    let state = match states.entry(job.batch_id) {
+        Entry::Occupied(o) => o.into_mut(),
+        Entry::Vacant(v) => {
+            // Lock the batch row: its chain head is read and advanced here (PostgreSQL;
+            // SQLite's write transaction already excludes other writers).
+            let row = Batch::find_by_id(job.batch_id)
+                .lock_exclusive()
+                .one(txn)
+                .await?
+                .ok_or(AppError::NotFound("batch"))?;
+            let chain_head = crate::ledger::from_slice(&row.chain_head).ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!(
+                    "batch {} has a malformed chain head",
+                    row.id
+                ))
+            })?;
+            let status = status_of(&row)?;
+            v.insert(BatchState {
+                row,
+                status,
+                chain_head,
+                applications: vec![],
+                touched: false,
+            })
+        }
+    };
+    job.who
+        .authorize(state.row.organization_id, Action::RecordDiary, "batch")?;
+    let new = &job.new;
+    if !state.status.accepts(new.kind) {
         return Err(AppError::conflict(
             "batch_status_rejects_event",
-            format!("a {status} batch does not accept {} events", new.kind),
+            format!(
+                "a {} batch does not accept {} events",
+                state.status, new.kind
+            ),
         ));
     }
     if let Some(corrected) = new.corrects {
         let found = BatchEvent::find_by_id(corrected)
-            .filter(batch_event::Column::BatchId.eq(batch.id))
-            .one(&txn)
+            .filter(batch_event::Column::BatchId.eq(state.row.id))
+            .one(txn)
             .await?;
         if found.is_none() {
             return Err(AppError::validation(
@@ -87,15 +272,15 @@ pub async fn append(
         }
     }
     let warnings = if new.kind == EventKind::Harvesting {
-        let applications = BatchEvent::find()
-            .filter(batch_event::Column::BatchId.eq(batch.id))
+        let stored = BatchEvent::find()
+            .filter(batch_event::Column::BatchId.eq(state.row.id))
             .filter(batch_event::Column::Kind.is_in([
                 EventKind::Spraying.as_str(),
                 EventKind::Fertilizing.as_str(),
             ]))
-            .all(&txn)
+            .all(txn)
             .await?;
-        let parsed: Vec<(DateTime<Utc>, EventDetails)> = applications
+        let mut applied: Vec<(DateTime<Utc>, EventDetails)> = stored
             .into_iter()
             .filter_map(|e| {
                 serde_json::from_value(e.details)
@@ -103,25 +288,21 @@ pub async fn append(
                     .map(|d| (e.occurred_at, d))
             })
             .collect();
-        phi_warnings(parsed.iter().map(|(t, d)| (*t, d)), new.occurred_at)
+        applied.extend(state.applications.iter().cloned());
+        phi_warnings(applied.iter().map(|(t, d)| (*t, d)), new.occurred_at)
     } else {
         Vec::new()
     };
     let details = serde_json::to_value(&new.details).map_err(AppError::internal)?;
-    let prev = crate::ledger::from_slice(&batch.chain_head).ok_or_else(|| {
-        AppError::internal(anyhow::anyhow!(
-            "batch {} has a malformed chain head",
-            batch.id
-        ))
-    })?;
+    let prev = state.chain_head;
     let mut event = batch_event::Model {
         id: Uuid::now_v7(),
-        organization_id: batch.organization_id,
-        batch_id: batch.id,
+        organization_id: state.row.organization_id,
+        batch_id: state.row.id,
         kind: new.kind.as_str().to_owned(),
         occurred_at: new.occurred_at,
-        recorded_at,
-        actor: who.name.clone(),
+        recorded_at: now(),
+        actor: job.who.name.clone(),
         details,
         corrects: new.corrects,
         prev_hash: prev.0.to_vec(),
@@ -130,36 +311,21 @@ pub async fn append(
     let (payload, leaf) = ledger::prepare(&event)?;
     let hash = chain::link(&prev, &leaf);
     event.hash = hash.0.to_vec();
-    event
-        .clone()
-        .into_active_model()
-        .reset_all()
-        .insert(&txn)
-        .await?;
-    ledger::append_prepared(
-        &txn,
-        "batch_events.appended",
-        "batch_events",
-        event.id,
-        Some(batch.id),
+    // The batch as later jobs of this group will see it.
+    state.chain_head = hash;
+    state.status = state.status.after(new.kind);
+    state.touched = true;
+    if matches!(new.kind, EventKind::Spraying | EventKind::Fertilizing) {
+        state
+            .applications
+            .push((new.occurred_at, new.details.clone()));
+    }
+    Ok(Planned {
+        event,
         payload,
         leaf,
-    )
-    .await?;
-
-    let after = status.after(new.kind);
-    let mut b: batch::ActiveModel = batch.into();
-    b.chain_head = Set(hash.0.to_vec());
-    if after != status {
-        b.status = Set(after.as_str().to_owned());
-        b.updated_at = Set(recorded_at);
-    }
-    let b = b.update(&txn).await?;
-    if after != status {
-        ledger::append(&txn, "updated", &b).await?;
-    }
-    txn.commit().await?;
-    Ok(Recorded { event, warnings })
+        warnings,
+    })
 }
 
 pub struct EventFilter {

@@ -108,6 +108,28 @@ pub async fn append_prepared<C: ConnectionTrait>(
     leaf: Hash,
 ) -> Result<Appended, AppError> {
     let mut head = head(conn, true).await?;
+    let appended = insert_at(
+        conn, &mut head, kind, table, subject_id, batch_id, payload, leaf,
+    )
+    .await?;
+    save_head(conn, &head).await?;
+    Ok(appended)
+}
+
+/// Inserts an entry at `head`, which the caller read with its lock, and advances it in
+/// memory. Several entries can be inserted this way; the caller then writes the head once
+/// with [`save_head`], in the same transaction.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_at<C: ConnectionTrait>(
+    conn: &C,
+    head: &mut Head,
+    kind: &str,
+    table: &str,
+    subject_id: Uuid,
+    batch_id: Option<Uuid>,
+    payload: String,
+    leaf: Hash,
+) -> Result<Appended, AppError> {
     let index = head.size;
     let chain_hash = chain::link(&head.chain, &leaf);
     let stored = head.frontier.append(leaf);
@@ -126,15 +148,22 @@ pub async fn append_prepared<C: ConnectionTrait>(
     }
     .insert(conn)
     .await?;
+    head.size += 1;
+    head.chain = chain_hash;
+    Ok(Appended { index, leaf })
+}
+
+/// Writes the head advanced by [`insert_at`].
+pub async fn save_head<C: ConnectionTrait>(conn: &C, head: &Head) -> Result<(), AppError> {
     ledger_head::ActiveModel {
         id: Set(1),
-        size: Set(idx + 1),
-        chain_hash: Set(chain_hash.0.to_vec()),
+        size: Set(i64::try_from(head.size).map_err(|_| corrupt("log full"))?),
+        chain_hash: Set(head.chain.0.to_vec()),
         frontier: Set(head.frontier.to_bytes()),
     }
     .update(conn)
     .await?;
-    Ok(Appended { index, leaf })
+    Ok(())
 }
 
 /// The leaf hash of the entry that created `subject` (the genesis of a batch's chain).

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod batches;
 pub mod certifications;
 pub mod checkpoints;
+pub mod diary_writer;
 pub mod events;
 pub mod farms;
 pub mod growing_areas;

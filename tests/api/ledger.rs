@@ -423,3 +423,110 @@ async fn an_entry_proof_bundle_verifies_offline_with_only_the_published_key() {
     assert_eq!(j["tlog_proof"], text);
     assert_eq!(j["size"], 9);
 }
+
+#[tokio::test]
+async fn grouped_appends_keep_rejections_and_recalls_in_order() {
+    let app = TestApp::spawn().await;
+    let (org, _, _) = world(&app).await;
+    let product = app.create_product(&app.admin, &org, None).await;
+    let sealed = app.create_batch(&app.admin, &product, "SEALED").await;
+    app.patch(
+        &app.admin,
+        &format!("/api/v1/batches/{sealed}"),
+        json!({"status": "sealed"}),
+    )
+    .await;
+    let open = app.create_batch(&app.admin, &product, "OPEN").await;
+    // Fired together, so the writer commits them in groups: spraying on the sealed batch is
+    // rejected, shipping is accepted until the recall lands, and the open batch is unaffected.
+    let mut tasks = vec![];
+    let mut fire = |batch: &str, body: Value| {
+        let (client, token, url) = (
+            app.client.clone(),
+            app.admin.clone(),
+            app.url(&format!("/api/v1/batches/{batch}/events")),
+        );
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    };
+    for i in 0..30 {
+        match i % 3 {
+            0 => fire(
+                &sealed,
+                json!({"kind": "spraying", "occurred_at": "2026-01-01T00:00:00Z"}),
+            ),
+            1 => fire(
+                &open,
+                json!({"kind": "spraying", "occurred_at": "2026-01-01T00:00:00Z", "details": {"inputs": [{"product": "X", "phi_days": 3}]}}),
+            ),
+            _ => fire(
+                &sealed,
+                json!({"kind": "shipping", "occurred_at": "2026-01-01T00:00:00Z"}),
+            ),
+        }
+        if i == 15 {
+            fire(
+                &sealed,
+                json!({"kind": "recall", "occurred_at": "2026-01-02T00:00:00Z", "details": {"reason": "kiểm tra"}}),
+            );
+        }
+    }
+    let mut statuses = vec![];
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    let conflicts = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CONFLICT)
+        .count();
+    assert_eq!(created + conflicts, 31, "{statuses:?}");
+    assert!(
+        conflicts >= 10,
+        "every spraying on the sealed batch is rejected: {statuses:?}"
+    );
+
+    let (_, b) = app
+        .get(&app.admin, &format!("/api/v1/batches/{sealed}"))
+        .await;
+    assert_eq!(b["status"], "recalled");
+    let (_, h) = app
+        .get(&app.admin, &format!("/api/v1/batches/{sealed}/history"))
+        .await;
+    assert_eq!(h["intact"], true);
+    let kinds: Vec<&str> = h["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds.last(),
+        Some(&"recall"),
+        "nothing was accepted after the recall: {kinds:?}"
+    );
+    assert!(kinds.iter().all(|k| *k == "shipping" || *k == "recall"));
+    let (_, h) = app
+        .get(&app.admin, &format!("/api/v1/batches/{open}/history"))
+        .await;
+    assert_eq!(
+        (h["intact"].as_bool(), h["events"].as_array().map(Vec::len)),
+        (Some(true), Some(10))
+    );
+
+    let head = store::head(app.db.read(), false).await.unwrap();
+    checkpoint_covering(&app, head.size).await;
+    let (code, out) = verify(&app);
+    assert_eq!(code, 0, "{out}");
+}
