@@ -6,7 +6,8 @@
 #   BENCH_BIN=path/to/ocop-trace  compare another build side by side (skips cargo build)
 #   WRK_THREADS=n  BENCH_PORT=p   load-generator threads (default 2), port (default 18080)
 #
-# Prints wrk's report and the number of events actually stored. Needs: wrk, curl, python3.
+# Prints wrk's report, the number of events actually stored, and `ocop-trace verify`'s verdict
+# on the resulting database. Needs: wrk, curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${1:-20}"
@@ -43,3 +44,5 @@ wrk -t"${WRK_THREADS:-2}" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/
 STORED=$(curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^ocop_http_requests_total{method="POST",route="/api/v1/batches/{id}/events",status="201"}' | awk '{print $2}')
 echo "events stored (201 responses counted by /metrics): $STORED"
 grep -c ' ERROR ' "$WORK/server.log" | xargs echo "server errors logged:" || true
+# Everything written under load must still verify.
+"$BIN" verify 2>/dev/null | sed 's/^/verify: /'
