@@ -8,11 +8,10 @@ use chrono::{DateTime, Duration, Utc};
 use entity::batch::{self, Entity as Batch};
 use entity::batch_event::{self, Entity as BatchEvent};
 use std::collections::HashMap;
-use std::collections::hash_map::Entry;
 
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, Set,
+    QueryOrder, QuerySelect, Set,
 };
 use uuid::Uuid;
 
@@ -140,7 +139,7 @@ async fn try_group(
     jobs: &[EventJob],
 ) -> Result<Vec<Result<Recorded, AppError>>, AppError> {
     let txn = db.write_txn().await?;
-    let mut states: HashMap<Uuid, BatchState> = HashMap::new();
+    let mut states = lock_batches(&txn, jobs).await?;
     let mut plans = Vec::with_capacity(jobs.len());
     for job in jobs {
         match plan(&txn, &mut states, job).await {
@@ -214,6 +213,43 @@ async fn try_group(
     Ok(results)
 }
 
+/// Locks every batch the group touches, in one query and in id order, so that two groups on
+/// two servers never wait for each other's locks in a cycle (PostgreSQL; SQLite's write
+/// transaction already excludes other writers). Missing batches are simply absent.
+async fn lock_batches(
+    txn: &DatabaseTransaction,
+    jobs: &[EventJob],
+) -> Result<HashMap<Uuid, BatchState>, AppError> {
+    let ids: std::collections::BTreeSet<Uuid> = jobs.iter().map(|j| j.batch_id).collect();
+    let rows = Batch::find()
+        .filter(batch::Column::Id.is_in(ids))
+        .order_by_asc(batch::Column::Id)
+        .lock_exclusive()
+        .all(txn)
+        .await?;
+    let mut states = HashMap::with_capacity(rows.len());
+    for row in rows {
+        let chain_head = crate::ledger::from_slice(&row.chain_head).ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!(
+                "batch {} has a malformed chain head",
+                row.id
+            ))
+        })?;
+        let status = status_of(&row)?;
+        states.insert(
+            row.id,
+            BatchState {
+                row,
+                status,
+                chain_head,
+                applications: vec![],
+                touched: false,
+            },
+        );
+    }
+    Ok(states)
+}
+
 /// Checks one job against the batch as the group has left it, and computes its event.
 async fn plan(
     txn: &DatabaseTransaction,
@@ -221,32 +257,9 @@ async fn plan(
     job: &EventJob,
 ) -> Result<Planned, AppError> {
     check_time(&job.new)?;
-    let state = match states.entry(job.batch_id) {
-        Entry::Occupied(o) => o.into_mut(),
-        Entry::Vacant(v) => {
-            // Lock the batch row: its chain head is read and advanced here (PostgreSQL;
-            // SQLite's write transaction already excludes other writers).
-            let row = Batch::find_by_id(job.batch_id)
-                .lock_exclusive()
-                .one(txn)
-                .await?
-                .ok_or(AppError::NotFound("batch"))?;
-            let chain_head = crate::ledger::from_slice(&row.chain_head).ok_or_else(|| {
-                AppError::internal(anyhow::anyhow!(
-                    "batch {} has a malformed chain head",
-                    row.id
-                ))
-            })?;
-            let status = status_of(&row)?;
-            v.insert(BatchState {
-                row,
-                status,
-                chain_head,
-                applications: vec![],
-                touched: false,
-            })
-        }
-    };
+    let state = states
+        .get_mut(&job.batch_id)
+        .ok_or(AppError::NotFound("batch"))?;
     job.who
         .authorize(state.row.organization_id, Action::RecordDiary, "batch")?;
     let new = &job.new;

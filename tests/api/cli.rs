@@ -125,3 +125,93 @@ async fn a_settings_file_is_read_and_a_typo_in_it_is_an_error() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test]
+async fn keygen_writes_a_private_key_prints_its_verifier_and_never_overwrites_silently() {
+    let app = TestApp::spawn().await;
+    let path = app.data_dir.path().join("keys/new.key");
+    let run = |args: &[&str]| {
+        ocop_trace(&app)
+            .env("OCOP_LOG_KEY_FILE", &path)
+            .env("OCOP_PUBLIC_BASE_URL", "https://trace.example.vn")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&["keygen"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let vkey = String::from_utf8(out.stdout).unwrap();
+    assert!(vkey.starts_with("trace.example.vn+"), "{vkey}");
+    assert_eq!(vkey.lines().count(), 1);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let secret = std::fs::read_to_string(&path).unwrap();
+    assert!(secret.starts_with("PRIVATE+KEY+trace.example.vn+"));
+
+    let again = run(&["keygen"]);
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read_to_string(&path).unwrap(),
+        secret,
+        "the key is untouched"
+    );
+
+    let rotated = run(&["keygen", "--force"]);
+    assert!(rotated.status.success());
+    assert_ne!(String::from_utf8(rotated.stdout).unwrap(), vkey);
+    let kept = std::fs::read_dir(path.parent().unwrap())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("replaced-")
+        })
+        .count();
+    assert_eq!(kept, 1, "the old key is kept beside the new one");
+}
+
+#[tokio::test]
+async fn verify_with_a_different_verifier_key_rejects_the_checkpoints() {
+    let app = TestApp::spawn().await;
+    app.create_organization("HTX").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while app.text("/api/v1/log/checkpoint").await.1.lines().nth(1) != Some("1") {
+        assert!(std::time::Instant::now() < deadline, "no checkpoint signed");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let (other, _) = ocop_trace::ledger::note::LogKey::generate("trace.test").unwrap();
+    let out = ocop_trace(&app)
+        .args(["verify", "--verifier-key", other.verifier_key()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("checkpoints row") && stdout.contains("field `note`"),
+        "{stdout}"
+    );
+    let (_, key) = app.text("/.well-known/ocop-trace/log-key").await;
+    let out = ocop_trace(&app)
+        .args(["verify", "--verifier-key", key.trim()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
