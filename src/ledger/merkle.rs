@@ -118,6 +118,21 @@ impl Recorder {
     }
 }
 
+/// A reader for both passes of a computation over fetched hashes.
+pub enum TwoPass {
+    Learn(Recorder),
+    Answer(Fetched),
+}
+
+impl HashReader for TwoPass {
+    fn read_hashes(&self, indexes: &[u64]) -> Result<Vec<Hash>, tlog_tiles::Error> {
+        match self {
+            TwoPass::Learn(r) => r.read_hashes(indexes),
+            TwoPass::Answer(f) => f.read_hashes(indexes),
+        }
+    }
+}
+
 /// Second pass: answers from fetched hashes.
 pub struct Fetched(pub HashMap<u64, Hash>);
 
@@ -177,14 +192,6 @@ pub fn check_consistency_request(
     Ok(())
 }
 
-/// Indexes needed to prove record `index` in a tree of `size` (after
-/// [`check_inclusion_request`]).
-pub fn inclusion_indexes(index: u64, size: u64) -> Result<Vec<u64>, tlog_tiles::Error> {
-    let r = Recorder::default();
-    tlog_tiles::prove_record(size, index, &r)?;
-    Ok(r.into_indexes())
-}
-
 pub fn inclusion_proof(
     index: u64,
     size: u64,
@@ -193,24 +200,12 @@ pub fn inclusion_proof(
     tlog_tiles::prove_record(size, index, hashes)
 }
 
-pub fn consistency_indexes(first: u64, second: u64) -> Result<Vec<u64>, tlog_tiles::Error> {
-    let r = Recorder::default();
-    tlog_tiles::prove_tree(second, first, &r)?;
-    Ok(r.into_indexes())
-}
-
 pub fn consistency_proof(
     first: u64,
     second: u64,
     hashes: &Fetched,
 ) -> Result<Vec<Hash>, tlog_tiles::Error> {
     tlog_tiles::prove_tree(second, first, hashes)
-}
-
-pub fn root_indexes(size: u64) -> Result<Vec<u64>, tlog_tiles::Error> {
-    let r = Recorder::default();
-    tlog_tiles::tree_hash(size, &r)?;
-    Ok(r.into_indexes())
 }
 
 pub fn root(size: u64, hashes: &Fetched) -> Result<Hash, tlog_tiles::Error> {

@@ -47,7 +47,6 @@ impl DiaryWriter {
     }
 
     pub async fn append(&self, job: EventJob) -> Result<Recorded, AppError> {
-        events::check_time(&job.new)?;
         let (tx, rx) = oneshot::channel();
         self.queue
             .send((job, tx))

@@ -52,7 +52,7 @@ pub struct EventJob {
 }
 
 /// Checks that need no database: the event time is plausible.
-pub fn check_time(new: &NewEvent) -> Result<(), AppError> {
+fn check_time(new: &NewEvent) -> Result<(), AppError> {
     if new.occurred_at > now() + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
         return Err(AppError::validation(
             "occurred_at",
@@ -66,24 +66,6 @@ pub fn check_time(new: &NewEvent) -> Result<(), AppError> {
         ));
     }
     Ok(())
-}
-
-/// Appends one event in its own transaction.
-pub async fn append(
-    db: &Db,
-    who: &Principal,
-    batch_id: Uuid,
-    new: NewEvent,
-) -> Result<Recorded, AppError> {
-    let job = EventJob {
-        who: who.clone(),
-        batch_id,
-        new,
-    };
-    append_group(db, vec![job])
-        .await
-        .pop()
-        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("no result"))))
 }
 
 /// Appends several events in one transaction (group commit), one result per job, in order.

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::now;
 use super::records::Recorded;
 use crate::error::AppError;
-use crate::ledger::merkle::{self, Fetched, Frontier};
+use crate::ledger::merkle::{self, Fetched, Frontier, Recorder, TwoPass};
 use crate::ledger::{Hash, canonical, chain};
 
 /// The log's state as of the last append.
@@ -237,6 +237,25 @@ fn bad_request(e: merkle::ProofRequestError) -> AppError {
     }
 }
 
+/// Runs a `tlog_tiles` computation against the stored hashes: a first pass learns which
+/// hashes it reads, one query fetches them, and a second pass computes.
+async fn with_stored_hashes<C, T>(
+    conn: &C,
+    compute: impl Fn(&TwoPass) -> Result<T, tlog_tiles::Error>,
+) -> Result<T, AppError>
+where
+    C: ConnectionTrait,
+{
+    let learn = TwoPass::Learn(Recorder::default());
+    compute(&learn).map_err(proof_error)?;
+    let TwoPass::Learn(recorder) = learn else {
+        return Err(proof_error(tlog_tiles::Error::IndexesNotInTree));
+    };
+    let fetched = read_hashes(conn, &recorder.into_indexes()).await?;
+    compute(&TwoPass::Answer(fetched)).map_err(proof_error)
+}
+
+/// Proof that entry `index` is in the tree of `size` entries (RFC 9162 §2.1.3).
 pub async fn inclusion<C: ConnectionTrait>(
     conn: &C,
     index: u64,
@@ -244,11 +263,10 @@ pub async fn inclusion<C: ConnectionTrait>(
 ) -> Result<Vec<Hash>, AppError> {
     let log = head(conn, false).await?;
     merkle::check_inclusion_request(index, size, log.size).map_err(bad_request)?;
-    let needed = merkle::inclusion_indexes(index, size).map_err(proof_error)?;
-    let hashes = read_hashes(conn, &needed).await?;
-    merkle::inclusion_proof(index, size, &hashes).map_err(proof_error)
+    with_stored_hashes(conn, |r| tlog_tiles::prove_record(size, index, r)).await
 }
 
+/// Proof that the tree of `first` entries is a prefix of the tree of `second` (RFC 9162 §2.1.4).
 pub async fn consistency<C: ConnectionTrait>(
     conn: &C,
     first: u64,
@@ -256,16 +274,12 @@ pub async fn consistency<C: ConnectionTrait>(
 ) -> Result<Vec<Hash>, AppError> {
     let log = head(conn, false).await?;
     merkle::check_consistency_request(first, second, log.size).map_err(bad_request)?;
-    let needed = merkle::consistency_indexes(first, second).map_err(proof_error)?;
-    let hashes = read_hashes(conn, &needed).await?;
-    merkle::consistency_proof(first, second, &hashes).map_err(proof_error)
+    with_stored_hashes(conn, |r| tlog_tiles::prove_tree(second, first, r)).await
 }
 
 /// The root of the tree of the first `size` entries.
 pub async fn root_at<C: ConnectionTrait>(conn: &C, size: u64) -> Result<Hash, AppError> {
-    let needed = merkle::root_indexes(size).map_err(proof_error)?;
-    let hashes = read_hashes(conn, &needed).await?;
-    merkle::root(size, &hashes).map_err(proof_error)
+    with_stored_hashes(conn, |r| tlog_tiles::tree_hash(size, r)).await
 }
 
 pub async fn latest_checkpoint<C: ConnectionTrait>(
