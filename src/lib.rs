@@ -25,6 +25,7 @@ pub mod log_key;
 pub mod metrics;
 pub mod services;
 pub mod settings;
+pub mod stamps;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

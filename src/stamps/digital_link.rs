@@ -1,0 +1,273 @@
+//! GS1 Digital Link URIs for stamps (GS1 Digital Link standard, URI syntax 1.x).
+//!
+//! A stamp of a product with a GTIN is `https://HOST/01/{GTIN-14}/10/{lot}/21/{serial}`; the
+//! key qualifiers of AI (01) may only appear in the order 22, 10, 21, and their values are
+//! percent-encoded. A product without a GTIN gets this service's own short form
+//! `https://HOST/S/{serial}`.
+//!
+//! The builder writes the scheme and host in upper case (both are case-insensitive), and the
+//! GTIN, serial and path keys are digits and upper-case letters. A URI whose lot code is upper
+//! case therefore uses only QR's alphanumeric set (`0-9 A-Z $%*+-./:`), which makes the code
+//! smaller and easier for a phone to read from a small label.
+
+use crate::domain::{Gtin, LotCode, ParseError};
+
+use super::Serial;
+
+/// What a Digital Link path identifies.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigitalLink {
+    pub gtin: Option<Gtin>,
+    /// AI (22), consumer product variant.
+    pub variant: Option<String>,
+    pub lot: Option<LotCode>,
+    /// AI (21) serial, or the serial of the `/S/` form.
+    pub serial: Option<String>,
+}
+
+/// Characters GS1 Digital Link leaves unescaped in AI values (URI unreserved characters).
+fn unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~".contains(&b)
+}
+
+pub fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if unreserved(b) {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(segment: &str) -> Result<String, ParseError> {
+    let bad = || {
+        ParseError::new(
+            "digital_link_encoding",
+            format!("`{segment}` is not correctly percent-encoded"),
+        )
+    };
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = segment.get(i + 1..i + 3).ok_or_else(bad)?;
+            out.push(u8::from_str_radix(hex, 16).map_err(|_| bad())?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad())
+}
+
+/// The base URL's scheme and host upper-cased, and its path without the trailing slash.
+fn base_prefix(base: &url::Url) -> String {
+    let mut s = format!(
+        "{}://{}",
+        base.scheme().to_ascii_uppercase(),
+        base.host_str().unwrap_or_default().to_ascii_uppercase()
+    );
+    if let Some(port) = base.port() {
+        s.push_str(&format!(":{port}"));
+    }
+    s.push_str(base.path().trim_end_matches('/'));
+    s
+}
+
+/// The URI printed in a stamp's QR code.
+pub fn stamp_uri(
+    base: &url::Url,
+    gtin: Option<&Gtin>,
+    lot: Option<&LotCode>,
+    serial: &Serial,
+) -> String {
+    let prefix = base_prefix(base);
+    match gtin {
+        Some(g) => {
+            let mut s = format!("{prefix}/01/{}", g.as_str());
+            if let Some(l) = lot {
+                s.push_str(&format!("/10/{}", percent_encode(l.as_str())));
+            }
+            s.push_str(&format!("/21/{}", serial.as_str()));
+            s
+        }
+        None => format!("{prefix}/S/{}", serial.as_str()),
+    }
+}
+
+impl DigitalLink {
+    /// Parses the path of a Digital Link URI (what follows the host and any base path), e.g.
+    /// `/01/08934588012228/10/LOT1/21/ABCD…` or `/S/ABCD…`. A trailing slash is tolerated.
+    pub fn parse_path(path: &str) -> Result<Self, ParseError> {
+        let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["S", serial] | ["s", serial] => Ok(Self {
+                gtin: None,
+                variant: None,
+                lot: None,
+                serial: Some(percent_decode(serial)?),
+            }),
+            ["01", gtin, rest @ ..] => {
+                let gtin = Gtin::parse(&percent_decode(gtin)?)?;
+                let mut link = Self {
+                    gtin: Some(gtin),
+                    variant: None,
+                    lot: None,
+                    serial: None,
+                };
+                if rest.len() % 2 != 0 {
+                    return Err(ParseError::new(
+                        "digital_link_structure",
+                        "every key qualifier needs a value",
+                    ));
+                }
+                // Qualifiers may be omitted, but never reordered: 22, then 10, then 21.
+                let mut last_rank = 0;
+                for pair in rest.chunks_exact(2) {
+                    let (ai, value) = (pair[0], percent_decode(pair[1])?);
+                    let rank = match ai {
+                        "22" => 1,
+                        "10" => 2,
+                        "21" => 3,
+                        other => {
+                            return Err(ParseError::new(
+                                "digital_link_qualifier",
+                                format!("`{other}` is not a key qualifier of a GTIN (22, 10, 21)"),
+                            ));
+                        }
+                    };
+                    if rank <= last_rank {
+                        return Err(ParseError::new(
+                            "digital_link_order",
+                            "key qualifiers must appear in the order 22, 10, 21, each at most once",
+                        ));
+                    }
+                    last_rank = rank;
+                    if value.is_empty() || value.chars().count() > 20 {
+                        return Err(ParseError::new(
+                            "digital_link_value",
+                            format!("the value of ({ai}) must have 1 to 20 characters"),
+                        ));
+                    }
+                    match ai {
+                        "22" => link.variant = Some(value),
+                        "10" => link.lot = Some(LotCode::parse(&value)?),
+                        _ => link.serial = Some(value),
+                    }
+                }
+                Ok(link)
+            }
+            _ => Err(ParseError::new(
+                "digital_link_structure",
+                "expected /01/{GTIN}[/22/{variant}][/10/{lot}][/21/{serial}] or /S/{serial}",
+            )),
+        }
+    }
+
+    /// Parses a full Digital Link URI whose base is `base`.
+    pub fn parse_uri(uri: &str, base: &url::Url) -> Result<Self, ParseError> {
+        let parsed = url::Url::parse(uri)
+            .map_err(|_| ParseError::new("digital_link_structure", "not an absolute URI"))?;
+        let prefix = base.path().trim_end_matches('/');
+        let path = parsed.path().strip_prefix(prefix).ok_or_else(|| {
+            ParseError::new(
+                "digital_link_structure",
+                "the URI is not under this service's address",
+            )
+        })?;
+        Self::parse_path(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base() -> url::Url {
+        url::Url::parse("https://trace.example.vn/").unwrap()
+    }
+
+    /// QR alphanumeric mode character set (ISO/IEC 18004 §7.4.4).
+    fn qr_alphanumeric(s: &str) -> bool {
+        s.chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase() || " $%*+-./:".contains(c))
+    }
+
+    #[test]
+    fn a_stamp_uri_is_upper_case_and_qr_alphanumeric() {
+        let serial = Serial::parse("0123456789ABCDEF").unwrap();
+        let uri = stamp_uri(
+            &base(),
+            Some(&Gtin::parse("8934588012228").unwrap()),
+            Some(&LotCode::parse("MO2026A").unwrap()),
+            &serial,
+        );
+        assert_eq!(
+            uri,
+            "HTTPS://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/0123456789ABCDEF"
+        );
+        assert!(qr_alphanumeric(&uri));
+        assert_eq!(
+            stamp_uri(&base(), None, None, &serial),
+            "HTTPS://TRACE.EXAMPLE.VN/S/0123456789ABCDEF"
+        );
+    }
+
+    #[test]
+    fn built_uris_parse_back_to_the_same_identifiers() {
+        let serial = Serial::generate().unwrap();
+        let gtin = Gtin::parse("96385074").unwrap();
+        let lot = LotCode::parse("L/24-07(b)").unwrap();
+        let uri = stamp_uri(
+            &url::Url::parse("https://x.vn/trace/").unwrap(),
+            Some(&gtin),
+            Some(&lot),
+            &serial,
+        );
+        assert!(uri.contains("/10/L%2F24-07%28b%29/"), "{uri}");
+        let link =
+            DigitalLink::parse_uri(&uri, &url::Url::parse("https://x.vn/trace").unwrap()).unwrap();
+        assert_eq!(link.gtin, Some(gtin));
+        assert_eq!(link.lot, Some(lot));
+        assert_eq!(link.serial.as_deref(), Some(serial.as_str()));
+    }
+
+    #[test]
+    fn qualifiers_out_of_order_unknown_or_malformed_are_rejected() {
+        let ok = DigitalLink::parse_path("/01/08934588012228/22/V1/10/LOT/21/ABC/").unwrap();
+        assert_eq!(
+            (ok.variant.as_deref(), ok.serial.as_deref()),
+            (Some("V1"), Some("ABC"))
+        );
+        let code = |p: &str| DigitalLink::parse_path(p).unwrap_err().code;
+        assert_eq!(
+            code("/01/08934588012228/21/ABC/10/LOT"),
+            "digital_link_order"
+        );
+        assert_eq!(code("/01/08934588012228/10/A/10/B"), "digital_link_order");
+        assert_eq!(
+            code("/01/08934588012228/17/261231"),
+            "digital_link_qualifier"
+        );
+        assert_eq!(code("/01/08934588012229/21/ABC"), "gtin_check_digit");
+        assert_eq!(code("/01/08934588012228/21"), "digital_link_structure");
+        assert_eq!(code("/01/08934588012228/21/%ZZ"), "digital_link_encoding");
+        assert_eq!(
+            code("/01/08934588012228/21/ABCDEFGHIJKLMNOPQRSTU"),
+            "digital_link_value"
+        );
+        assert_eq!(code("/02/08934588012228"), "digital_link_structure");
+        assert_eq!(
+            DigitalLink::parse_path("/S/0123456789ABCDEF")
+                .unwrap()
+                .serial
+                .as_deref(),
+            Some("0123456789ABCDEF")
+        );
+    }
+}
