@@ -20,6 +20,8 @@ pub struct Model {
     /// Head of the batch's hash chain: the leaf hash of its creation entry, then the hash of
     /// its latest diary event. Derived, so not part of the batch's ledger payload.
     pub chain_head: Vec<u8>,
+    /// Stamps issued so far; the next stamp's index in the batch. Derived, not in the payload.
+    pub stamps_issued: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

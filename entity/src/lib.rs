@@ -15,4 +15,6 @@ pub mod membership;
 pub mod ocop_certification;
 pub mod organization;
 pub mod product;
+pub mod stamp;
+pub mod stamp_run;
 pub mod user;

@@ -16,6 +16,7 @@ mod m20261124_000008_create_ocop_certifications;
 mod m20261124_000009_create_batches;
 mod m20261124_000010_create_batch_events;
 mod m20261124_000011_create_ledger;
+mod m20261124_000012_create_stamps;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_batches::Migration),
             Box::new(m20261124_000010_create_batch_events::Migration),
             Box::new(m20261124_000011_create_ledger::Migration),
+            Box::new(m20261124_000012_create_stamps::Migration),
         ]
     }
 }

@@ -27,6 +27,7 @@ impl MigrationTrait for Migration {
                     .col(date_null(Batches::ExpiresOn))
                     .col(string_len(Batches::Status, 16))
                     .col(binary_len(Batches::ChainHead, 32))
+                    .col(big_integer(Batches::StampsIssued).default(0))
                     .col(cols::created_at())
                     .col(cols::updated_at())
                     .foreign_key(&mut cols::fk(
@@ -89,4 +90,5 @@ pub enum Batches {
     ExpiresOn,
     Status,
     ChainHead,
+    StampsIssued,
 }

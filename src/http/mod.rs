@@ -16,6 +16,7 @@ pub mod ops;
 pub mod organizations;
 pub mod problem;
 pub mod products;
+pub mod stamps;
 
 use std::time::Duration;
 
@@ -104,6 +105,11 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(log::consistency))
         .routes(routes!(log::entry))
         .routes(routes!(log::entry_proof))
+        .routes(routes!(stamps::issue, stamps::list))
+        .routes(routes!(stamps::get))
+        .routes(routes!(stamps::stamps))
+        .routes(routes!(stamps::qr_svg))
+        .routes(routes!(stamps::qr_png))
         .routes(routes!(events::history))
         .split_for_parts()
 }

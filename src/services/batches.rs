@@ -142,6 +142,7 @@ pub async fn create(
         expires_on: new.expires_on,
         status: BatchStatus::Open.as_str().to_owned(),
         chain_head: Vec::new(),
+        stamps_issued: 0,
         created_at: t,
         updated_at: t,
     };

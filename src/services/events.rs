@@ -353,8 +353,9 @@ pub struct History {
     /// Leaf hash of the batch's creation entry: the chain's first `prev_hash`.
     pub genesis: crate::ledger::Hash,
     pub events: Vec<batch_event::Model>,
-    /// Every event's hash is `SHA-256(prev_hash ‖ leaf)` of its recomputed record, each
-    /// `prev_hash` is the hash before it, and the last is the batch's chain head.
+    /// Every event's hash is `SHA-256(prev_hash ‖ leaf)` of its recomputed record, every
+    /// link (event or stamp run) extends the head before it, and the last is the batch's
+    /// chain head.
     pub intact: bool,
 }
 
@@ -362,27 +363,25 @@ pub async fn history(db: &Db, who: &Principal, batch_id: Uuid) -> Result<History
     let conn = db.read();
     let batch = load::<Batch, _>(conn, who, batch_id, Action::Read, "batch").await?;
     let genesis = ledger::creation_leaf(conn, "batches", batch.id).await?;
-    let mut remaining: std::collections::HashMap<Vec<u8>, batch_event::Model> = BatchEvent::find()
-        .filter(batch_event::Column::BatchId.eq(batch.id))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|e| (e.prev_hash.clone(), e))
-        .collect();
-    let total = remaining.len();
-    let mut events = Vec::with_capacity(total);
-    let mut cursor = genesis;
-    let mut intact = true;
-    while let Some(e) = remaining.remove(cursor.0.as_slice()) {
-        let (_, leaf) = ledger::prepare(&e)?;
-        let expected = chain::link(&cursor, &leaf);
-        intact &= e.hash == expected.0.to_vec();
-        cursor = crate::ledger::from_slice(&e.hash).unwrap_or(expected);
-        events.push(e);
+    let walk = super::batch_chain::walk(conn, batch.id, &genesis.0).await?;
+    let mut intact =
+        walk.forks.is_empty() && walk.orphans.is_empty() && walk.end == batch.chain_head;
+    let mut events = Vec::with_capacity(walk.links.len());
+    for link in walk.links {
+        // Stamp runs are links of the chain too; their stamps are re-checked by `verify`.
+        if let super::batch_chain::Link::Event(e) = link {
+            let prev = crate::ledger::from_slice(&e.prev_hash).unwrap_or(chain::GENESIS);
+            let (_, leaf) = ledger::prepare(&e)?;
+            intact &= e.hash == chain::link(&prev, &leaf).0.to_vec();
+            events.push(e);
+        }
     }
-    intact &= events.len() == total && batch.chain_head == cursor.0.to_vec();
-    // Events that are off the chain are still shown, after it.
-    events.extend(remaining.into_values());
+    // Events off the chain are still shown, after it.
+    for link in walk.forks.into_iter().chain(walk.orphans) {
+        if let super::batch_chain::Link::Event(e) = link {
+            events.push(e);
+        }
+    }
     Ok(History {
         batch,
         genesis,

@@ -6,6 +6,7 @@
 //! The tamper-evident ledger appends inside these same transactions.
 
 pub mod accounts;
+pub mod batch_chain;
 pub mod batches;
 pub mod certifications;
 pub mod checkpoints;
@@ -17,6 +18,7 @@ pub mod ledger;
 pub mod organizations;
 pub mod products;
 pub mod records;
+pub mod stamps;
 pub mod verify;
 
 use sea_orm::sea_query::IntoValueTuple;
@@ -85,6 +87,12 @@ impl Keyed for entity::organization::Model {
 
 impl Owned for entity::organization::Model {
     fn organization_id(&self) -> Uuid {
+        self.id
+    }
+}
+
+impl Keyed for entity::stamp_run::Model {
+    fn id(&self) -> Uuid {
         self.id
     }
 }

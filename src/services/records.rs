@@ -139,3 +139,23 @@ impl Recorded for entity::batch_event::Model {
         })
     }
 }
+
+/// A run's payload commits to its stamps through `root` (and to the batch's chain through
+/// `prev_head`); `verify` recomputes both from the stamp rows.
+impl Recorded for entity::stamp_run::Model {
+    const TABLE: &'static str = "stamp_runs";
+    fn subject_id(&self) -> Uuid {
+        self.id
+    }
+    fn batch_id(&self) -> Option<Uuid> {
+        Some(self.batch_id)
+    }
+    fn payload(&self) -> Value {
+        json!({
+            "id": self.id, "organization_id": self.organization_id, "batch_id": self.batch_id,
+            "count": self.count, "first_index": self.first_index, "prev_head": hex(&self.prev_head),
+            "last_hash": hex(&self.last_hash), "root": hex(&self.root), "created_by": self.created_by,
+            "created_at": t(&self.created_at),
+        })
+    }
+}

@@ -10,12 +10,12 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use entity::{batch, batch_event, checkpoint, ledger_entry};
+use entity::{batch, batch_event, checkpoint, ledger_entry, stamp, stamp_run};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::ledger;
 use super::records::Recorded;
+use super::{batch_chain, ledger};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::ledger::merkle::Frontier;
@@ -247,6 +247,7 @@ pub async fn verify(
     check_table!(ocop_certification);
     check_table!(batch);
     check_table!(batch_event);
+    check_table!(stamp_run);
     report.rows = rows.checked;
     if let Some(((table, id), _)) = latest.iter().next() {
         return Ok(Err(diverge(
@@ -386,6 +387,7 @@ impl ExtraChecks for entity::growing_area::Model {}
 impl ExtraChecks for entity::product::Model {}
 impl ExtraChecks for entity::ocop_certification::Model {}
 impl ExtraChecks for entity::batch::Model {}
+impl ExtraChecks for entity::stamp_run::Model {}
 
 impl ExtraChecks for batch_event::Model {
     fn extra_checks(&self, leaf: &Hash) -> Result<(), Divergence> {
@@ -404,8 +406,9 @@ impl ExtraChecks for batch_event::Model {
     }
 }
 
-/// Follows each batch's chain from its genesis; every event must be on it, in one line, and
-/// end at the batch's chain head.
+/// Follows each batch's chain of diary events and stamp runs from its genesis: every link
+/// must be on it, in one line, ending at the batch's chain head; every run's stamps must
+/// recompute to its hashes and root.
 async fn batch_chains<C: ConnectionTrait>(
     conn: &C,
     genesis: &HashMap<Uuid, Hash>,
@@ -434,48 +437,141 @@ async fn batch_chains<C: ConnectionTrait>(
                     "none",
                 )));
             };
-            let events = batch_event::Entity::find()
-                .filter(batch_event::Column::BatchId.eq(b.id))
-                .all(conn)
-                .await?;
-            let total = events.len();
-            let mut by_prev: HashMap<Vec<u8>, batch_event::Model> = HashMap::with_capacity(total);
-            for e in events {
-                if let Some(twin) = by_prev.insert(e.prev_hash.clone(), e) {
-                    return Ok(Err(diverge(
-                        "batch_events",
-                        twin.id,
-                        "prev_hash",
-                        "a link no other event of the batch uses",
-                        hex_bytes(&twin.prev_hash),
-                    )));
-                }
-            }
-            let mut cursor = start.0.to_vec();
-            let mut seen = 0;
-            while let Some(e) = by_prev.remove(&cursor) {
-                cursor = e.hash;
-                seen += 1;
-            }
-            if let Some(orphan) = by_prev.values().next() {
+            let walk = batch_chain::walk(conn, b.id, &start.0).await?;
+            if let Some(fork) = walk.forks.first() {
+                let (table, id) = fork.name();
                 return Ok(Err(diverge(
-                    "batch_events",
-                    orphan.id,
+                    table,
+                    id,
                     "prev_hash",
-                    "a hash on the batch's chain",
-                    hex_bytes(&orphan.prev_hash),
+                    "a head no other link of the batch extends",
+                    hex_bytes(fork.prev()),
                 )));
             }
-            if seen != total || b.chain_head != cursor {
+            if let Some(orphan) = walk.orphans.first() {
+                let (table, id) = orphan.name();
+                return Ok(Err(diverge(
+                    table,
+                    id,
+                    "prev_hash",
+                    "a hash on the batch's chain",
+                    hex_bytes(orphan.prev()),
+                )));
+            }
+            if b.chain_head != walk.end {
                 return Ok(Err(diverge(
                     "batches",
                     b.id,
                     "chain_head",
-                    hex_bytes(&cursor),
+                    hex_bytes(&walk.end),
                     hex_bytes(&b.chain_head),
                 )));
+            }
+            for link in &walk.links {
+                if let batch_chain::Link::Run(run) = link
+                    && let Err(d) = check_run(conn, run).await?
+                {
+                    return Ok(Err(d));
+                }
             }
             count += 1;
         }
     }
+}
+
+/// Recomputes a run's stamps from their rows: serial, index and previous hash give each hash;
+/// the hashes give the root recorded in the ledger.
+async fn check_run<C: ConnectionTrait>(
+    conn: &C,
+    run: &stamp_run::Model,
+) -> Result<Result<(), Divergence>, AppError> {
+    let mut previous = crate::ledger::from_slice(&run.prev_head).unwrap_or(chain::GENESIS);
+    let mut tree = Frontier::default();
+    let mut expected_index = run.first_index;
+    let mut after: Option<i64> = None;
+    loop {
+        let mut q = stamp::Entity::find()
+            .filter(stamp::Column::RunId.eq(run.id))
+            .order_by_asc(stamp::Column::IndexInBatch)
+            .limit(PAGE);
+        if let Some(a) = after {
+            q = q.filter(stamp::Column::IndexInBatch.gt(a));
+        }
+        let rows = q.all(conn).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.index_in_batch);
+        for s in rows {
+            if s.index_in_batch != expected_index {
+                return Ok(Err(diverge(
+                    "stamps",
+                    &s.serial,
+                    "index_in_batch",
+                    expected_index,
+                    s.index_in_batch,
+                )));
+            }
+            if s.prev_hash != previous.0 {
+                return Ok(Err(diverge(
+                    "stamps",
+                    &s.serial,
+                    "prev_hash",
+                    hex(&previous),
+                    hex_bytes(&s.prev_hash),
+                )));
+            }
+            let serial = crate::stamps::Serial::parse(&s.serial)
+                .map_err(|e| AppError::internal(anyhow::anyhow!("stamp {}: {e}", s.serial)));
+            let Ok(serial) = serial else {
+                return Ok(Err(diverge(
+                    "stamps",
+                    &s.serial,
+                    "serial",
+                    "16 Crockford base32 characters",
+                    &s.serial,
+                )));
+            };
+            let hash =
+                crate::stamps::chain::link(&previous, &serial, run.batch_id, expected_index as u64);
+            if s.hash != hash.0 {
+                return Ok(Err(diverge(
+                    "stamps",
+                    &s.serial,
+                    "hash",
+                    hex(&hash),
+                    hex_bytes(&s.hash),
+                )));
+            }
+            tree.append(chain::leaf(&hash.0));
+            previous = hash;
+            expected_index += 1;
+        }
+    }
+    if expected_index - run.first_index != run.count {
+        return Ok(Err(diverge(
+            "stamp_runs",
+            run.id,
+            "count",
+            expected_index - run.first_index,
+            run.count,
+        )));
+    }
+    if run.last_hash != previous.0 {
+        return Ok(Err(diverge(
+            "stamp_runs",
+            run.id,
+            "last_hash",
+            hex(&previous),
+            hex_bytes(&run.last_hash),
+        )));
+    }
+    if run.root != tree.root().0 {
+        return Ok(Err(diverge(
+            "stamp_runs",
+            run.id,
+            "root",
+            hex(&tree.root()),
+            hex_bytes(&run.root),
+        )));
+    }
+    Ok(Ok(()))
 }

@@ -9,13 +9,25 @@ use std::fmt::Write;
 
 use qrcode::{Color, EcLevel, QrCode};
 
-use crate::domain::{ParseError, string_enum};
+use crate::domain::ParseError;
 
-string_enum! {
-    /// Error-correction level offered for stamps.
-    Ecc {
-        M => "M",
-        Q => "Q",
+/// Error-correction level offered for stamps.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+pub enum Ecc {
+    #[serde(alias = "m")]
+    M,
+    #[serde(alias = "q")]
+    Q,
+}
+
+impl std::fmt::Display for Ecc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Ecc::M => "M",
+            Ecc::Q => "Q",
+        })
     }
 }
 

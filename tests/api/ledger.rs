@@ -37,7 +37,7 @@ async fn world(app: &TestApp) -> (String, String, String) {
 }
 
 /// Polls until the signer has covered `size` entries (the signer runs every 250 ms).
-async fn checkpoint_covering(app: &TestApp, size: u64) -> String {
+pub async fn checkpoint_covering(app: &TestApp, size: u64) -> String {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let (s, text) = app.text("/api/v1/log/checkpoint").await;
@@ -184,7 +184,7 @@ async fn a_batch_diary_is_a_hash_chain_rooted_in_the_batch_entry() {
 }
 
 /// Runs `ocop-trace verify` and returns (exit code, stdout).
-fn verify(app: &TestApp) -> (i32, String) {
+pub fn verify(app: &TestApp) -> (i32, String) {
     let out = ocop_trace(app).arg("verify").output().unwrap();
     (
         out.status.code().unwrap_or(-1),

@@ -11,4 +11,5 @@ mod ledger;
 mod operations;
 mod pagination;
 mod registry;
+mod stamps;
 mod validation;

@@ -1,0 +1,23 @@
+//! The `stamps` table: one row per printed stamp.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "stamps")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub serial: String,
+    pub run_id: Uuid,
+    pub batch_id: Uuid,
+    pub organization_id: Uuid,
+    pub index_in_batch: i64,
+    pub prev_hash: Vec<u8>,
+    /// `SHA-256(prev_hash ‖ serial ‖ batch id ‖ index_in_batch)`.
+    pub hash: Vec<u8>,
+    pub status: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,28 @@
+//! The `stamp_runs` table: one issuance of stamps for a batch.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "stamp_runs")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub batch_id: Uuid,
+    pub count: i64,
+    /// Index in the batch of the run's first stamp.
+    pub first_index: i64,
+    /// The batch's chain head the run chained from (`hash[-1]`).
+    pub prev_head: Vec<u8>,
+    /// Hash of the run's last stamp: the batch's chain head after the run.
+    pub last_hash: Vec<u8>,
+    /// RFC 6962 root over the run's stamp hashes.
+    pub root: Vec<u8>,
+    pub created_by: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

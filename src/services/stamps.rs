@@ -1,0 +1,214 @@
+//! Issuing stamps: a run of serials chained to the batch's history, recorded as one ledger
+//! entry, in one transaction (whole or absent).
+
+use entity::batch::{self, Entity as Batch};
+use entity::stamp_run;
+use entity::{product, stamp};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::batches::status_of;
+use super::{Page, PageRequest, ledger, load, now, paginate};
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::domain::batch::BatchStatus;
+use crate::domain::role::Action;
+use crate::domain::{Gtin, ParseError};
+use crate::error::AppError;
+use crate::stamps::{Serial, chain};
+
+/// Most stamps in one run.
+pub const MAX_RUN: u64 = 1_000_000;
+/// Rows per INSERT statement (SQLite allows 32,766 bound values; a stamp row binds 8).
+const INSERT_CHUNK: usize = 2_000;
+
+pub fn check_count(count: u64) -> Result<u64, ParseError> {
+    if (1..=MAX_RUN).contains(&count) {
+        Ok(count)
+    } else {
+        Err(ParseError::new(
+            "count_range",
+            format!("a run has 1 to {MAX_RUN} stamps; issue several runs for more"),
+        ))
+    }
+}
+
+/// Issues `count` stamps for a batch.
+pub async fn issue(
+    db: &Db,
+    who: &Principal,
+    batch_id: Uuid,
+    count: u64,
+) -> Result<stamp_run::Model, AppError> {
+    let count = check_count(count).map_err(|e| AppError::validation("count", e))?;
+    let serials = Serial::generate_many(count as usize)
+        .map_err(|e| AppError::internal(anyhow::anyhow!("OS random generator: {e}")))?;
+    let txn = db.write_txn().await?;
+    // Lock the batch first, then (in the ledger append) the log head: the order every write uses.
+    let batch = Batch::find_by_id(batch_id)
+        .lock_exclusive()
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("batch"))?;
+    who.authorize(batch.organization_id, Action::RecordDiary, "batch")?;
+    if status_of(&batch)? == BatchStatus::Recalled {
+        return Err(AppError::conflict(
+            "batch_recalled",
+            "a recalled batch cannot get new stamps",
+        ));
+    }
+    let product = product::Entity::find_by_id(batch.product_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    if let Some(g) = &product.gtin {
+        Gtin::parse(g).map_err(|e| {
+            AppError::conflict(
+                "product_gtin_invalid",
+                format!("the product's GTIN {g} is invalid: {e}"),
+            )
+        })?;
+    }
+    let head = crate::ledger::from_slice(&batch.chain_head).ok_or_else(|| {
+        AppError::internal(anyhow::anyhow!(
+            "batch {} has a malformed chain head",
+            batch.id
+        ))
+    })?;
+    let first_index = u64::try_from(batch.stamps_issued).map_err(AppError::internal)?;
+    let run_chain = chain::chain_run(head, &serials, batch.id, first_index);
+    let last = *run_chain
+        .head()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("empty run")))?;
+    let run = stamp_run::Model {
+        id: Uuid::now_v7(),
+        organization_id: batch.organization_id,
+        batch_id: batch.id,
+        count: count as i64,
+        first_index: first_index as i64,
+        prev_head: head.0.to_vec(),
+        last_hash: last.0.to_vec(),
+        root: run_chain.root.0.to_vec(),
+        created_by: who.name.clone(),
+        created_at: now(),
+    };
+    run.clone()
+        .into_active_model()
+        .reset_all()
+        .insert(&txn)
+        .await?;
+    let mut previous = head;
+    let mut rows = Vec::with_capacity(INSERT_CHUNK);
+    for (offset, (serial, hash)) in serials.iter().zip(&run_chain.hashes).enumerate() {
+        rows.push(stamp::ActiveModel {
+            serial: Set(serial.as_str().to_owned()),
+            run_id: Set(run.id),
+            batch_id: Set(batch.id),
+            organization_id: Set(batch.organization_id),
+            index_in_batch: Set((first_index + offset as u64) as i64),
+            prev_hash: Set(previous.0.to_vec()),
+            hash: Set(hash.0.to_vec()),
+            status: Set("active".to_owned()),
+        });
+        previous = *hash;
+        if rows.len() == INSERT_CHUNK {
+            stamp::Entity::insert_many(std::mem::take(&mut rows))
+                .exec(&txn)
+                .await?;
+        }
+    }
+    if !rows.is_empty() {
+        stamp::Entity::insert_many(rows).exec(&txn).await?;
+    }
+    ledger::append(&txn, "created", &run).await?;
+    let mut b: batch::ActiveModel = batch.into();
+    b.chain_head = Set(last.0.to_vec());
+    b.stamps_issued = Set((first_index + count) as i64);
+    b.update(&txn).await?;
+    txn.commit().await?;
+    Ok(run)
+}
+
+pub async fn get_run(db: &Db, who: &Principal, id: Uuid) -> Result<stamp_run::Model, AppError> {
+    let run = stamp_run::Entity::find_by_id(id)
+        .one(db.read())
+        .await?
+        .ok_or(AppError::NotFound("stamp run"))?;
+    who.authorize(run.organization_id, Action::Read, "stamp run")?;
+    Ok(run)
+}
+
+pub async fn list_runs(
+    db: &Db,
+    who: &Principal,
+    batch_id: Uuid,
+    page: PageRequest,
+) -> Result<Page<stamp_run::Model>, AppError> {
+    load::<Batch, _>(db.read(), who, batch_id, Action::Read, "batch").await?;
+    let q = stamp_run::Entity::find().filter(stamp_run::Column::BatchId.eq(batch_id));
+    paginate(db.read(), q, stamp_run::Column::Id, page).await
+}
+
+/// A run's stamps in index order, `limit` at a time after index `after`.
+pub async fn stamps_of_run(
+    db: &Db,
+    who: &Principal,
+    run_id: Uuid,
+    after: Option<i64>,
+    limit: u64,
+) -> Result<(stamp_run::Model, Vec<stamp::Model>), AppError> {
+    let run = get_run(db, who, run_id).await?;
+    let mut q = stamp::Entity::find()
+        .filter(stamp::Column::RunId.eq(run.id))
+        .order_by_asc(stamp::Column::IndexInBatch)
+        .limit(limit);
+    if let Some(a) = after {
+        q = q.filter(stamp::Column::IndexInBatch.gt(a));
+    }
+    let rows = q.all(db.read()).await?;
+    Ok((run, rows))
+}
+
+/// What a stamp's URI is built from: the product's GTIN and the batch's lot code.
+pub struct Identity {
+    pub gtin: Option<Gtin>,
+    pub lot: Option<crate::domain::LotCode>,
+}
+
+pub async fn identity_of_batch(db: &Db, batch_id: Uuid) -> Result<Identity, AppError> {
+    let batch = Batch::find_by_id(batch_id)
+        .one(db.read())
+        .await?
+        .ok_or(AppError::NotFound("batch"))?;
+    let product = product::Entity::find_by_id(batch.product_id)
+        .one(db.read())
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    let corrupt = |e: ParseError| AppError::internal(anyhow::anyhow!("stored identifier: {e}"));
+    Ok(Identity {
+        gtin: product
+            .gtin
+            .as_deref()
+            .map(Gtin::parse)
+            .transpose()
+            .map_err(corrupt)?,
+        lot: Some(crate::domain::LotCode::parse(&batch.lot_code).map_err(corrupt)?),
+    })
+}
+
+/// One stamp, for a caller who may read its organization.
+pub async fn get_stamp(
+    db: &Db,
+    who: &Principal,
+    serial: &Serial,
+) -> Result<stamp::Model, AppError> {
+    let s = stamp::Entity::find_by_id(serial.as_str().to_owned())
+        .one(db.read())
+        .await?
+        .ok_or(AppError::NotFound("stamp"))?;
+    who.authorize(s.organization_id, Action::Read, "stamp")?;
+    Ok(s)
+}
