@@ -34,6 +34,15 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Issue a run of stamps for a batch (as the operator) and print the run id.
+    Issue {
+        /// The batch: its id, or its lot code when no other product uses that lot.
+        #[arg(long)]
+        batch: String,
+        /// Number of stamps, 1 to 1,000,000.
+        #[arg(long)]
+        count: u64,
+    },
     /// Recompute the whole ledger from the stored records; exit 1 at the first divergence.
     Verify {
         /// Verifier key for checkpoint signatures (`name+id+base64`, as published at
@@ -87,6 +96,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keygen { name, force } => keygen(&settings, name, force),
         Command::Verify { verifier_key } => verify(settings, verifier_key).await,
+        Command::Issue { batch, count } => issue(settings, &batch, count).await,
         Command::Token(TokenCommand::Create {
             admin,
             organization,
@@ -117,6 +127,45 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn issue(settings: Settings, batch: &str, count: u64) -> anyhow::Result<()> {
+    services::stamps::check_count(count).map_err(|e| anyhow::anyhow!("--count: {e}"))?;
+    let state = startup::prepare(settings).await?;
+    let batch = services::stamps::find_batch(&state.db, batch)
+        .await
+        .map_err(|e| anyhow::anyhow!("--batch: {e}"))?;
+    let operator = crate::auth::Principal {
+        token_id: uuid::Uuid::nil(),
+        user_id: None,
+        name: "ocop-trace issue (operator)".into(),
+        scope: crate::auth::Scope::Admin,
+    };
+    let bar = indicatif::ProgressBar::new(count).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} issuing stamps {pos}/{len} [{bar:40}] {per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let started = std::time::Instant::now();
+    let run = services::stamps::issue_with_progress(&state.db, &operator, batch.id, count, &|n| {
+        bar.set_position(n)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .with_context(|| {
+        format!(
+            "issuing stamps for batch {} (lot {})",
+            batch.id, batch.lot_code
+        )
+    })?;
+    bar.finish_and_clear();
+    tracing::info!(run.id = %run.id, stamps = count, seconds = started.elapsed().as_secs_f64(), "stamp run issued");
+    #[allow(clippy::print_stdout)] // The run id on stdout is this command's output.
+    {
+        println!("{}", run.id);
+    }
+    Ok(())
 }
 
 async fn verify(settings: Settings, verifier_key: Option<String>) -> anyhow::Result<()> {

@@ -43,6 +43,17 @@ pub async fn issue(
     batch_id: Uuid,
     count: u64,
 ) -> Result<stamp_run::Model, AppError> {
+    issue_with_progress(db, who, batch_id, count, &|_| {}).await
+}
+
+/// Like [`issue`], calling `progress` with the number of stamps written so far.
+pub async fn issue_with_progress(
+    db: &Db,
+    who: &Principal,
+    batch_id: Uuid,
+    count: u64,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<stamp_run::Model, AppError> {
     let count = check_count(count).map_err(|e| AppError::validation("count", e))?;
     let serials = Serial::generate_many(count as usize)
         .map_err(|e| AppError::internal(anyhow::anyhow!("OS random generator: {e}")))?;
@@ -118,11 +129,13 @@ pub async fn issue(
             stamp::Entity::insert_many(std::mem::take(&mut rows))
                 .exec(&txn)
                 .await?;
+            progress(offset as u64 + 1);
         }
     }
     if !rows.is_empty() {
         stamp::Entity::insert_many(rows).exec(&txn).await?;
     }
+    progress(count);
     ledger::append(&txn, "created", &run).await?;
     let mut b: batch::ActiveModel = batch.into();
     b.chain_head = Set(last.0.to_vec());
@@ -211,4 +224,27 @@ pub async fn get_stamp(
         .ok_or(AppError::NotFound("stamp"))?;
     who.authorize(s.organization_id, Action::Read, "stamp")?;
     Ok(s)
+}
+
+/// Finds a batch by id, or by lot code when exactly one batch has it.
+pub async fn find_batch(db: &Db, id_or_lot: &str) -> Result<batch::Model, AppError> {
+    if let Ok(id) = Uuid::parse_str(id_or_lot) {
+        return Batch::find_by_id(id)
+            .one(db.read())
+            .await?
+            .ok_or(AppError::NotFound("batch"));
+    }
+    let mut found = Batch::find()
+        .filter(batch::Column::LotCode.eq(id_or_lot))
+        .limit(2)
+        .all(db.read())
+        .await?;
+    match found.len() {
+        0 => Err(AppError::NotFound("batch")),
+        1 => Ok(found.remove(0)),
+        _ => Err(AppError::conflict(
+            "lot_code_ambiguous",
+            format!("several products have a batch with lot {id_or_lot}; give the batch id"),
+        )),
+    }
 }

@@ -269,3 +269,44 @@ async fn verify_catches_a_changed_or_missing_stamp() {
         assert!(out.contains(expect), "{statement}: {out}");
     }
 }
+
+#[tokio::test]
+async fn the_issue_command_issues_a_run_by_lot_code_and_refuses_bad_input() {
+    let app = TestApp::spawn().await;
+    let (_, batch) = batch(&app).await;
+    let out = crate::cli::ocop_trace(&app)
+        .args(["issue", "--batch", "MO2026A", "--count", "2500"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let run = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+    let (s, r) = app
+        .get(&app.admin, &format!("/api/v1/stamp-runs/{run}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    assert_eq!(
+        (r["count"].as_i64(), r["batch_id"].as_str()),
+        (Some(2500), Some(batch.as_str()))
+    );
+
+    let out = crate::cli::ocop_trace(&app)
+        .args(["issue", "--batch", "NOPE", "--count", "5"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("batch not found"));
+    let out = crate::cli::ocop_trace(&app)
+        .args(["issue", "--batch", &batch, "--count", "0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 to 1000000"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
