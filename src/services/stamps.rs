@@ -175,7 +175,10 @@ pub async fn stamps_of_run(
 ) -> Result<(stamp_run::Model, Vec<stamp::Model>), AppError> {
     let run = get_run(db, who, run_id).await?;
     let mut q = stamp::Entity::find()
-        .filter(stamp::Column::RunId.eq(run.id))
+        // The run's index range within its batch, served by the (batch, index) index.
+        .filter(stamp::Column::BatchId.eq(run.batch_id))
+        .filter(stamp::Column::IndexInBatch.gte(run.first_index))
+        .filter(stamp::Column::IndexInBatch.lt(run.first_index + run.count))
         .order_by_asc(stamp::Column::IndexInBatch)
         .limit(limit);
     if let Some(a) = after {

@@ -491,7 +491,10 @@ async fn check_run<C: ConnectionTrait>(
     let mut after: Option<i64> = None;
     loop {
         let mut q = stamp::Entity::find()
-            .filter(stamp::Column::RunId.eq(run.id))
+            // The run's index range within its batch, served by the (batch, index) index.
+            .filter(stamp::Column::BatchId.eq(run.batch_id))
+            .filter(stamp::Column::IndexInBatch.gte(run.first_index))
+            .filter(stamp::Column::IndexInBatch.lt(run.first_index + run.count))
             .order_by_asc(stamp::Column::IndexInBatch)
             .limit(PAGE);
         if let Some(a) = after {
