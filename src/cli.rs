@@ -8,6 +8,7 @@ use tokio::net::TcpListener;
 use uuid::Uuid;
 
 use crate::domain::role::Role;
+use crate::error::AppError;
 use crate::services::accounts::{self, TokenGrant};
 use crate::settings::{Settings, SettingsArgs};
 use crate::{db, log_key, services, startup, telemetry};
@@ -118,7 +119,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             });
             let issued = accounts::bootstrap_token(&state.db, name, grant)
                 .await
-                .map_err(|e| anyhow::anyhow!("{e}"))
+                .map_err(AppError::into_anyhow)
                 .context("creating the token")?;
             #[allow(clippy::print_stdout)] // The token on stdout is this command's output.
             {
@@ -152,7 +153,7 @@ async fn issue(settings: Settings, batch: &str, count: u64) -> anyhow::Result<()
         bar.set_position(n)
     })
     .await
-    .map_err(|e| anyhow::anyhow!("{e}"))
+    .map_err(AppError::into_anyhow)
     .with_context(|| {
         format!(
             "issuing stamps for batch {} (lot {})",
@@ -190,7 +191,7 @@ async fn verify(settings: Settings, verifier_key: Option<String>) -> anyhow::Res
         bar.set_position(done);
     })
     .await
-    .map_err(|e| anyhow::anyhow!("{e}"))
+    .map_err(AppError::into_anyhow)
     .context("reading the ledger")?;
     bar.finish_and_clear();
     #[allow(clippy::print_stdout)] // The verdict is this command's output.

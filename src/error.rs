@@ -75,6 +75,15 @@ impl AppError {
         AppError::Internal(e.into())
     }
 
+    /// For commands and background tasks: the message, with the underlying cause of internal
+    /// and availability errors kept (their `Display` alone is deliberately vague for HTTP).
+    pub fn into_anyhow(self) -> anyhow::Error {
+        match self {
+            AppError::Internal(e) | AppError::Unavailable(e) => e,
+            other => anyhow::anyhow!("{other}"),
+        }
+    }
+
     /// Stable machine-readable code for clients.
     pub fn code(&self) -> &'static str {
         match self {

@@ -178,7 +178,7 @@ pub async fn stamps_of_run(
         // The run's index range within its batch, served by the (batch, index) index.
         .filter(stamp::Column::BatchId.eq(run.batch_id))
         .filter(stamp::Column::IndexInBatch.gte(run.first_index))
-        .filter(stamp::Column::IndexInBatch.lt(run.first_index + run.count))
+        .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
         .order_by_asc(stamp::Column::IndexInBatch)
         .limit(limit);
     if let Some(a) = after {

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use entity::{batch, batch_event, checkpoint, ledger_entry, stamp, stamp_run};
+use entity::{batch, batch_event, checkpoint, ledger_entry, ledger_head, stamp, stamp_run};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
@@ -87,7 +87,12 @@ pub async fn verify(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<Outcome, AppError> {
     let conn = db.read();
-    let head = ledger::head(conn, false).await?;
+    // The raw head row: a doctored one must be reported as a divergence, not fail to parse.
+    let head = ledger_head::Entity::find_by_id(1)
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("the ledger_head row is missing")))?;
+    let head_size = u64::try_from(head.size).unwrap_or(u64::MAX);
     let checkpoints = checkpoint::Entity::find()
         .order_by_asc(checkpoint::Column::Size)
         .all(conn)
@@ -182,7 +187,7 @@ pub async fn verify(
             next += 1;
             report.entries += 1;
         }
-        progress(next, head.size);
+        progress(next, head_size);
     }
     for c in pending {
         if u64::try_from(c.size).is_ok_and(|s| s == frontier.size()) {
@@ -202,25 +207,25 @@ pub async fn verify(
     }
 
     // 2. The head row.
-    if head.size != next {
+    if head_size != next {
         return Ok(Err(diverge("ledger_head", 1, "size", next, head.size)));
     }
-    if head.chain != chain_hash {
+    if head.chain_hash != chain_hash.0 {
         return Ok(Err(diverge(
             "ledger_head",
             1,
             "chain_hash",
             hex(&chain_hash),
-            hex(&head.chain),
+            hex_bytes(&head.chain_hash),
         )));
     }
-    if head.frontier != frontier {
+    if head.frontier != frontier.to_bytes() {
         return Ok(Err(diverge(
             "ledger_head",
             1,
             "frontier",
             hex_bytes(&frontier.to_bytes()),
-            hex_bytes(&head.frontier.to_bytes()),
+            hex_bytes(&head.frontier),
         )));
     }
 
@@ -494,7 +499,7 @@ async fn check_run<C: ConnectionTrait>(
             // The run's index range within its batch, served by the (batch, index) index.
             .filter(stamp::Column::BatchId.eq(run.batch_id))
             .filter(stamp::Column::IndexInBatch.gte(run.first_index))
-            .filter(stamp::Column::IndexInBatch.lt(run.first_index + run.count))
+            .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
             .order_by_asc(stamp::Column::IndexInBatch)
             .limit(PAGE);
         if let Some(a) = after {
@@ -549,7 +554,7 @@ async fn check_run<C: ConnectionTrait>(
             expected_index += 1;
         }
     }
-    if expected_index - run.first_index != run.count {
+    if expected_index.saturating_sub(run.first_index) != run.count {
         return Ok(Err(diverge(
             "stamp_runs",
             run.id,

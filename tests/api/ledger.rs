@@ -275,6 +275,17 @@ async fn verify_catches_a_changed_payload_byte_and_a_changed_hash() {
 }
 
 #[tokio::test]
+async fn verify_names_a_doctored_log_head() {
+    let (_, out) = tampered("UPDATE ledger_head SET size = size + 1", vec![]).await;
+    assert!(
+        out.contains("ledger_head row 1: field `size` expected 9 but found 10"),
+        "{out}"
+    );
+    let (_, out) = tampered("UPDATE ledger_head SET frontier = chain_hash", vec![]).await;
+    assert!(out.contains("ledger_head row 1: field `frontier`"), "{out}");
+}
+
+#[tokio::test]
 async fn verify_catches_deleted_and_reordered_entries() {
     let (_, out) = tampered("DELETE FROM ledger_entries WHERE idx = 3", vec![]).await;
     assert!(out.contains("ledger_entries row 3: field `idx`"), "{out}");

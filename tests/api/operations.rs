@@ -108,15 +108,34 @@ async fn unknown_routes_and_methods_get_problem_documents() {
 
 #[tokio::test]
 async fn the_suite_runs_on_the_database_it_was_asked_for() {
+    use sea_orm::{ConnectionTrait, DbBackend};
     let app = TestApp::spawn().await;
+    // The live connection, not the URL the harness built: a PostgreSQL run that silently fell
+    // back to SQLite must fail here.
     let expected = if std::env::var("TEST_DATABASE_URL").is_ok() {
-        "postgres"
+        DbBackend::Postgres
     } else {
-        "sqlite"
+        DbBackend::Sqlite
     };
+    assert_eq!(app.db.read().get_database_backend(), expected);
+    let version_sql = match expected {
+        DbBackend::Postgres => "SELECT version()",
+        _ => "SELECT 'SQLite ' || sqlite_version()",
+    };
+    let row = app
+        .db
+        .read()
+        .query_one_raw(sea_orm::Statement::from_string(expected, version_sql))
+        .await
+        .unwrap()
+        .unwrap();
+    let version: String = row.try_get_by_index(0).unwrap();
     assert!(
-        app.database_url.starts_with(expected),
-        "{}",
-        app.database_url
+        version.starts_with(if expected == DbBackend::Postgres {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        }),
+        "{version}"
     );
 }
