@@ -40,6 +40,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         db_max_connections: 4,
         public_base_url: url::Url::parse("https://bench.ocop-trace.test").unwrap(),
         log_key_file: dir.join("log-signing.key"),
+        pin_key_file: dir.join("pin.key"),
         log_format: LogFormat::Pretty,
     }
 }

@@ -43,6 +43,10 @@ pub enum Command {
         /// Number of stamps, 1 to 1,000,000.
         #[arg(long)]
         count: u64,
+        /// Give every stamp an 8-digit scratch PIN (shown once, in the first print file that
+        /// asks for them).
+        #[arg(long)]
+        pin: bool,
     },
     /// Recompute the whole ledger from the stored records; exit 1 at the first divergence.
     Verify {
@@ -97,7 +101,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keygen { name, force } => keygen(&settings, name, force),
         Command::Verify { verifier_key } => verify(settings, verifier_key).await,
-        Command::Issue { batch, count } => issue(settings, &batch, count).await,
+        Command::Issue { batch, count, pin } => issue(settings, &batch, count, pin).await,
         Command::Token(TokenCommand::Create {
             admin,
             organization,
@@ -130,7 +134,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn issue(settings: Settings, batch: &str, count: u64) -> anyhow::Result<()> {
+async fn issue(settings: Settings, batch: &str, count: u64, pin: bool) -> anyhow::Result<()> {
     services::stamps::check_count(count).map_err(|e| anyhow::anyhow!("--count: {e}"))?;
     let state = startup::prepare(settings).await?;
     let batch = services::stamps::find_batch(&state.db, batch)
@@ -149,7 +153,11 @@ async fn issue(settings: Settings, batch: &str, count: u64) -> anyhow::Result<()
         .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let started = std::time::Instant::now();
-    let run = services::stamps::issue_with_progress(&state.db, &operator, batch.id, count, &|n| {
+    let new = services::stamps::NewRun {
+        count,
+        pins: pin.then_some(&state.pin_key),
+    };
+    let run = services::stamps::issue(&state.db, &operator, batch.id, new, &|n| {
         bar.set_position(n)
     })
     .await

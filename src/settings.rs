@@ -34,6 +34,10 @@ pub struct SettingsArgs {
     /// File holding the log's Ed25519 signing key [default: <data dir>/log-signing.key].
     #[arg(long, env = "OCOP_LOG_KEY_FILE", global = true)]
     pub log_key_file: Option<PathBuf>,
+    /// File holding the secret key for stamps' scratch PINs, created on first start
+    /// [default: <data dir>/pin.key].
+    #[arg(long, env = "OCOP_PIN_KEY_FILE", global = true)]
+    pub pin_key_file: Option<PathBuf>,
     /// Log format: `pretty` for people, `json` for log collectors [default: pretty].
     #[arg(long, env = "OCOP_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
@@ -56,6 +60,7 @@ struct FileSettings {
     db_max_connections: Option<u32>,
     public_base_url: Option<url::Url>,
     log_key_file: Option<PathBuf>,
+    pin_key_file: Option<PathBuf>,
     log_format: Option<LogFormat>,
 }
 
@@ -67,6 +72,7 @@ pub struct Settings {
     pub db_max_connections: u32,
     pub public_base_url: url::Url,
     pub log_key_file: PathBuf,
+    pub pin_key_file: PathBuf,
     pub log_format: LogFormat,
 }
 
@@ -113,7 +119,12 @@ impl Settings {
             .log_key_file
             .or(file.log_key_file)
             .unwrap_or_else(|| data_dir.join("log-signing.key"));
+        let pin_key_file = args
+            .pin_key_file
+            .or(file.pin_key_file)
+            .unwrap_or_else(|| data_dir.join("pin.key"));
         Ok(Self {
+            pin_key_file,
             listen,
             data_dir,
             database_url,
@@ -162,6 +173,7 @@ impl std::fmt::Debug for Settings {
             .field("db_max_connections", &self.db_max_connections)
             .field("public_base_url", &self.public_base_url.as_str())
             .field("log_key_file", &self.log_key_file)
+            .field("pin_key_file", &self.pin_key_file)
             .field("log_format", &self.log_format)
             .finish()
     }

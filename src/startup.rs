@@ -39,7 +39,15 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             "created a new log signing key; back it up: checkpoints signed with it verify only with its public key"
         );
     }
+    let (pin_key, created) = crate::stamps::pin::PinKey::load_or_create(&settings.pin_key_file)?;
+    if created {
+        tracing::warn!(
+            file = %settings.pin_key_file.display(),
+            "created a new key for scratch PINs; back it up: PINs already printed check only with it"
+        );
+    }
     Ok(AppState {
+        pin_key,
         diary: DiaryWriter::start(db.clone()),
         db,
         settings: Arc::new(settings),

@@ -16,6 +16,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Signs checkpoints; its verifier key is published.
     pub log_key: LogKey,
+    /// Derives and checks stamps' scratch PINs.
+    pub pin_key: crate::stamps::pin::PinKey,
     /// Group-commits diary appends.
     pub diary: DiaryWriter,
 }

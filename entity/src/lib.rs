@@ -17,4 +17,5 @@ pub mod organization;
 pub mod product;
 pub mod stamp;
 pub mod stamp_run;
+pub mod stamp_void;
 pub mod user;

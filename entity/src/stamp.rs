@@ -15,6 +15,8 @@ pub struct Model {
     /// `SHA-256(prev_hash ‖ serial ‖ batch id ‖ index_in_batch)`.
     pub hash: Vec<u8>,
     pub status: String,
+    /// Keyed hash of the stamp's scratch PIN, when its run has PINs.
+    pub pin_hash: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

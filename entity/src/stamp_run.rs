@@ -20,6 +20,10 @@ pub struct Model {
     pub root: Vec<u8>,
     pub created_by: String,
     pub created_at: DateTimeUtc,
+    /// Whether every stamp of the run has a scratch PIN.
+    pub with_pin: bool,
+    /// When the PINs were shown, in the one print file that may show them.
+    pub pins_released_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

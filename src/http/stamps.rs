@@ -24,6 +24,9 @@ use crate::state::AppState;
 pub struct IssueRun {
     /// Number of stamps, 1 to 1,000,000.
     pub count: u64,
+    /// Give every stamp an 8-digit scratch PIN, printed once in the run's print files.
+    #[serde(default)]
+    pub with_pin: bool,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -41,6 +44,10 @@ pub struct RunView {
     pub root: String,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
+    /// Whether the run's stamps have scratch PINs.
+    pub with_pin: bool,
+    /// When a print file showed the PINs; they are never shown again.
+    pub pins_released_at: Option<DateTime<Utc>>,
 }
 
 impl From<Model> for RunView {
@@ -56,6 +63,8 @@ impl From<Model> for RunView {
             root: hex(&r.root),
             created_by: r.created_by,
             created_at: r.created_at,
+            with_pin: r.with_pin,
+            pins_released_at: r.pins_released_at,
         }
     }
 }
@@ -70,7 +79,11 @@ pub async fn issue(
     PathId(batch_id): PathId,
     AppJson(body): AppJson<IssueRun>,
 ) -> Result<(StatusCode, Json<RunView>), AppError> {
-    let run = service::issue(&state.db, &who, batch_id, body.count).await?;
+    let new = service::NewRun {
+        count: body.count,
+        pins: body.with_pin.then_some(&state.pin_key),
+    };
+    let run = service::issue(&state.db, &who, batch_id, new, &|_| {}).await?;
     Ok((StatusCode::CREATED, Json(run.into())))
 }
 

@@ -18,6 +18,7 @@ pub mod ledger;
 pub mod organizations;
 pub mod products;
 pub mod records;
+pub mod stamp_rows;
 pub mod stamps;
 pub mod verify;
 

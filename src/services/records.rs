@@ -155,7 +155,7 @@ impl Recorded for entity::stamp_run::Model {
             "id": self.id, "organization_id": self.organization_id, "batch_id": self.batch_id,
             "count": self.count, "first_index": self.first_index, "prev_head": hex(&self.prev_head),
             "last_hash": hex(&self.last_hash), "root": hex(&self.root), "created_by": self.created_by,
-            "created_at": t(&self.created_at),
+            "created_at": t(&self.created_at), "with_pin": self.with_pin,
         })
     }
 }

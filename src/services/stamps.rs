@@ -11,19 +11,18 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::batches::status_of;
-use super::{Page, PageRequest, ledger, load, now, paginate};
+use super::{Page, PageRequest, ledger, load, now, paginate, stamp_rows};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::batch::BatchStatus;
 use crate::domain::role::Action;
 use crate::domain::{Gtin, ParseError};
 use crate::error::AppError;
+use crate::stamps::pin::PinKey;
 use crate::stamps::{Serial, chain};
 
 /// Most stamps in one run.
 pub const MAX_RUN: u64 = 1_000_000;
-/// Rows per INSERT statement (SQLite allows 32,766 bound values; a stamp row binds 8).
-const INSERT_CHUNK: usize = 2_000;
 
 pub fn check_count(count: u64) -> Result<u64, ParseError> {
     if (1..=MAX_RUN).contains(&count) {
@@ -36,25 +35,23 @@ pub fn check_count(count: u64) -> Result<u64, ParseError> {
     }
 }
 
-/// Issues `count` stamps for a batch.
+/// What to issue.
+pub struct NewRun<'a> {
+    pub count: u64,
+    /// Give every stamp a scratch PIN derived with this key.
+    pub pins: Option<&'a PinKey>,
+}
+
+/// Issues a run of stamps for a batch, calling `progress` with the number of stamps written
+/// so far.
 pub async fn issue(
     db: &Db,
     who: &Principal,
     batch_id: Uuid,
-    count: u64,
-) -> Result<stamp_run::Model, AppError> {
-    issue_with_progress(db, who, batch_id, count, &|_| {}).await
-}
-
-/// Like [`issue`], calling `progress` with the number of stamps written so far.
-pub async fn issue_with_progress(
-    db: &Db,
-    who: &Principal,
-    batch_id: Uuid,
-    count: u64,
+    new: NewRun<'_>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<stamp_run::Model, AppError> {
-    let count = check_count(count).map_err(|e| AppError::validation("count", e))?;
+    let count = check_count(new.count).map_err(|e| AppError::validation("count", e))?;
     let serials = Serial::generate_many(count as usize)
         .map_err(|e| AppError::internal(anyhow::anyhow!("OS random generator: {e}")))?;
     let txn = db.write_txn().await?;
@@ -105,37 +102,32 @@ pub async fn issue_with_progress(
         root: run_chain.root.0.to_vec(),
         created_by: who.name.clone(),
         created_at: now(),
+        with_pin: new.pins.is_some(),
+        pins_released_at: None,
     };
     run.clone()
         .into_active_model()
         .reset_all()
         .insert(&txn)
         .await?;
-    let mut previous = head;
-    let mut rows = Vec::with_capacity(INSERT_CHUNK);
-    for (offset, (serial, hash)) in serials.iter().zip(&run_chain.hashes).enumerate() {
-        rows.push(stamp::ActiveModel {
-            serial: Set(serial.as_str().to_owned()),
-            run_id: Set(run.id),
-            batch_id: Set(batch.id),
-            organization_id: Set(batch.organization_id),
-            index_in_batch: Set((first_index + offset as u64) as i64),
-            prev_hash: Set(previous.0.to_vec()),
-            hash: Set(hash.0.to_vec()),
-            status: Set("active".to_owned()),
+    let shared = stamp_rows::Shared {
+        run: run.id,
+        batch: batch.id,
+        organization: batch.organization_id,
+    };
+    let previous = std::iter::once(&head).chain(&run_chain.hashes);
+    let rows = serials
+        .iter()
+        .zip(previous.zip(&run_chain.hashes))
+        .enumerate()
+        .map(|(offset, (serial, (prev_hash, hash)))| stamp_rows::Row {
+            serial,
+            index: (first_index + offset as u64) as i64,
+            prev_hash,
+            hash,
+            pin_hash: new.pins.map(|k| k.hash(serial, &k.pin(serial))),
         });
-        previous = *hash;
-        if rows.len() == INSERT_CHUNK {
-            stamp::Entity::insert_many(std::mem::take(&mut rows))
-                .exec(&txn)
-                .await?;
-            progress(offset as u64 + 1);
-        }
-    }
-    if !rows.is_empty() {
-        stamp::Entity::insert_many(rows).exec(&txn).await?;
-    }
-    progress(count);
+    stamp_rows::insert(&txn, &shared, rows, progress).await?;
     ledger::append(&txn, "created", &run).await?;
     let mut b: batch::ActiveModel = batch.into();
     b.chain_head = Set(last.0.to_vec());

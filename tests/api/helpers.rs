@@ -81,6 +81,7 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         db_max_connections: 5,
         public_base_url: url::Url::parse("http://trace.test").unwrap(),
         log_key_file: data_dir.join("log-signing.key"),
+        pin_key_file: data_dir.join("pin.key"),
         log_format: LogFormat::Pretty,
     }
 }
