@@ -83,10 +83,12 @@ impl Target {
     async fn drop(self) {
         if let Target::Postgres { server, name } = self {
             let mut c = sqlx::PgConnection::connect(&server).await.unwrap();
-            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE {name} WITH (FORCE)")))
-                .execute(&mut c)
-                .await
-                .unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE {name} WITH (FORCE)"
+            )))
+            .execute(&mut c)
+            .await
+            .unwrap();
         }
     }
 }
@@ -305,7 +307,9 @@ async fn main() {
     if let Some(p) = postgres.as_deref() {
         backends.push(Some(p));
     }
-    println!("| backend | stamps | issue (median of {rounds}) | plain bulk insert (median) | issue ÷ plain speed | runs (issue / plain) |");
+    println!(
+        "| backend | stamps | issue (median of {rounds}) | plain bulk insert (median) | issue ÷ plain speed | runs (issue / plain) |"
+    );
     println!("|---|---:|---:|---:|---:|---|");
     for backend in backends {
         let (mut issue, mut plain) = (Vec::new(), Vec::new());

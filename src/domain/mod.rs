@@ -16,6 +16,7 @@ pub mod lot_code;
 pub mod ocop;
 pub mod organization;
 pub mod role;
+pub mod stamp;
 pub mod tax_code;
 pub mod text;
 

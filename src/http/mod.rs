@@ -16,6 +16,7 @@ pub mod ops;
 pub mod organizations;
 pub mod problem;
 pub mod products;
+pub mod stamp_voids;
 pub mod stamps;
 
 use std::time::Duration;
@@ -110,6 +111,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stamps::stamps))
         .routes(routes!(stamps::qr_svg))
         .routes(routes!(stamps::qr_png))
+        .routes(routes!(stamp_voids::create, stamp_voids::list))
         .routes(routes!(events::history))
         .split_for_parts()
 }

@@ -19,6 +19,7 @@ pub mod organizations;
 pub mod products;
 pub mod records;
 pub mod stamp_rows;
+pub mod stamp_voids;
 pub mod stamps;
 pub mod verify;
 

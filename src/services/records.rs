@@ -159,3 +159,22 @@ impl Recorded for entity::stamp_run::Model {
         })
     }
 }
+
+/// A void names its serials (sorted) or none for the whole run; `verify` checks that exactly
+/// the stamps its voids name are `void`.
+impl Recorded for entity::stamp_void::Model {
+    const TABLE: &'static str = "stamp_voids";
+    fn subject_id(&self) -> Uuid {
+        self.id
+    }
+    fn batch_id(&self) -> Option<Uuid> {
+        Some(self.batch_id)
+    }
+    fn payload(&self) -> Value {
+        json!({
+            "id": self.id, "organization_id": self.organization_id, "batch_id": self.batch_id,
+            "run_id": self.run_id, "reason": self.reason, "note": self.note, "serials": self.serials,
+            "count": self.count, "created_by": self.created_by, "created_at": t(&self.created_at),
+        })
+    }
+}

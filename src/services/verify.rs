@@ -15,8 +15,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use uuid::Uuid;
 
 use super::records::Recorded;
+use super::stamp_voids::{self, Voided};
 use super::{batch_chain, ledger};
 use crate::db::Db;
+use crate::domain::stamp::StampStatus;
 use crate::error::AppError;
 use crate::ledger::merkle::Frontier;
 use crate::ledger::{Hash, canonical, chain, hex, note};
@@ -253,6 +255,7 @@ pub async fn verify(
     check_table!(batch);
     check_table!(batch_event);
     check_table!(stamp_run);
+    check_table!(stamp_void);
     report.rows = rows.checked;
     if let Some(((table, id), _)) = latest.iter().next() {
         return Ok(Err(diverge(
@@ -393,6 +396,7 @@ impl ExtraChecks for entity::product::Model {}
 impl ExtraChecks for entity::ocop_certification::Model {}
 impl ExtraChecks for entity::batch::Model {}
 impl ExtraChecks for entity::stamp_run::Model {}
+impl ExtraChecks for entity::stamp_void::Model {}
 
 impl ExtraChecks for batch_event::Model {
     fn extra_checks(&self, leaf: &Hash) -> Result<(), Divergence> {
@@ -494,6 +498,7 @@ async fn check_run<C: ConnectionTrait>(
     let mut tree = Frontier::default();
     let mut expected_index = run.first_index;
     let mut after: Option<i64> = None;
+    let voided = Voided::from_records(&stamp_voids::of_run_records(conn, run.id).await?);
     loop {
         let mut q = stamp::Entity::find()
             // The run's index range within its batch, served by the (batch, index) index.
@@ -547,6 +552,20 @@ async fn check_run<C: ConnectionTrait>(
                     "hash",
                     hex(&hash),
                     hex_bytes(&s.hash),
+                )));
+            }
+            let status = if voided.contains(&s.serial) {
+                StampStatus::Void
+            } else {
+                StampStatus::Active
+            };
+            if s.status != status.as_str() {
+                return Ok(Err(diverge(
+                    "stamps",
+                    &s.serial,
+                    "status",
+                    status.as_str(),
+                    &s.status,
                 )));
             }
             tree.append(chain::leaf(&hash.0));

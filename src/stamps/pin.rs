@@ -125,10 +125,7 @@ mod tests {
         assert!(pin.bytes().all(|b| b.is_ascii_digit()));
         assert_eq!(pin, k.pin(&serial()), "deterministic");
         assert_ne!(pin, PinKey::from_bytes([8; 32]).pin(&serial()));
-        assert_ne!(
-            pin,
-            k.pin(&Serial::parse("0123456789ABCDEG").unwrap())
-        );
+        assert_ne!(pin, k.pin(&Serial::parse("0123456789ABCDEG").unwrap()));
     }
 
     #[test]

@@ -13,3 +13,4 @@ mod pagination;
 mod registry;
 mod stamps;
 mod validation;
+mod voids;

@@ -7,7 +7,7 @@ use crate::helpers::{TestApp, assert_field_error, assert_problem};
 use crate::ledger::{checkpoint_covering, verify};
 
 /// An organization with a GTIN product and an open batch; returns (org, batch).
-async fn batch(app: &TestApp) -> (String, String) {
+pub async fn batch(app: &TestApp) -> (String, String) {
     let org = app.create_organization("HTX Mật ong").await;
     let product = app
         .create_product(&app.admin, &org, Some("8934588012228"))
@@ -15,7 +15,7 @@ async fn batch(app: &TestApp) -> (String, String) {
     (org, app.create_batch(&app.admin, &product, "MO2026A").await)
 }
 
-async fn all_stamps(app: &TestApp, run: &str) -> Vec<Value> {
+pub async fn all_stamps(app: &TestApp, run: &str) -> Vec<Value> {
     let mut out = vec![];
     let mut path = format!("/api/v1/stamp-runs/{run}/stamps?limit=40");
     loop {
