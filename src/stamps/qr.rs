@@ -1,4 +1,12 @@
-//! QR codes for stamps: the module matrix (`qrcode` crate), a compact SVG and a 1-bit PNG.
+//! QR codes for stamps: the module matrix, a compact SVG and a 1-bit PNG.
+//!
+//! Two encoders, measured side by side in `benches/qr.rs` (figures in bench/RESULTS.md):
+//! `fast_qr` builds a matrix about 5× faster than `qrcode`, but encodes a whole string in one
+//! mode; `qrcode` splits it into optimal numeric/alphanumeric/byte segments. A stamp URI is
+//! upper case and entirely in QR's alphanumeric set, where both choose the same version, so
+//! such data goes to `fast_qr`; anything else (a lower-case or percent-encoded lot code, say)
+//! goes to `qrcode`, which keeps the code as small as possible. Tests decode both with two
+//! independent decoders.
 //!
 //! Both images include the 4-module quiet zone that ISO/IEC 18004 requires around a code,
 //! because a label's edge or a neighbouring label printed too close makes phones fail to read
@@ -44,6 +52,21 @@ pub enum QrError {
     Png(String),
 }
 
+/// Which QR encoder builds a matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoder {
+    /// `fast_qr`: one mode for the whole string.
+    Fast,
+    /// `qrcode`: optimal segments.
+    Segmented,
+}
+
+/// Characters of QR's alphanumeric mode.
+pub fn is_alphanumeric(data: &str) -> bool {
+    data.bytes()
+        .all(|c| matches!(c, b'0'..=b'9' | b'A'..=b'Z' | b' ' | b'$' | b'%' | b'*' | b'+' | b'-' | b'.' | b'/' | b':'))
+}
+
 /// A square matrix of dark (true) and light modules, without the quiet zone.
 pub struct Matrix {
     pub width: usize,
@@ -51,7 +74,46 @@ pub struct Matrix {
 }
 
 impl Matrix {
+    /// Encodes with the encoder that suits the data (see the module docs).
     pub fn encode(data: &str, ecc: Ecc) -> Result<Self, QrError> {
+        let encoder = if is_alphanumeric(data) {
+            Encoder::Fast
+        } else {
+            Encoder::Segmented
+        };
+        Self::encode_with(encoder, data, ecc)
+    }
+
+    pub fn encode_with(encoder: Encoder, data: &str, ecc: Ecc) -> Result<Self, QrError> {
+        match encoder {
+            Encoder::Fast => Self::encode_fast(data, ecc),
+            Encoder::Segmented => Self::encode_segmented(data, ecc),
+        }
+    }
+
+    fn encode_fast(data: &str, ecc: Ecc) -> Result<Self, QrError> {
+        let level = match ecc {
+            Ecc::M => fast_qr::ECL::M,
+            Ecc::Q => fast_qr::ECL::Q,
+        };
+        let code = fast_qr::QRBuilder::new(data.as_bytes())
+            .ecl(level)
+            .build()
+            .map_err(|e| QrError::Encode(format!("{e:?}")))?;
+        let width = code.size;
+        Ok(Self {
+            width,
+            dark: code
+                .data
+                .get(..width * width)
+                .ok_or_else(|| QrError::Encode("matrix smaller than its size".into()))?
+                .iter()
+                .map(|m| m.value())
+                .collect(),
+        })
+    }
+
+    fn encode_segmented(data: &str, ecc: Ecc) -> Result<Self, QrError> {
         let level = match ecc {
             Ecc::M => EcLevel::M,
             Ecc::Q => EcLevel::Q,
@@ -190,6 +252,36 @@ mod tests {
     }
 
     #[test]
+    fn both_encoders_give_codes_that_decode_to_the_same_data() {
+        let lower = "https://trace.example.vn/01/08934588012228/10/mo%2F26/21/0123456789ABCDEF";
+        for data in [URI, "HTTPS://X.VN/S/0123456789ABCDEF", lower] {
+            for encoder in [Encoder::Fast, Encoder::Segmented] {
+                for ecc in [Ecc::M, Ecc::Q] {
+                    let m = Matrix::encode_with(encoder, data, ecc).unwrap();
+                    assert_eq!(decode_png(&m.to_png(4).unwrap()), data, "{encoder:?} {ecc}");
+                }
+            }
+        }
+        // The automatic choice: the fast encoder for alphanumeric data, at the same version
+        // as the segmenting one; the segmenting one otherwise.
+        assert!(is_alphanumeric(URI) && !is_alphanumeric(lower));
+        assert_eq!(
+            Matrix::encode_with(Encoder::Fast, URI, Ecc::M)
+                .unwrap()
+                .width,
+            Matrix::encode_with(Encoder::Segmented, URI, Ecc::M)
+                .unwrap()
+                .width
+        );
+        assert_eq!(
+            Matrix::encode(lower, Ecc::M).unwrap().dark,
+            Matrix::encode_with(Encoder::Segmented, lower, Ecc::M)
+                .unwrap()
+                .dark
+        );
+    }
+
+    #[test]
     fn the_uri_fits_a_small_code_in_alphanumeric_mode() {
         // 74 alphanumeric characters fit version 4 (33 modules) at level M; in byte mode the
         // same URI would need version 5.
@@ -238,9 +330,13 @@ mod tests {
     #[ignore = "needs zbarimg; run by .ci/run with --ignored"]
     fn the_png_decodes_with_zbarimg() {
         let dir = tempfile::tempdir().unwrap();
-        for (i, ecc) in [Ecc::M, Ecc::Q].into_iter().enumerate() {
+        let cases = [Encoder::Fast, Encoder::Segmented]
+            .into_iter()
+            .flat_map(|e| [(e, Ecc::M), (e, Ecc::Q)]);
+        for (i, (encoder, ecc)) in cases.enumerate() {
             let path = dir.path().join(format!("qr-{i}.png"));
-            std::fs::write(&path, Matrix::encode(URI, ecc).unwrap().to_png(4).unwrap()).unwrap();
+            let m = Matrix::encode_with(encoder, URI, ecc).unwrap();
+            std::fs::write(&path, m.to_png(4).unwrap()).unwrap();
             let out = std::process::Command::new("zbarimg")
                 .args(["--raw", "-q"])
                 .arg(&path)
