@@ -23,6 +23,7 @@ pub mod http;
 pub mod ledger;
 pub mod log_key;
 pub mod metrics;
+pub mod print;
 pub mod services;
 pub mod settings;
 pub mod stamps;

@@ -14,6 +14,7 @@ pub mod growing_areas;
 pub mod log;
 pub mod ops;
 pub mod organizations;
+pub mod print;
 pub mod problem;
 pub mod products;
 pub mod stamp_voids;
@@ -112,6 +113,10 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stamps::qr_svg))
         .routes(routes!(stamps::qr_png))
         .routes(routes!(stamp_voids::create, stamp_voids::list))
+        .routes(routes!(print::pdf))
+        .routes(routes!(print::zpl))
+        .routes(routes!(print::csv))
+        .routes(routes!(print::templates))
         .routes(routes!(events::history))
         .split_for_parts()
 }

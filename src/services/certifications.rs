@@ -98,3 +98,22 @@ pub async fn list(
     let q = Certification::find().filter(ocop_certification::Column::ProductId.eq(product_id));
     paginate(db.read(), q, ocop_certification::Column::Id, page).await
 }
+
+/// The stars a product may show today: the highest of its certificates in force, if any.
+/// An expired certificate is never shown as current.
+pub async fn current_stars<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    product_id: Uuid,
+    today: NaiveDate,
+) -> Result<Option<u8>, AppError> {
+    let in_force = Certification::find()
+        .filter(ocop_certification::Column::ProductId.eq(product_id))
+        .filter(ocop_certification::Column::DecisionDate.lte(today))
+        .filter(ocop_certification::Column::ValidUntil.gte(today))
+        .all(conn)
+        .await?;
+    Ok(in_force
+        .iter()
+        .filter_map(|c| u8::try_from(c.stars).ok())
+        .max())
+}

@@ -12,6 +12,7 @@ pub fn ocop_trace(app: &TestApp) -> Command {
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", &app.database_url)
         .env("OCOP_DATA_DIR", app.data_dir.path())
+        .env("OCOP_PUBLIC_BASE_URL", "http://trace.test")
         .current_dir(app.data_dir.path());
     cmd
 }

@@ -170,6 +170,24 @@ impl TestApp {
             .await
     }
 
+    /// A download: status, content type and body bytes; problem+json bodies as text.
+    pub async fn download(&self, token: &str, path: &str) -> (StatusCode, String, Vec<u8>) {
+        let res = self
+            .client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let content_type = res
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        (status, content_type, res.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
         self.send(self.client.post(self.url(path)).json(&body), Some(token))
             .await

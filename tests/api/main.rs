@@ -10,6 +10,7 @@ mod helpers;
 mod ledger;
 mod operations;
 mod pagination;
+mod print;
 mod registry;
 mod stamps;
 mod validation;

@@ -1,5 +1,7 @@
 //! The `ocop-trace` command line.
 
+mod print;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use entity::api_token;
@@ -48,6 +50,8 @@ pub enum Command {
         #[arg(long)]
         pin: bool,
     },
+    /// Write a run's print file (labels.pdf, labels.zpl or stamps.csv) with a progress bar.
+    Print(print::PrintArgs),
     /// Recompute the whole ledger from the stored records; exit 1 at the first divergence.
     Verify {
         /// Verifier key for checkpoint signatures (`name+id+base64`, as published at
@@ -102,6 +106,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keygen { name, force } => keygen(&settings, name, force),
         Command::Verify { verifier_key } => verify(settings, verifier_key).await,
         Command::Issue { batch, count, pin } => issue(settings, &batch, count, pin).await,
+        Command::Print(args) => print::run(settings, args).await,
         Command::Token(TokenCommand::Create {
             admin,
             organization,
@@ -140,12 +145,7 @@ async fn issue(settings: Settings, batch: &str, count: u64, pin: bool) -> anyhow
     let batch = services::stamps::find_batch(&state.db, batch)
         .await
         .map_err(|e| anyhow::anyhow!("--batch: {e}"))?;
-    let operator = crate::auth::Principal {
-        token_id: uuid::Uuid::nil(),
-        user_id: None,
-        name: "ocop-trace issue (operator)".into(),
-        scope: crate::auth::Scope::Admin,
-    };
+    let operator = operator();
     let bar = indicatif::ProgressBar::new(count).with_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} issuing stamps {pos}/{len} [{bar:40}] {per_sec} ETA {eta}",
@@ -275,4 +275,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         eprintln!("then call the API with  Authorization: Bearer <token>  (see README.md).\n");
     }
     startup::serve(state, listener, startup::shutdown_signal()).await
+}
+
+/// The operator at the console acts as a platform administrator.
+fn operator() -> crate::auth::Principal {
+    crate::auth::Principal {
+        token_id: uuid::Uuid::nil(),
+        user_id: None,
+        name: "ocop-trace (operator)".into(),
+        scope: crate::auth::Scope::Admin,
+    }
 }

@@ -1,0 +1,184 @@
+//! Print files for a stamp run, streamed: `labels.pdf`, `labels.zpl`, `stamps.csv`; and the
+//! label templates they can use.
+
+use axum::Json;
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::IntoParams;
+use uuid::Uuid;
+
+use super::extract::{AppQuery, PathId};
+use crate::auth::Principal;
+use crate::error::AppError;
+use crate::print::Template;
+use crate::print::template::{self, Overrides};
+use crate::print::zpl::{Dpi, Stock};
+use crate::services::print_files::{self as service, Format};
+use crate::stamps::qr::Ecc;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PdfQuery {
+    /// Label stock: `a4-65-38x21` (default), `a4-40-52x29` or `a4-24-70x37`; see
+    /// `/api/v1/label-templates`. The measurements below override the template's.
+    pub template: Option<String>,
+    pub columns: Option<u32>,
+    pub rows: Option<u32>,
+    pub label_width_mm: Option<f64>,
+    pub label_height_mm: Option<f64>,
+    pub margin_left_mm: Option<f64>,
+    pub margin_top_mm: Option<f64>,
+    pub gap_x_mm: Option<f64>,
+    pub gap_y_mm: Option<f64>,
+    /// QR error correction, M (default) or Q.
+    pub ecc: Option<Ecc>,
+    /// Print the scratch PINs. Allowed once per run: the PINs are never shown again.
+    #[serde(default)]
+    pub pins: bool,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ZplQuery {
+    /// Printer resolution: 203 (default) or 300 dpi.
+    pub dpi: Option<u32>,
+    /// Label width in mm (default 50).
+    pub width_mm: Option<f64>,
+    /// Label height in mm (default 30).
+    pub height_mm: Option<f64>,
+    pub ecc: Option<Ecc>,
+    #[serde(default)]
+    pub pins: bool,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct CsvQuery {
+    #[serde(default)]
+    pub pins: bool,
+}
+
+/// Checks everything, releases the PINs when asked, then streams the run in `format`.
+async fn stream(
+    state: AppState,
+    who: Principal,
+    run_id: Uuid,
+    format: Format,
+    pins: bool,
+) -> Result<Response, AppError> {
+    let mut job = service::prepare(&state.db, &who, run_id).await?;
+    let (content_type, ext) = (format.content_type(), format.extension());
+    let renderer = service::renderer(format, &job, &state.settings.public_base_url, pins)?;
+    if pins {
+        service::release_pins(&state.db, &who, &mut job).await?;
+    }
+    let file_name = job.file_name(ext);
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        let base = state.settings.public_base_url.clone();
+        let result = service::render(
+            &state.db,
+            &job,
+            &base,
+            &state.pin_key,
+            renderer,
+            &tx,
+            &|_| {},
+        )
+        .await;
+        if let Err(e) = result {
+            tracing::error!(run.id = %job.run.id, error = %e.into_anyhow(), "print file failed while streaming");
+            let _ = tx
+                .send(Err(std::io::Error::other("print file failed")))
+                .await;
+        }
+    });
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|item| (item, rx))
+    });
+    let mut res = Response::new(Body::from_stream(body));
+    let headers = res.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, v);
+    }
+    // PINs must not linger in caches.
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}
+
+/// Label sheets as a vector PDF: QR code, product name, OCOP stars of a certificate in force,
+/// lot, serial and (once) the scratch PIN on each label. Void stamps are left out.
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/labels.pdf", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), PdfQuery),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404), (status = 409, description = "nothing to print, no PINs, or PINs already released"), (status = 422)))]
+pub async fn pdf(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(run_id): PathId,
+    AppQuery(q): AppQuery<PdfQuery>,
+) -> Result<Response, AppError> {
+    let id = q.template.as_deref().unwrap_or(template::DEFAULT);
+    let base = Template::by_id(id).map_err(|e| AppError::validation("template", e))?;
+    let sheet = base.customised(&Overrides {
+        columns: q.columns,
+        rows: q.rows,
+        label_width_mm: q.label_width_mm,
+        label_height_mm: q.label_height_mm,
+        margin_left_mm: q.margin_left_mm,
+        margin_top_mm: q.margin_top_mm,
+        gap_x_mm: q.gap_x_mm,
+        gap_y_mm: q.gap_y_mm,
+    })?;
+    let format = Format::Pdf {
+        sheet,
+        ecc: q.ecc.unwrap_or(Ecc::M),
+    };
+    stream(state, who, run_id, format, q.pins).await
+}
+
+/// One ZPL II label per stamp for 203 or 300 dpi thermal printers; the QR module is a whole
+/// number of dots and at least 0.4 mm.
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/labels.zpl", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), ZplQuery),
+    responses((status = 200, content_type = "application/zpl", body = String), (status = 404), (status = 409), (status = 422)))]
+pub async fn zpl(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(run_id): PathId,
+    AppQuery(q): AppQuery<ZplQuery>,
+) -> Result<Response, AppError> {
+    let dpi = Dpi::parse(q.dpi.unwrap_or(203)).map_err(|e| AppError::validation("dpi", e))?;
+    let format = Format::Zpl {
+        stock: Stock {
+            dpi,
+            width_mm: q.width_mm.unwrap_or(50.0),
+            height_mm: q.height_mm.unwrap_or(30.0),
+        },
+        ecc: q.ecc.unwrap_or(Ecc::M),
+    };
+    stream(state, who, run_id, format, q.pins).await
+}
+
+/// The run's printable stamps as CSV for printing houses (UTF-8 with BOM, CRLF).
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/stamps.csv", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), CsvQuery),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404), (status = 409)))]
+pub async fn csv(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(run_id): PathId,
+    AppQuery(q): AppQuery<CsvQuery>,
+) -> Result<Response, AppError> {
+    stream(state, who, run_id, Format::Csv, q.pins).await
+}
+
+/// The label-stock templates shipped for `labels.pdf`.
+#[utoipa::path(get, path = "/api/v1/label-templates", tag = "stamps", responses((status = 200, body = Vec<Template>)))]
+pub async fn templates(_who: Principal) -> Json<Vec<Template>> {
+    Json(Template::all())
+}

@@ -1,0 +1,283 @@
+//! Print files for a stamp run: everything is checked first (access, a run with stamps to
+//! print, PINs still to release), then the labels stream to a renderer page by page.
+
+use bytes::Bytes;
+use entity::{batch, product, stamp, stamp_run};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::mpsc;
+use uuid::Uuid;
+
+use super::stamps::{Identity, get_run, identity_of_batch};
+use super::{certifications, now, today};
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::domain::role::Action;
+use crate::domain::stamp::StampStatus;
+use crate::error::AppError;
+use crate::print::csv::Csv;
+use crate::print::pdf::PdfLabels;
+use crate::print::zpl::{Stock, Zpl};
+use crate::print::{Heading, Label, Renderer, Template};
+use crate::stamps::pin::PinKey;
+use crate::stamps::qr::{Ecc, Matrix};
+use crate::stamps::{Serial, digital_link};
+
+/// A print format with its options, checked.
+pub enum Format {
+    Pdf { sheet: Template, ecc: Ecc },
+    Zpl { stock: Stock, ecc: Ecc },
+    Csv,
+}
+
+impl Format {
+    pub fn extension(&self) -> &'static str {
+        match self {
+            Format::Pdf { .. } => "pdf",
+            Format::Zpl { .. } => "zpl",
+            Format::Csv => "csv",
+        }
+    }
+
+    pub fn content_type(&self) -> &'static str {
+        match self {
+            Format::Pdf { .. } => "application/pdf",
+            Format::Zpl { .. } => "application/zpl; charset=utf-8",
+            Format::Csv => "text/csv; charset=utf-8",
+        }
+    }
+}
+
+/// The renderer for `format`, after the checks that depend on the run: a thermal label
+/// must hold the run's QR code at 0.4 mm modules (`height_mm` names the problem).
+pub fn renderer(
+    format: Format,
+    job: &PrintJob,
+    base: &url::Url,
+    pins: bool,
+) -> Result<Box<dyn Renderer>, AppError> {
+    Ok(match format {
+        Format::Pdf { sheet, ecc } => {
+            let title = format!("{} – lô/lot {}", job.heading.product, job.heading.lot);
+            Box::new(
+                PdfLabels::new(sheet, job.heading.clone(), title, ecc)
+                    .map_err(|e| AppError::internal(anyhow::anyhow!(e)))?,
+            )
+        }
+        Format::Zpl { stock, ecc } => {
+            let zpl = Zpl::new(stock, job.heading.clone(), ecc)
+                .map_err(|e| AppError::validation("height_mm", e))?;
+            // Every stamp's URI has the same shape, so one decides whether the code fits.
+            let sample = Matrix::encode(&job.sample_uri(base), ecc).map_err(AppError::internal)?;
+            zpl.module_dots(sample.size_with_border()).map_err(|e| {
+                AppError::validation(
+                    "height_mm",
+                    crate::domain::ParseError::new("label_too_small", e.to_string()),
+                )
+            })?;
+            Box::new(zpl)
+        }
+        Format::Csv => Box::new(Csv::new(job.heading.clone(), pins)),
+    })
+}
+
+/// Stamps read per query while streaming.
+const PAGE: u64 = 2_000;
+
+/// A run ready to print.
+pub struct PrintJob {
+    pub run: stamp_run::Model,
+    pub heading: Heading,
+    identity: Identity,
+    /// Stamps to print: the run's active ones (void stamps are never printed).
+    pub count: u64,
+    /// Whether this file shows the PINs (they were released for it).
+    pub pins: bool,
+}
+
+impl PrintJob {
+    /// A URI of the same shape as every stamp's of the run (same length and characters), to
+    /// check a format's limits before streaming.
+    pub fn sample_uri(&self, base: &url::Url) -> String {
+        let serial = Serial::from_bytes([0; 10]);
+        digital_link::stamp_uri(
+            base,
+            self.identity.gtin.as_ref(),
+            self.identity.lot.as_ref(),
+            &serial,
+        )
+    }
+
+    /// A file name for downloads: `stamps-<lot>-<run>.<ext>`, ASCII only.
+    pub fn file_name(&self, ext: &str) -> String {
+        let lot: String = self
+            .heading
+            .lot
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        format!("stamps-{lot}-{}.{ext}", self.run.id)
+    }
+}
+
+/// Checks that the caller may print the run and that it has stamps to print.
+pub async fn prepare(db: &Db, who: &Principal, run_id: Uuid) -> Result<PrintJob, AppError> {
+    let run = get_run(db, who, run_id).await?;
+    let count = stamp::Entity::find()
+        .filter(stamp::Column::BatchId.eq(run.batch_id))
+        .filter(stamp::Column::IndexInBatch.gte(run.first_index))
+        .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+        .filter(stamp::Column::Status.eq(StampStatus::Active.as_str()))
+        .count(db.read())
+        .await?;
+    if count == 0 {
+        return Err(AppError::conflict(
+            "nothing_to_print",
+            "every stamp of this run is void",
+        ));
+    }
+    let batch = batch::Entity::find_by_id(run.batch_id)
+        .one(db.read())
+        .await?
+        .ok_or(AppError::NotFound("batch"))?;
+    let product = product::Entity::find_by_id(batch.product_id)
+        .one(db.read())
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    let stars = certifications::current_stars(db.read(), product.id, today()).await?;
+    let identity = identity_of_batch(db, run.batch_id).await?;
+    Ok(PrintJob {
+        heading: Heading {
+            product: product.name,
+            lot: batch.lot_code,
+            gtin: identity.gtin.as_ref().map(|g| g.as_str().to_owned()),
+            stars,
+        },
+        identity,
+        run,
+        count,
+        pins: false,
+    })
+}
+
+/// Marks the run's PINs released so that this job prints them. It happens once per run: a
+/// second request gets 409. Call it last, once nothing else can refuse the file.
+pub async fn release_pins(db: &Db, who: &Principal, job: &mut PrintJob) -> Result<(), AppError> {
+    let run = &job.run;
+    who.authorize(run.organization_id, Action::RecordDiary, "stamp run")?;
+    if !run.with_pin {
+        return Err(AppError::conflict(
+            "run_has_no_pins",
+            "this run was issued without scratch PINs",
+        ));
+    }
+    let txn = db.write_txn().await?;
+    let released = stamp_run::Entity::update_many()
+        .col_expr(stamp_run::Column::PinsReleasedAt, Expr::value(now()))
+        .filter(stamp_run::Column::Id.eq(run.id))
+        .filter(stamp_run::Column::PinsReleasedAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    if released.rows_affected != 1 {
+        let when = stamp_run::Entity::find_by_id(run.id)
+            .one(db.read())
+            .await?
+            .and_then(|r| r.pins_released_at)
+            .map(|t| t.to_rfc3339())
+            .unwrap_or_default();
+        return Err(AppError::conflict(
+            "pins_already_released",
+            format!(
+                "this run's PINs were shown once, in a print file made at {when}; print without pins, or void the run and issue a new one"
+            ),
+        ));
+    }
+    job.pins = true;
+    Ok(())
+}
+
+/// Where rendered bytes go; `false` when the receiver has gone (the download was dropped).
+pub type Sink = mpsc::Sender<Result<Bytes, std::io::Error>>;
+
+/// Streams the job's labels through `renderer` into `out`, calling `progress` with the
+/// labels done. Stops quietly when the receiver goes away.
+///
+/// Rendering is CPU work (a QR code per label), so each page of stamps is rendered on the
+/// blocking pool, never on the async workers that serve requests.
+pub async fn render(
+    db: &Db,
+    job: &PrintJob,
+    base: &url::Url,
+    pin_key: &PinKey,
+    mut renderer: Box<dyn Renderer>,
+    out: &Sink,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<(), AppError> {
+    let fail = |e: crate::print::PrintError| AppError::internal(anyhow::anyhow!(e));
+    let first = renderer.begin().map_err(fail)?;
+    if !send(out, first).await {
+        return Ok(());
+    }
+    let run = &job.run;
+    let mut after: Option<i64> = None;
+    let mut done = 0u64;
+    loop {
+        let mut q = stamp::Entity::find()
+            .filter(stamp::Column::BatchId.eq(run.batch_id))
+            .filter(stamp::Column::IndexInBatch.gte(run.first_index))
+            .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+            .filter(stamp::Column::Status.eq(StampStatus::Active.as_str()))
+            .order_by_asc(stamp::Column::IndexInBatch)
+            .limit(PAGE);
+        if let Some(a) = after {
+            q = q.filter(stamp::Column::IndexInBatch.gt(a));
+        }
+        let rows = q.all(db.read()).await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.index_in_batch);
+        let mut labels = Vec::with_capacity(rows.len());
+        for s in rows {
+            let serial = Serial::parse(&s.serial)
+                .map_err(|e| AppError::internal(anyhow::anyhow!("stamp {}: {e}", s.serial)))?;
+            let uri = digital_link::stamp_uri(
+                base,
+                job.identity.gtin.as_ref(),
+                job.identity.lot.as_ref(),
+                &serial,
+            );
+            let pin = job.pins.then(|| pin_key.pin(&serial));
+            labels.push((serial, s.index_in_batch, uri, pin));
+        }
+        let n = labels.len() as u64;
+        let (back, bytes) = tokio::task::spawn_blocking(move || {
+            let mut bytes = Vec::new();
+            for (serial, index_in_batch, uri, pin) in &labels {
+                let label = Label {
+                    serial: serial.as_str(),
+                    index_in_batch: *index_in_batch,
+                    uri,
+                    pin: pin.as_deref(),
+                };
+                bytes.extend(renderer.label(&label)?);
+            }
+            Ok::<_, crate::print::PrintError>((renderer, bytes))
+        })
+        .await
+        .map_err(AppError::internal)?
+        .map_err(fail)?;
+        renderer = back;
+        if !send(out, bytes).await {
+            return Ok(());
+        }
+        done += n;
+        progress(done);
+    }
+    let last = renderer.finish().map_err(fail)?;
+    send(out, last).await;
+    Ok(())
+}
+
+async fn send(out: &Sink, bytes: Vec<u8>) -> bool {
+    bytes.is_empty() || out.send(Ok(Bytes::from(bytes))).await.is_ok()
+}
