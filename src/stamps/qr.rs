@@ -172,27 +172,38 @@ impl Matrix {
     }
 
     /// A 1-bit greyscale PNG with `module_px` pixels per module.
+    ///
+    /// Each module row is rasterised once and repeated `module_px` times; the `Up` filter
+    /// turns the repeats into zeros and fdeflate's fast mode packs them (as fast as libpng's
+    /// level 1 and smaller; bench/RESULTS.md).
     pub fn to_png(&self, module_px: u32) -> Result<Vec<u8>, QrError> {
         let px = module_px.clamp(1, MAX_MODULE_PX) as usize;
         let side = self.size_with_border() * px;
         let row_bytes = side.div_ceil(8);
         let mut data = vec![0xffu8; row_bytes * side];
-        for y in 0..side {
-            for x in 0..side {
-                let (mx, my) = (
-                    (x / px).wrapping_sub(QUIET_ZONE),
-                    (y / px).wrapping_sub(QUIET_ZONE),
-                );
-                if self.is_dark(mx, my) {
-                    data[y * row_bytes + x / 8] &= !(0x80 >> (x % 8));
+        let mut row = vec![0xffu8; row_bytes];
+        for my in 0..self.width {
+            row.fill(0xff);
+            for mx in 0..self.width {
+                if self.dark[my * self.width + mx] {
+                    let start = (mx + QUIET_ZONE) * px;
+                    for x in start..start + px {
+                        row[x / 8] &= !(0x80 >> (x % 8));
+                    }
                 }
             }
+            let first = (my + QUIET_ZONE) * px;
+            for y in first..first + px {
+                data[y * row_bytes..(y + 1) * row_bytes].copy_from_slice(&row);
+            }
         }
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(1024);
         let side32 = u32::try_from(side).map_err(|e| QrError::Png(e.to_string()))?;
         let mut encoder = png::Encoder::new(&mut out, side32, side32);
         encoder.set_color(png::ColorType::Grayscale);
         encoder.set_depth(png::BitDepth::One);
+        encoder.set_compression(png::Compression::Fast);
+        encoder.set_filter(png::Filter::Up);
         let mut writer = encoder
             .write_header()
             .map_err(|e| QrError::Png(e.to_string()))?;
