@@ -6,7 +6,7 @@
 
 use super::{Heading, Label, PrintError, Renderer, grouped};
 use crate::domain::ParseError;
-use crate::stamps::qr::{Ecc, Matrix, QUIET_ZONE};
+use crate::stamps::qr::{Ecc, Matrix, QUIET_ZONE, is_alphanumeric};
 
 /// Smallest module printed, in mm.
 pub const MIN_MODULE_MM: f64 = 0.4;
@@ -54,6 +54,9 @@ pub struct Zpl {
     stock: Stock,
     heading: Heading,
     ecc: Ecc,
+    /// Modules across (quiet zone included) and the module size in dots: every stamp URI of a
+    /// run has the same shape, so the first label decides them for all.
+    geometry: Option<(usize, u32)>,
 }
 
 /// `^FD` data with `^FH` escapes for the characters ZPL gives a meaning to.
@@ -84,6 +87,7 @@ impl Zpl {
             stock,
             heading,
             ecc,
+            geometry: None,
         })
     }
 
@@ -114,9 +118,15 @@ impl Renderer for Zpl {
             (self.stock.width_mm * dpm) as u32,
             (self.stock.height_mm * dpm) as u32,
         );
-        let matrix = Matrix::encode(label.uri, self.ecc)?;
-        let modules = matrix.size_with_border();
-        let m = self.module_dots(modules)?;
+        let (modules, m) = match self.geometry {
+            Some(g) => g,
+            None => {
+                let modules = Matrix::encode(label.uri, self.ecc)?.size_with_border();
+                let g = (modules, self.module_dots(modules)?);
+                self.geometry = Some(g);
+                g
+            }
+        };
         let side = m * modules as u32;
         let quiet = m * QUIET_ZONE as u32;
         let qr_x = (2.0 * dpm) as u32;
@@ -131,12 +141,18 @@ impl Renderer for Zpl {
         };
         let mut z = String::with_capacity(600);
         z.push_str(&format!("^XA\n^CI28\n^PW{w}\n^LL{h}\n^LH0,0\n"));
-        // ^BQ draws from the field origin with no quiet zone of its own.
+        // ^BQ draws from the field origin with no quiet zone of its own. Alphanumeric data is
+        // given in manual alphanumeric mode (`M,A`), so the printer builds the same version
+        // as the size computed here; anything else in automatic mode (`A,`).
+        let data = if is_alphanumeric(label.uri) {
+            format!("{ecc}M,A{}", label.uri)
+        } else {
+            format!("{ecc}A,{}", field_data(label.uri))
+        };
         z.push_str(&format!(
-            "^FO{},{}^BQN,2,{m}^FD{ecc}A,{}^FS\n",
+            "^FO{},{}^BQN,2,{m}^FH^FD{data}^FS\n",
             qr_x + quiet,
-            qr_y + quiet,
-            field_data(label.uri)
+            qr_y + quiet
         ));
         let mut y = (2.0 * dpm) as u32;
         let mut line = |z: &mut String, size: u32, lines: u32, text: &str| {
@@ -244,10 +260,32 @@ mod tests {
         )
         .unwrap();
         assert!(out.starts_with("^XA\n^CI28\n"), "{out}");
-        assert!(out.contains(&format!("^FDQA,{uri}^FS")), "{out}");
+        assert!(out.contains(&format!("^FH^FDQM,A{uri}^FS")), "{out}");
         assert!(out.contains("Trà Shan tuyết_5FHà Giang"), "{out}");
         assert!(
             out.contains("PIN 1234 5678") && out.ends_with("^XZ\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn other_data_goes_in_automatic_mode_with_escapes() {
+        let stock = Stock {
+            dpi: Dpi::D203,
+            width_mm: 60.0,
+            height_mm: 40.0,
+        };
+        let mut z = Zpl::new(stock, heading(), Ecc::M).unwrap();
+        let uri = "https://t.vn/01/08934588012228/10/a_b/21/0123456789ABCDEF";
+        let label = Label {
+            serial: "0123456789ABCDEF",
+            index_in_batch: 0,
+            uri,
+            pin: None,
+        };
+        let out = String::from_utf8(z.label(&label).unwrap()).unwrap();
+        assert!(
+            out.contains("^FH^FDMA,https://t.vn/01/08934588012228/10/a_5Fb/21/0123456789ABCDEF^FS"),
             "{out}"
         );
     }

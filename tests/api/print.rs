@@ -125,7 +125,7 @@ async fn csv_zpl_and_pdf_hold_every_printable_stamp_and_pins_are_shown_once() {
     let zpl = String::from_utf8(body).unwrap();
     assert_eq!(zpl.matches("^XA").count(), 67);
     let got: BTreeSet<String> = zpl
-        .split("^FDMA,")
+        .split("^FDMM,A")
         .skip(1)
         .map(|s| s.split("^FS").next().unwrap().to_owned())
         .collect();
