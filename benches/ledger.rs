@@ -41,6 +41,8 @@ fn settings(dir: &std::path::Path) -> Settings {
         public_base_url: url::Url::parse("https://bench.ocop-trace.test").unwrap(),
         log_key_file: dir.join("log-signing.key"),
         pin_key_file: dir.join("pin.key"),
+        scan_thresholds: Default::default(),
+        trust_forwarded_for: false,
         log_format: LogFormat::Pretty,
     }
 }

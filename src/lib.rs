@@ -30,3 +30,4 @@ pub mod stamps;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod web;

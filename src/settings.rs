@@ -41,6 +41,16 @@ pub struct SettingsArgs {
     /// Log format: `pretty` for people, `json` for log collectors [default: pretty].
     #[arg(long, env = "OCOP_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
+    /// Scans of one stamp within 24 hours that make its page warn of a copy [default: 3].
+    #[arg(long, env = "OCOP_SCAN_WARN_24H", global = true)]
+    pub scan_warn_24h: Option<u64>,
+    /// Scans of one stamp within 7 days that make its page warn of a copy [default: 10].
+    #[arg(long, env = "OCOP_SCAN_WARN_7D", global = true)]
+    pub scan_warn_7d: Option<u64>,
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
+    /// that sets it) [default: false].
+    #[arg(long, env = "OCOP_TRUST_FORWARDED_FOR", global = true)]
+    pub trust_forwarded_for: Option<bool>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -62,6 +72,9 @@ struct FileSettings {
     log_key_file: Option<PathBuf>,
     pin_key_file: Option<PathBuf>,
     log_format: Option<LogFormat>,
+    scan_warn_24h: Option<u64>,
+    scan_warn_7d: Option<u64>,
+    trust_forwarded_for: Option<bool>,
 }
 
 #[derive(Clone)]
@@ -74,6 +87,8 @@ pub struct Settings {
     pub log_key_file: PathBuf,
     pub pin_key_file: PathBuf,
     pub log_format: LogFormat,
+    pub scan_thresholds: crate::services::scans::Thresholds,
+    pub trust_forwarded_for: bool,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "ocop-trace.toml";
@@ -123,7 +138,25 @@ impl Settings {
             .pin_key_file
             .or(file.pin_key_file)
             .unwrap_or_else(|| data_dir.join("pin.key"));
+        let defaults = crate::services::scans::Thresholds::default();
+        let scan_thresholds = crate::services::scans::Thresholds {
+            per_day: args
+                .scan_warn_24h
+                .or(file.scan_warn_24h)
+                .unwrap_or(defaults.per_day)
+                .max(1),
+            per_week: args
+                .scan_warn_7d
+                .or(file.scan_warn_7d)
+                .unwrap_or(defaults.per_week)
+                .max(1),
+        };
         Ok(Self {
+            scan_thresholds,
+            trust_forwarded_for: args
+                .trust_forwarded_for
+                .or(file.trust_forwarded_for)
+                .unwrap_or(false),
             pin_key_file,
             listen,
             data_dir,
@@ -175,6 +208,8 @@ impl std::fmt::Debug for Settings {
             .field("log_key_file", &self.log_key_file)
             .field("pin_key_file", &self.pin_key_file)
             .field("log_format", &self.log_format)
+            .field("scan_thresholds", &self.scan_thresholds)
+            .field("trust_forwarded_for", &self.trust_forwarded_for)
             .finish()
     }
 }

@@ -49,6 +49,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         pin_key,
         diary: DiaryWriter::start(db.clone()),
+        scans: crate::services::scans::ScanWriter::start(db.clone()),
         db,
         settings: Arc::new(settings),
         metrics: Arc::new(Metrics::default()),
@@ -67,10 +68,13 @@ pub async fn serve(
         state.log_key.clone(),
     ));
     let app = http::router(state);
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP");
+    let served = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
+    .context("serving HTTP");
     signer.abort();
     served
 }

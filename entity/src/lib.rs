@@ -15,6 +15,7 @@ pub mod membership;
 pub mod ocop_certification;
 pub mod organization;
 pub mod product;
+pub mod scan;
 pub mod stamp;
 pub mod stamp_run;
 pub mod stamp_void;

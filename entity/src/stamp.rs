@@ -17,6 +17,12 @@ pub struct Model {
     pub status: String,
     /// Keyed hash of the stamp's scratch PIN, when its run has PINs.
     pub pin_hash: Option<Vec<u8>>,
+    pub first_scanned_at: Option<DateTimeUtc>,
+    /// Scan pages served for this stamp.
+    pub scan_count: i64,
+    /// When the scratch PIN was first confirmed, and how many times it was.
+    pub claimed_at: Option<DateTimeUtc>,
+    pub claim_count: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ mod m20261124_000010_create_batch_events;
 mod m20261124_000011_create_ledger;
 mod m20261124_000012_create_stamps;
 mod m20261124_000013_stamp_voids_and_pins;
+mod m20261124_000014_create_scans;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_create_ledger::Migration),
             Box::new(m20261124_000012_create_stamps::Migration),
             Box::new(m20261124_000013_stamp_voids_and_pins::Migration),
+            Box::new(m20261124_000014_create_scans::Migration),
         ]
     }
 }

@@ -193,6 +193,37 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+/// The client's address: the TCP peer, or the first `X-Forwarded-For` entry when the service
+/// is configured to trust its proxy (`OCOP_TRUST_FORWARDED_FOR`). Only ever stored hashed.
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let forwarded = state
+            .settings
+            .trust_forwarded_for
+            .then(|| parts.headers.get("x-forwarded-for"))
+            .flatten()
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.trim().parse().ok());
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        Ok(ClientAddr(
+            forwarded
+                .or(peer)
+                .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0])),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

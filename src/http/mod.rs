@@ -17,6 +17,7 @@ pub mod organizations;
 pub mod print;
 pub mod problem;
 pub mod products;
+pub mod scan;
 pub mod stamp_voids;
 pub mod stamps;
 
@@ -152,6 +153,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
     api.merge(ops::router())
+        .merge(scan::router())
         .merge(docs.router())
         .fallback(|| async { AppError::NotFound("route") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })

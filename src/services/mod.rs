@@ -19,6 +19,8 @@ pub mod organizations;
 pub mod print_files;
 pub mod products;
 pub mod records;
+pub mod resolve;
+pub mod scans;
 pub mod stamp_rows;
 pub mod stamp_voids;
 pub mod stamps;

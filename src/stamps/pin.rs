@@ -70,6 +70,16 @@ impl PinKey {
         m.verify_slice(stored).is_ok()
     }
 
+    /// A keyed hash of other data under a distinct label (e.g. a scanning client's address),
+    /// so it can be compared without being reversible from a database copy.
+    pub fn keyed_hash(&self, label: &[u8], data: &[u8]) -> [u8; 32] {
+        let mut m = self.mac();
+        m.update(label);
+        m.update(&[0]);
+        m.update(data);
+        m.finalize().into_bytes().into()
+    }
+
     /// Reads the key file (64 hex digits), or creates it with a fresh random key (mode 0600).
     /// Returns the key and whether it was created.
     pub fn load_or_create(path: &Path) -> anyhow::Result<(Self, bool)> {

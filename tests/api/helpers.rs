@@ -82,6 +82,8 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         public_base_url: url::Url::parse("http://trace.test").unwrap(),
         log_key_file: data_dir.join("log-signing.key"),
         pin_key_file: data_dir.join("pin.key"),
+        scan_thresholds: Default::default(),
+        trust_forwarded_for: false,
         log_format: LogFormat::Pretty,
     }
 }

@@ -12,6 +12,7 @@ mod operations;
 mod pagination;
 mod print;
 mod registry;
+mod scan;
 mod stamps;
 mod validation;
 mod voids;

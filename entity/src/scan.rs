@@ -1,0 +1,21 @@
+//! The `scans` table: one row per scan page served.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "scans")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub serial: String,
+    pub scanned_at: DateTimeUtc,
+    /// HMAC of the client's address with a server secret: comparable, not reversible.
+    pub client_hash: Vec<u8>,
+    /// `vi` or `en`: the page's language.
+    pub language: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,407 @@
+//! The resolver: `GET /01/{gtin}/10/{lot}/21/{serial}` and `GET /S/{serial}` (HEAD and
+//! OPTIONS too). Browsers get the scan page, `Accept: application/json` the same facts as
+//! JSON, `?linkType=linkset` or `Accept: application/linkset+json` an RFC 9264 linkset.
+//! Malformed paths are 400, unknown stamps 404, voided stamps and recalled batches 410;
+//! browsers get each of those as a page in their language.
+
+use askama::Template;
+use axum::Json;
+use axum::Router;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use serde_json::json;
+
+use super::extract::ClientAddr;
+use crate::error::AppError;
+use crate::services::resolve::{self, ResolveError, Resolved, Standing};
+use crate::services::scans::{self, Recent, ScanJob};
+use crate::state::AppState;
+use crate::web::i18n::Lang;
+use crate::web::scan_json::ScanJson;
+use crate::web::scan_view::{ProblemPage, ScanPage};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/01/{*rest}", get(scan).options(preflight))
+        .route("/S/{*rest}", get(scan).options(preflight))
+        .route("/.well-known/gs1resolver", get(resolver_description))
+        .route("/static/scan.css", get(css))
+        .route("/static/verify.js", get(js))
+}
+
+/// What the client asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Want {
+    Html,
+    Json,
+    Linkset,
+}
+
+struct Query {
+    link_type: Option<String>,
+    lang: Option<String>,
+}
+
+fn query(raw: Option<&str>) -> Query {
+    let mut q = Query {
+        link_type: None,
+        lang: None,
+    };
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        match k.as_ref() {
+            "linkType" => q.link_type = Some(v.into_owned()),
+            "lang" => q.lang = Some(v.into_owned()),
+            _ => {}
+        }
+    }
+    q
+}
+
+fn want(headers: &HeaderMap, q: &Query) -> Want {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if q.link_type
+        .as_deref()
+        .is_some_and(|t| t == "linkset" || t.ends_with("linkset"))
+        || accept.contains("application/linkset+json")
+    {
+        return Want::Linkset;
+    }
+    // A browser's Accept lists text/html; an API client asks for JSON without it.
+    if accept.contains("application/json") && !accept.contains("text/html") {
+        return Want::Json;
+    }
+    Want::Html
+}
+
+/// Headers every scan page carries: no scripts but our own, no third-party requests.
+fn secure(res: &mut Response) {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("strict-origin-when-cross-origin"),
+    );
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    );
+}
+
+fn cors(res: &mut Response) {
+    let h = res.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static("Link, Location"),
+    );
+}
+
+fn html(status: StatusCode, page: impl Template) -> Response {
+    match page.render() {
+        Ok(body) => {
+            let mut res = (status, body).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            secure(&mut res);
+            res
+        }
+        Err(e) => AppError::internal(anyhow::anyhow!("rendering a page: {e}")).into_response(),
+    }
+}
+
+fn vary(res: &mut Response) {
+    res.headers_mut().insert(
+        header::VARY,
+        HeaderValue::from_static("Accept, Accept-Language"),
+    );
+}
+
+/// The path below the public base URL's path, without a trailing slash.
+fn link_path<'a>(path: &'a str, base: &url::Url) -> &'a str {
+    let prefix = base.path().trim_end_matches('/');
+    path.strip_prefix(prefix)
+        .unwrap_or(path)
+        .trim_end_matches('/')
+}
+
+async fn scan(
+    State(state): State<AppState>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
+) -> Response {
+    let q = query(uri.query());
+    let want = want(&headers, &q);
+    let lang = Lang::choose(
+        q.lang.as_deref(),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let base = &state.settings.public_base_url;
+    let resolved = match resolve::resolve(&state.db, uri.path(), base).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, want, lang),
+    };
+    // One address per stamp: other spellings (lower case, a trailing slash, /S/ for a product
+    // with a GTIN) are sent to the canonical one, query kept.
+    let canonical = canonical_path(&resolved, base);
+    if link_path(uri.path(), base) != canonical {
+        let location = match uri.query() {
+            Some(qs) => format!("{canonical}?{qs}"),
+            None => canonical,
+        };
+        let mut res = StatusCode::MOVED_PERMANENTLY.into_response();
+        if let Ok(v) = HeaderValue::from_str(&location) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+        cors(&mut res);
+        return res;
+    }
+    let status = match resolved.standing {
+        Standing::Genuine => StatusCode::OK,
+        Standing::Void | Standing::Recalled => StatusCode::GONE,
+    };
+    let mut res = match want {
+        Want::Json => {
+            let mut res = (status, Json(ScanJson::build(&resolved, base))).into_response();
+            cors(&mut res);
+            res
+        }
+        Want::Linkset => {
+            let mut res = (status, Json(linkset(&resolved, base))).into_response();
+            res.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/linkset+json"),
+            );
+            cors(&mut res);
+            res
+        }
+        Want::Html => {
+            let recent = if method == Method::GET {
+                record(&state, &resolved, client, lang).await
+            } else {
+                None
+            };
+            // Read the stamp again so the page counts this scan.
+            let resolved = match (&recent, method == Method::GET) {
+                (Some(_), true) => resolve::resolve(&state.db, uri.path(), base)
+                    .await
+                    .unwrap_or(resolved),
+                _ => resolved,
+            };
+            let page = ScanPage::build(
+                &resolved,
+                recent.as_ref(),
+                lang,
+                state.log_key.verifier_key(),
+                None,
+            );
+            html(status, page)
+        }
+    };
+    vary(&mut res);
+    res
+}
+
+/// Stores this scan and counts the stamp's recent ones; a failure is logged and the page is
+/// still served (a shopper must not be turned away because a counter could not be written).
+async fn record(
+    state: &AppState,
+    r: &Resolved,
+    client: std::net::IpAddr,
+    lang: Lang,
+) -> Option<Recent> {
+    let at = crate::services::now();
+    let client_hash = state
+        .pin_key
+        .keyed_hash(b"ocop-trace/scan-client/v1", client.to_string().as_bytes());
+    let job = ScanJob {
+        serial: r.serial.as_str().to_owned(),
+        at,
+        client_hash,
+        language: lang.code(),
+    };
+    if let Err(e) = state.scans.record(job).await {
+        tracing::error!(error = %e.into_anyhow(), "recording a scan");
+        return None;
+    }
+    match scans::recent(
+        state.db.read(),
+        r.serial.as_str(),
+        at,
+        state.settings.scan_thresholds,
+    )
+    .await
+    {
+        Ok(recent) => Some(recent),
+        Err(e) => {
+            tracing::error!(error = %e.into_anyhow(), "counting scans");
+            None
+        }
+    }
+}
+
+fn canonical_path(r: &Resolved, base: &url::Url) -> String {
+    // The stamp URI is upper case; the path part after the base is what routing sees.
+    let prefix = base.path().trim_end_matches('/').to_ascii_uppercase();
+    match r.uri.find("/01/").or_else(|| r.uri.find("/S/")) {
+        Some(i) => {
+            let path = &r.uri[i..];
+            if prefix.is_empty() {
+                path.to_owned()
+            } else {
+                path.strip_prefix(&prefix).unwrap_or(path).to_owned()
+            }
+        }
+        None => r.uri.clone(),
+    }
+}
+
+fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
+    let t = lang.t();
+    let (status, title, detail, error) = match e {
+        ResolveError::Malformed(p) => (
+            StatusCode::BAD_REQUEST,
+            t.error_malformed,
+            t.error_detail_malformed,
+            AppError::BadRequest {
+                code: "invalid_digital_link",
+                detail: p.message,
+            },
+        ),
+        ResolveError::Unknown => (
+            StatusCode::NOT_FOUND,
+            t.error_unknown,
+            t.error_detail_unknown,
+            AppError::NotFound("stamp"),
+        ),
+        ResolveError::App(e) => return e.into_response(),
+    };
+    let mut res = match want {
+        Want::Html => html(status, ProblemPage::new(lang, title, detail)),
+        Want::Json | Want::Linkset => {
+            let mut res = error.into_response();
+            cors(&mut res);
+            res
+        }
+    };
+    vary(&mut res);
+    res
+}
+
+/// RFC 9264 linkset: the scan page (default link, in both languages), the JSON form and the
+/// proof bundle.
+fn linkset(r: &Resolved, base: &url::Url) -> serde_json::Value {
+    let root = base.as_str().trim_end_matches('/');
+    let page = format!("{root}{}", canonical_path(r, base));
+    json!({
+        "linkset": [{
+            "anchor": r.uri,
+            "https://gs1.org/voc/defaultLink": [{"href": page, "title": r.product.name, "type": "text/html", "hreflang": ["vi", "en"]}],
+            "https://gs1.org/voc/pip": [
+                {"href": format!("{page}?lang=vi"), "title": r.product.name, "type": "text/html", "hreflang": ["vi"]},
+                {"href": format!("{page}?lang=en"), "title": r.product.name_en.as_deref().unwrap_or(&r.product.name), "type": "text/html", "hreflang": ["en"]}
+            ],
+            "https://gs1.org/voc/traceability": [{"href": page, "title": "Nhật ký sản xuất / production diary", "type": "application/json"}],
+            "https://gs1.org/voc/certificationInfo": [{"href": format!("{root}/api/v1/stamps/{}/proof", r.serial.as_str()), "title": "Bằng chứng toàn vẹn / integrity proof", "type": "application/json"}]
+        }]
+    })
+}
+
+async fn preflight() -> Response {
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    cors(&mut res);
+    let h = res.headers_mut();
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static("GET, HEAD, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static("Accept, Accept-Language"),
+    );
+    h.insert(
+        header::ALLOW,
+        HeaderValue::from_static("GET, HEAD, OPTIONS"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    res
+}
+
+/// `/.well-known/gs1resolver`: what this resolver serves (GS1-Conformant Resolver description).
+async fn resolver_description(State(state): State<AppState>) -> Response {
+    let root = state
+        .settings
+        .public_base_url
+        .as_str()
+        .trim_end_matches('/')
+        .to_owned();
+    let mut res = Json(json!({
+        "name": "ocop-trace",
+        "resolverRoot": root,
+        "supportedPrimaryKeys": ["01", "S"],
+        "supportedQualifiers": ["22", "10", "21"],
+        "supportedLinkType": [
+            {"namespace": "https://gs1.org/voc/", "prefix": "gs1:", "profile": "https://gs1.org/voc/?show=linktypes"},
+            "gs1:defaultLink", "gs1:pip", "gs1:traceability", "gs1:certificationInfo"
+        ],
+        "linkTypeDefaultCanBeLinkset": false,
+        "supportedContextValuesEnumerated": [],
+        "contact": {"languages": ["vi", "en"]},
+        "notes": "/S/{serial} is the form for products without a GTIN; item-level links (with a serial) only."
+    }))
+    .into_response();
+    cors(&mut res);
+    res
+}
+
+const CSS: &str = include_str!("../../static/scan.css");
+const JS: &str = include_str!("../../static/verify.js");
+
+fn asset(body: &'static str, content_type: &'static str) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    // Pages ask for `?v=<release>`, so a new release is fetched at once.
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    );
+    secure(&mut res);
+    res
+}
+
+async fn css() -> Response {
+    asset(CSS, "text/css; charset=utf-8")
+}
+
+async fn js() -> Response {
+    asset(JS, "text/javascript; charset=utf-8")
+}

@@ -1,0 +1,172 @@
+//! Resolving a scanned stamp: from a GS1 Digital Link path to everything its scan page shows.
+//! Public: the serial (80 random bits) is the capability; nothing here needs a token.
+
+use chrono::{DateTime, Utc};
+use entity::{
+    batch, batch_event, farm, growing_area, ocop_certification, organization, product, stamp,
+};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use super::stamps::identity_of_batch;
+use super::{now, today};
+use crate::db::Db;
+use crate::domain::ParseError;
+use crate::domain::batch::BatchStatus;
+use crate::domain::ocop;
+use crate::domain::stamp::StampStatus;
+use crate::error::AppError;
+use crate::stamps::{DigitalLink, Serial, digital_link};
+
+/// Why a resolver request fails.
+#[derive(Debug)]
+pub enum ResolveError {
+    /// The path is not a Digital Link this resolver knows (400).
+    Malformed(ParseError),
+    /// No such stamp, or the GTIN or lot in the path is not the stamp's (404).
+    Unknown,
+    App(AppError),
+}
+
+impl From<AppError> for ResolveError {
+    fn from(e: AppError) -> Self {
+        ResolveError::App(e)
+    }
+}
+
+impl From<sea_orm::DbErr> for ResolveError {
+    fn from(e: sea_orm::DbErr) -> Self {
+        ResolveError::App(e.into())
+    }
+}
+
+/// Whether the item may be trusted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Standing {
+    Genuine,
+    /// The stamp was voided (misprint, loss, recall of its run).
+    Void,
+    /// The batch was recalled.
+    Recalled,
+}
+
+/// A certificate as a shopper should read it today.
+#[derive(Debug, Clone)]
+pub struct Certificate {
+    pub model: ocop_certification::Model,
+    pub in_force: bool,
+}
+
+/// Everything a scan page shows.
+pub struct Resolved {
+    pub serial: Serial,
+    /// The stamp's canonical URI (what its QR code holds).
+    pub uri: String,
+    pub stamp: stamp::Model,
+    pub batch: batch::Model,
+    pub product: product::Model,
+    pub producer: organization::Model,
+    pub farm: Option<farm::Model>,
+    pub growing_area: Option<growing_area::Model>,
+    pub certificates: Vec<Certificate>,
+    /// The diary, oldest first.
+    pub events: Vec<batch_event::Model>,
+    pub standing: Standing,
+    pub resolved_at: DateTime<Utc>,
+}
+
+impl Resolved {
+    /// The certificate in force with the most stars, if any.
+    pub fn current_certificate(&self) -> Option<&ocop_certification::Model> {
+        self.certificates
+            .iter()
+            .filter(|c| c.in_force)
+            .map(|c| &c.model)
+            .max_by_key(|c| (c.stars, c.decision_date))
+    }
+}
+
+/// Finds the stamp a Digital Link path names. The GTIN and lot in the path, when given, must
+/// be the stamp's own; a serial is read in upper case (Crockford: `o`→`0`, `i`/`l`→`1`).
+pub async fn resolve(db: &Db, path: &str, base: &url::Url) -> Result<Resolved, ResolveError> {
+    let link = DigitalLink::parse_path(path).map_err(ResolveError::Malformed)?;
+    let Some(raw_serial) = link.serial.as_deref() else {
+        return Err(ResolveError::Malformed(ParseError::new(
+            "digital_link_serial",
+            "this resolver serves item-level links: the path needs a serial, /21/{serial}",
+        )));
+    };
+    let serial = Serial::parse(raw_serial).map_err(ResolveError::Malformed)?;
+    let conn = db.read();
+    let stamp = stamp::Entity::find_by_id(serial.as_str().to_owned())
+        .one(conn)
+        .await?
+        .ok_or(ResolveError::Unknown)?;
+    let batch = batch::Entity::find_by_id(stamp.batch_id)
+        .one(conn)
+        .await?
+        .ok_or(ResolveError::Unknown)?;
+    let identity = identity_of_batch(db, batch.id).await?;
+    if link.gtin.is_some() && link.gtin != identity.gtin {
+        return Err(ResolveError::Unknown);
+    }
+    if link.lot.is_some() && link.lot != identity.lot {
+        return Err(ResolveError::Unknown);
+    }
+    let product = product::Entity::find_by_id(batch.product_id)
+        .one(conn)
+        .await?
+        .ok_or(ResolveError::Unknown)?;
+    let producer = organization::Entity::find_by_id(batch.organization_id)
+        .one(conn)
+        .await?
+        .ok_or(ResolveError::Unknown)?;
+    let growing_area = match batch.growing_area_id {
+        Some(id) => growing_area::Entity::find_by_id(id).one(conn).await?,
+        None => None,
+    };
+    let farm = match &growing_area {
+        Some(a) => farm::Entity::find_by_id(a.farm_id).one(conn).await?,
+        None => None,
+    };
+    let day = today();
+    let certificates = ocop_certification::Entity::find()
+        .filter(ocop_certification::Column::ProductId.eq(product.id))
+        .order_by_desc(ocop_certification::Column::DecisionDate)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| Certificate {
+            in_force: c.decision_date <= day
+                && ocop::status_on(c.valid_until, day) == ocop::CertificationStatus::Valid,
+            model: c,
+        })
+        .collect();
+    let events = batch_event::Entity::find()
+        .filter(batch_event::Column::BatchId.eq(batch.id))
+        .order_by_asc(batch_event::Column::OccurredAt)
+        .order_by_asc(batch_event::Column::Id)
+        .all(conn)
+        .await?;
+    let standing = if batch.status == BatchStatus::Recalled.as_str() {
+        Standing::Recalled
+    } else if stamp.status == StampStatus::Void.as_str() {
+        Standing::Void
+    } else {
+        Standing::Genuine
+    };
+    Ok(Resolved {
+        uri: digital_link::stamp_uri(base, identity.gtin.as_ref(), identity.lot.as_ref(), &serial),
+        serial,
+        stamp,
+        batch,
+        product,
+        producer,
+        farm,
+        growing_area,
+        certificates,
+        events,
+        standing,
+        resolved_at: now(),
+    })
+}

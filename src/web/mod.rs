@@ -1,0 +1,6 @@
+//! Pages people see (the scan page), as pure code: languages, and the views that templates in
+//! `templates/` render. The resolver's HTTP side is `http/scan.rs`.
+
+pub mod i18n;
+pub mod scan_json;
+pub mod scan_view;

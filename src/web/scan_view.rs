@@ -1,0 +1,292 @@
+//! What a scan page shows, formatted for one language: built from a resolved stamp, rendered
+//! by `templates/scan.html` (askama escapes every value).
+
+use askama::Template;
+
+use super::i18n::{Lang, Texts};
+use crate::domain::GrowingAreaCode;
+use crate::domain::growing_area_code::ParsedCode;
+use crate::services::resolve::{Resolved, Standing};
+use crate::services::scans::Recent;
+
+pub struct Fact {
+    pub label: &'static str,
+    pub value: String,
+}
+
+pub struct EventLine {
+    pub when: String,
+    pub kind: &'static str,
+    pub text: String,
+    pub inputs: Vec<String>,
+    pub correction: bool,
+}
+
+pub struct CertLine {
+    pub stars: String,
+    pub text: String,
+    pub in_force: bool,
+}
+
+#[derive(Template)]
+#[template(path = "scan.html")]
+pub struct ScanPage<'a> {
+    pub t: &'static Texts,
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub asset_version: &'static str,
+    pub title: String,
+    pub product: String,
+    pub product_en: Option<String>,
+    pub standing: &'static str,
+    pub standing_title: &'static str,
+    pub standing_detail: Option<&'static str>,
+    pub suspicious: bool,
+    pub first_scan: Option<String>,
+    pub scan_count: i64,
+    pub stars: Option<String>,
+    pub ocop_line: Option<String>,
+    pub producer: String,
+    pub producer_address: String,
+    pub origin: Vec<Fact>,
+    pub map_url: Option<String>,
+    pub batch: Vec<Fact>,
+    pub events: Vec<EventLine>,
+    pub certificates: Vec<CertLine>,
+    pub serial: String,
+    pub proof_url: String,
+    pub log_key: &'a str,
+    pub pin: Option<PinBox>,
+}
+
+/// The PIN form, or what it said.
+pub struct PinBox {
+    pub action: String,
+    pub message: Option<&'static str>,
+    pub tone: &'static str,
+    pub claimed: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "scan_problem.html")]
+pub struct ProblemPage {
+    pub t: &'static Texts,
+    pub lang: &'static str,
+    pub asset_version: &'static str,
+    pub title: &'static str,
+    pub detail: &'static str,
+}
+
+/// Version tag of the static assets, so a new release is fetched despite long caching.
+pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+fn stars(n: i16) -> String {
+    "★".repeat(usize::try_from(n).unwrap_or(0))
+}
+
+/// The parsed meaning of a growing-area code, in words.
+fn explain_code(code: &str, lang: Lang) -> String {
+    let Ok(parsed) = GrowingAreaCode::parse(code) else {
+        return code.to_owned();
+    };
+    match (parsed.parsed(), lang) {
+        (
+            ParsedCode::Domestic {
+                province_code,
+                district_code,
+                commune_code,
+                sequence,
+                issued_year,
+            },
+            Lang::Vi,
+        ) => format!(
+            "{code} — mã trong nước: tỉnh {province_code}, huyện {district_code}, xã {commune_code}, vùng số {sequence}, cấp năm {issued_year}"
+        ),
+        (
+            ParsedCode::Domestic {
+                province_code,
+                district_code,
+                commune_code,
+                sequence,
+                issued_year,
+            },
+            Lang::En,
+        ) => format!(
+            "{code} — domestic code: province {province_code}, district {district_code}, commune {commune_code}, area {sequence}, issued {issued_year}"
+        ),
+        (ParsedCode::Export { .. } | ParsedCode::ExportDotted { .. }, Lang::Vi) => {
+            format!("{code} — mã xuất khẩu")
+        }
+        (ParsedCode::Export { .. } | ParsedCode::ExportDotted { .. }, Lang::En) => {
+            format!("{code} — export code")
+        }
+        (ParsedCode::Other, _) => code.to_owned(),
+    }
+}
+
+fn event_line(e: &entity::batch_event::Model, lang: Lang) -> EventLine {
+    let t = lang.t();
+    let details = &e.details;
+    let text = details
+        .get("description")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_owned();
+    let inputs = details
+        .get("inputs")
+        .and_then(|v| v.as_array())
+        .map(|list| {
+            list.iter()
+                .map(|i| {
+                    let s = |k: &str| i.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+                    let mut line = s("product").to_owned();
+                    if !s("active_ingredient").is_empty() {
+                        line.push_str(&format!(" ({})", s("active_ingredient")));
+                    }
+                    if let Some(dose) = i.get("dose").and_then(|v| v.as_f64()) {
+                        line.push_str(&format!(" {dose} {}", s("dose_unit")));
+                    }
+                    if let Some(phi) = i.get("phi_days").and_then(|v| v.as_i64()) {
+                        line.push_str(&format!(" — {} {phi} {}", t.phi, t.days));
+                    }
+                    line
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    EventLine {
+        when: lang.time(e.occurred_at),
+        kind: lang.event_kind(&e.kind),
+        text,
+        inputs,
+        correction: e.corrects.is_some(),
+    }
+}
+
+impl<'a> ScanPage<'a> {
+    pub fn build(
+        r: &Resolved,
+        recent: Option<&Recent>,
+        lang: Lang,
+        log_key: &'a str,
+        pin: Option<PinBox>,
+    ) -> Self {
+        let t = lang.t();
+        let (standing, standing_title, standing_detail) = match r.standing {
+            Standing::Genuine => ("genuine", t.genuine, None),
+            Standing::Void => ("void", t.void, Some(t.void_detail)),
+            Standing::Recalled => ("recalled", t.recalled, Some(t.recalled_detail)),
+        };
+        let current = r.current_certificate();
+        let ocop_line = current.map(|c| {
+            format!(
+                "{} {} · {} {}",
+                t.certificate,
+                c.decision_number,
+                t.valid_until,
+                lang.date(c.valid_until)
+            )
+        });
+        let mut origin = Vec::new();
+        if let Some(f) = &r.farm {
+            origin.push(Fact {
+                label: t.farm,
+                value: format!("{} — {}", f.name, f.address),
+            });
+        }
+        if let Some(a) = &r.growing_area {
+            origin.push(Fact {
+                label: t.growing_area,
+                value: explain_code(&a.code, lang),
+            });
+        }
+        let map_url = r
+            .farm
+            .as_ref()
+            .and_then(|f| match (f.latitude, f.longitude) {
+                (Some(lat), Some(lon)) => Some(format!(
+                    "https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=14/{lat}/{lon}"
+                )),
+                _ => None,
+            });
+        let b = &r.batch;
+        let mut batch = vec![Fact {
+            label: t.lot,
+            value: b.lot_code.clone(),
+        }];
+        batch.push(Fact {
+            label: t.quantity,
+            value: format!("{} {}", b.quantity, b.unit),
+        });
+        for (label, date) in [
+            (t.harvested, b.harvested_on),
+            (t.produced, b.produced_on),
+            (t.expires, b.expires_on),
+        ] {
+            if let Some(d) = date {
+                batch.push(Fact {
+                    label,
+                    value: lang.date(d),
+                });
+            }
+        }
+        let certificates = r
+            .certificates
+            .iter()
+            .map(|c| CertLine {
+                stars: stars(c.model.stars),
+                text: format!(
+                    "OCOP {} — {} {} ({}) · {} {}",
+                    c.model.level,
+                    t.certificate,
+                    c.model.decision_number,
+                    c.model.issuing_body,
+                    if c.in_force { t.valid_until } else { t.expired },
+                    lang.date(c.model.valid_until)
+                ),
+                in_force: c.in_force,
+            })
+            .collect();
+        let product_en = r.product.name_en.clone().filter(|_| lang == Lang::En);
+        ScanPage {
+            t,
+            lang: lang.code(),
+            other_lang: lang.other().code(),
+            asset_version: ASSET_VERSION,
+            title: format!("{} — {}", r.product.name, standing_title),
+            product: r.product.name.clone(),
+            product_en,
+            standing,
+            standing_title,
+            standing_detail,
+            suspicious: recent.is_some_and(|x| x.suspicious) && r.standing == Standing::Genuine,
+            first_scan: r.stamp.first_scanned_at.map(|d| lang.time(d)),
+            scan_count: r.stamp.scan_count,
+            stars: current.map(|c| stars(c.stars)),
+            ocop_line,
+            producer: r.producer.name.clone(),
+            producer_address: r.producer.address.clone(),
+            origin,
+            map_url,
+            batch,
+            events: r.events.iter().map(|e| event_line(e, lang)).collect(),
+            certificates,
+            serial: crate::print::grouped(r.serial.as_str()),
+            proof_url: format!("/api/v1/stamps/{}/proof", r.serial.as_str()),
+            log_key,
+            pin,
+        }
+    }
+}
+
+impl ProblemPage {
+    pub fn new(lang: Lang, title: &'static str, detail: &'static str) -> Self {
+        Self {
+            t: lang.t(),
+            lang: lang.code(),
+            asset_version: ASSET_VERSION,
+            title,
+            detail,
+        }
+    }
+}

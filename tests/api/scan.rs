@@ -1,0 +1,429 @@
+//! The resolver and scan page over HTTP: status codes, content types, languages, redirects,
+//! copy-detection thresholds and security headers.
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::stamps::all_stamps;
+
+/// A stamp of a product with a GTIN, a 4-star certificate in force and an expired 3-star
+/// one, a batch grown on a farm's growing area, and a diary with a spraying; returns
+/// (batch id, the stamps).
+pub async fn world(app: &TestApp, count: u64) -> (String, Vec<Value>) {
+    let org = app.create_organization("HTX Cà phê Ea Tul").await;
+    let farm = app.create_farm(&app.admin, &org).await;
+    let area = app
+        .create_growing_area(&app.admin, &farm, "VN-66-650-24370-94-21")
+        .await;
+    let (s, product) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/organizations/{org}/products"),
+            json!({"name": "Cà phê Robusta rang xay Ea Tul", "name_en": "Ea Tul ground Robusta coffee", "unit": "gói", "gtin": "8934588012228"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{product}");
+    let product = product["id"].as_str().unwrap().to_owned();
+    app.create_certification(&app.admin, &product, 3, "province", "2021-01-10")
+        .await;
+    app.create_certification(&app.admin, &product, 4, "province", "2025-06-01")
+        .await;
+    let (s, batch) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/products/{product}/batches"),
+            json!({"lot_code": "CF2026A", "quantity": 500.0, "unit": "kg", "harvested_on": "2026-03-01", "growing_area_id": area}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{batch}");
+    let batch = batch["id"].as_str().unwrap().to_owned();
+    let (s, e) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/events"),
+            json!({"kind": "spraying", "occurred_at": "2026-02-01T07:00:00Z", "details": {"description": "Phun thuốc trừ nấm", "inputs": [{"product": "Ridomil Gold 68WG", "active_ingredient": "Metalaxyl-M", "dose": 2.5, "dose_unit": "g/l", "phi_days": 7}]}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let (s, run) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/stamp-runs"),
+            json!({"count": count}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    let stamps = all_stamps(app, run["id"].as_str().unwrap()).await;
+    (batch, stamps)
+}
+
+/// The stamp URI's path (the test server's base is http://trace.test).
+pub fn path_of(stamp: &Value) -> String {
+    stamp["uri"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("HTTP://TRACE.TEST")
+        .unwrap()
+        .to_owned()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn get(
+    app: &TestApp,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, HeaderMap, String) {
+    let mut req = client().get(app.url(path));
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let res = req.send().await.unwrap();
+    let (status, h) = (res.status(), res.headers().clone());
+    (status, h, res.text().await.unwrap())
+}
+
+const BROWSER: (&str, &str) = (
+    "accept",
+    "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
+);
+
+fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+    h.get(name)
+        .map_or("", |v: &HeaderValue| v.to_str().unwrap())
+}
+
+#[tokio::test]
+async fn a_browser_gets_the_page_in_vietnamese_and_english_with_strict_headers() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 2).await;
+    let path = path_of(&stamps[0]);
+
+    let (s, h, body) = get(&app, &path, &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(header(&h, "content-type"), "text/html; charset=utf-8");
+    for needle in [
+        "<html lang=\"vi\">",
+        "Cà phê Robusta rang xay Ea Tul",
+        "Tem truy xuất hợp lệ",
+        "★★★★ <span>Sản phẩm OCOP</span>",
+        "HTX Cà phê Ea Tul",
+        "VN-66-650-24370-94-21 — mã trong nước: tỉnh 66, huyện 650, xã 24370, vùng số 94, cấp năm 2021",
+        "Phun thuốc",
+        "Ridomil Gold 68WG (Metalaxyl-M) 2.5 g/l — thời gian cách ly 7 ngày",
+        "CF2026A",
+        "Đây là lần quét đầu tiên.",
+        "openstreetmap.org/?mlat=12.79&#38;mlon=108.12",
+        "data-key=\"trace.test+",
+    ] {
+        assert!(body.contains(needle), "missing {needle:?} in\n{body}");
+    }
+    assert!(
+        body.contains("aria-label=\"4 ★\"") && !body.contains("aria-label=\"3 ★\""),
+        "the expired certificate is not shown as current"
+    );
+    assert!(
+        body.contains("hết hiệu lực 10/01/2024"),
+        "but it is listed as expired"
+    );
+    assert!(
+        !body.contains("<script>") && !body.contains(" style=\""),
+        "no inline script or style"
+    );
+    let csp = header(&h, "content-security-policy");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    assert_eq!(header(&h, "x-content-type-options"), "nosniff");
+    assert!(header(&h, "referrer-policy").contains("strict-origin"));
+    assert_eq!(header(&h, "cache-control"), "no-store");
+
+    let (s, _, body) = get(&app, &format!("{path}?lang=en"), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK);
+    for needle in [
+        "<html lang=\"en\">",
+        "Valid traceability stamp",
+        "Ea Tul ground Robusta coffee",
+        "domestic code: province 66",
+        "pre-harvest interval 7 days",
+        "First scanned",
+    ] {
+        assert!(body.contains(needle), "missing {needle:?}");
+    }
+    let (_, _, body) = get(
+        &app,
+        &path,
+        &[BROWSER, ("accept-language", "en-GB,en;q=0.9")],
+    )
+    .await;
+    assert!(body.contains("<html lang=\"en\">"));
+
+    let (s, h, css) = get(&app, "/static/scan.css?v=1", &[]).await;
+    assert_eq!(
+        (s, header(&h, "content-type")),
+        (StatusCode::OK, "text/css; charset=utf-8")
+    );
+    assert!(header(&h, "cache-control").contains("immutable") && css.contains(".warn"));
+}
+
+#[tokio::test]
+async fn json_and_linkset_forms_carry_the_facts_and_cors() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 1).await;
+    let path = path_of(&stamps[0]);
+    get(&app, &path, &[BROWSER]).await; // one recorded scan
+
+    let (s, h, body) = get(&app, &path, &[("accept", "application/json")]).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    assert_eq!(header(&h, "access-control-allow-origin"), "*");
+    assert!(header(&h, "vary").contains("Accept"));
+    let j: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(j["status"], "genuine");
+    assert_eq!(j["uri"], stamps[0]["uri"]);
+    assert_eq!(j["product"]["gtin"], "08934588012228");
+    assert_eq!(
+        (j["ocop"]["stars"].as_i64(), j["ocop"]["in_force"].as_bool()),
+        (Some(4), Some(true))
+    );
+    assert_eq!(j["certificates"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        j["growing_area"]["parsed_code"]["format"], "domestic",
+        "{j}"
+    );
+    assert_eq!(
+        j["growing_area"]["parsed_code"]["province_code"], "66",
+        "{j}"
+    );
+    assert_eq!(j["events"][0]["details"]["inputs"][0]["phi_days"], 7);
+    assert_eq!(j["scan_count"], 1, "JSON requests are not counted as scans");
+    assert!(j["first_scanned_at"].is_string());
+
+    for (p, headers) in [
+        (format!("{path}?linkType=linkset"), vec![]),
+        (path.clone(), vec![("accept", "application/linkset+json")]),
+    ] {
+        let (s, h, body) = get(&app, &p, &headers).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(header(&h, "content-type"), "application/linkset+json");
+        let l: Value = serde_json::from_str(&body).unwrap();
+        let set = &l["linkset"][0];
+        assert_eq!(set["anchor"], stamps[0]["uri"]);
+        assert!(
+            set["https://gs1.org/voc/defaultLink"][0]["href"]
+                .as_str()
+                .unwrap()
+                .ends_with(&path)
+        );
+        assert!(
+            set["https://gs1.org/voc/certificationInfo"][0]["href"]
+                .as_str()
+                .unwrap()
+                .ends_with("/proof")
+        );
+    }
+
+    let res = client()
+        .request(reqwest::Method::OPTIONS, app.url(&path))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert!(header(res.headers(), "access-control-allow-methods").contains("GET"));
+    let res = client().head(app.url(&path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let (_, _, body) = get(&app, &path, &[("accept", "application/json")]).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["scan_count"],
+        1,
+        "HEAD is not a scan"
+    );
+
+    let (s, _, body) = get(&app, "/.well-known/gs1resolver", &[]).await;
+    assert_eq!(s, StatusCode::OK);
+    let d: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(d["resolverRoot"], "http://trace.test");
+}
+
+#[tokio::test]
+async fn malformed_unknown_mismatched_void_and_recalled_get_their_status_in_both_forms() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 3).await;
+    let serial = stamps[0]["serial"].as_str().unwrap();
+    let unknown = "0000000000000000";
+    for (path, status, page_text, code) in [
+        (
+            "/01/08934588012229/10/CF2026A/21/0123456789ABCDEF".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "Mã không hợp lệ",
+            "invalid_digital_link",
+        ),
+        (
+            "/01/08934588012228/21/ABC".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "Mã không hợp lệ",
+            "invalid_digital_link",
+        ),
+        (
+            "/01/08934588012228/99/X".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "Mã không hợp lệ",
+            "invalid_digital_link",
+        ),
+        (
+            "/01/08934588012228/10/CF2026A".to_owned(),
+            StatusCode::BAD_REQUEST,
+            "Mã không hợp lệ",
+            "invalid_digital_link",
+        ),
+        (
+            format!("/01/08934588012228/10/CF2026A/21/{unknown}"),
+            StatusCode::NOT_FOUND,
+            "Không tìm thấy tem",
+            "not_found",
+        ),
+        (
+            format!("/S/{unknown}"),
+            StatusCode::NOT_FOUND,
+            "Không tìm thấy tem",
+            "not_found",
+        ),
+        (
+            format!("/01/08934588012235/10/CF2026A/21/{serial}"),
+            StatusCode::NOT_FOUND,
+            "Không tìm thấy tem",
+            "not_found",
+        ),
+        (
+            format!("/01/08934588012228/10/OTHERLOT/21/{serial}"),
+            StatusCode::NOT_FOUND,
+            "Không tìm thấy tem",
+            "not_found",
+        ),
+    ] {
+        let (s, h, body) = get(&app, &path, &[BROWSER]).await;
+        assert_eq!(s, status, "{path}: {body}");
+        assert!(body.contains(page_text), "{path}: {body}");
+        assert!(
+            header(&h, "content-type").starts_with("text/html"),
+            "{path}"
+        );
+        let (s, _, body) = get(&app, &path, &[("accept", "application/json")]).await;
+        assert_eq!(s, status, "{path}");
+        let p: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(p["code"], code, "{path}: {p}");
+    }
+
+    // A voided stamp: 410 with a page explaining it, in both languages and forms.
+    let run = stamps[0]["uri"].as_str().unwrap();
+    let _ = run;
+    let (_, runs) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
+        .await;
+    let run_id = runs["items"][0]["id"].as_str().unwrap();
+    let (s, v) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/stamp-runs/{run_id}/voids"),
+            json!({"reason": "lost", "serials": [stamps[1]["serial"]]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let void_path = path_of(&stamps[1]);
+    let (s, _, body) = get(&app, &void_path, &[BROWSER]).await;
+    assert_eq!(s, StatusCode::GONE);
+    assert!(
+        body.contains("Tem đã bị hủy") && body.contains("in lỗi, thất lạc"),
+        "{body}"
+    );
+    let (s, _, body) = get(&app, &format!("{void_path}?lang=en"), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::GONE);
+    assert!(body.contains("This stamp was voided"));
+    let (s, _, body) = get(&app, &void_path, &[("accept", "application/json")]).await;
+    assert_eq!(s, StatusCode::GONE);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["status"],
+        "void"
+    );
+
+    // A recalled batch: every stamp of it is gone.
+    let (s, e) = app
+        .post(&app.admin, &format!("/api/v1/batches/{batch}/events"), json!({"kind": "recall", "occurred_at": "2026-04-02T08:00:00Z", "details": {"reason": "nhiễm nấm mốc"}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let (s, _, body) = get(&app, &path_of(&stamps[2]), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::GONE);
+    assert!(body.contains("Lô hàng đã bị thu hồi"), "{body}");
+}
+
+#[tokio::test]
+async fn other_spellings_redirect_to_the_canonical_uri_keeping_the_query() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 1).await;
+    let path = path_of(&stamps[0]);
+    let serial = stamps[0]["serial"].as_str().unwrap();
+    // A trailing slash is tolerated: the same page.
+    let (s, _, _) = get(&app, &format!("{path}/"), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK);
+    for variant in [
+        // A serial typed in lower case (Crockford base32 is case-insensitive).
+        format!("/01/08934588012228/10/CF2026A/21/{}", serial.to_lowercase()),
+        format!("/S/{serial}"),
+        format!("/01/08934588012228/21/{serial}"),
+    ] {
+        let (s, h, _) = get(&app, &format!("{variant}?lang=en"), &[BROWSER]).await;
+        assert_eq!(s, StatusCode::MOVED_PERMANENTLY, "{variant}");
+        assert_eq!(
+            header(&h, "location"),
+            format!("{path}?lang=en"),
+            "{variant}"
+        );
+    }
+    let (s, _, _) = get(&app, &path, &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn repeated_scans_raise_the_copy_warning_at_the_thresholds() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 2).await;
+    let path = path_of(&stamps[0]);
+    let warning = "Cảnh báo: tem có thể bị sao chép";
+    let (_, _, first) = get(&app, &path, &[BROWSER]).await;
+    assert!(first.contains("Đây là lần quét đầu tiên.") && !first.contains(warning));
+    let (_, _, second) = get(&app, &path, &[BROWSER]).await;
+    assert!(
+        second.contains("Quét lần đầu lúc") && second.contains("<strong>2</strong>"),
+        "{second}"
+    );
+    assert!(!second.contains(warning));
+    let (_, _, third) = get(&app, &path, &[BROWSER]).await;
+    assert!(third.contains(warning), "3 scans in 24 h: {third}");
+    // Another stamp is unaffected.
+    let (_, _, other) = get(&app, &path_of(&stamps[1]), &[BROWSER]).await;
+    assert!(!other.contains(warning));
+
+    // Scans a week old count towards the 7-day threshold only.
+    let serial = stamps[1]["serial"].as_str().unwrap();
+    for _ in 0..8 {
+        app.sql(
+            "INSERT INTO scans (id, serial, scanned_at, client_hash, language) VALUES ($1, $2, $3, $4, 'vi')",
+            vec![
+                uuid::Uuid::now_v7().into(),
+                serial.into(),
+                (chrono::Utc::now() - chrono::Duration::days(3)).into(),
+                vec![0u8; 32].into(),
+            ],
+        )
+        .await;
+    }
+    let (_, _, page) = get(&app, &path_of(&stamps[1]), &[BROWSER]).await;
+    assert!(page.contains(warning), "1 + 1 + 8 = 10 scans in 7 days");
+}
