@@ -113,6 +113,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(stamps::stamps))
         .routes(routes!(stamps::qr_svg))
         .routes(routes!(stamps::qr_png))
+        .routes(routes!(stamps::proof))
         .routes(routes!(stamp_voids::create, stamp_voids::list))
         .routes(routes!(print::pdf))
         .routes(routes!(print::zpl))

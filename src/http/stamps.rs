@@ -241,3 +241,26 @@ pub async fn qr_png(
         "image/png",
     ))
 }
+
+/// A stamp's proof bundle: its path in its run's Merkle tree, the run entry's inclusion proof
+/// and the signed checkpoint, checkable offline with the published log key. Public (the
+/// serial is the capability), with CORS, for the scan page and for anyone's own checker.
+#[utoipa::path(get, path = "/api/v1/stamps/{serial}/proof", tag = "stamps", security(), params(("serial" = String, Path)),
+    responses((status = 200, body = crate::services::stamp_proof::StampProof), (status = 404), (status = 503, description = "not yet in a signed checkpoint")))]
+pub async fn proof(
+    State(state): State<AppState>,
+    axum::extract::Path(serial): axum::extract::Path<String>,
+) -> Result<Response, AppError> {
+    let serial = Serial::parse(&serial).map_err(|_| AppError::NotFound("stamp"))?;
+    let bundle =
+        crate::services::stamp_proof::prove(&state.db, &serial, state.log_key.verifier_key())
+            .await?;
+    let mut res = Json(bundle).into_response();
+    res.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(res)
+}

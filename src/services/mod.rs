@@ -21,6 +21,7 @@ pub mod products;
 pub mod records;
 pub mod resolve;
 pub mod scans;
+pub mod stamp_proof;
 pub mod stamp_rows;
 pub mod stamp_voids;
 pub mod stamps;

@@ -52,6 +52,34 @@ pub fn chain_run(head: Hash, serials: &[Serial], batch: Uuid, first_index: u64) 
     }
 }
 
+/// The RFC 6962 inclusion path of leaf `index` among `leaves` (leaf hashes): built level by
+/// level, where an unpaired last node moves up unchanged, which gives the same tree as the
+/// RFC's split at the largest power of two. `None` when `index` is out of range.
+pub fn inclusion_path(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
+    if index >= leaves.len() {
+        return None;
+    }
+    let mut path = Vec::new();
+    let mut level: Vec<Hash> = leaves.to_vec();
+    let mut i = index;
+    while level.len() > 1 {
+        let sibling = i ^ 1;
+        if sibling < level.len() {
+            path.push(level[sibling]);
+        }
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [l, r] => tlog_tiles::node_hash(*l, *r),
+                [only] => *only,
+                _ => unreachable!("chunks(2) yields one or two"),
+            })
+            .collect();
+        i /= 2;
+    }
+    Some(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -84,6 +112,27 @@ mod tests {
             "2f69f87efa1f7ecee619654e12fd3f9f7065f4a7258d5f83dc6614db033cc72f"
         );
         assert_eq!(run.head(), run.hashes.last());
+    }
+
+    #[test]
+    fn inclusion_paths_verify_against_the_run_root_for_every_leaf() {
+        for n in [1usize, 2, 3, 5, 8, 13, 100] {
+            let serials: Vec<Serial> = (0..n)
+                .map(|i| Serial::parse(&format!("{i:016}")).unwrap())
+                .collect();
+            let run = chain_run(Hash([3; 32]), &serials, Uuid::now_v7(), 0);
+            let leaves: Vec<Hash> = run.hashes.iter().map(|h| chain::leaf(&h.0)).collect();
+            for i in 0..n {
+                let path = inclusion_path(&leaves, i).unwrap();
+                assert!(
+                    crate::ledger::merkle::verify_inclusion(
+                        &path, i as u64, n as u64, leaves[i], run.root
+                    ),
+                    "leaf {i} of {n}"
+                );
+            }
+            assert!(inclusion_path(&leaves, n).is_none());
+        }
     }
 
     #[test]

@@ -427,3 +427,97 @@ async fn repeated_scans_raise_the_copy_warning_at_the_thresholds() {
     let (_, _, page) = get(&app, &path_of(&stamps[1]), &[BROWSER]).await;
     assert!(page.contains(warning), "1 + 1 + 8 = 10 scans in 7 days");
 }
+
+/// Checks a proof bundle the way the page does, with the crate's own primitives.
+fn check_bundle(b: &Value, serial: &str) -> Result<(), String> {
+    use ocop_trace::ledger::{Hash, chain, merkle, note, parse_hex};
+    let h = |v: &Value| parse_hex(v.as_str().unwrap()).ok_or("hex");
+    let serial = ocop_trace::stamps::Serial::parse(serial).unwrap();
+    let batch = uuid::Uuid::parse_str(b["batch_id"].as_str().unwrap()).unwrap();
+    let index = b["index_in_batch"].as_u64().unwrap();
+    let stamp = ocop_trace::stamps::chain::link(&h(&b["prev_hash"])?, &serial, batch, index);
+    if stamp != h(&b["hash"])? {
+        return Err("stamp hash".into());
+    }
+    let path = |v: &Value| -> Vec<Hash> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| parse_hex(x.as_str().unwrap()).unwrap())
+            .collect()
+    };
+    let run = &b["run"];
+    let run_root = h(&run["root"])?;
+    if !merkle::verify_inclusion(
+        &path(&run["path"]),
+        run["leaf_index"].as_u64().unwrap(),
+        run["count"].as_u64().unwrap(),
+        chain::leaf(&stamp.0),
+        run_root,
+    ) {
+        return Err("run path".into());
+    }
+    let payload = b["entry"]["payload"].as_str().unwrap();
+    let p: Value = serde_json::from_str(payload).unwrap();
+    if p["root"] != run["root"] {
+        return Err("entry root".into());
+    }
+    let (size, root) = note::verify_checkpoint(
+        b["checkpoint"].as_str().unwrap().as_bytes(),
+        b["log_key"].as_str().unwrap(),
+    )
+    .map_err(|e| e.to_string())?;
+    if size != b["entry"]["tree_size"].as_u64().unwrap()
+        || !merkle::verify_inclusion(
+            &path(&b["entry"]["path"]),
+            b["entry"]["index"].as_u64().unwrap(),
+            size,
+            chain::leaf(payload.as_bytes()),
+            root,
+        )
+    {
+        return Err("entry path".into());
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn the_proof_bundle_checks_out_offline_and_exposes_a_tampered_stamp() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 7).await;
+    let (_, head) = app
+        .get(&app.admin, "/api/v1/log/proof/inclusion?index=0")
+        .await;
+    crate::ledger::checkpoint_covering(&app, head["size"].as_u64().unwrap()).await;
+    for s in &stamps {
+        let serial = s["serial"].as_str().unwrap();
+        let (status, h, body) = get(&app, &format!("/api/v1/stamps/{serial}/proof"), &[]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(header(&h, "access-control-allow-origin"), "*");
+        let b: Value = serde_json::from_str(&body).unwrap();
+        check_bundle(&b, serial).unwrap();
+        // The bundle proves this serial and no other.
+        assert!(
+            check_bundle(
+                &b,
+                stamps[(s["index_in_batch"].as_u64().unwrap() as usize + 1) % 7]["serial"]
+                    .as_str()
+                    .unwrap()
+            )
+            .is_err()
+        );
+    }
+    let (s, _, _) = get(&app, "/api/v1/stamps/0000000000000000/proof", &[]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+
+    // A stamp row changed behind the ledger's back no longer proves.
+    let serial = stamps[3]["serial"].as_str().unwrap();
+    app.sql(
+        "UPDATE stamps SET hash = prev_hash WHERE serial = $1",
+        vec![serial.into()],
+    )
+    .await;
+    let (_, _, body) = get(&app, &format!("/api/v1/stamps/{serial}/proof"), &[]).await;
+    let b: Value = serde_json::from_str(&body).unwrap();
+    assert!(check_bundle(&b, serial).is_err());
+}

@@ -1,0 +1,120 @@
+//! A stamp's proof bundle: everything needed to check, with only the published log key, that
+//! the stamp is in its run, the run is in the log, and the log's checkpoint is signed (DESIGN
+//! §5). Public, like the scan page: the serial is the capability.
+
+use entity::{ledger_entry, stamp, stamp_run};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::ledger;
+use crate::db::Db;
+use crate::error::AppError;
+use crate::ledger::{Hash, chain, hex};
+use crate::stamps::Serial;
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct StampProof {
+    pub serial: String,
+    pub batch_id: Uuid,
+    pub index_in_batch: i64,
+    /// `hash[i-1]` (hex): the stamp's hash is `SHA-256(prev_hash ‖ serial ‖ batch id ‖ index)`.
+    pub prev_hash: String,
+    pub hash: String,
+    pub run: RunProof,
+    pub entry: EntryProof,
+    /// The signed checkpoint (C2SP signed note) the entry proof leads to.
+    pub checkpoint: String,
+    /// The key that signs checkpoints (`name+id+base64`), as published at
+    /// `/.well-known/ocop-trace/log-key`.
+    pub log_key: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RunProof {
+    pub id: Uuid,
+    pub count: i64,
+    /// The stamp's position in the run.
+    pub leaf_index: i64,
+    /// RFC 6962 inclusion path of `SHA-256(0x00 ‖ hash)` in the run's tree (hex).
+    pub path: Vec<String>,
+    pub root: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct EntryProof {
+    /// The run's ledger entry: its index and its canonical JSON payload (which holds the root).
+    pub index: i64,
+    pub payload: String,
+    /// Size of the checkpoint's tree and the entry's inclusion path in it (hex).
+    pub tree_size: i64,
+    pub path: Vec<String>,
+}
+
+pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof, AppError> {
+    let conn = db.read();
+    let s = stamp::Entity::find_by_id(serial.as_str().to_owned())
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("stamp"))?;
+    let run = stamp_run::Entity::find_by_id(s.run_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("stamp run"))?;
+    let hashes: Vec<Vec<u8>> = stamp::Entity::find()
+        .select_only()
+        .column(stamp::Column::Hash)
+        .filter(stamp::Column::BatchId.eq(run.batch_id))
+        .filter(stamp::Column::IndexInBatch.gte(run.first_index))
+        .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+        .order_by_asc(stamp::Column::IndexInBatch)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let leaves: Vec<Hash> = hashes.iter().map(|h| chain::leaf(h)).collect();
+    let leaf_index = s.index_in_batch - run.first_index;
+    let path = usize::try_from(leaf_index)
+        .ok()
+        .and_then(|i| crate::stamps::chain::inclusion_path(&leaves, i))
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("stamp {} is outside its run", s.serial))
+        })?;
+    let entry = ledger_entry::Entity::find()
+        .filter(ledger_entry::Column::SubjectTable.eq("stamp_runs"))
+        .filter(ledger_entry::Column::SubjectId.eq(run.id))
+        .one(conn)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("run {} has no ledger entry", run.id)))?;
+    let checkpoint = ledger::latest_checkpoint(conn)
+        .await?
+        .filter(|c| c.size > entry.idx)
+        .ok_or_else(|| {
+            AppError::Unavailable(anyhow::anyhow!(
+                "the run is not in a signed checkpoint yet; one is signed within a second"
+            ))
+        })?;
+    let entry_path = ledger::inclusion(conn, entry.idx as u64, checkpoint.size as u64).await?;
+    let hex_all = |v: &[Hash]| v.iter().map(hex).collect::<Vec<_>>();
+    Ok(StampProof {
+        serial: s.serial.clone(),
+        batch_id: s.batch_id,
+        index_in_batch: s.index_in_batch,
+        prev_hash: data_encoding::HEXLOWER.encode(&s.prev_hash),
+        hash: data_encoding::HEXLOWER.encode(&s.hash),
+        run: RunProof {
+            id: run.id,
+            count: run.count,
+            leaf_index,
+            path: hex_all(&path),
+            root: data_encoding::HEXLOWER.encode(&run.root),
+        },
+        entry: EntryProof {
+            index: entry.idx,
+            payload: entry.payload,
+            tree_size: checkpoint.size,
+            path: hex_all(&entry_path),
+        },
+        checkpoint: checkpoint.note,
+        log_key: log_key.to_owned(),
+    })
+}
