@@ -110,11 +110,12 @@
 
   // A C2SP verifier key `name+hexid+base64(0x01 ‖ key)`.
   function parseKey(vkey) {
-    var parts = vkey.split("+");
-    if (parts.length !== 3) fail("key");
-    var raw = b64(parts[2]);
+    // The base64 part may itself contain "+": split at the first two only.
+    var m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkey);
+    if (!m) fail("key");
+    var raw = b64(m[3]);
     if (raw.length !== 33 || raw[0] !== 1) fail("key type");
-    return { name: parts[0], id: hex(parts[1]), key: raw.slice(1) };
+    return { name: m[1], id: hex(m[2]), key: raw.slice(1) };
   }
 
   // A C2SP signed note: text, a blank line, `— name base64(id ‖ signature)` lines.

@@ -5,6 +5,7 @@
 
 mod access;
 mod accounts;
+mod browser;
 mod cli;
 mod helpers;
 mod ledger;

@@ -1,0 +1,162 @@
+//! The scan page in real headless Chromium (Debian's `chromium`, installed by `.ci/run`):
+//! rendering at a phone's 360×740 viewport, the verification panel turning green for a
+//! genuine stamp and red for a tampered one, the consistency check between two visits, and
+//! the copy warning. Screenshots go to `target/screenshots/` (kept as CI artifacts).
+//!
+//! `#[ignore]`d: plain `cargo test` must pass on a machine without Chromium; `.ci/run` runs
+//! them with `--ignored`, where a missing browser fails them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::scan::{path_of, world};
+
+fn screenshots() -> PathBuf {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Chromium with the flags this machine needs, a given profile directory (for
+/// localStorage between visits) and a phone-sized window.
+fn chromium(profile: &Path) -> Command {
+    let mut c = Command::new("chromium");
+    c.args([
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--hide-scrollbars",
+        "--window-size=360,740",
+        "--virtual-time-budget=15000",
+    ])
+    .arg(format!("--user-data-dir={}", profile.display()));
+    c
+}
+
+/// Runs Chromium off the test's runtime, which must keep serving the page meanwhile.
+async fn run(mut cmd: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        cmd.output()
+            .expect("chromium is installed (apt install chromium)")
+    })
+    .await
+    .unwrap()
+}
+
+/// The page's DOM after its scripts ran.
+async fn dom(profile: &Path, url: &str) -> String {
+    let mut cmd = chromium(profile);
+    cmd.arg("--dump-dom").arg(url);
+    let out = run(cmd).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn screenshot(profile: &Path, url: &str, name: &str) {
+    let file = screenshots().join(name);
+    let mut cmd = chromium(profile);
+    cmd.arg(format!("--screenshot={}", file.display())).arg(url);
+    let out = run(cmd).await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        std::fs::metadata(&file).unwrap().len() > 5_000,
+        "{name} is not empty"
+    );
+}
+
+fn state(dom: &str) -> &str {
+    let at = dom.find("id=\"verify\"").expect("the verification panel");
+    let rest = &dom[at..];
+    let s = rest.find("data-state=\"").unwrap() + 12;
+    &rest[s..s + rest[s..].find('"').unwrap()]
+}
+
+async fn signed(app: &TestApp) {
+    let (_, head) = app
+        .get(&app.admin, "/api/v1/log/proof/inclusion?index=0")
+        .await;
+    crate::ledger::checkpoint_covering(app, head["size"].as_u64().unwrap()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run with --ignored"]
+async fn a_genuine_stamp_verifies_green_in_both_languages() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 2).await;
+    signed(&app).await;
+    // Chromium asks for English (Accept-Language: en-US), so Vietnamese is chosen explicitly.
+    let url = app.url(&format!("{}?lang=vi", path_of(&stamps[0])));
+    let profile = tempfile::tempdir().unwrap();
+
+    let page = dom(profile.path(), &url).await;
+    assert_eq!(state(&page), "ok", "{page}");
+    assert!(page.contains("Dữ liệu nguyên vẹn"), "{page}");
+    assert!(page.contains("Cà phê Robusta rang xay Ea Tul"));
+    screenshot(profile.path(), &url, "scan-vi-genuine.png").await;
+
+    // A later visit from the same browser: the log grew, and the page checks that its
+    // earlier checkpoint is a prefix of the new one.
+    let (s, _) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/events"),
+            json!({"kind": "packing", "occurred_at": "2026-03-05T07:00:00Z"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    signed(&app).await;
+    let en = url.replace("?lang=vi", "?lang=en");
+    let page = dom(profile.path(), &en).await;
+    assert_eq!(state(&page), "ok", "{page}");
+    assert!(page.contains("Record intact"));
+    screenshot(profile.path(), &en, "scan-en-genuine.png").await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run with --ignored"]
+async fn a_tampered_record_turns_the_panel_red() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 3).await;
+    signed(&app).await;
+    // The run's root in the database no longer matches its ledger entry.
+    app.sql("UPDATE stamp_runs SET root = last_hash", vec![])
+        .await;
+    let url = app.url(&format!("{}?lang=vi", path_of(&stamps[1])));
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom(profile.path(), &url).await;
+    assert_eq!(state(&page), "fail", "{page}");
+    assert!(page.contains("Không kiểm tra được"));
+    screenshot(profile.path(), &url, "scan-vi-tampered.png").await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run with --ignored"]
+async fn repeated_scans_show_the_copy_warning_in_the_browser() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 1).await;
+    signed(&app).await;
+    let url = app.url(&format!("{}?lang=vi", path_of(&stamps[0])));
+    let profile = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        dom(profile.path(), &url).await;
+    }
+    let page = dom(profile.path(), &url).await;
+    assert!(page.contains("id=\"copy-warning\""), "{page}");
+    screenshot(profile.path(), &url, "scan-vi-copy-warning.png").await;
+}
