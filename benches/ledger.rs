@@ -42,6 +42,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         log_key_file: dir.join("log-signing.key"),
         pin_key_file: dir.join("pin.key"),
         scan_thresholds: Default::default(),
+        scan_rate_per_minute: 0,
         trust_forwarded_for: false,
         log_format: LogFormat::Pretty,
     }

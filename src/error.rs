@@ -51,6 +51,9 @@ pub enum AppError {
     UnsupportedMediaType { expected: &'static str },
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// The client sent too many requests; it may retry later (429).
+    #[error("too many requests; try again in a minute")]
+    TooManyRequests,
     /// A dependency (the database) is unreachable; the client may retry (503).
     #[error("service temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -96,6 +99,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::TooManyRequests => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal_error",
         }

@@ -47,6 +47,9 @@ pub struct SettingsArgs {
     /// Scans of one stamp within 7 days that make its page warn of a copy [default: 10].
     #[arg(long, env = "OCOP_SCAN_WARN_7D", global = true)]
     pub scan_warn_7d: Option<u64>,
+    /// Scan-page requests per client address per minute; 0 turns the limit off [default: 60].
+    #[arg(long, env = "OCOP_SCAN_RATE_PER_MINUTE", global = true)]
+    pub scan_rate_per_minute: Option<u32>,
     /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
     /// that sets it) [default: false].
     #[arg(long, env = "OCOP_TRUST_FORWARDED_FOR", global = true)]
@@ -74,6 +77,7 @@ struct FileSettings {
     log_format: Option<LogFormat>,
     scan_warn_24h: Option<u64>,
     scan_warn_7d: Option<u64>,
+    scan_rate_per_minute: Option<u32>,
     trust_forwarded_for: Option<bool>,
 }
 
@@ -88,6 +92,7 @@ pub struct Settings {
     pub pin_key_file: PathBuf,
     pub log_format: LogFormat,
     pub scan_thresholds: crate::services::scans::Thresholds,
+    pub scan_rate_per_minute: u32,
     pub trust_forwarded_for: bool,
 }
 
@@ -153,6 +158,10 @@ impl Settings {
         };
         Ok(Self {
             scan_thresholds,
+            scan_rate_per_minute: args
+                .scan_rate_per_minute
+                .or(file.scan_rate_per_minute)
+                .unwrap_or(60),
             trust_forwarded_for: args
                 .trust_forwarded_for
                 .or(file.trust_forwarded_for)
@@ -209,6 +218,7 @@ impl std::fmt::Debug for Settings {
             .field("pin_key_file", &self.pin_key_file)
             .field("log_format", &self.log_format)
             .field("scan_thresholds", &self.scan_thresholds)
+            .field("scan_rate_per_minute", &self.scan_rate_per_minute)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .finish()
     }

@@ -50,6 +50,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         pin_key,
         diary: DiaryWriter::start(db.clone()),
         scans: crate::services::scans::ScanWriter::start(db.clone()),
+        limits: Arc::new(crate::http::limits::Limits::new(
+            settings.scan_rate_per_minute,
+        )),
         db,
         settings: Arc::new(settings),
         metrics: Arc::new(Metrics::default()),
@@ -67,6 +70,14 @@ pub async fn serve(
         state.db.clone(),
         state.log_key.clone(),
     ));
+    let limits = state.limits.clone();
+    let forget = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            limits.forget_idle();
+        }
+    });
     let app = http::router(state);
     let served = axum::serve(
         listener,
@@ -76,6 +87,7 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     signer.abort();
+    forget.abort();
     served
 }
 

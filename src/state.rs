@@ -18,6 +18,8 @@ pub struct AppState {
     pub log_key: LogKey,
     /// Derives and checks stamps' scratch PINs.
     pub pin_key: crate::stamps::pin::PinKey,
+    /// Per-client limits on the public scan and PIN routes.
+    pub limits: Arc<crate::http::limits::Limits>,
     /// Group-commits scans.
     pub scans: crate::services::scans::ScanWriter,
     /// Group-commits diary appends.

@@ -14,6 +14,7 @@ pub mod ledger_head;
 pub mod membership;
 pub mod ocop_certification;
 pub mod organization;
+pub mod pin_attempt;
 pub mod product;
 pub mod scan;
 pub mod stamp;

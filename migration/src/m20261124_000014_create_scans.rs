@@ -1,6 +1,7 @@
 //! Scans of stamps, for copy detection: every scan of a scan page is a row (time, a keyed
 //! hash of the client's address, the page language), and each stamp keeps its first scan,
-//! its scan count and when its scratch PIN was claimed.
+//! its scan count and when its scratch PIN was claimed. PIN attempts are rows too, so their
+//! rate limits hold across app nodes and restarts.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -42,6 +43,38 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table(PinAttempts::Table)
+                    .col(cols::id(PinAttempts::Id))
+                    .col(string_len(PinAttempts::Serial, 16))
+                    .col(timestamp_with_time_zone(PinAttempts::At))
+                    .col(binary_len(PinAttempts::ClientHash, 32))
+                    .col(boolean(PinAttempts::Ok))
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_pin_attempts_serial_at")
+                    .table(PinAttempts::Table)
+                    .col(PinAttempts::Serial)
+                    .col(PinAttempts::At)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .create_index(
+                Index::create()
+                    .name("ix_pin_attempts_client_at")
+                    .table(PinAttempts::Table)
+                    .col(PinAttempts::ClientHash)
+                    .col(PinAttempts::At)
+                    .to_owned(),
+            )
+            .await?;
         for col in [
             timestamp_with_time_zone_null(Alias::new("first_scanned_at")),
             big_integer(Alias::new("scan_count")).default(0).to_owned(),
@@ -78,6 +111,9 @@ impl MigrationTrait for Migration {
                 .await?;
         }
         manager
+            .drop_table(Table::drop().table(PinAttempts::Table).to_owned())
+            .await?;
+        manager
             .drop_table(Table::drop().table(Scans::Table).to_owned())
             .await
     }
@@ -91,4 +127,14 @@ pub enum Scans {
     ScannedAt,
     ClientHash,
     Language,
+}
+
+#[derive(DeriveIden)]
+pub enum PinAttempts {
+    Table,
+    Id,
+    Serial,
+    At,
+    ClientHash,
+    Ok,
 }

@@ -11,6 +11,7 @@ pub mod events;
 pub mod extract;
 pub mod farms;
 pub mod growing_areas;
+pub mod limits;
 pub mod log;
 pub mod ops;
 pub mod organizations;

@@ -33,6 +33,7 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+        AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }

@@ -15,17 +15,18 @@ use serde_json::json;
 
 use super::extract::ClientAddr;
 use crate::error::AppError;
+use crate::services::pin_claims::{self, Outcome};
 use crate::services::resolve::{self, ResolveError, Resolved, Standing};
 use crate::services::scans::{self, Recent, ScanJob};
 use crate::state::AppState;
 use crate::web::i18n::Lang;
 use crate::web::scan_json::ScanJson;
-use crate::web::scan_view::{ProblemPage, ScanPage};
+use crate::web::scan_view::{PinBox, ProblemPage, ScanPage};
 
 pub fn router() -> Router<AppState> {
     Router::new()
-        .route("/01/{*rest}", get(scan).options(preflight))
-        .route("/S/{*rest}", get(scan).options(preflight))
+        .route("/01/{*rest}", get(scan).post(claim).options(preflight))
+        .route("/S/{*rest}", get(scan).post(claim).options(preflight))
         .route("/.well-known/gs1resolver", get(resolver_description))
         .route("/static/scan.css", get(css))
         .route("/static/verify.js", get(js))
@@ -161,6 +162,9 @@ async fn scan(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
+    if !state.limits.allow_scan(client) {
+        return too_many(want, lang);
+    }
     let base = &state.settings.public_base_url;
     let resolved = match resolve::resolve(&state.db, uri.path(), base).await {
         Ok(r) => r,
@@ -213,12 +217,13 @@ async fn scan(
                     .unwrap_or(resolved),
                 _ => resolved,
             };
+            let pin = pin_box(&resolved, lang, None, "");
             let page = ScanPage::build(
                 &resolved,
                 recent.as_ref(),
                 lang,
                 state.log_key.verifier_key(),
-                None,
+                pin,
             );
             html(status, page)
         }
@@ -263,6 +268,100 @@ async fn record(
             None
         }
     }
+}
+
+/// The PIN form for a genuine stamp that has a PIN, with what the last entry said.
+fn pin_box(
+    r: &Resolved,
+    lang: Lang,
+    message: Option<&'static str>,
+    tone: &'static str,
+) -> Option<PinBox> {
+    (r.stamp.pin_hash.is_some() && r.standing == Standing::Genuine).then(|| PinBox {
+        action: format!("?lang={}", lang.code()),
+        message,
+        tone,
+        claimed: r.stamp.claimed_at.map(|t| lang.time(t)),
+    })
+}
+
+/// The scratch-PIN form: a first correct PIN confirms the item, a later one warns.
+async fn claim(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
+    body: axum::body::Bytes,
+) -> Response {
+    let q = query(uri.query());
+    let lang = Lang::choose(
+        q.lang.as_deref(),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    if !state.limits.allow_pin(client) {
+        return too_many(Want::Html, lang);
+    }
+    let base = &state.settings.public_base_url;
+    let resolved = match resolve::resolve(&state.db, uri.path(), base).await {
+        Ok(r) => r,
+        Err(e) => return failure(e, Want::Html, lang),
+    };
+    if resolved.standing != Standing::Genuine || resolved.stamp.pin_hash.is_none() {
+        return failure(ResolveError::Unknown, Want::Html, lang);
+    }
+    let pin = form_urlencoded::parse(&body)
+        .find(|(k, _)| k == "pin")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let client_hash = state
+        .pin_key
+        .keyed_hash(b"ocop-trace/scan-client/v1", client.to_string().as_bytes());
+    let t = lang.t();
+    let (message, tone) = match pin_claims::claim(
+        &state.db,
+        &state.pin_key,
+        &resolved.serial,
+        &pin,
+        client_hash,
+    )
+    .await
+    {
+        Ok(Outcome::First) => (t.pin_ok, "ok"),
+        Ok(Outcome::Again(_)) => (t.pin_again, "bad"),
+        Ok(Outcome::Wrong) => (t.pin_wrong, "bad"),
+        Ok(Outcome::Limited) => return too_many(Want::Html, lang),
+        Err(e) => return e.into_response(),
+    };
+    // Show the page again with the answer and the stamp as it is now.
+    let resolved = resolve::resolve(&state.db, uri.path(), base)
+        .await
+        .unwrap_or(resolved);
+    let pin = pin_box(&resolved, lang, Some(message), tone);
+    let page = ScanPage::build(&resolved, None, lang, state.log_key.verifier_key(), pin);
+    let mut res = html(StatusCode::OK, page);
+    vary(&mut res);
+    res
+}
+
+/// 429 with a page asking the client to wait (or problem+json).
+fn too_many(want: Want, lang: Lang) -> Response {
+    let t = lang.t();
+    let mut res = match want {
+        Want::Html => html(
+            StatusCode::TOO_MANY_REQUESTS,
+            ProblemPage::new(lang, t.error_rate, t.error_detail_rate),
+        ),
+        Want::Json | Want::Linkset => {
+            let mut res = AppError::TooManyRequests.into_response();
+            cors(&mut res);
+            res
+        }
+    };
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    res
 }
 
 fn canonical_path(r: &Resolved, base: &url::Url) -> String {

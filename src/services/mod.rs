@@ -16,6 +16,7 @@ pub mod farms;
 pub mod growing_areas;
 pub mod ledger;
 pub mod organizations;
+pub mod pin_claims;
 pub mod print_files;
 pub mod products;
 pub mod records;

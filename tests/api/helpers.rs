@@ -83,6 +83,7 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         log_key_file: data_dir.join("log-signing.key"),
         pin_key_file: data_dir.join("pin.key"),
         scan_thresholds: Default::default(),
+        scan_rate_per_minute: 0,
         trust_forwarded_for: false,
         log_format: LogFormat::Pretty,
     }
@@ -121,9 +122,14 @@ impl TestApp {
     /// A second server process-equivalent on the same database and log key: its own pools,
     /// its own checkpoint signer.
     pub async fn second_server(&self) -> String {
-        let state = startup::prepare(settings(self.data_dir.path(), &self.database_url))
-            .await
-            .unwrap();
+        self.second_server_with(|_| {}).await
+    }
+
+    /// Like [`second_server`](Self::second_server), with changed settings.
+    pub async fn second_server_with(&self, change: impl FnOnce(&mut Settings)) -> String {
+        let mut s = settings(self.data_dir.path(), &self.database_url);
+        change(&mut s);
+        let state = startup::prepare(s).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(startup::serve(state, listener, std::future::pending()));

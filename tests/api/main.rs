@@ -11,6 +11,7 @@ mod helpers;
 mod ledger;
 mod operations;
 mod pagination;
+mod pin;
 mod print;
 mod registry;
 mod scan;

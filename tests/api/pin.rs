@@ -1,0 +1,171 @@
+//! Scratch PINs on the scan page, and the per-client rate limits of the public routes.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::scan::path_of;
+
+/// A run of `count` stamps with PINs; returns the stamps with their PINs (from the one print
+/// file that shows them).
+async fn pinned(app: &TestApp, count: u64) -> Vec<(Value, String)> {
+    let org = app.create_organization("HTX Mật ong").await;
+    let product = app
+        .create_product(&app.admin, &org, Some("8934588012228"))
+        .await;
+    let batch = app.create_batch(&app.admin, &product, "MO2026A").await;
+    let (s, run) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/stamp-runs"),
+            json!({"count": count, "with_pin": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    let run = run["id"].as_str().unwrap();
+    let (s, _, csv) = app
+        .download(
+            &app.admin,
+            &format!("/api/v1/stamp-runs/{run}/stamps.csv?pins=true"),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let csv = String::from_utf8(csv).unwrap();
+    let stamps = crate::stamps::all_stamps(app, run).await;
+    stamps
+        .into_iter()
+        .map(|s| {
+            let serial = s["serial"].as_str().unwrap().to_owned();
+            let pin = csv
+                .lines()
+                .find(|l| l.trim_start_matches('\u{feff}').starts_with(&serial))
+                .unwrap()
+                .rsplit(',')
+                .next()
+                .unwrap()
+                .to_owned();
+            (s, pin)
+        })
+        .collect()
+}
+
+async fn post_pin(base: &str, path: &str, pin: &str) -> (StatusCode, String) {
+    let res = reqwest::Client::new()
+        .post(format!("{base}{path}?lang=vi"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "text/html")
+        .body(format!("pin={}", pin.replace(' ', "+")))
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+async fn page(base: &str, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let res = reqwest::Client::new()
+        .get(format!("{base}{path}?lang=vi"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    (
+        res.status(),
+        res.headers().clone(),
+        res.text().await.unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn a_pin_confirms_once_and_warns_the_second_time() {
+    let app = TestApp::spawn().await;
+    let stamps = pinned(&app, 2).await;
+    let base = app.url("");
+    let (stamp, pin) = &stamps[0];
+    let path = path_of(stamp);
+
+    let (s, _, body) = page(&base, &path).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains("Xác nhận sản phẩm bằng mã PIN") && body.contains("<form method=\"post\""),
+        "{body}"
+    );
+
+    let (s, body) = post_pin(&base, &path, "00000000").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("Mã PIN không đúng."), "{body}");
+    let grouped = format!("{} {}", &pin[..4], &pin[4..]);
+    let (_, body) = post_pin(&base, &path, &grouped).await;
+    assert!(
+        body.contains("Mã PIN đúng. Sản phẩm được xác nhận lần đầu."),
+        "{body}"
+    );
+    let (_, body) = post_pin(&base, &path, pin).await;
+    assert!(body.contains("ĐÃ được xác nhận trước đó"), "{body}");
+    assert!(body.contains("Đã xác nhận mã PIN lúc"));
+    // Another stamp's PIN does not open this one.
+    let (_, body) = post_pin(&base, &path_of(&stamps[1].0), pin).await;
+    assert!(body.contains("Mã PIN không đúng.") || pin == &stamps[1].1);
+
+    let res = reqwest::Client::new()
+        .get(app.url(&path))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let j: Value = res.json().await.unwrap();
+    assert!(j["claimed_at"].is_string(), "{j}");
+}
+
+#[tokio::test]
+async fn wrong_pins_are_limited_per_stamp_and_a_stamp_without_pin_has_no_form() {
+    let app = TestApp::spawn().await;
+    let stamps = pinned(&app, 1).await;
+    let base = app.url("");
+    let path = path_of(&stamps[0].0);
+    for _ in 0..5 {
+        let (s, body) = post_pin(&base, &path, "99999999").await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains("Mã PIN không đúng.") || stamps[0].1 == "99999999");
+    }
+    let (s, body) = post_pin(&base, &path, &stamps[0].1).await;
+    assert_eq!(
+        s,
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right PIN waits: {body}"
+    );
+    assert!(body.contains("Quá nhiều yêu cầu"), "{body}");
+
+    let other = TestApp::spawn().await;
+    let base = other.url("");
+    let (_, stamps) = crate::scan::world(&other, 1).await;
+    let path = path_of(&stamps[0]);
+    let (_, _, body) = page(&base, &path).await;
+    assert!(!body.contains("<form"), "no PIN, no form");
+    let (s, _) = post_pin(&base, &path, "12345678").await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn scan_requests_are_limited_per_client_with_a_friendly_page() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = crate::scan::world(&app, 1).await;
+    let limited = app.second_server_with(|s| s.scan_rate_per_minute = 2).await;
+    let path = path_of(&stamps[0]);
+    for _ in 0..2 {
+        let (s, _, _) = page(&limited, &path).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let (s, h, body) = page(&limited, &path).await;
+    assert_eq!(s, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(h.get("retry-after").unwrap(), "60");
+    assert!(body.contains("Vui lòng thử lại sau ít phút"), "{body}");
+    let res = reqwest::Client::new()
+        .get(format!("{limited}{path}"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let p: Value = res.json().await.unwrap();
+    assert_eq!(p["code"], "rate_limited");
+}
