@@ -49,7 +49,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     Ok(AppState {
         pin_key,
         diary: DiaryWriter::start(db.clone()),
-        scans: crate::services::scans::ScanWriter::start(db.clone()),
+        scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
+        resolve_cache: Arc::new(crate::services::resolve::ResolveCache::default()),
         limits: Arc::new(crate::http::limits::Limits::new(
             settings.scan_rate_per_minute,
         )),

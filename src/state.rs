@@ -20,6 +20,8 @@ pub struct AppState {
     pub pin_key: crate::stamps::pin::PinKey,
     /// Per-client limits on the public scan and PIN routes.
     pub limits: Arc<crate::http::limits::Limits>,
+    /// Resolved stamps, valid while the ledger does not grow.
+    pub resolve_cache: Arc<crate::services::resolve::ResolveCache>,
     /// Group-commits scans.
     pub scans: crate::services::scans::ScanWriter,
     /// Group-commits diary appends.

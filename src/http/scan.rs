@@ -17,11 +17,13 @@ use super::extract::ClientAddr;
 use crate::error::AppError;
 use crate::services::pin_claims::{self, Outcome};
 use crate::services::resolve::{self, ResolveError, Resolved, Standing};
-use crate::services::scans::{self, Recent, ScanJob};
+use crate::services::scans::{Live, Recent, ScanJob};
 use crate::state::AppState;
 use crate::web::i18n::Lang;
 use crate::web::scan_json::ScanJson;
 use crate::web::scan_view::{PinBox, ProblemPage, ScanPage};
+use entity::stamp;
+use sea_orm::EntityTrait;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -166,10 +168,11 @@ async fn scan(
         return too_many(want, lang);
     }
     let base = &state.settings.public_base_url;
-    let resolved = match resolve::resolve(&state.db, uri.path(), base).await {
-        Ok(r) => r,
-        Err(e) => return failure(e, want, lang),
-    };
+    let resolved =
+        match resolve::resolve_cached(&state.db, &state.resolve_cache, uri.path(), base).await {
+            Ok(r) => r,
+            Err(e) => return failure(e, want, lang),
+        };
     // One address per stamp: other spellings (lower case, a trailing slash, /S/ for a product
     // with a GTIN) are sent to the canonical one, query kept.
     let canonical = canonical_path(&resolved, base);
@@ -191,7 +194,11 @@ async fn scan(
     };
     let mut res = match want {
         Want::Json => {
-            let mut res = (status, Json(ScanJson::build(&resolved, base))).into_response();
+            let live = match live(&state, &resolved).await {
+                Ok(l) => l,
+                Err(e) => return e.into_response(),
+            };
+            let mut res = (status, Json(ScanJson::build(&resolved, &live, base))).into_response();
             cors(&mut res);
             res
         }
@@ -205,21 +212,23 @@ async fn scan(
             res
         }
         Want::Html => {
-            let recent = if method == Method::GET {
+            // A browser's GET is a scan: stored first, so the page counts it.
+            let stored = if method == Method::GET {
                 record(&state, &resolved, client, lang).await
             } else {
                 None
             };
-            // Read the stamp again so the page counts this scan.
-            let resolved = match (&recent, method == Method::GET) {
-                (Some(_), true) => resolve::resolve(&state.db, uri.path(), base)
-                    .await
-                    .unwrap_or(resolved),
-                _ => resolved,
+            let (live, recent) = match stored {
+                Some((live, recent)) => (live, Some(recent)),
+                None => match live(&state, &resolved).await {
+                    Ok(l) => (l, None),
+                    Err(e) => return e.into_response(),
+                },
             };
-            let pin = pin_box(&resolved, lang, None, "");
+            let pin = pin_box(&resolved, &live, lang, None, "");
             let page = ScanPage::build(
                 &resolved,
+                &live,
                 recent.as_ref(),
                 lang,
                 state.log_key.verifier_key(),
@@ -232,14 +241,24 @@ async fn scan(
     res
 }
 
-/// Stores this scan and counts the stamp's recent ones; a failure is logged and the page is
-/// still served (a shopper must not be turned away because a counter could not be written).
+/// The stamp's counters now (they are never cached).
+async fn live(state: &AppState, r: &Resolved) -> Result<Live, AppError> {
+    Ok(stamp::Entity::find_by_id(r.serial.as_str().to_owned())
+        .one(state.db.read())
+        .await?
+        .map(|s| Live::of(&s))
+        .unwrap_or_default())
+}
+
+/// Stores this scan; returns the counters with it and the recent scans. A failure is logged
+/// and the page is still served (a shopper must not be turned away because a counter could
+/// not be written).
 async fn record(
     state: &AppState,
     r: &Resolved,
     client: std::net::IpAddr,
     lang: Lang,
-) -> Option<Recent> {
+) -> Option<(Live, Recent)> {
     let at = crate::services::now();
     let client_hash = state
         .pin_key
@@ -250,21 +269,10 @@ async fn record(
         client_hash,
         language: lang.code(),
     };
-    if let Err(e) = state.scans.record(job).await {
-        tracing::error!(error = %e.into_anyhow(), "recording a scan");
-        return None;
-    }
-    match scans::recent(
-        state.db.read(),
-        r.serial.as_str(),
-        at,
-        state.settings.scan_thresholds,
-    )
-    .await
-    {
-        Ok(recent) => Some(recent),
+    match state.scans.record(job).await {
+        Ok(stored) => Some(stored),
         Err(e) => {
-            tracing::error!(error = %e.into_anyhow(), "counting scans");
+            tracing::error!(error = %e.into_anyhow(), "recording a scan");
             None
         }
     }
@@ -273,6 +281,7 @@ async fn record(
 /// The PIN form for a genuine stamp that has a PIN, with what the last entry said.
 fn pin_box(
     r: &Resolved,
+    live: &Live,
     lang: Lang,
     message: Option<&'static str>,
     tone: &'static str,
@@ -281,7 +290,7 @@ fn pin_box(
         action: format!("?lang={}", lang.code()),
         message,
         tone,
-        claimed: r.stamp.claimed_at.map(|t| lang.time(t)),
+        claimed: live.claimed_at.map(|t| lang.time(t)),
     })
 }
 
@@ -304,10 +313,11 @@ async fn claim(
         return too_many(Want::Html, lang);
     }
     let base = &state.settings.public_base_url;
-    let resolved = match resolve::resolve(&state.db, uri.path(), base).await {
-        Ok(r) => r,
-        Err(e) => return failure(e, Want::Html, lang),
-    };
+    let resolved =
+        match resolve::resolve_cached(&state.db, &state.resolve_cache, uri.path(), base).await {
+            Ok(r) => r,
+            Err(e) => return failure(e, Want::Html, lang),
+        };
     if resolved.standing != Standing::Genuine || resolved.stamp.pin_hash.is_none() {
         return failure(ResolveError::Unknown, Want::Html, lang);
     }
@@ -334,12 +344,20 @@ async fn claim(
         Ok(Outcome::Limited) => return too_many(Want::Html, lang),
         Err(e) => return e.into_response(),
     };
-    // Show the page again with the answer and the stamp as it is now.
-    let resolved = resolve::resolve(&state.db, uri.path(), base)
-        .await
-        .unwrap_or(resolved);
-    let pin = pin_box(&resolved, lang, Some(message), tone);
-    let page = ScanPage::build(&resolved, None, lang, state.log_key.verifier_key(), pin);
+    // Show the page again with the answer and the stamp's counters as they are now.
+    let live = match live(&state, &resolved).await {
+        Ok(l) => l,
+        Err(e) => return e.into_response(),
+    };
+    let pin = pin_box(&resolved, &live, lang, Some(message), tone);
+    let page = ScanPage::build(
+        &resolved,
+        &live,
+        None,
+        lang,
+        state.log_key.verifier_key(),
+        pin,
+    );
     let mut res = html(StatusCode::OK, page);
     vary(&mut res);
     res

@@ -1,6 +1,8 @@
 //! Resolving a scanned stamp: from a GS1 Digital Link path to everything its scan page shows.
 //! Public: the serial (80 random bits) is the capability; nothing here needs a token.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 use entity::{
     batch, batch_event, farm, growing_area, ocop_certification, organization, product, stamp,
@@ -60,6 +62,8 @@ pub struct Certificate {
 /// Everything a scan page shows.
 pub struct Resolved {
     pub serial: Serial,
+    pub gtin: Option<crate::domain::Gtin>,
+    pub lot: Option<crate::domain::LotCode>,
     /// The stamp's canonical URI (what its QR code holds).
     pub uri: String,
     pub stamp: stamp::Model,
@@ -86,9 +90,23 @@ impl Resolved {
     }
 }
 
-/// Finds the stamp a Digital Link path names. The GTIN and lot in the path, when given, must
-/// be the stamp's own; a serial is read in upper case (Crockford: `o`→`0`, `i`/`l`→`1`).
-pub async fn resolve(db: &Db, path: &str, base: &url::Url) -> Result<Resolved, ResolveError> {
+/// Resolved stamps, kept while the ledger does not grow.
+///
+/// Everything a scan page shows from the registry (product, producer, certificates, diary,
+/// voids, recalls) is written together with a ledger entry, so an entry cached at ledger size
+/// `n` is current for as long as the log has `n` entries: one read of the log head replaces
+/// the dozen queries of a resolution. Scan and PIN counters are not in the ledger and are
+/// never taken from here. Entries also expire at midnight (certificates run out by date).
+#[derive(Default)]
+pub struct ResolveCache {
+    map: dashmap::DashMap<String, (u64, chrono::NaiveDate, Arc<Resolved>)>,
+}
+
+/// Entries kept before the cache starts over (a few KB each).
+const CACHE_LIMIT: usize = 20_000;
+
+/// The serial a Digital Link path names, and the link.
+fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
     let link = DigitalLink::parse_path(path).map_err(ResolveError::Malformed)?;
     let Some(raw_serial) = link.serial.as_deref() else {
         return Err(ResolveError::Malformed(ParseError::new(
@@ -97,6 +115,61 @@ pub async fn resolve(db: &Db, path: &str, base: &url::Url) -> Result<Resolved, R
         )));
     };
     let serial = Serial::parse(raw_serial).map_err(ResolveError::Malformed)?;
+    Ok((link, serial))
+}
+
+/// The GTIN and lot in the path, when given, must be the stamp's own.
+fn matches(link: &DigitalLink, r: &Resolved) -> bool {
+    (link.gtin.is_none() || link.gtin == r.gtin) && (link.lot.is_none() || link.lot == r.lot)
+}
+
+/// Like [`resolve`], through the cache.
+pub async fn resolve_cached(
+    db: &Db,
+    cache: &ResolveCache,
+    path: &str,
+    base: &url::Url,
+) -> Result<Arc<Resolved>, ResolveError> {
+    let (link, serial) = parse(path)?;
+    // Read the log's size first: a write racing with this resolution leaves it tagged with
+    // the older size, so the next request resolves again.
+    let size = super::ledger::head(db.read(), false).await?.size;
+    let day = today();
+    if let Some(hit) = cache.map.get(serial.as_str())
+        && hit.0 == size
+        && hit.1 == day
+    {
+        let r = hit.2.clone();
+        drop(hit);
+        return if matches(&link, &r) {
+            Ok(r)
+        } else {
+            Err(ResolveError::Unknown)
+        };
+    }
+    let r = Arc::new(resolve_serial(db, &link, serial, base).await?);
+    if cache.map.len() >= CACHE_LIMIT {
+        cache.map.clear();
+    }
+    cache
+        .map
+        .insert(r.serial.as_str().to_owned(), (size, day, r.clone()));
+    Ok(r)
+}
+
+/// Finds the stamp a Digital Link path names. The GTIN and lot in the path, when given, must
+/// be the stamp's own; a serial is read in upper case (Crockford: `o`→`0`, `i`/`l`→`1`).
+pub async fn resolve(db: &Db, path: &str, base: &url::Url) -> Result<Resolved, ResolveError> {
+    let (link, serial) = parse(path)?;
+    resolve_serial(db, &link, serial, base).await
+}
+
+async fn resolve_serial(
+    db: &Db,
+    link: &DigitalLink,
+    serial: Serial,
+    base: &url::Url,
+) -> Result<Resolved, ResolveError> {
     let conn = db.read();
     let stamp = stamp::Entity::find_by_id(serial.as_str().to_owned())
         .one(conn)
@@ -157,6 +230,8 @@ pub async fn resolve(db: &Db, path: &str, base: &url::Url) -> Result<Resolved, R
     };
     Ok(Resolved {
         uri: digital_link::stamp_uri(base, identity.gtin.as_ref(), identity.lot.as_ref(), &serial),
+        gtin: identity.gtin,
+        lot: identity.lot,
         serial,
         stamp,
         batch,

@@ -32,7 +32,28 @@ pub struct ScanJob {
     pub language: &'static str,
 }
 
-type Request = (ScanJob, oneshot::Sender<Result<(), AppError>>);
+/// A stamp's counters as they are now (they are not in the ledger, so never cached).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Live {
+    pub scan_count: i64,
+    pub first_scanned_at: Option<DateTime<Utc>>,
+    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+impl Live {
+    pub fn of(s: &stamp::Model) -> Self {
+        Self {
+            scan_count: s.scan_count,
+            first_scanned_at: s.first_scanned_at,
+            claimed_at: s.claimed_at,
+        }
+    }
+}
+
+/// What storing a scan tells the page: the counters with this scan, and the recent windows.
+pub type Stored = (Live, Recent);
+
+type Request = (ScanJob, oneshot::Sender<Result<Stored, AppError>>);
 
 #[derive(Clone)]
 pub struct ScanWriter {
@@ -41,7 +62,7 @@ pub struct ScanWriter {
 
 impl ScanWriter {
     /// Starts the writer task on the current runtime.
-    pub fn start(db: Db) -> Self {
+    pub fn start(db: Db, thresholds: Thresholds) -> Self {
         let (queue, mut rx) = mpsc::channel::<Request>(4096);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -53,13 +74,20 @@ impl ScanWriter {
                     }
                 }
                 let (jobs, replies): (Vec<ScanJob>, Vec<_>) = group.into_iter().unzip();
-                let result = store(&db, &jobs).await;
+                let result = store(&db, &jobs, thresholds).await;
                 if let Err(e) = &result {
                     tracing::error!(scans = jobs.len(), error = %e, "storing scans failed");
                 }
-                for reply in replies {
+                for (job, reply) in jobs.iter().zip(replies) {
                     let _ = reply.send(match &result {
-                        Ok(()) => Ok(()),
+                        Ok(by_serial) => {
+                            by_serial.get(job.serial.as_str()).copied().ok_or_else(|| {
+                                AppError::internal(anyhow::anyhow!(
+                                    "scan of {} not stored",
+                                    job.serial
+                                ))
+                            })
+                        }
                         Err(_) => Err(AppError::Unavailable(anyhow::anyhow!(
                             "storing the scan failed"
                         ))),
@@ -70,8 +98,8 @@ impl ScanWriter {
         Self { queue }
     }
 
-    /// Stores a scan; returns once it is committed.
-    pub async fn record(&self, job: ScanJob) -> Result<(), AppError> {
+    /// Stores a scan; returns once it is committed, with the stamp's counters and recent scans.
+    pub async fn record(&self, job: ScanJob) -> Result<Stored, AppError> {
         let (tx, rx) = oneshot::channel();
         self.queue
             .send((job, tx))
@@ -82,7 +110,11 @@ impl ScanWriter {
     }
 }
 
-async fn store(db: &Db, jobs: &[ScanJob]) -> Result<(), AppError> {
+async fn store(
+    db: &Db,
+    jobs: &[ScanJob],
+    thresholds: Thresholds,
+) -> Result<BTreeMap<String, Stored>, AppError> {
     let txn = db.write_txn().await?;
     let rows = jobs.iter().map(|j| {
         scan::Model {
@@ -101,6 +133,7 @@ async fn store(db: &Db, jobs: &[ScanJob]) -> Result<(), AppError> {
         e.0 += 1;
         e.1 = Ord::min(e.1, j.at);
     }
+    let mut out = BTreeMap::new();
     for (serial, (n, first)) in per_stamp {
         stamp::Entity::update_many()
             .col_expr(
@@ -114,9 +147,22 @@ async fn store(db: &Db, jobs: &[ScanJob]) -> Result<(), AppError> {
             .filter(stamp::Column::Serial.eq(serial))
             .exec(&txn)
             .await?;
+        let live = stamp::Entity::find_by_id(serial.to_owned())
+            .one(&txn)
+            .await?
+            .map(|s| Live::of(&s))
+            .unwrap_or_default();
+        let latest = jobs
+            .iter()
+            .filter(|j| j.serial == serial)
+            .map(|j| j.at)
+            .max()
+            .unwrap_or(first);
+        let counts = recent(&txn, serial, latest, thresholds).await?;
+        out.insert(serial.to_owned(), (live, counts));
     }
     txn.commit().await?;
-    Ok(())
+    Ok(out)
 }
 
 /// When a stamp's scans look like a copied code.

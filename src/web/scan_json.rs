@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::domain::GrowingAreaCode;
 use crate::domain::growing_area_code::ParsedCode;
 use crate::services::resolve::{Resolved, Standing};
+use crate::services::scans::Live;
 
 #[derive(Serialize)]
 pub struct ScanJson {
@@ -101,7 +102,7 @@ pub struct EventJson {
 }
 
 impl ScanJson {
-    pub fn build(r: &Resolved, base: &url::Url) -> Self {
+    pub fn build(r: &Resolved, live: &Live, base: &url::Url) -> Self {
         let cert = |c: &entity::ocop_certification::Model, in_force: bool| CertificateJson {
             stars: c.stars,
             level: c.level.clone(),
@@ -178,9 +179,9 @@ impl ScanJson {
                     corrects: e.corrects,
                 })
                 .collect(),
-            scan_count: r.stamp.scan_count,
-            first_scanned_at: r.stamp.first_scanned_at,
-            claimed_at: r.stamp.claimed_at,
+            scan_count: live.scan_count,
+            first_scanned_at: live.first_scanned_at,
+            claimed_at: live.claimed_at,
             proof: format!(
                 "{}/api/v1/stamps/{}/proof",
                 base.as_str().trim_end_matches('/'),

@@ -7,7 +7,7 @@ use super::i18n::{Lang, Texts};
 use crate::domain::GrowingAreaCode;
 use crate::domain::growing_area_code::ParsedCode;
 use crate::services::resolve::{Resolved, Standing};
-use crate::services::scans::Recent;
+use crate::services::scans::{Live, Recent};
 
 pub struct Fact {
     pub label: &'static str,
@@ -166,6 +166,7 @@ fn event_line(e: &entity::batch_event::Model, lang: Lang) -> EventLine {
 impl<'a> ScanPage<'a> {
     pub fn build(
         r: &Resolved,
+        live: &Live,
         recent: Option<&Recent>,
         lang: Lang,
         log_key: &'a str,
@@ -260,8 +261,8 @@ impl<'a> ScanPage<'a> {
             standing_title,
             standing_detail,
             suspicious: recent.is_some_and(|x| x.suspicious) && r.standing == Standing::Genuine,
-            first_scan: r.stamp.first_scanned_at.map(|d| lang.time(d)),
-            scan_count: r.stamp.scan_count,
+            first_scan: live.first_scanned_at.map(|d| lang.time(d)),
+            scan_count: live.scan_count,
             stars: current.map(|c| stars(c.stars)),
             ocop_line,
             producer: r.producer.name.clone(),

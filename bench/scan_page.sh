@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The scan page under load, side by side with nginx serving a static file of the same size
+# on the same machine: wrk at 64 connections for 30 s each, rounds alternating the two.
+# Every request to ocop-trace is a browser scan (Accept: text/html), so each one is recorded.
+# Also prints the page's weight (HTML + CSS + JS, gzip-compressed) against the 30 KB budget.
+#
+#   bench/scan_page.sh [duration-seconds] [connections] [rounds]
+#   BENCH_BIN=path/to/ocop-trace  BENCH_PORT=p (default 18082; nginx uses p+1)
+#
+# Needs: wrk, nginx (Debian nginx-light or nginx), curl, python3, gzip.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION="${1:-30}"
+CONNECTIONS="${2:-64}"
+ROUNDS="${3:-2}"
+PORT="${BENCH_PORT:-18082}"
+NGINX_PORT=$((PORT + 1))
+BIN="${BENCH_BIN:-target/release/ocop-trace}"
+
+[ -n "${BENCH_BIN:-}" ] || cargo build --release --quiet
+WORK=$(mktemp -d)
+cleanup() {
+  kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true
+  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+export OCOP_DATA_DIR="$WORK/data" OCOP_LISTEN="127.0.0.1:$PORT" RUST_LOG=warn
+export OCOP_PUBLIC_BASE_URL="http://127.0.0.1:$PORT" OCOP_SCAN_RATE_PER_MINUTE=0
+TOKEN=$("$BIN" token create --admin --name bench 2>/dev/null)
+"$BIN" >"$WORK/server.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+
+api() { curl -sf -X POST "http://127.0.0.1:$PORT$1" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$2"; }
+id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
+ORG=$(api /api/v1/organizations '{"kind":"cooperative","name":"HTX Cà phê Ea Tul","address":"Cư M'"'"'gar, Đắk Lắk"}' | id)
+FARM=$(api "/api/v1/organizations/$ORG/farms" '{"name":"Vườn ông Ba","address":"Ea Tul","latitude":12.79,"longitude":108.12}' | id)
+AREA=$(api "/api/v1/farms/$FARM/growing-areas" '{"code":"VN-66-650-24370-94-21","scope":"domestic","crop":"cà phê"}' | id)
+PRODUCT=$(api "/api/v1/organizations/$ORG/products" '{"name":"Cà phê Robusta rang xay Ea Tul","unit":"gói","gtin":"8934588012228"}' | id)
+api "/api/v1/products/$PRODUCT/ocop-certifications" '{"stars":4,"decision_number":"1234/QĐ-UBND","decision_date":"2025-06-01","issuing_body":"UBND tỉnh Đắk Lắk","level":"province"}' >/dev/null
+BATCH=$(api "/api/v1/products/$PRODUCT/batches" "{\"lot_code\":\"CF2026A\",\"quantity\":500,\"unit\":\"kg\",\"growing_area_id\":\"$AREA\"}" | id)
+for kind in planting fertilizing spraying harvesting packing; do
+  api "/api/v1/batches/$BATCH/events" "{\"kind\":\"$kind\",\"occurred_at\":\"2026-02-01T07:00:00Z\",\"details\":{\"description\":\"Ghi chép $kind\"}}" >/dev/null
+done
+RUN=$(api "/api/v1/batches/$BATCH/stamp-runs" '{"count":10}' | id)
+URI=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/stamp-runs/$RUN/stamps?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["uri"])')
+PAGE_PATH="/${URI#*://*/}"
+URL="http://127.0.0.1:$PORT$PAGE_PATH"
+
+curl -sf -H 'Accept: text/html' "$URL" >"$WORK/page.html"
+html_gz=$(gzip -9c "$WORK/page.html" | wc -c)
+css_gz=$(curl -sf "http://127.0.0.1:$PORT/static/scan.css" | gzip -9c | wc -c)
+js_gz=$(curl -sf "http://127.0.0.1:$PORT/static/verify.js" | gzip -9c | wc -c)
+
+mkdir -p "$WORK/www"
+head -c "$(wc -c <"$WORK/page.html")" /dev/urandom | base64 -w 0 | head -c "$(wc -c <"$WORK/page.html")" >"$WORK/www/page.html"
+cat >"$WORK/nginx.conf" <<NGINX
+worker_processes auto;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; }
+}
+NGINX
+nginx -c "$WORK/nginx.conf" -p "$WORK"
+sleep 0.5
+
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
+echo "page: $(wc -c <"$WORK/page.html") bytes of HTML; compressed (gzip -9): HTML $html_gz + CSS $css_gz + JS $js_gz = $((html_gz + css_gz + js_gz)) bytes (budget 30,720)"
+echo "command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency -H 'Accept: text/html' <url>, $ROUNDS alternating rounds"
+for round in $(seq 1 "$ROUNDS"); do
+  echo "--- round $round: ocop-trace scan page"
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' "$URL" | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors"
+  echo "--- round $round: nginx, static file of the same size"
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' "http://127.0.0.1:$NGINX_PORT/page.html" | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors"
+done
+SCANS=$(curl -sf -H 'Accept: application/json' "$URL" | python3 -c 'import json,sys; print(json.load(sys.stdin)["scan_count"])')
+echo "scans recorded for the stamp: $SCANS"
+grep -c ' ERROR ' "$WORK/server.log" | xargs echo "server errors logged:" || true
