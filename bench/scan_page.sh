@@ -55,8 +55,10 @@ css_gz=$(curl -sf "http://127.0.0.1:$PORT/static/scan.css" | gzip -9c | wc -c)
 js_gz=$(curl -sf "http://127.0.0.1:$PORT/static/verify.js" | gzip -9c | wc -c)
 
 mkdir -p "$WORK/www"
+chmod 755 "$WORK"
 head -c "$(wc -c <"$WORK/page.html")" /dev/urandom | base64 -w 0 | head -c "$(wc -c <"$WORK/page.html")" >"$WORK/www/page.html"
 cat >"$WORK/nginx.conf" <<NGINX
+user root;
 worker_processes auto;
 pid $WORK/nginx.pid;
 error_log $WORK/nginx-error.log;
