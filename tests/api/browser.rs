@@ -160,3 +160,47 @@ async fn repeated_scans_show_the_copy_warning_in_the_browser() {
     assert!(page.contains("id=\"copy-warning\""), "{page}");
     screenshot(profile.path(), &url, "scan-vi-copy-warning.png").await;
 }
+
+#[tokio::test]
+#[ignore = "needs chromium, pdftoppm and zbarimg; run by .ci/run with --ignored"]
+async fn a_printed_stamp_decoded_from_its_label_opens_a_verified_page() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 3).await;
+    signed(&app).await;
+    // The run's label sheet, printed (rasterised at 300 dpi) and read back with ZBar.
+    let run = {
+        let (_, s) = app
+            .get(
+                &app.admin,
+                &format!(
+                    "/api/v1/stamps/{}/proof",
+                    stamps[0]["serial"].as_str().unwrap()
+                ),
+            )
+            .await;
+        s["run"]["id"].as_str().unwrap().to_owned()
+    };
+    let (s, _, pdf) = app
+        .download(&app.admin, &format!("/api/v1/stamp-runs/{run}/labels.pdf"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("labels.pdf");
+    std::fs::write(&file, &pdf).unwrap();
+    let sheet = crate::print::sheet(&app, "a4-65-38x21").await;
+    let decoded = tokio::task::spawn_blocking(move || crate::print::decode_pdf(&file, &sheet))
+        .await
+        .unwrap();
+    assert_eq!(decoded.len(), 3);
+    // What a phone camera reads is the URI; the browser opens it (on this test server).
+    let uri = &decoded[0];
+    let path = uri
+        .strip_prefix("HTTP://TRACE.TEST")
+        .expect("the stamp's own host");
+    let profile = tempfile::tempdir().unwrap();
+    for (lang, ok_text) in [("vi", "Dữ liệu nguyên vẹn"), ("en", "Record intact")] {
+        let page = dom(profile.path(), &app.url(&format!("{path}?lang={lang}"))).await;
+        assert_eq!(state(&page), "ok", "{page}");
+        assert!(page.contains(ok_text) && page.contains("Cà phê Robusta rang xay Ea Tul"));
+    }
+}

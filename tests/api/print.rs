@@ -254,7 +254,7 @@ fn run_tool(cmd: &mut Command) -> String {
 }
 
 /// A label sheet's geometry, from `/api/v1/label-templates`.
-struct Sheet {
+pub struct Sheet {
     columns: u32,
     rows: u32,
     label: (f64, f64),
@@ -262,7 +262,7 @@ struct Sheet {
     gap: (f64, f64),
 }
 
-async fn sheet(app: &TestApp, id: &str) -> Sheet {
+pub async fn sheet(app: &TestApp, id: &str) -> Sheet {
     let (_, list) = app.get(&app.admin, "/api/v1/label-templates").await;
     let t = list
         .as_array()
@@ -285,7 +285,7 @@ const DPI: f64 = 300.0;
 /// Rasterises a PDF with poppler's pdftoppm at 300 dpi, cuts every page into its labels (a
 /// phone sees one label at a time; ZBar is not made to find 65 codes in one picture), and
 /// decodes each label with ZBar. Returns what was decoded, label by label.
-fn decode_pdf(pdf: &std::path::Path, sheet: &Sheet) -> Vec<String> {
+pub fn decode_pdf(pdf: &std::path::Path, sheet: &Sheet) -> Vec<String> {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new("pdftoppm")
         .args(["-r", "300", "-gray", "-png"])
