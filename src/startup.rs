@@ -51,6 +51,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         diary: DiaryWriter::start(db.clone()),
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
         resolve_cache: Arc::new(crate::services::resolve::ResolveCache::default()),
+        run_trees: Arc::new(crate::services::stamp_proof::RunTrees::default()),
         limits: Arc::new(crate::http::limits::Limits::new(
             settings.scan_rate_per_minute,
         )),

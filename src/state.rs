@@ -22,6 +22,8 @@ pub struct AppState {
     pub limits: Arc<crate::http::limits::Limits>,
     /// Resolved stamps, valid while the ledger does not grow.
     pub resolve_cache: Arc<crate::services::resolve::ResolveCache>,
+    /// Runs' Merkle trees, for stamp proofs.
+    pub run_trees: Arc<crate::services::stamp_proof::RunTrees>,
     /// Group-commits scans.
     pub scans: crate::services::scans::ScanWriter,
     /// Group-commits diary appends.

@@ -252,9 +252,13 @@ pub async fn proof(
     axum::extract::Path(serial): axum::extract::Path<String>,
 ) -> Result<Response, AppError> {
     let serial = Serial::parse(&serial).map_err(|_| AppError::NotFound("stamp"))?;
-    let bundle =
-        crate::services::stamp_proof::prove(&state.db, &serial, state.log_key.verifier_key())
-            .await?;
+    let bundle = crate::services::stamp_proof::prove(
+        &state.db,
+        &state.run_trees,
+        &serial,
+        state.log_key.verifier_key(),
+    )
+    .await?;
     let mut res = Json(bundle).into_response();
     res.headers_mut().insert(
         header::ACCESS_CONTROL_ALLOW_ORIGIN,

@@ -2,6 +2,8 @@
 //! the stamp is in its run, the run is in the log, and the log's checkpoint is signed (DESIGN
 //! §5). Public, like the scan page: the serial is the capability.
 
+use std::sync::Arc;
+
 use entity::{ledger_entry, stamp, stamp_run};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -51,7 +53,60 @@ pub struct EntryProof {
     pub path: Vec<String>,
 }
 
-pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof, AppError> {
+/// Runs' Merkle trees, kept in memory: a run's stamps never change, and reading a run of
+/// 1,000,000 stamp hashes for every scan would cost a second each time. Bounded by the number
+/// of leaves held (32 bytes each, about twice that with the upper levels).
+#[derive(Default)]
+pub struct RunTrees {
+    map: dashmap::DashMap<Uuid, Arc<Vec<Vec<Hash>>>>,
+    leaves: std::sync::atomic::AtomicUsize,
+}
+
+/// Leaves kept before the cache starts over: about 128 MB of hashes.
+const TREE_BUDGET: usize = 2_000_000;
+
+impl RunTrees {
+    async fn get<C: sea_orm::ConnectionTrait>(
+        &self,
+        conn: &C,
+        run: &stamp_run::Model,
+    ) -> Result<Arc<Vec<Vec<Hash>>>, AppError> {
+        use std::sync::atomic::Ordering;
+        if let Some(t) = self.map.get(&run.id) {
+            return Ok(t.clone());
+        }
+        let hashes: Vec<Vec<u8>> = stamp::Entity::find()
+            .select_only()
+            .column(stamp::Column::Hash)
+            .filter(stamp::Column::BatchId.eq(run.batch_id))
+            .filter(stamp::Column::IndexInBatch.gte(run.first_index))
+            .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+            .order_by_asc(stamp::Column::IndexInBatch)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        let n = hashes.len();
+        let leaves: Vec<Hash> = hashes.iter().map(|h| chain::leaf(h)).collect();
+        let tree = Arc::new(
+            tokio::task::spawn_blocking(move || crate::stamps::chain::levels(leaves))
+                .await
+                .map_err(AppError::internal)?,
+        );
+        if self.leaves.fetch_add(n, Ordering::Relaxed) + n > TREE_BUDGET {
+            self.map.clear();
+            self.leaves.store(n, Ordering::Relaxed);
+        }
+        self.map.insert(run.id, tree.clone());
+        Ok(tree)
+    }
+}
+
+pub async fn prove(
+    db: &Db,
+    trees: &RunTrees,
+    serial: &Serial,
+    log_key: &str,
+) -> Result<StampProof, AppError> {
     let conn = db.read();
     let s = stamp::Entity::find_by_id(serial.as_str().to_owned())
         .one(conn)
@@ -61,21 +116,11 @@ pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("stamp run"))?;
-    let hashes: Vec<Vec<u8>> = stamp::Entity::find()
-        .select_only()
-        .column(stamp::Column::Hash)
-        .filter(stamp::Column::BatchId.eq(run.batch_id))
-        .filter(stamp::Column::IndexInBatch.gte(run.first_index))
-        .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
-        .order_by_asc(stamp::Column::IndexInBatch)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let leaves: Vec<Hash> = hashes.iter().map(|h| chain::leaf(h)).collect();
+    let tree = trees.get(conn, &run).await?;
     let leaf_index = s.index_in_batch - run.first_index;
     let path = usize::try_from(leaf_index)
         .ok()
-        .and_then(|i| crate::stamps::chain::inclusion_path(&leaves, i))
+        .and_then(|i| crate::stamps::chain::path_in(&tree, i))
         .ok_or_else(|| {
             AppError::internal(anyhow::anyhow!("stamp {} is outside its run", s.serial))
         })?;

@@ -52,32 +52,50 @@ pub fn chain_run(head: Hash, serials: &[Serial], batch: Uuid, first_index: u64) 
     }
 }
 
-/// The RFC 6962 inclusion path of leaf `index` among `leaves` (leaf hashes): built level by
-/// level, where an unpaired last node moves up unchanged, which gives the same tree as the
-/// RFC's split at the largest power of two. `None` when `index` is out of range.
-pub fn inclusion_path(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
-    if index >= leaves.len() {
+/// Every level of a run's RFC 6962 tree, leaves first, root last. Built pairwise, where an
+/// unpaired last node moves up unchanged, which gives the same tree as the RFC's split at the
+/// largest power of two. Kept in memory, it answers any stamp's path in O(log n).
+pub fn levels(leaves: Vec<Hash>) -> Vec<Vec<Hash>> {
+    let mut out = vec![leaves];
+    while out.last().is_some_and(|l| l.len() > 1) {
+        let next = out
+            .last()
+            .map(|level| {
+                level
+                    .chunks(2)
+                    .map(|pair| match pair {
+                        [l, r] => tlog_tiles::node_hash(*l, *r),
+                        [only] => *only,
+                        _ => unreachable!("chunks(2) yields one or two"),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(next);
+    }
+    out
+}
+
+/// The inclusion path of leaf `index` in a tree given by its [`levels`]; `None` when `index`
+/// is out of range.
+pub fn path_in(levels: &[Vec<Hash>], index: usize) -> Option<Vec<Hash>> {
+    if index >= levels.first()?.len() {
         return None;
     }
     let mut path = Vec::new();
-    let mut level: Vec<Hash> = leaves.to_vec();
     let mut i = index;
-    while level.len() > 1 {
-        let sibling = i ^ 1;
-        if sibling < level.len() {
-            path.push(level[sibling]);
+    for level in levels.iter().take(levels.len().saturating_sub(1)) {
+        if let Some(sibling) = level.get(i ^ 1) {
+            path.push(*sibling);
         }
-        level = level
-            .chunks(2)
-            .map(|pair| match pair {
-                [l, r] => tlog_tiles::node_hash(*l, *r),
-                [only] => *only,
-                _ => unreachable!("chunks(2) yields one or two"),
-            })
-            .collect();
         i /= 2;
     }
     Some(path)
+}
+
+/// The inclusion path of leaf `index` among `leaves`.
+pub fn inclusion_path(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
+    path_in(&levels(leaves.to_vec()), index)
 }
 
 #[cfg(test)]
@@ -132,6 +150,7 @@ mod tests {
                 );
             }
             assert!(inclusion_path(&leaves, n).is_none());
+            assert_eq!(levels(leaves.clone()).last().unwrap()[0], run.root);
         }
     }
 
