@@ -17,7 +17,9 @@ use super::extract::ClientAddr;
 use crate::error::AppError;
 use crate::services::pin_claims::{self, Outcome};
 use crate::services::resolve::{self, ResolveError, Resolved, Standing};
-use crate::services::scans::{Live, Recent, ScanJob};
+use std::sync::Arc;
+
+use crate::services::scans::{Live, ScanJob, Stored};
 use crate::state::AppState;
 use crate::web::i18n::Lang;
 use crate::web::scan_json::ScanJson;
@@ -168,11 +170,11 @@ async fn scan(
         return too_many(want, lang);
     }
     let base = &state.settings.public_base_url;
-    let resolved =
-        match resolve::resolve_cached(&state.db, &state.resolve_cache, uri.path(), base).await {
-            Ok(r) => r,
-            Err(e) => return failure(e, want, lang),
-        };
+    let is_scan = want == Want::Html && method == Method::GET;
+    let (resolved, stored) = match locate(&state, uri.path(), is_scan, client, lang).await {
+        Ok(found) => found,
+        Err(e) => return failure(e, want, lang),
+    };
     // One address per stamp: other spellings (lower case, a trailing slash, /S/ for a product
     // with a GTIN) are sent to the canonical one, query kept.
     let canonical = canonical_path(&resolved, base);
@@ -212,14 +214,9 @@ async fn scan(
             res
         }
         Want::Html => {
-            // A browser's GET is a scan: stored first, so the page counts it.
-            let stored = if method == Method::GET {
-                record(&state, &resolved, client, lang).await
-            } else {
-                None
-            };
+            // A browser's GET is a scan, already stored, so the page counts it.
             let (live, recent) = match stored {
-                Some((live, recent)) => (live, Some(recent)),
+                Some(stored) => (stored.live, Some(stored.recent)),
                 None => match live(&state, &resolved).await {
                     Ok(l) => (l, None),
                     Err(e) => return e.into_response(),
@@ -250,6 +247,53 @@ async fn live(state: &AppState, r: &Resolved) -> Result<Live, AppError> {
         .unwrap_or_default())
 }
 
+/// The stamp a path names and, for a browser's GET of its canonical address, the stored scan.
+///
+/// A scan of a stamp resolved before is stored first: the ledger size the scan writer read in
+/// its transaction then says whether the cached resolution is current, so a repeat scan costs
+/// no read of its own. Otherwise the stamp is resolved first, so an unknown serial is never
+/// stored, and a path that will be redirected is not counted (its canonical GET will be).
+async fn locate(
+    state: &AppState,
+    path: &str,
+    is_scan: bool,
+    client: std::net::IpAddr,
+    lang: Lang,
+) -> Result<(Arc<Resolved>, Option<Stored>), ResolveError> {
+    let base = &state.settings.public_base_url;
+    let canonical = |r: &Resolved| link_path(path, base) == canonical_path(r, base);
+    if is_scan {
+        let (link, serial) = resolve::parse(path)?;
+        if let Some((size, cached)) = state.resolve_cache.peek(&serial)
+            && resolve::matches(&link, &cached)
+            && canonical(&cached)
+            && let Some(stored) = record(state, &cached, client, lang).await
+        {
+            let r = if stored.ledger_size == size {
+                cached
+            } else {
+                resolve::refresh(
+                    &state.db,
+                    &state.resolve_cache,
+                    &link,
+                    serial,
+                    base,
+                    stored.ledger_size,
+                )
+                .await?
+            };
+            return Ok((r, Some(stored)));
+        }
+    }
+    let r = resolve::resolve_cached(&state.db, &state.resolve_cache, path, base).await?;
+    let stored = if is_scan && canonical(&r) {
+        record(state, &r, client, lang).await
+    } else {
+        None
+    };
+    Ok((r, stored))
+}
+
 /// Stores this scan; returns the counters with it and the recent scans. A failure is logged
 /// and the page is still served (a shopper must not be turned away because a counter could
 /// not be written).
@@ -258,7 +302,7 @@ async fn record(
     r: &Resolved,
     client: std::net::IpAddr,
     lang: Lang,
-) -> Option<(Live, Recent)> {
+) -> Option<Stored> {
     let at = crate::services::now();
     let client_hash = state
         .pin_key

@@ -106,7 +106,7 @@ pub struct ResolveCache {
 const CACHE_LIMIT: usize = 20_000;
 
 /// The serial a Digital Link path names, and the link.
-fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
+pub fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
     let link = DigitalLink::parse_path(path).map_err(ResolveError::Malformed)?;
     let Some(raw_serial) = link.serial.as_deref() else {
         return Err(ResolveError::Malformed(ParseError::new(
@@ -119,8 +119,42 @@ fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
 }
 
 /// The GTIN and lot in the path, when given, must be the stamp's own.
-fn matches(link: &DigitalLink, r: &Resolved) -> bool {
+pub fn matches(link: &DigitalLink, r: &Resolved) -> bool {
     (link.gtin.is_none() || link.gtin == r.gtin) && (link.lot.is_none() || link.lot == r.lot)
+}
+
+impl ResolveCache {
+    /// A cached resolution whatever its age, with the ledger size it was made at; the caller
+    /// checks that size against a current one before trusting it.
+    pub fn peek(&self, serial: &Serial) -> Option<(u64, Arc<Resolved>)> {
+        let day = today();
+        self.map
+            .get(serial.as_str())
+            .filter(|e| e.1 == day)
+            .map(|e| (e.0, e.2.clone()))
+    }
+
+    fn put(&self, size: u64, r: Arc<Resolved>) {
+        if self.map.len() >= CACHE_LIMIT {
+            self.map.clear();
+        }
+        self.map
+            .insert(r.serial.as_str().to_owned(), (size, today(), r));
+    }
+}
+
+/// Resolves afresh and caches the result under `size`, a ledger size read before this call.
+pub async fn refresh(
+    db: &Db,
+    cache: &ResolveCache,
+    link: &DigitalLink,
+    serial: Serial,
+    base: &url::Url,
+    size: u64,
+) -> Result<Arc<Resolved>, ResolveError> {
+    let r = Arc::new(resolve_serial(db, link, serial, base).await?);
+    cache.put(size, r.clone());
+    Ok(r)
 }
 
 /// Like [`resolve`], through the cache.
@@ -147,14 +181,7 @@ pub async fn resolve_cached(
             Err(ResolveError::Unknown)
         };
     }
-    let r = Arc::new(resolve_serial(db, &link, serial, base).await?);
-    if cache.map.len() >= CACHE_LIMIT {
-        cache.map.clear();
-    }
-    cache
-        .map
-        .insert(r.serial.as_str().to_owned(), (size, day, r.clone()));
-    Ok(r)
+    refresh(db, cache, &link, serial, base, size).await
 }
 
 /// Finds the stamp a Digital Link path names. The GTIN and lot in the path, when given, must

@@ -50,8 +50,15 @@ impl Live {
     }
 }
 
-/// What storing a scan tells the page: the counters with this scan, and the recent windows.
-pub type Stored = (Live, Recent);
+/// What storing a scan tells the page: the counters with this scan, the recent windows, and
+/// the ledger's size as the writer saw it (which tells whether a cached resolution is still
+/// current, without a read of its own).
+#[derive(Debug, Clone, Copy)]
+pub struct Stored {
+    pub live: Live,
+    pub recent: Recent,
+    pub ledger_size: u64,
+}
 
 type Request = (ScanJob, oneshot::Sender<Result<Stored, AppError>>);
 
@@ -133,6 +140,7 @@ async fn store(
         e.0 += 1;
         e.1 = Ord::min(e.1, j.at);
     }
+    let ledger_size = super::ledger::head(&txn, false).await?.size;
     let mut out = BTreeMap::new();
     for (serial, (n, first)) in per_stamp {
         stamp::Entity::update_many()
@@ -159,7 +167,14 @@ async fn store(
             .max()
             .unwrap_or(first);
         let counts = recent(&txn, serial, latest, thresholds).await?;
-        out.insert(serial.to_owned(), (live, counts));
+        out.insert(
+            serial.to_owned(),
+            Stored {
+                live,
+                recent: counts,
+                ledger_size,
+            },
+        );
     }
     txn.commit().await?;
     Ok(out)

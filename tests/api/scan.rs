@@ -521,3 +521,51 @@ async fn the_proof_bundle_checks_out_offline_and_exposes_a_tampered_stamp() {
     let b: Value = serde_json::from_str(&body).unwrap();
     assert!(check_bundle(&b, serial).is_err());
 }
+
+#[tokio::test]
+async fn a_page_seen_before_shows_a_void_or_recall_at_once() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 2).await;
+    let (first, second) = (path_of(&stamps[0]), path_of(&stamps[1]));
+    for p in [&first, &second] {
+        let (s, _, _) = get(&app, p, &[BROWSER]).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let (_, runs) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
+        .await;
+    let run = runs["items"][0]["id"].as_str().unwrap();
+    let (s, _) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/stamp-runs/{run}/voids"),
+            json!({"reason": "lost", "serials": [stamps[0]["serial"]]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _, body) = get(&app, &first, &[BROWSER]).await;
+    assert_eq!(
+        s,
+        StatusCode::GONE,
+        "the cached page is not served after a void"
+    );
+    assert!(body.contains("Tem đã bị hủy"));
+    let (s, _, body) = get(&app, &second, &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        body.contains("<strong>2</strong>"),
+        "counters are never cached: {body}"
+    );
+    let (s, _) = app
+        .post(&app.admin, &format!("/api/v1/batches/{batch}/events"), json!({"kind": "recall", "occurred_at": "2026-04-02T08:00:00Z", "details": {"reason": "nhiễm nấm mốc"}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _, _) = get(&app, &second, &[BROWSER]).await;
+    assert_eq!(s, StatusCode::GONE, "nor after a recall");
+    let (s, _, body) = get(&app, &second, &[("accept", "application/json")]).await;
+    assert_eq!(s, StatusCode::GONE);
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["scan_count"],
+        3
+    );
+}
