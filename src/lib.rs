@@ -29,5 +29,6 @@ pub mod settings;
 pub mod stamps;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 pub mod web;

@@ -16,5 +16,6 @@ mod print;
 mod registry;
 mod scan;
 mod stamps;
+mod storage;
 mod validation;
 mod voids;

@@ -1,0 +1,88 @@
+//! The blob store's contract against a real S3 server: an in-process s3s server (real S3
+//! protocol with signature checks; needs nothing installed).
+
+use ocop_trace::storage::s3::{S3Settings, S3Store};
+use ocop_trace::storage::{BlobStore, StorageError, contract};
+
+/// An S3 server in this process, serving a temporary directory, with one bucket.
+async fn start_s3(root: &std::path::Path, bucket: &str) -> String {
+    std::fs::create_dir_all(root.join(bucket)).unwrap();
+    let fs = s3s_fs::FileSystem::new(root).unwrap();
+    let mut b = s3s::service::S3ServiceBuilder::new(fs);
+    b.set_auth(s3s::auth::SimpleAuth::from_single("testak", "testsk"));
+    let service = b.build();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((sock, _)) = listener.accept().await else {
+                return;
+            };
+            let svc = service.clone();
+            tokio::spawn(async move {
+                let _ = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                )
+                .serve_connection(hyper_util::rt::TokioIo::new(sock), svc)
+                .await;
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+fn settings(endpoint: String, bucket: &str, key: &str, secret: &str) -> S3Settings {
+    S3Settings {
+        endpoint: Some(endpoint),
+        region: "us-east-1".into(),
+        bucket: bucket.into(),
+        access_key_id: key.into(),
+        secret_access_key: secret.into(),
+        path_style: true,
+        prefix: "blobs/".into(),
+    }
+}
+
+#[tokio::test]
+async fn the_s3_store_keeps_the_contract_against_an_in_process_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = start_s3(dir.path(), "ocop-blobs").await;
+    let store = S3Store::new(&settings(
+        endpoint.clone(),
+        "ocop-blobs",
+        "testak",
+        "testsk",
+    ));
+    contract::check(&store).await;
+
+    // A presigned URL serves the object to anyone, for its lifetime.
+    let key = store
+        .put(bytes::Bytes::from_static(b"label sheet"), "application/pdf")
+        .await
+        .unwrap();
+    let url = store
+        .url(&key, std::time::Duration::from_secs(60))
+        .await
+        .unwrap()
+        .expect("S3 gives presigned URLs");
+    let body = reqwest::get(&url).await.unwrap().bytes().await.unwrap();
+    assert_eq!(&body[..], b"label sheet");
+
+    // Wrong credentials are refused by the server's signature check.
+    let intruder = S3Store::new(&settings(endpoint, "ocop-blobs", "testak", "wrong"));
+    assert!(intruder.head(&key).await.is_err());
+}
+
+#[tokio::test]
+async fn an_unreachable_s3_is_reported_as_unavailable() {
+    // A port nothing listens on.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let store = S3Store::new(&settings(endpoint, "ocop-blobs", "testak", "testsk"));
+    let e = store
+        .put(bytes::Bytes::from_static(b"x"), "text/plain")
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StorageError::Unavailable(_)), "{e:?}");
+}
