@@ -1,5 +1,6 @@
-//! The blob store's contract against a real S3 server: an in-process s3s server (real S3
-//! protocol with signature checks; needs nothing installed).
+//! The blob store's contract against real S3 servers: an in-process s3s server (real S3
+//! protocol with signature checks; needs nothing installed), and Garage, which `.ci/run`
+//! installs and starts (an ignored test here, which fails when the server is missing).
 
 use ocop_trace::storage::s3::{S3Settings, S3Store};
 use ocop_trace::storage::{BlobStore, StorageError, contract};
@@ -85,4 +86,22 @@ async fn an_unreachable_s3_is_reported_as_unavailable() {
         .await
         .unwrap_err();
     assert!(matches!(e, StorageError::Unavailable(_)), "{e:?}");
+}
+
+/// The same contract against an external S3-compatible server (Garage, which `.ci/run`
+/// installs and starts): `TEST_S3_ENDPOINT`, `TEST_S3_BUCKET`, `TEST_S3_ACCESS_KEY_ID`,
+/// `TEST_S3_SECRET_ACCESS_KEY`. Ignored by plain `cargo test`; when run, a missing or
+/// unreachable server fails it.
+#[tokio::test]
+#[ignore = "needs an external S3 server (TEST_S3_*); run by .ci/run with Garage"]
+async fn the_s3_store_keeps_the_contract_against_an_external_server() {
+    let var =
+        |k: &str| std::env::var(k).unwrap_or_else(|_| panic!("{k} must be set to run this test"));
+    let store = S3Store::new(&settings(
+        var("TEST_S3_ENDPOINT"),
+        &var("TEST_S3_BUCKET"),
+        &var("TEST_S3_ACCESS_KEY_ID"),
+        &var("TEST_S3_SECRET_ACCESS_KEY"),
+    ));
+    contract::check(&store).await;
 }
