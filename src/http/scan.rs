@@ -83,40 +83,60 @@ fn want(headers: &HeaderMap, q: &Query) -> Want {
     Want::Html
 }
 
+/// Sets fixed headers on a response.
+fn set(res: &mut Response, headers: &[(header::HeaderName, &'static str)]) {
+    let h = res.headers_mut();
+    for (name, value) in headers {
+        h.insert(name.clone(), HeaderValue::from_static(value));
+    }
+}
+
 /// Headers every scan page carries: no scripts but our own, no third-party requests.
 fn secure(res: &mut Response) {
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("strict-origin-when-cross-origin"),
-    );
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=()"),
+    set(
+        res,
+        &[
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                 connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+            (
+                header::HeaderName::from_static("permissions-policy"),
+                "camera=(), microphone=(), geolocation=()",
+            ),
+        ],
     );
 }
 
-fn cors(res: &mut Response) {
-    let h = res.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
+/// Public, readable from any origin (the JSON forms and the proof bundle).
+pub(crate) fn cors(res: &mut Response) {
+    set(
+        res,
+        &[
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+            (header::ACCESS_CONTROL_EXPOSE_HEADERS, "Link, Location"),
+        ],
     );
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("Link, Location"),
-    );
+}
+
+/// `?lang=` first, then `Accept-Language`.
+fn lang_of(q: &Query, headers: &HeaderMap) -> Lang {
+    Lang::choose(
+        q.lang.as_deref(),
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// The client's address as stored with scans and PIN attempts: keyed, not reversible.
+fn client_hash(state: &AppState, client: std::net::IpAddr) -> [u8; 32] {
+    state
+        .pin_key
+        .keyed_hash(b"ocop-trace/scan-client/v1", client.to_string().as_bytes())
 }
 
 fn html(status: StatusCode, page: impl Template) -> Response {
@@ -160,12 +180,7 @@ async fn scan(
 ) -> Response {
     let q = query(uri.query());
     let want = want(&headers, &q);
-    let lang = Lang::choose(
-        q.lang.as_deref(),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = lang_of(&q, &headers);
     if !state.limits.allow_scan(client) {
         return too_many(want, lang);
     }
@@ -304,13 +319,10 @@ async fn record(
     lang: Lang,
 ) -> Option<Stored> {
     let at = crate::services::now();
-    let client_hash = state
-        .pin_key
-        .keyed_hash(b"ocop-trace/scan-client/v1", client.to_string().as_bytes());
     let job = ScanJob {
         serial: r.serial.as_str().to_owned(),
         at,
-        client_hash,
+        client_hash: client_hash(state, client),
         language: lang.code(),
     };
     match state.scans.record(job).await {
@@ -347,12 +359,7 @@ async fn claim(
     body: axum::body::Bytes,
 ) -> Response {
     let q = query(uri.query());
-    let lang = Lang::choose(
-        q.lang.as_deref(),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
+    let lang = lang_of(&q, &headers);
     if !state.limits.allow_pin(client) {
         return too_many(Want::Html, lang);
     }
@@ -369,9 +376,7 @@ async fn claim(
         .find(|(k, _)| k == "pin")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let client_hash = state
-        .pin_key
-        .keyed_hash(b"ocop-trace/scan-client/v1", client.to_string().as_bytes());
+    let client_hash = client_hash(&state, client);
     let t = lang.t();
     let (message, tone) = match pin_claims::claim(
         &state.db,
@@ -496,22 +501,17 @@ fn linkset(r: &Resolved, base: &url::Url) -> serde_json::Value {
 async fn preflight() -> Response {
     let mut res = StatusCode::NO_CONTENT.into_response();
     cors(&mut res);
-    let h = res.headers_mut();
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static("GET, HEAD, OPTIONS"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static("Accept, Accept-Language"),
-    );
-    h.insert(
-        header::ALLOW,
-        HeaderValue::from_static("GET, HEAD, OPTIONS"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_MAX_AGE,
-        HeaderValue::from_static("86400"),
+    set(
+        &mut res,
+        &[
+            (header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD, OPTIONS"),
+            (
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                "Accept, Accept-Language",
+            ),
+            (header::ALLOW, "GET, HEAD, POST, OPTIONS"),
+            (header::ACCESS_CONTROL_MAX_AGE, "86400"),
+        ],
     );
     res
 }
@@ -548,12 +548,13 @@ const JS: &str = include_str!("../../static/verify.js");
 
 fn asset(body: &'static str, content_type: &'static str) -> Response {
     let mut res = body.into_response();
-    let h = res.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     // Pages ask for `?v=<release>`, so a new release is fetched at once.
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=31536000, immutable"),
+    set(
+        &mut res,
+        &[
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
     );
     secure(&mut res);
     res

@@ -260,10 +260,7 @@ pub async fn proof(
     )
     .await?;
     let mut res = Json(bundle).into_response();
-    res.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    super::scan::cors(&mut res);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)

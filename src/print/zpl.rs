@@ -75,14 +75,24 @@ fn field_data(s: &str) -> String {
 }
 
 impl Zpl {
-    /// Checks that a QR code with modules of at least 0.4 mm fits the label's height.
-    pub fn new(stock: Stock, heading: Heading, ecc: Ecc) -> Result<Self, ParseError> {
-        if !(15.0..=200.0).contains(&stock.height_mm) || !(20.0..=200.0).contains(&stock.width_mm) {
-            return Err(ParseError::new(
-                "out_of_range",
-                "thermal labels are 20 to 200 mm wide and 15 to 200 mm high",
-            ));
-        }
+    /// Checks the label's size; the error names the query parameter at fault.
+    pub fn new(
+        stock: Stock,
+        heading: Heading,
+        ecc: Ecc,
+    ) -> Result<Self, (&'static str, ParseError)> {
+        let range = |field: &'static str, v: f64, min: f64| {
+            if v.is_finite() && (min..=200.0).contains(&v) {
+                Ok(())
+            } else {
+                Err((
+                    field,
+                    ParseError::new("out_of_range", format!("must be {min} to 200 mm, not {v}")),
+                ))
+            }
+        };
+        range("width_mm", stock.width_mm, 20.0)?;
+        range("height_mm", stock.height_mm, 15.0)?;
         Ok(Self {
             stock,
             heading,

@@ -8,7 +8,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use super::stamps::{Identity, get_run, identity_of_batch};
+use super::stamps::{Identity, get_run, in_run};
 use super::{certifications, now, today};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -66,7 +66,7 @@ pub fn renderer(
         }
         Format::Zpl { stock, ecc } => {
             let zpl = Zpl::new(stock, job.heading.clone(), ecc)
-                .map_err(|e| AppError::validation("height_mm", e))?;
+                .map_err(|(field, e)| AppError::validation(field, e))?;
             // Every stamp's URI has the same shape, so one decides whether the code fits.
             let sample = Matrix::encode(&job.sample_uri(base), ecc).map_err(AppError::internal)?;
             zpl.module_dots(sample.size_with_border()).map_err(|e| {
@@ -124,9 +124,7 @@ impl PrintJob {
 pub async fn prepare(db: &Db, who: &Principal, run_id: Uuid) -> Result<PrintJob, AppError> {
     let run = get_run(db, who, run_id).await?;
     let count = stamp::Entity::find()
-        .filter(stamp::Column::BatchId.eq(run.batch_id))
-        .filter(stamp::Column::IndexInBatch.gte(run.first_index))
-        .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+        .filter(in_run(&run))
         .filter(stamp::Column::Status.eq(StampStatus::Active.as_str()))
         .count(db.read())
         .await?;
@@ -145,7 +143,7 @@ pub async fn prepare(db: &Db, who: &Principal, run_id: Uuid) -> Result<PrintJob,
         .await?
         .ok_or(AppError::NotFound("product"))?;
     let stars = certifications::current_stars(db.read(), product.id, today()).await?;
-    let identity = identity_of_batch(db, run.batch_id).await?;
+    let identity = Identity::of(&batch, &product)?;
     Ok(PrintJob {
         heading: Heading {
             product: product.name,
@@ -224,9 +222,7 @@ pub async fn render(
     let mut done = 0u64;
     loop {
         let mut q = stamp::Entity::find()
-            .filter(stamp::Column::BatchId.eq(run.batch_id))
-            .filter(stamp::Column::IndexInBatch.gte(run.first_index))
-            .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+            .filter(in_run(run))
             .filter(stamp::Column::Status.eq(StampStatus::Active.as_str()))
             .order_by_asc(stamp::Column::IndexInBatch)
             .limit(PAGE);

@@ -3,14 +3,13 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use entity::{
     batch, batch_event, farm, growing_area, ocop_certification, organization, product, stamp,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::stamps::identity_of_batch;
-use super::{now, today};
+use super::stamps::Identity;
+use super::today;
 use crate::db::Db;
 use crate::domain::ParseError;
 use crate::domain::batch::BatchStatus;
@@ -76,7 +75,6 @@ pub struct Resolved {
     /// The diary, oldest first.
     pub events: Vec<batch_event::Model>,
     pub standing: Standing,
-    pub resolved_at: DateTime<Utc>,
 }
 
 impl Resolved {
@@ -157,7 +155,7 @@ pub async fn refresh(
     Ok(r)
 }
 
-/// Like [`resolve`], through the cache.
+/// Resolves the stamp a Digital Link path names, through the cache.
 pub async fn resolve_cached(
     db: &Db,
     cache: &ResolveCache,
@@ -186,11 +184,6 @@ pub async fn resolve_cached(
 
 /// Finds the stamp a Digital Link path names. The GTIN and lot in the path, when given, must
 /// be the stamp's own; a serial is read in upper case (Crockford: `o`→`0`, `i`/`l`→`1`).
-pub async fn resolve(db: &Db, path: &str, base: &url::Url) -> Result<Resolved, ResolveError> {
-    let (link, serial) = parse(path)?;
-    resolve_serial(db, &link, serial, base).await
-}
-
 async fn resolve_serial(
     db: &Db,
     link: &DigitalLink,
@@ -206,17 +199,16 @@ async fn resolve_serial(
         .one(conn)
         .await?
         .ok_or(ResolveError::Unknown)?;
-    let identity = identity_of_batch(db, batch.id).await?;
-    if link.gtin.is_some() && link.gtin != identity.gtin {
-        return Err(ResolveError::Unknown);
-    }
-    if link.lot.is_some() && link.lot != identity.lot {
-        return Err(ResolveError::Unknown);
-    }
     let product = product::Entity::find_by_id(batch.product_id)
         .one(conn)
         .await?
         .ok_or(ResolveError::Unknown)?;
+    let identity = Identity::of(&batch, &product)?;
+    if (link.gtin.is_some() && link.gtin != identity.gtin)
+        || (link.lot.is_some() && link.lot != identity.lot)
+    {
+        return Err(ResolveError::Unknown);
+    }
     let producer = organization::Entity::find_by_id(batch.organization_id)
         .one(conn)
         .await?
@@ -269,6 +261,5 @@ async fn resolve_serial(
         certificates,
         events,
         standing,
-        resolved_at: now(),
     })
 }

@@ -12,6 +12,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::stamps::in_run;
 use super::{ledger, now};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -31,14 +32,6 @@ pub struct NewVoid {
 
 /// `IN (...)` lists stay well under SQLite's bound-value limit.
 const IN_CHUNK: usize = 500;
-
-/// The run's stamps, restricted to its index range in its batch.
-fn of_run(run: &stamp_run::Model) -> sea_orm::Condition {
-    sea_orm::Condition::all()
-        .add(stamp::Column::BatchId.eq(run.batch_id))
-        .add(stamp::Column::IndexInBatch.gte(run.first_index))
-        .add(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
-}
 
 pub async fn void(
     db: &Db,
@@ -62,7 +55,7 @@ pub async fn void(
     let (serials, count) = match &new.serials {
         None => {
             let count = stamp::Entity::find()
-                .filter(of_run(&run))
+                .filter(in_run(&run))
                 .filter(stamp::Column::Status.eq(active))
                 .count(&txn)
                 .await?;
@@ -110,7 +103,7 @@ pub async fn void(
                 stamp::Column::Status,
                 Expr::value(StampStatus::Void.as_str()),
             )
-            .filter(of_run(&run))
+            .filter(in_run(&run))
             .filter(stamp::Column::Status.eq(active))
             .filter(cond)
     };
@@ -147,7 +140,7 @@ async fn active_among<C: ConnectionTrait>(
     let mut active = BTreeSet::new();
     for part in list.chunks(IN_CHUNK) {
         let rows = stamp::Entity::find()
-            .filter(of_run(run))
+            .filter(in_run(run))
             .filter(stamp::Column::Serial.is_in(part.iter().copied()))
             .all(conn)
             .await?;

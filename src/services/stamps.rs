@@ -167,10 +167,7 @@ pub async fn stamps_of_run(
 ) -> Result<(stamp_run::Model, Vec<stamp::Model>), AppError> {
     let run = get_run(db, who, run_id).await?;
     let mut q = stamp::Entity::find()
-        // The run's index range within its batch, served by the (batch, index) index.
-        .filter(stamp::Column::BatchId.eq(run.batch_id))
-        .filter(stamp::Column::IndexInBatch.gte(run.first_index))
-        .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+        .filter(in_run(&run))
         .order_by_asc(stamp::Column::IndexInBatch)
         .limit(limit);
     if let Some(a) = after {
@@ -180,10 +177,35 @@ pub async fn stamps_of_run(
     Ok((run, rows))
 }
 
+/// A run's stamps: a contiguous range of its batch's stamp indexes, read through the
+/// `(batch_id, index_in_batch)` index. Every query about a run's stamps goes through this.
+pub fn in_run(run: &stamp_run::Model) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(stamp::Column::BatchId.eq(run.batch_id))
+        .add(stamp::Column::IndexInBatch.gte(run.first_index))
+        .add(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+}
+
 /// What a stamp's URI is built from: the product's GTIN and the batch's lot code.
 pub struct Identity {
     pub gtin: Option<Gtin>,
     pub lot: Option<crate::domain::LotCode>,
+}
+
+impl Identity {
+    /// From rows already loaded; stored identifiers that no longer parse are a 500.
+    pub fn of(batch: &batch::Model, product: &product::Model) -> Result<Self, AppError> {
+        let corrupt = |e: ParseError| AppError::internal(anyhow::anyhow!("stored identifier: {e}"));
+        Ok(Identity {
+            gtin: product
+                .gtin
+                .as_deref()
+                .map(Gtin::parse)
+                .transpose()
+                .map_err(corrupt)?,
+            lot: Some(crate::domain::LotCode::parse(&batch.lot_code).map_err(corrupt)?),
+        })
+    }
 }
 
 pub async fn identity_of_batch(db: &Db, batch_id: Uuid) -> Result<Identity, AppError> {
@@ -195,16 +217,7 @@ pub async fn identity_of_batch(db: &Db, batch_id: Uuid) -> Result<Identity, AppE
         .one(db.read())
         .await?
         .ok_or(AppError::NotFound("product"))?;
-    let corrupt = |e: ParseError| AppError::internal(anyhow::anyhow!("stored identifier: {e}"));
-    Ok(Identity {
-        gtin: product
-            .gtin
-            .as_deref()
-            .map(Gtin::parse)
-            .transpose()
-            .map_err(corrupt)?,
-        lot: Some(crate::domain::LotCode::parse(&batch.lot_code).map_err(corrupt)?),
-    })
+    Identity::of(&batch, &product)
 }
 
 /// One stamp, for a caller who may read its organization.

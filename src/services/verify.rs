@@ -501,10 +501,7 @@ async fn check_run<C: ConnectionTrait>(
     let voided = Voided::from_records(&stamp_voids::of_run_records(conn, run.id).await?);
     loop {
         let mut q = stamp::Entity::find()
-            // The run's index range within its batch, served by the (batch, index) index.
-            .filter(stamp::Column::BatchId.eq(run.batch_id))
-            .filter(stamp::Column::IndexInBatch.gte(run.first_index))
-            .filter(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
+            .filter(super::stamps::in_run(run))
             .order_by_asc(stamp::Column::IndexInBatch)
             .limit(PAGE);
         if let Some(a) = after {

@@ -93,11 +93,6 @@ pub fn path_in(levels: &[Vec<Hash>], index: usize) -> Option<Vec<Hash>> {
     Some(path)
 }
 
-/// The inclusion path of leaf `index` among `leaves`.
-pub fn inclusion_path(leaves: &[Hash], index: usize) -> Option<Vec<Hash>> {
-    path_in(&levels(leaves.to_vec()), index)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,17 +135,18 @@ mod tests {
                 .collect();
             let run = chain_run(Hash([3; 32]), &serials, Uuid::now_v7(), 0);
             let leaves: Vec<Hash> = run.hashes.iter().map(|h| chain::leaf(&h.0)).collect();
-            for i in 0..n {
-                let path = inclusion_path(&leaves, i).unwrap();
+            let tree = levels(leaves.clone());
+            for (i, leaf) in leaves.iter().enumerate() {
+                let path = path_in(&tree, i).unwrap();
                 assert!(
                     crate::ledger::merkle::verify_inclusion(
-                        &path, i as u64, n as u64, leaves[i], run.root
+                        &path, i as u64, n as u64, *leaf, run.root
                     ),
                     "leaf {i} of {n}"
                 );
             }
-            assert!(inclusion_path(&leaves, n).is_none());
-            assert_eq!(levels(leaves.clone()).last().unwrap()[0], run.root);
+            assert!(path_in(&tree, n).is_none());
+            assert_eq!(tree.last().unwrap()[0], run.root);
         }
     }
 

@@ -188,6 +188,8 @@ async fn bad_print_requests_are_refused_precisely() {
             "height_mm",
             "label_too_small",
         ),
+        ("labels.zpl?width_mm=5", "width_mm", "out_of_range"),
+        ("labels.zpl?height_mm=NaN", "height_mm", "out_of_range"),
     ] {
         let (s, _, b) = app.download(&app.admin, &format!("{base}/{path}")).await;
         assert_field_error(s, &problem(b), field, code);
@@ -418,8 +420,8 @@ async fn every_qr_code_in_every_template_decodes_to_its_stamps_uri() {
 #[ignore = "needs pdftoppm and zbarimg; run by .ci/run with --ignored"]
 async fn issue_then_print_from_the_cli_decodes_end_to_end() {
     let app = TestApp::spawn().await;
-    let (_, run) = run_with(&app, 1, false).await;
-    let _ = run;
+    // A product and its batch MO2026A (with a first run of one stamp).
+    run_with(&app, 1, false).await;
     let out = crate::cli::ocop_trace(&app)
         .args(["issue", "--batch", "MO2026A", "--count", "130", "--pin"])
         .output()

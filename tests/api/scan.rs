@@ -322,8 +322,6 @@ async fn malformed_unknown_mismatched_void_and_recalled_get_their_status_in_both
     }
 
     // A voided stamp: 410 with a page explaining it, in both languages and forms.
-    let run = stamps[0]["uri"].as_str().unwrap();
-    let _ = run;
     let (_, runs) = app
         .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
         .await;
