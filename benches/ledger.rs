@@ -44,6 +44,8 @@ fn settings(dir: &std::path::Path) -> Settings {
         scan_thresholds: Default::default(),
         scan_rate_per_minute: 0,
         trust_forwarded_for: false,
+        blob_store: ocop_trace::settings::BlobStoreSettings::Fs(dir.join("blobs")),
+        upload_limits: Default::default(),
         log_format: LogFormat::Pretty,
     }
 }

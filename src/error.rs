@@ -49,6 +49,9 @@ pub enum AppError {
     PayloadTooLarge { limit: usize },
     #[error("expected a body of type {expected}")]
     UnsupportedMediaType { expected: &'static str },
+    /// An uploaded file of a type this route does not take, or not what it claims (415).
+    #[error("{detail}")]
+    Unsupported { code: &'static str, detail: String },
     #[error("method not allowed")]
     MethodNotAllowed,
     /// The client sent too many requests; it may retry later (429).
@@ -93,7 +96,8 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::BadRequest { code, .. }
             | AppError::Unauthenticated { code, .. }
-            | AppError::Conflict { code, .. } => code,
+            | AppError::Conflict { code, .. }
+            | AppError::Unsupported { code, .. } => code,
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::PayloadTooLarge { .. } => "payload_too_large",

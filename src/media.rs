@@ -285,8 +285,8 @@ pub mod samples {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::samples::*;
+    use super::*;
     use image::{Rgba, RgbaImage};
 
     #[test]
@@ -394,5 +394,4 @@ mod tests {
             })
         ));
     }
-
 }

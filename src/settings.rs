@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::media::UploadLimits;
+use crate::storage::s3::S3Settings;
+
 /// Settings shared by every subcommand, from flags or environment.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct SettingsArgs {
@@ -54,6 +57,56 @@ pub struct SettingsArgs {
     /// that sets it) [default: false].
     #[arg(long, env = "OCOP_TRUST_FORWARDED_FOR", global = true)]
     pub trust_forwarded_for: Option<bool>,
+    /// Where files live: `fs` (under the data directory) or `s3` [default: fs].
+    #[arg(long, env = "OCOP_BLOB_STORE", global = true)]
+    pub blob_store: Option<BlobStoreKind>,
+    /// S3 endpoint URL, for S3-compatible services (Garage, MinIO) [default: AWS].
+    #[arg(long, env = "OCOP_S3_ENDPOINT", global = true)]
+    pub s3_endpoint: Option<url::Url>,
+    /// S3 region; must match what the service signs with [default: us-east-1].
+    #[arg(long, env = "OCOP_S3_REGION", global = true)]
+    pub s3_region: Option<String>,
+    /// S3 bucket (required with `OCOP_BLOB_STORE=s3`).
+    #[arg(long, env = "OCOP_S3_BUCKET", global = true)]
+    pub s3_bucket: Option<String>,
+    /// S3 access key id (required with `OCOP_BLOB_STORE=s3`).
+    #[arg(long, env = "OCOP_S3_ACCESS_KEY_ID", global = true)]
+    pub s3_access_key_id: Option<String>,
+    /// S3 secret access key (required with `OCOP_BLOB_STORE=s3`).
+    #[arg(
+        long,
+        env = "OCOP_S3_SECRET_ACCESS_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub s3_secret_access_key: Option<String>,
+    /// Path-style addressing (`host/bucket/key`), as Garage and MinIO need [default: true].
+    #[arg(long, env = "OCOP_S3_PATH_STYLE", global = true)]
+    pub s3_path_style: Option<bool>,
+    /// Prefix of every object key in the bucket [default: blobs/].
+    #[arg(long, env = "OCOP_S3_PREFIX", global = true)]
+    pub s3_prefix: Option<String>,
+    /// Largest uploaded file, in bytes [default: 20971520 (20 MiB)].
+    #[arg(long, env = "OCOP_UPLOAD_MAX_BYTES", global = true)]
+    pub upload_max_bytes: Option<usize>,
+    /// Largest uploaded image, in pixels (width × height) [default: 48000000].
+    #[arg(long, env = "OCOP_IMAGE_MAX_PIXELS", global = true)]
+    pub image_max_pixels: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobStoreKind {
+    Fs,
+    S3,
+}
+
+/// The blob store the service uses.
+#[derive(Debug, Clone)]
+pub enum BlobStoreSettings {
+    /// Files under this directory.
+    Fs(PathBuf),
+    S3(S3Settings),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
@@ -79,6 +132,16 @@ struct FileSettings {
     scan_warn_7d: Option<u64>,
     scan_rate_per_minute: Option<u32>,
     trust_forwarded_for: Option<bool>,
+    blob_store: Option<BlobStoreKind>,
+    s3_endpoint: Option<url::Url>,
+    s3_region: Option<String>,
+    s3_bucket: Option<String>,
+    s3_access_key_id: Option<String>,
+    s3_secret_access_key: Option<String>,
+    s3_path_style: Option<bool>,
+    s3_prefix: Option<String>,
+    upload_max_bytes: Option<usize>,
+    image_max_pixels: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -94,6 +157,8 @@ pub struct Settings {
     pub scan_thresholds: crate::services::scans::Thresholds,
     pub scan_rate_per_minute: u32,
     pub trust_forwarded_for: bool,
+    pub blob_store: BlobStoreSettings,
+    pub upload_limits: UploadLimits,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "ocop-trace.toml";
@@ -113,14 +178,16 @@ impl Settings {
     }
 
     fn merge(args: SettingsArgs, file: FileSettings) -> anyhow::Result<Self> {
+        let data_dir = args
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let blob_store = blob_store(&args, &file, &data_dir)?;
         let listen = args
             .listen
             .or(file.listen)
             .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let data_dir = args
-            .data_dir
-            .or(file.data_dir)
-            .unwrap_or_else(|| PathBuf::from("./data"));
         let database_url = args.database_url.or(file.database_url).unwrap_or_else(|| {
             format!(
                 "sqlite://{}?mode=rwc",
@@ -143,6 +210,19 @@ impl Settings {
             .pin_key_file
             .or(file.pin_key_file)
             .unwrap_or_else(|| data_dir.join("pin.key"));
+        let upload_defaults = UploadLimits::default();
+        let upload_limits = UploadLimits {
+            max_bytes: args
+                .upload_max_bytes
+                .or(file.upload_max_bytes)
+                .unwrap_or(upload_defaults.max_bytes)
+                .max(1),
+            max_pixels: args
+                .image_max_pixels
+                .or(file.image_max_pixels)
+                .unwrap_or(upload_defaults.max_pixels)
+                .max(1),
+        };
         let defaults = crate::services::scans::Thresholds::default();
         let scan_thresholds = crate::services::scans::Thresholds {
             per_day: args
@@ -157,6 +237,8 @@ impl Settings {
                 .max(1),
         };
         Ok(Self {
+            blob_store,
+            upload_limits,
             scan_thresholds,
             scan_rate_per_minute: args
                 .scan_rate_per_minute
@@ -187,6 +269,47 @@ impl Settings {
     pub fn is_sqlite(&self) -> bool {
         self.database_url.starts_with("sqlite:")
     }
+}
+
+/// The blob store: the local directory by default; S3 when asked, with every setting it needs.
+fn blob_store(
+    args: &SettingsArgs,
+    file: &FileSettings,
+    data_dir: &Path,
+) -> anyhow::Result<BlobStoreSettings> {
+    let kind = args
+        .blob_store
+        .or(file.blob_store)
+        .unwrap_or(BlobStoreKind::Fs);
+    if kind == BlobStoreKind::Fs {
+        return Ok(BlobStoreSettings::Fs(data_dir.join("blobs")));
+    }
+    let pick = |a: &Option<String>, f: &Option<String>| a.clone().or_else(|| f.clone());
+    let required = |v: Option<String>, var: &str| {
+        v.filter(|v| !v.trim().is_empty())
+            .with_context(|| format!("{var} must be set when OCOP_BLOB_STORE=s3"))
+    };
+    let endpoint = args.s3_endpoint.clone().or(file.s3_endpoint.clone());
+    if let Some(e) = &endpoint
+        && !matches!(e.scheme(), "http" | "https")
+    {
+        anyhow::bail!("OCOP_S3_ENDPOINT must be an http(s) URL, not {e}");
+    }
+    Ok(BlobStoreSettings::S3(S3Settings {
+        endpoint: endpoint.map(|e| e.as_str().trim_end_matches('/').to_owned()),
+        region: pick(&args.s3_region, &file.s3_region).unwrap_or_else(|| "us-east-1".into()),
+        bucket: required(pick(&args.s3_bucket, &file.s3_bucket), "OCOP_S3_BUCKET")?,
+        access_key_id: required(
+            pick(&args.s3_access_key_id, &file.s3_access_key_id),
+            "OCOP_S3_ACCESS_KEY_ID",
+        )?,
+        secret_access_key: required(
+            pick(&args.s3_secret_access_key, &file.s3_secret_access_key),
+            "OCOP_S3_SECRET_ACCESS_KEY",
+        )?,
+        path_style: args.s3_path_style.or(file.s3_path_style).unwrap_or(true),
+        prefix: pick(&args.s3_prefix, &file.s3_prefix).unwrap_or_else(|| "blobs/".into()),
+    }))
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
@@ -220,6 +343,8 @@ impl std::fmt::Debug for Settings {
             .field("scan_thresholds", &self.scan_thresholds)
             .field("scan_rate_per_minute", &self.scan_rate_per_minute)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
+            .field("blob_store", &self.blob_store)
+            .field("upload_limits", &self.upload_limits)
             .finish()
     }
 }
@@ -263,5 +388,26 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("s3cret"), "{shown}");
         assert!(shown.contains("app:***@db"), "{shown}");
+    }
+
+    #[test]
+    fn s3_needs_its_settings_and_hides_its_secret() {
+        let mut args = SettingsArgs {
+            blob_store: Some(BlobStoreKind::S3),
+            s3_bucket: Some("ocop".into()),
+            s3_access_key_id: Some("GKabc".into()),
+            ..Default::default()
+        };
+        let e = Settings::merge(args.clone(), FileSettings::default()).unwrap_err();
+        assert!(e.to_string().contains("OCOP_S3_SECRET_ACCESS_KEY"), "{e}");
+        args.s3_secret_access_key = Some("very-secret".into());
+        let s = Settings::merge(args, FileSettings::default()).unwrap();
+        let BlobStoreSettings::S3(s3) = &s.blob_store else {
+            panic!("expected S3")
+        };
+        assert_eq!((s3.region.as_str(), s3.path_style), ("us-east-1", true));
+        assert!(!format!("{s:?}").contains("very-secret"));
+        let fs = Settings::merge(SettingsArgs::default(), FileSettings::default()).unwrap();
+        assert!(matches!(fs.blob_store, BlobStoreSettings::Fs(p) if p.ends_with("blobs")));
     }
 }

@@ -46,7 +46,13 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             "created a new key for scratch PINs; back it up: PINs already printed check only with it"
         );
     }
+    let blobs = crate::services::blobs::Blobs {
+        db: db.clone(),
+        store: crate::storage::open(&settings.blob_store),
+        limits: settings.upload_limits,
+    };
     Ok(AppState {
+        blobs,
         pin_key,
         diary: DiaryWriter::start(db.clone()),
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),

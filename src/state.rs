@@ -26,6 +26,8 @@ pub struct AppState {
     pub run_trees: Arc<crate::services::stamp_proof::RunTrees>,
     /// Group-commits scans.
     pub scans: crate::services::scans::ScanWriter,
+    /// Stored files: uploads, downloads, public images.
+    pub blobs: crate::services::blobs::Blobs,
     /// Group-commits diary appends.
     pub diary: DiaryWriter,
 }

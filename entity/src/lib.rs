@@ -6,6 +6,7 @@
 pub mod api_token;
 pub mod batch;
 pub mod batch_event;
+pub mod blob;
 pub mod checkpoint;
 pub mod farm;
 pub mod growing_area;

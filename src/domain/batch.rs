@@ -97,7 +97,14 @@ pub struct EventDetails {
     pub location: Option<String>,
     /// Reason, for corrections and recalls.
     pub reason: Option<String>,
+    /// Photos of the work, by the `sha256` their upload to the batch returned. The event's
+    /// ledger entry commits to these hashes, so a photo cannot be swapped afterwards.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<String>,
 }
+
+/// Most photos one diary event can carry.
+pub const MAX_PHOTOS: usize = 10;
 
 /// Longest pre-harvest interval any input can declare.
 pub const MAX_PHI_DAYS: u32 = 365;
@@ -170,6 +177,26 @@ impl EventDetails {
                 "quantity".into(),
                 ParseError::new("quantity_range", "a quantity is a positive number"),
             ));
+        }
+        if self.photos.len() > MAX_PHOTOS {
+            return Err((
+                "photos".into(),
+                ParseError::new(
+                    "too_many_photos",
+                    format!("at most {MAX_PHOTOS} photos per event"),
+                ),
+            ));
+        }
+        for (i, p) in self.photos.iter().enumerate() {
+            if !(p.len() == 64 && p.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))) {
+                return Err((
+                    format!("photos[{i}]"),
+                    ParseError::new(
+                        "invalid_photo",
+                        "a photo is named by the 64 lower-case hex digits of its sha256",
+                    ),
+                ));
+            }
         }
         if kind == EventKind::Recall && self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             return Err((

@@ -10,6 +10,7 @@ pub mod docs;
 pub mod events;
 pub mod extract;
 pub mod farms;
+pub mod files;
 pub mod growing_areas;
 pub mod limits;
 pub mod log;
@@ -78,8 +79,11 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The API routes with their OpenAPI description.
-pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+pub fn api(upload_max_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(files::upload_routes(upload_max_bytes))
+        .routes(routes!(files::get, files::remove))
+        .routes(routes!(files::content))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(organizations::create, organizations::list))
@@ -125,7 +129,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = api();
+    let (api, openapi) = api(state.settings.upload_limits.max_bytes);
     let docs = docs::Docs::new(&openapi);
     let middleware = ServiceBuilder::new()
         .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
@@ -154,7 +158,8 @@ pub fn router(state: AppState) -> Router {
             Duration::from_secs(30),
         ))
         .layer(DefaultBodyLimit::max(BODY_LIMIT));
-    api.merge(ops::router())
+    api.route("/media/{key}", axum::routing::get(files::media))
+        .merge(ops::router())
         .merge(scan::router())
         .merge(docs.router())
         .fallback(|| async { AppError::NotFound("route") })

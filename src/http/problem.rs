@@ -31,7 +31,9 @@ fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound(_) => StatusCode::NOT_FOUND,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        AppError::UnsupportedMediaType { .. } | AppError::Unsupported { .. } => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
         AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

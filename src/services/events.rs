@@ -266,6 +266,23 @@ async fn plan(
             ));
         }
     }
+    for (i, photo) in new.details.photos.iter().enumerate() {
+        let uploaded = entity::blob::Entity::find()
+            .filter(entity::blob::Column::SubjectId.eq(state.row.id))
+            .filter(entity::blob::Column::Kind.eq(super::blobs::BlobKind::DiaryPhoto.as_str()))
+            .filter(entity::blob::Column::Sha256.eq(photo.as_str()))
+            .one(txn)
+            .await?;
+        if uploaded.is_none() {
+            return Err(AppError::validation(
+                format!("details.photos[{i}]"),
+                ParseError::new(
+                    "unknown_photo",
+                    "upload the photo to this batch first (POST /api/v1/batches/{id}/photos) and use the sha256 it returns",
+                ),
+            ));
+        }
+    }
     let warnings = if new.kind == EventKind::Harvesting {
         let stored = BatchEvent::find()
             .filter(batch_event::Column::BatchId.eq(state.row.id))

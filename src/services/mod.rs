@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod batch_chain;
 pub mod batches;
+pub mod blobs;
 pub mod certifications;
 pub mod checkpoints;
 pub mod diary_writer;

@@ -116,6 +116,37 @@ impl BlobStore for FsStore {
         Ok(())
     }
 
+    async fn list(&self) -> Result<Vec<BlobKey>, StorageError> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let Ok(top) = std::fs::read_dir(&root) else {
+                return Ok(out); // no directory yet: no blobs
+            };
+            for a in top {
+                let a = a.map_err(io)?;
+                if !a.file_type().map_err(io)?.is_dir() {
+                    continue;
+                }
+                for b in std::fs::read_dir(a.path()).map_err(io)? {
+                    let b = b.map_err(io)?;
+                    if !b.file_type().map_err(io)?.is_dir() {
+                        continue;
+                    }
+                    for f in std::fs::read_dir(b.path()).map_err(io)? {
+                        let name = f.map_err(io)?.file_name();
+                        if let Some(key) = name.to_str().and_then(|n| BlobKey::parse(n).ok()) {
+                            out.push(key);
+                        }
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StorageError::Other(e.to_string()))?
+    }
+
     async fn url(&self, _key: &BlobKey, _ttl: Duration) -> Result<Option<String>, StorageError> {
         Ok(None)
     }

@@ -80,9 +80,19 @@ pub trait BlobStore: Send + Sync {
     async fn head(&self, key: &BlobKey) -> Result<Option<BlobMeta>, StorageError>;
     /// Removes the object; removing an absent object is not an error.
     async fn delete(&self, key: &BlobKey) -> Result<(), StorageError>;
+    /// Every key in the store (for `ocop-trace storage check`, which looks for orphans).
+    async fn list(&self) -> Result<Vec<BlobKey>, StorageError>;
     /// A time-limited URL from which anyone may GET the object directly, when the store has
     /// one (S3 presigned URLs); `None` means: serve it through the app.
     async fn url(&self, key: &BlobKey, ttl: Duration) -> Result<Option<String>, StorageError>;
+}
+
+/// The store the settings name.
+pub fn open(settings: &crate::settings::BlobStoreSettings) -> std::sync::Arc<dyn BlobStore> {
+    match settings {
+        crate::settings::BlobStoreSettings::Fs(root) => std::sync::Arc::new(fs::FsStore::new(root)),
+        crate::settings::BlobStoreSettings::S3(s3) => std::sync::Arc::new(s3::S3Store::new(s3)),
+    }
 }
 
 /// Reads a whole stream (for tests and small objects).
@@ -137,6 +147,12 @@ pub mod contract {
 
         let absent = BlobKey::of(b"never stored");
         assert!(store.head(&absent).await.expect("head absent").is_none());
+        let listed = store.list().await.expect("list");
+        assert!(
+            listed.contains(&key) && listed.contains(&big_key),
+            "{listed:?}"
+        );
+        assert!(!listed.contains(&absent));
         assert!(matches!(
             store.get(&absent).await.map(|_| ()),
             Err(StorageError::NotFound(_))
@@ -149,6 +165,7 @@ pub mod contract {
         store.delete(&key).await.expect("delete");
         assert!(store.head(&key).await.expect("head deleted").is_none());
         store.delete(&big_key).await.expect("delete big");
+        assert!(!store.list().await.expect("list").contains(&big_key));
         let _ = store
             .url(&big_key, Duration::from_secs(60))
             .await

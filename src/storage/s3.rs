@@ -6,6 +6,8 @@
 use std::time::Duration;
 
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_s3::error::SdkError;
 use aws_sdk_s3::presigning::PresigningConfig;
@@ -53,12 +55,17 @@ pub struct S3Store {
     prefix: String,
 }
 
-fn sdk_error<E: std::fmt::Debug, R: std::fmt::Debug>(e: SdkError<E, R>) -> StorageError {
+/// A server error (5xx, after the SDK's retries), a timeout or a connection failure means the
+/// store is unavailable — the client may retry; anything else is a fault of ours.
+fn sdk_error<E: std::fmt::Debug>(e: SdkError<E, HttpResponse>) -> StorageError {
     match &e {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) => {
-            StorageError::Unavailable(format!("{e:?}"))
+        SdkError::ServiceError(s) if s.raw().status().is_server_error() => {
+            StorageError::Unavailable(format!("S3 answered {}: {:?}", s.raw().status(), s.err()))
         }
         SdkError::ServiceError(s) => StorageError::Other(format!("{:?}", s.err())),
+        SdkError::ResponseError(r) if r.raw().status().is_server_error() => {
+            StorageError::Unavailable(format!("S3 answered {}", r.raw().status()))
+        }
         _ => StorageError::Unavailable(format!("{e:?}")),
     }
 }
@@ -83,6 +90,13 @@ impl S3Store {
                 "ocop-trace settings",
             ))
             .force_path_style(s.path_style)
+            // A dead endpoint fails fast; a slow one gets time for an 8 MiB part.
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(120))
+                    .build(),
+            )
             .http_client(http);
         if let Some(endpoint) = &s.endpoint {
             conf = conf.endpoint_url(endpoint.clone());
@@ -252,6 +266,29 @@ impl BlobStore for S3Store {
             .await
             .map(|_| ())
             .map_err(sdk_error)
+    }
+
+    async fn list(&self) -> Result<Vec<BlobKey>, StorageError> {
+        let mut out = Vec::new();
+        let mut pages = self
+            .client
+            .list_objects_v2()
+            .bucket(&self.bucket)
+            .prefix(&self.prefix)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(sdk_error)?;
+            for object in page.contents() {
+                if let Some(name) = object.key().and_then(|k| k.strip_prefix(&self.prefix)) {
+                    // Objects that are not blobs (another tool's) are none of our business.
+                    if let Ok(key) = BlobKey::parse(name) {
+                        out.push(key);
+                    }
+                }
+            }
+        }
+        Ok(out)
     }
 
     async fn url(&self, key: &BlobKey, ttl: Duration) -> Result<Option<String>, StorageError> {

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ocop_trace::db::Db;
 use ocop_trace::services::accounts::{self, TokenGrant};
-use ocop_trace::settings::{LogFormat, Settings};
+use ocop_trace::settings::{BlobStoreSettings, LogFormat, Settings};
 use ocop_trace::startup;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
@@ -85,17 +85,24 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         scan_thresholds: Default::default(),
         scan_rate_per_minute: 0,
         trust_forwarded_for: false,
+        blob_store: BlobStoreSettings::Fs(data_dir.join("blobs")),
+        upload_limits: Default::default(),
         log_format: LogFormat::Pretty,
     }
 }
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Like [`spawn`](Self::spawn), with changed settings.
+    pub async fn spawn_with(change: impl FnOnce(&mut Settings)) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let (database_url, pg) = database_for_test(data_dir.path()).await;
-        let state = startup::prepare(settings(data_dir.path(), &database_url))
-            .await
-            .unwrap();
+        let mut s = settings(data_dir.path(), &database_url);
+        change(&mut s);
+        let state = startup::prepare(s).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         let admin = accounts::bootstrap_token(&state.db, "test admin".into(), TokenGrant::Admin)
@@ -229,6 +236,27 @@ impl TestApp {
             .header("content-type", content_type)
             .body(body);
         self.send(req, Some(token)).await
+    }
+
+    /// Uploads `bytes` as the multipart part `file`.
+    pub async fn upload(
+        &self,
+        token: &str,
+        path: &str,
+        file_name: &str,
+        content_type: &str,
+        bytes: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(file_name.to_owned())
+            .mime_str(content_type)
+            .unwrap();
+        let form = reqwest::multipart::Form::new().part("file", part);
+        self.send(
+            self.client.post(self.url(path)).multipart(form),
+            Some(token),
+        )
+        .await
     }
 
     // ---- fixtures: each asserts its own success so a failing arrangement is obvious -------

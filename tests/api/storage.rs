@@ -6,7 +6,7 @@ use ocop_trace::storage::s3::{S3Settings, S3Store};
 use ocop_trace::storage::{BlobStore, StorageError, contract};
 
 /// An S3 server in this process, serving a temporary directory, with one bucket.
-async fn start_s3(root: &std::path::Path, bucket: &str) -> String {
+pub async fn start_s3(root: &std::path::Path, bucket: &str) -> String {
     std::fs::create_dir_all(root.join(bucket)).unwrap();
     let fs = s3s_fs::FileSystem::new(root).unwrap();
     let mut b = s3s::service::S3ServiceBuilder::new(fs);
@@ -32,7 +32,7 @@ async fn start_s3(root: &std::path::Path, bucket: &str) -> String {
     format!("http://{addr}")
 }
 
-fn settings(endpoint: String, bucket: &str, key: &str, secret: &str) -> S3Settings {
+pub fn settings(endpoint: String, bucket: &str, key: &str, secret: &str) -> S3Settings {
     S3Settings {
         endpoint: Some(endpoint),
         region: "us-east-1".into(),
