@@ -12,21 +12,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_field_error, assert_problem};
 
-fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                out.extend(files_under(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
 async fn new_product(app: &TestApp) -> (String, String) {
     let org = app.create_organization("HTX Mật ong Cư M'gar").await;
     let product = app.create_product(&app.admin, &org, None).await;
@@ -111,10 +96,7 @@ async fn a_phone_photo_is_cleaned_thumbnailed_and_served_publicly_and_immutably(
     assert_eq!(s, StatusCode::CREATED);
     assert_eq!(again["sha256"], file["sha256"]);
     assert_eq!(
-        files_under(&app.data_dir.path().join("blobs"))
-            .iter()
-            .filter(|p| p.extension().is_none())
-            .count(),
+        app.stored_objects().await.len(),
         2,
         "one image and one thumbnail, stored once"
     );
@@ -243,7 +225,7 @@ async fn bad_uploads_get_precise_errors_and_leave_nothing_behind() {
     let (_, list) = app.get(&app.admin, &path).await;
     assert_eq!(list, json!([]), "no row for any refused upload");
     assert!(
-        files_under(&app.data_dir.path().join("blobs")).is_empty(),
+        app.stored_objects().await.is_empty(),
         "no object for any refused upload"
     );
 }
@@ -399,7 +381,7 @@ async fn with_s3_uploads_go_to_the_bucket_and_downloads_come_from_it() {
         "the object is in the bucket"
     );
     assert!(
-        files_under(&app.data_dir.path().join("blobs")).is_empty(),
+        !app.data_dir.path().join("blobs").exists(),
         "nothing on the local disk"
     );
     // The public image is proxied (same origin for the scan page) ...
