@@ -11,6 +11,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::extract::{AppQuery, PathId};
+use super::files;
 use crate::auth::Principal;
 use crate::error::AppError;
 use crate::print::Template;
@@ -19,6 +20,8 @@ use crate::print::zpl::{Dpi, Stock};
 use crate::services::print_files::{self as service, Format};
 use crate::stamps::qr::Ecc;
 use crate::state::AppState;
+use crate::storage::BlobKey;
+use bytes::BytesMut;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -65,7 +68,10 @@ pub struct CsvQuery {
     pub pins: bool,
 }
 
-/// Checks everything, releases the PINs when asked, then streams the run in `format`.
+/// Checks everything; serves a file kept from an earlier request when there is one;
+/// otherwise releases the PINs when asked and streams the run in `format`. A file without
+/// PINs is kept in the blob store as it streams (even if the client goes away), so the next
+/// request on any app node is served from the store. A file with PINs is never kept.
 async fn stream(
     state: AppState,
     who: Principal,
@@ -75,29 +81,77 @@ async fn stream(
 ) -> Result<Response, AppError> {
     let mut job = service::prepare(&state.db, &who, run_id).await?;
     let (content_type, ext) = (format.content_type(), format.extension());
+    let file_name = job.file_name(ext);
+    let variant = (!pins).then(|| format.variant(&job));
+    if let Some(v) = &variant
+        && let Some(kept) = service::kept(&state.db, &job, v).await?
+    {
+        let key = BlobKey::parse(&kept.sha256)?;
+        return files::stream(&state, &key, content_type, Some(&file_name), "no-store").await;
+    }
     let renderer = service::renderer(format, &job, &state.settings.public_base_url, pins)?;
     if pins {
         service::release_pins(&state.db, &who, &mut job).await?;
     }
-    let file_name = job.file_name(ext);
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::spawn(async move {
+        let (rendered_tx, mut rendered) = tokio::sync::mpsc::channel(4);
         let base = state.settings.public_base_url.clone();
-        let result = service::render(
-            &state.db,
-            &job,
-            &base,
-            &state.pin_key,
-            renderer,
-            &tx,
-            &|_| {},
-        )
-        .await;
-        if let Err(e) = result {
-            tracing::error!(run.id = %job.run.id, error = %e.into_anyhow(), "print file failed while streaming");
-            let _ = tx
-                .send(Err(std::io::Error::other("print file failed")))
+        let render = async {
+            let result = service::render(
+                &state.db,
+                &job,
+                &base,
+                &state.pin_key,
+                renderer,
+                &rendered_tx,
+                &|_| {},
+            )
+            .await;
+            drop(rendered_tx);
+            result
+        };
+        // Forwards to the client and, for a file to keep, collects the bytes.
+        let tee = async {
+            let mut collected = variant.as_ref().map(|_| BytesMut::new());
+            let mut client_open = true;
+            while let Some(item) = rendered.recv().await {
+                if let (Some(buf), Ok(bytes)) = (collected.as_mut(), &item) {
+                    buf.extend_from_slice(bytes);
+                }
+                if client_open && tx.send(item).await.is_err() {
+                    client_open = false;
+                    if collected.is_none() {
+                        break; // nothing to keep: stop rendering
+                    }
+                }
+            }
+            collected
+        };
+        let (result, collected) = tokio::join!(render, tee);
+        match (result, collected, variant) {
+            (Err(e), _, _) => {
+                tracing::error!(run.id = %job.run.id, error = %e.into_anyhow(), "print file failed while streaming");
+                let _ = tx
+                    .send(Err(std::io::Error::other("print file failed")))
+                    .await;
+            }
+            (Ok(()), Some(bytes), Some(variant)) => {
+                let kept = service::keep(
+                    &state.blobs,
+                    &who,
+                    &job,
+                    variant,
+                    content_type,
+                    bytes.freeze(),
+                )
                 .await;
+                if let Err(e) = kept {
+                    // The client has its file; the next request renders again.
+                    tracing::warn!(run.id = %job.run.id, error = %e.into_anyhow(), "could not keep the print file");
+                }
+            }
+            _ => {}
         }
     });
     let body = futures_util::stream::unfold(rx, |mut rx| async move {

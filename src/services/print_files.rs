@@ -2,12 +2,16 @@
 //! print, PINs still to release), then the labels stream to a renderer page by page.
 
 use bytes::Bytes;
-use entity::{batch, product, stamp, stamp_run};
+use entity::{batch, blob, product, stamp, stamp_run};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
+use super::blobs::{BlobKind, Blobs};
 use super::stamps::{Identity, get_run, in_run};
 use super::{certifications, now, today};
 use crate::auth::Principal;
@@ -31,6 +35,25 @@ pub enum Format {
 }
 
 impl Format {
+    /// What identifies a file made in this format for `job`: the format and every option,
+    /// and the number of stamps printed (a void changes it, so a stored file never shows a
+    /// stamp voided since).
+    pub fn variant(&self, job: &PrintJob) -> String {
+        use sha2::Digest;
+        let options = match self {
+            Format::Pdf { sheet, ecc } => format!("{sheet:?}|{ecc:?}"),
+            Format::Zpl { stock, ecc } => format!("{stock:?}|{ecc:?}"),
+            Format::Csv => String::new(),
+        };
+        let digest = sha2::Sha256::digest(options.as_bytes());
+        format!(
+            "{}:{}:{}",
+            self.extension(),
+            data_encoding::HEXLOWER.encode(&digest[..16]),
+            job.count
+        )
+    }
+
     pub fn extension(&self) -> &'static str {
         match self {
             Format::Pdf { .. } => "pdf",
@@ -192,6 +215,60 @@ pub async fn release_pins(db: &Db, who: &Principal, job: &mut PrintJob) -> Resul
         ));
     }
     job.pins = true;
+    Ok(())
+}
+
+/// The print file made before for `job` in `variant`, if it was kept. Files with PINs are
+/// never kept: they are shown once.
+pub async fn kept(db: &Db, job: &PrintJob, variant: &str) -> Result<Option<blob::Model>, AppError> {
+    Ok(blob::Entity::find()
+        .filter(blob::Column::SubjectId.eq(job.run.id))
+        .filter(blob::Column::Variant.eq(variant))
+        .one(db.read())
+        .await?)
+}
+
+/// Keeps a rendered print file (without PINs) in the blob store, so that the next request
+/// — on any app node — is served from there instead of rendering again.
+pub async fn keep(
+    blobs: &Blobs,
+    who: &Principal,
+    job: &PrintJob,
+    variant: String,
+    content_type: &str,
+    bytes: Bytes,
+) -> Result<(), AppError> {
+    let size = bytes.len() as i64;
+    let key = blobs.store.put(bytes, content_type).await?;
+    let row = blob::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(job.run.organization_id),
+        kind: Set(BlobKind::PrintFile.as_str().to_owned()),
+        subject_id: Set(job.run.id),
+        sha256: Set(key.to_string()),
+        content_type: Set(content_type.to_owned()),
+        size: Set(size),
+        width: Set(None),
+        height: Set(None),
+        thumb_sha256: Set(None),
+        original_name: Set(Some(
+            job.file_name(variant.split(':').next().unwrap_or("bin")),
+        )),
+        variant: Set(Some(variant)),
+        created_by: Set(who.name.clone()),
+        created_at: Set(now()),
+    };
+    let txn = blobs.db.write_txn().await?;
+    match row.insert(&txn).await {
+        Ok(_) => txn.commit().await?,
+        // Another request kept the same file first: the same bytes, already recorded.
+        Err(e)
+            if matches!(
+                e.sql_err(),
+                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+            ) => {}
+        Err(e) => return Err(e.into()),
+    }
     Ok(())
 }
 

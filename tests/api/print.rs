@@ -461,3 +461,78 @@ async fn issue_then_print_from_the_cli_decodes_end_to_end() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("PINs were shown once"));
     assert!(!again.exists());
 }
+
+#[tokio::test]
+async fn print_files_without_pins_are_kept_in_the_blob_store_and_served_from_it() {
+    let app = TestApp::spawn().await;
+    let (_, run) = run_with(&app, 30, true).await;
+    let base = format!("/api/v1/stamp-runs/{run}");
+    let sha = |b: &[u8]| {
+        use sha2::Digest;
+        ocop_trace::storage::BlobKey::parse(
+            &data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(b)),
+        )
+        .unwrap()
+    };
+
+    // The file with PINs is shown once and never kept.
+    let (s, _, with_pins) = app
+        .download(&app.admin, &format!("{base}/stamps.csv?pins=true"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!app.stored_objects().await.contains(&sha(&with_pins)));
+
+    let pdf = format!("{base}/labels.pdf?template=a4-40-52x29");
+    let (s, ct, first) = app.download(&app.admin, &pdf).await;
+    assert_eq!((s, ct.as_str()), (StatusCode::OK, "application/pdf"));
+    // Kept as it streamed (the row is written just after the last byte).
+    let mut kept = false;
+    for _ in 0..50 {
+        if app.stored_objects().await.contains(&sha(&first)) {
+            kept = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(kept, "the PDF is in the blob store");
+    // A second app node on the same database and store serves the same bytes.
+    let other = app.second_server().await;
+    let res = app
+        .client
+        .get(format!("{other}{pdf}"))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .ends_with(".pdf\"")
+    );
+    assert_eq!(res.bytes().await.unwrap().to_vec(), first);
+
+    // Another template is another file; voiding a stamp makes the next file leave it out.
+    let (_, _, other_sheet) = app
+        .download(
+            &app.admin,
+            &format!("{base}/labels.pdf?template=a4-65-38x21"),
+        )
+        .await;
+    assert_ne!(other_sheet, first);
+    let csv = format!("{base}/stamps.csv");
+    let (_, _, before) = app.download(&app.admin, &csv).await;
+    let stamps = all_stamps(&app, &run).await;
+    let (s, b) = app
+        .post(
+            &app.admin,
+            &format!("{base}/voids"),
+            json!({"reason": "misprint", "serials": [stamps[0]["serial"]]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let (_, _, after) = app.download(&app.admin, &csv).await;
+    assert_eq!(csv_rows(&before).len(), 31, "a header and 30 stamps");
+    assert_eq!(csv_rows(&after).len(), 30, "the void stamp is left out");
+}
