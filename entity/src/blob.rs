@@ -26,6 +26,8 @@ pub struct Model {
     pub variant: Option<String>,
     pub created_by: String,
     pub created_at: DateTimeUtc,
+    /// When the file was taken off its record (rows stay: the ledger recorded them).
+    pub removed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

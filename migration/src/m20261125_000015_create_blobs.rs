@@ -1,7 +1,8 @@
 //! Stored files: product images, certificate scans, diary photos and print files. The bytes
 //! live in the blob store under their SHA-256; a row says whose they are, what they are
 //! attached to, and what they are. The same bytes may have several rows (the same photo on two
-//! products) and are stored once.
+//! products) and are stored once. Rows are recorded in the ledger like every other record, so
+//! they are never deleted: a removed image gets `removed_at`.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -26,6 +27,7 @@ pub enum Blobs {
     OriginalName,
     Variant,
     CreatedBy,
+    RemovedAt,
 }
 
 #[async_trait::async_trait]
@@ -49,6 +51,7 @@ impl MigrationTrait for Migration {
                     .col(string_len_null(Blobs::Variant, 255))
                     .col(string_len(Blobs::CreatedBy, 200))
                     .col(cols::created_at())
+                    .col(timestamp_with_time_zone_null(Blobs::RemovedAt))
                     .foreign_key(&mut cols::fk(
                         Blobs::Table,
                         Blobs::OrganizationId,

@@ -16,7 +16,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::now;
+use super::{ledger, now};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
@@ -243,15 +243,18 @@ impl Blobs {
             variant: Set(None),
             created_by: Set(who.name.clone()),
             created_at: Set(now()),
+            removed_at: Set(None),
         };
         let txn = self.db.write_txn().await?;
         let row = row.insert(&txn).await?;
+        ledger::append(&txn, "created", &row).await?;
         txn.commit().await?;
         Ok(row)
     }
 
     fn list_query(&self, kind: BlobKind, subject: Uuid) -> sea_orm::Select<blob::Entity> {
         blob::Entity::find()
+            .filter(blob::Column::RemovedAt.is_null())
             .filter(blob::Column::SubjectId.eq(subject))
             .filter(blob::Column::Kind.eq(kind.as_str()))
     }
@@ -305,10 +308,10 @@ impl Blobs {
         Ok(row)
     }
 
-    /// Removes a product image or certificate scan from its record. Diary photos are part of
-    /// ledger entries and print files are regenerated, so neither is removed this way. The
-    /// object stays in the store until `ocop-trace storage check --remove-orphans` finds no
-    /// row that uses it (removing it here could race with an upload of the same bytes).
+    /// Takes a product image or certificate scan off its record (the row stays, marked
+    /// removed, as the ledger recorded it). Diary photos are part of diary entries and print
+    /// files are regenerated, so neither is removed this way. The object stays in the store:
+    /// the ledger's history refers to it.
     pub async fn remove(&self, who: &Principal, id: Uuid) -> Result<(), AppError> {
         let row = self.get(who, id).await?;
         let removable = [BlobKind::ProductImage, BlobKind::CertificateScan]
@@ -321,8 +324,14 @@ impl Blobs {
             ));
         }
         who.authorize(row.organization_id, Action::ManageRegistry, "file")?;
+        if row.removed_at.is_some() {
+            return Ok(());
+        }
+        let mut change: blob::ActiveModel = row.into();
+        change.removed_at = Set(Some(now()));
         let txn = self.db.write_txn().await?;
-        blob::Entity::delete_by_id(row.id).exec(&txn).await?;
+        let row = change.update(&txn).await?;
+        ledger::append(&txn, "removed", &row).await?;
         txn.commit().await?;
         Ok(())
     }
@@ -332,6 +341,7 @@ impl Blobs {
     pub async fn public_image(&self, key: &BlobKey) -> Result<Option<String>, AppError> {
         let kinds = BlobKind::PUBLIC.map(BlobKind::as_str);
         let row = blob::Entity::find()
+            .filter(blob::Column::RemovedAt.is_null())
             .filter(blob::Column::Kind.is_in(kinds))
             .filter(
                 Condition::any()

@@ -257,10 +257,15 @@ pub async fn keep(
         variant: Set(Some(variant)),
         created_by: Set(who.name.clone()),
         created_at: Set(now()),
+        removed_at: Set(None),
     };
     let txn = blobs.db.write_txn().await?;
     match row.insert(&txn).await {
-        Ok(_) => txn.commit().await?,
+        Ok(row) => {
+            // The audit trail shows who made which label file, when.
+            super::ledger::append(&txn, "created", &row).await?;
+            txn.commit().await?
+        }
         // Another request kept the same file first: the same bytes, already recorded.
         Err(e)
             if matches!(

@@ -178,3 +178,20 @@ impl Recorded for entity::stamp_void::Model {
         })
     }
 }
+
+impl Recorded for entity::blob::Model {
+    const TABLE: &'static str = "blobs";
+    fn subject_id(&self) -> Uuid {
+        self.id
+    }
+    fn payload(&self) -> Value {
+        json!({
+            "id": self.id, "organization_id": self.organization_id, "kind": self.kind,
+            "subject_id": self.subject_id, "sha256": self.sha256, "content_type": self.content_type,
+            "size": self.size, "width": self.width, "height": self.height,
+            "thumb_sha256": self.thumb_sha256, "original_name": self.original_name,
+            "variant": self.variant, "created_by": self.created_by,
+            "created_at": t(&self.created_at), "removed_at": self.removed_at.as_ref().map(t),
+        })
+    }
+}

@@ -256,6 +256,7 @@ pub async fn verify(
     check_table!(batch_event);
     check_table!(stamp_run);
     check_table!(stamp_void);
+    check_table!(blob);
     report.rows = rows.checked;
     if let Some(((table, id), _)) = latest.iter().next() {
         return Ok(Err(diverge(
@@ -397,6 +398,7 @@ impl ExtraChecks for entity::ocop_certification::Model {}
 impl ExtraChecks for entity::batch::Model {}
 impl ExtraChecks for entity::stamp_run::Model {}
 impl ExtraChecks for entity::stamp_void::Model {}
+impl ExtraChecks for entity::blob::Model {}
 
 impl ExtraChecks for batch_event::Model {
     fn extra_checks(&self, leaf: &Hash) -> Result<(), Divergence> {

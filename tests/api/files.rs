@@ -292,6 +292,30 @@ async fn files_follow_the_organizations_access_rules() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, list) = app.get(&app.admin, &path).await;
     assert_eq!(list, json!([]));
+    let (s, _) = app.text(file["public_url"].as_str().unwrap()).await;
+    assert_eq!(
+        s,
+        StatusCode::NOT_FOUND,
+        "a removed image is no longer public"
+    );
+
+    // Files are records like any other: the ledger covers them, and a swapped hash shows.
+    let (code, out) = crate::ledger::verify(&app);
+    assert_eq!(code, 0, "{out}");
+    app.sql(
+        &format!(
+            "UPDATE blobs SET sha256 = '{}' WHERE kind = 'certificate_scan'",
+            "ab".repeat(32)
+        ),
+        vec![],
+    )
+    .await;
+    let (code, out) = crate::ledger::verify(&app);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("blobs row") && out.contains("field `sha256`"),
+        "{out}"
+    );
 }
 
 #[tokio::test]
