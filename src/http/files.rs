@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::extract::PathId;
 use crate::auth::Principal;
 use crate::error::AppError;
-use crate::services::blobs::{BlobKind, Upload};
+use crate::services::blobs::{BlobKind, Upload, media_path};
 use crate::state::AppState;
 use crate::storage::BlobKey;
 
@@ -70,11 +70,6 @@ pub fn view(m: blob::Model) -> FileView {
         created_by: m.created_by,
         created_at: m.created_at,
     }
-}
-
-/// The public path of an image.
-pub fn media_path(sha256: &str) -> String {
-    format!("/media/{sha256}")
 }
 
 /// The one file of a `multipart/form-data` upload, read up to the configured limit.

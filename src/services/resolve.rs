@@ -4,10 +4,11 @@
 use std::sync::Arc;
 
 use entity::{
-    batch, batch_event, farm, growing_area, ocop_certification, organization, product, stamp,
+    batch, batch_event, blob, farm, growing_area, ocop_certification, organization, product, stamp,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
+use super::blobs::BlobKind;
 use super::stamps::Identity;
 use super::today;
 use crate::db::Db;
@@ -74,7 +75,18 @@ pub struct Resolved {
     pub certificates: Vec<Certificate>,
     /// The diary, oldest first.
     pub events: Vec<batch_event::Model>,
+    /// The product's photos, first uploaded first.
+    pub photos: Vec<blob::Model>,
+    /// Photos uploaded to the batch's diary (events name them by hash).
+    pub diary_photos: Vec<blob::Model>,
     pub standing: Standing,
+}
+
+impl Resolved {
+    /// The thumbnail and full image paths of a diary photo named by its hash.
+    pub fn diary_photo(&self, sha256: &str) -> Option<&blob::Model> {
+        self.diary_photos.iter().find(|b| b.sha256 == sha256)
+    }
 }
 
 impl Resolved {
@@ -240,6 +252,16 @@ async fn resolve_serial(
         .order_by_asc(batch_event::Column::Id)
         .all(conn)
         .await?;
+    let files = |kind: BlobKind, subject: uuid::Uuid| {
+        blob::Entity::find()
+            .filter(blob::Column::SubjectId.eq(subject))
+            .filter(blob::Column::Kind.eq(kind.as_str()))
+            .filter(blob::Column::RemovedAt.is_null())
+            .order_by_asc(blob::Column::Id)
+            .all(conn)
+    };
+    let photos = files(BlobKind::ProductImage, product.id).await?;
+    let diary_photos = files(BlobKind::DiaryPhoto, batch.id).await?;
     let standing = if batch.status == BatchStatus::Recalled.as_str() {
         Standing::Recalled
     } else if stamp.status == StampStatus::Void.as_str() {
@@ -258,6 +280,8 @@ async fn resolve_serial(
         producer,
         farm,
         growing_area,
+        photos,
+        diary_photos,
         certificates,
         events,
         standing,

@@ -39,6 +39,34 @@ pub struct ProductJson {
     pub net_weight_g: Option<f64>,
     pub net_volume_ml: Option<f64>,
     pub description: Option<String>,
+    /// Photos: full-size and thumbnail URLs.
+    pub images: Vec<ImageJson>,
+}
+
+#[derive(Serialize)]
+pub struct ImageJson {
+    pub url: String,
+    pub thumbnail_url: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+}
+
+impl ImageJson {
+    fn of(b: &entity::blob::Model, base: &url::Url) -> Self {
+        let at = |sha: &str| {
+            format!(
+                "{}{}",
+                base.as_str().trim_end_matches('/'),
+                crate::services::blobs::media_path(sha)
+            )
+        };
+        ImageJson {
+            url: at(&b.sha256),
+            thumbnail_url: at(b.thumb_sha256.as_deref().unwrap_or(&b.sha256)),
+            width: b.width,
+            height: b.height,
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -127,6 +155,7 @@ impl ScanJson {
                 net_weight_g: p.net_weight_g,
                 net_volume_ml: p.net_volume_ml,
                 description: p.description.clone(),
+                images: r.photos.iter().map(|b| ImageJson::of(b, base)).collect(),
             },
             ocop: r.current_certificate().map(|c| cert(c, true)),
             certificates: r

@@ -19,7 +19,41 @@ pub struct EventLine {
     pub kind: &'static str,
     pub text: String,
     pub inputs: Vec<String>,
+    pub photos: Vec<Photo>,
     pub correction: bool,
+}
+
+/// An image on the page: a thumbnail linking to the full picture, both same-origin.
+pub struct Photo {
+    pub thumb: String,
+    pub full: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Photo {
+    fn of(b: &entity::blob::Model) -> Self {
+        let (w, h) = (b.width.unwrap_or(1).max(1), b.height.unwrap_or(1).max(1));
+        // The thumbnail's size: the longest side at most 480 pixels, never enlarged.
+        let side = crate::media::THUMBNAIL_SIDE as i32;
+        let scale = f64::from(side) / f64::from(w.max(h));
+        let (tw, th) = if w.max(h) > side {
+            (
+                (f64::from(w) * scale).round(),
+                (f64::from(h) * scale).round(),
+            )
+        } else {
+            (f64::from(w), f64::from(h))
+        };
+        Photo {
+            thumb: crate::services::blobs::media_path(
+                b.thumb_sha256.as_deref().unwrap_or(&b.sha256),
+            ),
+            full: crate::services::blobs::media_path(&b.sha256),
+            width: tw as u32,
+            height: th as u32,
+        }
+    }
 }
 
 pub struct CertLine {
@@ -38,6 +72,7 @@ pub struct ScanPage<'a> {
     pub title: String,
     pub product: String,
     pub product_en: Option<String>,
+    pub photo: Option<Photo>,
     pub standing: &'static str,
     pub standing_title: &'static str,
     pub standing_detail: Option<&'static str>,
@@ -124,7 +159,7 @@ fn explain_code(code: &str, lang: Lang) -> String {
     }
 }
 
-fn event_line(e: &entity::batch_event::Model, lang: Lang) -> EventLine {
+fn event_line(e: &entity::batch_event::Model, r: &Resolved, lang: Lang) -> EventLine {
     let t = lang.t();
     let details = &e.details;
     let text = details
@@ -159,6 +194,14 @@ fn event_line(e: &entity::batch_event::Model, lang: Lang) -> EventLine {
         kind: lang.event_kind(&e.kind),
         text,
         inputs,
+        photos: details
+            .get("photos")
+            .and_then(|v| v.as_array())
+            .into_iter()
+            .flatten()
+            .filter_map(|v| v.as_str().and_then(|sha| r.diary_photo(sha)))
+            .map(Photo::of)
+            .collect(),
         correction: e.corrects.is_some(),
     }
 }
@@ -256,6 +299,7 @@ impl<'a> ScanPage<'a> {
             asset_version: ASSET_VERSION,
             title: format!("{} — {}", r.product.name, standing_title),
             product: r.product.name.clone(),
+            photo: r.photos.first().map(Photo::of),
             product_en,
             standing,
             standing_title,
@@ -270,7 +314,7 @@ impl<'a> ScanPage<'a> {
             origin,
             map_url,
             batch,
-            events: r.events.iter().map(|e| event_line(e, lang)).collect(),
+            events: r.events.iter().map(|e| event_line(e, r, lang)).collect(),
             certificates,
             serial: crate::print::grouped(r.serial.as_str()),
             proof_url: format!("/api/v1/stamps/{}/proof", r.serial.as_str()),

@@ -99,6 +99,22 @@ async fn signed(app: &TestApp) {
 async fn a_genuine_stamp_verifies_green_in_both_languages() {
     let app = TestApp::spawn().await;
     let (batch, stamps) = world(&app, 2).await;
+    let (_, b) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}"))
+        .await;
+    let (s, image) = app
+        .upload(
+            &app.admin,
+            &format!(
+                "/api/v1/products/{}/images",
+                b["product_id"].as_str().unwrap()
+            ),
+            "goi-ca-phe.jpg",
+            "image/jpeg",
+            ocop_trace::media::samples::photo_jpeg(1200, 800),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{image}");
     signed(&app).await;
     // Chromium asks for English (Accept-Language: en-US), so Vietnamese is chosen explicitly.
     let url = app.url(&format!("{}?lang=vi", path_of(&stamps[0])));
@@ -108,6 +124,10 @@ async fn a_genuine_stamp_verifies_green_in_both_languages() {
     assert_eq!(state(&page), "ok", "{page}");
     assert!(page.contains("Dữ liệu nguyên vẹn"), "{page}");
     assert!(page.contains("Cà phê Robusta rang xay Ea Tul"));
+    assert!(
+        page.contains(image["thumbnail_url"].as_str().unwrap()),
+        "{page}"
+    );
     screenshot(profile.path(), &url, "scan-vi-genuine.png").await;
 
     // A later visit from the same browser: the log grew, and the page checks that its

@@ -511,3 +511,73 @@ async fn an_unreachable_or_failing_s3_is_a_503_and_nothing_is_recorded() {
         "the stored image is deleted again: {seen:?}"
     );
 }
+
+#[tokio::test]
+async fn the_scan_page_shows_the_product_photo_and_the_diary_photos() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = crate::scan::world(&app, 2).await;
+    let path = crate::scan::path_of(&stamps[0]);
+    // Seen once before the photos exist: the page must not stay stale.
+    let (s, _) = app.text(&path).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let (_, b) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}"))
+        .await;
+    let product = b["product_id"].as_str().unwrap().to_owned();
+    let (s, image) = app
+        .upload(
+            &app.admin,
+            &format!("/api/v1/products/{product}/images"),
+            "goi-ca-phe.jpg",
+            "image/jpeg",
+            photo_jpeg(1200, 900),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{image}");
+    let (s, photo) = app
+        .upload(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/photos"),
+            "phoi.jpg",
+            "image/jpeg",
+            photo_jpeg(400, 300),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{photo}");
+    let (s, e) = app
+        .post(&app.admin, &format!("/api/v1/batches/{batch}/events"), json!({"kind": "processing", "occurred_at": "2026-03-05T07:00:00Z", "details": {"description": "Phơi cà phê", "photos": [photo["sha256"]]}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+
+    let (s, html) = app.text(&path).await;
+    assert_eq!(s, StatusCode::OK);
+    let thumb = image["thumbnail_url"].as_str().unwrap();
+    assert!(
+        html.contains(&format!(r#"<img src="{thumb}" width="480" height="360""#)),
+        "{html}"
+    );
+    assert!(html.contains(&format!(
+        r#"href="{}""#,
+        image["public_url"].as_str().unwrap()
+    )));
+    assert!(
+        html.contains(photo["thumbnail_url"].as_str().unwrap()),
+        "{html}"
+    );
+    let (s, _) = app.text(thumb).await;
+    assert_eq!(s, StatusCode::OK);
+
+    let res = app
+        .client
+        .get(app.url(&path))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["product"]["images"][0]["thumbnail_url"],
+        format!("http://trace.test{thumb}")
+    );
+}
