@@ -181,6 +181,9 @@ impl Recorded for entity::stamp_void::Model {
 
 impl Recorded for entity::blob::Model {
     const TABLE: &'static str = "blobs";
+    // The ledger's subject is the row itself; the blob's own `subject_id` is what it is
+    // attached to.
+    #[allow(clippy::misnamed_getters)]
     fn subject_id(&self) -> Uuid {
         self.id
     }
