@@ -59,6 +59,9 @@ pub enum Command {
         #[arg(long, env = "OCOP_LOG_VERIFIER_KEY")]
         verifier_key: Option<String>,
     },
+    /// Check the blob store against the file records.
+    #[command(subcommand)]
+    Storage(StorageCommand),
     /// Create the log's Ed25519 signing key (in OCOP_LOG_KEY_FILE) and print its verifier key.
     Keygen {
         /// Key name and checkpoint origin [default: host and path of the public base URL].
@@ -67,6 +70,18 @@ pub enum Command {
         /// Replace an existing key (it is kept beside the new one as `<file>.replaced-<time>`).
         #[arg(long)]
         force: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StorageCommand {
+    /// Read every stored file back and check its hash; list objects no record names.
+    /// Exits 1 when a file is missing or corrupt.
+    Check {
+        /// Also delete the objects no record names. Run it when no upload is in progress: an
+        /// upload stores its object a moment before its record.
+        #[arg(long)]
+        remove_orphans: bool,
     },
 }
 
@@ -107,6 +122,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify { verifier_key } => verify(settings, verifier_key).await,
         Command::Issue { batch, count, pin } => issue(settings, &batch, count, pin).await,
         Command::Print(args) => print::run(settings, args).await,
+        Command::Storage(StorageCommand::Check { remove_orphans }) => {
+            storage_check(settings, remove_orphans).await
+        }
         Command::Token(TokenCommand::Create {
             admin,
             organization,
@@ -173,6 +191,63 @@ async fn issue(settings: Settings, batch: &str, count: u64, pin: bool) -> anyhow
     #[allow(clippy::print_stdout)] // The run id on stdout is this command's output.
     {
         println!("{}", run.id);
+    }
+    Ok(())
+}
+
+async fn storage_check(settings: Settings, remove_orphans: bool) -> anyhow::Result<()> {
+    let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
+    let store = crate::storage::open(&settings.blob_store);
+    let bar = indicatif::ProgressBar::new(0).with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} checking files {pos}/{len} [{bar:40}] {per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let report = services::storage_check::check(&db, store.as_ref(), &|done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await
+    .map_err(AppError::into_anyhow)
+    .context("checking the blob store")?;
+    bar.finish_and_clear();
+    #[allow(clippy::print_stdout)] // The findings are this command's output.
+    {
+        for k in &report.missing {
+            println!("MISSING: {k}");
+        }
+        for k in &report.corrupt {
+            println!("CORRUPT: {k} (its bytes hash to something else)");
+        }
+        for k in &report.orphans {
+            println!("orphan: {k}");
+        }
+        let removed = if remove_orphans && !report.orphans.is_empty() {
+            services::storage_check::remove_orphans(&db, store.as_ref(), &report.orphans)
+                .await
+                .map_err(AppError::into_anyhow)
+                .context("removing orphans")?
+        } else {
+            0
+        };
+        println!(
+            "{}: {} files ({} bytes) checked, {} missing, {} corrupt, {} orphans{}",
+            if report.healthy() { "ok" } else { "FAILED" },
+            report.checked,
+            report.bytes,
+            report.missing.len(),
+            report.corrupt.len(),
+            report.orphans.len(),
+            if remove_orphans {
+                format!(" ({removed} removed)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    if !report.healthy() {
+        std::process::exit(1);
     }
     Ok(())
 }

@@ -27,6 +27,7 @@ pub mod stamp_proof;
 pub mod stamp_rows;
 pub mod stamp_voids;
 pub mod stamps;
+pub mod storage_check;
 pub mod verify;
 
 use sea_orm::sea_query::IntoValueTuple;

@@ -13,6 +13,7 @@ pub fn ocop_trace(app: &TestApp) -> Command {
         .env("DATABASE_URL", &app.database_url)
         .env("OCOP_DATA_DIR", app.data_dir.path())
         .env("OCOP_PUBLIC_BASE_URL", "http://trace.test")
+        .envs(app.blob_env())
         .current_dir(app.data_dir.path());
     cmd
 }

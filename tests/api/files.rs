@@ -581,3 +581,77 @@ async fn the_scan_page_shows_the_product_photo_and_the_diary_photos() {
         format!("http://trace.test{thumb}")
     );
 }
+
+/// Runs `ocop-trace storage check` with `args`; returns (exit code, stdout).
+async fn storage_check(app: &TestApp, args: &[&str]) -> (i32, String) {
+    let mut cmd = crate::cli::ocop_trace(app);
+    cmd.args(["storage", "check"]).args(args);
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn storage_check_finds_missing_and_corrupt_files_and_orphans() {
+    let app = TestApp::spawn().await;
+    let (_, product) = new_product(&app).await;
+    let path = format!("/api/v1/products/{product}/images");
+    let mut files = Vec::new();
+    for side in [300, 400] {
+        let (s, f) = app
+            .upload(
+                &app.admin,
+                &path,
+                "a.jpg",
+                "image/jpeg",
+                photo_jpeg(side, side),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        files.push(f);
+    }
+    let (code, out) = storage_check(&app, &[]).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(out.starts_with("ok: 4 files"), "{out}");
+
+    // An object nobody names, and a file whose object is gone.
+    let orphan = app
+        .store
+        .put(bytes::Bytes::from_static(b"left by a crash"), "image/jpeg")
+        .await
+        .unwrap();
+    let lost = ocop_trace::storage::BlobKey::parse(files[0]["sha256"].as_str().unwrap()).unwrap();
+    app.store.delete(&lost).await.unwrap();
+    // On the local store, a file whose bytes changed on disk.
+    let thumb = files[1]["thumbnail_url"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("/media/")
+        .to_owned();
+    let on_disk = app
+        .data_dir
+        .path()
+        .join("blobs")
+        .join(&thumb[..2])
+        .join(&thumb[2..4])
+        .join(&thumb);
+    let corrupted = on_disk.exists();
+    if corrupted {
+        std::fs::write(&on_disk, b"bit rot").unwrap();
+    }
+
+    let (code, out) = storage_check(&app, &[]).await;
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains(&format!("MISSING: {lost}")), "{out}");
+    assert!(out.contains(&format!("orphan: {orphan}")), "{out}");
+    if corrupted {
+        assert!(out.contains(&format!("CORRUPT: {thumb}")), "{out}");
+    }
+    let (_, out) = storage_check(&app, &["--remove-orphans"]).await;
+    assert!(out.contains("(1 removed)"), "{out}");
+    assert!(!app.stored_objects().await.contains(&orphan));
+}

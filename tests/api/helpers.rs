@@ -19,6 +19,7 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     /// The blob store the server uses.
     pub store: std::sync::Arc<dyn ocop_trace::storage::BlobStore>,
+    blob_store: BlobStoreSettings,
     _pg: Option<PgDatabase>,
 }
 
@@ -137,6 +138,7 @@ impl TestApp {
             .secret;
         let db = state.db.clone();
         let store = state.blobs.store.clone();
+        let blob_store = state.settings.blob_store.clone();
         tokio::spawn(startup::serve(state, listener, std::future::pending()));
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -150,6 +152,7 @@ impl TestApp {
             database_url,
             data_dir,
             store,
+            blob_store,
             _pg: pg,
         }
     }
@@ -163,12 +166,28 @@ impl TestApp {
     /// Like [`second_server`](Self::second_server), with changed settings.
     pub async fn second_server_with(&self, change: impl FnOnce(&mut Settings)) -> String {
         let mut s = settings(self.data_dir.path(), &self.database_url);
+        s.blob_store = self.blob_store.clone();
         change(&mut s);
         let state = startup::prepare(s).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(startup::serve(state, listener, std::future::pending()));
         address
+    }
+
+    /// The environment that points a command-line run at the server's blob store.
+    pub fn blob_env(&self) -> Vec<(&'static str, String)> {
+        match &self.blob_store {
+            BlobStoreSettings::Fs(_) => vec![("OCOP_BLOB_STORE", "fs".into())],
+            BlobStoreSettings::S3(s3) => vec![
+                ("OCOP_BLOB_STORE", "s3".into()),
+                ("OCOP_S3_ENDPOINT", s3.endpoint.clone().unwrap_or_default()),
+                ("OCOP_S3_BUCKET", s3.bucket.clone()),
+                ("OCOP_S3_ACCESS_KEY_ID", s3.access_key_id.clone()),
+                ("OCOP_S3_SECRET_ACCESS_KEY", s3.secret_access_key.clone()),
+                ("OCOP_S3_PREFIX", s3.prefix.clone()),
+            ],
+        }
     }
 
     /// Every object in the server's blob store.
