@@ -86,6 +86,10 @@ pub struct SettingsArgs {
     /// Prefix of every object key in the bucket [default: blobs/].
     #[arg(long, env = "OCOP_S3_PREFIX", global = true)]
     pub s3_prefix: Option<String>,
+    /// Send downloads straight to the bucket through presigned URLs; `false` when clients
+    /// cannot reach the S3 endpoint, so the app streams them [default: true].
+    #[arg(long, env = "OCOP_S3_PRESIGNED_DOWNLOADS", global = true)]
+    pub s3_presigned_downloads: Option<bool>,
     /// Largest uploaded file, in bytes [default: 20971520 (20 MiB)].
     #[arg(long, env = "OCOP_UPLOAD_MAX_BYTES", global = true)]
     pub upload_max_bytes: Option<usize>,
@@ -140,6 +144,7 @@ struct FileSettings {
     s3_secret_access_key: Option<String>,
     s3_path_style: Option<bool>,
     s3_prefix: Option<String>,
+    s3_presigned_downloads: Option<bool>,
     upload_max_bytes: Option<usize>,
     image_max_pixels: Option<u64>,
 }
@@ -309,6 +314,10 @@ fn blob_store(
         )?,
         path_style: args.s3_path_style.or(file.s3_path_style).unwrap_or(true),
         prefix: pick(&args.s3_prefix, &file.s3_prefix).unwrap_or_else(|| "blobs/".into()),
+        presign: args
+            .s3_presigned_downloads
+            .or(file.s3_presigned_downloads)
+            .unwrap_or(true),
     }))
 }
 

@@ -33,6 +33,9 @@ pub struct S3Settings {
     pub path_style: bool,
     /// Prepended to every key, e.g. `blobs/`.
     pub prefix: String,
+    /// Send clients to presigned URLs for downloads. Off when the endpoint is reachable only
+    /// by the app (an internal host name): the app then streams the bytes itself.
+    pub presign: bool,
 }
 
 impl std::fmt::Debug for S3Settings {
@@ -45,6 +48,7 @@ impl std::fmt::Debug for S3Settings {
             .field("secret_access_key", &"***")
             .field("path_style", &self.path_style)
             .field("prefix", &self.prefix)
+            .field("presign", &self.presign)
             .finish()
     }
 }
@@ -53,6 +57,7 @@ pub struct S3Store {
     client: Client,
     bucket: String,
     prefix: String,
+    presign: bool,
 }
 
 /// A server error (5xx, after the SDK's retries), a timeout or a connection failure means the
@@ -105,6 +110,7 @@ impl S3Store {
             client: Client::from_conf(conf.build()),
             bucket: s.bucket.clone(),
             prefix: s.prefix.clone(),
+            presign: s.presign,
         }
     }
 
@@ -292,6 +298,9 @@ impl BlobStore for S3Store {
     }
 
     async fn url(&self, key: &BlobKey, ttl: Duration) -> Result<Option<String>, StorageError> {
+        if !self.presign {
+            return Ok(None);
+        }
         let config =
             PresigningConfig::expires_in(ttl).map_err(|e| StorageError::Other(e.to_string()))?;
         let req = self

@@ -93,6 +93,7 @@ fn blob_store_for_test(data_dir: &std::path::Path) -> BlobStoreSettings {
                 secret_access_key: var("TEST_S3_SECRET_ACCESS_KEY"),
                 path_style: true,
                 prefix: format!("test-{}/", uuid::Uuid::now_v7().simple()),
+                presign: true,
             })
         }
         Ok("fs") | Err(_) => BlobStoreSettings::Fs(data_dir.join("blobs")),

@@ -41,6 +41,7 @@ pub fn settings(endpoint: String, bucket: &str, key: &str, secret: &str) -> S3Se
         secret_access_key: secret.into(),
         path_style: true,
         prefix: "blobs/".into(),
+        presign: true,
     }
 }
 
