@@ -15,12 +15,18 @@ pub async fn healthz() -> &'static str {
     "ok"
 }
 
-/// The service can reach its database.
+/// The service can reach its database and its blob store.
 #[utoipa::path(get, path = "/readyz", tag = "operations", security(), responses((status = 200, body = String), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
     state
         .db
         .ping()
+        .await
+        .map_err(|e| AppError::Unavailable(e.into()))?;
+    state
+        .blobs
+        .store
+        .head(&crate::storage::BlobKey::of(b"readyz"))
         .await
         .map_err(|e| AppError::Unavailable(e.into()))?;
     Ok("ready")
