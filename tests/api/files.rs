@@ -489,7 +489,11 @@ async fn an_unreachable_or_failing_s3_is_a_503_and_nothing_is_recorded() {
     let (_, product) = new_product(&app).await;
     assert_upload_unavailable(&app, &product).await;
     let (s, _) = app.text("/readyz").await;
-    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "not ready without its blob store");
+    assert_eq!(
+        s,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "not ready without its blob store"
+    );
 
     // Every write answered with 503 (after the SDK's retries).
     let (endpoint, _) = flaky_s3(0, 503).await;
