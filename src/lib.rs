@@ -22,6 +22,7 @@ pub mod error;
 pub mod http;
 pub mod ledger;
 pub mod log_key;
+pub mod marketplace;
 pub mod media;
 pub mod metrics;
 pub mod print;

@@ -1,0 +1,70 @@
+//! Marketplaces: one module per marketplace behind one [`Marketplace`] trait, chosen by id from
+//! [`registry`].
+//!
+//! A [`Listing`] is what a marketplace gets for one product: title, description with the OCOP
+//! stars, certificate and trace link, price, stock, weight and package, category, images. Each
+//! adapter says what its seller centre refuses ([`Marketplace::check`]) and renders listings
+//! into what the cooperative uploads ([`Marketplace::render`]): Postmart and Voso publish no
+//! seller API, so their adapters make a listing pack (spreadsheet, resized images,
+//! copy-ready descriptions) and later accept the live product URL
+//! ([`Marketplace::live_url`]) for the scan page to link to.
+//!
+//! Pure code: no database, no HTTP server types.
+
+pub mod listing;
+pub mod pack;
+pub mod postmart;
+pub mod voso;
+
+pub use listing::{Listing, ListingFacts, Package};
+pub use pack::{ExportPack, PackImage, PackItem};
+
+use crate::domain::ParseError;
+
+/// One rule of a marketplace that a listing breaks.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// The listing field at fault (`title`, `images[2]`, `package.weight_g`).
+    pub field: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+pub trait Marketplace: Send + Sync {
+    /// Stable id used in URLs, the database and the CLI (`postmart`).
+    fn id(&self) -> &'static str;
+    /// The name people know it by.
+    fn name(&self) -> &'static str;
+    /// The marketplace's category for an OCOP group (`food`…), from its mapping file.
+    fn category(&self, ocop_group: &str) -> Option<String>;
+    /// Every rule of this marketplace the listing breaks; empty when it can be listed.
+    fn check(&self, listing: &Listing) -> Vec<Problem>;
+    /// The files the cooperative uploads to the seller centre, for listings that passed
+    /// `check`. CPU work (image resizing): call it off the async workers.
+    fn render(&self, items: &[PackItem]) -> Result<ExportPack, pack::PackError>;
+    /// Checks a live product URL on this marketplace and returns its canonical form.
+    fn live_url(&self, url: &str) -> Result<String, ParseError>;
+}
+
+/// Every marketplace this service knows.
+pub fn registry() -> [&'static dyn Marketplace; 2] {
+    [postmart::adapter(), voso::adapter()]
+}
+
+/// The marketplace with this id.
+pub fn by_id(id: &str) -> Option<&'static dyn Marketplace> {
+    registry().into_iter().find(|m| m.id() == id)
+}
+
+#[cfg(test)]
+mod tests;
