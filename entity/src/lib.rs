@@ -12,6 +12,7 @@ pub mod farm;
 pub mod growing_area;
 pub mod ledger_entry;
 pub mod ledger_head;
+pub mod listing;
 pub mod membership;
 pub mod ocop_certification;
 pub mod organization;

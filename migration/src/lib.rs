@@ -20,6 +20,7 @@ mod m20261124_000012_create_stamps;
 mod m20261124_000013_stamp_voids_and_pins;
 mod m20261124_000014_create_scans;
 mod m20261125_000015_create_blobs;
+mod m20261125_000016_create_listings;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000013_stamp_voids_and_pins::Migration),
             Box::new(m20261124_000014_create_scans::Migration),
             Box::new(m20261125_000015_create_blobs::Migration),
+            Box::new(m20261125_000016_create_listings::Migration),
         ]
     }
 }

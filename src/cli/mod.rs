@@ -1,5 +1,6 @@
 //! The `ocop-trace` command line.
 
+mod export;
 mod print;
 
 use anyhow::Context;
@@ -59,6 +60,8 @@ pub enum Command {
         #[arg(long, env = "OCOP_LOG_VERIFIER_KEY")]
         verifier_key: Option<String>,
     },
+    /// Write a marketplace listing pack (spreadsheet, images, descriptions) for products.
+    Export(export::ExportArgs),
     /// Check the blob store against the file records.
     #[command(subcommand)]
     Storage(StorageCommand),
@@ -122,6 +125,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Verify { verifier_key } => verify(settings, verifier_key).await,
         Command::Issue { batch, count, pin } => issue(settings, &batch, count, pin).await,
         Command::Print(args) => print::run(settings, args).await,
+        Command::Export(args) => export::run(settings, args).await,
         Command::Storage(StorageCommand::Check { remove_orphans }) => {
             storage_check(settings, remove_orphans).await
         }

@@ -13,11 +13,13 @@ pub mod farms;
 pub mod files;
 pub mod growing_areas;
 pub mod limits;
+pub mod listings;
 pub mod log;
 pub mod ops;
 pub mod organizations;
 pub mod print;
 pub mod problem;
+pub mod product_page;
 pub mod products;
 pub mod scan;
 pub mod stamp_voids;
@@ -84,6 +86,11 @@ pub fn api(upload_max_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenA
         .merge(files::upload_routes(upload_max_bytes))
         .routes(routes!(files::get, files::remove))
         .routes(routes!(files::content))
+        .routes(routes!(listings::marketplaces))
+        .routes(routes!(listings::create))
+        .routes(routes!(listings::list))
+        .routes(routes!(listings::get, listings::update))
+        .routes(routes!(listings::export_pack))
         .routes(routes!(ops::healthz))
         .routes(routes!(ops::readyz))
         .routes(routes!(organizations::create, organizations::list))

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/01/{*rest}", get(scan).post(claim).options(preflight))
         .route("/S/{*rest}", get(scan).post(claim).options(preflight))
+        .route("/p/{id}", get(super::product_page::page))
         .route("/.well-known/gs1resolver", get(resolver_description))
         .route("/static/scan.css", get(css))
         .route("/static/verify.js", get(js))
@@ -44,12 +45,12 @@ enum Want {
     Linkset,
 }
 
-struct Query {
+pub(crate) struct Query {
     link_type: Option<String>,
     lang: Option<String>,
 }
 
-fn query(raw: Option<&str>) -> Query {
+pub(crate) fn query(raw: Option<&str>) -> Query {
     let mut q = Query {
         link_type: None,
         lang: None,
@@ -123,7 +124,7 @@ pub(crate) fn cors(res: &mut Response) {
 }
 
 /// `?lang=` first, then `Accept-Language`.
-fn lang_of(q: &Query, headers: &HeaderMap) -> Lang {
+pub(crate) fn lang_of(q: &Query, headers: &HeaderMap) -> Lang {
     Lang::choose(
         q.lang.as_deref(),
         headers
@@ -139,7 +140,7 @@ fn client_hash(state: &AppState, client: std::net::IpAddr) -> [u8; 32] {
         .keyed_hash(b"ocop-trace/scan-client/v1", client.to_string().as_bytes())
 }
 
-fn html(status: StatusCode, page: impl Template) -> Response {
+pub(crate) fn html(status: StatusCode, page: impl Template) -> Response {
     match page.render() {
         Ok(body) => {
             let mut res = (status, body).into_response();

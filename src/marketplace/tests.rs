@@ -34,6 +34,9 @@ fn listing() -> Listing {
     }
 }
 
+/// A change that breaks one rule.
+type Breaks = fn(&mut Listing);
+
 fn codes(m: &dyn Marketplace, l: &Listing) -> Vec<(String, String)> {
     m.check(l).into_iter().map(|p| (p.field, p.code)).collect()
 }
@@ -54,7 +57,7 @@ fn every_mapping_file_parses_and_maps_the_sellable_groups() {
 fn a_good_listing_passes_and_each_rule_has_a_failing_case() {
     for m in registry() {
         assert_eq!(codes(m, &listing()), vec![], "{}", m.id());
-        let broken: Vec<(fn(&mut Listing), &str, &str)> = vec![
+        let broken: Vec<(Breaks, &str, &str)> = vec![
             (|l| l.title = "Mật ong".into(), "title", "length"),
             (|l| l.title = "x".repeat(151), "title", "length"),
             (|l| l.description = "ngắn".into(), "description", "length"),

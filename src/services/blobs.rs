@@ -36,6 +36,8 @@ pub enum BlobKind {
     DiaryPhoto,
     /// A generated label sheet or stamp list without PINs: private.
     PrintFile,
+    /// A generated marketplace listing pack: private.
+    ListingPack,
 }
 
 impl BlobKind {
@@ -45,6 +47,7 @@ impl BlobKind {
             BlobKind::CertificateScan => "certificate_scan",
             BlobKind::DiaryPhoto => "diary_photo",
             BlobKind::PrintFile => "print_file",
+            BlobKind::ListingPack => "listing_pack",
         }
     }
 
@@ -168,7 +171,7 @@ impl Blobs {
         let action = match kind {
             BlobKind::ProductImage | BlobKind::CertificateScan => Action::ManageRegistry,
             BlobKind::DiaryPhoto => Action::RecordDiary,
-            BlobKind::PrintFile => Action::Read,
+            BlobKind::PrintFile | BlobKind::ListingPack => Action::Read,
         };
         let organization_id = self.owner(who, kind, subject, action).await?;
         if kind == BlobKind::ProductImage {
@@ -257,6 +260,89 @@ impl Blobs {
         Ok(row)
     }
 
+    /// Stores a file the service made (a print file, a listing pack) and records it. With a
+    /// `variant`, a second file for the same subject and variant is not recorded again (the
+    /// unique index says so) and `None` is returned.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn store_generated(
+        &self,
+        who: &Principal,
+        organization_id: Uuid,
+        kind: BlobKind,
+        subject: Uuid,
+        file_name: &str,
+        content_type: &str,
+        bytes: Bytes,
+    ) -> Result<blob::Model, AppError> {
+        self.record_generated(
+            who,
+            organization_id,
+            kind,
+            subject,
+            file_name,
+            content_type,
+            bytes,
+            None,
+        )
+        .await?
+        .ok_or_else(|| {
+            AppError::internal(anyhow::anyhow!("a file without variant was not recorded"))
+        })
+    }
+
+    /// Like [`store_generated`](Self::store_generated), for one `variant` of the subject's
+    /// files; `None` when that variant was recorded already.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_generated(
+        &self,
+        who: &Principal,
+        organization_id: Uuid,
+        kind: BlobKind,
+        subject: Uuid,
+        file_name: &str,
+        content_type: &str,
+        bytes: Bytes,
+        variant: Option<String>,
+    ) -> Result<Option<blob::Model>, AppError> {
+        let size = bytes.len() as i64;
+        let key = self.store.put(bytes, content_type).await?;
+        let row = blob::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            organization_id: Set(organization_id),
+            kind: Set(kind.as_str().to_owned()),
+            subject_id: Set(subject),
+            sha256: Set(key.to_string()),
+            content_type: Set(content_type.to_owned()),
+            size: Set(size),
+            width: Set(None),
+            height: Set(None),
+            thumb_sha256: Set(None),
+            original_name: Set(Some(clip_name(file_name))),
+            variant: Set(variant),
+            created_by: Set(who.name.clone()),
+            created_at: Set(now()),
+            removed_at: Set(None),
+        };
+        let txn = self.db.write_txn().await?;
+        match row.insert(&txn).await {
+            Ok(row) => {
+                // The audit trail shows who made which file, when.
+                ledger::append(&txn, "created", &row).await?;
+                txn.commit().await?;
+                Ok(Some(row))
+            }
+            Err(e)
+                if matches!(
+                    e.sql_err(),
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+                ) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn list_query(&self, kind: BlobKind, subject: Uuid) -> sea_orm::Select<blob::Entity> {
         blob::Entity::find()
             .filter(blob::Column::RemovedAt.is_null())
@@ -299,6 +385,10 @@ impl Blobs {
                 .one(conn)
                 .await?
                 .map(|r| r.organization_id),
+            BlobKind::ListingPack => entity::organization::Entity::find_by_id(subject)
+                .one(conn)
+                .await?
+                .map(|r| r.id),
         };
         org.ok_or(AppError::NotFound(subject_name(kind)))
     }
@@ -371,6 +461,7 @@ fn subject_name(kind: BlobKind) -> &'static str {
         BlobKind::CertificateScan => "certification",
         BlobKind::DiaryPhoto => "batch",
         BlobKind::PrintFile => "stamp run",
+        BlobKind::ListingPack => "organization",
     }
 }
 

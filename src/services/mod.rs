@@ -16,6 +16,7 @@ pub mod events;
 pub mod farms;
 pub mod growing_areas;
 pub mod ledger;
+pub mod listings;
 pub mod organizations;
 pub mod pin_claims;
 pub mod print_files;
@@ -85,7 +86,8 @@ owned!(
     ocop_certification,
     batch,
     batch_event,
-    membership
+    membership,
+    listing
 );
 
 impl Keyed for entity::organization::Model {

@@ -4,10 +4,7 @@
 use bytes::Bytes;
 use entity::{batch, blob, product, stamp, stamp_run};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
@@ -238,42 +235,20 @@ pub async fn keep(
     content_type: &str,
     bytes: Bytes,
 ) -> Result<(), AppError> {
-    let size = bytes.len() as i64;
-    let key = blobs.store.put(bytes, content_type).await?;
-    let row = blob::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(job.run.organization_id),
-        kind: Set(BlobKind::PrintFile.as_str().to_owned()),
-        subject_id: Set(job.run.id),
-        sha256: Set(key.to_string()),
-        content_type: Set(content_type.to_owned()),
-        size: Set(size),
-        width: Set(None),
-        height: Set(None),
-        thumb_sha256: Set(None),
-        original_name: Set(Some(
-            job.file_name(variant.split(':').next().unwrap_or("bin")),
-        )),
-        variant: Set(Some(variant)),
-        created_by: Set(who.name.clone()),
-        created_at: Set(now()),
-        removed_at: Set(None),
-    };
-    let txn = blobs.db.write_txn().await?;
-    match row.insert(&txn).await {
-        Ok(row) => {
-            // The audit trail shows who made which label file, when.
-            super::ledger::append(&txn, "created", &row).await?;
-            txn.commit().await?
-        }
-        // Another request kept the same file first: the same bytes, already recorded.
-        Err(e)
-            if matches!(
-                e.sql_err(),
-                Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
-            ) => {}
-        Err(e) => return Err(e.into()),
-    }
+    let name = job.file_name(variant.split(':').next().unwrap_or("bin"));
+    // `None`: another request kept the same file first (the same bytes, already recorded).
+    blobs
+        .record_generated(
+            who,
+            job.run.organization_id,
+            BlobKind::PrintFile,
+            job.run.id,
+            &name,
+            content_type,
+            bytes,
+            Some(variant),
+        )
+        .await?;
     Ok(())
 }
 

@@ -198,3 +198,20 @@ impl Recorded for entity::blob::Model {
         })
     }
 }
+
+impl Recorded for entity::listing::Model {
+    const TABLE: &'static str = "listings";
+    fn subject_id(&self) -> Uuid {
+        self.id
+    }
+    fn payload(&self) -> Value {
+        json!({
+            "id": self.id, "organization_id": self.organization_id, "product_id": self.product_id,
+            "batch_id": self.batch_id, "marketplace": self.marketplace, "sku": self.sku,
+            "price_vnd": self.price_vnd, "stock": self.stock, "package": self.package,
+            "exported": self.exported, "exported_at": self.exported_at.as_ref().map(t),
+            "live_url": self.live_url,
+            "created_at": t(&self.created_at), "updated_at": t(&self.updated_at),
+        })
+    }
+}

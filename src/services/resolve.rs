@@ -59,6 +59,62 @@ pub struct Certificate {
     pub in_force: bool,
 }
 
+/// A product's certificates, newest decision first, each marked in force today or not.
+pub async fn certificates<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    product: uuid::Uuid,
+) -> Result<Vec<Certificate>, sea_orm::DbErr> {
+    let day = today();
+    Ok(ocop_certification::Entity::find()
+        .filter(ocop_certification::Column::ProductId.eq(product))
+        .order_by_desc(ocop_certification::Column::DecisionDate)
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|c| Certificate {
+            in_force: c.decision_date <= day
+                && ocop::status_on(c.valid_until, day) == ocop::CertificationStatus::Valid,
+            model: c,
+        })
+        .collect())
+}
+
+/// What a product's public page shows.
+pub struct PublicProduct {
+    pub product: product::Model,
+    pub producer: organization::Model,
+    pub certificates: Vec<Certificate>,
+    pub photo: Option<blob::Model>,
+    pub links: Vec<(String, String)>,
+}
+
+/// A product's public page: anyone may see what a marketplace listing links to.
+pub async fn public_product(db: &Db, id: uuid::Uuid) -> Result<PublicProduct, AppError> {
+    let conn = db.read();
+    let product = product::Entity::find_by_id(id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    let producer = organization::Entity::find_by_id(product.organization_id)
+        .one(conn)
+        .await?
+        .ok_or(AppError::NotFound("product"))?;
+    let photo = blob::Entity::find()
+        .filter(blob::Column::SubjectId.eq(product.id))
+        .filter(blob::Column::Kind.eq(BlobKind::ProductImage.as_str()))
+        .filter(blob::Column::RemovedAt.is_null())
+        .order_by_asc(blob::Column::Id)
+        .one(conn)
+        .await?;
+    Ok(PublicProduct {
+        certificates: certificates(conn, product.id).await?,
+        links: super::listings::live_links(db, product.id).await?,
+        photo,
+        producer,
+        product,
+    })
+}
+
 /// Everything a scan page shows.
 pub struct Resolved {
     pub serial: Serial,
@@ -79,6 +135,8 @@ pub struct Resolved {
     pub photos: Vec<blob::Model>,
     /// Photos uploaded to the batch's diary (events name them by hash).
     pub diary_photos: Vec<blob::Model>,
+    /// Live marketplace pages of the product: (marketplace name, URL).
+    pub links: Vec<(String, String)>,
     pub standing: Standing,
 }
 
@@ -233,19 +291,7 @@ async fn resolve_serial(
         Some(a) => farm::Entity::find_by_id(a.farm_id).one(conn).await?,
         None => None,
     };
-    let day = today();
-    let certificates = ocop_certification::Entity::find()
-        .filter(ocop_certification::Column::ProductId.eq(product.id))
-        .order_by_desc(ocop_certification::Column::DecisionDate)
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|c| Certificate {
-            in_force: c.decision_date <= day
-                && ocop::status_on(c.valid_until, day) == ocop::CertificationStatus::Valid,
-            model: c,
-        })
-        .collect();
+    let certificates = certificates(conn, product.id).await?;
     let events = batch_event::Entity::find()
         .filter(batch_event::Column::BatchId.eq(batch.id))
         .order_by_asc(batch_event::Column::OccurredAt)
@@ -262,6 +308,7 @@ async fn resolve_serial(
     };
     let photos = files(BlobKind::ProductImage, product.id).await?;
     let diary_photos = files(BlobKind::DiaryPhoto, batch.id).await?;
+    let links = super::listings::live_links(db, product.id).await?;
     let standing = if batch.status == BatchStatus::Recalled.as_str() {
         Standing::Recalled
     } else if stamp.status == StampStatus::Void.as_str() {
@@ -282,6 +329,7 @@ async fn resolve_serial(
         growing_area,
         photos,
         diary_photos,
+        links,
         certificates,
         events,
         standing,

@@ -257,6 +257,7 @@ pub async fn verify(
     check_table!(stamp_run);
     check_table!(stamp_void);
     check_table!(blob);
+    check_table!(listing);
     report.rows = rows.checked;
     if let Some(((table, id), _)) = latest.iter().next() {
         return Ok(Err(diverge(
@@ -399,6 +400,7 @@ impl ExtraChecks for entity::batch::Model {}
 impl ExtraChecks for entity::stamp_run::Model {}
 impl ExtraChecks for entity::stamp_void::Model {}
 impl ExtraChecks for entity::blob::Model {}
+impl ExtraChecks for entity::listing::Model {}
 
 impl ExtraChecks for batch_event::Model {
     fn extra_checks(&self, leaf: &Hash) -> Result<(), Divergence> {

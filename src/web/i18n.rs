@@ -158,6 +158,8 @@ pub struct Texts {
     pub error_detail_malformed: &'static str,
     pub error_detail_rate: &'static str,
     pub footer: &'static str,
+    pub buy_on: &'static str,
+    pub product_note: &'static str,
 }
 
 pub static VI: Texts = Texts {
@@ -214,6 +216,8 @@ pub static VI: Texts = Texts {
     error_detail_malformed: "Đường dẫn này không phải mã truy xuất hợp lệ. Hãy quét lại mã QR trên tem.",
     error_detail_rate: "Bạn đã gửi quá nhiều yêu cầu. Vui lòng thử lại sau ít phút.",
     footer: "Truy xuất nguồn gốc sản phẩm OCOP",
+    buy_on: "Mua trên",
+    product_note: "Mỗi sản phẩm có tem truy xuất riêng: quét mã QR trên tem để xem lô sản xuất, nhật ký sản xuất và kiểm tra dữ liệu còn nguyên vẹn.",
 };
 
 pub static EN: Texts = Texts {
@@ -270,6 +274,8 @@ pub static EN: Texts = Texts {
     error_detail_malformed: "This address is not a valid traceability code. Scan the QR code on the stamp again.",
     error_detail_rate: "You sent too many requests. Please try again in a few minutes.",
     footer: "Traceability of OCOP products",
+    buy_on: "Buy on",
+    product_note: "Every item carries its own stamp: scan its QR code to see its batch, its production diary and the check that the record is intact.",
 };
 
 #[cfg(test)]

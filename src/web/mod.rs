@@ -2,5 +2,6 @@
 //! `templates/` render. The resolver's HTTP side is `http/scan.rs`.
 
 pub mod i18n;
+pub mod product_view;
 pub mod scan_json;
 pub mod scan_view;

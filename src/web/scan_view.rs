@@ -32,7 +32,7 @@ pub struct Photo {
 }
 
 impl Photo {
-    fn of(b: &entity::blob::Model) -> Self {
+    pub(crate) fn of(b: &entity::blob::Model) -> Self {
         let (w, h) = (b.width.unwrap_or(1).max(1), b.height.unwrap_or(1).max(1));
         // The thumbnail's size: the longest side at most 480 pixels, never enlarged.
         let side = crate::media::THUMBNAIL_SIDE as i32;
@@ -92,6 +92,8 @@ pub struct ScanPage<'a> {
     pub proof_url: String,
     pub log_key: &'a str,
     pub pin: Option<PinBox>,
+    /// Where to buy it: (marketplace name, live URL).
+    pub links: Vec<(String, String)>,
 }
 
 /// The PIN form, or what it said.
@@ -115,8 +117,38 @@ pub struct ProblemPage {
 /// Version tag of the static assets, so a new release is fetched despite long caching.
 pub const ASSET_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-fn stars(n: i16) -> String {
+pub(crate) fn stars(n: i16) -> String {
     "★".repeat(usize::try_from(n).unwrap_or(0))
+}
+
+/// "Certificate 1234/QĐ-UBND · valid until 01/06/2028", for the certificate in force.
+pub(crate) fn ocop_line(c: &entity::ocop_certification::Model, lang: Lang) -> String {
+    let t = lang.t();
+    format!(
+        "{} {} · {} {}",
+        t.certificate,
+        c.decision_number,
+        t.valid_until,
+        lang.date(c.valid_until)
+    )
+}
+
+/// One certificate in the list, in force or expired.
+pub(crate) fn cert_line(c: &crate::services::resolve::Certificate, lang: Lang) -> CertLine {
+    let t = lang.t();
+    CertLine {
+        stars: stars(c.model.stars),
+        text: format!(
+            "OCOP {} — {} {} ({}) · {} {}",
+            c.model.level,
+            t.certificate,
+            c.model.decision_number,
+            c.model.issuing_body,
+            if c.in_force { t.valid_until } else { t.expired },
+            lang.date(c.model.valid_until)
+        ),
+        in_force: c.in_force,
+    }
 }
 
 /// The parsed meaning of a growing-area code, in words.
@@ -222,15 +254,7 @@ impl<'a> ScanPage<'a> {
             Standing::Recalled => ("recalled", t.recalled, Some(t.recalled_detail)),
         };
         let current = r.current_certificate();
-        let ocop_line = current.map(|c| {
-            format!(
-                "{} {} · {} {}",
-                t.certificate,
-                c.decision_number,
-                t.valid_until,
-                lang.date(c.valid_until)
-            )
-        });
+        let ocop_line = current.map(|c| ocop_line(c, lang));
         let mut origin = Vec::new();
         if let Some(f) = &r.farm {
             origin.push(Fact {
@@ -274,23 +298,7 @@ impl<'a> ScanPage<'a> {
                 });
             }
         }
-        let certificates = r
-            .certificates
-            .iter()
-            .map(|c| CertLine {
-                stars: stars(c.model.stars),
-                text: format!(
-                    "OCOP {} — {} {} ({}) · {} {}",
-                    c.model.level,
-                    t.certificate,
-                    c.model.decision_number,
-                    c.model.issuing_body,
-                    if c.in_force { t.valid_until } else { t.expired },
-                    lang.date(c.model.valid_until)
-                ),
-                in_force: c.in_force,
-            })
-            .collect();
+        let certificates = r.certificates.iter().map(|c| cert_line(c, lang)).collect();
         let product_en = r.product.name_en.clone().filter(|_| lang == Lang::En);
         ScanPage {
             t,
@@ -315,6 +323,7 @@ impl<'a> ScanPage<'a> {
             map_url,
             batch,
             events: r.events.iter().map(|e| event_line(e, r, lang)).collect(),
+            links: r.links.clone(),
             certificates,
             serial: crate::print::grouped(r.serial.as_str()),
             proof_url: format!("/api/v1/stamps/{}/proof", r.serial.as_str()),

@@ -10,6 +10,7 @@ mod cli;
 mod files;
 mod helpers;
 mod ledger;
+mod listings;
 mod operations;
 mod pagination;
 mod pin;
