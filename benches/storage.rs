@@ -46,6 +46,9 @@ fn settings(dir: &std::path::Path) -> Settings {
         trust_forwarded_for: false,
         blob_store: BlobStoreSettings::Fs(dir.join("blobs")),
         upload_limits: Default::default(),
+        marketplace_apis: Default::default(),
+        outbox_retry_base: std::time::Duration::from_millis(50),
+        marketplace_timeout: std::time::Duration::from_secs(2),
         log_format: LogFormat::Pretty,
     }
 }

@@ -34,3 +34,8 @@ pub mod state;
 pub mod storage;
 pub mod telemetry;
 pub mod web;
+
+/// The operator at the console (a platform administrator), for tools and tests.
+pub fn cli_operator() -> auth::Principal {
+    cli::operator()
+}

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::Context;
 use serde::Deserialize;
 
+use crate::marketplace::api::ApiConfig;
 use crate::media::UploadLimits;
 use crate::storage::s3::S3Settings;
 
@@ -90,6 +91,27 @@ pub struct SettingsArgs {
     /// cannot reach the S3 endpoint, so the app streams them [default: true].
     #[arg(long, env = "OCOP_S3_PRESIGNED_DOWNLOADS", global = true)]
     pub s3_presigned_downloads: Option<bool>,
+    /// Lazada Open Platform API base URL [default: https://api.lazada.vn/rest].
+    #[arg(long, env = "OCOP_LAZADA_BASE_URL", global = true)]
+    pub lazada_base_url: Option<url::Url>,
+    /// Lazada app key; with the secret, listings can be pushed to Lazada.
+    #[arg(long, env = "OCOP_LAZADA_APP_KEY", global = true)]
+    pub lazada_app_key: Option<String>,
+    /// Lazada app secret.
+    #[arg(
+        long,
+        env = "OCOP_LAZADA_APP_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub lazada_app_secret: Option<String>,
+    /// First retry delay of a failed marketplace push, in milliseconds; it doubles with each
+    /// attempt, up to an hour, with jitter [default: 2000].
+    #[arg(long, env = "OCOP_OUTBOX_RETRY_BASE_MS", global = true)]
+    pub outbox_retry_base_ms: Option<u64>,
+    /// Time limit of one request to a marketplace API, in seconds [default: 60].
+    #[arg(long, env = "OCOP_MARKETPLACE_TIMEOUT_SECS", global = true)]
+    pub marketplace_timeout_secs: Option<u64>,
     /// Largest uploaded file, in bytes [default: 20971520 (20 MiB)].
     #[arg(long, env = "OCOP_UPLOAD_MAX_BYTES", global = true)]
     pub upload_max_bytes: Option<usize>,
@@ -147,6 +169,11 @@ struct FileSettings {
     s3_presigned_downloads: Option<bool>,
     upload_max_bytes: Option<usize>,
     image_max_pixels: Option<u64>,
+    lazada_base_url: Option<url::Url>,
+    lazada_app_key: Option<String>,
+    lazada_app_secret: Option<String>,
+    outbox_retry_base_ms: Option<u64>,
+    marketplace_timeout_secs: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -164,6 +191,10 @@ pub struct Settings {
     pub trust_forwarded_for: bool,
     pub blob_store: BlobStoreSettings,
     pub upload_limits: UploadLimits,
+    /// Seller-API credentials by marketplace id (only those configured).
+    pub marketplace_apis: std::collections::BTreeMap<&'static str, ApiConfig>,
+    pub outbox_retry_base: std::time::Duration,
+    pub marketplace_timeout: std::time::Duration,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "ocop-trace.toml";
@@ -241,7 +272,49 @@ impl Settings {
                 .unwrap_or(defaults.per_week)
                 .max(1),
         };
+        let mut marketplace_apis = std::collections::BTreeMap::new();
+        let lazada = (
+            args.lazada_app_key.clone().or(file.lazada_app_key.clone()),
+            args.lazada_app_secret
+                .clone()
+                .or(file.lazada_app_secret.clone()),
+        );
+        if let (Some(key), Some(secret)) = lazada {
+            let base = match args
+                .lazada_base_url
+                .clone()
+                .or(file.lazada_base_url.clone())
+            {
+                Some(u) => u,
+                None => url::Url::parse("https://api.lazada.vn/rest")
+                    .context("the default Lazada URL")?,
+            };
+            marketplace_apis.insert(
+                "lazada",
+                ApiConfig {
+                    base_url: base,
+                    key,
+                    secret,
+                    public_base: public_base_url.clone(),
+                },
+            );
+        }
+        let outbox_retry_base = std::time::Duration::from_millis(
+            args.outbox_retry_base_ms
+                .or(file.outbox_retry_base_ms)
+                .unwrap_or(2_000)
+                .max(1),
+        );
+        let marketplace_timeout = std::time::Duration::from_secs(
+            args.marketplace_timeout_secs
+                .or(file.marketplace_timeout_secs)
+                .unwrap_or(60)
+                .max(1),
+        );
         Ok(Self {
+            marketplace_timeout,
+            marketplace_apis,
+            outbox_retry_base,
             blob_store,
             upload_limits,
             scan_thresholds,
@@ -354,6 +427,8 @@ impl std::fmt::Debug for Settings {
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("blob_store", &self.blob_store)
             .field("upload_limits", &self.upload_limits)
+            .field("marketplace_apis", &self.marketplace_apis)
+            .field("outbox_retry_base", &self.outbox_retry_base)
             .finish()
     }
 }

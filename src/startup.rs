@@ -51,7 +51,20 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         store: crate::storage::open(&settings.blob_store),
         limits: settings.upload_limits,
     };
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let outbox = crate::services::outbox::Outbox {
+        db: db.clone(),
+        http: reqwest::Client::builder()
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .timeout(settings.marketplace_timeout)
+            .build()
+            .context("building the HTTP client for marketplaces")?,
+        apis: Arc::new(settings.marketplace_apis.clone()),
+        retry_base: settings.outbox_retry_base,
+        wake: Arc::new(tokio::sync::Notify::new()),
+    };
     Ok(AppState {
+        outbox,
         blobs,
         pin_key,
         diary: DiaryWriter::start(db.clone()),
@@ -78,6 +91,7 @@ pub async fn serve(
         state.db.clone(),
         state.log_key.clone(),
     ));
+    let pusher = tokio::spawn(crate::services::outbox::run(state.outbox.clone()));
     let limits = state.limits.clone();
     let forget = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -95,6 +109,7 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     signer.abort();
+    pusher.abort();
     forget.abort();
     served
 }

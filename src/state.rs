@@ -28,6 +28,8 @@ pub struct AppState {
     pub scans: crate::services::scans::ScanWriter,
     /// Stored files: uploads, downloads, public images.
     pub blobs: crate::services::blobs::Blobs,
+    /// Marketplace pushes.
+    pub outbox: crate::services::outbox::Outbox,
     /// Group-commits diary appends.
     pub diary: DiaryWriter,
 }

@@ -24,6 +24,8 @@ pub struct Model {
     pub exported_at: Option<DateTimeUtc>,
     /// The product page on the marketplace, once listed.
     pub live_url: Option<String>,
+    /// The marketplace's id for the item, once pushed through its API.
+    pub external_id: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

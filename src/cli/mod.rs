@@ -357,7 +357,7 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 }
 
 /// The operator at the console acts as a platform administrator.
-fn operator() -> crate::auth::Principal {
+pub fn operator() -> crate::auth::Principal {
     crate::auth::Principal {
         token_id: uuid::Uuid::nil(),
         user_id: None,

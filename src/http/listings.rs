@@ -23,7 +23,8 @@ use crate::state::AppState;
 pub struct MarketplaceView {
     pub id: &'static str,
     pub name: &'static str,
-    /// `pack`: a listing pack to upload by hand, then the live URL recorded here.
+    /// `pack`: a listing pack to upload by hand, then the live URL recorded here; `api`: pushed
+    /// through the marketplace's seller API (a pack can still be made).
     pub kind: &'static str,
 }
 
@@ -39,6 +40,8 @@ pub struct ListingView {
     /// The listing as it would be exported now.
     pub listing: Listing,
     pub live_url: Option<String>,
+    /// The marketplace's item id, once pushed through its API.
+    pub external_id: Option<String>,
     pub exported_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
@@ -52,6 +55,7 @@ fn view(c: Current) -> ListingView {
         problems: c.problems,
         listing: c.listing,
         live_url: c.row.live_url,
+        external_id: c.row.external_id,
         exported_at: c.row.exported_at,
     }
 }
@@ -117,7 +121,7 @@ pub async fn marketplaces(_who: Principal) -> Json<Vec<MarketplaceView>> {
             .map(|m| MarketplaceView {
                 id: m.id(),
                 name: m.name(),
-                kind: "pack",
+                kind: if m.api().is_some() { "api" } else { "pack" },
             })
             .collect(),
     )
@@ -233,4 +237,135 @@ pub async fn export_pack(
     )
     .await?;
     Ok((StatusCode::CREATED, Json(file_view(file))))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountBody {
+    /// The shop or seller id on the marketplace.
+    pub shop_id: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+}
+
+/// Connects the organization's shop on an API marketplace (tokens are stored, never shown).
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/marketplace-accounts/{marketplace}", tag = "marketplaces",
+    params(("id" = Uuid, Path), ("marketplace" = String, Path)), request_body = AccountBody,
+    responses((status = 204), (status = 404), (status = 409, description = "the marketplace has no seller API"), (status = 422)))]
+pub async fn set_account(
+    State(state): State<AppState>,
+    who: Principal,
+    axum::extract::Path((org, market)): axum::extract::Path<(String, String)>,
+    AppJson(body): AppJson<AccountBody>,
+) -> Result<StatusCode, AppError> {
+    let org = Uuid::parse_str(&org).map_err(|_| AppError::NotFound("organization"))?;
+    let market = marketplace::by_id(&market).ok_or(AppError::NotFound("marketplace"))?;
+    let text = |field: &str, v: &str| {
+        crate::domain::text::line(v, 1, 2000).map_err(|e| AppError::validation(field, e))
+    };
+    let account = crate::marketplace::api::Account {
+        shop_id: text("shop_id", &body.shop_id)?,
+        access_token: text("access_token", &body.access_token)?,
+        refresh_token: body
+            .refresh_token
+            .as_deref()
+            .map(|t| text("refresh_token", t))
+            .transpose()?,
+    };
+    crate::services::outbox::set_account(&state.db, &who, org, market, account).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A push of one listing version.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PushView {
+    pub id: Uuid,
+    pub listing_id: Uuid,
+    pub marketplace: String,
+    /// `pending`, `running`, `done` or `failed`.
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: chrono::DateTime<chrono::Utc>,
+    pub last_error: Option<String>,
+    /// The marketplace's item id, once done.
+    pub external_id: Option<String>,
+    pub done_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub history: Vec<AttemptView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptView {
+    pub attempt: i32,
+    pub started_at: chrono::DateTime<chrono::Utc>,
+    pub finished_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// `ok`, `retry`, `failed`, or none when the process stopped mid-request.
+    pub outcome: Option<String>,
+    pub http_status: Option<i32>,
+    pub detail: Option<String>,
+}
+
+fn push_view(
+    j: entity::outbox_job::Model,
+    attempts: Vec<entity::outbox_attempt::Model>,
+) -> PushView {
+    PushView {
+        id: j.id,
+        listing_id: j.listing_id,
+        marketplace: j.marketplace,
+        status: j.status,
+        attempts: j.attempts,
+        next_attempt_at: j.next_attempt_at,
+        last_error: j.last_error,
+        external_id: j.external_id,
+        done_at: j.done_at,
+        history: attempts
+            .into_iter()
+            .map(|a| AttemptView {
+                attempt: a.attempt,
+                started_at: a.started_at,
+                finished_at: a.finished_at,
+                outcome: a.outcome,
+                http_status: a.http_status,
+                detail: a.detail,
+            })
+            .collect(),
+    }
+}
+
+/// Queues the listing's current version for the marketplace's API. Queuing a version again
+/// returns the same push: a version is never sent twice.
+#[utoipa::path(post, path = "/api/v1/listings/{id}/pushes", tag = "marketplaces", params(("id" = Uuid, Path)),
+    responses((status = 202, body = PushView), (status = 404), (status = 409, description = "no seller API, no credentials or no connected shop"), (status = 422, description = "the marketplace would refuse the listing")))]
+pub async fn push(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+) -> Result<(StatusCode, Json<PushView>), AppError> {
+    let job =
+        crate::services::outbox::enqueue(&state.outbox, &state.settings.public_base_url, &who, id)
+            .await?;
+    Ok((StatusCode::ACCEPTED, Json(push_view(job, Vec::new()))))
+}
+
+#[utoipa::path(get, path = "/api/v1/listings/{id}/pushes", tag = "marketplaces", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<PushView>), (status = 404)))]
+pub async fn pushes(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+) -> Result<Json<Vec<PushView>>, AppError> {
+    let rows = crate::services::outbox::pushes(&state.db, &who, id).await?;
+    Ok(Json(
+        rows.into_iter().map(|(j, a)| push_view(j, a)).collect(),
+    ))
+}
+
+/// Gives a failed push a new round of attempts.
+#[utoipa::path(post, path = "/api/v1/pushes/{id}/retry", tag = "marketplaces", params(("id" = Uuid, Path)), responses((status = 202, body = PushView), (status = 404), (status = 409)))]
+pub async fn retry(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+) -> Result<(StatusCode, Json<PushView>), AppError> {
+    let job = crate::services::outbox::retry(&state.outbox, &who, id).await?;
+    Ok((StatusCode::ACCEPTED, Json(push_view(job, Vec::new()))))
 }

@@ -11,6 +11,8 @@
 //!
 //! Pure code: no database, no HTTP server types.
 
+pub mod api;
+pub mod lazada;
 pub mod listing;
 pub mod pack;
 pub mod postmart;
@@ -54,11 +56,13 @@ pub trait Marketplace: Send + Sync {
     fn render(&self, items: &[PackItem]) -> Result<ExportPack, pack::PackError>;
     /// Checks a live product URL on this marketplace and returns its canonical form.
     fn live_url(&self, url: &str) -> Result<String, ParseError>;
+    /// The seller-API client, when the marketplace has one (pushes go through the outbox).
+    fn api(&self) -> Option<&'static dyn api::ApiClient>;
 }
 
 /// Every marketplace this service knows.
-pub fn registry() -> [&'static dyn Marketplace; 2] {
-    [postmart::adapter(), voso::adapter()]
+pub fn registry() -> [&'static dyn Marketplace; 3] {
+    [postmart::adapter(), voso::adapter(), lazada::adapter()]
 }
 
 /// The marketplace with this id.

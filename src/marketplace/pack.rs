@@ -71,11 +71,12 @@ pub struct Rules {
     pub image_quality: u8,
 }
 
-/// Where a live product page lives: `https://<host><prefix><slug>-<digits><suffix>`.
+/// Where a live product page lives: `https://<host><prefix><slug>-<id_prefix><digits><suffix>`.
 #[derive(Debug, Clone, Copy)]
 pub struct UrlPattern {
     pub hosts: &'static [&'static str],
     pub prefix: &'static str,
+    pub id_prefix: &'static str,
     pub suffix: &'static str,
     pub example: &'static str,
 }
@@ -89,6 +90,8 @@ pub struct PackMarketplace {
     pub url: UrlPattern,
     /// The spreadsheet's column headers, in the seller centre's words.
     pub columns: &'static [Column],
+    /// The seller API's client, for marketplaces that have one.
+    pub api: Option<&'static dyn super::api::ApiClient>,
 }
 
 /// A spreadsheet column: its header and what goes in it.
@@ -277,6 +280,10 @@ impl Marketplace for PackMarketplace {
         })
     }
 
+    fn api(&self) -> Option<&'static dyn super::api::ApiClient> {
+        self.api
+    }
+
     fn live_url(&self, raw: &str) -> Result<String, ParseError> {
         let bad = || {
             ParseError::new(
@@ -298,6 +305,7 @@ impl Marketplace for PackMarketplace {
             .and_then(|p| p.strip_suffix(self.url.suffix))
             .ok_or_else(bad)?;
         let (slug, id) = rest.rsplit_once('-').ok_or_else(bad)?;
+        let id = id.strip_prefix(self.url.id_prefix).ok_or_else(bad)?;
         let slug_ok = !slug.is_empty()
             && slug
                 .bytes()

@@ -28,6 +28,7 @@ static POSTMART: LazyLock<PackMarketplace> = LazyLock::new(|| PackMarketplace {
     url: UrlPattern {
         hosts: &["postmart.vn", "www.postmart.vn"],
         prefix: "/p/",
+        id_prefix: "",
         suffix: ".html",
         example: "https://postmart.vn/p/mat-ong-hoa-ca-phe-123456.html",
     },
@@ -89,6 +90,7 @@ static POSTMART: LazyLock<PackMarketplace> = LazyLock::new(|| PackMarketplace {
             value: Value::TraceUrl,
         },
     ],
+    api: None,
 });
 
 pub fn adapter() -> &'static dyn Marketplace {

@@ -28,6 +28,7 @@ static VOSO: LazyLock<PackMarketplace> = LazyLock::new(|| PackMarketplace {
     url: UrlPattern {
         hosts: &["voso.vn", "www.voso.vn"],
         prefix: "/",
+        id_prefix: "",
         suffix: "",
         example: "https://voso.vn/mat-ong-hoa-ca-phe-123456",
     },
@@ -89,6 +90,7 @@ static VOSO: LazyLock<PackMarketplace> = LazyLock::new(|| PackMarketplace {
             value: Value::TraceUrl,
         },
     ],
+    api: None,
 });
 
 pub fn adapter() -> &'static dyn Marketplace {

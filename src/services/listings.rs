@@ -162,6 +162,7 @@ pub async fn build(db: &Db, base: &url::Url, row: &listing::Model) -> Result<Cur
     let status = match (&exported, &row.live_url) {
         (Some(e), _) if *e != listing => ListingStatus::Stale,
         (Some(_), Some(_)) => ListingStatus::Live,
+        (Some(_), None) if row.external_id.is_some() => ListingStatus::Live,
         (Some(_), None) => ListingStatus::Exported,
         (None, _) if !problems.is_empty() => ListingStatus::Draft,
         (None, _) => ListingStatus::Ready,
@@ -256,6 +257,7 @@ pub async fn create(
         exported: Set(None),
         exported_at: Set(None),
         live_url: Set(None),
+        external_id: Set(None),
         created_at: Set(t),
         updated_at: Set(t),
     }

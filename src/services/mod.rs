@@ -18,6 +18,7 @@ pub mod growing_areas;
 pub mod ledger;
 pub mod listings;
 pub mod organizations;
+pub mod outbox;
 pub mod pin_claims;
 pub mod print_files;
 pub mod products;

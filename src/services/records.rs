@@ -210,7 +210,7 @@ impl Recorded for entity::listing::Model {
             "batch_id": self.batch_id, "marketplace": self.marketplace, "sku": self.sku,
             "price_vnd": self.price_vnd, "stock": self.stock, "package": self.package,
             "exported": self.exported, "exported_at": self.exported_at.as_ref().map(t),
-            "live_url": self.live_url,
+            "live_url": self.live_url, "external_id": self.external_id,
             "created_at": t(&self.created_at), "updated_at": t(&self.updated_at),
         })
     }

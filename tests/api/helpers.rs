@@ -115,6 +115,9 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         trust_forwarded_for: false,
         blob_store: blob_store_for_test(data_dir),
         upload_limits: Default::default(),
+        marketplace_apis: Default::default(),
+        outbox_retry_base: std::time::Duration::from_millis(50),
+        marketplace_timeout: std::time::Duration::from_secs(2),
         log_format: LogFormat::Pretty,
     }
 }

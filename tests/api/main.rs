@@ -12,6 +12,7 @@ mod helpers;
 mod ledger;
 mod listings;
 mod operations;
+mod outbox;
 mod pagination;
 mod pin;
 mod print;

@@ -1,0 +1,149 @@
+//! Marketplaces with a seller API: one client per marketplace behind [`ApiClient`], driven by
+//! the push outbox (`services::outbox`). Clients sign and send; they never retry on their own —
+//! the outbox decides from the [`PushError`] when to try again.
+
+pub mod lazada;
+
+use std::time::Duration;
+
+use super::Listing;
+
+/// The app's credentials with a marketplace and where its API is (from configuration).
+#[derive(Clone)]
+pub struct ApiConfig {
+    pub base_url: url::Url,
+    /// Partner id / app key.
+    pub key: String,
+    /// Partner key / app secret.
+    pub secret: String,
+    /// Where the marketplace fetches our images from (the service's public base URL).
+    pub public_base: url::Url,
+}
+
+impl std::fmt::Debug for ApiConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiConfig")
+            .field("base_url", &self.base_url.as_str())
+            .field("key", &self.key)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// A shop's credentials on the marketplace.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub shop_id: String,
+    pub access_token: String,
+    pub refresh_token: Option<String>,
+}
+
+/// The marketplace accepted the item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pushed {
+    pub external_id: String,
+}
+
+/// Why a push did not go through.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PushError {
+    /// Worth trying again later: a timeout, a 5xx, a rate limit (`after` = its Retry-After).
+    #[error("{detail}")]
+    Retry {
+        status: Option<u16>,
+        after: Option<Duration>,
+        detail: String,
+    },
+    /// The marketplace refused the item; retrying the same version cannot help.
+    #[error("{detail}")]
+    Refused { status: Option<u16>, detail: String },
+}
+
+impl PushError {
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            PushError::Retry { status, .. } | PushError::Refused { status, .. } => *status,
+        }
+    }
+
+    /// A transport failure or a status that says "later".
+    pub fn from_http(e: &reqwest::Error) -> Self {
+        PushError::Retry {
+            status: e.status().map(|s| s.as_u16()),
+            after: None,
+            detail: format!("request failed: {e}"),
+        }
+    }
+
+    /// The retry decision for an HTTP status that is not a success.
+    pub fn from_status(status: u16, retry_after: Option<&str>, body: &str) -> Self {
+        let detail = format!(
+            "HTTP {status}: {}",
+            body.chars().take(300).collect::<String>()
+        );
+        if status == 429 || status == 408 || status >= 500 {
+            PushError::Retry {
+                status: Some(status),
+                after: retry_after
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs),
+                detail,
+            }
+        } else {
+            PushError::Refused {
+                status: Some(status),
+                detail,
+            }
+        }
+    }
+}
+
+#[async_trait::async_trait]
+pub trait ApiClient: Send + Sync {
+    /// Sends one listing version. `idempotency_key` goes along where the marketplace takes one.
+    async fn push(
+        &self,
+        http: &reqwest::Client,
+        config: &ApiConfig,
+        account: &Account,
+        listing: &Listing,
+        idempotency_key: &str,
+    ) -> Result<Pushed, PushError>;
+
+    /// The marketplace's id of an item with this SKU, if it has one: after a push whose outcome
+    /// is unknown (the process stopped while it was in flight), the outbox asks before sending
+    /// again, so an item is never created twice.
+    async fn find(
+        &self,
+        http: &reqwest::Client,
+        config: &ApiConfig,
+        account: &Account,
+        sku: &str,
+    ) -> Result<Option<String>, PushError>;
+}
+
+/// Reads a response: its status, `Retry-After`, and body text.
+pub async fn read(res: reqwest::Response) -> Result<(u16, Option<String>, String), PushError> {
+    let status = res.status().as_u16();
+    let retry_after = res
+        .headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = res.text().await.map_err(|e| PushError::from_http(&e))?;
+    Ok((status, retry_after, body))
+}
+
+/// Upper-case or lower-case hex of an HMAC-SHA256.
+pub fn hmac_sha256_hex(secret: &str, message: &str, upper: bool) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+    mac.update(message.as_bytes());
+    let bytes = mac.finalize().into_bytes();
+    if upper {
+        data_encoding::HEXUPPER.encode(&bytes)
+    } else {
+        data_encoding::HEXLOWER.encode(&bytes)
+    }
+}

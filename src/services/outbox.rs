@@ -1,0 +1,525 @@
+//! The push outbox: a listing version sent to a marketplace's seller API is a job row, and a
+//! worker sends it — durably and at most once per version.
+//!
+//! - One job per listing version: the idempotency key is the listing id and the SHA-256 of
+//!   the version's JSON, unique in the table, so pushing the same version again returns the
+//!   same job and never sends it twice after it succeeded.
+//! - A worker claims a due job with a lease (a conditional update, so two app nodes never take
+//!   the same job) and records the attempt **before** sending. If the process stops while the
+//!   request is in flight, the attempt stays without an outcome and the lease runs out; the
+//!   next worker then asks the marketplace whether the item exists (by SKU) before sending
+//!   again, so a crash can neither lose the job nor create the item twice.
+//! - Failures are retried with exponential backoff and jitter (a 429's `Retry-After` is
+//!   honoured), up to [`MAX_ATTEMPTS`]; a refusal fails the job at once. Every attempt is a row.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use entity::{listing, marketplace_account, outbox_attempt, outbox_job};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+};
+use uuid::Uuid;
+
+use super::{ledger, load, now};
+use crate::auth::Principal;
+use crate::db::Db;
+use crate::domain::role::Action;
+use crate::error::{AppError, FieldProblem};
+use crate::marketplace::api::{Account, ApiClient, ApiConfig, PushError};
+use crate::marketplace::{Listing, Marketplace};
+
+/// Attempts before a job is given up (failed; retry it through the API).
+pub const MAX_ATTEMPTS: i32 = 8;
+/// How long a worker holds a claimed job.
+pub const LEASE: Duration = Duration::from_secs(120);
+const MAX_DELAY: Duration = Duration::from_secs(3600);
+
+/// What the worker needs.
+#[derive(Clone)]
+pub struct Outbox {
+    pub db: Db,
+    pub http: reqwest::Client,
+    pub apis: Arc<std::collections::BTreeMap<&'static str, ApiConfig>>,
+    pub retry_base: Duration,
+    pub wake: Arc<tokio::sync::Notify>,
+}
+
+fn version_key(listing_id: Uuid, l: &Listing) -> Result<String, AppError> {
+    use sha2::Digest;
+    let json = serde_json::to_vec(l).map_err(AppError::internal)?;
+    let digest = sha2::Sha256::digest(&json);
+    Ok(format!(
+        "{listing_id}:{}",
+        data_encoding::HEXLOWER.encode(&digest)
+    ))
+}
+
+fn api_of(m: &'static dyn Marketplace) -> Result<&'static dyn ApiClient, AppError> {
+    m.api().ok_or_else(|| {
+        AppError::conflict(
+            "no_seller_api",
+            format!(
+                "{} has no seller API: export a listing pack and record the live URL",
+                m.name()
+            ),
+        )
+    })
+}
+
+/// Saves an organization's shop credentials on an API marketplace.
+pub async fn set_account(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+    marketplace: &'static dyn Marketplace,
+    account: Account,
+) -> Result<(), AppError> {
+    api_of(marketplace)?;
+    let txn = db.write_txn().await?;
+    super::organization(&txn, who, organization_id, Action::ManageOrganization).await?;
+    let existing = marketplace_account::Entity::find()
+        .filter(marketplace_account::Column::OrganizationId.eq(organization_id))
+        .filter(marketplace_account::Column::Marketplace.eq(marketplace.id()))
+        .one(&txn)
+        .await?;
+    let t = now();
+    match existing {
+        Some(row) => {
+            let mut row: marketplace_account::ActiveModel = row.into();
+            row.shop_id = Set(account.shop_id);
+            row.access_token = Set(account.access_token);
+            row.refresh_token = Set(account.refresh_token);
+            row.updated_at = Set(t);
+            row.update(&txn).await?;
+        }
+        None => {
+            marketplace_account::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(organization_id),
+                marketplace: Set(marketplace.id().to_owned()),
+                shop_id: Set(account.shop_id),
+                access_token: Set(account.access_token),
+                refresh_token: Set(account.refresh_token),
+                created_at: Set(t),
+                updated_at: Set(t),
+            }
+            .insert(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Queues the listing's current version for its marketplace. The same version queued again
+/// returns the existing job.
+pub async fn enqueue(
+    outbox: &Outbox,
+    base: &url::Url,
+    who: &Principal,
+    listing_id: Uuid,
+) -> Result<outbox_job::Model, AppError> {
+    let db = &outbox.db;
+    let row = load::<listing::Entity, _>(
+        db.read(),
+        who,
+        listing_id,
+        Action::ManageRegistry,
+        "listing",
+    )
+    .await?;
+    let current = super::listings::build(db, base, &row).await?;
+    let market = crate::marketplace::by_id(&row.marketplace)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown marketplace")))?;
+    api_of(market)?;
+    if !current.problems.is_empty() {
+        return Err(AppError::Validation(
+            current
+                .problems
+                .iter()
+                .map(|p| FieldProblem {
+                    field: format!("listing.{}", p.field),
+                    code: p.code.clone(),
+                    message: p.message.clone(),
+                })
+                .collect(),
+        ));
+    }
+    if !outbox.apis.contains_key(market.id()) {
+        return Err(AppError::conflict(
+            "marketplace_not_configured",
+            format!(
+                "this service has no {} API credentials (see README)",
+                market.name()
+            ),
+        ));
+    }
+    let account = marketplace_account::Entity::find()
+        .filter(marketplace_account::Column::OrganizationId.eq(row.organization_id))
+        .filter(marketplace_account::Column::Marketplace.eq(market.id()))
+        .one(db.read())
+        .await?;
+    if account.is_none() {
+        return Err(AppError::conflict(
+            "no_marketplace_account",
+            format!(
+                "connect the organization's {} shop first (PUT /api/v1/organizations/{{id}}/marketplace-accounts/{})",
+                market.name(),
+                market.id()
+            ),
+        ));
+    }
+    let key = version_key(row.id, &current.listing)?;
+    let txn = db.write_txn().await?;
+    if let Some(job) = outbox_job::Entity::find()
+        .filter(outbox_job::Column::IdempotencyKey.eq(&key))
+        .one(&txn)
+        .await?
+    {
+        return Ok(job);
+    }
+    let t = now();
+    let job = outbox_job::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(row.organization_id),
+        listing_id: Set(row.id),
+        marketplace: Set(market.id().to_owned()),
+        idempotency_key: Set(key),
+        listing: Set(serde_json::json!(current.listing)),
+        status: Set("pending".into()),
+        attempts: Set(0),
+        next_attempt_at: Set(t),
+        lease_until: Set(None),
+        last_error: Set(None),
+        external_id: Set(None),
+        done_at: Set(None),
+        created_at: Set(t),
+        updated_at: Set(t),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    outbox.wake.notify_one();
+    Ok(job)
+}
+
+/// A listing's pushes, newest first, each with its attempts.
+pub async fn pushes(
+    db: &Db,
+    who: &Principal,
+    listing_id: Uuid,
+) -> Result<Vec<(outbox_job::Model, Vec<outbox_attempt::Model>)>, AppError> {
+    load::<listing::Entity, _>(db.read(), who, listing_id, Action::Read, "listing").await?;
+    let jobs = outbox_job::Entity::find()
+        .filter(outbox_job::Column::ListingId.eq(listing_id))
+        .order_by_desc(outbox_job::Column::Id)
+        .all(db.read())
+        .await?;
+    let mut out = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        let attempts = outbox_attempt::Entity::find()
+            .filter(outbox_attempt::Column::JobId.eq(j.id))
+            .order_by_asc(outbox_attempt::Column::Attempt)
+            .all(db.read())
+            .await?;
+        out.push((j, attempts));
+    }
+    Ok(out)
+}
+
+/// Gives a failed job a new round of attempts.
+pub async fn retry(
+    outbox: &Outbox,
+    who: &Principal,
+    job_id: Uuid,
+) -> Result<outbox_job::Model, AppError> {
+    let txn = outbox.db.write_txn().await?;
+    let job = outbox_job::Entity::find_by_id(job_id)
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("push"))?;
+    who.authorize(job.organization_id, Action::ManageRegistry, "push")?;
+    if job.status != "failed" {
+        return Err(AppError::conflict(
+            "not_failed",
+            format!(
+                "only a failed push can be retried; this one is {}",
+                job.status
+            ),
+        ));
+    }
+    let mut row: outbox_job::ActiveModel = job.into();
+    row.status = Set("pending".into());
+    row.attempts = Set(0);
+    row.next_attempt_at = Set(now());
+    row.updated_at = Set(now());
+    let job = row.update(&txn).await?;
+    txn.commit().await?;
+    outbox.wake.notify_one();
+    Ok(job)
+}
+
+/// The delay before attempt `attempts + 1`: the marketplace's `Retry-After` when it gave one,
+/// otherwise `base · 2^(attempts-1)` up to an hour, plus up to 50 % jitter.
+pub fn backoff(base: Duration, attempts: i32, retry_after: Option<Duration>) -> Duration {
+    if let Some(after) = retry_after {
+        return after.min(MAX_DELAY);
+    }
+    let exp = base.saturating_mul(1u32 << attempts.clamp(1, 20).saturating_sub(1));
+    let delay = exp.min(MAX_DELAY);
+    let mut b = [0u8; 2];
+    let jitter = if getrandom::fill(&mut b).is_ok() {
+        f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX) * 0.5
+    } else {
+        0.25
+    };
+    delay.mul_f64(1.0 + jitter)
+}
+
+fn due(t: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(outbox_job::Column::Status.eq("pending"))
+                .add(outbox_job::Column::NextAttemptAt.lte(t)),
+        )
+        .add(
+            Condition::all()
+                .add(outbox_job::Column::Status.eq("running"))
+                .add(outbox_job::Column::LeaseUntil.lte(t)),
+        )
+}
+
+/// Takes one due job (or one whose worker's lease ran out), or `None`.
+pub async fn claim(db: &Db) -> Result<Option<outbox_job::Model>, AppError> {
+    let t = now();
+    let Some(job) = outbox_job::Entity::find()
+        .filter(due(t))
+        .order_by_asc(outbox_job::Column::NextAttemptAt)
+        .one(db.read())
+        .await?
+    else {
+        return Ok(None);
+    };
+    let lease = t + chrono::Duration::from_std(LEASE).unwrap_or_default();
+    let txn = db.write_txn().await?;
+    // Conditional: of two workers, only one sees its update apply.
+    let taken = outbox_job::Entity::update_many()
+        .col_expr(outbox_job::Column::Status, Expr::value("running"))
+        .col_expr(outbox_job::Column::LeaseUntil, Expr::value(lease))
+        .col_expr(
+            outbox_job::Column::Attempts,
+            Expr::col(outbox_job::Column::Attempts).add(1),
+        )
+        .col_expr(outbox_job::Column::UpdatedAt, Expr::value(t))
+        .filter(outbox_job::Column::Id.eq(job.id))
+        .filter(due(t))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    if taken.rows_affected != 1 {
+        return Ok(None);
+    }
+    Ok(outbox_job::Entity::find_by_id(job.id)
+        .one(db.read())
+        .await?)
+}
+
+/// What one attempt came to.
+enum Outcome {
+    Done(String, &'static str),
+    Retry(PushError),
+    Failed(String, Option<u16>),
+}
+
+/// Sends a claimed job, recording the attempt before the request leaves. Returns the attempt
+/// row and the raw push result; [`finish`] records it.
+#[doc(hidden)]
+pub async fn send(
+    outbox: &Outbox,
+    job: &outbox_job::Model,
+) -> Result<
+    (
+        outbox_attempt::Model,
+        Result<(String, &'static str), PushError>,
+    ),
+    AppError,
+> {
+    let db = &outbox.db;
+    let market = crate::marketplace::by_id(&job.marketplace)
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown marketplace")))?;
+    let client = api_of(market)?;
+    let config =
+        outbox.apis.get(market.id()).cloned().ok_or_else(|| {
+            AppError::conflict("marketplace_not_configured", "no API credentials")
+        })?;
+    let account = marketplace_account::Entity::find()
+        .filter(marketplace_account::Column::OrganizationId.eq(job.organization_id))
+        .filter(marketplace_account::Column::Marketplace.eq(market.id()))
+        .one(db.read())
+        .await?
+        .map(|a| Account {
+            shop_id: a.shop_id,
+            access_token: a.access_token,
+            refresh_token: a.refresh_token,
+        })
+        .ok_or_else(|| AppError::conflict("no_marketplace_account", "the shop is not connected"))?;
+    let listing: Listing =
+        serde_json::from_value(job.listing.clone()).map_err(AppError::internal)?;
+    // An earlier attempt without an outcome was in flight when its process stopped.
+    let interrupted = outbox_attempt::Entity::find()
+        .filter(outbox_attempt::Column::JobId.eq(job.id))
+        .filter(
+            Condition::any()
+                .add(outbox_attempt::Column::Outcome.is_null())
+                .add(outbox_attempt::Column::Outcome.eq("unknown")),
+        )
+        .one(db.read())
+        .await?
+        .is_some();
+    let txn = db.write_txn().await?;
+    let attempt = outbox_attempt::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        job_id: Set(job.id),
+        attempt: Set(job.attempts),
+        started_at: Set(now()),
+        finished_at: Set(None),
+        outcome: Set(None),
+        http_status: Set(None),
+        detail: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    let result = async {
+        if interrupted
+            && let Some(id) = client
+                .find(&outbox.http, &config, &account, &listing.sku)
+                .await?
+        {
+            return Ok((id, "found the item an interrupted attempt had created"));
+        }
+        client
+            .push(
+                &outbox.http,
+                &config,
+                &account,
+                &listing,
+                &job.idempotency_key,
+            )
+            .await
+            .map(|p| (p.external_id, "created"))
+    }
+    .await;
+    Ok((attempt, result))
+}
+
+/// Records an attempt's result on the attempt, the job and (on success) the listing.
+#[doc(hidden)]
+pub async fn finish(
+    outbox: &Outbox,
+    job: outbox_job::Model,
+    attempt: outbox_attempt::Model,
+    result: Result<(String, &'static str), PushError>,
+) -> Result<(), AppError> {
+    let outcome = match result {
+        Ok((id, how)) => Outcome::Done(id, how),
+        Err(e @ PushError::Retry { .. }) if job.attempts < MAX_ATTEMPTS => Outcome::Retry(e),
+        Err(e) => Outcome::Failed(e.to_string(), e.status()),
+    };
+    let t = now();
+    let txn = outbox.db.write_txn().await?;
+    let mut a: outbox_attempt::ActiveModel = attempt.into();
+    a.finished_at = Set(Some(t));
+    let mut j: outbox_job::ActiveModel = job.clone().into();
+    j.updated_at = Set(t);
+    j.lease_until = Set(None);
+    match &outcome {
+        Outcome::Done(id, how) => {
+            a.outcome = Set(Some("ok".into()));
+            a.detail = Set(Some((*how).into()));
+            j.status = Set("done".into());
+            j.external_id = Set(Some(id.clone()));
+            j.done_at = Set(Some(t));
+            j.last_error = Set(None);
+            if let Some(l) = listing::Entity::find_by_id(job.listing_id)
+                .one(&txn)
+                .await?
+            {
+                let mut l: listing::ActiveModel = l.into();
+                l.external_id = Set(Some(id.clone()));
+                l.exported = Set(Some(job.listing.clone()));
+                l.exported_at = Set(Some(t));
+                l.updated_at = Set(t);
+                let l = l.update(&txn).await?;
+                ledger::append(&txn, "pushed", &l).await?;
+            }
+        }
+        Outcome::Retry(e) => {
+            let (after, status) = match e {
+                PushError::Retry { after, status, .. } => (*after, *status),
+                PushError::Refused { status, .. } => (None, *status),
+            };
+            // No answer at all (a timeout, a dropped connection): the marketplace may have
+            // created the item; the next attempt asks before sending.
+            a.outcome = Set(Some(
+                if status.is_none() { "unknown" } else { "retry" }.into(),
+            ));
+            a.http_status = Set(status.map(i32::from));
+            a.detail = Set(Some(clip(&e.to_string())));
+            j.status = Set("pending".into());
+            j.last_error = Set(Some(clip(&e.to_string())));
+            let delay = backoff(outbox.retry_base, job.attempts, after);
+            j.next_attempt_at = Set(t + chrono::Duration::from_std(delay).unwrap_or_default());
+        }
+        Outcome::Failed(msg, status) => {
+            a.outcome = Set(Some("failed".into()));
+            a.http_status = Set(status.map(i32::from));
+            a.detail = Set(Some(clip(msg)));
+            j.status = Set("failed".into());
+            j.last_error = Set(Some(clip(msg)));
+        }
+    }
+    a.update(&txn).await?;
+    j.update(&txn).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+fn clip(s: &str) -> String {
+    s.chars().take(1_900).collect()
+}
+
+/// Runs due jobs until there is none.
+pub async fn drain(outbox: &Outbox) -> Result<(), AppError> {
+    while let Some(job) = claim(&outbox.db).await? {
+        match send(outbox, &job).await {
+            Ok((attempt, result)) => finish(outbox, job, attempt, result).await?,
+            Err(e) => {
+                // Configuration or account missing: fail the job with the reason.
+                let mut j: outbox_job::ActiveModel = job.into();
+                j.status = Set("failed".into());
+                j.last_error = Set(Some(clip(&e.to_string())));
+                j.lease_until = Set(None);
+                j.updated_at = Set(now());
+                let txn = outbox.db.write_txn().await?;
+                j.update(&txn).await?;
+                txn.commit().await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The worker: drains due jobs, then sleeps until woken or a second has passed.
+pub async fn run(outbox: Outbox) {
+    loop {
+        if let Err(e) = drain(&outbox).await {
+            tracing::warn!(error = %e.into_anyhow(), "marketplace outbox");
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(1), outbox.wake.notified()).await;
+    }
+}

@@ -1,0 +1,381 @@
+//! Pushing listings to a (fake) Lazada through the outbox: the fake checks every signature
+//! and scripts failures — 500, 429 with Retry-After, a lost response — and a crash of our
+//! process between sending and recording; the item is created exactly once and no job is lost.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ocop_trace::marketplace::api::{ApiConfig, lazada};
+use ocop_trace::media::samples::photo_jpeg;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, assert_problem};
+
+const KEY: &str = "123456";
+const SECRET: &str = "helloworld";
+
+/// What the fake Lazada does with each `/product/create` in turn (then: succeed).
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    Fail500,
+    Limit429,
+    /// Creates the item, then answers too late for the client.
+    LoseResponse,
+}
+
+#[derive(Default)]
+struct Fake {
+    script: Vec<Step>,
+    creates: usize,
+    /// Seller SKU → item id.
+    items: BTreeMap<String, u64>,
+    bad_signatures: usize,
+}
+
+type Shared = Arc<Mutex<Fake>>;
+
+async fn fake_lazada(script: Vec<Step>) -> (String, Shared) {
+    use axum::extract::{Form, Query, State};
+    use axum::http::Uri;
+    let state: Shared = Arc::new(Mutex::new(Fake {
+        script: script.into_iter().rev().collect(),
+        ..Default::default()
+    }));
+    fn signed(state: &Shared, path: &str, params: &BTreeMap<String, String>) -> bool {
+        let mut p = params.clone();
+        let Some(sign) = p.remove("sign") else {
+            return false;
+        };
+        let ok = p.get("app_key").map(String::as_str) == Some(KEY)
+            && p.get("sign_method").map(String::as_str) == Some("sha256")
+            && p.contains_key("timestamp")
+            && lazada::sign(SECRET, path, &p) == sign;
+        if !ok {
+            state.lock().unwrap().bad_signatures += 1;
+        }
+        ok
+    }
+    let bad = || {
+        axum::Json(json!({"code": "IncompleteSignature", "message": "The request signature does not conform to lazada standards"}))
+            .into_response()
+    };
+    use axum::response::IntoResponse;
+    let app = axum::Router::new()
+        .route(
+            "/image/migrate",
+            axum::routing::post(move |State(s): State<Shared>, uri: Uri, Form(p): Form<BTreeMap<String, String>>| async move {
+                if !signed(&s, uri.path(), &p) {
+                    return bad();
+                }
+                axum::Json(json!({"code": "0", "data": {"image": {"url": "https://vn-live.slatic.net/p/1.jpg"}}})).into_response()
+            }),
+        )
+        .route(
+            "/product/create",
+            axum::routing::post(move |State(s): State<Shared>, uri: Uri, Form(p): Form<BTreeMap<String, String>>| async move {
+                if !signed(&s, uri.path(), &p) {
+                    return bad();
+                }
+                let payload: Value = serde_json::from_str(&p["payload"]).unwrap();
+                let sku = payload["Request"]["Product"]["Skus"]["Sku"][0]["SellerSku"].as_str().unwrap().to_owned();
+                let step = {
+                    let mut f = s.lock().unwrap();
+                    f.creates += 1;
+                    f.script.pop()
+                };
+                match step {
+                    Some(Step::Fail500) => return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+                    Some(Step::Limit429) => {
+                        return (axum::http::StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], "slow down").into_response()
+                    }
+                    _ => {}
+                }
+                let id = {
+                    let mut f = s.lock().unwrap();
+                    let n = 9000 + f.items.len() as u64;
+                    *f.items.entry(sku).or_insert(n)
+                };
+                if matches!(step, Some(Step::LoseResponse)) {
+                    tokio::time::sleep(Duration::from_secs(4)).await;
+                }
+                axum::Json(json!({"code": "0", "data": {"item_id": id}})).into_response()
+            }),
+        )
+        .route(
+            "/products/get",
+            axum::routing::get(move |State(s): State<Shared>, uri: Uri, Query(p): Query<BTreeMap<String, String>>| async move {
+                if !signed(&s, uri.path(), &p) {
+                    return bad();
+                }
+                let skus: Vec<String> = serde_json::from_str(&p["sku_seller_list"]).unwrap();
+                let f = s.lock().unwrap();
+                let products: Vec<Value> = skus
+                    .iter()
+                    .filter_map(|k| f.items.get(k))
+                    .map(|id| json!({"item_id": id}))
+                    .collect();
+                axum::Json(json!({"code": "0", "data": {"products": products}})).into_response()
+            }),
+        )
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), state)
+}
+
+async fn app_with_lazada(endpoint: &str, secret: &str) -> TestApp {
+    let (endpoint, secret) = (endpoint.to_owned(), secret.to_owned());
+    TestApp::spawn_with(move |s| {
+        s.marketplace_apis.insert(
+            "lazada",
+            ApiConfig {
+                base_url: url::Url::parse(&endpoint).unwrap(),
+                key: KEY.into(),
+                secret,
+                public_base: s.public_base_url.clone(),
+            },
+        );
+    })
+    .await
+}
+
+/// A ready Lazada listing with the shop connected; returns the listing id.
+async fn ready_listing(app: &TestApp) -> String {
+    let org = app.create_organization("HTX Mật ong Cư M'gar").await;
+    let (s, p) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/organizations/{org}/products"),
+            json!({"name": "Mật ong hoa cà phê", "unit": "hũ", "ocop_group": "food"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let product = p["id"].as_str().unwrap();
+    let (s, _) = app
+        .upload(
+            &app.admin,
+            &format!("/api/v1/products/{product}/images"),
+            "a.jpg",
+            "image/jpeg",
+            photo_jpeg(800, 800),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, l) = app
+        .post(&app.admin, &format!("/api/v1/products/{product}/listings"), json!({"marketplace": "lazada", "price_vnd": 180000, "stock": 40, "package": {"length_cm": 10, "width_cm": 10, "height_cm": 12, "weight_g": 750}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    assert_eq!(l["status"], "ready", "{l}");
+    let listing = l["id"].as_str().unwrap().to_owned();
+    // Pushing before the shop is connected says what to do.
+    let (s, b) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "no_marketplace_account");
+    let res = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/organizations/{org}/marketplace-accounts/lazada"
+        )))
+        .bearer_auth(&app.admin)
+        .json(&json!({"shop_id": "100200", "access_token": "test"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    listing
+}
+
+/// Waits until the listing's newest push is `done` or `failed`.
+async fn settled(app: &TestApp, listing: &str) -> Value {
+    for _ in 0..300 {
+        let (_, pushes) = app
+            .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
+            .await;
+        if matches!(pushes[0]["status"].as_str(), Some("done" | "failed")) {
+            return pushes[0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the push did not settle");
+}
+
+#[tokio::test]
+async fn a_push_survives_500_429_and_a_lost_response_and_creates_the_item_once() {
+    let (endpoint, fake) =
+        fake_lazada(vec![Step::Fail500, Step::Limit429, Step::LoseResponse]).await;
+    let app = app_with_lazada(&endpoint, SECRET).await;
+    let listing = ready_listing(&app).await;
+    let (s, job) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{job}");
+    let done = settled(&app, &listing).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["external_id"], "9000");
+    let outcomes: Vec<&str> = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["retry", "retry", "unknown", "ok"], "{done}");
+    assert_eq!(done["history"][0]["http_status"], 500);
+    assert_eq!(done["history"][1]["http_status"], 429);
+    assert_eq!(
+        done["history"][3]["detail"], "found the item an interrupted attempt had created",
+        "the lost response is reconciled, not sent again"
+    );
+    {
+        let f = fake.lock().unwrap();
+        assert_eq!((f.creates, f.items.len(), f.bad_signatures), (3, 1, 0));
+    }
+    let (_, l) = app
+        .get(&app.admin, &format!("/api/v1/listings/{listing}"))
+        .await;
+    assert_eq!(l["status"], "live", "{l}");
+
+    // The same version again: the same push, nothing sent.
+    let (s, again) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert_eq!(again["id"], job["id"]);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(fake.lock().unwrap().creates, 3);
+}
+
+#[tokio::test]
+async fn a_crash_between_send_and_commit_neither_loses_the_job_nor_duplicates_the_item() {
+    let (endpoint, fake) = fake_lazada(vec![]).await;
+    let app = app_with_lazada(&endpoint, SECRET).await;
+    let listing = ready_listing(&app).await;
+    // What a worker leaves when its process dies after the request: the job claimed under a
+    // lease, an attempt with no outcome, and the item created at Lazada. Done here in the
+    // test's own outbox, before the app's worker can claim the job.
+    let state = ocop_trace::startup::prepare({
+        let mut s = crate::helpers::settings(app.data_dir.path(), &app.database_url);
+        s.marketplace_apis.insert(
+            "lazada",
+            ApiConfig {
+                base_url: url::Url::parse(&endpoint).unwrap(),
+                key: KEY.into(),
+                secret: SECRET.into(),
+                public_base: s.public_base_url.clone(),
+            },
+        );
+        s
+    })
+    .await
+    .unwrap();
+    let job = ocop_trace::services::outbox::enqueue(
+        &state.outbox,
+        &state.settings.public_base_url,
+        &ocop_trace::cli_operator(),
+        uuid::Uuid::parse_str(&listing).unwrap(),
+    )
+    .await
+    .unwrap();
+    let mut claimed = None;
+    for _ in 0..50 {
+        if let Some(j) = ocop_trace::services::outbox::claim(&state.db)
+            .await
+            .unwrap()
+        {
+            claimed = Some(j);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let claimed = claimed.expect("claimed before the app's worker");
+    assert_eq!(claimed.id, job.id);
+    let (_attempt, result) = ocop_trace::services::outbox::send(&state.outbox, &claimed)
+        .await
+        .unwrap();
+    assert!(result.is_ok());
+    assert_eq!(fake.lock().unwrap().items.len(), 1);
+    // ... the process dies here. Its lease runs out:
+    app.sql("UPDATE outbox_jobs SET lease_until = created_at", vec![])
+        .await;
+    let done = settled(&app, &listing).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["history"].as_array().unwrap().len(), 2, "{done}");
+    assert_eq!(
+        done["history"][0]["outcome"],
+        Value::Null,
+        "the crashed attempt stays on record"
+    );
+    let f = fake.lock().unwrap();
+    assert_eq!((f.creates, f.items.len()), (1, 1), "created once");
+}
+
+#[tokio::test]
+async fn a_refused_push_fails_at_once_and_can_be_retried() {
+    let (endpoint, fake) = fake_lazada(vec![]).await;
+    // A wrong app secret: Lazada refuses the signature.
+    let app = app_with_lazada(&endpoint, "wrong-secret").await;
+    let listing = ready_listing(&app).await;
+    let (s, job) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let failed = settled(&app, &listing).await;
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["attempts"], 1, "a refusal is not retried");
+    assert!(
+        failed["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("IncompleteSignature"),
+        "{failed}"
+    );
+    assert!(fake.lock().unwrap().bad_signatures >= 1);
+    let (s, b) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/pushes/{}/retry", job["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED, "{b}");
+    assert_eq!(b["status"], "pending");
+    // Postmart has no API.
+    let (_, l) = app
+        .get(&app.admin, &format!("/api/v1/listings/{listing}"))
+        .await;
+    let product = l["product_id"].as_str().unwrap();
+    let (_, pm) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/products/{product}/listings"),
+            json!({"marketplace": "postmart", "price_vnd": 1000, "stock": 1}),
+        )
+        .await;
+    let (s, b) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{}/pushes", pm["id"].as_str().unwrap()),
+            json!({}),
+        )
+        .await;
+    assert_problem(s, &b, StatusCode::CONFLICT, "no_seller_api");
+}
