@@ -277,12 +277,12 @@ async fn the_cli_writes_a_pack() {
     );
 
     let mut cmd = crate::cli::ocop_trace(&app);
-    cmd.args(["export", "--marketplace", "lazada", "--product", &product]);
+    cmd.args(["export", "--marketplace", "amazon", "--product", &product]);
     let res = tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap();
     assert!(!res.status.success());
-    assert!(String::from_utf8_lossy(&res.stderr).contains("unknown marketplace lazada"));
+    assert!(String::from_utf8_lossy(&res.stderr).contains("unknown marketplace amazon"));
 }
 
 #[tokio::test]
