@@ -105,6 +105,20 @@ pub struct SettingsArgs {
         hide_env_values = true
     )]
     pub lazada_app_secret: Option<String>,
+    /// Shopee Open Platform API base URL [default: https://partner.shopeemobile.com].
+    #[arg(long, env = "OCOP_SHOPEE_BASE_URL", global = true)]
+    pub shopee_base_url: Option<url::Url>,
+    /// Shopee partner id; with the partner key, listings can be pushed to Shopee.
+    #[arg(long, env = "OCOP_SHOPEE_PARTNER_ID", global = true)]
+    pub shopee_partner_id: Option<String>,
+    /// Shopee partner key.
+    #[arg(
+        long,
+        env = "OCOP_SHOPEE_PARTNER_KEY",
+        global = true,
+        hide_env_values = true
+    )]
+    pub shopee_partner_key: Option<String>,
     /// First retry delay of a failed marketplace push, in milliseconds; it doubles with each
     /// attempt, up to an hour, with jitter [default: 2000].
     #[arg(long, env = "OCOP_OUTBOX_RETRY_BASE_MS", global = true)]
@@ -172,6 +186,9 @@ struct FileSettings {
     lazada_base_url: Option<url::Url>,
     lazada_app_key: Option<String>,
     lazada_app_secret: Option<String>,
+    shopee_base_url: Option<url::Url>,
+    shopee_partner_id: Option<String>,
+    shopee_partner_key: Option<String>,
     outbox_retry_base_ms: Option<u64>,
     marketplace_timeout_secs: Option<u64>,
 }
@@ -273,31 +290,48 @@ impl Settings {
                 .max(1),
         };
         let mut marketplace_apis = std::collections::BTreeMap::new();
-        let lazada = (
-            args.lazada_app_key.clone().or(file.lazada_app_key.clone()),
-            args.lazada_app_secret
-                .clone()
-                .or(file.lazada_app_secret.clone()),
-        );
-        if let (Some(key), Some(secret)) = lazada {
-            let base = match args
-                .lazada_base_url
-                .clone()
-                .or(file.lazada_base_url.clone())
-            {
-                Some(u) => u,
-                None => url::Url::parse("https://api.lazada.vn/rest")
-                    .context("the default Lazada URL")?,
-            };
-            marketplace_apis.insert(
+        let apis = [
+            (
                 "lazada",
-                ApiConfig {
-                    base_url: base,
-                    key,
-                    secret,
-                    public_base: public_base_url.clone(),
-                },
-            );
+                "https://api.lazada.vn/rest",
+                args.lazada_base_url
+                    .clone()
+                    .or(file.lazada_base_url.clone()),
+                args.lazada_app_key.clone().or(file.lazada_app_key.clone()),
+                args.lazada_app_secret
+                    .clone()
+                    .or(file.lazada_app_secret.clone()),
+            ),
+            (
+                "shopee",
+                "https://partner.shopeemobile.com",
+                args.shopee_base_url
+                    .clone()
+                    .or(file.shopee_base_url.clone()),
+                args.shopee_partner_id
+                    .clone()
+                    .or(file.shopee_partner_id.clone()),
+                args.shopee_partner_key
+                    .clone()
+                    .or(file.shopee_partner_key.clone()),
+            ),
+        ];
+        for (id, default_base, base, key, secret) in apis {
+            if let (Some(key), Some(secret)) = (key, secret) {
+                let base_url = match base {
+                    Some(u) => u,
+                    None => url::Url::parse(default_base).context("a default marketplace URL")?,
+                };
+                marketplace_apis.insert(
+                    id,
+                    ApiConfig {
+                        base_url,
+                        key,
+                        secret,
+                        public_base: public_base_url.clone(),
+                    },
+                );
+            }
         }
         let outbox_retry_base = std::time::Duration::from_millis(
             args.outbox_retry_base_ms

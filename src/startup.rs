@@ -62,6 +62,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         apis: Arc::new(settings.marketplace_apis.clone()),
         retry_base: settings.outbox_retry_base,
         wake: Arc::new(tokio::sync::Notify::new()),
+        store: blobs.store.clone(),
     };
     Ok(AppState {
         outbox,

@@ -16,6 +16,7 @@ pub mod lazada;
 pub mod listing;
 pub mod pack;
 pub mod postmart;
+pub mod shopee;
 pub mod voso;
 
 pub use listing::{Listing, ListingFacts, Package};
@@ -61,8 +62,13 @@ pub trait Marketplace: Send + Sync {
 }
 
 /// Every marketplace this service knows.
-pub fn registry() -> [&'static dyn Marketplace; 3] {
-    [postmart::adapter(), voso::adapter(), lazada::adapter()]
+pub fn registry() -> [&'static dyn Marketplace; 4] {
+    [
+        postmart::adapter(),
+        voso::adapter(),
+        lazada::adapter(),
+        shopee::adapter(),
+    ]
 }
 
 /// The marketplace with this id.

@@ -310,7 +310,12 @@ impl Marketplace for PackMarketplace {
             && slug
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        if !slug_ok || id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits, in dot-separated groups where the marketplace writes shop and item ids.
+        let id_ok = !id.is_empty()
+            && id
+                .split('.')
+                .all(|g| !g.is_empty() && g.bytes().all(|b| b.is_ascii_digit()));
+        if !slug_ok || !id_ok {
             return Err(bad());
         }
         Ok(format!(

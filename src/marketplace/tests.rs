@@ -136,6 +136,24 @@ fn live_urls_must_be_product_pages_of_that_marketplace() {
             .live_url("https://www.lazada.vn/products/mat-ong-2345.html")
             .is_err()
     );
+    let shopee = by_id("shopee").unwrap();
+    assert!(
+        shopee
+            .live_url("https://shopee.vn/mat-ong-i.123.456")
+            .is_ok()
+    );
+    assert!(shopee.live_url("https://shopee.vn/mat-ong-i.123.").is_err());
+    let lazada = by_id("lazada").unwrap();
+    assert!(
+        lazada
+            .live_url("https://www.lazada.vn/products/mat-ong-i2345.html")
+            .is_ok()
+    );
+    assert!(
+        lazada
+            .live_url("https://www.lazada.vn/products/mat-ong-2345.html")
+            .is_err()
+    );
 }
 
 #[test]

@@ -45,7 +45,13 @@ pub struct Outbox {
     pub apis: Arc<std::collections::BTreeMap<&'static str, ApiConfig>>,
     pub retry_base: Duration,
     pub wake: Arc<tokio::sync::Notify>,
+    /// Where the listings' images are (clients that upload images send their bytes).
+    pub store: Arc<dyn crate::storage::BlobStore>,
 }
+
+/// A successful attempt: the item id, how it was reached, and refreshed shop tokens if any.
+#[doc(hidden)]
+pub type Sent = (String, &'static str, Option<Account>);
 
 fn version_key(listing_id: Uuid, l: &Listing) -> Result<String, AppError> {
     use sha2::Digest;
@@ -341,13 +347,7 @@ enum Outcome {
 pub async fn send(
     outbox: &Outbox,
     job: &outbox_job::Model,
-) -> Result<
-    (
-        outbox_attempt::Model,
-        Result<(String, &'static str), PushError>,
-    ),
-    AppError,
-> {
+) -> Result<(outbox_attempt::Model, Result<Sent, PushError>), AppError> {
     let db = &outbox.db;
     let market = crate::marketplace::by_id(&job.marketplace)
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown marketplace")))?;
@@ -369,6 +369,11 @@ pub async fn send(
         .ok_or_else(|| AppError::conflict("no_marketplace_account", "the shop is not connected"))?;
     let listing: Listing =
         serde_json::from_value(job.listing.clone()).map_err(AppError::internal)?;
+    let mut images = Vec::with_capacity(listing.images.len());
+    for img in &listing.images {
+        let key = crate::storage::BlobKey::parse(&img.sha256)?;
+        images.push(crate::storage::read_all(outbox.store.get(&key).await?).await?);
+    }
     // An earlier attempt without an outcome was in flight when its process stopped.
     let interrupted = outbox_attempt::Entity::find()
         .filter(outbox_attempt::Column::JobId.eq(job.id))
@@ -394,13 +399,28 @@ pub async fn send(
     .insert(&txn)
     .await?;
     txn.commit().await?;
+    // An item the marketplace has already is updated, never created again.
+    let existing = listing::Entity::find_by_id(job.listing_id)
+        .one(db.read())
+        .await?
+        .and_then(|l| l.external_id);
     let result = async {
+        if let Some(id) = &existing {
+            return client
+                .update(&outbox.http, &config, &account, id, &listing, &images)
+                .await
+                .map(|p| (p.external_id, "updated", p.account));
+        }
         if interrupted
             && let Some(id) = client
                 .find(&outbox.http, &config, &account, &listing.sku)
                 .await?
         {
-            return Ok((id, "found the item an interrupted attempt had created"));
+            return Ok((
+                id,
+                "found the item an interrupted attempt had created",
+                None,
+            ));
         }
         client
             .push(
@@ -408,10 +428,11 @@ pub async fn send(
                 &config,
                 &account,
                 &listing,
+                &images,
                 &job.idempotency_key,
             )
             .await
-            .map(|p| (p.external_id, "created"))
+            .map(|p| (p.external_id, "created", p.account))
     }
     .await;
     Ok((attempt, result))
@@ -423,10 +444,14 @@ pub async fn finish(
     outbox: &Outbox,
     job: outbox_job::Model,
     attempt: outbox_attempt::Model,
-    result: Result<(String, &'static str), PushError>,
+    result: Result<Sent, PushError>,
 ) -> Result<(), AppError> {
+    let mut renewed = None;
     let outcome = match result {
-        Ok((id, how)) => Outcome::Done(id, how),
+        Ok((id, how, account)) => {
+            renewed = account;
+            Outcome::Done(id, how)
+        }
         Err(e @ PushError::Retry { .. }) if job.attempts < MAX_ATTEMPTS => Outcome::Retry(e),
         Err(e) => Outcome::Failed(e.to_string(), e.status()),
     };
@@ -482,6 +507,19 @@ pub async fn finish(
             j.status = Set("failed".into());
             j.last_error = Set(Some(clip(msg)));
         }
+    }
+    if let Some(acc) = renewed
+        && let Some(row) = marketplace_account::Entity::find()
+            .filter(marketplace_account::Column::OrganizationId.eq(job.organization_id))
+            .filter(marketplace_account::Column::Marketplace.eq(&job.marketplace))
+            .one(&txn)
+            .await?
+    {
+        let mut row: marketplace_account::ActiveModel = row.into();
+        row.access_token = Set(acc.access_token);
+        row.refresh_token = Set(acc.refresh_token);
+        row.updated_at = Set(t);
+        row.update(&txn).await?;
     }
     a.update(&txn).await?;
     j.update(&txn).await?;

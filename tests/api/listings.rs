@@ -239,7 +239,7 @@ async fn listing_requests_are_checked() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, b) = app.get(&app.admin, "/api/v1/marketplaces").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(b.as_array().unwrap().len(), 3, "{b}");
+    assert_eq!(b.as_array().unwrap().len(), 4, "{b}");
 }
 
 #[tokio::test]

@@ -379,3 +379,211 @@ async fn a_refused_push_fails_at_once_and_can_be_retried() {
         .await;
     assert_problem(s, &b, StatusCode::CONFLICT, "no_seller_api");
 }
+
+/// A fake Shopee: checks every signature, takes images as multipart, refuses the first
+/// access token once (it expired), renews it with the refresh token.
+#[derive(Default)]
+struct FakeShopee {
+    tokens_seen: Vec<String>,
+    images: usize,
+    items: usize,
+    /// (call, item id) of every update.
+    updates: Vec<(String, i64)>,
+    bad_signatures: usize,
+}
+
+async fn fake_shopee(
+    partner_id: &'static str,
+    key: &'static str,
+) -> (String, Arc<Mutex<FakeShopee>>) {
+    use axum::extract::{Query, State};
+    use axum::http::Uri;
+    use axum::response::IntoResponse;
+    use ocop_trace::marketplace::api::shopee;
+    type S = Arc<Mutex<FakeShopee>>;
+    let state: S = Arc::default();
+    fn check(
+        s: &S,
+        uri: &Uri,
+        q: &BTreeMap<String, String>,
+        shop_level: bool,
+        partner_id: &str,
+        key: &str,
+    ) -> bool {
+        let ts: i64 = q.get("timestamp").and_then(|t| t.parse().ok()).unwrap_or(0);
+        let shop = shop_level.then(|| (q["access_token"].as_str(), q["shop_id"].as_str()));
+        let base = shopee::base_string(partner_id, uri.path(), ts, shop);
+        let ok = q.get("partner_id").map(String::as_str) == Some(partner_id)
+            && q.get("sign") == Some(&shopee::sign(key, &base));
+        if !ok {
+            s.lock().unwrap().bad_signatures += 1;
+        }
+        ok
+    }
+    let bad =
+        || axum::Json(json!({"error": "error_sign", "message": "Wrong sign."})).into_response();
+    let app = axum::Router::new()
+        .route(
+            "/api/v2/media_space/upload_image",
+            axum::routing::post(move |State(s): State<S>, uri: Uri, Query(q): Query<BTreeMap<String, String>>, mut form: axum::extract::Multipart| async move {
+                if !check(&s, &uri, &q, false, partner_id, key) {
+                    return bad();
+                }
+                let field = form.next_field().await.unwrap().unwrap();
+                assert_eq!(field.name(), Some("image"));
+                assert!(image::load_from_memory(&field.bytes().await.unwrap()).is_ok());
+                s.lock().unwrap().images += 1;
+                axum::Json(json!({"error": "", "response": {"image_info": {"image_id": "sg-11134201-7rbk0"}}})).into_response()
+            }),
+        )
+        .route(
+            "/api/v2/auth/access_token/get",
+            axum::routing::post(move |State(s): State<S>, uri: Uri, Query(q): Query<BTreeMap<String, String>>, axum::Json(b): axum::Json<Value>| async move {
+                if !check(&s, &uri, &q, false, partner_id, key) {
+                    return bad();
+                }
+                assert_eq!(b["refresh_token"], "refresh-1");
+                axum::Json(json!({"error": "", "access_token": "token-2", "refresh_token": "refresh-2", "expire_in": 14400})).into_response()
+            }),
+        )
+        .route(
+            "/api/v2/product/add_item",
+            axum::routing::post(move |State(s): State<S>, uri: Uri, Query(q): Query<BTreeMap<String, String>>, axum::Json(b): axum::Json<Value>| async move {
+                if !check(&s, &uri, &q, true, partner_id, key) {
+                    return bad();
+                }
+                let mut f = s.lock().unwrap();
+                f.tokens_seen.push(q["access_token"].clone());
+                if q["access_token"] == "token-1" {
+                    return axum::Json(json!({"error": "error_auth", "message": "Invalid access_token."})).into_response();
+                }
+                assert_eq!(b["image"]["image_id_list"][0], "sg-11134201-7rbk0");
+                assert!(b["item_sku"].as_str().unwrap().starts_with("OCOP-"));
+                f.items += 1;
+                axum::Json(json!({"error": "", "response": {"item_id": 800000 + f.items}})).into_response()
+            }),
+        )
+        .route(
+            "/api/v2/product/{call}",
+            axum::routing::post(move |State(s): State<S>, uri: Uri, axum::extract::Path(call): axum::extract::Path<String>, Query(q): Query<BTreeMap<String, String>>, axum::Json(b): axum::Json<Value>| async move {
+                if !check(&s, &uri, &q, true, partner_id, key) {
+                    return bad();
+                }
+                let mut f = s.lock().unwrap();
+                f.tokens_seen.push(q["access_token"].clone());
+                f.updates.push((call, b["item_id"].as_i64().unwrap()));
+                axum::Json(json!({"error": "", "response": {}})).into_response()
+            }),
+        )
+        .with_state(state.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), state)
+}
+
+#[tokio::test]
+async fn shopee_pushes_are_signed_upload_images_and_renew_an_expired_token() {
+    let (endpoint, fake) = fake_shopee("2001887", "shopee-partner-key").await;
+    let app = TestApp::spawn_with(move |s| {
+        s.marketplace_apis.insert(
+            "shopee",
+            ApiConfig {
+                base_url: url::Url::parse(&endpoint).unwrap(),
+                key: "2001887".into(),
+                secret: "shopee-partner-key".into(),
+                public_base: s.public_base_url.clone(),
+            },
+        );
+    })
+    .await;
+    let org = app.create_organization("HTX Trà Tân Cương").await;
+    let (_, p) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/organizations/{org}/products"),
+            json!({"name": "Trà xanh Tân Cương", "unit": "gói", "ocop_group": "beverage"}),
+        )
+        .await;
+    let product = p["id"].as_str().unwrap().to_owned();
+    let (s, _) = app
+        .upload(
+            &app.admin,
+            &format!("/api/v1/products/{product}/images"),
+            "tra.jpg",
+            "image/jpeg",
+            photo_jpeg(900, 900),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, l) = app
+        .post(&app.admin, &format!("/api/v1/products/{product}/listings"), json!({"marketplace": "shopee", "price_vnd": 120000, "stock": 30, "package": {"length_cm": 15, "width_cm": 10, "height_cm": 5, "weight_g": 250}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    let listing = l["id"].as_str().unwrap().to_owned();
+    let res = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/organizations/{org}/marketplace-accounts/shopee"
+        )))
+        .bearer_auth(&app.admin)
+        .json(
+            &json!({"shop_id": "1814063", "access_token": "token-1", "refresh_token": "refresh-1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (s, _) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let done = settled(&app, &listing).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["external_id"], "800001");
+
+    // A new version (the price changed) updates the item — with the renewed token, which the
+    // outbox kept.
+    let (s, _) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}"),
+            json!({"price_vnd": 125000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (_, l) = app
+        .get(&app.admin, &format!("/api/v1/listings/{listing}"))
+        .await;
+    assert_eq!(l["status"], "stale");
+    let (s, second) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    assert_ne!(second["id"], done["id"], "a new version is a new push");
+    let done = settled(&app, &listing).await;
+    assert_eq!(done["status"], "done", "{done}");
+    assert_eq!(done["history"][0]["detail"], "updated");
+    assert_eq!(done["external_id"], "800001");
+    let f = fake.lock().unwrap();
+    assert_eq!(
+        f.tokens_seen,
+        ["token-1", "token-2", "token-2", "token-2", "token-2"]
+    );
+    let calls: Vec<&str> = f.updates.iter().map(|(c, _)| c.as_str()).collect();
+    assert_eq!(calls, ["update_item", "update_price", "update_stock"]);
+    assert!(f.updates.iter().all(|(_, id)| *id == 800001));
+    assert_eq!(
+        (f.items, f.bad_signatures),
+        (1, 0),
+        "one item, updated, never re-created"
+    );
+}

@@ -93,6 +93,7 @@ impl ApiClient for Lazada {
         config: &ApiConfig,
         account: &Account,
         l: &Listing,
+        _images: &[Vec<u8>],
         _idempotency_key: &str,
     ) -> Result<Pushed, PushError> {
         let mut images = Vec::with_capacity(l.images.len());
@@ -154,9 +155,11 @@ impl ApiClient for Lazada {
         match &v["data"]["item_id"] {
             Value::Number(n) => Ok(Pushed {
                 external_id: n.to_string(),
+                account: None,
             }),
             Value::String(s) if !s.is_empty() => Ok(Pushed {
                 external_id: s.clone(),
+                account: None,
             }),
             _ => Err(PushError::Retry {
                 status: None,
@@ -164,6 +167,40 @@ impl ApiClient for Lazada {
                 detail: "product/create answered without an item_id".into(),
             }),
         }
+    }
+
+    async fn update(
+        &self,
+        http: &reqwest::Client,
+        config: &ApiConfig,
+        account: &Account,
+        external_id: &str,
+        l: &Listing,
+        _images: &[Vec<u8>],
+    ) -> Result<Pushed, PushError> {
+        let payload = json!({"Request": {"Product": {
+            "ItemId": external_id,
+            "Attributes": {"name": l.title, "description": l.description},
+            "Skus": {"Sku": [{
+                "SellerSku": l.sku,
+                "quantity": l.stock,
+                "price": l.price_vnd,
+            }]},
+        }}})
+        .to_string();
+        call(
+            http,
+            config,
+            account,
+            "/product/update",
+            BTreeMap::from([("payload".to_owned(), payload)]),
+            true,
+        )
+        .await?;
+        Ok(Pushed {
+            external_id: external_id.to_owned(),
+            account: None,
+        })
     }
 
     async fn find(

@@ -3,6 +3,7 @@
 //! the outbox decides from the [`PushError`] when to try again.
 
 pub mod lazada;
+pub mod shopee;
 
 use std::time::Duration;
 
@@ -31,7 +32,7 @@ impl std::fmt::Debug for ApiConfig {
 }
 
 /// A shop's credentials on the marketplace.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
     pub shop_id: String,
     pub access_token: String,
@@ -42,6 +43,8 @@ pub struct Account {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Pushed {
     pub external_id: String,
+    /// New tokens, when the client had to refresh them (the outbox stores them).
+    pub account: Option<Account>,
 }
 
 /// Why a push did not go through.
@@ -100,14 +103,29 @@ impl PushError {
 
 #[async_trait::async_trait]
 pub trait ApiClient: Send + Sync {
-    /// Sends one listing version. `idempotency_key` goes along where the marketplace takes one.
+    /// Sends one listing version with its images' bytes (in the listing's order).
+    /// `idempotency_key` goes along where the marketplace takes one.
     async fn push(
         &self,
         http: &reqwest::Client,
         config: &ApiConfig,
         account: &Account,
         listing: &Listing,
+        images: &[Vec<u8>],
         idempotency_key: &str,
+    ) -> Result<Pushed, PushError>;
+
+    /// Sends a new version of an item the marketplace already has (`external_id`). Updating
+    /// to the same content twice changes nothing, so an interrupted update is simply sent again.
+    #[allow(clippy::too_many_arguments)]
+    async fn update(
+        &self,
+        http: &reqwest::Client,
+        config: &ApiConfig,
+        account: &Account,
+        external_id: &str,
+        listing: &Listing,
+        images: &[Vec<u8>],
     ) -> Result<Pushed, PushError>;
 
     /// The marketplace's id of an item with this SKU, if it has one: after a push whose outcome
