@@ -29,6 +29,16 @@ pub struct Principal {
 }
 
 impl Principal {
+    /// The service itself or its operator at the console: a platform administrator.
+    pub fn system(name: &str) -> Self {
+        Self {
+            token_id: Uuid::nil(),
+            user_id: None,
+            name: name.to_owned(),
+            scope: Scope::Admin,
+        }
+    }
+
     pub fn is_admin(&self) -> bool {
         self.scope == Scope::Admin
     }

@@ -358,10 +358,5 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 
 /// The operator at the console acts as a platform administrator.
 pub fn operator() -> crate::auth::Principal {
-    crate::auth::Principal {
-        token_id: uuid::Uuid::nil(),
-        user_id: None,
-        name: "ocop-trace (operator)".into(),
-        scope: crate::auth::Scope::Admin,
-    }
+    crate::auth::Principal::system("ocop-trace (operator)")
 }

@@ -148,6 +148,13 @@ async fn upload(
     file: Upload,
 ) -> Result<(StatusCode, Json<FileView>), AppError> {
     let row = state.blobs.upload(&who, kind, subject, file).await?;
+    if kind == BlobKind::ProductImage {
+        crate::services::outbox::requeue_changed(
+            &state.outbox,
+            &state.settings.public_base_url,
+            subject,
+        );
+    }
     Ok((StatusCode::CREATED, Json(view(row))))
 }
 
@@ -245,7 +252,15 @@ pub async fn remove(
     who: Principal,
     PathId(id): PathId,
 ) -> Result<StatusCode, AppError> {
+    let row = state.blobs.get(&who, id).await?;
     state.blobs.remove(&who, id).await?;
+    if row.kind == BlobKind::ProductImage.as_str() {
+        crate::services::outbox::requeue_changed(
+            &state.outbox,
+            &state.settings.public_base_url,
+            row.subject_id,
+        );
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -202,16 +202,20 @@ pub async fn update(
         package: body.package,
         live_url: body.live_url,
     };
-    Ok(Json(view(
-        service::update(
-            &state.db,
-            &state.settings.public_base_url,
-            &who,
-            id,
-            changes,
-        )
-        .await?,
-    )))
+    let updated = service::update(
+        &state.db,
+        &state.settings.public_base_url,
+        &who,
+        id,
+        changes,
+    )
+    .await?;
+    crate::services::outbox::requeue_changed(
+        &state.outbox,
+        &state.settings.public_base_url,
+        updated.row.product_id,
+    );
+    Ok(Json(view(updated)))
 }
 
 /// Builds the listing pack for a marketplace and stores it; download it from the file's `url`.

@@ -284,5 +284,10 @@ pub async fn update(
     AppJson(body): AppJson<UpdateProduct>,
 ) -> Result<Json<ProductView>, AppError> {
     let row = service::update(&state.db, &who, id, body.parse()?).await?;
+    crate::services::outbox::requeue_changed(
+        &state.outbox,
+        &state.settings.public_base_url,
+        row.id,
+    );
     Ok(Json(one(&state, row).await?))
 }

@@ -212,6 +212,38 @@ pub async fn enqueue(
     Ok(job)
 }
 
+/// After a change to a product (its text, certification, photos, or a listing's price and
+/// stock): queues an update of every listing of it that an API marketplace already has and
+/// that is now stale. Runs in the background; a listing that cannot be queued (a problem, no
+/// credentials) simply stays `stale` for people to see.
+pub fn requeue_changed(outbox: &Outbox, base: &url::Url, product_id: Uuid) {
+    let (outbox, base) = (outbox.clone(), base.clone());
+    tokio::spawn(async move {
+        if let Err(e) = requeue(&outbox, &base, product_id).await {
+            tracing::warn!(product.id = %product_id, error = %e.into_anyhow(), "could not queue marketplace updates");
+        }
+    });
+}
+
+async fn requeue(outbox: &Outbox, base: &url::Url, product_id: Uuid) -> Result<(), AppError> {
+    let rows = listing::Entity::find()
+        .filter(listing::Column::ProductId.eq(product_id))
+        .filter(listing::Column::ExternalId.is_not_null())
+        .all(outbox.db.read())
+        .await?;
+    let operator = Principal::system("ocop-trace (marketplace sync)");
+    for row in rows {
+        let current = super::listings::build(&outbox.db, base, &row).await?;
+        if current.status == super::listings::ListingStatus::Stale && current.problems.is_empty() {
+            match enqueue(outbox, base, &operator, row.id).await {
+                Ok(_) | Err(AppError::Conflict { .. }) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
+}
+
 /// A listing's pushes, newest first, each with its attempts.
 pub async fn pushes(
     db: &Db,
