@@ -169,8 +169,7 @@ impl TestApp {
 
     /// Like [`second_server`](Self::second_server), with changed settings.
     pub async fn second_server_with(&self, change: impl FnOnce(&mut Settings)) -> String {
-        let mut s = settings(self.data_dir.path(), &self.database_url);
-        s.blob_store = self.blob_store.clone();
+        let mut s = self.node_settings();
         change(&mut s);
         let state = startup::prepare(s).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -192,6 +191,13 @@ impl TestApp {
                 ("OCOP_S3_PREFIX", s3.prefix.clone()),
             ],
         }
+    }
+
+    /// Settings for another node of this app: the same database, data directory and store.
+    pub fn node_settings(&self) -> Settings {
+        let mut s = settings(self.data_dir.path(), &self.database_url);
+        s.blob_store = self.blob_store.clone();
+        s
     }
 
     /// Every object in the server's blob store.

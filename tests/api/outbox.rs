@@ -269,7 +269,7 @@ async fn a_crash_between_send_and_commit_neither_loses_the_job_nor_duplicates_th
     // lease, an attempt with no outcome, and the item created at Lazada. Done here in the
     // test's own outbox, before the app's worker can claim the job.
     let state = ocop_trace::startup::prepare({
-        let mut s = crate::helpers::settings(app.data_dir.path(), &app.database_url);
+        let mut s = app.node_settings();
         s.marketplace_apis.insert(
             "lazada",
             ApiConfig {
