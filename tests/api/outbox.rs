@@ -31,6 +31,8 @@ struct Fake {
     creates: usize,
     /// Seller SKU → item id.
     items: BTreeMap<String, u64>,
+    /// Item ids of every product/update, with the price sent.
+    updates: Vec<(String, i64)>,
     bad_signatures: usize,
 }
 
@@ -102,6 +104,25 @@ async fn fake_lazada(script: Vec<Step>) -> (String, Shared) {
                 }
                 axum::Json(json!({"code": "0", "data": {"item_id": id}})).into_response()
             }),
+        )
+        .route(
+            "/product/update",
+            axum::routing::post(
+                move |State(s): State<Shared>,
+                      uri: Uri,
+                      Form(p): Form<BTreeMap<String, String>>| async move {
+                    if !signed(&s, uri.path(), &p) {
+                        return bad();
+                    }
+                    let payload: Value = serde_json::from_str(&p["payload"]).unwrap();
+                    let product = &payload["Request"]["Product"];
+                    s.lock().unwrap().updates.push((
+                        product["ItemId"].as_str().unwrap().to_owned(),
+                        product["Skus"]["Sku"][0]["price"].as_i64().unwrap(),
+                    ));
+                    axum::Json(json!({"code": "0", "data": {}})).into_response()
+                },
+            ),
         )
         .route(
             "/products/get",
@@ -258,6 +279,28 @@ async fn a_push_survives_500_429_and_a_lost_response_and_creates_the_item_once()
     assert_eq!(again["id"], job["id"]);
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(fake.lock().unwrap().creates, 3);
+
+    // A new price: the item is updated by itself, not created again.
+    let (s, _) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}"),
+            json!({"price_vnd": 175000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut updated = false;
+    for _ in 0..100 {
+        if !fake.lock().unwrap().updates.is_empty() {
+            updated = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(updated, "the price change was pushed");
+    let f = fake.lock().unwrap();
+    assert_eq!(f.updates, [("9000".to_owned(), 175000)]);
+    assert_eq!((f.creates, f.items.len()), (3, 1));
 }
 
 #[tokio::test]
