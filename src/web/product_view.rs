@@ -51,7 +51,7 @@ impl ProductPage {
             other_lang: lang.other().code(),
             asset_version: super::scan_view::ASSET_VERSION,
             product: f.product.name.clone(),
-            product_en: f.product.name_en.clone(),
+            product_en: f.product.name_en.clone().filter(|_| lang == Lang::En),
             description: f.product.description.clone(),
             photo: f.photo.map(Photo::of),
             stars: current.map(|c| super::scan_view::stars(c.stars)),

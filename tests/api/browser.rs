@@ -224,3 +224,55 @@ async fn a_printed_stamp_decoded_from_its_label_opens_a_verified_page() {
         assert!(page.contains(ok_text) && page.contains("Cà phê Robusta rang xay Ea Tul"));
     }
 }
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run with --ignored"]
+async fn the_product_page_a_listing_links_to_reads_well_on_a_phone() {
+    let app = TestApp::spawn().await;
+    let (batch, _) = world(&app, 1).await;
+    let (_, b) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}"))
+        .await;
+    let product = b["product_id"].as_str().unwrap().to_owned();
+    let (s, _) = app
+        .upload(
+            &app.admin,
+            &format!("/api/v1/products/{product}/images"),
+            "goi.jpg",
+            "image/jpeg",
+            ocop_trace::media::samples::photo_jpeg(1200, 800),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, l) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/products/{product}/listings"),
+            json!({"marketplace": "postmart", "price_vnd": 95000, "stock": 3}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    let (s, _) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/listings/{}", l["id"].as_str().unwrap()),
+            json!({"live_url": "https://postmart.vn/p/ca-phe-robusta-ea-tul-5521.html"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let profile = tempfile::tempdir().unwrap();
+    for (lang, buy, note) in [
+        (
+            "vi",
+            "Mua trên Postmart",
+            "Mỗi sản phẩm có tem truy xuất riêng",
+        ),
+        ("en", "Buy on Postmart", "Every item carries its own stamp"),
+    ] {
+        let url = app.url(&format!("/p/{product}?lang={lang}"));
+        let page = dom(profile.path(), &url).await;
+        assert!(page.contains("Cà phê Robusta rang xay Ea Tul"), "{page}");
+        assert!(page.contains(buy) && page.contains(note), "{page}");
+        screenshot(profile.path(), &url, &format!("product-{lang}.png")).await;
+    }
+}
