@@ -41,6 +41,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         public_base_url: url::Url::parse("https://bench.ocop-trace.test").unwrap(),
         log_key_file: dir.join("log-signing.key"),
         pin_key_file: dir.join("pin.key"),
+        secrets_key_file: dir.join("secrets.key"),
         scan_thresholds: Default::default(),
         scan_rate_per_minute: 0,
         trust_forwarded_for: false,

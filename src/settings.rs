@@ -42,6 +42,10 @@ pub struct SettingsArgs {
     /// [default: <data dir>/pin.key].
     #[arg(long, env = "OCOP_PIN_KEY_FILE", global = true)]
     pub pin_key_file: Option<PathBuf>,
+    /// File holding the key that seals marketplace shops' tokens in the database, created on
+    /// first start [default: <data dir>/secrets.key].
+    #[arg(long, env = "OCOP_SECRETS_KEY_FILE", global = true)]
+    pub secrets_key_file: Option<PathBuf>,
     /// Log format: `pretty` for people, `json` for log collectors [default: pretty].
     #[arg(long, env = "OCOP_LOG_FORMAT", global = true)]
     pub log_format: Option<LogFormat>,
@@ -167,6 +171,7 @@ struct FileSettings {
     public_base_url: Option<url::Url>,
     log_key_file: Option<PathBuf>,
     pin_key_file: Option<PathBuf>,
+    secrets_key_file: Option<PathBuf>,
     log_format: Option<LogFormat>,
     scan_warn_24h: Option<u64>,
     scan_warn_7d: Option<u64>,
@@ -202,6 +207,7 @@ pub struct Settings {
     pub public_base_url: url::Url,
     pub log_key_file: PathBuf,
     pub pin_key_file: PathBuf,
+    pub secrets_key_file: PathBuf,
     pub log_format: LogFormat,
     pub scan_thresholds: crate::services::scans::Thresholds,
     pub scan_rate_per_minute: u32,
@@ -276,6 +282,11 @@ impl Settings {
                 .unwrap_or(upload_defaults.max_pixels)
                 .max(1),
         };
+        let secrets_key_file = args
+            .secrets_key_file
+            .clone()
+            .or(file.secrets_key_file.clone())
+            .unwrap_or_else(|| data_dir.join("secrets.key"));
         let defaults = crate::services::scans::Thresholds::default();
         let scan_thresholds = crate::services::scans::Thresholds {
             per_day: args
@@ -346,6 +357,7 @@ impl Settings {
                 .max(1),
         );
         Ok(Self {
+            secrets_key_file,
             marketplace_timeout,
             marketplace_apis,
             outbox_retry_base,
@@ -455,6 +467,7 @@ impl std::fmt::Debug for Settings {
             .field("public_base_url", &self.public_base_url.as_str())
             .field("log_key_file", &self.log_key_file)
             .field("pin_key_file", &self.pin_key_file)
+            .field("secrets_key_file", &self.secrets_key_file)
             .field("log_format", &self.log_format)
             .field("scan_thresholds", &self.scan_thresholds)
             .field("scan_rate_per_minute", &self.scan_rate_per_minute)

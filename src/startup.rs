@@ -52,6 +52,13 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         limits: settings.upload_limits,
     };
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let (secrets, created) = crate::secrets::SecretBox::load_or_create(&settings.secrets_key_file)?;
+    if created {
+        tracing::warn!(
+            file = %settings.secrets_key_file.display(),
+            "created a new key for marketplace tokens; back it up: stored tokens open only with it"
+        );
+    }
     let outbox = crate::services::outbox::Outbox {
         db: db.clone(),
         http: reqwest::Client::builder()
@@ -63,6 +70,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         retry_base: settings.outbox_retry_base,
         wake: Arc::new(tokio::sync::Notify::new()),
         store: blobs.store.clone(),
+        secrets,
     };
     Ok(AppState {
         outbox,

@@ -276,7 +276,7 @@ pub async fn set_account(
             .map(|t| text("refresh_token", t))
             .transpose()?,
     };
-    crate::services::outbox::set_account(&state.db, &who, org, market, account).await?;
+    crate::services::outbox::set_account(&state.outbox, &who, org, market, account).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -47,6 +47,21 @@ pub struct Outbox {
     pub wake: Arc<tokio::sync::Notify>,
     /// Where the listings' images are (clients that upload images send their bytes).
     pub store: Arc<dyn crate::storage::BlobStore>,
+    /// Seals shops' tokens in the database.
+    pub secrets: crate::secrets::SecretBox,
+}
+
+fn sealed(outbox: &Outbox, plain: &str) -> Result<String, AppError> {
+    outbox.secrets.seal(plain).map_err(AppError::internal)
+}
+
+fn opened(outbox: &Outbox, sealed: &str) -> Result<String, AppError> {
+    outbox.secrets.open(sealed).map_err(|e| {
+        AppError::conflict(
+            "marketplace_account_unreadable",
+            format!("{e}: connect the shop again"),
+        )
+    })
 }
 
 /// A successful attempt: the item id, how it was reached, and refreshed shop tokens if any.
@@ -77,13 +92,20 @@ fn api_of(m: &'static dyn Marketplace) -> Result<&'static dyn ApiClient, AppErro
 
 /// Saves an organization's shop credentials on an API marketplace.
 pub async fn set_account(
-    db: &Db,
+    outbox: &Outbox,
     who: &Principal,
     organization_id: Uuid,
     marketplace: &'static dyn Marketplace,
     account: Account,
 ) -> Result<(), AppError> {
     api_of(marketplace)?;
+    let db = &outbox.db;
+    let access_token = sealed(outbox, &account.access_token)?;
+    let refresh_token = account
+        .refresh_token
+        .as_deref()
+        .map(|t| sealed(outbox, t))
+        .transpose()?;
     let txn = db.write_txn().await?;
     super::organization(&txn, who, organization_id, Action::ManageOrganization).await?;
     let existing = marketplace_account::Entity::find()
@@ -96,8 +118,8 @@ pub async fn set_account(
         Some(row) => {
             let mut row: marketplace_account::ActiveModel = row.into();
             row.shop_id = Set(account.shop_id);
-            row.access_token = Set(account.access_token);
-            row.refresh_token = Set(account.refresh_token);
+            row.access_token = Set(access_token);
+            row.refresh_token = Set(refresh_token);
             row.updated_at = Set(t);
             row.update(&txn).await?;
         }
@@ -107,8 +129,8 @@ pub async fn set_account(
                 organization_id: Set(organization_id),
                 marketplace: Set(marketplace.id().to_owned()),
                 shop_id: Set(account.shop_id),
-                access_token: Set(account.access_token),
-                refresh_token: Set(account.refresh_token),
+                access_token: Set(access_token),
+                refresh_token: Set(refresh_token),
                 created_at: Set(t),
                 updated_at: Set(t),
             }
@@ -393,12 +415,16 @@ pub async fn send(
         .filter(marketplace_account::Column::Marketplace.eq(market.id()))
         .one(db.read())
         .await?
-        .map(|a| Account {
-            shop_id: a.shop_id,
-            access_token: a.access_token,
-            refresh_token: a.refresh_token,
-        })
         .ok_or_else(|| AppError::conflict("no_marketplace_account", "the shop is not connected"))?;
+    let account = Account {
+        access_token: opened(outbox, &account.access_token)?,
+        refresh_token: account
+            .refresh_token
+            .as_deref()
+            .map(|t| opened(outbox, t))
+            .transpose()?,
+        shop_id: account.shop_id,
+    };
     let listing: Listing =
         serde_json::from_value(job.listing.clone()).map_err(AppError::internal)?;
     let mut images = Vec::with_capacity(listing.images.len());
@@ -548,8 +574,12 @@ pub async fn finish(
             .await?
     {
         let mut row: marketplace_account::ActiveModel = row.into();
-        row.access_token = Set(acc.access_token);
-        row.refresh_token = Set(acc.refresh_token);
+        row.access_token = Set(sealed(outbox, &acc.access_token)?);
+        row.refresh_token = Set(acc
+            .refresh_token
+            .as_deref()
+            .map(|r| sealed(outbox, r))
+            .transpose()?);
         row.updated_at = Set(t);
         row.update(&txn).await?;
     }

@@ -8,10 +8,8 @@
 //! PIN could be reversed from a database dump in seconds (10⁸ guesses); the keyed hash cannot
 //! without the key file. The PINs are shown once, in the print file that releases them.
 
-use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
@@ -83,39 +81,8 @@ impl PinKey {
     /// Reads the key file (64 hex digits), or creates it with a fresh random key (mode 0600).
     /// Returns the key and whether it was created.
     pub fn load_or_create(path: &Path) -> anyhow::Result<(Self, bool)> {
-        match std::fs::read_to_string(path) {
-            Ok(text) => {
-                let bytes = data_encoding::HEXLOWER_PERMISSIVE
-                    .decode(text.trim().as_bytes())
-                    .ok()
-                    .and_then(|b| <[u8; 32]>::try_from(b).ok())
-                    .with_context(|| {
-                        format!("{} must hold 64 hexadecimal digits", path.display())
-                    })?;
-                Ok((Self(bytes), false))
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                let mut bytes = [0u8; 32];
-                getrandom::fill(&mut bytes)
-                    .map_err(|e| anyhow::anyhow!("OS random generator: {e}"))?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("creating {}", dir.display()))?;
-                }
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options
-                    .open(path)
-                    .with_context(|| format!("creating the PIN key {}", path.display()))?;
-                writeln!(file, "{}", data_encoding::HEXLOWER.encode(&bytes))
-                    .and_then(|()| file.sync_all())
-                    .with_context(|| format!("writing the PIN key {}", path.display()))?;
-                Ok((Self(bytes), true))
-            }
-            Err(e) => Err(e).with_context(|| format!("reading the PIN key {}", path.display())),
-        }
+        let (bytes, created) = crate::key_file::load_or_create(path, "the PIN key")?;
+        Ok((Self(bytes), created))
     }
 }
 

@@ -110,6 +110,7 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         public_base_url: url::Url::parse("http://trace.test").unwrap(),
         log_key_file: data_dir.join("log-signing.key"),
         pin_key_file: data_dir.join("pin.key"),
+        secrets_key_file: data_dir.join("secrets.key"),
         scan_thresholds: Default::default(),
         scan_rate_per_minute: 0,
         trust_forwarded_for: false,

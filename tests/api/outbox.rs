@@ -617,6 +617,26 @@ async fn shopee_pushes_are_signed_upload_images_and_renew_an_expired_token() {
     assert_eq!(done["status"], "done", "{done}");
     assert_eq!(done["history"][0]["detail"], "updated");
     assert_eq!(done["external_id"], "800001");
+    // The shop's tokens are sealed in the database: neither the first nor the renewed one
+    // appears in it.
+    {
+        use sea_orm::EntityTrait;
+        let row = entity::marketplace_account::Entity::find()
+            .one(app.db.read())
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(row.access_token.starts_with("v1:"), "{}", row.access_token);
+        for token in ["token-1", "token-2", "refresh-1", "refresh-2"] {
+            assert!(!row.access_token.contains(token));
+            assert!(
+                !row.refresh_token
+                    .clone()
+                    .unwrap_or_default()
+                    .contains(token)
+            );
+        }
+    }
     let f = fake.lock().unwrap();
     assert_eq!(
         f.tokens_seen,
