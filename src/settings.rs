@@ -446,6 +446,12 @@ fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
     toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))
 }
 
+/// `path` (starting with `/`) under `base`, whether or not `base` ends with a slash: the
+/// service's public links (`OCOP_PUBLIC_BASE_URL` may carry a path) and marketplace API URLs.
+pub fn url_under(base: &url::Url, path: &str) -> String {
+    format!("{}{path}", base.as_str().trim_end_matches('/'))
+}
+
 /// The database URL with any password replaced, safe for logs.
 pub fn redact_url(raw: &str) -> String {
     match url::Url::parse(raw) {

@@ -30,10 +30,7 @@ pub struct ExportArgs {
 
 pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
     let market = crate::marketplace::by_id(&args.marketplace).with_context(|| {
-        let known: Vec<&str> = crate::marketplace::registry()
-            .iter()
-            .map(|m| m.id())
-            .collect();
+        let known: Vec<&str> = crate::marketplace::registry().map(|m| m.id()).collect();
         format!(
             "unknown marketplace {}: one of {}",
             args.marketplace,

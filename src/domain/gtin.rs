@@ -38,6 +38,15 @@ impl Gtin {
         &self.0
     }
 
+    /// The barcode as printed on a pack: EAN-13 for a GTIN-13 (the 14-digit form without its
+    /// padding zero), the 14 digits otherwise. Marketplaces ask for this form.
+    pub fn printed(&self) -> &str {
+        match self.0.strip_prefix('0') {
+            Some(ean13) => ean13,
+            None => &self.0,
+        }
+    }
+
     /// True for GS1 Vietnam prefixes (893).
     pub fn is_vietnamese(&self) -> bool {
         // The indicator digit precedes the company prefix in the 14-digit form.
@@ -48,6 +57,18 @@ impl Gtin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_printed_form_drops_only_the_padding_zero() {
+        assert_eq!(
+            Gtin::parse("8934588012228").unwrap().printed(),
+            "8934588012228"
+        );
+        assert_eq!(
+            Gtin::parse("18934588012225").unwrap().printed(),
+            "18934588012225"
+        );
+    }
 
     #[test]
     fn gtin13_is_normalised_to_14_digits() {

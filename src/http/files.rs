@@ -252,8 +252,7 @@ pub async fn remove(
     who: Principal,
     PathId(id): PathId,
 ) -> Result<StatusCode, AppError> {
-    let row = state.blobs.get(&who, id).await?;
-    state.blobs.remove(&who, id).await?;
+    let row = state.blobs.remove(&who, id).await?;
     if row.kind == BlobKind::ProductImage.as_str() {
         crate::services::outbox::requeue_changed(
             &state.outbox,

@@ -62,7 +62,7 @@ fn view(c: Current) -> ListingView {
 
 fn marketplace_named(field: &str, id: &str) -> Result<&'static dyn Marketplace, AppError> {
     marketplace::by_id(id).ok_or_else(|| {
-        let known: Vec<&str> = marketplace::registry().iter().map(|m| m.id()).collect();
+        let known: Vec<&str> = marketplace::registry().map(|m| m.id()).collect();
         AppError::validation(
             field,
             ParseError::new(
@@ -117,7 +117,6 @@ pub struct CreatePack {
 pub async fn marketplaces(_who: Principal) -> Json<Vec<MarketplaceView>> {
     Json(
         marketplace::registry()
-            .iter()
             .map(|m| MarketplaceView {
                 id: m.id(),
                 name: m.name(),

@@ -483,8 +483,7 @@ fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
 /// RFC 9264 linkset: the scan page (default link, in both languages), the JSON form and the
 /// proof bundle.
 fn linkset(r: &Resolved, base: &url::Url) -> serde_json::Value {
-    let root = base.as_str().trim_end_matches('/');
-    let page = format!("{root}{}", canonical_path(r, base));
+    let page = crate::settings::url_under(base, &canonical_path(r, base));
     json!({
         "linkset": [{
             "anchor": r.uri,
@@ -494,7 +493,7 @@ fn linkset(r: &Resolved, base: &url::Url) -> serde_json::Value {
                 {"href": format!("{page}?lang=en"), "title": r.product.name_en.as_deref().unwrap_or(&r.product.name), "type": "text/html", "hreflang": ["en"]}
             ],
             "https://gs1.org/voc/traceability": [{"href": page, "title": "Nhật ký sản xuất / production diary", "type": "application/json"}],
-            "https://gs1.org/voc/certificationInfo": [{"href": format!("{root}/api/v1/stamps/{}/proof", r.serial.as_str()), "title": "Bằng chứng toàn vẹn / integrity proof", "type": "application/json"}]
+            "https://gs1.org/voc/certificationInfo": [{"href": crate::settings::url_under(base, &format!("/api/v1/stamps/{}/proof", r.serial.as_str())), "title": "Bằng chứng toàn vẹn / integrity proof", "type": "application/json"}]
         }]
     })
 }

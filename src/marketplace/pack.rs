@@ -45,15 +45,21 @@ pub enum PackError {
     Write(String),
 }
 
-/// A marketplace's settings file.
+/// What a marketplace's file (`assets/marketplaces/<id>.toml`) says about it.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Settings {
+pub struct Spec {
+    /// The marketplace's category for each OCOP group it sells.
     pub categories: BTreeMap<String, String>,
+    pub rules: Rules,
+    pub live_url: UrlPattern,
+    /// The pack spreadsheet's columns, in the seller centre's words.
+    pub columns: Vec<Column>,
 }
 
 /// Field rules of a seller centre.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Rules {
     pub title_chars: (usize, usize),
     pub description_chars: (usize, usize),
@@ -71,37 +77,39 @@ pub struct Rules {
     pub image_quality: u8,
 }
 
-/// Where a live product page lives: `https://<host><prefix><slug>-<id_prefix><digits><suffix>`.
-#[derive(Debug, Clone, Copy)]
+/// Where a live product page lives: `https://<host><prefix><slug>-<id_prefix><digits><suffix>`,
+/// the digits in dot-separated groups where the marketplace writes shop and item ids.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct UrlPattern {
-    pub hosts: &'static [&'static str],
-    pub prefix: &'static str,
-    pub id_prefix: &'static str,
-    pub suffix: &'static str,
-    pub example: &'static str,
+    pub hosts: Vec<String>,
+    pub prefix: String,
+    #[serde(default)]
+    pub id_prefix: String,
+    #[serde(default)]
+    pub suffix: String,
+    pub example: String,
 }
 
-/// A marketplace reached through listing packs.
+/// A marketplace described by its file, optionally with a seller-API client.
 pub struct PackMarketplace {
     pub id: &'static str,
     pub name: &'static str,
-    pub settings: Settings,
-    pub rules: Rules,
-    pub url: UrlPattern,
-    /// The spreadsheet's column headers, in the seller centre's words.
-    pub columns: &'static [Column],
+    pub spec: Spec,
     /// The seller API's client, for marketplaces that have one.
     pub api: Option<&'static dyn super::api::ApiClient>,
 }
 
 /// A spreadsheet column: its header and what goes in it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Column {
-    pub header: &'static str,
+    pub header: String,
     pub value: Value,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Value {
     Sku,
     Title,
@@ -121,11 +129,18 @@ pub enum Value {
 }
 
 impl PackMarketplace {
-    /// Reads the settings file text; a broken file is a bug in the build, so it is checked by
-    /// the tests.
-    pub fn settings(text: &str) -> Settings {
-        toml::from_str(text).unwrap_or_else(|_| Settings {
-            categories: BTreeMap::new(),
+    /// The marketplace `id` as its file describes it.
+    pub fn load(
+        id: &'static str,
+        name: &'static str,
+        file: &str,
+        api: Option<&'static dyn super::api::ApiClient>,
+    ) -> Result<Self, toml::de::Error> {
+        Ok(Self {
+            id,
+            name,
+            spec: toml::from_str(file)?,
+            api,
         })
     }
 }
@@ -151,11 +166,11 @@ impl Marketplace for PackMarketplace {
     }
 
     fn category(&self, ocop_group: &str) -> Option<String> {
-        self.settings.categories.get(ocop_group).cloned()
+        self.spec.categories.get(ocop_group).cloned()
     }
 
     fn check(&self, l: &Listing) -> Vec<Problem> {
-        let r = &self.rules;
+        let r = &self.spec.rules;
         let mut out = Vec::new();
         chars_between(&mut out, "title", &l.title, r.title_chars);
         chars_between(&mut out, "description", &l.description, r.description_chars);
@@ -246,11 +261,12 @@ impl Marketplace for PackMarketplace {
         for item in items {
             let mut names = Vec::new();
             for (i, img) in item.images.iter().enumerate() {
-                let jpeg = resize(&img.bytes, &self.rules).map_err(|message| PackError::Image {
-                    sku: item.listing.sku.clone(),
-                    index: i,
-                    message,
-                })?;
+                let jpeg =
+                    resize(&img.bytes, &self.spec.rules).map_err(|message| PackError::Image {
+                        sku: item.listing.sku.clone(),
+                        index: i,
+                        message,
+                    })?;
                 let name = format!("images/{}-{}.jpg", item.listing.sku, i + 1);
                 zip.start_file(name.as_str(), stored)
                     .map_err(|e| write(&e))?;
@@ -285,32 +301,33 @@ impl Marketplace for PackMarketplace {
     }
 
     fn live_url(&self, raw: &str) -> Result<String, ParseError> {
+        let p = &self.spec.live_url;
         let bad = || {
             ParseError::new(
                 "live_url_pattern",
                 format!(
                     "not a {} product page; it looks like {}",
-                    self.name, self.url.example
+                    self.name, p.example
                 ),
             )
         };
         let url = url::Url::parse(raw.trim()).map_err(|_| bad())?;
         let host = url.host_str().unwrap_or_default();
-        if !matches!(url.scheme(), "https" | "http") || !self.url.hosts.contains(&host) {
+        let canonical_host = p.hosts.first().ok_or_else(bad)?;
+        if !matches!(url.scheme(), "https" | "http") || !p.hosts.iter().any(|h| h == host) {
             return Err(bad());
         }
         let rest = url
             .path()
-            .strip_prefix(self.url.prefix)
-            .and_then(|p| p.strip_suffix(self.url.suffix))
+            .strip_prefix(p.prefix.as_str())
+            .and_then(|r| r.strip_suffix(p.suffix.as_str()))
             .ok_or_else(bad)?;
         let (slug, id) = rest.rsplit_once('-').ok_or_else(bad)?;
-        let id = id.strip_prefix(self.url.id_prefix).ok_or_else(bad)?;
+        let id = id.strip_prefix(p.id_prefix.as_str()).ok_or_else(bad)?;
         let slug_ok = !slug.is_empty()
             && slug
                 .bytes()
                 .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        // Digits, in dot-separated groups where the marketplace writes shop and item ids.
         let id_ok = !id.is_empty()
             && id
                 .split('.')
@@ -319,8 +336,8 @@ impl Marketplace for PackMarketplace {
             return Err(bad());
         }
         Ok(format!(
-            "https://{}{}{rest}{}",
-            self.url.hosts[0], self.url.prefix, self.url.suffix
+            "https://{canonical_host}{}{rest}{}",
+            p.prefix, p.suffix
         ))
     }
 }
@@ -335,9 +352,9 @@ impl PackMarketplace {
         let sheet = book.add_worksheet();
         sheet.set_name("Listings")?;
         let bold = Format::new().set_bold();
-        for (c, col) in self.columns.iter().enumerate() {
+        for (c, col) in self.spec.columns.iter().enumerate() {
             let c = c as u16;
-            sheet.write_string_with_format(0, c, col.header, &bold)?;
+            sheet.write_string_with_format(0, c, &col.header, &bold)?;
             sheet.set_column_width(
                 c,
                 if col.value == Value::Description {
@@ -351,7 +368,7 @@ impl PackMarketplace {
             let row = r as u32 + 1;
             let l = &item.listing;
             let pkg = l.package;
-            for (c, col) in self.columns.iter().enumerate() {
+            for (c, col) in self.spec.columns.iter().enumerate() {
                 let c = c as u16;
                 let num = |v: Option<f64>| v.map(|v| (v * 100.0).round() / 100.0);
                 let number = match col.value {

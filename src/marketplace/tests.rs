@@ -43,6 +43,9 @@ fn codes(m: &dyn Marketplace, l: &Listing) -> Vec<(String, String)> {
 
 #[test]
 fn every_mapping_file_parses_and_maps_the_sellable_groups() {
+    // A file that does not parse would leave its marketplace out of the registry.
+    let ids: Vec<&str> = registry().map(|m| m.id()).collect();
+    assert_eq!(ids, ["postmart", "voso", "lazada", "shopee"]);
     for m in registry() {
         for group in ["food", "beverage", "herbal", "textile", "handicraft"] {
             assert!(m.category(group).is_some(), "{} {group}", m.id());

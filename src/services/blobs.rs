@@ -125,15 +125,14 @@ impl<'a> Staged<'a> {
         }
     }
 
+    /// A failed put leaves no object (the store's contract), so only what was created needs
+    /// removing; bytes the store already had belong to earlier uploads and stay.
     async fn put(&mut self, bytes: Bytes, content_type: &str) -> Result<BlobKey, AppError> {
-        let key = BlobKey::of(&bytes);
-        let existed = self.store.head(&key).await?.is_some();
-        if !existed {
-            // Recorded before the put: a put that fails half-way is cleaned up too.
-            self.created.push(key.clone());
-            self.store.put(bytes, content_type).await?;
+        let stored = self.store.put(bytes, content_type).await?;
+        if stored.created {
+            self.created.push(stored.key.clone());
         }
-        Ok(key)
+        Ok(stored.key)
     }
 
     /// Removes what this upload created (best effort; `storage check` reports leftovers).
@@ -305,7 +304,7 @@ impl Blobs {
         variant: Option<String>,
     ) -> Result<Option<blob::Model>, AppError> {
         let size = bytes.len() as i64;
-        let key = self.store.put(bytes, content_type).await?;
+        let key = self.store.put(bytes, content_type).await?.key;
         let row = blob::ActiveModel {
             id: Set(Uuid::now_v7()),
             organization_id: Set(organization_id),
@@ -407,7 +406,7 @@ impl Blobs {
     /// removed, as the ledger recorded it). Diary photos are part of diary entries and print
     /// files are regenerated, so neither is removed this way. The object stays in the store:
     /// the ledger's history refers to it.
-    pub async fn remove(&self, who: &Principal, id: Uuid) -> Result<(), AppError> {
+    pub async fn remove(&self, who: &Principal, id: Uuid) -> Result<blob::Model, AppError> {
         let row = self.get(who, id).await?;
         let removable = [BlobKind::ProductImage, BlobKind::CertificateScan]
             .iter()
@@ -420,7 +419,7 @@ impl Blobs {
         }
         who.authorize(row.organization_id, Action::ManageRegistry, "file")?;
         if row.removed_at.is_some() {
-            return Ok(());
+            return Ok(row);
         }
         let mut change: blob::ActiveModel = row.into();
         change.removed_at = Set(Some(now()));
@@ -428,7 +427,7 @@ impl Blobs {
         let row = change.update(&txn).await?;
         ledger::append(&txn, "removed", &row).await?;
         txn.commit().await?;
-        Ok(())
+        Ok(row)
     }
 
     /// The content type of a public image (a product photo or a diary photo, or the thumbnail

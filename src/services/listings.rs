@@ -73,7 +73,7 @@ fn marketplace_of(row: &listing::Model) -> Result<&'static dyn Marketplace, AppE
 
 /// The public page of a product, which listings link to.
 pub fn trace_url(base: &url::Url, product: Uuid) -> String {
-    format!("{}/p/{product}", base.as_str().trim_end_matches('/'))
+    crate::settings::url_under(base, &format!("/p/{product}"))
 }
 
 /// The listing as the registry says it should be now.
@@ -113,11 +113,11 @@ pub async fn build(db: &Db, base: &url::Url, row: &listing::Model) -> Result<Cur
         unit: product.unit.clone(),
         net_weight_g: product.net_weight_g,
         net_volume_ml: product.net_volume_ml,
-        // The barcode as printed: a GTIN-13 (EAN-13) without the GTIN-14 padding.
-        gtin: product.gtin.as_deref().map(|g| match g.strip_prefix('0') {
-            Some(ean) if g.len() == 14 => ean.to_owned(),
-            _ => g.to_owned(),
-        }),
+        gtin: product
+            .gtin
+            .as_deref()
+            .and_then(|g| crate::domain::Gtin::parse(g).ok())
+            .map(|g| g.printed().to_owned()),
         producer: producer.name,
         producer_address: producer.address,
         ocop,

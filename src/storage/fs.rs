@@ -10,7 +10,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::AsyncReadExt;
 
-use super::{BlobKey, BlobMeta, BlobStore, BlobStream, StorageError};
+use super::{BlobKey, BlobMeta, BlobStore, BlobStream, StorageError, Stored};
 
 /// Bytes read per chunk when streaming a file.
 const CHUNK: usize = 64 * 1024;
@@ -53,22 +53,23 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 #[async_trait::async_trait]
 impl BlobStore for FsStore {
-    async fn put(&self, data: Bytes, content_type: &str) -> Result<BlobKey, StorageError> {
+    async fn put(&self, data: Bytes, content_type: &str) -> Result<Stored, StorageError> {
         let key = BlobKey::of(&data);
         let path = self.path(&key);
         let content_type = content_type.to_owned();
-        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        let created = tokio::task::spawn_blocking(move || -> std::io::Result<bool> {
+            if path.exists() {
+                return Ok(false);
+            }
             // The type first: an object exists once its bytes are in place.
             write_atomic(&type_path(&path), content_type.as_bytes())?;
-            if !path.exists() {
-                write_atomic(&path, &data)?;
-            }
-            Ok(())
+            write_atomic(&path, &data)?;
+            Ok(true)
         })
         .await
         .map_err(|e| StorageError::Other(e.to_string()))?
         .map_err(io)?;
-        Ok(key)
+        Ok(Stored { key, created })
     }
 
     async fn get(&self, key: &BlobKey) -> Result<BlobStream, StorageError> {

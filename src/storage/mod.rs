@@ -46,6 +46,14 @@ impl std::fmt::Display for BlobKey {
     }
 }
 
+/// What a `put` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    pub key: BlobKey,
+    /// `false` when the store already had these bytes (nothing was written).
+    pub created: bool,
+}
+
 /// What the store knows about an object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlobMeta {
@@ -73,7 +81,7 @@ pub enum StorageError {
 pub trait BlobStore: Send + Sync {
     /// Stores `data` under its key (computed here, and returned). Storing the same bytes again
     /// is cheap and changes nothing. A failed put leaves no object behind.
-    async fn put(&self, data: Bytes, content_type: &str) -> Result<BlobKey, StorageError>;
+    async fn put(&self, data: Bytes, content_type: &str) -> Result<Stored, StorageError>;
     /// The object's bytes, streamed.
     async fn get(&self, key: &BlobKey) -> Result<BlobStream, StorageError>;
     /// The object's size and type, or `None` when absent.
@@ -116,8 +124,10 @@ pub mod contract {
     /// Runs every check; panics with the first broken rule.
     pub async fn check(store: &dyn BlobStore) {
         let photo = Bytes::from_static(b"\xff\xd8\xff\xe0 not really a JPEG, but bytes");
-        let key = store.put(photo.clone(), "image/jpeg").await.expect("put");
+        let first = store.put(photo.clone(), "image/jpeg").await.expect("put");
+        let key = first.key;
         assert_eq!(key, BlobKey::of(&photo), "keys are content addresses");
+        assert!(first.created);
         let meta = store.head(&key).await.expect("head").expect("present");
         assert_eq!(meta.size, photo.len() as u64);
         assert_eq!(meta.content_type, "image/jpeg");
@@ -127,10 +137,8 @@ pub mod contract {
         assert_eq!(back, photo);
 
         // The same bytes again: the same key, one object.
-        assert_eq!(
-            store.put(photo.clone(), "image/jpeg").await.expect("put"),
-            key
-        );
+        let again = store.put(photo.clone(), "image/jpeg").await.expect("put");
+        assert_eq!((again.key, again.created), (key.clone(), false));
 
         // A larger object (several chunks and, on S3, a multipart upload).
         let big: Vec<u8> = (0..(9 * 1024 * 1024 + 17))
@@ -139,7 +147,8 @@ pub mod contract {
         let big_key = store
             .put(Bytes::from(big.clone()), "application/pdf")
             .await
-            .expect("put big");
+            .expect("put big")
+            .key;
         let back = read_all(store.get(&big_key).await.expect("get big"))
             .await
             .expect("read big");

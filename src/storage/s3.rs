@@ -15,7 +15,7 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
 
-use super::{BlobKey, BlobMeta, BlobStore, BlobStream, StorageError};
+use super::{BlobKey, BlobMeta, BlobStore, BlobStream, StorageError, Stored};
 
 /// Objects larger than this go as multipart uploads, in parts of this size (S3's minimum
 /// part is 5 MiB).
@@ -198,10 +198,13 @@ impl S3Store {
 
 #[async_trait::async_trait]
 impl BlobStore for S3Store {
-    async fn put(&self, data: Bytes, content_type: &str) -> Result<BlobKey, StorageError> {
+    async fn put(&self, data: Bytes, content_type: &str) -> Result<Stored, StorageError> {
         let key = BlobKey::of(&data);
         if self.head(&key).await?.is_some() {
-            return Ok(key);
+            return Ok(Stored {
+                key,
+                created: false,
+            });
         }
         let name = self.name(&key);
         if data.len() > MULTIPART_THRESHOLD {
@@ -217,7 +220,7 @@ impl BlobStore for S3Store {
                 .await
                 .map_err(sdk_error)?;
         }
-        Ok(key)
+        Ok(Stored { key, created: true })
     }
 
     async fn get(&self, key: &BlobKey) -> Result<BlobStream, StorageError> {

@@ -53,13 +53,8 @@ pub struct ImageJson {
 
 impl ImageJson {
     fn of(b: &entity::blob::Model, base: &url::Url) -> Self {
-        let at = |sha: &str| {
-            format!(
-                "{}{}",
-                base.as_str().trim_end_matches('/'),
-                crate::services::blobs::media_path(sha)
-            )
-        };
+        let at =
+            |sha: &str| crate::settings::url_under(base, &crate::services::blobs::media_path(sha));
         ImageJson {
             url: at(&b.sha256),
             thumbnail_url: at(b.thumb_sha256.as_deref().unwrap_or(&b.sha256)),
@@ -211,10 +206,9 @@ impl ScanJson {
             scan_count: live.scan_count,
             first_scanned_at: live.first_scanned_at,
             claimed_at: live.claimed_at,
-            proof: format!(
-                "{}/api/v1/stamps/{}/proof",
-                base.as_str().trim_end_matches('/'),
-                r.serial.as_str()
+            proof: crate::settings::url_under(
+                base,
+                &format!("/api/v1/stamps/{}/proof", r.serial.as_str()),
             ),
         }
     }

@@ -629,7 +629,8 @@ async fn storage_check_finds_missing_and_corrupt_files_and_orphans() {
         .store
         .put(bytes::Bytes::from_static(b"left by a crash"), "image/jpeg")
         .await
-        .unwrap();
+        .unwrap()
+        .key;
     let lost = ocop_trace::storage::BlobKey::parse(files[0]["sha256"].as_str().unwrap()).unwrap();
     app.store.delete(&lost).await.unwrap();
     // On the local store, a file whose bytes changed on disk.

@@ -61,7 +61,8 @@ async fn the_s3_store_keeps_the_contract_against_an_in_process_server() {
     let key = store
         .put(bytes::Bytes::from_static(b"label sheet"), "application/pdf")
         .await
-        .unwrap();
+        .unwrap()
+        .key;
     let url = store
         .url(&key, std::time::Duration::from_secs(60))
         .await

@@ -74,7 +74,7 @@ async fn call(
     params.insert("access_token".into(), account.access_token.clone());
     let signature = sign(&config.secret, path, &params);
     params.insert("sign".into(), signature);
-    let url = format!("{}{path}", config.base_url.as_str().trim_end_matches('/'));
+    let url = crate::settings::url_under(&config.base_url, path);
     let req = if post {
         http.post(&url).form(&params)
     } else {
@@ -98,10 +98,9 @@ impl ApiClient for Lazada {
     ) -> Result<Pushed, PushError> {
         let mut images = Vec::with_capacity(l.images.len());
         for img in &l.images {
-            let source = format!(
-                "{}{}",
-                config.public_base.as_str().trim_end_matches('/'),
-                crate::services::blobs::media_path(&img.sha256)
+            let source = crate::settings::url_under(
+                &config.public_base,
+                &crate::services::blobs::media_path(&img.sha256),
             );
             let payload = json!({"Request": {"Image": {"Url": source}}}).to_string();
             let v = call(
@@ -122,12 +121,7 @@ impl ApiClient for Lazada {
                 })?;
             images.push(url.to_owned());
         }
-        let pkg = l.package.unwrap_or(crate::marketplace::Package {
-            length_cm: 0.0,
-            width_cm: 0.0,
-            height_cm: 0.0,
-            weight_g: 0.0,
-        });
+        let pkg = l.package.unwrap_or_default();
         let payload = json!({"Request": {"Product": {
             "PrimaryCategory": l.category,
             "Images": {"Image": images},

@@ -97,7 +97,7 @@ async fn call(
         query.push(("shop_id", a.shop_id.clone()));
     }
     query.extend(extra.iter().cloned());
-    let url = format!("{}{path}", config.base_url.as_str().trim_end_matches('/'));
+    let url = crate::settings::url_under(&config.base_url, path);
     let req = match body {
         Body::Json(v) => http.post(&url).query(&query).json(&v),
         Body::Image(bytes) => {
@@ -182,12 +182,7 @@ impl Shopee {
                 })?;
             ids.push(id.to_owned());
         }
-        let pkg = l.package.unwrap_or(crate::marketplace::Package {
-            length_cm: 0.0,
-            width_cm: 0.0,
-            height_cm: 0.0,
-            weight_g: 0.0,
-        });
+        let pkg = l.package.unwrap_or_default();
         let category: i64 = l
             .category
             .as_deref()
