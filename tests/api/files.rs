@@ -507,6 +507,13 @@ async fn an_unreachable_or_failing_s3_is_a_503_and_nothing_is_recorded() {
     let (_, product) = new_product(&app).await;
     assert_upload_unavailable(&app, &product).await;
     let seen = seen.lock().unwrap().clone();
+    // One HEAD per object before its PUT (the store's own check, not a second one).
+    let heads_before_put = seen
+        .iter()
+        .take_while(|(m, _)| m != "PUT")
+        .filter(|(m, _)| m == "HEAD")
+        .count();
+    assert_eq!(heads_before_put, 1, "{seen:?}");
     let first_put = seen
         .iter()
         .find(|(m, _)| m == "PUT")

@@ -163,6 +163,21 @@ async fn app_with_lazada(endpoint: &str, secret: &str) -> TestApp {
     .await
 }
 
+/// Connects the organization's shop on `marketplace` through the API.
+async fn connect_shop(app: &TestApp, org: &str, marketplace: &str, body: Value) {
+    let res = app
+        .client
+        .put(app.url(&format!(
+            "/api/v1/organizations/{org}/marketplace-accounts/{marketplace}"
+        )))
+        .bearer_auth(&app.admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+}
+
 /// A ready Lazada listing with the shop connected; returns the listing id.
 async fn ready_listing(app: &TestApp) -> String {
     let org = app.create_organization("HTX Mật ong Cư M'gar").await;
@@ -200,17 +215,13 @@ async fn ready_listing(app: &TestApp) -> String {
         )
         .await;
     assert_problem(s, &b, StatusCode::CONFLICT, "no_marketplace_account");
-    let res = app
-        .client
-        .put(app.url(&format!(
-            "/api/v1/organizations/{org}/marketplace-accounts/lazada"
-        )))
-        .bearer_auth(&app.admin)
-        .json(&json!({"shop_id": "100200", "access_token": "test"}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    connect_shop(
+        app,
+        &org,
+        "lazada",
+        json!({"shop_id": "100200", "access_token": "test"}),
+    )
+    .await;
     listing
 }
 
@@ -564,19 +575,13 @@ async fn shopee_pushes_are_signed_upload_images_and_renew_an_expired_token() {
         .await;
     assert_eq!(s, StatusCode::CREATED, "{l}");
     let listing = l["id"].as_str().unwrap().to_owned();
-    let res = app
-        .client
-        .put(app.url(&format!(
-            "/api/v1/organizations/{org}/marketplace-accounts/shopee"
-        )))
-        .bearer_auth(&app.admin)
-        .json(
-            &json!({"shop_id": "1814063", "access_token": "token-1", "refresh_token": "refresh-1"}),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    connect_shop(
+        &app,
+        &org,
+        "shopee",
+        json!({"shop_id": "1814063", "access_token": "token-1", "refresh_token": "refresh-1"}),
+    )
+    .await;
     let (s, _) = app
         .post(
             &app.admin,
