@@ -50,6 +50,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         marketplace_apis: Default::default(),
         outbox_retry_base: std::time::Duration::from_millis(50),
         marketplace_timeout: std::time::Duration::from_secs(2),
+        marketplace_review_poll: std::time::Duration::from_secs(300),
         log_format: LogFormat::Pretty,
     }
 }

@@ -123,6 +123,24 @@ pub struct SettingsArgs {
         hide_env_values = true
     )]
     pub shopee_partner_key: Option<String>,
+    /// Tiki Open API base URL [default: https://api.tiki.vn].
+    #[arg(long, env = "OCOP_TIKI_BASE_URL", global = true)]
+    pub tiki_base_url: Option<url::Url>,
+    /// Tiki OpenAPI application's client id; with the secret, listings can be pushed to Tiki.
+    #[arg(long, env = "OCOP_TIKI_CLIENT_ID", global = true)]
+    pub tiki_client_id: Option<String>,
+    /// Tiki OpenAPI application's client secret.
+    #[arg(
+        long,
+        env = "OCOP_TIKI_CLIENT_SECRET",
+        global = true,
+        hide_env_values = true
+    )]
+    pub tiki_client_secret: Option<String>,
+    /// How often to ask a marketplace that reviews items before sale (Tiki) how its review of
+    /// a pushed listing stands, in seconds [default: 300].
+    #[arg(long, env = "OCOP_MARKETPLACE_REVIEW_POLL_SECS", global = true)]
+    pub marketplace_review_poll_secs: Option<u64>,
     /// First retry delay of a failed marketplace push, in milliseconds; it doubles with each
     /// attempt, up to an hour, with jitter [default: 2000].
     #[arg(long, env = "OCOP_OUTBOX_RETRY_BASE_MS", global = true)]
@@ -194,6 +212,10 @@ struct FileSettings {
     shopee_base_url: Option<url::Url>,
     shopee_partner_id: Option<String>,
     shopee_partner_key: Option<String>,
+    tiki_base_url: Option<url::Url>,
+    tiki_client_id: Option<String>,
+    tiki_client_secret: Option<String>,
+    marketplace_review_poll_secs: Option<u64>,
     outbox_retry_base_ms: Option<u64>,
     marketplace_timeout_secs: Option<u64>,
 }
@@ -218,6 +240,8 @@ pub struct Settings {
     pub marketplace_apis: std::collections::BTreeMap<&'static str, ApiConfig>,
     pub outbox_retry_base: std::time::Duration,
     pub marketplace_timeout: std::time::Duration,
+    /// How often a pending marketplace review (Tiki) is asked about.
+    pub marketplace_review_poll: std::time::Duration,
 }
 
 pub const DEFAULT_CONFIG_FILE: &str = "ocop-trace.toml";
@@ -326,6 +350,15 @@ impl Settings {
                     .clone()
                     .or(file.shopee_partner_key.clone()),
             ),
+            (
+                "tiki",
+                "https://api.tiki.vn",
+                args.tiki_base_url.clone().or(file.tiki_base_url.clone()),
+                args.tiki_client_id.clone().or(file.tiki_client_id.clone()),
+                args.tiki_client_secret
+                    .clone()
+                    .or(file.tiki_client_secret.clone()),
+            ),
         ];
         for (id, default_base, base, key, secret) in apis {
             if let (Some(key), Some(secret)) = (key, secret) {
@@ -356,9 +389,16 @@ impl Settings {
                 .unwrap_or(60)
                 .max(1),
         );
+        let marketplace_review_poll = std::time::Duration::from_secs(
+            args.marketplace_review_poll_secs
+                .or(file.marketplace_review_poll_secs)
+                .unwrap_or(300)
+                .max(1),
+        );
         Ok(Self {
             secrets_key_file,
             marketplace_timeout,
+            marketplace_review_poll,
             marketplace_apis,
             outbox_retry_base,
             blob_store,
@@ -482,6 +522,8 @@ impl std::fmt::Debug for Settings {
             .field("upload_limits", &self.upload_limits)
             .field("marketplace_apis", &self.marketplace_apis)
             .field("outbox_retry_base", &self.outbox_retry_base)
+            .field("marketplace_timeout", &self.marketplace_timeout)
+            .field("marketplace_review_poll", &self.marketplace_review_poll)
             .finish()
     }
 }

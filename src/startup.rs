@@ -68,6 +68,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
             .context("building the HTTP client for marketplaces")?,
         apis: Arc::new(settings.marketplace_apis.clone()),
         retry_base: settings.outbox_retry_base,
+        review_every: settings.marketplace_review_poll,
         wake: Arc::new(tokio::sync::Notify::new()),
         store: blobs.store.clone(),
         secrets,

@@ -26,6 +26,11 @@ pub struct Model {
     pub live_url: Option<String>,
     /// The marketplace's id for the item, once pushed through its API.
     pub external_id: Option<String>,
+    /// Where the marketplace reviews items before sale (Tiki): the review's last known state
+    /// (`queuing`, `awaiting_approve`, `approved`, `rejected`…), its reason, when last asked.
+    pub review_state: Option<String>,
+    pub review_detail: Option<String>,
+    pub review_checked_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -21,6 +21,7 @@ mod m20261124_000013_stamp_voids_and_pins;
 mod m20261124_000014_create_scans;
 mod m20261125_000015_create_blobs;
 mod m20261125_000016_create_listings;
+mod m20261125_000017_listing_reviews;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_create_scans::Migration),
             Box::new(m20261125_000015_create_blobs::Migration),
             Box::new(m20261125_000016_create_listings::Migration),
+            Box::new(m20261125_000017_listing_reviews::Migration),
         ]
     }
 }

@@ -43,6 +43,19 @@ pub struct ListingView {
     /// The marketplace's item id, once pushed through its API.
     pub external_id: Option<String>,
     pub exported_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Where the marketplace reviews items before sale (Tiki): how its review stands.
+    pub review: Option<ReviewView>,
+}
+
+/// A marketplace's review of a pushed listing.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReviewView {
+    /// The marketplace's word (`queuing`, `awaiting_approve`, `approved`, `rejected`…).
+    pub state: String,
+    /// The marketplace's reason, when it rejected the listing.
+    pub detail: Option<String>,
+    /// When the marketplace was last asked.
+    pub checked_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn view(c: Current) -> ListingView {
@@ -57,6 +70,11 @@ fn view(c: Current) -> ListingView {
         live_url: c.row.live_url,
         external_id: c.row.external_id,
         exported_at: c.row.exported_at,
+        review: c.row.review_state.map(|state| ReviewView {
+            state,
+            detail: c.row.review_detail,
+            checked_at: c.row.review_checked_at,
+        }),
     }
 }
 

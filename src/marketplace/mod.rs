@@ -71,7 +71,7 @@ pub fn registry() -> impl Iterator<Item = &'static dyn Marketplace> {
         Option<&'static dyn api::ApiClient>,
     );
     static ALL: LazyLock<Vec<pack::PackMarketplace>> = LazyLock::new(|| {
-        let shipped: [Shipped; 4] = [
+        let shipped: [Shipped; 5] = [
             (
                 "postmart",
                 "Postmart",
@@ -96,6 +96,12 @@ pub fn registry() -> impl Iterator<Item = &'static dyn Marketplace> {
                 include_str!("../../assets/marketplaces/shopee.toml"),
                 Some(&api::shopee::Shopee),
             ),
+            (
+                "tiki",
+                "Tiki",
+                include_str!("../../assets/marketplaces/tiki.toml"),
+                Some(&api::tiki::Tiki),
+            ),
         ];
         shipped
             .into_iter()
@@ -115,4 +121,4 @@ pub fn by_id(id: &str) -> Option<&'static dyn Marketplace> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

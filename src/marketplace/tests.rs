@@ -7,7 +7,7 @@ use calamine::{Reader, Xlsx};
 use super::listing::ListingImage;
 use super::*;
 
-fn listing() -> Listing {
+pub(crate) fn listing() -> Listing {
     Listing {
         sku: "MO-500".into(),
         title: "Mật ong hoa cà phê – OCOP 4 sao".into(),
@@ -45,7 +45,7 @@ fn codes(m: &dyn Marketplace, l: &Listing) -> Vec<(String, String)> {
 fn every_mapping_file_parses_and_maps_the_sellable_groups() {
     // A file that does not parse would leave its marketplace out of the registry.
     let ids: Vec<&str> = registry().map(|m| m.id()).collect();
-    assert_eq!(ids, ["postmart", "voso", "lazada", "shopee"]);
+    assert_eq!(ids, ["postmart", "voso", "lazada", "shopee", "tiki"]);
     for m in registry() {
         for group in ["food", "beverage", "herbal", "textile", "handicraft"] {
             assert!(m.category(group).is_some(), "{} {group}", m.id());
@@ -146,15 +146,18 @@ fn live_urls_must_be_product_pages_of_that_marketplace() {
             .is_ok()
     );
     assert!(shopee.live_url("https://shopee.vn/mat-ong-i.123.").is_err());
-    let lazada = by_id("lazada").unwrap();
-    assert!(
-        lazada
-            .live_url("https://www.lazada.vn/products/mat-ong-i2345.html")
-            .is_ok()
+    let tiki = by_id("tiki").unwrap();
+    assert_eq!(
+        tiki.live_url("https://tiki.vn/mat-ong-hoa-ca-phe-p123456.html")
+            .unwrap(),
+        "https://tiki.vn/mat-ong-hoa-ca-phe-p123456.html"
     );
     assert!(
-        lazada
-            .live_url("https://www.lazada.vn/products/mat-ong-2345.html")
+        tiki.live_url("https://tiki.vn/mat-ong-123456.html")
+            .is_err()
+    );
+    assert!(
+        tiki.live_url("https://tiki.vn.evil.example/mat-ong-p1.html")
             .is_err()
     );
 }

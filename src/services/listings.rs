@@ -37,6 +37,11 @@ pub enum ListingStatus {
     Live,
     /// Exported or live, but the product changed since: export again.
     Stale,
+    /// Pushed to a marketplace that reviews items before sale (Tiki); not decided yet.
+    InReview,
+    /// The marketplace's review refused it: see `review.detail`, fix the listing and push
+    /// again (Tiki cannot amend a rejected request; the next push is a new one).
+    Rejected,
 }
 
 /// A listing with its current content, problems and status.
@@ -159,8 +164,14 @@ pub async fn build(db: &Db, base: &url::Url, row: &listing::Model) -> Result<Cur
         .exported
         .as_ref()
         .and_then(|e| serde_json::from_value(e.clone()).ok());
+    let review = row
+        .review_state
+        .as_deref()
+        .map(crate::marketplace::api::Review::settles);
     let status = match (&exported, &row.live_url) {
         (Some(e), _) if *e != listing => ListingStatus::Stale,
+        (Some(_), _) if review == Some(None) => ListingStatus::InReview,
+        (Some(_), _) if review == Some(Some(false)) => ListingStatus::Rejected,
         (Some(_), Some(_)) => ListingStatus::Live,
         (Some(_), None) if row.external_id.is_some() => ListingStatus::Live,
         (Some(_), None) => ListingStatus::Exported,
@@ -258,6 +269,9 @@ pub async fn create(
         exported_at: Set(None),
         live_url: Set(None),
         external_id: Set(None),
+        review_state: Set(None),
+        review_detail: Set(None),
+        review_checked_at: Set(None),
         created_at: Set(t),
         updated_at: Set(t),
     }

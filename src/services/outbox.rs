@@ -28,7 +28,7 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::role::Action;
 use crate::error::{AppError, FieldProblem};
-use crate::marketplace::api::{Account, ApiClient, ApiConfig, PushError};
+use crate::marketplace::api::{Account, ApiClient, ApiConfig, PushError, Pushed, Review};
 use crate::marketplace::{Listing, Marketplace};
 
 /// Attempts before a job is given up (failed; retry it through the API).
@@ -44,6 +44,8 @@ pub struct Outbox {
     pub http: reqwest::Client,
     pub apis: Arc<std::collections::BTreeMap<&'static str, ApiConfig>>,
     pub retry_base: Duration,
+    /// How often a pending marketplace review (Tiki) is asked about.
+    pub review_every: Duration,
     pub wake: Arc<tokio::sync::Notify>,
     /// Where the listings' images are (clients that upload images send their bytes).
     pub store: Arc<dyn crate::storage::BlobStore>,
@@ -64,9 +66,9 @@ fn opened(outbox: &Outbox, sealed: &str) -> Result<String, AppError> {
     })
 }
 
-/// A successful attempt: the item id, how it was reached, and refreshed shop tokens if any.
+/// A successful attempt: what the marketplace said, and how it was reached.
 #[doc(hidden)]
-pub type Sent = (String, &'static str, Option<Account>);
+pub type Sent = (Pushed, &'static str);
 
 fn version_key(listing_id: Uuid, l: &Listing) -> Result<String, AppError> {
     use sha2::Digest;
@@ -390,20 +392,18 @@ pub async fn claim(db: &Db) -> Result<Option<outbox_job::Model>, AppError> {
 
 /// What one attempt came to.
 enum Outcome {
-    Done(String, &'static str),
+    Done(Pushed, &'static str),
     Retry(PushError),
     Failed(String, Option<u16>),
 }
 
-/// Sends a claimed job, recording the attempt before the request leaves. Returns the attempt
-/// row and the raw push result; [`finish`] records it.
-#[doc(hidden)]
-pub async fn send(
+/// The marketplace's client, this service's credentials with it, and the organization's shop.
+async fn connection(
     outbox: &Outbox,
-    job: &outbox_job::Model,
-) -> Result<(outbox_attempt::Model, Result<Sent, PushError>), AppError> {
-    let db = &outbox.db;
-    let market = crate::marketplace::by_id(&job.marketplace)
+    organization_id: Uuid,
+    marketplace: &str,
+) -> Result<(&'static dyn ApiClient, ApiConfig, Account), AppError> {
+    let market = crate::marketplace::by_id(marketplace)
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("unknown marketplace")))?;
     let client = api_of(market)?;
     let config =
@@ -411,9 +411,9 @@ pub async fn send(
             AppError::conflict("marketplace_not_configured", "no API credentials")
         })?;
     let account = marketplace_account::Entity::find()
-        .filter(marketplace_account::Column::OrganizationId.eq(job.organization_id))
+        .filter(marketplace_account::Column::OrganizationId.eq(organization_id))
         .filter(marketplace_account::Column::Marketplace.eq(market.id()))
-        .one(db.read())
+        .one(outbox.db.read())
         .await?
         .ok_or_else(|| AppError::conflict("no_marketplace_account", "the shop is not connected"))?;
     let account = Account {
@@ -425,6 +425,19 @@ pub async fn send(
             .transpose()?,
         shop_id: account.shop_id,
     };
+    Ok((client, config, account))
+}
+
+/// Sends a claimed job, recording the attempt before the request leaves. Returns the attempt
+/// row and the raw push result; [`finish`] records it.
+#[doc(hidden)]
+pub async fn send(
+    outbox: &Outbox,
+    job: &outbox_job::Model,
+) -> Result<(outbox_attempt::Model, Result<Sent, PushError>), AppError> {
+    let db = &outbox.db;
+    let (client, config, account) =
+        connection(outbox, job.organization_id, &job.marketplace).await?;
     let listing: Listing =
         serde_json::from_value(job.listing.clone()).map_err(AppError::internal)?;
     let mut images = Vec::with_capacity(listing.images.len());
@@ -467,18 +480,21 @@ pub async fn send(
             return client
                 .update(&outbox.http, &config, &account, id, &listing, &images)
                 .await
-                .map(|p| (p.external_id, "updated", p.account));
+                .map(|p| (p, "updated"));
         }
         if interrupted
             && let Some(id) = client
                 .find(&outbox.http, &config, &account, &listing.sku)
                 .await?
         {
-            return Ok((
-                id,
-                "found the item an interrupted attempt had created",
-                None,
-            ));
+            // Where the marketplace reviews items, where the found one stands.
+            let review = client.review(&outbox.http, &config, &account, &id).await?;
+            let found = Pushed {
+                external_id: id,
+                review: review.as_ref().map(|r| r.state.clone()),
+                account: review.and_then(|r| r.account),
+            };
+            return Ok((found, "found the item an interrupted attempt had created"));
         }
         client
             .push(
@@ -490,7 +506,7 @@ pub async fn send(
                 &job.idempotency_key,
             )
             .await
-            .map(|p| (p.external_id, "created", p.account))
+            .map(|p| (p, "created"))
     }
     .await;
     Ok((attempt, result))
@@ -506,9 +522,9 @@ pub async fn finish(
 ) -> Result<(), AppError> {
     let mut renewed = None;
     let outcome = match result {
-        Ok((id, how, account)) => {
-            renewed = account;
-            Outcome::Done(id, how)
+        Ok((mut pushed, how)) => {
+            renewed = pushed.account.take();
+            Outcome::Done(pushed, how)
         }
         Err(e @ PushError::Retry { .. }) if job.attempts < MAX_ATTEMPTS => Outcome::Retry(e),
         Err(e) => Outcome::Failed(e.to_string(), e.status()),
@@ -521,9 +537,13 @@ pub async fn finish(
     j.updated_at = Set(t);
     j.lease_until = Set(None);
     match &outcome {
-        Outcome::Done(id, how) => {
+        Outcome::Done(pushed, how) => {
+            let id = &pushed.external_id;
             a.outcome = Set(Some("ok".into()));
-            a.detail = Set(Some((*how).into()));
+            a.detail = Set(Some(match &pushed.review {
+                Some(state) => format!("{how}; the marketplace's review: {state}"),
+                None => (*how).into(),
+            }));
             j.status = Set("done".into());
             j.external_id = Set(Some(id.clone()));
             j.done_at = Set(Some(t));
@@ -537,6 +557,9 @@ pub async fn finish(
                 l.exported = Set(Some(job.listing.clone()));
                 l.exported_at = Set(Some(t));
                 l.updated_at = Set(t);
+                l.review_checked_at = Set(pushed.review.as_ref().map(|_| t));
+                l.review_state = Set(pushed.review.clone());
+                l.review_detail = Set(None);
                 let l = l.update(&txn).await?;
                 ledger::append(&txn, "pushed", &l).await?;
             }
@@ -566,22 +589,8 @@ pub async fn finish(
             j.last_error = Set(Some(clip(msg)));
         }
     }
-    if let Some(acc) = renewed
-        && let Some(row) = marketplace_account::Entity::find()
-            .filter(marketplace_account::Column::OrganizationId.eq(job.organization_id))
-            .filter(marketplace_account::Column::Marketplace.eq(&job.marketplace))
-            .one(&txn)
-            .await?
-    {
-        let mut row: marketplace_account::ActiveModel = row.into();
-        row.access_token = Set(sealed(outbox, &acc.access_token)?);
-        row.refresh_token = Set(acc
-            .refresh_token
-            .as_deref()
-            .map(|r| sealed(outbox, r))
-            .transpose()?);
-        row.updated_at = Set(t);
-        row.update(&txn).await?;
+    if let Some(acc) = renewed {
+        store_tokens(outbox, &txn, job.organization_id, &job.marketplace, &acc).await?;
     }
     a.update(&txn).await?;
     j.update(&txn).await?;
@@ -589,13 +598,74 @@ pub async fn finish(
     Ok(())
 }
 
+/// Stores a shop's renewed tokens, sealed.
+async fn store_tokens(
+    outbox: &Outbox,
+    txn: &sea_orm::DatabaseTransaction,
+    organization_id: Uuid,
+    marketplace: &str,
+    acc: &Account,
+) -> Result<(), AppError> {
+    let Some(row) = marketplace_account::Entity::find()
+        .filter(marketplace_account::Column::OrganizationId.eq(organization_id))
+        .filter(marketplace_account::Column::Marketplace.eq(marketplace))
+        .one(txn)
+        .await?
+    else {
+        return Ok(());
+    };
+    let mut row: marketplace_account::ActiveModel = row.into();
+    row.access_token = Set(sealed(outbox, &acc.access_token)?);
+    row.refresh_token = Set(acc
+        .refresh_token
+        .as_deref()
+        .map(|r| sealed(outbox, r))
+        .transpose()?);
+    row.updated_at = Set(now());
+    row.update(txn).await?;
+    Ok(())
+}
+
 fn clip(s: &str) -> String {
     s.chars().take(1_900).collect()
+}
+
+/// The state of the marketplace's review of the listing's earlier push, while it is not over:
+/// an item under review cannot be changed, so the job waits for the decision.
+async fn review_under_way(db: &Db, job: &outbox_job::Model) -> Result<Option<String>, AppError> {
+    Ok(listing::Entity::find_by_id(job.listing_id)
+        .one(db.read())
+        .await?
+        .and_then(|l| l.review_state)
+        .filter(|state| Review::settles(state).is_none()))
+}
+
+/// Puts a claimed job back without an attempt, to run after the marketplace's review.
+async fn defer(outbox: &Outbox, job: outbox_job::Model, state: &str) -> Result<(), AppError> {
+    let t = now();
+    let mut j: outbox_job::ActiveModel = job.clone().into();
+    j.status = Set("pending".into());
+    j.attempts = Set(Ord::max(job.attempts - 1, 0));
+    j.lease_until = Set(None);
+    j.next_attempt_at =
+        Set(t + chrono::Duration::from_std(outbox.review_every).unwrap_or_default());
+    j.last_error = Set(Some(format!(
+        "waiting for the marketplace's review of the earlier push ({state})"
+    )));
+    j.updated_at = Set(t);
+    let txn = outbox.db.write_txn().await?;
+    j.update(&txn).await?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Runs due jobs until there is none.
 pub async fn drain(outbox: &Outbox) -> Result<(), AppError> {
     while let Some(job) = claim(&outbox.db).await? {
+        if let Some(state) = review_under_way(&outbox.db, &job).await? {
+            defer(outbox, job, &state).await?;
+            continue;
+        }
         match send(outbox, &job).await {
             Ok((attempt, result)) => finish(outbox, job, attempt, result).await?,
             Err(e) => {
@@ -614,12 +684,89 @@ pub async fn drain(outbox: &Outbox) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The worker: drains due jobs, then sleeps until woken or a second has passed.
+/// Asks the marketplaces that review items before sale (Tiki) how each pending review stands,
+/// for listings not asked about for `review_every`. A decision releases the listing's waiting
+/// jobs at once.
+pub async fn poll_reviews(outbox: &Outbox) -> Result<(), AppError> {
+    let t = now();
+    let asked_before = t - chrono::Duration::from_std(outbox.review_every).unwrap_or_default();
+    let rows = listing::Entity::find()
+        .filter(listing::Column::ReviewState.is_not_null())
+        .filter(listing::Column::ReviewState.is_not_in(["approved", "rejected", "deleted"]))
+        .filter(listing::Column::ExternalId.is_not_null())
+        .filter(
+            Condition::any()
+                .add(listing::Column::ReviewCheckedAt.is_null())
+                .add(listing::Column::ReviewCheckedAt.lte(asked_before)),
+        )
+        .all(outbox.db.read())
+        .await?;
+    for row in rows {
+        let Some(external_id) = row.external_id.clone() else {
+            continue;
+        };
+        let asked = async {
+            let (client, config, account) =
+                connection(outbox, row.organization_id, &row.marketplace).await?;
+            client
+                .review(&outbox.http, &config, &account, &external_id)
+                .await
+                .map_err(|e| AppError::conflict("marketplace_review", e.to_string()))
+        }
+        .await;
+        let txn = outbox.db.write_txn().await?;
+        let mut l: listing::ActiveModel = row.clone().into();
+        l.review_checked_at = Set(Some(now()));
+        let mut decided = false;
+        match asked {
+            Ok(Some(review)) => {
+                if let Some(acc) = &review.account {
+                    store_tokens(outbox, &txn, row.organization_id, &row.marketplace, acc).await?;
+                }
+                decided = Review::settles(&review.state).is_some();
+                if row.review_state.as_deref() != Some(review.state.as_str()) {
+                    tracing::info!(listing.id = %row.id, marketplace = %row.marketplace, state = %review.state, "marketplace review");
+                }
+                l.review_state = Set(Some(review.state));
+                l.review_detail = Set(review.reason.map(|r| clip(&r)));
+            }
+            Ok(None) => l.review_state = Set(None),
+            Err(e) => {
+                tracing::warn!(listing.id = %row.id, error = %e.into_anyhow(), "could not ask how a marketplace review stands");
+            }
+        }
+        l.update(&txn).await?;
+        if decided {
+            outbox_job::Entity::update_many()
+                .col_expr(outbox_job::Column::NextAttemptAt, Expr::value(now()))
+                .filter(outbox_job::Column::ListingId.eq(row.id))
+                .filter(outbox_job::Column::Status.eq("pending"))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await?;
+        if decided {
+            outbox.wake.notify_one();
+        }
+    }
+    Ok(())
+}
+
+/// The worker: drains due jobs and follows pending reviews, then sleeps until woken or a
+/// second has passed.
 pub async fn run(outbox: Outbox) {
+    let mut reviews_asked: Option<std::time::Instant> = None;
     loop {
         if let Err(e) = drain(&outbox).await {
             tracing::warn!(error = %e.into_anyhow(), "marketplace outbox");
         }
-        let _ = tokio::time::timeout(Duration::from_secs(1), outbox.wake.notified()).await;
+        if reviews_asked.is_none_or(|at| at.elapsed() >= outbox.review_every) {
+            reviews_asked = Some(std::time::Instant::now());
+            if let Err(e) = poll_reviews(&outbox).await {
+                tracing::warn!(error = %e.into_anyhow(), "marketplace reviews");
+            }
+        }
+        let wait = outbox.review_every.min(Duration::from_secs(1));
+        let _ = tokio::time::timeout(wait, outbox.wake.notified()).await;
     }
 }

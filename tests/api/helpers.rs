@@ -119,6 +119,7 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         marketplace_apis: Default::default(),
         outbox_retry_base: std::time::Duration::from_millis(50),
         marketplace_timeout: std::time::Duration::from_secs(2),
+        marketplace_review_poll: std::time::Duration::from_millis(100),
         log_format: LogFormat::Pretty,
     }
 }

@@ -239,7 +239,14 @@ async fn listing_requests_are_checked() {
     assert_eq!(s, StatusCode::NOT_FOUND);
     let (s, b) = app.get(&app.admin, "/api/v1/marketplaces").await;
     assert_eq!(s, StatusCode::OK);
-    assert_eq!(b.as_array().unwrap().len(), 4, "{b}");
+    let ids: Vec<&str> = b
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["postmart", "voso", "lazada", "shopee", "tiki"], "{b}");
+    assert_eq!(b[4]["kind"], "api");
 }
 
 #[tokio::test]

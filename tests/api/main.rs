@@ -20,5 +20,6 @@ mod registry;
 mod scan;
 mod stamps;
 mod storage;
+mod tiki;
 mod validation;
 mod voids;

@@ -141,10 +141,15 @@ async fn fake_lazada(script: Vec<Step>) -> (String, Shared) {
             }),
         )
         .with_state(state.clone());
+    (serve(app).await, state)
+}
+
+/// Serves a fake marketplace on an ephemeral port; returns its base URL.
+pub(crate) async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), state)
+    format!("http://{addr}")
 }
 
 async fn app_with_lazada(endpoint: &str, secret: &str) -> TestApp {
@@ -164,7 +169,7 @@ async fn app_with_lazada(endpoint: &str, secret: &str) -> TestApp {
 }
 
 /// Connects the organization's shop on `marketplace` through the API.
-async fn connect_shop(app: &TestApp, org: &str, marketplace: &str, body: Value) {
+pub(crate) async fn connect_shop(app: &TestApp, org: &str, marketplace: &str, body: Value) {
     let res = app
         .client
         .put(app.url(&format!(
@@ -178,17 +183,23 @@ async fn connect_shop(app: &TestApp, org: &str, marketplace: &str, body: Value) 
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
 }
 
-/// A ready Lazada listing with the shop connected; returns the listing id.
-async fn ready_listing(app: &TestApp) -> String {
-    let org = app.create_organization("HTX Mật ong Cư M'gar").await;
+/// A new organization's product with one photo, listed as `listing` says (`marketplace`,
+/// price, stock, package); returns the organization and the ready listing's ids.
+pub(crate) async fn listed(
+    app: &TestApp,
+    organization: &str,
+    product: Value,
+    listing: Value,
+) -> (String, String) {
+    let org = app.create_organization(organization).await;
     let (s, p) = app
         .post(
             &app.admin,
             &format!("/api/v1/organizations/{org}/products"),
-            json!({"name": "Mật ong hoa cà phê", "unit": "hũ", "ocop_group": "food"}),
+            product,
         )
         .await;
-    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(s, StatusCode::CREATED, "{p}");
     let product = p["id"].as_str().unwrap();
     let (s, _) = app
         .upload(
@@ -201,11 +212,26 @@ async fn ready_listing(app: &TestApp) -> String {
         .await;
     assert_eq!(s, StatusCode::CREATED);
     let (s, l) = app
-        .post(&app.admin, &format!("/api/v1/products/{product}/listings"), json!({"marketplace": "lazada", "price_vnd": 180000, "stock": 40, "package": {"length_cm": 10, "width_cm": 10, "height_cm": 12, "weight_g": 750}}))
+        .post(
+            &app.admin,
+            &format!("/api/v1/products/{product}/listings"),
+            listing,
+        )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{l}");
     assert_eq!(l["status"], "ready", "{l}");
-    let listing = l["id"].as_str().unwrap().to_owned();
+    (org, l["id"].as_str().unwrap().to_owned())
+}
+
+/// A ready Lazada listing with the shop connected; returns the listing id.
+async fn ready_listing(app: &TestApp) -> String {
+    let (org, listing) = listed(
+        app,
+        "HTX Mật ong Cư M'gar",
+        json!({"name": "Mật ong hoa cà phê", "unit": "hũ", "ocop_group": "food"}),
+        json!({"marketplace": "lazada", "price_vnd": 180000, "stock": 40, "package": {"length_cm": 10, "width_cm": 10, "height_cm": 12, "weight_g": 750}}),
+    )
+    .await;
     // Pushing before the shop is connected says what to do.
     let (s, b) = app
         .post(
@@ -226,7 +252,7 @@ async fn ready_listing(app: &TestApp) -> String {
 }
 
 /// Waits until the listing's newest push is `done` or `failed`.
-async fn settled(app: &TestApp, listing: &str) -> Value {
+pub(crate) async fn settled(app: &TestApp, listing: &str) -> Value {
     for _ in 0..300 {
         let (_, pushes) = app
             .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
@@ -530,10 +556,7 @@ async fn fake_shopee(
             }),
         )
         .with_state(state.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}"), state)
+    (serve(app).await, state)
 }
 
 #[tokio::test]
@@ -551,30 +574,13 @@ async fn shopee_pushes_are_signed_upload_images_and_renew_an_expired_token() {
         );
     })
     .await;
-    let org = app.create_organization("HTX Trà Tân Cương").await;
-    let (_, p) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/organizations/{org}/products"),
-            json!({"name": "Trà xanh Tân Cương", "unit": "gói", "ocop_group": "beverage"}),
-        )
-        .await;
-    let product = p["id"].as_str().unwrap().to_owned();
-    let (s, _) = app
-        .upload(
-            &app.admin,
-            &format!("/api/v1/products/{product}/images"),
-            "tra.jpg",
-            "image/jpeg",
-            photo_jpeg(900, 900),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
-    let (s, l) = app
-        .post(&app.admin, &format!("/api/v1/products/{product}/listings"), json!({"marketplace": "shopee", "price_vnd": 120000, "stock": 30, "package": {"length_cm": 15, "width_cm": 10, "height_cm": 5, "weight_g": 250}}))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{l}");
-    let listing = l["id"].as_str().unwrap().to_owned();
+    let (org, listing) = listed(
+        &app,
+        "HTX Trà Tân Cương",
+        json!({"name": "Trà xanh Tân Cương", "unit": "gói", "ocop_group": "beverage"}),
+        json!({"marketplace": "shopee", "price_vnd": 120000, "stock": 30, "package": {"length_cm": 15, "width_cm": 10, "height_cm": 5, "weight_g": 250}}),
+    )
+    .await;
     connect_shop(
         &app,
         &org,

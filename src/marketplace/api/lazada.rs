@@ -147,14 +147,8 @@ impl ApiClient for Lazada {
         )
         .await?;
         match &v["data"]["item_id"] {
-            Value::Number(n) => Ok(Pushed {
-                external_id: n.to_string(),
-                account: None,
-            }),
-            Value::String(s) if !s.is_empty() => Ok(Pushed {
-                external_id: s.clone(),
-                account: None,
-            }),
+            Value::Number(n) => Ok(Pushed::listed(n.to_string())),
+            Value::String(s) if !s.is_empty() => Ok(Pushed::listed(s.clone())),
             _ => Err(PushError::Retry {
                 status: None,
                 after: None,
@@ -191,10 +185,7 @@ impl ApiClient for Lazada {
             true,
         )
         .await?;
-        Ok(Pushed {
-            external_id: external_id.to_owned(),
-            account: None,
-        })
+        Ok(Pushed::listed(external_id))
     }
 
     async fn find(

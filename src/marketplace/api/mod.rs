@@ -4,6 +4,7 @@
 
 pub mod lazada;
 pub mod shopee;
+pub mod tiki;
 
 use std::time::Duration;
 
@@ -45,6 +46,43 @@ pub struct Pushed {
     pub external_id: String,
     /// New tokens, when the client had to refresh them (the outbox stores them).
     pub account: Option<Account>,
+    /// Where the marketplace reviews items before sale: the review's state after this push
+    /// (`queuing`); `None` where an accepted item is on sale at once.
+    pub review: Option<String>,
+}
+
+impl Pushed {
+    /// Accepted, on sale, no tokens refreshed.
+    pub fn listed(external_id: impl Into<String>) -> Self {
+        Self {
+            external_id: external_id.into(),
+            account: None,
+            review: None,
+        }
+    }
+}
+
+/// The state of a marketplace's review of a pushed item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    /// The marketplace's word for it (`processing`, `awaiting_approve`, `approved`…).
+    pub state: String,
+    /// Why it was rejected, when it was.
+    pub reason: Option<String>,
+    /// New tokens, when the client had to refresh them.
+    pub account: Option<Account>,
+}
+
+impl Review {
+    /// Whether a review in `state` is over: `Some(true)` approved, `Some(false)` rejected or
+    /// withdrawn, `None` still under way.
+    pub fn settles(state: &str) -> Option<bool> {
+        match state {
+            "approved" => Some(true),
+            "rejected" | "deleted" => Some(false),
+            _ => None,
+        }
+    }
 }
 
 /// Why a push did not go through.
@@ -138,6 +176,18 @@ pub trait ApiClient: Send + Sync {
         account: &Account,
         sku: &str,
     ) -> Result<Option<String>, PushError>;
+
+    /// Where the marketplace reviews items before sale: the state of the review of the item
+    /// `external_id`. Marketplaces that list at once have nothing to say (`None`).
+    async fn review(
+        &self,
+        _http: &reqwest::Client,
+        _config: &ApiConfig,
+        _account: &Account,
+        _external_id: &str,
+    ) -> Result<Option<Review>, PushError> {
+        Ok(None)
+    }
 }
 
 /// Reads a response: its status, `Retry-After`, and body text.

@@ -281,16 +281,14 @@ impl ApiClient for Shopee {
             detail: format!("`{external_id}` is not a Shopee item id"),
         })?;
         match self.revise(http, config, account, item_id, l).await {
-            Ok(()) => Ok(Pushed {
-                external_id: external_id.to_owned(),
-                account: None,
-            }),
+            Ok(()) => Ok(Pushed::listed(external_id)),
             Err(e) if is_auth_error(&e) => {
                 let renewed = refresh(http, config, account).await?;
                 self.revise(http, config, &renewed, item_id, l).await?;
                 Ok(Pushed {
                     external_id: external_id.to_owned(),
                     account: Some(renewed),
+                    review: None,
                 })
             }
             Err(e) => Err(e),
@@ -307,16 +305,14 @@ impl ApiClient for Shopee {
         _idempotency_key: &str,
     ) -> Result<Pushed, PushError> {
         match self.add(http, config, account, l, images).await {
-            Ok(id) => Ok(Pushed {
-                external_id: id,
-                account: None,
-            }),
+            Ok(id) => Ok(Pushed::listed(id)),
             Err(e) if is_auth_error(&e) => {
                 let renewed = refresh(http, config, account).await?;
                 let id = self.add(http, config, &renewed, l, images).await?;
                 Ok(Pushed {
                     external_id: id,
                     account: Some(renewed),
+                    review: None,
                 })
             }
             Err(e) => Err(e),

@@ -1,0 +1,324 @@
+//! Pushing listings to a (fake) Tiki: a push is a product request that Tiki reviews. The fake
+//! checks the Bearer token and renews it only for the app's client id and secret; it walks
+//! each request through the review states the test scripts. A rejected request is answered
+//! with a new one, an update waits for the review, and an approved product's price and stock
+//! change without a new request.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ocop_trace::marketplace::api::ApiConfig;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::TestApp;
+use crate::outbox::{connect_shop, listed, serve, settled};
+
+const CLIENT_ID: &str = "7590139168389961";
+const CLIENT_SECRET: &str = "tiki-client-secret";
+const REJECTION: &str = "Image does not match product name";
+
+#[derive(Default)]
+struct FakeTiki {
+    /// The review states each request walks through, one per tracking call (the last one
+    /// stays), by request number.
+    plans: Vec<Vec<&'static str>>,
+    /// Bodies of the product requests, in order (track id `trk-<n>`, from 1).
+    requests: Vec<Value>,
+    polls: BTreeMap<String, usize>,
+    updates: Vec<Value>,
+    tokens_seen: Vec<String>,
+    renewals: usize,
+}
+
+type Shared = Arc<Mutex<FakeTiki>>;
+
+async fn fake_tiki(plans: Vec<Vec<&'static str>>) -> (String, Shared) {
+    use axum::extract::{Form, Path, State};
+    use axum::http::HeaderMap;
+    use axum::response::{IntoResponse, Response};
+    let state: Shared = Arc::new(Mutex::new(FakeTiki {
+        plans,
+        ..Default::default()
+    }));
+    /// The valid token is `tiki-2`, which only a renewal hands out.
+    fn refused(s: &Shared, headers: &HeaderMap) -> Option<Response> {
+        let token = headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or_default()
+            .to_owned();
+        let ok = token == "tiki-2";
+        s.lock().unwrap().tokens_seen.push(token);
+        (!ok).then(|| {
+            (
+                axum::http::StatusCode::UNAUTHORIZED,
+                axum::Json(json!({"error": "invalid_token"})),
+            )
+                .into_response()
+        })
+    }
+    let app = axum::Router::new()
+        .route(
+            "/sc/oauth2/token",
+            axum::routing::post(
+                |State(s): State<Shared>,
+                 headers: HeaderMap,
+                 Form(f): Form<BTreeMap<String, String>>| async move {
+                    let basic = data_encoding::BASE64
+                        .encode(format!("{CLIENT_ID}:{CLIENT_SECRET}").as_bytes());
+                    let ok = headers.get("authorization").and_then(|v| v.to_str().ok())
+                        == Some(format!("Basic {basic}").as_str())
+                        && f.get("grant_type").map(String::as_str) == Some("refresh_token")
+                        && f.get("refresh_token").map(String::as_str) == Some("refresh-1");
+                    if !ok {
+                        return (
+                            axum::http::StatusCode::UNAUTHORIZED,
+                            axum::Json(json!({"error": "invalid_client"})),
+                        )
+                            .into_response();
+                    }
+                    s.lock().unwrap().renewals += 1;
+                    axum::Json(json!({"access_token": "tiki-2", "refresh_token": "refresh-2", "expires_in": 14400, "token_type": "bearer"})).into_response()
+                },
+            ),
+        )
+        .route(
+            "/integration/v2.1/requests",
+            axum::routing::post(
+                |State(s): State<Shared>, headers: HeaderMap, axum::Json(b): axum::Json<Value>| async move {
+                    if let Some(r) = refused(&s, &headers) {
+                        return r;
+                    }
+                    // What Tiki needs to take the request.
+                    assert!(b["category_id"].is_i64(), "{b}");
+                    assert!(b["image"].as_str().unwrap().contains("/media/"), "{b}");
+                    assert!(b["variants"][0]["sku"].as_str().unwrap().starts_with("OCOP-"));
+                    assert!(b["description"].as_str().unwrap().starts_with("<p>"));
+                    let mut f = s.lock().unwrap();
+                    f.requests.push(b);
+                    axum::Json(json!({"track_id": format!("trk-{}", f.requests.len()), "state": "queuing"})).into_response()
+                },
+            ),
+        )
+        .route(
+            "/integration/v2/tracking/{track_id}",
+            axum::routing::get(
+                |State(s): State<Shared>, headers: HeaderMap, Path(track_id): Path<String>| async move {
+                    if let Some(r) = refused(&s, &headers) {
+                        return r;
+                    }
+                    let mut f = s.lock().unwrap();
+                    let n: usize = track_id.trim_start_matches("trk-").parse().unwrap();
+                    let poll = {
+                        let p = f.polls.entry(track_id.clone()).or_default();
+                        *p += 1;
+                        *p
+                    };
+                    let plan = &f.plans[n - 1];
+                    let state = plan[(poll - 1).min(plan.len() - 1)];
+                    let reason = (state == "rejected").then_some(REJECTION);
+                    axum::Json(json!({"track_id": track_id, "state": state, "reason": reason, "request_id": format!("11153{n}")})).into_response()
+                },
+            ),
+        )
+        .route(
+            "/integration/v2/products/updateSku",
+            axum::routing::put(
+                |State(s): State<Shared>, headers: HeaderMap, axum::Json(b): axum::Json<Value>| async move {
+                    if let Some(r) = refused(&s, &headers) {
+                        return r;
+                    }
+                    s.lock().unwrap().updates.push(b);
+                    axum::Json(json!({"state": "approved"})).into_response()
+                },
+            ),
+        )
+        .with_state(state.clone());
+    (serve(app).await, state)
+}
+
+/// Waits until the listing has `n` pushes and the newest has settled.
+async fn nth_push(app: &TestApp, listing: &str, n: usize) -> Value {
+    for _ in 0..200 {
+        let (_, pushes) = app
+            .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
+            .await;
+        if pushes.as_array().unwrap().len() >= n {
+            return settled(app, listing).await;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("push {n} was not queued");
+}
+
+/// Polls the listing until its status is `want`; returns it and every status seen.
+async fn listing_until(app: &TestApp, listing: &str, want: &str) -> (Value, Vec<String>) {
+    let mut seen = Vec::new();
+    for _ in 0..400 {
+        let (_, l) = app
+            .get(&app.admin, &format!("/api/v1/listings/{listing}"))
+            .await;
+        let status = l["status"].as_str().unwrap().to_owned();
+        if seen.last() != Some(&status) {
+            seen.push(status.clone());
+        }
+        if status == want {
+            return (l, seen);
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the listing never became {want}: {seen:?}");
+}
+
+#[tokio::test]
+async fn a_tiki_push_is_a_reviewed_request_answered_again_after_a_rejection_and_updated_once_approved()
+ {
+    let pending = "awaiting_approve";
+    let (endpoint, fake) = fake_tiki(vec![
+        vec![
+            "processing",
+            "bot_awaiting_approve",
+            pending,
+            pending,
+            pending,
+            "rejected",
+        ],
+        vec![pending, pending, pending, pending, "approved"],
+    ])
+    .await;
+    let app = TestApp::spawn_with(move |s| {
+        s.marketplace_apis.insert(
+            "tiki",
+            ApiConfig {
+                base_url: url::Url::parse(&endpoint).unwrap(),
+                key: CLIENT_ID.into(),
+                secret: CLIENT_SECRET.into(),
+                public_base: s.public_base_url.clone(),
+            },
+        );
+    })
+    .await;
+    let (org, listing) = listed(
+        &app,
+        "HTX Nước mắm Phú Quốc",
+        json!({"name": "Nước mắm cá cơm 40 độ đạm", "unit": "chai", "ocop_group": "food"}),
+        json!({"marketplace": "tiki", "price_vnd": 150000, "stock": 20, "package": {"length_cm": 8, "width_cm": 8, "height_cm": 30, "weight_g": 900}}),
+    )
+    .await;
+    // The shop's token has expired: the first call is refused, the token renewed once.
+    connect_shop(
+        &app,
+        &org,
+        "tiki",
+        json!({"shop_id": "1034", "access_token": "tiki-1", "refresh_token": "refresh-1"}),
+    )
+    .await;
+    let (s, _) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let first = nth_push(&app, &listing, 1).await;
+    assert_eq!(first["status"], "done", "{first}");
+    assert_eq!(first["external_id"], "trk-1");
+    assert_eq!(
+        first["history"][0]["detail"],
+        "created; the marketplace's review: queuing"
+    );
+
+    // Tiki reviews it, then rejects it; the listing shows the review and Tiki's reason.
+    let (l, seen) = listing_until(&app, &listing, "rejected").await;
+    assert!(seen.contains(&"in_review".to_owned()), "{seen:?}");
+    assert_eq!(l["review"]["state"], "rejected");
+    assert_eq!(l["review"]["detail"], REJECTION);
+
+    // The cooperative changes the listing: a rejected request cannot be amended, so the new
+    // version is a new request.
+    let (s, _) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}"),
+            json!({"price_vnd": 155000}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let second = nth_push(&app, &listing, 2).await;
+    assert_eq!(second["status"], "done", "{second}");
+    assert_eq!(second["external_id"], "trk-2");
+    assert_eq!(
+        second["history"][0]["detail"],
+        "updated; the marketplace's review: queuing"
+    );
+
+    // A change while Tiki is still reviewing waits for the decision (no attempt is spent),
+    // then goes out as a price and stock update of the approved product.
+    let (s, _) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}"),
+            json!({"stock": 25}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut waited = false;
+    for _ in 0..400 {
+        let (_, pushes) = app
+            .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
+            .await;
+        if pushes.as_array().unwrap().len() == 3 {
+            let newest = &pushes[0];
+            waited |= newest["last_error"]
+                .as_str()
+                .is_some_and(|e| e.contains("waiting for the marketplace's review"));
+            if newest["status"] == "done" {
+                assert_eq!(newest["attempts"], 1, "waiting spent no attempt: {newest}");
+                assert_eq!(
+                    newest["history"][0]["detail"],
+                    "updated; the marketplace's review: approved"
+                );
+                break;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(waited, "the update waited for Tiki's review");
+    let (l, _) = listing_until(&app, &listing, "live").await;
+    assert_eq!(l["review"]["state"], "approved");
+    assert_eq!(l["review"]["detail"], Value::Null);
+
+    let f = fake.lock().unwrap();
+    assert_eq!(
+        f.requests.len(),
+        2,
+        "one request per rejection, none for the update"
+    );
+    assert_eq!(f.requests[0]["variants"][0]["price"], 150000);
+    assert_eq!(f.requests[1]["variants"][0]["price"], 155000);
+    assert_eq!(
+        f.requests[1]["variants"][0]["warehouse_quantities"],
+        json!([{"warehouse_id": 1034, "qty_available": 20}])
+    );
+    assert_eq!(f.updates.len(), 1, "{:?}", f.updates);
+    assert_eq!(
+        f.updates[0]["original_sku"],
+        f.requests[0]["variants"][0]["sku"]
+    );
+    assert_eq!(f.updates[0]["price"], 155000);
+    assert_eq!(
+        f.updates[0]["warehouse_quantities"],
+        json!([{"warehouse_id": 1034, "qty_available": 25}])
+    );
+    assert_eq!(f.renewals, 1, "the token was renewed once and kept");
+    assert_eq!(f.tokens_seen[0], "tiki-1");
+    assert!(
+        f.tokens_seen[1..].iter().all(|t| t == "tiki-2"),
+        "{:?}",
+        f.tokens_seen
+    );
+}
