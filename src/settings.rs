@@ -362,6 +362,11 @@ impl Settings {
         ];
         for (id, default_base, base, key, secret) in apis {
             if let (Some(key), Some(secret)) = (key, secret) {
+                if id == "shopee" && key.trim().parse::<u64>().is_err() {
+                    anyhow::bail!(
+                        "OCOP_SHOPEE_PARTNER_ID must be Shopee's numeric partner id, not {key:?}"
+                    );
+                }
                 let base_url = match base {
                     Some(u) => u,
                     None => url::Url::parse(default_base).context("a default marketplace URL")?,
@@ -588,5 +593,30 @@ mod tests {
         assert!(!format!("{s:?}").contains("very-secret"));
         let fs = Settings::merge(SettingsArgs::default(), FileSettings::default()).unwrap();
         assert!(matches!(fs.blob_store, BlobStoreSettings::Fs(p) if p.ends_with("blobs")));
+    }
+
+    #[test]
+    fn marketplace_apis_are_on_only_with_their_credentials() {
+        let mut args = SettingsArgs {
+            shopee_partner_id: Some("partner-x".into()),
+            shopee_partner_key: Some("shopee-secret".into()),
+            tiki_client_id: Some("7590139168389961".into()),
+            tiki_client_secret: Some("tiki-secret".into()),
+            lazada_app_key: Some("123456".into()),
+            ..Default::default()
+        };
+        let e = Settings::merge(args.clone(), FileSettings::default()).unwrap_err();
+        assert!(e.to_string().contains("OCOP_SHOPEE_PARTNER_ID"), "{e}");
+        args.shopee_partner_id = Some("2001887".into());
+        let s = Settings::merge(args, FileSettings::default()).unwrap();
+        let on: Vec<&str> = s.marketplace_apis.keys().copied().collect();
+        assert_eq!(on, ["shopee", "tiki"], "Lazada has no secret");
+        assert_eq!(
+            s.marketplace_apis["tiki"].base_url.as_str(),
+            "https://api.tiki.vn/"
+        );
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("tiki-secret") && !shown.contains("shopee-secret"));
+        assert_eq!(s.marketplace_review_poll.as_secs(), 300);
     }
 }

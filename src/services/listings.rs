@@ -83,35 +83,104 @@ pub fn trace_url(base: &url::Url, product: Uuid) -> String {
 
 /// The listing as the registry says it should be now.
 pub async fn build(db: &Db, base: &url::Url, row: &listing::Model) -> Result<Current, AppError> {
+    build_all(db, base, std::slice::from_ref(row))
+        .await?
+        .pop()
+        .ok_or(AppError::NotFound("listing"))
+}
+
+/// The distinct ids among `ids`.
+fn ids(rows: impl Iterator<Item = Option<Uuid>>) -> Vec<Uuid> {
+    let set: std::collections::BTreeSet<Uuid> = rows.flatten().collect();
+    set.into_iter().collect()
+}
+
+/// [`build`] for many listings, with one query per table rather than per listing.
+pub async fn build_all(
+    db: &Db,
+    base: &url::Url,
+    rows: &[listing::Model],
+) -> Result<Vec<Current>, AppError> {
+    use std::collections::HashMap;
     let conn = db.read();
-    let market = marketplace_of(row)?;
-    let product = product::Entity::find_by_id(row.product_id)
-        .one(conn)
+    let product_ids = ids(rows.iter().map(|r| Some(r.product_id)));
+    let products: HashMap<Uuid, product::Model> = product::Entity::find()
+        .filter(product::Column::Id.is_in(product_ids.clone()))
+        .all(conn)
         .await?
-        .ok_or(AppError::NotFound("product"))?;
-    let producer = organization::Entity::find_by_id(product.organization_id)
-        .one(conn)
+        .into_iter()
+        .map(|p| (p.id, p))
+        .collect();
+    let producers: HashMap<Uuid, organization::Model> = organization::Entity::find()
+        .filter(
+            organization::Column::Id.is_in(ids(products.values().map(|p| Some(p.organization_id)))),
+        )
+        .all(conn)
         .await?
-        .ok_or(AppError::NotFound("organization"))?;
-    let ocop = super::products::current_certifications(conn, &[product.id], today())
+        .into_iter()
+        .map(|o| (o.id, o))
+        .collect();
+    let certifications =
+        super::products::current_certifications(conn, &product_ids, today()).await?;
+    let batches: HashMap<Uuid, batch::Model> = batch::Entity::find()
+        .filter(batch::Column::Id.is_in(ids(rows.iter().map(|r| r.batch_id))))
+        .all(conn)
         .await?
-        .remove(&product.id)
-        .map(|c| (c.stars, c.decision_number, c.valid_until));
-    let batch = match row.batch_id {
-        Some(id) => batch::Entity::find_by_id(id).one(conn).await?,
-        None => None,
-    };
-    let area = match batch.as_ref().and_then(|b| b.growing_area_id) {
-        Some(id) => growing_area::Entity::find_by_id(id).one(conn).await?,
-        None => None,
-    };
-    let images = blob::Entity::find()
-        .filter(blob::Column::SubjectId.eq(product.id))
+        .into_iter()
+        .map(|b| (b.id, b))
+        .collect();
+    let areas: HashMap<Uuid, growing_area::Model> = growing_area::Entity::find()
+        .filter(growing_area::Column::Id.is_in(ids(batches.values().map(|b| b.growing_area_id))))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|a| (a.id, a))
+        .collect();
+    let mut images: HashMap<Uuid, Vec<blob::Model>> = HashMap::new();
+    for b in blob::Entity::find()
+        .filter(blob::Column::SubjectId.is_in(product_ids))
         .filter(blob::Column::Kind.eq(BlobKind::ProductImage.as_str()))
         .filter(blob::Column::RemovedAt.is_null())
         .order_by_asc(blob::Column::Id)
         .all(conn)
-        .await?;
+        .await?
+    {
+        images.entry(b.subject_id).or_default().push(b);
+    }
+    rows.iter()
+        .map(|row| {
+            let product = products
+                .get(&row.product_id)
+                .ok_or(AppError::NotFound("product"))?;
+            let producer = producers
+                .get(&product.organization_id)
+                .ok_or(AppError::NotFound("organization"))?;
+            let ocop = certifications
+                .get(&product.id)
+                .map(|c| (c.stars, c.decision_number.clone(), c.valid_until));
+            let batch = row.batch_id.and_then(|id| batches.get(&id));
+            let area = batch
+                .and_then(|b| b.growing_area_id)
+                .and_then(|id| areas.get(&id));
+            let images = images.get(&product.id).map(Vec::as_slice).unwrap_or(&[]);
+            assemble(base, row, product, producer, ocop, batch, area, images)
+        })
+        .collect()
+}
+
+/// One listing from its facts.
+#[allow(clippy::too_many_arguments)]
+fn assemble(
+    base: &url::Url,
+    row: &listing::Model,
+    product: &product::Model,
+    producer: &organization::Model,
+    ocop: Option<(i16, String, chrono::NaiveDate)>,
+    batch: Option<&batch::Model>,
+    area: Option<&growing_area::Model>,
+    images: &[blob::Model],
+) -> Result<Current, AppError> {
+    let market = marketplace_of(row)?;
     let facts = ListingFacts {
         product_name: product.name.clone(),
         product_description: product.description.clone(),
@@ -123,11 +192,11 @@ pub async fn build(db: &Db, base: &url::Url, row: &listing::Model) -> Result<Cur
             .as_deref()
             .and_then(|g| crate::domain::Gtin::parse(g).ok())
             .map(|g| g.printed().to_owned()),
-        producer: producer.name,
-        producer_address: producer.address,
+        producer: producer.name.clone(),
+        producer_address: producer.address.clone(),
         ocop,
-        growing_area_code: area.map(|a| a.code),
-        lot: batch.map(|b| b.lot_code),
+        growing_area_code: area.map(|a| a.code.clone()),
+        lot: batch.map(|b| b.lot_code.clone()),
         trace_url: trace_url(base, product.id),
     };
     let package = match &row.package {
@@ -301,11 +370,7 @@ pub async fn list(
         q = q.filter(listing::Column::Marketplace.eq(m));
     }
     let rows = q.order_by_asc(listing::Column::Id).all(db.read()).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        out.push(build(db, base, row).await?);
-    }
-    Ok(out)
+    build_all(db, base, &rows).await
 }
 
 pub async fn update(

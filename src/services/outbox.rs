@@ -256,10 +256,9 @@ async fn requeue(outbox: &Outbox, base: &url::Url, product_id: Uuid) -> Result<(
         .all(outbox.db.read())
         .await?;
     let operator = Principal::system("ocop-trace (marketplace sync)");
-    for row in rows {
-        let current = super::listings::build(&outbox.db, base, &row).await?;
+    for current in super::listings::build_all(&outbox.db, base, &rows).await? {
         if current.status == super::listings::ListingStatus::Stale && current.problems.is_empty() {
-            match enqueue(outbox, base, &operator, row.id).await {
+            match enqueue(outbox, base, &operator, current.row.id).await {
                 Ok(_) | Err(AppError::Conflict { .. }) => {}
                 Err(e) => return Err(e),
             }

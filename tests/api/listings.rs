@@ -325,3 +325,73 @@ async fn the_scan_page_links_to_live_listings_at_once() {
         "{html}"
     );
 }
+
+#[tokio::test]
+async fn an_organizations_listings_each_carry_their_own_products_facts() {
+    let app = TestApp::spawn().await;
+    let (org, honey) = product(&app).await;
+    let farm = app.create_farm(&app.admin, &org).await;
+    let area = app
+        .create_growing_area(&app.admin, &farm, "VN-66-650-24370-94-21")
+        .await;
+    let (s, b) = app
+        .post(&app.admin, &format!("/api/v1/products/{honey}/batches"), json!({"lot_code": "MO2026A", "growing_area_id": area, "quantity": 800, "unit": "kg", "harvested_on": "2026-04-02"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    let batch = b["id"].as_str().unwrap();
+    // A second product of the same organization: no certificate, no photo.
+    let (s, p) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/organizations/{org}/products"),
+            json!({"name": "Cà phê bột Robusta", "unit": "gói", "ocop_group": "food"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    let coffee = p["id"].as_str().unwrap();
+    let package = json!({"length_cm": 10, "width_cm": 10, "height_cm": 12, "weight_g": 750});
+    for (product, batch) in [(honey.as_str(), Some(batch)), (coffee, None)] {
+        let (s, l) = app
+            .post(&app.admin, &format!("/api/v1/products/{product}/listings"), json!({"marketplace": "voso", "batch_id": batch, "price_vnd": 90000, "stock": 10, "package": package}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{l}");
+    }
+    let (s, all) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}/listings"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(all.as_array().unwrap().len(), 2, "{all}");
+    let of = |product: &str| {
+        all.as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["product_id"] == product)
+            .unwrap()
+            .clone()
+    };
+    let (h, c) = (of(&honey), of(coffee));
+    assert_eq!(h["listing"]["title"], "Mật ong hoa cà phê – OCOP 4 sao");
+    let text = h["listing"]["description"].as_str().unwrap();
+    assert!(
+        text.contains("VN-66-650-24370-94-21") && text.contains("MO2026A"),
+        "{text}"
+    );
+    assert_eq!(h["listing"]["images"].as_array().unwrap().len(), 1);
+    assert_eq!(h["status"], "ready", "{h}");
+    assert_eq!(c["listing"]["title"], "Cà phê bột Robusta");
+    let text = c["listing"]["description"].as_str().unwrap();
+    assert!(
+        !text.contains("OCOP 4") && !text.contains("MO2026A"),
+        "{text}"
+    );
+    assert_eq!(c["status"], "draft");
+    assert_eq!(c["problems"][0]["code"], "image_count", "{c}");
+    // The same listing alone reads the same as in the list.
+    let (_, one) = app
+        .get(
+            &app.admin,
+            &format!("/api/v1/listings/{}", h["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!(one, h);
+}

@@ -26,20 +26,38 @@ struct FakeTiki {
     plans: Vec<Vec<&'static str>>,
     /// Bodies of the product requests, in order (track id `trk-<n>`, from 1).
     requests: Vec<Value>,
+    /// Tracking calls so far, by request number.
     polls: BTreeMap<String, usize>,
     updates: Vec<Value>,
     tokens_seen: Vec<String>,
     renewals: usize,
+    /// Take the first request, then answer too late for the client.
+    lose_first_answer: bool,
 }
 
 type Shared = Arc<Mutex<FakeTiki>>;
 
-async fn fake_tiki(plans: Vec<Vec<&'static str>>) -> (String, Shared) {
+impl FakeTiki {
+    /// Request `n`'s state at this poll of it, and the reason when it is rejected.
+    fn poll(&mut self, n: usize) -> (&'static str, Option<&'static str>) {
+        let poll = {
+            let p = self.polls.entry(n.to_string()).or_default();
+            *p += 1;
+            *p
+        };
+        let plan = &self.plans[n - 1];
+        let state = plan[(poll - 1).min(plan.len() - 1)];
+        (state, (state == "rejected").then_some(REJECTION))
+    }
+}
+
+async fn fake_tiki(plans: Vec<Vec<&'static str>>, lose_first_answer: bool) -> (String, Shared) {
     use axum::extract::{Form, Path, State};
     use axum::http::HeaderMap;
     use axum::response::{IntoResponse, Response};
     let state: Shared = Arc::new(Mutex::new(FakeTiki {
         plans,
+        lose_first_answer,
         ..Default::default()
     }));
     /// The valid token is `tiki-2`, which only a renewal hands out.
@@ -97,9 +115,15 @@ async fn fake_tiki(plans: Vec<Vec<&'static str>>) -> (String, Shared) {
                     assert!(b["image"].as_str().unwrap().contains("/media/"), "{b}");
                     assert!(b["variants"][0]["sku"].as_str().unwrap().starts_with("OCOP-"));
                     assert!(b["description"].as_str().unwrap().starts_with("<p>"));
-                    let mut f = s.lock().unwrap();
-                    f.requests.push(b);
-                    axum::Json(json!({"track_id": format!("trk-{}", f.requests.len()), "state": "queuing"})).into_response()
+                    let (n, lose) = {
+                        let mut f = s.lock().unwrap();
+                        f.requests.push(b);
+                        (f.requests.len(), std::mem::take(&mut f.lose_first_answer))
+                    };
+                    if lose {
+                        tokio::time::sleep(Duration::from_secs(4)).await;
+                    }
+                    axum::Json(json!({"track_id": format!("trk-{n}"), "state": "queuing"})).into_response()
                 },
             ),
         )
@@ -110,17 +134,43 @@ async fn fake_tiki(plans: Vec<Vec<&'static str>>) -> (String, Shared) {
                     if let Some(r) = refused(&s, &headers) {
                         return r;
                     }
-                    let mut f = s.lock().unwrap();
                     let n: usize = track_id.trim_start_matches("trk-").parse().unwrap();
-                    let poll = {
-                        let p = f.polls.entry(track_id.clone()).or_default();
-                        *p += 1;
-                        *p
-                    };
-                    let plan = &f.plans[n - 1];
-                    let state = plan[(poll - 1).min(plan.len() - 1)];
-                    let reason = (state == "rejected").then_some(REJECTION);
-                    axum::Json(json!({"track_id": track_id, "state": state, "reason": reason, "request_id": format!("11153{n}")})).into_response()
+                    let (state, reason) = s.lock().unwrap().poll(n);
+                    axum::Json(json!({"track_id": track_id, "state": state, "reason": reason})).into_response()
+                },
+            ),
+        )
+        .route(
+            "/integration/v2/requests/findBy",
+            axum::routing::get(
+                |State(s): State<Shared>,
+                 headers: HeaderMap,
+                 axum::extract::Query(q): axum::extract::Query<BTreeMap<String, String>>| async move {
+                    if let Some(r) = refused(&s, &headers) {
+                        return r;
+                    }
+                    let f = s.lock().unwrap();
+                    // Requests by id, as Tiki lists them (no track id).
+                    let data: Vec<Value> = f
+                        .requests
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, b)| b["variants"][0]["sku"] == q["original_sku"].as_str())
+                        .map(|(i, _)| json!({"request_id": format!("{}", 1115 + i + 1), "state": "queuing", "kind": "create_product"}))
+                        .collect();
+                    axum::Json(json!({"data": data, "paging": {"total": data.len()}})).into_response()
+                },
+            ),
+        )
+        .route(
+            "/integration/v2/requests/{request_id}",
+            axum::routing::get(
+                |State(s): State<Shared>, headers: HeaderMap, Path(id): Path<usize>| async move {
+                    if let Some(r) = refused(&s, &headers) {
+                        return r;
+                    }
+                    let (state, reason) = s.lock().unwrap().poll(id - 1115);
+                    axum::Json(json!({"data": [{"request_id": id.to_string(), "state": state, "reasons": reason.map(|r| vec![r])}]})).into_response()
                 },
             ),
         )
@@ -138,6 +188,39 @@ async fn fake_tiki(plans: Vec<Vec<&'static str>>) -> (String, Shared) {
         )
         .with_state(state.clone());
     (serve(app).await, state)
+}
+
+/// An app pushing to the fake Tiki at `endpoint`, with a ready Tiki listing whose shop is
+/// connected with an expired token (the first call is refused, the token renewed once).
+async fn app_with_a_tiki_listing(endpoint: &str) -> (TestApp, String) {
+    let endpoint = endpoint.to_owned();
+    let app = TestApp::spawn_with(move |s| {
+        s.marketplace_apis.insert(
+            "tiki",
+            ApiConfig {
+                base_url: url::Url::parse(&endpoint).unwrap(),
+                key: CLIENT_ID.into(),
+                secret: CLIENT_SECRET.into(),
+                public_base: s.public_base_url.clone(),
+            },
+        );
+    })
+    .await;
+    let (org, listing) = listed(
+        &app,
+        "HTX Nước mắm Phú Quốc",
+        json!({"name": "Nước mắm cá cơm 40 độ đạm", "unit": "chai", "ocop_group": "food"}),
+        json!({"marketplace": "tiki", "price_vnd": 150000, "stock": 20, "package": {"length_cm": 8, "width_cm": 8, "height_cm": 30, "weight_g": 900}}),
+    )
+    .await;
+    connect_shop(
+        &app,
+        &org,
+        "tiki",
+        json!({"shop_id": "1034", "access_token": "tiki-1", "refresh_token": "refresh-1"}),
+    )
+    .await;
+    (app, listing)
 }
 
 /// Waits until the listing has `n` pushes and the newest has settled.
@@ -177,45 +260,22 @@ async fn listing_until(app: &TestApp, listing: &str, want: &str) -> (Value, Vec<
 async fn a_tiki_push_is_a_reviewed_request_answered_again_after_a_rejection_and_updated_once_approved()
  {
     let pending = "awaiting_approve";
-    let (endpoint, fake) = fake_tiki(vec![
+    let (endpoint, fake) = fake_tiki(
         vec![
-            "processing",
-            "bot_awaiting_approve",
-            pending,
-            pending,
-            pending,
-            "rejected",
+            vec![
+                "processing",
+                "bot_awaiting_approve",
+                pending,
+                pending,
+                pending,
+                "rejected",
+            ],
+            vec![pending, pending, pending, pending, "approved"],
         ],
-        vec![pending, pending, pending, pending, "approved"],
-    ])
-    .await;
-    let app = TestApp::spawn_with(move |s| {
-        s.marketplace_apis.insert(
-            "tiki",
-            ApiConfig {
-                base_url: url::Url::parse(&endpoint).unwrap(),
-                key: CLIENT_ID.into(),
-                secret: CLIENT_SECRET.into(),
-                public_base: s.public_base_url.clone(),
-            },
-        );
-    })
-    .await;
-    let (org, listing) = listed(
-        &app,
-        "HTX Nước mắm Phú Quốc",
-        json!({"name": "Nước mắm cá cơm 40 độ đạm", "unit": "chai", "ocop_group": "food"}),
-        json!({"marketplace": "tiki", "price_vnd": 150000, "stock": 20, "package": {"length_cm": 8, "width_cm": 8, "height_cm": 30, "weight_g": 900}}),
+        false,
     )
     .await;
-    // The shop's token has expired: the first call is refused, the token renewed once.
-    connect_shop(
-        &app,
-        &org,
-        "tiki",
-        json!({"shop_id": "1034", "access_token": "tiki-1", "refresh_token": "refresh-1"}),
-    )
-    .await;
+    let (app, listing) = app_with_a_tiki_listing(&endpoint).await;
     let (s, _) = app
         .post(
             &app.admin,
@@ -321,4 +381,36 @@ async fn a_tiki_push_is_a_reviewed_request_answered_again_after_a_rejection_and_
         "{:?}",
         f.tokens_seen
     );
+}
+
+#[tokio::test]
+async fn a_lost_answer_from_tiki_is_reconciled_by_sku_not_sent_again() {
+    let (endpoint, fake) = fake_tiki(vec![vec!["processing", "approved"]], true).await;
+    let (app, listing) = app_with_a_tiki_listing(&endpoint).await;
+    let (s, _) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let done = nth_push(&app, &listing, 1).await;
+    assert_eq!(done["status"], "done", "{done}");
+    let outcomes: Vec<&str> = done["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(outcomes, ["unknown", "ok"], "{done}");
+    assert_eq!(
+        done["history"][1]["detail"],
+        "found the item an interrupted attempt had created; the marketplace's review: processing"
+    );
+    // Found by SKU, the request is named by its id and followed through Tiki's requests API.
+    assert_eq!(done["external_id"], "request:1116");
+    let (l, _) = listing_until(&app, &listing, "live").await;
+    assert_eq!(l["review"]["state"], "approved");
+    assert_eq!(fake.lock().unwrap().requests.len(), 1, "sent once");
 }
