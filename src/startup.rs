@@ -110,6 +110,7 @@ pub async fn serve(
             limits.forget_idle();
         }
     });
+    let scans = state.scans.clone();
     let app = http::router(state);
     let served = axum::serve(
         listener,
@@ -121,6 +122,8 @@ pub async fn serve(
     signer.abort();
     pusher.abort();
     forget.abort();
+    // Scans answered from memory are committed before the process ends.
+    scans.flush().await;
     served
 }
 

@@ -254,13 +254,14 @@ async fn scan(
     res
 }
 
-/// The stamp's counters now (they are never cached).
+/// The stamp's counters now: its row, with the scans answered and not yet committed.
 async fn live(state: &AppState, r: &Resolved) -> Result<Live, AppError> {
-    Ok(stamp::Entity::find_by_id(r.serial.as_str().to_owned())
+    let db = stamp::Entity::find_by_id(r.serial.as_str().to_owned())
         .one(state.db.read())
         .await?
         .map(|s| Live::of(&s))
-        .unwrap_or_default())
+        .unwrap_or_default();
+    Ok(state.scans.live(r.serial.as_str(), db))
 }
 
 /// The stamp a path names and, for a browser's GET of its canonical address, the stored scan.
@@ -394,6 +395,8 @@ async fn claim(
         Ok(Outcome::Limited) => return too_many(Want::Html, lang),
         Err(e) => return e.into_response(),
     };
+    // The claim changed the stamp's row: its next scan reads it again.
+    state.scans.forget(resolved.serial.as_str());
     // Show the page again with the answer and the stamp's counters as they are now.
     let live = match live(&state, &resolved).await {
         Ok(l) => l,

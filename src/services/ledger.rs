@@ -116,6 +116,11 @@ pub async fn append_prepared<C: ConnectionTrait>(
     Ok(appended)
 }
 
+/// Entries this process has appended (counted as they are written, before they commit). The
+/// scan page answers from memory only while this has not moved since the scan writer last read
+/// the log's size, so a local change (a void, a recall) is never hidden by it.
+pub static LOCAL_APPENDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Inserts an entry at `head`, which the caller read with its lock, and advances it in
 /// memory. Several entries can be inserted this way; the caller then writes the head once
 /// with [`save_head`], in the same transaction.
@@ -130,6 +135,7 @@ pub async fn insert_at<C: ConnectionTrait>(
     payload: String,
     leaf: Hash,
 ) -> Result<Appended, AppError> {
+    LOCAL_APPENDS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     let index = head.size;
     let chain_hash = chain::link(&head.chain, &leaf);
     let stored = head.frontier.append(leaf);

@@ -1,17 +1,30 @@
 //! Recording scans, for copy detection.
 //!
-//! A scan page waits for its scan to be stored, so what it shows counts it. Scans go through
-//! one writer task that commits every scan waiting at that moment in one transaction (group
-//! commit, as for diary appends): under load, many pages share one commit instead of queueing
-//! one write each behind SQLite's single writer.
+//! Scans go through one writer task that commits every scan waiting at that moment in one
+//! transaction (group commit, as for diary appends), then reads back each stamp's counters and
+//! recent scan times (they include other nodes' scans) into an in-memory view.
+//!
+//! A page answers from that view when it is fresh: the stamp's view was synced by a commit less
+//! than [`FRESH`] ago, the writer read the log's size less than [`FRESH`] ago, and no ledger
+//! entry was written by this process since (so a void or recall made here shows at once). The
+//! scan is then counted in memory and queued; the page does not wait for its commit. Otherwise
+//! (a stamp not scanned in the last second, or a change just made) the page waits for the
+//! commit, as every scan did before. The trade-off, chosen for throughput under load: a crash
+//! loses the scans of the last commit interval (milliseconds) — counters for copy detection,
+//! not records; PIN claims are always written before they are answered — and a change made on
+//! another node reaches this node's pages within a second. Sharded locks, held for a few
+//! instructions: requests are never serialised behind one lock.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::{scan, stamp};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
     QuerySelect,
 };
 use tokio::sync::{mpsc, oneshot};
@@ -22,6 +35,11 @@ use crate::error::AppError;
 
 /// Most scans committed in one transaction.
 pub const MAX_GROUP: usize = 256;
+/// How old the in-memory view may be for a page to answer from it.
+pub const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
+const SHARDS: usize = 32;
+/// Views kept per shard before stale ones are dropped.
+const SHARD_SOFT_CAP: usize = 4096;
 
 /// One scan to store.
 #[derive(Debug, Clone)]
@@ -32,7 +50,7 @@ pub struct ScanJob {
     pub language: &'static str,
 }
 
-/// A stamp's counters as they are now (they are not in the ledger, so never cached).
+/// A stamp's counters as they are now (they are not in the ledger).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Live {
     pub scan_count: i64,
@@ -51,8 +69,8 @@ impl Live {
 }
 
 /// What storing a scan tells the page: the counters with this scan, the recent windows, and
-/// the ledger's size as the writer saw it (which tells whether a cached resolution is still
-/// current, without a read of its own).
+/// the ledger's size as the writer last saw it (which tells whether a cached resolution is
+/// still current, without a read of its own).
 #[derive(Debug, Clone, Copy)]
 pub struct Stored {
     pub live: Live,
@@ -60,17 +78,129 @@ pub struct Stored {
     pub ledger_size: u64,
 }
 
-type Request = (ScanJob, oneshot::Sender<Result<Stored, AppError>>);
+type Reply = oneshot::Sender<Result<Stored, AppError>>;
+
+enum Msg {
+    /// A scan; with a reply when the page waits for its commit.
+    Scan(ScanJob, Option<Reply>),
+    /// Answered once every scan queued before it is committed.
+    Flush(oneshot::Sender<()>),
+}
+
+/// A stamp as the last commit saw it, plus the scans answered from memory since.
+struct Seen {
+    live: Live,
+    /// Scan times in the last 7 days, newest first, up to the larger threshold.
+    recent: Vec<DateTime<Utc>>,
+    /// Scans answered from memory and queued, not yet committed, oldest first.
+    pending: VecDeque<DateTime<Utc>>,
+    synced: Instant,
+}
+
+impl Seen {
+    fn fresh(&self) -> bool {
+        self.synced.elapsed() < FRESH
+    }
+
+    fn live(&self) -> Live {
+        Live {
+            scan_count: self.live.scan_count + self.pending.len() as i64,
+            first_scanned_at: self.live.first_scanned_at.or(self.pending.front().copied()),
+            claimed_at: self.live.claimed_at,
+        }
+    }
+}
+
+fn epoch() -> Instant {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    *EPOCH.get_or_init(Instant::now)
+}
+
+/// The in-memory views and what the writer last read of the log.
+struct Views {
+    shards: Vec<Mutex<HashMap<String, Seen>>>,
+    ledger_size: AtomicU64,
+    /// `LOCAL_APPENDS` when the writer began the transaction that read `ledger_size`.
+    appends_seen: AtomicU64,
+    /// When that transaction committed, in ms since `epoch()` (0: never).
+    synced_ms: AtomicU64,
+    thresholds: Thresholds,
+}
+
+impl Views {
+    fn shard(&self, serial: &str) -> &Mutex<HashMap<String, Seen>> {
+        use std::hash::{Hash, Hasher};
+        // A fixed hasher: the shard of a serial must not change between calls.
+        let mut fx = FixedHasher(0);
+        serial.hash(&mut fx);
+        &self.shards[(fx.finish() as usize) % SHARDS]
+    }
+
+    fn log_is_fresh(&self) -> bool {
+        let synced = self.synced_ms.load(Ordering::Acquire);
+        let now = epoch().elapsed().as_millis() as u64;
+        synced != 0
+            && now.saturating_sub(synced) < FRESH.as_millis() as u64
+            && self.appends_seen.load(Ordering::Acquire)
+                == super::ledger::LOCAL_APPENDS.load(Ordering::SeqCst)
+    }
+
+    /// Counts the scan in memory and answers it, when the view is fresh.
+    fn answer(&self, job: &ScanJob) -> Option<Stored> {
+        if !self.log_is_fresh() {
+            return None;
+        }
+        let mut shard = self.shard(&job.serial).lock().ok()?;
+        let seen = shard.get_mut(&job.serial).filter(|s| s.fresh())?;
+        seen.pending.push_back(job.at);
+        let times = seen.recent.iter().chain(seen.pending.iter()).copied();
+        Some(Stored {
+            live: seen.live(),
+            recent: tally(times, job.at, self.thresholds),
+            ledger_size: self.ledger_size.load(Ordering::Acquire),
+        })
+    }
+}
+
+/// FNV-1a: a stable, cheap hash for choosing a shard.
+struct FixedHasher(u64);
+
+impl std::hash::Hasher for FixedHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h ^= u64::from(*b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
 
 #[derive(Clone)]
 pub struct ScanWriter {
-    queue: mpsc::Sender<Request>,
+    queue: mpsc::Sender<Msg>,
+    views: Arc<Views>,
 }
 
 impl ScanWriter {
     /// Starts the writer task on the current runtime.
     pub fn start(db: Db, thresholds: Thresholds) -> Self {
-        let (queue, mut rx) = mpsc::channel::<Request>(4096);
+        let (queue, mut rx) = mpsc::channel::<Msg>(8192);
+        let views = Arc::new(Views {
+            shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
+            ledger_size: AtomicU64::new(0),
+            appends_seen: AtomicU64::new(0),
+            synced_ms: AtomicU64::new(0),
+            thresholds,
+        });
+        let task_views = views.clone();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
                 let mut group = vec![first];
@@ -80,48 +210,164 @@ impl ScanWriter {
                         Err(_) => break,
                     }
                 }
-                let (jobs, replies): (Vec<ScanJob>, Vec<_>) = group.into_iter().unzip();
-                let result = store(&db, &jobs, thresholds).await;
-                if let Err(e) = &result {
-                    tracing::error!(scans = jobs.len(), error = %e, "storing scans failed");
-                }
-                for (job, reply) in jobs.iter().zip(replies) {
-                    let _ = reply.send(match &result {
-                        Ok(by_serial) => {
-                            by_serial.get(job.serial.as_str()).copied().ok_or_else(|| {
-                                AppError::internal(anyhow::anyhow!(
-                                    "scan of {} not stored",
-                                    job.serial
-                                ))
-                            })
-                        }
-                        Err(_) => Err(AppError::Unavailable(anyhow::anyhow!(
-                            "storing the scan failed"
-                        ))),
-                    });
-                }
+                commit(&db, &task_views, group).await;
             }
         });
-        Self { queue }
+        Self { queue, views }
     }
 
-    /// Stores a scan; returns once it is committed, with the stamp's counters and recent scans.
+    /// Records a scan; returns the stamp's counters with it and its recent scans — from memory
+    /// when the view is fresh (the scan is committed shortly after), otherwise once committed.
     pub async fn record(&self, job: ScanJob) -> Result<Stored, AppError> {
+        let stopped = || AppError::Unavailable(anyhow::anyhow!("the scan writer has stopped"));
+        if let Some(stored) = self.views.answer(&job) {
+            self.queue
+                .send(Msg::Scan(job, None))
+                .await
+                .map_err(|_| stopped())?;
+            return Ok(stored);
+        }
         let (tx, rx) = oneshot::channel();
         self.queue
-            .send((job, tx))
+            .send(Msg::Scan(job, Some(tx)))
             .await
-            .map_err(|_| AppError::Unavailable(anyhow::anyhow!("the scan writer has stopped")))?;
+            .map_err(|_| stopped())?;
         rx.await
             .map_err(|_| AppError::Unavailable(anyhow::anyhow!("the scan writer dropped a scan")))?
     }
+
+    /// The stamp's counters merged with scans answered from memory and not yet committed
+    /// (`db` was read from the database).
+    pub fn live(&self, serial: &str, db: Live) -> Live {
+        let Ok(shard) = self.views.shard(serial).lock() else {
+            return db;
+        };
+        match shard.get(serial).filter(|s| s.fresh()) {
+            Some(seen) => {
+                let mem = seen.live();
+                Live {
+                    scan_count: Ord::max(db.scan_count, mem.scan_count),
+                    first_scanned_at: db.first_scanned_at.or(mem.first_scanned_at),
+                    claimed_at: db.claimed_at,
+                }
+            }
+            None => db,
+        }
+    }
+
+    /// Drops the in-memory view of a stamp whose row changed outside the writer (a PIN claim):
+    /// its next scan waits for a commit and sees the row as it is.
+    pub fn forget(&self, serial: &str) {
+        if let Ok(mut shard) = self.views.shard(serial).lock()
+            && let Some(seen) = shard.get_mut(serial)
+        {
+            seen.synced = Instant::now() - FRESH;
+        }
+    }
+
+    /// Waits until every scan queued so far is committed (at shutdown).
+    pub async fn flush(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.queue.send(Msg::Flush(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
 }
 
-async fn store(
-    db: &Db,
-    jobs: &[ScanJob],
-    thresholds: Thresholds,
-) -> Result<BTreeMap<String, Stored>, AppError> {
+/// Commits a group of scans, refreshes the views of their stamps, and answers the pages that
+/// wait and the flushes.
+async fn commit(db: &Db, views: &Views, group: Vec<Msg>) {
+    let mut jobs = Vec::with_capacity(group.len());
+    let mut replies = Vec::new();
+    let mut flushes = Vec::new();
+    for msg in group {
+        match msg {
+            Msg::Scan(job, reply) => {
+                if let Some(r) = reply {
+                    replies.push((jobs.len(), r));
+                }
+                jobs.push(job);
+            }
+            Msg::Flush(done) => flushes.push(done),
+        }
+    }
+    if !jobs.is_empty() {
+        let appends = super::ledger::LOCAL_APPENDS.load(Ordering::SeqCst);
+        let waiting: Vec<usize> = replies.iter().map(|(i, _)| *i).collect();
+        let result = store(db, &jobs, views.thresholds).await;
+        // Scans answered from memory, by stamp: now committed (or lost), no longer pending.
+        let mut answered: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, j) in jobs.iter().enumerate() {
+            if !waiting.contains(&i) {
+                *answered.entry(j.serial.as_str()).or_default() += 1;
+            }
+        }
+        match &result {
+            Ok((synced, ledger_size)) => {
+                for (serial, (live, recent)) in synced {
+                    let Ok(mut shard) = views.shard(serial).lock() else {
+                        continue;
+                    };
+                    let seen = shard.entry(serial.clone()).or_insert_with(|| Seen {
+                        live: *live,
+                        recent: Vec::new(),
+                        pending: VecDeque::new(),
+                        synced: Instant::now(),
+                    });
+                    for _ in 0..answered.get(serial.as_str()).copied().unwrap_or(0) {
+                        seen.pending.pop_front();
+                    }
+                    seen.live = *live;
+                    seen.recent.clone_from(recent);
+                    seen.synced = Instant::now();
+                    if shard.len() > SHARD_SOFT_CAP {
+                        shard.retain(|_, s| s.fresh() || !s.pending.is_empty());
+                    }
+                }
+                views.ledger_size.store(*ledger_size, Ordering::Release);
+                views.appends_seen.store(appends, Ordering::Release);
+                views.synced_ms.store(
+                    Ord::max(epoch().elapsed().as_millis() as u64, 1),
+                    Ordering::Release,
+                );
+            }
+            Err(e) => {
+                tracing::error!(scans = jobs.len(), error = %e, "storing scans failed");
+                for serial in answered.keys() {
+                    if let Ok(mut shard) = views.shard(serial).lock() {
+                        shard.remove(*serial);
+                    }
+                }
+            }
+        }
+        for (i, reply) in replies {
+            let job = &jobs[i];
+            let _ = reply.send(match &result {
+                Ok((synced, ledger_size)) => synced
+                    .get(&job.serial)
+                    .map(|(live, recent)| Stored {
+                        live: *live,
+                        recent: tally(recent.iter().copied(), job.at, views.thresholds),
+                        ledger_size: *ledger_size,
+                    })
+                    .ok_or_else(|| {
+                        AppError::internal(anyhow::anyhow!("scan of {} not stored", job.serial))
+                    }),
+                Err(_) => Err(AppError::Unavailable(anyhow::anyhow!(
+                    "storing the scan failed"
+                ))),
+            });
+        }
+    }
+    for done in flushes {
+        let _ = done.send(());
+    }
+}
+
+/// Each stamp's counters and recent scan times after the commit, and the log's size.
+type Synced = (BTreeMap<String, (Live, Vec<DateTime<Utc>>)>, u64);
+
+async fn store(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<Synced, AppError> {
     let txn = db.write_txn().await?;
     let rows = jobs.iter().map(|j| {
         scan::Model {
@@ -134,15 +380,16 @@ async fn store(
         .into_active_model()
     });
     scan::Entity::insert_many(rows).exec(&txn).await?;
-    let mut per_stamp: BTreeMap<&str, (i64, DateTime<Utc>)> = BTreeMap::new();
+    let mut per_stamp: BTreeMap<&str, (i64, DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
     for j in jobs {
-        let e = per_stamp.entry(&j.serial).or_insert((0, j.at));
+        let e = per_stamp.entry(&j.serial).or_insert((0, j.at, j.at));
         e.0 += 1;
         e.1 = Ord::min(e.1, j.at);
+        e.2 = Ord::max(e.2, j.at);
     }
     let ledger_size = super::ledger::head(&txn, false).await?.size;
     let mut out = BTreeMap::new();
-    for (serial, (n, first)) in per_stamp {
+    for (serial, (n, first, latest)) in per_stamp {
         stamp::Entity::update_many()
             .col_expr(
                 stamp::Column::ScanCount,
@@ -160,24 +407,11 @@ async fn store(
             .await?
             .map(|s| Live::of(&s))
             .unwrap_or_default();
-        let latest = jobs
-            .iter()
-            .filter(|j| j.serial == serial)
-            .map(|j| j.at)
-            .max()
-            .unwrap_or(first);
-        let counts = recent(&txn, serial, latest, thresholds).await?;
-        out.insert(
-            serial.to_owned(),
-            Stored {
-                live,
-                recent: counts,
-                ledger_size,
-            },
-        );
+        let times = recent_times(&txn, serial, latest, thresholds).await?;
+        out.insert(serial.to_owned(), (live, times));
     }
     txn.commit().await?;
-    Ok(out)
+    Ok((out, ledger_size))
 }
 
 /// When a stamp's scans look like a copied code.
@@ -208,27 +442,48 @@ pub struct Recent {
     pub suspicious: bool,
 }
 
-pub async fn recent<C: ConnectionTrait>(
+/// A stamp's scan times in the 7 days before `now`, newest first, up to the larger threshold
+/// (a hot stamp never reads more rows than that).
+pub async fn recent_times<C: ConnectionTrait>(
     conn: &C,
     serial: &str,
     now: DateTime<Utc>,
     t: Thresholds,
-) -> Result<Recent, AppError> {
-    let window = |since: DateTime<Utc>, cap: u64| {
-        scan::Entity::find()
-            .filter(scan::Column::Serial.eq(serial))
-            .filter(scan::Column::ScannedAt.gte(since))
-            .limit(cap)
-    };
-    let last_24h = window(now - Duration::hours(24), Ord::max(t.per_day, 1))
-        .count(conn)
-        .await?;
-    let last_7d = window(now - Duration::days(7), Ord::max(t.per_week, 1))
-        .count(conn)
-        .await?;
-    Ok(Recent {
+) -> Result<Vec<DateTime<Utc>>, AppError> {
+    Ok(scan::Entity::find()
+        .select_only()
+        .column(scan::Column::ScannedAt)
+        .filter(scan::Column::Serial.eq(serial))
+        .filter(scan::Column::ScannedAt.gte(now - Duration::days(7)))
+        .order_by_desc(scan::Column::ScannedAt)
+        .limit(Ord::max(Ord::max(t.per_day, t.per_week), 1))
+        .into_tuple::<DateTime<Utc>>()
+        .all(conn)
+        .await?)
+}
+
+/// The recent windows of scans at `times`, as of `now`, counted up to the thresholds.
+pub fn tally(
+    times: impl Iterator<Item = DateTime<Utc>>,
+    now: DateTime<Utc>,
+    t: Thresholds,
+) -> Recent {
+    let (mut last_24h, mut last_7d) = (0u64, 0u64);
+    for at in times {
+        if at >= now - Duration::days(7) {
+            last_7d += 1;
+        }
+        if at >= now - Duration::hours(24) {
+            last_24h += 1;
+        }
+    }
+    let (last_24h, last_7d) = (
+        Ord::min(last_24h, Ord::max(t.per_day, 1)),
+        Ord::min(last_7d, Ord::max(t.per_week, 1)),
+    );
+    Recent {
         last_24h,
         last_7d,
         suspicious: last_24h >= t.per_day || last_7d >= t.per_week,
-    })
+    }
 }

@@ -422,8 +422,57 @@ async fn repeated_scans_raise_the_copy_warning_at_the_thresholds() {
         )
         .await;
     }
+    // Rows written behind the scan writer's back (as another node's would be) reach a page
+    // once its in-memory view is older than `FRESH`.
+    tokio::time::sleep(ocop_trace::services::scans::FRESH + std::time::Duration::from_millis(100))
+        .await;
     let (_, _, page) = get(&app, &path_of(&stamps[1]), &[BROWSER]).await;
     assert!(page.contains(warning), "1 + 1 + 8 = 10 scans in 7 days");
+}
+
+#[tokio::test]
+async fn concurrent_scans_are_all_counted_and_all_stored() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 1).await;
+    let path = path_of(&stamps[0]);
+    let serial = stamps[0]["serial"].as_str().unwrap().to_owned();
+    // The first scan seeds the stamp's view; the rest arrive together.
+    get(&app, &path, &[BROWSER]).await;
+    let mut pages = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let (client, url) = (app.client.clone(), app.url(&path));
+        pages.spawn(async move {
+            client
+                .get(url)
+                .header(BROWSER.0, BROWSER.1)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        });
+    }
+    while let Some(status) = pages.join_next().await {
+        assert_eq!(status.unwrap(), StatusCode::OK);
+    }
+    // The JSON form counts every scan at once, whether or not it is committed yet.
+    let (_, _, body) = get(&app, &path, &[("accept", "application/json")]).await;
+    let json: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(json["scan_count"], 41, "{json}");
+    // And every one is stored.
+    let mut stored = 0;
+    for _ in 0..100 {
+        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+        stored = entity::scan::Entity::find()
+            .filter(entity::scan::Column::Serial.eq(serial.as_str()))
+            .count(app.db.read())
+            .await
+            .unwrap();
+        if stored == 41 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(stored, 41);
 }
 
 /// Checks a proof bundle the way the page does, with the crate's own primitives.
