@@ -487,3 +487,46 @@ pub fn tally(
         suspicious: last_24h >= t.per_day || last_7d >= t.per_week,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_count_up_to_their_thresholds() {
+        let now = Utc::now();
+        let t = Thresholds::default();
+        let times = [
+            now,
+            now - Duration::hours(1),
+            now - Duration::hours(30),
+            now - Duration::days(8),
+        ];
+        let r = tally(times.into_iter(), now, t);
+        assert_eq!((r.last_24h, r.last_7d, r.suspicious), (2, 3, false));
+        let many = (0..50).map(|i| now - Duration::minutes(i));
+        let r = tally(many, now, t);
+        assert_eq!((r.last_24h, r.last_7d, r.suspicious), (3, 10, true));
+    }
+
+    #[test]
+    fn a_view_counts_scans_answered_from_memory() {
+        let now = Utc::now();
+        let mut seen = Seen {
+            live: Live {
+                scan_count: 5,
+                first_scanned_at: None,
+                claimed_at: None,
+            },
+            recent: vec![],
+            pending: VecDeque::new(),
+            synced: Instant::now(),
+        };
+        seen.pending.extend([now, now]);
+        let live = seen.live();
+        assert_eq!((live.scan_count, live.first_scanned_at), (7, Some(now)));
+        assert!(seen.fresh());
+        seen.synced = Instant::now() - FRESH;
+        assert!(!seen.fresh());
+    }
+}
