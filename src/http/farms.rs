@@ -76,7 +76,7 @@ pub(crate) fn coordinates(
 }
 
 impl CreateFarm {
-    fn parse(self) -> Result<NewFarm, AppError> {
+    pub(crate) fn parse(self) -> Result<NewFarm, AppError> {
         let mut p = Problems::default();
         let name = p.check("name", text::line(&self.name, 1, 200));
         let address = p.check("address", text::clean(&self.address, 1, 500));

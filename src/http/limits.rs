@@ -9,10 +9,13 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub struct Limits {
     scan: Option<DefaultKeyedRateLimiter<IpAddr>>,
     pin: DefaultKeyedRateLimiter<IpAddr>,
+    login: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 /// PIN form submissions per client per minute.
 const PIN_PER_MINUTE: u32 = 10;
+/// Console sign-in attempts per client per minute.
+pub const LOGIN_PER_MINUTE: u32 = 10;
 
 impl Limits {
     /// `scan_per_minute` = 0 turns the scan limit off (for load tests).
@@ -21,6 +24,7 @@ impl Limits {
         Self {
             scan: NonZeroU32::new(scan_per_minute).map(keyed),
             pin: keyed(NonZeroU32::new(PIN_PER_MINUTE).unwrap_or(NonZeroU32::MIN)),
+            login: keyed(NonZeroU32::new(LOGIN_PER_MINUTE).unwrap_or(NonZeroU32::MIN)),
         }
     }
 
@@ -34,12 +38,17 @@ impl Limits {
         self.pin.check_key(&client).is_ok()
     }
 
+    pub fn allow_login(&self, client: IpAddr) -> bool {
+        self.login.check_key(&client).is_ok()
+    }
+
     /// Forgets clients that have been quiet (call now and then, so memory stays bounded).
     pub fn forget_idle(&self) {
         if let Some(l) = &self.scan {
             l.retain_recent();
         }
         self.pin.retain_recent();
+        self.login.retain_recent();
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod batches;
 pub mod certifications;
+pub mod console;
 pub mod docs;
 pub mod events;
 pub mod extract;
@@ -171,6 +172,7 @@ pub fn router(state: AppState) -> Router {
     api.route("/media/{key}", axum::routing::get(files::media))
         .merge(ops::router())
         .merge(scan::router())
+        .merge(console::router())
         .merge(docs.router())
         .fallback(|| async { AppError::NotFound("route") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })

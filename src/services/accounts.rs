@@ -427,3 +427,80 @@ pub async fn remove_member(db: &Db, who: &Principal, membership_id: Uuid) -> Res
     txn.commit().await?;
     Ok(())
 }
+
+// ---- console sessions -------------------------------------------------------------------
+
+/// How long a console session lasts after sign-in.
+pub const SESSION_HOURS: i64 = 12;
+/// The name a console session's token carries.
+pub const SESSION_NAME: &str = "console session";
+
+/// Signs a person in to the console: a session is a token (shown once, kept in an HttpOnly
+/// cookie) for the user's first organization, or an admin token for a platform administrator
+/// without a membership.
+pub async fn start_session(
+    db: &Db,
+    login: Login,
+    password_given: String,
+) -> Result<IssuedToken, AppError> {
+    let user = match &login {
+        Login::Email(e) => {
+            User::find()
+                .filter(user::Column::Email.eq(e.as_str()))
+                .one(db.read())
+                .await?
+        }
+        Login::Phone(p) => {
+            User::find()
+                .filter(user::Column::Phone.eq(p.as_str()))
+                .one(db.read())
+                .await?
+        }
+    };
+    let organization = match &user {
+        Some(u) => {
+            use sea_orm::QueryOrder;
+            Membership::find()
+                .filter(membership::Column::UserId.eq(u.id))
+                .order_by_asc(membership::Column::Id)
+                .one(db.read())
+                .await?
+                .map(|m| m.organization_id)
+        }
+        None => None,
+    };
+    sign_in(db, login, password_given, organization, SESSION_NAME.into()).await
+}
+
+/// The principal of a console session's secret: a live, unrevoked session token younger than
+/// [`SESSION_HOURS`].
+pub async fn session(db: &Db, secret: &str) -> Result<Principal, AppError> {
+    let who = authenticate(db, secret).await?;
+    let row = ApiToken::find_by_id(who.token_id)
+        .one(db.read())
+        .await?
+        .ok_or(AppError::Unauthenticated {
+            code: "session_expired",
+            detail: "sign in again".into(),
+        })?;
+    if row.name != SESSION_NAME || now() - row.created_at > chrono::Duration::hours(SESSION_HOURS) {
+        return Err(AppError::Unauthenticated {
+            code: "session_expired",
+            detail: "sign in again".into(),
+        });
+    }
+    Ok(who)
+}
+
+/// Ends a console session (any role may sign itself out).
+pub async fn end_session(db: &Db, who: &Principal) -> Result<(), AppError> {
+    let txn = db.write_txn().await?;
+    ApiToken::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now()))
+        .filter(api_token::Column::Id.eq(who.token_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,6 +1,7 @@
 //! Pages people see (the scan page), as pure code: languages, and the views that templates in
 //! `templates/` render. The resolver's HTTP side is `http/scan.rs`.
 
+pub mod console_view;
 pub mod i18n;
 pub mod product_view;
 pub mod scan_json;

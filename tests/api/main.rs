@@ -7,6 +7,7 @@ mod access;
 mod accounts;
 mod browser;
 mod cli;
+mod console;
 mod files;
 mod helpers;
 mod ledger;

@@ -1,0 +1,528 @@
+//! `/console`: the producer console, server-rendered pages on the same services as the API.
+//!
+//! - A session is an API token made at sign-in and kept in an HttpOnly, SameSite=Lax cookie
+//!   (Secure when the service is served over HTTPS), valid for
+//!   [`SESSION_HOURS`](crate::services::accounts::SESSION_HOURS); signing out revokes it.
+//! - Every form that changes something carries a CSRF token derived from the session's secret
+//!   (which a page of another site can neither read nor guess); a POST whose `Origin` names
+//!   another host is refused too.
+//! - Sign-in attempts are limited per client address.
+//! - Vietnamese by default; `?lang=en` switches and is remembered in a cookie.
+//! - A form with mistakes comes back with what was typed and a message next to each field.
+
+use std::collections::BTreeMap;
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use super::extract::ClientAddr;
+use super::farms::CreateFarm;
+use super::scan::html;
+use crate::auth::Principal;
+use crate::domain::contact::{Email, Phone};
+use crate::error::AppError;
+use crate::services::accounts::{self, Login, SESSION_HOURS};
+use crate::services::{dashboard, farms};
+use crate::state::AppState;
+use crate::web::console_view::{
+    Chrome, DashboardPage, FarmForm, FarmRow, FarmsPage, SignInPage, farm_error, texts,
+};
+use crate::web::i18n::Lang;
+
+const SESSION_COOKIE: &str = "ocop_session";
+const LANG_COOKIE: &str = "ocop_lang";
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/console", get(home))
+        .route(
+            "/console/",
+            get(|| async { Redirect::permanent("/console") }),
+        )
+        .route("/console/sign-in", get(sign_in_page).post(sign_in))
+        .route("/console/sign-out", axum::routing::post(sign_out))
+        .route("/console/farms", get(farms_page).post(add_farm))
+        .route("/static/console.css", get(css))
+}
+
+#[derive(Deserialize, Default)]
+pub struct LangQuery {
+    lang: Option<String>,
+    saved: Option<String>,
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|c| {
+            let (k, v) = c.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
+}
+
+/// `?lang=` first, then the remembered choice, then `Accept-Language`.
+fn lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
+    let chosen = q.lang.as_deref().or_else(|| cookie(headers, LANG_COOKIE));
+    Lang::choose(
+        chosen,
+        headers
+            .get(header::ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    )
+}
+
+/// Remembers an explicit `?lang=` choice.
+fn remember_lang(res: &mut Response, q: &LangQuery) {
+    if let Some(l @ ("vi" | "en")) = q.lang.as_deref()
+        && let Ok(v) = HeaderValue::from_str(&format!(
+            "{LANG_COOKIE}={l}; Path=/console; Max-Age=31536000; SameSite=Lax"
+        ))
+    {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+fn secure_flag(state: &AppState) -> &'static str {
+    if state.settings.public_base_url.scheme() == "https" {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+fn session_cookie(state: &AppState, secret: &str, max_age: i64) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={secret}; Path=/console; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+        secure_flag(state)
+    ))
+    .ok()
+}
+
+fn csrf_mac(secret: &str) -> hmac::Hmac<sha2::Sha256> {
+    use hmac::{KeyInit, Mac};
+    let mut mac = <hmac::Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
+    mac.update(b"ocop-console-csrf");
+    mac
+}
+
+/// The CSRF token of a session: an HMAC keyed with its secret, which only pages of this site
+/// can show.
+pub fn csrf_token(secret: &str) -> String {
+    use hmac::Mac;
+    data_encoding::HEXLOWER.encode(&csrf_mac(secret).finalize().into_bytes())
+}
+
+/// The `Origin` of a POST, when the browser sends one, names this host.
+fn origin_ok(headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        None => true,
+        Some(origin) => {
+            let host = headers
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            url::Url::parse(origin).is_ok_and(|u| {
+                let o = match u.port() {
+                    Some(p) => format!("{}:{p}", u.host_str().unwrap_or_default()),
+                    None => u.host_str().unwrap_or_default().to_owned(),
+                };
+                o.eq_ignore_ascii_case(host)
+            })
+        }
+    }
+}
+
+/// A POST from a page of this site: the CSRF token matches the session's, and the origin.
+fn same_site(headers: &HeaderMap, secret: &str, given: Option<&str>) -> bool {
+    use hmac::Mac;
+    origin_ok(headers)
+        && given
+            .and_then(|g| data_encoding::HEXLOWER.decode(g.as_bytes()).ok())
+            .is_some_and(|g| csrf_mac(secret).verify_slice(&g).is_ok())
+}
+
+/// The signed-in person, or the way to the sign-in page.
+async fn session(state: &AppState, headers: &HeaderMap) -> Result<(Principal, String), Response> {
+    let to_sign_in = || Redirect::to("/console/sign-in").into_response();
+    let secret = cookie(headers, SESSION_COOKIE).ok_or_else(to_sign_in)?;
+    match accounts::session(&state.db, secret).await {
+        Ok(who) => Ok((who, secret.to_owned())),
+        Err(AppError::Unauthenticated { .. }) => Err(to_sign_in()),
+        Err(e) => Err(e.into_response()),
+    }
+}
+
+/// The organization whose pages a principal sees: its own, or for a platform administrator
+/// the first one registered.
+async fn organization_of(
+    state: &AppState,
+    who: &Principal,
+) -> Result<Option<uuid::Uuid>, AppError> {
+    if let Some(id) = who.organization() {
+        return Ok(Some(id));
+    }
+    use sea_orm::{EntityTrait, QueryOrder};
+    Ok(entity::organization::Entity::find()
+        .order_by_asc(entity::organization::Column::Id)
+        .one(state.db.read())
+        .await?
+        .map(|o| o.id))
+}
+
+fn page(res: Response, q: &LangQuery) -> Response {
+    let mut res = res;
+    remember_lang(&mut res, q);
+    res
+}
+
+async fn sign_in_page(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
+    let lang = lang(&q, &headers);
+    page(
+        html(
+            StatusCode::OK,
+            SignInPage {
+                c: Chrome::new(lang, String::new(), None),
+                login: String::new(),
+                error: None,
+            },
+        ),
+        &q,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct SignInForm {
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
+    Form(form): Form<SignInForm>,
+) -> Response {
+    let lang = lang(&q, &headers);
+    let t = texts(lang);
+    let again = |status: StatusCode, error: &'static str, login: String| {
+        html(
+            status,
+            SignInPage {
+                c: Chrome::new(lang, String::new(), None),
+                login,
+                error: Some(error),
+            },
+        )
+    };
+    // Before a session there is no token to check; SameSite cookies and the origin guard it.
+    if !origin_ok(&headers) {
+        return again(StatusCode::FORBIDDEN, t.bad_credentials, form.login);
+    }
+    if !state.limits.allow_login(client) {
+        return again(StatusCode::TOO_MANY_REQUESTS, t.too_many, form.login);
+    }
+    let typed = form.login.trim();
+    let login = if typed.contains('@') {
+        Email::parse(typed).map(Login::Email)
+    } else {
+        Phone::parse(typed).map(Login::Phone)
+    };
+    let Ok(login) = login else {
+        return again(StatusCode::UNAUTHORIZED, t.bad_credentials, form.login);
+    };
+    match accounts::start_session(&state.db, login, form.password).await {
+        Ok(issued) => {
+            let mut res = Redirect::to("/console").into_response();
+            if let Some(c) = session_cookie(&state, &issued.secret, SESSION_HOURS * 3600) {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            res
+        }
+        Err(AppError::Unauthenticated { .. } | AppError::NotFound(_) | AppError::Validation(_)) => {
+            again(StatusCode::UNAUTHORIZED, t.bad_credentials, form.login)
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    csrf: Option<String>,
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !same_site(&headers, &secret, form.csrf.as_deref()) {
+        return forbidden();
+    }
+    if let Err(e) = accounts::end_session(&state.db, &who).await {
+        return e.into_response();
+    }
+    let mut res = Redirect::to("/console/sign-in").into_response();
+    if let Some(c) = session_cookie(&state, "", 0) {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "Yêu cầu không hợp lệ (thiếu mã bảo vệ biểu mẫu). Hãy tải lại trang và thử lại.\n\
+         Invalid request (form protection code missing). Reload the page and try again.",
+    )
+        .into_response()
+}
+
+async fn home(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let lang = lang(&q, &headers);
+    let result = async {
+        let Some(org) = organization_of(&state, &who).await? else {
+            return Err(AppError::NotFound("organization"));
+        };
+        dashboard::load(
+            &state.db,
+            &who,
+            org,
+            crate::services::today(),
+            state.settings.scan_thresholds,
+        )
+        .await
+    }
+    .await;
+    let d = match result {
+        Ok(d) => d,
+        Err(e) => return e.into_response(),
+    };
+    let stars = |n: i16| "★".repeat(usize::try_from(n).unwrap_or(0));
+    let view = DashboardPage {
+        c: Chrome::new(lang, csrf_token(&secret), Some(who.name.clone())),
+        organization: d.organization.name,
+        farms: d.farms,
+        batches: d
+            .open_batches
+            .into_iter()
+            .map(|(b, product)| (b.lot_code, product, format!("{} {}", b.quantity, b.unit)))
+            .collect(),
+        expiring: d
+            .expiring
+            .into_iter()
+            .map(|(c, product)| {
+                (
+                    product,
+                    stars(c.stars),
+                    c.decision_number,
+                    lang.date(c.valid_until),
+                )
+            })
+            .collect(),
+        scans: d
+            .recent_scans
+            .into_iter()
+            .map(|s| (s.serial, s.lot_code, s.scans, s.suspicious))
+            .collect(),
+    };
+    page(html(StatusCode::OK, view), &q)
+}
+
+async fn farms_view(
+    state: &AppState,
+    who: &Principal,
+    secret: &str,
+    lang: Lang,
+    form: FarmForm,
+    errors: BTreeMap<&'static str, &'static str>,
+    saved: bool,
+) -> Result<FarmsPage, AppError> {
+    let org_id = organization_of(state, who)
+        .await?
+        .ok_or(AppError::NotFound("organization"))?;
+    let org = crate::services::organization(
+        state.db.read(),
+        who,
+        org_id,
+        crate::domain::role::Action::Read,
+    )
+    .await?;
+    let list = farms::list(
+        &state.db,
+        who,
+        org_id,
+        farms::FarmFilter { commune_code: None },
+        crate::services::PageRequest {
+            limit: crate::services::MAX_PAGE,
+            after: None,
+        },
+    )
+    .await?;
+    Ok(FarmsPage {
+        c: Chrome::new(lang, csrf_token(secret), Some(who.name.clone())),
+        organization: org.name,
+        farms: list.items.iter().map(FarmRow::of).collect(),
+        form,
+        errors,
+        saved,
+    })
+}
+
+async fn farms_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let lang = lang(&q, &headers);
+    let saved = q.saved.is_some();
+    match farms_view(
+        &state,
+        &who,
+        &secret,
+        lang,
+        FarmForm::default(),
+        BTreeMap::new(),
+        saved,
+    )
+    .await
+    {
+        Ok(view) => page(html(StatusCode::OK, view), &q),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FarmPost {
+    csrf: Option<String>,
+    #[serde(flatten)]
+    form: FarmForm,
+}
+
+/// Reads the typed farm into the API's request, with a message for each field at fault.
+fn parse_farm(
+    form: &FarmForm,
+    lang: Lang,
+) -> Result<CreateFarm, BTreeMap<&'static str, &'static str>> {
+    let t = texts(lang);
+    let mut errors = BTreeMap::new();
+    let mut number = |field: &'static str, s: &str| {
+        let s = s.trim().replace(',', ".");
+        if s.is_empty() {
+            return None;
+        }
+        match s.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                errors.insert(field, farm_error(t, field, "not_a_number"));
+                None
+            }
+        }
+    };
+    let latitude = number("latitude", &form.latitude);
+    let longitude = number("longitude", &form.longitude);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    Ok(CreateFarm {
+        name: form.name.clone(),
+        address: form.address.clone(),
+        commune_code: optional(&form.commune_code),
+        latitude,
+        longitude,
+    })
+}
+
+async fn add_farm(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(post): Form<FarmPost>,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !same_site(&headers, &secret, post.csrf.as_deref()) {
+        return forbidden();
+    }
+    let lang = lang(&q, &headers);
+    let t = texts(lang);
+    let form = post.form;
+    let errors = match parse_farm(&form, lang) {
+        Err(errors) => errors,
+        Ok(request) => {
+            let created = async {
+                let org = organization_of(&state, &who)
+                    .await?
+                    .ok_or(AppError::NotFound("organization"))?;
+                farms::create(&state.db, &who, org, request.parse()?).await
+            }
+            .await;
+            match created {
+                // Post/redirect/get: a reload does not add the farm twice.
+                Ok(_) => return Redirect::to("/console/farms?saved=1").into_response(),
+                Err(AppError::Validation(problems)) => problems
+                    .iter()
+                    .filter_map(|p| {
+                        let field: &'static str = match p.field.as_str() {
+                            "name" => "name",
+                            "address" => "address",
+                            "commune_code" => "commune_code",
+                            "latitude" => "latitude",
+                            "longitude" => "longitude",
+                            _ => return None,
+                        };
+                        Some((field, farm_error(t, field, &p.code)))
+                    })
+                    .collect(),
+                Err(AppError::Forbidden(_)) => BTreeMap::from([("_", t.forbidden)]),
+                Err(e) => return e.into_response(),
+            }
+        }
+    };
+    match farms_view(&state, &who, &secret, lang, form, errors, false).await {
+        Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
+        Err(e) => e.into_response(),
+    }
+}
+
+const CSS: &str = include_str!("../../static/console.css");
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+        .into_response()
+}

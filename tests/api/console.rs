@@ -1,0 +1,343 @@
+//! The producer console through real HTTP: sign-in and sessions, CSRF, languages, the farm
+//! form with errors in place, roles, and that one organization never sees another's data.
+
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::json;
+
+use crate::helpers::TestApp;
+
+/// A browser without JavaScript: keeps the session cookie, does not follow redirects.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: reqwest::Client,
+    cookies: Vec<String>,
+}
+
+struct Page {
+    status: StatusCode,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    body: String,
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Self {
+            app,
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            cookies: Vec::new(),
+        }
+    }
+
+    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+        let req = if self.cookies.is_empty() {
+            req
+        } else {
+            req.header("cookie", self.cookies.join("; "))
+        };
+        let res = req.send().await.unwrap();
+        let set_cookies: Vec<String> = res
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for c in &set_cookies {
+            let pair = c.split(';').next().unwrap().to_owned();
+            let name = pair.split('=').next().unwrap().to_owned();
+            self.cookies.retain(|k| !k.starts_with(&format!("{name}=")));
+            if !pair.ends_with('=') {
+                self.cookies.push(pair);
+            }
+        }
+        Page {
+            status: res.status(),
+            location: res
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            set_cookies,
+            body: res.text().await.unwrap(),
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        let req = self.client.get(self.app.url(path));
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)], extra: HeaderMap) -> Page {
+        let req = self
+            .client
+            .post(self.app.url(path))
+            .headers(extra)
+            .form(form);
+        self.send(req).await
+    }
+
+    async fn sign_in(&mut self, login: &str, password: &str) -> Page {
+        self.post(
+            "/console/sign-in",
+            &[("login", login), ("password", password)],
+            HeaderMap::new(),
+        )
+        .await
+    }
+}
+
+/// The CSRF token in a page's forms.
+fn csrf(body: &str) -> String {
+    let at = body
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a CSRF token")
+        + 19;
+    body[at..].split('"').next().unwrap().to_owned()
+}
+
+/// A person with a password and a role in `org`; returns their phone number (the login).
+async fn member(app: &TestApp, org: &str, phone: &str, role: &str) -> String {
+    let (s, user) = app
+        .post(
+            &app.admin,
+            "/api/v1/users",
+            json!({"phone": phone, "name": format!("Người {phone}"), "password": "mật khẩu an toàn"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{user}");
+    let (s, m) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/organizations/{org}/memberships"),
+            json!({"user_id": user["id"], "role": role}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{m}");
+    phone.to_owned()
+}
+
+#[tokio::test]
+async fn a_member_signs_in_sees_the_dashboard_in_both_languages_and_signs_out() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Mật ong Cư M'gar").await;
+    let login = member(&app, &org, "0912345678", "member").await;
+    let mut b = Browser::new(&app);
+
+    let p = b.get("/console").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    assert_eq!(p.location.as_deref(), Some("/console/sign-in"));
+    let p = b.get("/console/sign-in").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Đăng nhập") && p.body.contains(r#"lang="vi""#));
+
+    // A wrong password: said plainly, and what was typed is kept.
+    let p = b.sign_in(&login, "sai mật khẩu").await;
+    assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    assert!(p.body.contains("mật khẩu không đúng"), "{}", p.body);
+    assert!(p.body.contains(r#"value="0912345678""#));
+    assert!(p.set_cookies.is_empty());
+
+    let p = b.sign_in("0912 345 678", "mật khẩu an toàn").await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some("/console"));
+    let cookie = &p.set_cookies[0];
+    assert!(
+        cookie.starts_with("ocop_session=ocop_")
+            && cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains("Path=/console"),
+        "{cookie}"
+    );
+    let p = b.get("/console").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("HTX Mật ong Cư M&#39;gar") || p.body.contains("HTX Mật ong Cư M'gar"));
+    assert!(p.body.contains("Lô hàng đang sản xuất"), "{}", p.body);
+
+    // English, remembered.
+    let p = b.get("/console?lang=en").await;
+    assert!(p.body.contains("Batches in progress") && p.body.contains(r#"lang="en""#));
+    assert!(p.set_cookies.iter().any(|c| c.starts_with("ocop_lang=en")));
+    let p = b.get("/console/farms").await;
+    assert!(p.body.contains("Add a farm"), "{}", p.body);
+
+    // Signing out needs the page's token; then the session is over for good.
+    let token = csrf(&p.body);
+    let p = b.post("/console/sign-out", &[], HeaderMap::new()).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let kept = b.cookies.clone();
+    let p = b
+        .post("/console/sign-out", &[("csrf", &token)], HeaderMap::new())
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    b.cookies = kept;
+    let p = b.get("/console").await;
+    assert_eq!(
+        p.status,
+        StatusCode::SEE_OTHER,
+        "the old cookie no longer works"
+    );
+}
+
+#[tokio::test]
+async fn the_farm_form_shows_errors_in_place_keeps_what_was_typed_and_checks_csrf() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Cà phê Ea Tul").await;
+    let login = member(&app, &org, "0987654321", "manager").await;
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.sign_in(&login, "mật khẩu an toàn").await.status,
+        StatusCode::SEE_OTHER
+    );
+    let p = b.get("/console/farms").await;
+    assert!(p.body.contains("Chưa có trang trại nào."));
+    let token = csrf(&p.body);
+
+    let p = b
+        .post(
+            "/console/farms",
+            &[
+                ("csrf", &token),
+                ("name", ""),
+                ("address", "Thôn 3, xã Ea Tul"),
+                ("commune_code", "2437"),
+                ("latitude", "12,79"),
+                ("longitude", ""),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Vui lòng sửa các ô được đánh dấu."));
+    assert!(p.body.contains(r#"id="name-error""#) && p.body.contains("Nhập tên"));
+    assert!(p.body.contains(r#"id="commune-error""#));
+    assert!(
+        p.body.contains("Nhập cả vĩ độ và kinh độ"),
+        "a latitude alone is refused: {}",
+        p.body
+    );
+    assert!(
+        p.body.contains(r#"value="Thôn 3, xã Ea Tul""#),
+        "what was typed stays"
+    );
+
+    let p = b
+        .post(
+            "/console/farms",
+            &[
+                ("csrf", &token),
+                ("name", "Lạ"),
+                ("address", "x"),
+                ("latitude", "abc"),
+                ("longitude", "108"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert!(p.body.contains(r#"id="latitude-error""#) && p.body.contains("Nhập một số"));
+
+    // Without the token, or from another site: refused, nothing written.
+    let good = [
+        ("name", "Vườn ông Ba"),
+        ("address", "Thôn 3, xã Ea Tul"),
+        ("commune_code", "24370"),
+        ("latitude", "12.79"),
+        ("longitude", "108.12"),
+    ];
+    let p = b.post("/console/farms", &good, HeaderMap::new()).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let mut with_token = good.to_vec();
+    with_token.push(("csrf", &token));
+    let mut other_site = HeaderMap::new();
+    other_site.insert("origin", HeaderValue::from_static("https://evil.example"));
+    let p = b.post("/console/farms", &with_token, other_site).await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let (_, farms) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}/farms"))
+        .await;
+    assert_eq!(farms["items"].as_array().unwrap().len(), 0);
+
+    let p = b
+        .post("/console/farms", &with_token, HeaderMap::new())
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.location.as_deref(), Some("/console/farms?saved=1"));
+    let p = b.get("/console/farms?saved=1").await;
+    assert!(p.body.contains("Đã lưu trang trại.") && p.body.contains("Vườn ông Ba"));
+    assert!(
+        p.body
+            .contains("openstreetmap.org/?mlat=12.79&#38;mlon=108.12"),
+        "{}",
+        p.body
+    );
+    let (_, farms) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}/farms"))
+        .await;
+    assert_eq!(farms["items"][0]["commune_code"], "24370");
+}
+
+#[tokio::test]
+async fn members_see_only_their_organization_and_roles_hold_in_the_console() {
+    let app = TestApp::spawn().await;
+    let a = app.create_organization("HTX A").await;
+    let other = app.create_organization("HTX B bí mật").await;
+    app.create_farm(&app.admin, &other).await;
+    let inspector = member(&app, &a, "0911111111", "inspector").await;
+    let mut b = Browser::new(&app);
+    assert_eq!(
+        b.sign_in(&inspector, "mật khẩu an toàn").await.status,
+        StatusCode::SEE_OTHER
+    );
+    for path in ["/console", "/console/farms"] {
+        let p = b.get(path).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(p.body.contains("HTX A"));
+        assert!(
+            !p.body.contains("HTX B") && !p.body.contains("Vườn ông Ba"),
+            "{path} shows another organization's data"
+        );
+    }
+    // An inspector reads but does not register farms.
+    let p = b.get("/console/farms").await;
+    let token = csrf(&p.body);
+    let p = b
+        .post(
+            "/console/farms",
+            &[
+                ("csrf", &token),
+                ("name", "Vườn mới"),
+                ("address", "Ea Tul"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert!(
+        p.body.contains("Vai trò của bạn không được phép"),
+        "{}",
+        p.body
+    );
+    let (_, farms) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{a}/farms"))
+        .await;
+    assert_eq!(farms["items"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_client() {
+    let app = TestApp::spawn().await;
+    let mut b = Browser::new(&app);
+    let mut limited = None;
+    for i in 0..=ocop_trace::http::limits::LOGIN_PER_MINUTE {
+        let p = b.sign_in("0900000000", "đoán mò").await;
+        if p.status == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some((i, p.body));
+            break;
+        }
+        assert_eq!(p.status, StatusCode::UNAUTHORIZED);
+    }
+    let (i, body) = limited.expect("the attempts were limited");
+    assert_eq!(i, ocop_trace::http::limits::LOGIN_PER_MINUTE);
+    assert!(body.contains("Bạn đã thử quá nhiều lần"));
+}
