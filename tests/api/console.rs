@@ -341,3 +341,63 @@ async fn sign_in_attempts_are_limited_per_client() {
     assert_eq!(i, ocop_trace::http::limits::LOGIN_PER_MINUTE);
     assert!(body.contains("Bạn đã thử quá nhiều lần"));
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_open_batches_lapsing_certificates_and_suspected_copies() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = crate::scan::world(&app, 2).await;
+    let (_, b) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}"))
+        .await;
+    let org = b["organization_id"].as_str().unwrap().to_owned();
+    let product = b["product_id"].as_str().unwrap().to_owned();
+    // A certificate that lapses in about a month.
+    let decided = (chrono::Utc::now().date_naive() + chrono::Days::new(30))
+        .checked_sub_months(chrono::Months::new(
+            ocop_trace::domain::ocop::VALIDITY_MONTHS,
+        ))
+        .unwrap();
+    let (s, c) = app
+        .post(&app.admin, &format!("/api/v1/products/{product}/ocop-certifications"), json!({"stars": 4, "decision_number": "99/QĐ-SẮP-HẾT", "decision_date": decided.to_string(), "issuing_body": "UBND tỉnh Đắk Lắk", "level": "province"}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{c}");
+    // One stamp scanned often enough to look copied, the other once.
+    let path = |s: &serde_json::Value| {
+        let uri = s["uri"].as_str().unwrap();
+        format!("/{}", uri.splitn(4, '/').nth(3).unwrap())
+    };
+    for _ in 0..10 {
+        app.client
+            .get(app.url(&path(&stamps[0])))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+    }
+    app.client
+        .get(app.url(&path(&stamps[1])))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    let login = member(&app, &org, "0933333333", "owner").await;
+    let mut br = Browser::new(&app);
+    br.sign_in(&login, "mật khẩu an toàn").await;
+    let p = br.get("/console").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Lô CF2026A"), "{}", p.body);
+    assert!(p.body.contains("99/QĐ-SẮP-HẾT") && p.body.contains("★★★★"));
+    let (copied, once) = (
+        stamps[0]["serial"].as_str().unwrap(),
+        stamps[1]["serial"].as_str().unwrap(),
+    );
+    let row = |serial: &str| {
+        let at = p
+            .body
+            .find(serial)
+            .unwrap_or_else(|| panic!("{serial} listed"));
+        p.body[at..].split("</li>").next().unwrap().to_owned()
+    };
+    assert!(row(copied).contains("10 lượt quét") && row(copied).contains("Nghi tem giả"));
+    assert!(row(once).contains("1 lượt quét") && !row(once).contains("Nghi tem giả"));
+}
