@@ -276,3 +276,64 @@ async fn the_product_page_a_listing_links_to_reads_well_on_a_phone() {
         screenshot(profile.path(), &url, &format!("product-{lang}.png")).await;
     }
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; run by .ci/run with --ignored"]
+async fn a_producer_signs_in_and_registers_a_farm_in_the_console() {
+    use crate::webdriver::Driver;
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Cà phê Ea Tul").await;
+    crate::console::member(&app, &org, "0912345678", "manager").await;
+    let shots = screenshots();
+    let d = Driver::start(360, 740).await;
+
+    d.go(&app.url("/console")).await;
+    assert!(
+        d.url().await.ends_with("/console/sign-in"),
+        "{}",
+        d.url().await
+    );
+    d.screenshot(&shots.join("console-sign-in-360.png")).await;
+    d.fill("#login", "0912 345 678").await;
+    d.fill("#password", "mật khẩu an toàn").await;
+    d.click("button[type=submit]").await;
+    let page = d.wait_for("Lô hàng đang sản xuất").await;
+    assert!(page.contains("HTX Cà phê Ea Tul"));
+    assert!(d.url().await.ends_with("/console"));
+    d.screenshot(&shots.join("console-dashboard-360.png")).await;
+    d.resize(1280, 800).await;
+    d.screenshot(&shots.join("console-dashboard-1280.png"))
+        .await;
+    d.resize(360, 740).await;
+
+    // A farm with the name forgotten and half the coordinates: told in place, nothing lost.
+    d.go(&app.url("/console/farms")).await;
+    d.fill("#address", "Thôn 3, xã Ea Tul, Cư M'gar").await;
+    d.fill("#latitude", "12.79").await;
+    d.click("#new-farm button").await;
+    let page = d.wait_for("Nhập tên, từ 1 đến 200 ký tự.").await;
+    assert!(page.contains("Nhập cả vĩ độ và kinh độ"));
+    assert!(
+        page.contains("Thôn 3, xã Ea Tul, Cư M"),
+        "the address typed is kept"
+    );
+    d.screenshot(&shots.join("console-farm-errors-360.png"))
+        .await;
+    d.fill("#name", "Vườn ông Ba").await;
+    d.fill("#commune_code", "24370").await;
+    d.fill("#longitude", "108.12").await;
+    d.click("#new-farm button").await;
+    let page = d.wait_for("Đã lưu trang trại.").await;
+    assert!(page.contains("Vườn ông Ba"));
+    assert!(d.url().await.ends_with("/console/farms?saved=1"));
+    d.screenshot(&shots.join("console-farms-360.png")).await;
+
+    d.go(&app.url("/console/farms?lang=en")).await;
+    d.wait_for("Add a farm").await;
+    d.resize(1280, 800).await;
+    d.screenshot(&shots.join("console-farms-en-1280.png")).await;
+    let (_, farms) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}/farms"))
+        .await;
+    assert_eq!(farms["items"][0]["name"], "Vườn ông Ba");
+}

@@ -99,7 +99,7 @@ fn csrf(body: &str) -> String {
 }
 
 /// A person with a password and a role in `org`; returns their phone number (the login).
-async fn member(app: &TestApp, org: &str, phone: &str, role: &str) -> String {
+pub(crate) async fn member(app: &TestApp, org: &str, phone: &str, role: &str) -> String {
     let (s, user) = app
         .post(
             &app.admin,

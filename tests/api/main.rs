@@ -24,3 +24,4 @@ mod storage;
 mod tiki;
 mod validation;
 mod voids;
+mod webdriver;
