@@ -29,7 +29,8 @@ use crate::services::accounts::{self, Login, SESSION_HOURS};
 use crate::services::{dashboard, farms};
 use crate::state::AppState;
 use crate::web::console_view::{
-    Chrome, DashboardPage, FarmForm, FarmRow, FarmsPage, SignInPage, farm_error, texts,
+    AreaForm, AreaRow, AreasPage, Chrome, DashboardPage, FarmForm, FarmRow, FarmsPage, SignInPage,
+    area_error, farm_error, texts,
 };
 use crate::web::i18n::Lang;
 
@@ -46,6 +47,9 @@ pub fn router() -> axum::Router<AppState> {
         .route("/console/sign-in", get(sign_in_page).post(sign_in))
         .route("/console/sign-out", axum::routing::post(sign_out))
         .route("/console/farms", get(farms_page).post(add_farm))
+        .route("/console/growing-areas", get(areas_page).post(add_area))
+        .route("/console/growing-areas/explain", get(explain))
+        .route("/static/console.js", get(js))
         .route("/static/console.css", get(css))
 }
 
@@ -53,6 +57,8 @@ pub fn router() -> axum::Router<AppState> {
 pub struct LangQuery {
     lang: Option<String>,
     saved: Option<String>,
+    /// A growing-area code to explain.
+    code: Option<String>,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -360,31 +366,11 @@ async fn farms_view(
     errors: BTreeMap<&'static str, &'static str>,
     saved: bool,
 ) -> Result<FarmsPage, AppError> {
-    let org_id = organization_of(state, who)
-        .await?
-        .ok_or(AppError::NotFound("organization"))?;
-    let org = crate::services::organization(
-        state.db.read(),
-        who,
-        org_id,
-        crate::domain::role::Action::Read,
-    )
-    .await?;
-    let list = farms::list(
-        &state.db,
-        who,
-        org_id,
-        farms::FarmFilter { commune_code: None },
-        crate::services::PageRequest {
-            limit: crate::services::MAX_PAGE,
-            after: None,
-        },
-    )
-    .await?;
+    let (organization, farm_rows) = org_and_farms(state, who).await?;
     Ok(FarmsPage {
         c: Chrome::new(lang, csrf_token(secret), Some(who.name.clone())),
-        organization: org.name,
-        farms: list.items.iter().map(FarmRow::of).collect(),
+        organization,
+        farms: farm_rows.iter().map(FarmRow::of).collect(),
         form,
         errors,
         saved,
@@ -512,6 +498,279 @@ async fn add_farm(
         Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
         Err(e) => e.into_response(),
     }
+}
+
+// ---- growing areas ------------------------------------------------------------------------
+
+/// The organization's name and farms, for the pages that list or choose farms.
+async fn org_and_farms(
+    state: &AppState,
+    who: &Principal,
+) -> Result<(String, Vec<entity::farm::Model>), AppError> {
+    let org_id = organization_of(state, who)
+        .await?
+        .ok_or(AppError::NotFound("organization"))?;
+    let org = crate::services::organization(
+        state.db.read(),
+        who,
+        org_id,
+        crate::domain::role::Action::Read,
+    )
+    .await?;
+    let list = farms::list(
+        &state.db,
+        who,
+        org_id,
+        farms::FarmFilter { commune_code: None },
+        crate::services::PageRequest {
+            limit: crate::services::MAX_PAGE,
+            after: None,
+        },
+    )
+    .await?;
+    Ok((org.name, list.items))
+}
+
+async fn areas_view(
+    state: &AppState,
+    who: &Principal,
+    secret: &str,
+    lang: Lang,
+    form: AreaForm,
+    errors: BTreeMap<&'static str, &'static str>,
+    saved: bool,
+) -> Result<AreasPage, AppError> {
+    use crate::services::growing_areas;
+    let (organization, farm_rows) = org_and_farms(state, who).await?;
+    let mut areas = Vec::new();
+    for f in &farm_rows {
+        let page = growing_areas::list(
+            &state.db,
+            who,
+            f.id,
+            growing_areas::GrowingAreaFilter { status: None },
+            crate::services::PageRequest {
+                limit: crate::services::MAX_PAGE,
+                after: None,
+            },
+        )
+        .await?;
+        let map_url = FarmRow::of(f).map_url;
+        areas.extend(page.items.into_iter().map(|a| AreaRow {
+            farm: f.name.clone(),
+            meaning: explain_code(&a.code, lang),
+            code: a.code,
+            crop: a.crop,
+            map_url: map_url.clone(),
+        }));
+    }
+    let meaning = Some(form.code.trim())
+        .filter(|c| !c.is_empty())
+        .and_then(|c| meaning_of(c, lang));
+    Ok(AreasPage {
+        c: Chrome::new(lang, csrf_token(secret), Some(who.name.clone())),
+        organization,
+        farms: farm_rows
+            .iter()
+            .map(|f| (f.id.to_string(), f.name.clone()))
+            .collect(),
+        areas,
+        form,
+        meaning,
+        errors,
+        saved,
+    })
+}
+
+/// A code's meaning in words, when it is a valid code.
+fn meaning_of(code: &str, lang: Lang) -> Option<String> {
+    crate::domain::GrowingAreaCode::parse(&code.to_uppercase())
+        .ok()
+        .map(|c| explain_code(c.as_str(), lang))
+}
+
+fn explain_code(code: &str, lang: Lang) -> String {
+    crate::web::scan_view::explain_code(code, lang)
+}
+
+async fn areas_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let lang = lang(&q, &headers);
+    let saved = q.saved.is_some();
+    match areas_view(
+        &state,
+        &who,
+        &secret,
+        lang,
+        AreaForm::default(),
+        BTreeMap::new(),
+        saved,
+    )
+    .await
+    {
+        Ok(view) => page(html(StatusCode::OK, view), &q),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The meaning of a code as it is typed (the form's script asks), as plain text.
+async fn explain(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(to_sign_in) = session(&state, &headers).await {
+        return to_sign_in;
+    }
+    let lang = lang(&q, &headers);
+    let t = texts(lang);
+    let code = q.code.as_deref().unwrap_or_default().trim();
+    let text = if code.is_empty() {
+        t.area_code_hint.to_owned()
+    } else {
+        meaning_of(code, lang).unwrap_or_else(|| t.err_code.to_owned())
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        text,
+    )
+        .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct AreaPost {
+    csrf: Option<String>,
+    #[serde(flatten)]
+    form: AreaForm,
+}
+
+/// Reads the typed growing area into the API's request, with a message for each field at
+/// fault that the request's own checks cannot name.
+fn parse_area(
+    form: &AreaForm,
+    lang: Lang,
+) -> Result<
+    (uuid::Uuid, super::growing_areas::CreateGrowingArea),
+    BTreeMap<&'static str, &'static str>,
+> {
+    use crate::domain::growing_area::AreaScope;
+    let t = texts(lang);
+    let mut errors = BTreeMap::new();
+    let farm = uuid::Uuid::parse_str(form.farm_id.trim()).ok();
+    if farm.is_none() {
+        errors.insert("farm_id", t.err_farm);
+    }
+    let scope = AreaScope::parse(form.scope.trim()).unwrap_or(AreaScope::Domestic);
+    let area = form.area_ha.trim().replace(',', ".");
+    let area_ha = if area.is_empty() {
+        None
+    } else {
+        match area.parse::<f64>() {
+            Ok(v) if v.is_finite() => Some(v),
+            _ => {
+                errors.insert("area_ha", t.err_area);
+                None
+            }
+        }
+    };
+    let optional = |s: &str| Some(s.trim().to_uppercase()).filter(|s| !s.is_empty());
+    match farm {
+        Some(farm) if errors.is_empty() => Ok((
+            farm,
+            super::growing_areas::CreateGrowingArea {
+                code: form.code.trim().to_uppercase(),
+                scope,
+                target_market: optional(&form.target_market),
+                crop: form.crop.clone(),
+                variety: None,
+                area_ha,
+                issuer: None,
+                issued_on: None,
+                valid_until: None,
+                boundary: None,
+                certificates: Vec::new(),
+            },
+        )),
+        _ => Err(errors),
+    }
+}
+
+async fn add_area(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(post): Form<AreaPost>,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !same_site(&headers, &secret, post.csrf.as_deref()) {
+        return forbidden();
+    }
+    let lang = lang(&q, &headers);
+    let t = texts(lang);
+    let form = post.form;
+    let errors = match parse_area(&form, lang) {
+        Err(errors) => errors,
+        Ok((farm, request)) => {
+            let created = async {
+                crate::services::growing_areas::create(&state.db, &who, farm, request.parse()?)
+                    .await
+            }
+            .await;
+            match created {
+                Ok(_) => return Redirect::to("/console/growing-areas?saved=1").into_response(),
+                Err(AppError::Validation(problems)) => problems
+                    .iter()
+                    .filter_map(|p| {
+                        let field: &'static str = match p.field.as_str() {
+                            "code" => "code",
+                            "target_market" => "target_market",
+                            "crop" => "crop",
+                            "area_ha" => "area_ha",
+                            _ => return None,
+                        };
+                        Some((field, area_error(t, field, &p.code)))
+                    })
+                    .collect(),
+                Err(AppError::Conflict { code, .. }) => {
+                    BTreeMap::from([("code", area_error(t, "code", code))])
+                }
+                // A farm of another organization is as absent as a farm that does not exist.
+                Err(AppError::NotFound(_)) => BTreeMap::from([("farm_id", t.err_farm)]),
+                Err(AppError::Forbidden(_)) => BTreeMap::from([("_", t.forbidden)]),
+                Err(e) => return e.into_response(),
+            }
+        }
+    };
+    match areas_view(&state, &who, &secret, lang, form, errors, false).await {
+        Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
+        Err(e) => e.into_response(),
+    }
+}
+
+const JS: &str = include_str!("../../static/console.js");
+
+async fn js() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
+    )
+        .into_response()
 }
 
 const CSS: &str = include_str!("../../static/console.css");

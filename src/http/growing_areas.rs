@@ -70,7 +70,7 @@ fn check_certificates(p: &mut Problems, certs: Vec<AreaCertificate>) -> Vec<Area
 }
 
 impl CreateGrowingArea {
-    fn parse(self) -> Result<NewGrowingArea, AppError> {
+    pub(crate) fn parse(self) -> Result<NewGrowingArea, AppError> {
         let mut p = Problems::default();
         let code = p.check("code", GrowingAreaCode::parse(&self.code));
         let target_market =

@@ -53,6 +53,27 @@ pub struct ConsoleTexts {
     pub err_coordinate: &'static str,
     pub err_pair: &'static str,
     pub forbidden: &'static str,
+    pub growing_areas: &'static str,
+    pub new_area: &'static str,
+    pub farm: &'static str,
+    pub area_code: &'static str,
+    pub area_code_hint: &'static str,
+    pub scope: &'static str,
+    pub scope_domestic: &'static str,
+    pub scope_export: &'static str,
+    pub target_market: &'static str,
+    pub target_market_hint: &'static str,
+    pub crop: &'static str,
+    pub area_ha: &'static str,
+    pub no_areas: &'static str,
+    pub need_farm: &'static str,
+    pub area_saved: &'static str,
+    pub err_code: &'static str,
+    pub err_code_taken: &'static str,
+    pub err_market: &'static str,
+    pub err_crop: &'static str,
+    pub err_area: &'static str,
+    pub err_farm: &'static str,
 }
 
 pub const VI: ConsoleTexts = ConsoleTexts {
@@ -100,6 +121,27 @@ pub const VI: ConsoleTexts = ConsoleTexts {
     err_coordinate: "Tọa độ nằm ngoài phạm vi cho phép.",
     err_pair: "Nhập cả vĩ độ và kinh độ, hoặc để trống cả hai.",
     forbidden: "Vai trò của bạn không được phép làm việc này.",
+    growing_areas: "Mã số vùng trồng",
+    new_area: "Thêm mã số vùng trồng",
+    farm: "Trang trại",
+    area_code: "Mã số vùng trồng",
+    area_code_hint: "Ghi đúng như trên giấy cấp, ví dụ VN-66-650-24370-94-21",
+    scope: "Loại mã",
+    scope_domestic: "Trong nước",
+    scope_export: "Xuất khẩu",
+    target_market: "Thị trường (mã xuất khẩu)",
+    target_market_hint: "Mã quốc gia 2 chữ, ví dụ CN, US",
+    crop: "Cây trồng",
+    area_ha: "Diện tích (ha, không bắt buộc)",
+    no_areas: "Chưa có mã số vùng trồng nào.",
+    need_farm: "Hãy thêm trang trại trước.",
+    area_saved: "Đã lưu mã số vùng trồng.",
+    err_code: "Mã không hợp lệ: chỉ gồm chữ in hoa, chữ số và dấu - . ( ) / :",
+    err_code_taken: "Mã này đã được đăng ký.",
+    err_market: "Mã xuất khẩu cần thị trường: mã quốc gia 2 chữ.",
+    err_crop: "Nhập tên cây trồng, từ 1 đến 100 ký tự.",
+    err_area: "Diện tích là một số dương, ví dụ 2.5.",
+    err_farm: "Chọn một trang trại.",
 };
 
 pub const EN: ConsoleTexts = ConsoleTexts {
@@ -147,6 +189,27 @@ pub const EN: ConsoleTexts = ConsoleTexts {
     err_coordinate: "The coordinate is out of range.",
     err_pair: "Give both latitude and longitude, or neither.",
     forbidden: "Your role does not allow this.",
+    growing_areas: "Growing-area codes",
+    new_area: "Add a growing-area code",
+    farm: "Farm",
+    area_code: "Growing-area code",
+    area_code_hint: "Exactly as issued, for example VN-66-650-24370-94-21",
+    scope: "Kind of code",
+    scope_domestic: "Domestic",
+    scope_export: "Export",
+    target_market: "Market (export codes)",
+    target_market_hint: "2-letter country code, for example CN, US",
+    crop: "Crop",
+    area_ha: "Area (ha, optional)",
+    no_areas: "No growing-area code yet.",
+    need_farm: "Add a farm first.",
+    area_saved: "Growing-area code saved.",
+    err_code: "Not a valid code: capital letters, digits and - . ( ) / : only.",
+    err_code_taken: "This code is already registered.",
+    err_market: "An export code needs its market: a 2-letter country code.",
+    err_crop: "Give a crop of 1 to 100 characters.",
+    err_area: "The area is a positive number, for example 2.5.",
+    err_farm: "Choose a farm.",
 };
 
 pub fn texts(lang: Lang) -> &'static ConsoleTexts {
@@ -263,5 +326,64 @@ pub fn farm_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static
         (_, "coordinates_incomplete") => t.err_pair,
         (_, "not_a_number") => t.err_number,
         _ => t.err_coordinate,
+    }
+}
+
+/// The growing-area form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct AreaForm {
+    #[serde(default)]
+    pub farm_id: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub target_market: String,
+    #[serde(default)]
+    pub crop: String,
+    #[serde(default)]
+    pub area_ha: String,
+}
+
+pub struct AreaRow {
+    pub farm: String,
+    pub code: String,
+    /// The code's parsed meaning, in words.
+    pub meaning: String,
+    pub crop: String,
+    pub map_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/growing_areas.html")]
+pub struct AreasPage {
+    pub c: Chrome,
+    pub organization: String,
+    /// (farm id, farm name) for the form's choice.
+    pub farms: Vec<(String, String)>,
+    pub areas: Vec<AreaRow>,
+    pub form: AreaForm,
+    /// The typed code's meaning, shown under the field.
+    pub meaning: Option<String>,
+    pub errors: BTreeMap<&'static str, &'static str>,
+    pub saved: bool,
+}
+
+impl AreasPage {
+    pub fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field).copied()
+    }
+}
+
+/// The message in `lang` for a growing-area field's problem.
+pub fn area_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
+    match (field, code) {
+        ("code", "code_taken" | "duplicate_code" | "growing_area_code_taken") => t.err_code_taken,
+        ("code", _) => t.err_code,
+        ("target_market", _) => t.err_market,
+        ("crop", _) => t.err_crop,
+        ("area_ha", _) => t.err_area,
+        _ => t.err_farm,
     }
 }

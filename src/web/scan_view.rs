@@ -152,7 +152,7 @@ pub(crate) fn cert_line(c: &crate::services::resolve::Certificate, lang: Lang) -
 }
 
 /// The parsed meaning of a growing-area code, in words.
-fn explain_code(code: &str, lang: Lang) -> String {
+pub(crate) fn explain_code(code: &str, lang: Lang) -> String {
     let Ok(parsed) = GrowingAreaCode::parse(code) else {
         return code.to_owned();
     };

@@ -328,6 +328,17 @@ async fn a_producer_signs_in_and_registers_a_farm_in_the_console() {
     assert!(d.url().await.ends_with("/console/farms?saved=1"));
     d.screenshot(&shots.join("console-farms-360.png")).await;
 
+    // A growing-area code is explained as it is typed (the page's one script asks the server).
+    d.go(&app.url("/console/growing-areas")).await;
+    d.fill("#code", "VN-66-650-24370-94-21").await;
+    d.wait_for("xã 24370, vùng số 94, cấp năm 2021").await;
+    d.fill("#crop", "cà phê").await;
+    d.screenshot(&shots.join("console-growing-area-360.png"))
+        .await;
+    d.click("#new-area button").await;
+    let page = d.wait_for("Đã lưu mã số vùng trồng.").await;
+    assert!(page.contains("VN-66-650-24370-94-21"));
+
     d.go(&app.url("/console/farms?lang=en")).await;
     d.wait_for("Add a farm").await;
     d.resize(1280, 800).await;

@@ -401,3 +401,97 @@ async fn the_dashboard_shows_open_batches_lapsing_certificates_and_suspected_cop
     assert!(row(copied).contains("10 lượt quét") && row(copied).contains("Nghi tem giả"));
     assert!(row(once).contains("1 lượt quét") && !row(once).contains("Nghi tem giả"));
 }
+
+#[tokio::test]
+async fn growing_area_codes_are_explained_checked_and_kept_to_the_organizations_farms() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Cà phê Ea Tul").await;
+    let farm = app.create_farm(&app.admin, &org).await;
+    let other = app.create_organization("HTX khác").await;
+    let foreign_farm = app.create_farm(&app.admin, &other).await;
+    let login = member(&app, &org, "0944444444", "manager").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&login, "mật khẩu an toàn").await;
+
+    // What the form's script asks as a code is typed.
+    let p = b
+        .get("/console/growing-areas/explain?code=vn-66-650-24370-94-21")
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        p.body.contains("tỉnh 66") && p.body.contains("xã 24370") && p.body.contains("2021"),
+        "{}",
+        p.body
+    );
+    let p = b
+        .get("/console/growing-areas/explain?code=VN-66-650-24370-94-21&lang=en")
+        .await;
+    assert!(p.body.contains("province 66"), "{}", p.body);
+    let p = b
+        .get("/console/growing-areas/explain?code=v%C3%B9ng%201")
+        .await;
+    assert!(p.body.contains("Mã không hợp lệ"), "{}", p.body);
+
+    let p = b.get("/console/growing-areas").await;
+    assert!(p.body.contains("Chưa có mã số vùng trồng nào.") && p.body.contains("Vườn ông Ba"));
+    let token = csrf(&p.body);
+    // An export code without its market, and no crop: both said in place.
+    let p = b
+        .post(
+            "/console/growing-areas",
+            &[
+                ("csrf", &token),
+                ("farm_id", &farm),
+                ("code", "VN-HNTV-001"),
+                ("scope", "export"),
+                ("crop", ""),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Mã xuất khẩu cần thị trường"), "{}", p.body);
+    assert!(p.body.contains("Nhập tên cây trồng"));
+    assert!(p.body.contains(r#"value="VN-HNTV-001""#));
+    // Another organization's farm is no choice.
+    let p = b
+        .post(
+            "/console/growing-areas",
+            &[
+                ("csrf", &token),
+                ("farm_id", &foreign_farm),
+                ("code", "VN-66-650-24370-94-21"),
+                ("scope", "domestic"),
+                ("crop", "cà phê"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert!(p.body.contains("Chọn một trang trại."), "{}", p.body);
+
+    let good = [
+        ("csrf", token.as_str()),
+        ("farm_id", farm.as_str()),
+        ("code", "vn-66-650-24370-94-21"),
+        ("scope", "domestic"),
+        ("crop", "cà phê"),
+        ("area_ha", "2,5"),
+    ];
+    let p = b
+        .post("/console/growing-areas", &good, HeaderMap::new())
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = b.get("/console/growing-areas?saved=1").await;
+    assert!(p.body.contains("Đã lưu mã số vùng trồng."));
+    assert!(p.body.contains("VN-66-650-24370-94-21") && p.body.contains("vùng số 94"));
+    // The same code twice is refused in place.
+    let p = b
+        .post("/console/growing-areas", &good, HeaderMap::new())
+        .await;
+    assert!(p.body.contains("Mã này đã được đăng ký."), "{}", p.body);
+    let (_, areas) = app
+        .get(&app.admin, &format!("/api/v1/farms/{farm}/growing-areas"))
+        .await;
+    assert_eq!(areas["items"].as_array().unwrap().len(), 1);
+    assert_eq!(areas["items"][0]["area_ha"], 2.5);
+}
