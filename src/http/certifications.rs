@@ -34,7 +34,7 @@ pub struct CreateCertification {
 }
 
 impl CreateCertification {
-    fn parse(self) -> Result<NewCertification, AppError> {
+    pub(crate) fn parse(self) -> Result<NewCertification, AppError> {
         let mut p = Problems::default();
         let stars = p.check("stars", OcopStars::parse(self.stars));
         if let Some(s) = stars

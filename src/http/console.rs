@@ -29,8 +29,9 @@ use crate::services::accounts::{self, Login, SESSION_HOURS};
 use crate::services::{dashboard, farms};
 use crate::state::AppState;
 use crate::web::console_view::{
-    AreaForm, AreaRow, AreasPage, Chrome, DashboardPage, FarmForm, FarmRow, FarmsPage, SignInPage,
-    area_error, farm_error, texts,
+    AreaForm, AreaRow, AreasPage, CertificationForm, Chrome, DashboardPage, FarmForm, FarmRow,
+    FarmsPage, ProductForm, ProductRow, ProductsPage, SignInPage, area_error, farm_error,
+    product_error, texts,
 };
 use crate::web::i18n::Lang;
 
@@ -48,6 +49,11 @@ pub fn router() -> axum::Router<AppState> {
         .route("/console/sign-out", axum::routing::post(sign_out))
         .route("/console/farms", get(farms_page).post(add_farm))
         .route("/console/growing-areas", get(areas_page).post(add_area))
+        .route("/console/products", get(products_page).post(add_product))
+        .route(
+            "/console/products/certifications",
+            axum::routing::post(add_certification),
+        )
         .route("/console/growing-areas/explain", get(explain))
         .route("/static/console.js", get(js))
         .route("/static/console.css", get(css))
@@ -411,6 +417,27 @@ pub struct FarmPost {
     form: FarmForm,
 }
 
+/// An optional decimal typed in a form (a comma taken as the decimal point); a message under
+/// `field` when it is not a number.
+fn number(
+    errors: &mut BTreeMap<&'static str, &'static str>,
+    field: &'static str,
+    typed: &str,
+    message: &'static str,
+) -> Option<f64> {
+    let s = typed.trim().replace(',', ".");
+    if s.is_empty() {
+        return None;
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Some(v),
+        _ => {
+            errors.insert(field, message);
+            None
+        }
+    }
+}
+
 /// Reads the typed farm into the API's request, with a message for each field at fault.
 fn parse_farm(
     form: &FarmForm,
@@ -418,21 +445,8 @@ fn parse_farm(
 ) -> Result<CreateFarm, BTreeMap<&'static str, &'static str>> {
     let t = texts(lang);
     let mut errors = BTreeMap::new();
-    let mut number = |field: &'static str, s: &str| {
-        let s = s.trim().replace(',', ".");
-        if s.is_empty() {
-            return None;
-        }
-        match s.parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                errors.insert(field, farm_error(t, field, "not_a_number"));
-                None
-            }
-        }
-    };
-    let latitude = number("latitude", &form.latitude);
-    let longitude = number("longitude", &form.longitude);
+    let latitude = number(&mut errors, "latitude", &form.latitude, t.err_number);
+    let longitude = number(&mut errors, "longitude", &form.longitude, t.err_number);
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -475,22 +489,13 @@ async fn add_farm(
             match created {
                 // Post/redirect/get: a reload does not add the farm twice.
                 Ok(_) => return Redirect::to("/console/farms?saved=1").into_response(),
-                Err(AppError::Validation(problems)) => problems
-                    .iter()
-                    .filter_map(|p| {
-                        let field: &'static str = match p.field.as_str() {
-                            "name" => "name",
-                            "address" => "address",
-                            "commune_code" => "commune_code",
-                            "latitude" => "latitude",
-                            "longitude" => "longitude",
-                            _ => return None,
-                        };
-                        Some((field, farm_error(t, field, &p.code)))
-                    })
-                    .collect(),
-                Err(AppError::Forbidden(_)) => BTreeMap::from([("_", t.forbidden)]),
-                Err(e) => return e.into_response(),
+                Err(e) => {
+                    let known = ["name", "address", "commune_code", "latitude", "longitude"];
+                    match form_errors(e, t, &known, "", |f, c| farm_error(t, f, c)) {
+                        Ok(errors) => errors,
+                        Err(e) => return e.into_response(),
+                    }
+                }
             }
         }
     };
@@ -671,18 +676,7 @@ fn parse_area(
         errors.insert("farm_id", t.err_farm);
     }
     let scope = AreaScope::parse(form.scope.trim()).unwrap_or(AreaScope::Domestic);
-    let area = form.area_ha.trim().replace(',', ".");
-    let area_ha = if area.is_empty() {
-        None
-    } else {
-        match area.parse::<f64>() {
-            Ok(v) if v.is_finite() => Some(v),
-            _ => {
-                errors.insert("area_ha", t.err_area);
-                None
-            }
-        }
-    };
+    let area_ha = number(&mut errors, "area_ha", &form.area_ha, t.err_area);
     let optional = |s: &str| Some(s.trim().to_uppercase()).filter(|s| !s.is_empty());
     match farm {
         Some(farm) if errors.is_empty() => Ok((
@@ -731,30 +725,342 @@ async fn add_area(
             .await;
             match created {
                 Ok(_) => return Redirect::to("/console/growing-areas?saved=1").into_response(),
-                Err(AppError::Validation(problems)) => problems
-                    .iter()
-                    .filter_map(|p| {
-                        let field: &'static str = match p.field.as_str() {
-                            "code" => "code",
-                            "target_market" => "target_market",
-                            "crop" => "crop",
-                            "area_ha" => "area_ha",
-                            _ => return None,
-                        };
-                        Some((field, area_error(t, field, &p.code)))
-                    })
-                    .collect(),
                 Err(AppError::Conflict { code, .. }) => {
                     BTreeMap::from([("code", area_error(t, "code", code))])
                 }
                 // A farm of another organization is as absent as a farm that does not exist.
                 Err(AppError::NotFound(_)) => BTreeMap::from([("farm_id", t.err_farm)]),
-                Err(AppError::Forbidden(_)) => BTreeMap::from([("_", t.forbidden)]),
-                Err(e) => return e.into_response(),
+                Err(e) => {
+                    let known = ["code", "target_market", "crop", "area_ha"];
+                    match form_errors(e, t, &known, "", |f, c| area_error(t, f, c)) {
+                        Ok(errors) => errors,
+                        Err(e) => return e.into_response(),
+                    }
+                }
             }
         }
     };
     match areas_view(&state, &who, &secret, lang, form, errors, false).await {
+        Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
+        Err(e) => e.into_response(),
+    }
+}
+
+// ---- products and OCOP certificates ----------------------------------------------------------
+
+#[allow(clippy::too_many_arguments)]
+async fn products_view(
+    state: &AppState,
+    who: &Principal,
+    secret: &str,
+    lang: Lang,
+    product: ProductForm,
+    certification: CertificationForm,
+    errors: BTreeMap<&'static str, &'static str>,
+    saved: Option<&'static str>,
+) -> Result<ProductsPage, AppError> {
+    use crate::services::products;
+    let t = texts(lang);
+    let org_id = organization_of(state, who)
+        .await?
+        .ok_or(AppError::NotFound("organization"))?;
+    let org = crate::services::organization(
+        state.db.read(),
+        who,
+        org_id,
+        crate::domain::role::Action::Read,
+    )
+    .await?;
+    let list = products::list(
+        &state.db,
+        who,
+        org_id,
+        crate::services::PageRequest {
+            limit: crate::services::MAX_PAGE,
+            after: None,
+        },
+    )
+    .await?;
+    let today = crate::services::today();
+    let ids: Vec<uuid::Uuid> = list.items.iter().map(|p| p.id).collect();
+    let certs = products::current_certifications(state.db.read(), &ids, today).await?;
+    let soon = today + chrono::Duration::days(dashboard::EXPIRY_WINDOW_DAYS);
+    let rows = list
+        .items
+        .iter()
+        .map(|p| {
+            let cert = certs.get(&p.id);
+            ProductRow {
+                name: p.name.clone(),
+                unit: p.unit.clone(),
+                gtin: p
+                    .gtin
+                    .as_deref()
+                    .and_then(|g| crate::domain::Gtin::parse(g).ok())
+                    .map(|g| g.printed().to_owned())
+                    .unwrap_or_default(),
+                ocop: cert.map(|c| {
+                    (
+                        "★".repeat(usize::try_from(c.stars).unwrap_or(0)),
+                        format!(
+                            "{} · {} {}",
+                            c.decision_number,
+                            t.valid_until,
+                            lang.date(c.valid_until)
+                        ),
+                    )
+                }),
+                lapsing: cert.is_some_and(|c| c.valid_until <= soon),
+            }
+        })
+        .collect();
+    Ok(ProductsPage {
+        c: Chrome::new(lang, csrf_token(secret), Some(who.name.clone())),
+        organization: org.name,
+        products: rows,
+        choices: list
+            .items
+            .iter()
+            .map(|p| (p.id.to_string(), p.name.clone()))
+            .collect(),
+        product,
+        certification,
+        errors,
+        saved,
+    })
+}
+
+async fn products_page(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    let lang = lang(&q, &headers);
+    let t = texts(lang);
+    let saved = match q.saved.as_deref() {
+        Some("product") => Some(t.product_saved),
+        Some("certification") => Some(t.certification_saved),
+        _ => None,
+    };
+    let view = products_view(
+        &state,
+        &who,
+        &secret,
+        lang,
+        ProductForm::default(),
+        CertificationForm::default(),
+        BTreeMap::new(),
+        saved,
+    )
+    .await;
+    match view {
+        Ok(view) => page(html(StatusCode::OK, view), &q),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The field of a form a problem of the API's request names, as the page knows it.
+fn field_of(field: &str, known: &[&'static str], prefix: &'static str) -> Option<&'static str> {
+    known
+        .iter()
+        .copied()
+        .find(|k| k.strip_prefix(prefix) == Some(field))
+}
+
+/// What a failed write says on the page: each problem next to its field, a refused role at the
+/// top; anything else is an error page.
+fn form_errors(
+    e: AppError,
+    t: &'static crate::web::console_view::ConsoleTexts,
+    known: &[&'static str],
+    prefix: &'static str,
+    message: impl Fn(&str, &str) -> &'static str,
+) -> Result<BTreeMap<&'static str, &'static str>, AppError> {
+    match e {
+        AppError::Validation(problems) => Ok(problems
+            .iter()
+            .filter_map(|p| field_of(&p.field, known, prefix).map(|f| (f, message(f, &p.code))))
+            .collect()),
+        AppError::Forbidden(_) => Ok(BTreeMap::from([("_", t.forbidden)])),
+        other => Err(other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ProductPost {
+    csrf: Option<String>,
+    #[serde(flatten)]
+    form: ProductForm,
+}
+
+async fn add_product(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(post): Form<ProductPost>,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !same_site(&headers, &secret, post.csrf.as_deref()) {
+        return forbidden();
+    }
+    let lang = lang(&q, &headers);
+    let t = texts(lang);
+    let form = post.form;
+    let mut errors = BTreeMap::new();
+    let net_weight_g = number(
+        &mut errors,
+        "net_weight_g",
+        &form.net_weight_g,
+        t.err_weight,
+    );
+    let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    if errors.is_empty() {
+        let request = super::products::CreateProduct {
+            name: form.name.clone(),
+            name_en: None,
+            ocop_group: crate::domain::ocop::OcopGroup::parse(form.ocop_group.trim()).ok(),
+            ocop_subgroup: None,
+            gtin: optional(&form.gtin),
+            unit: form.unit.clone(),
+            net_weight_g,
+            net_volume_ml: None,
+            shelf_life_days: None,
+            description: optional(&form.description),
+        };
+        let created = async {
+            let org = organization_of(&state, &who)
+                .await?
+                .ok_or(AppError::NotFound("organization"))?;
+            crate::services::products::create(&state.db, &who, org, request.parse()?).await
+        }
+        .await;
+        match created {
+            Ok(_) => return Redirect::to("/console/products?saved=product").into_response(),
+            Err(e) => {
+                let known = ["name", "unit", "gtin", "net_weight_g", "description"];
+                match form_errors(e, t, &known, "", |f, c| product_error(t, f, c)) {
+                    Ok(e) => errors = e,
+                    Err(e) => return e.into_response(),
+                }
+            }
+        }
+    }
+    let view = products_view(
+        &state,
+        &who,
+        &secret,
+        lang,
+        form,
+        CertificationForm::default(),
+        errors,
+        None,
+    )
+    .await;
+    match view {
+        Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CertificationPost {
+    csrf: Option<String>,
+    #[serde(flatten)]
+    form: CertificationForm,
+}
+
+async fn add_certification(
+    State(state): State<AppState>,
+    Query(q): Query<LangQuery>,
+    headers: HeaderMap,
+    Form(post): Form<CertificationPost>,
+) -> Response {
+    let (who, secret) = match session(&state, &headers).await {
+        Ok(s) => s,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    if !same_site(&headers, &secret, post.csrf.as_deref()) {
+        return forbidden();
+    }
+    let lang = lang(&q, &headers);
+    let t = texts(lang);
+    let form = post.form;
+    let mut errors = BTreeMap::new();
+    let product = uuid::Uuid::parse_str(form.product_id.trim()).ok();
+    if product.is_none() {
+        errors.insert("cert.product_id", t.err_product);
+    }
+    let stars = form.stars.trim().parse::<i64>().ok();
+    if stars.is_none() {
+        errors.insert("cert.stars", t.err_stars);
+    }
+    let date = chrono::NaiveDate::parse_from_str(form.decision_date.trim(), "%Y-%m-%d").ok();
+    if date.is_none() {
+        errors.insert("cert.decision_date", t.err_date);
+    }
+    let level = crate::domain::ocop::OcopLevel::parse(form.level.trim())
+        .unwrap_or(crate::domain::ocop::OcopLevel::Province);
+    if let (Some(product), Some(stars), Some(decision_date)) = (product, stars, date) {
+        let request = super::certifications::CreateCertification {
+            stars,
+            score: None,
+            decision_number: form.decision_number.clone(),
+            decision_date,
+            issuing_body: form.issuing_body.clone(),
+            level,
+        };
+        let created = async {
+            crate::services::certifications::create(&state.db, &who, product, request.parse()?)
+                .await
+        }
+        .await;
+        match created {
+            Ok(_) => {
+                // Marketplace listings of the product show the new rating.
+                crate::services::outbox::requeue_changed(
+                    &state.outbox,
+                    &state.settings.public_base_url,
+                    product,
+                );
+                return Redirect::to("/console/products?saved=certification").into_response();
+            }
+            Err(AppError::NotFound(_)) => {
+                errors.insert("cert.product_id", t.err_product);
+            }
+            Err(e) => {
+                let known = [
+                    "cert.stars",
+                    "cert.level",
+                    "cert.decision_number",
+                    "cert.decision_date",
+                    "cert.issuing_body",
+                ];
+                match form_errors(e, t, &known, "cert.", |f, c| product_error(t, f, c)) {
+                    Ok(e) => errors = e,
+                    Err(e) => return e.into_response(),
+                }
+            }
+        }
+    }
+    let view = products_view(
+        &state,
+        &who,
+        &secret,
+        lang,
+        ProductForm::default(),
+        form,
+        errors,
+        None,
+    )
+    .await;
+    match view {
         Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
         Err(e) => e.into_response(),
     }

@@ -63,7 +63,7 @@ fn shelf_life(v: i32) -> Result<i32, ParseError> {
 }
 
 impl CreateProduct {
-    fn parse(self) -> Result<NewProduct, AppError> {
+    pub(crate) fn parse(self) -> Result<NewProduct, AppError> {
         let mut p = Problems::default();
         let name = p.check("name", text::line(&self.name, 1, 200));
         let name_en = p.check_opt("name_en", self.name_en.as_deref(), |s| {

@@ -74,6 +74,41 @@ pub struct ConsoleTexts {
     pub err_crop: &'static str,
     pub err_area: &'static str,
     pub err_farm: &'static str,
+    pub products: &'static str,
+    pub new_product: &'static str,
+    pub product_name: &'static str,
+    pub unit: &'static str,
+    pub unit_hint: &'static str,
+    pub gtin: &'static str,
+    pub gtin_hint: &'static str,
+    pub ocop_group: &'static str,
+    pub group_none: &'static str,
+    pub groups: [(&'static str, &'static str); 6],
+    pub net_weight: &'static str,
+    pub description: &'static str,
+    pub no_products: &'static str,
+    pub product_saved: &'static str,
+    pub no_ocop: &'static str,
+    pub lapsing: &'static str,
+    pub new_certification: &'static str,
+    pub stars: &'static str,
+    pub decision_number: &'static str,
+    pub decision_date: &'static str,
+    pub issuing_body: &'static str,
+    pub level: &'static str,
+    pub levels: [(&'static str, &'static str); 3],
+    pub certification_saved: &'static str,
+    pub err_unit: &'static str,
+    pub err_gtin: &'static str,
+    pub err_weight: &'static str,
+    pub err_description: &'static str,
+    pub err_product: &'static str,
+    pub err_stars: &'static str,
+    pub err_level: &'static str,
+    pub err_decision_number: &'static str,
+    pub err_date: &'static str,
+    pub err_future: &'static str,
+    pub err_issuer: &'static str,
 }
 
 pub const VI: ConsoleTexts = ConsoleTexts {
@@ -142,6 +177,52 @@ pub const VI: ConsoleTexts = ConsoleTexts {
     err_crop: "Nhập tên cây trồng, từ 1 đến 100 ký tự.",
     err_area: "Diện tích là một số dương, ví dụ 2.5.",
     err_farm: "Chọn một trang trại.",
+    products: "Sản phẩm và chứng nhận OCOP",
+    new_product: "Thêm sản phẩm",
+    product_name: "Tên sản phẩm (như trên nhãn)",
+    unit: "Đơn vị bán",
+    unit_hint: "Ví dụ: hũ, chai, hộp, gói",
+    gtin: "Mã vạch GTIN (không bắt buộc)",
+    gtin_hint: "8, 12, 13 hoặc 14 chữ số, ví dụ 8934588012228",
+    ocop_group: "Nhóm sản phẩm OCOP",
+    group_none: "— chưa chọn —",
+    groups: [
+        ("food", "Thực phẩm"),
+        ("beverage", "Đồ uống"),
+        ("herbal", "Thảo dược"),
+        ("textile", "Vải, may mặc"),
+        ("handicraft", "Lưu niệm, nội thất, trang trí"),
+        ("tourism", "Dịch vụ du lịch"),
+    ],
+    net_weight: "Khối lượng tịnh (gam, không bắt buộc)",
+    description: "Mô tả (không bắt buộc)",
+    no_products: "Chưa có sản phẩm nào.",
+    product_saved: "Đã lưu sản phẩm.",
+    no_ocop: "Chưa có chứng nhận OCOP còn hiệu lực",
+    lapsing: "sắp hết hạn",
+    new_certification: "Thêm chứng nhận OCOP",
+    stars: "Số sao",
+    decision_number: "Số quyết định",
+    decision_date: "Ngày quyết định",
+    issuing_body: "Cơ quan cấp",
+    level: "Cấp đánh giá",
+    levels: [
+        ("province", "Cấp tỉnh (3–4 sao)"),
+        ("central", "Cấp trung ương (5 sao)"),
+        ("district", "Cấp huyện"),
+    ],
+    certification_saved: "Đã lưu chứng nhận OCOP.",
+    err_unit: "Nhập đơn vị, từ 1 đến 32 ký tự.",
+    err_gtin: "Mã GTIN không hợp lệ: kiểm tra số chữ số và số kiểm tra.",
+    err_weight: "Khối lượng là một số lớn hơn 0, tối đa 100000.",
+    err_description: "Mô tả tối đa 5000 ký tự.",
+    err_product: "Chọn một sản phẩm.",
+    err_stars: "Số sao là 3, 4 hoặc 5.",
+    err_level: "Cấp đánh giá không khớp số sao (5 sao do trung ương công nhận).",
+    err_decision_number: "Nhập số quyết định, ví dụ 1234/QĐ-UBND.",
+    err_date: "Nhập ngày theo dạng năm-tháng-ngày, ví dụ 2025-06-15.",
+    err_future: "Ngày quyết định không thể ở tương lai.",
+    err_issuer: "Nhập cơ quan cấp, ví dụ UBND tỉnh Đắk Lắk.",
 };
 
 pub const EN: ConsoleTexts = ConsoleTexts {
@@ -210,6 +291,52 @@ pub const EN: ConsoleTexts = ConsoleTexts {
     err_crop: "Give a crop of 1 to 100 characters.",
     err_area: "The area is a positive number, for example 2.5.",
     err_farm: "Choose a farm.",
+    products: "Products and OCOP certificates",
+    new_product: "Add a product",
+    product_name: "Product name (as on the label)",
+    unit: "Sales unit",
+    unit_hint: "For example: jar, bottle, box, pack",
+    gtin: "GTIN barcode (optional)",
+    gtin_hint: "8, 12, 13 or 14 digits, for example 8934588012228",
+    ocop_group: "OCOP product group",
+    group_none: "— not chosen —",
+    groups: [
+        ("food", "Food"),
+        ("beverage", "Beverages"),
+        ("herbal", "Herbal products"),
+        ("textile", "Textiles and garments"),
+        ("handicraft", "Handicrafts and decoration"),
+        ("tourism", "Tourism services"),
+    ],
+    net_weight: "Net weight (grams, optional)",
+    description: "Description (optional)",
+    no_products: "No product yet.",
+    product_saved: "Product saved.",
+    no_ocop: "No OCOP certificate in force",
+    lapsing: "lapsing soon",
+    new_certification: "Add an OCOP certificate",
+    stars: "Stars",
+    decision_number: "Decision number",
+    decision_date: "Decision date",
+    issuing_body: "Issued by",
+    level: "Level",
+    levels: [
+        ("province", "Province (3–4 stars)"),
+        ("central", "Central (5 stars)"),
+        ("district", "District"),
+    ],
+    certification_saved: "OCOP certificate saved.",
+    err_unit: "Give a unit of 1 to 32 characters.",
+    err_gtin: "Not a valid GTIN: check the number of digits and the check digit.",
+    err_weight: "The weight is a number above 0, at most 100000.",
+    err_description: "A description has at most 5000 characters.",
+    err_product: "Choose a product.",
+    err_stars: "Stars are 3, 4 or 5.",
+    err_level: "The level does not match the stars (5 stars are awarded centrally).",
+    err_decision_number: "Give the decision number, for example 1234/QĐ-UBND.",
+    err_date: "Give the date as year-month-day, for example 2025-06-15.",
+    err_future: "A decision date cannot be in the future.",
+    err_issuer: "Give the issuing body, for example UBND tỉnh Đắk Lắk.",
 };
 
 pub fn texts(lang: Lang) -> &'static ConsoleTexts {
@@ -385,5 +512,95 @@ pub fn area_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static
         ("crop", _) => t.err_crop,
         ("area_ha", _) => t.err_area,
         _ => t.err_farm,
+    }
+}
+
+/// The product form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct ProductForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub gtin: String,
+    #[serde(default)]
+    pub ocop_group: String,
+    #[serde(default)]
+    pub net_weight_g: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The certificate form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct CertificationForm {
+    #[serde(default)]
+    pub product_id: String,
+    #[serde(default)]
+    pub stars: String,
+    #[serde(default)]
+    pub decision_number: String,
+    #[serde(default)]
+    pub decision_date: String,
+    #[serde(default)]
+    pub issuing_body: String,
+    #[serde(default)]
+    pub level: String,
+}
+
+pub struct ProductRow {
+    pub name: String,
+    pub unit: String,
+    pub gtin: String,
+    /// Stars in force and the line saying until when, or `None`.
+    pub ocop: Option<(String, String)>,
+    pub lapsing: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/products.html")]
+pub struct ProductsPage {
+    pub c: Chrome,
+    pub organization: String,
+    pub products: Vec<ProductRow>,
+    /// (product id, name) for the certificate form.
+    pub choices: Vec<(String, String)>,
+    pub product: ProductForm,
+    pub certification: CertificationForm,
+    /// Field → message; certificate fields are prefixed `cert.`.
+    pub errors: BTreeMap<&'static str, &'static str>,
+    pub saved: Option<&'static str>,
+}
+
+impl ProductsPage {
+    pub fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field).copied()
+    }
+
+    /// Whether a form's errors are shown (`cert.` fields belong to the certificate form).
+    pub fn has_errors(&self, certificate: bool) -> bool {
+        self.errors
+            .keys()
+            .any(|k| k.starts_with("cert.") == certificate)
+    }
+}
+
+/// The message in `lang` for a product or certificate field's problem.
+pub fn product_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
+    match (field, code) {
+        ("name", _) => t.err_name,
+        ("unit", _) => t.err_unit,
+        ("gtin", _) => t.err_gtin,
+        ("net_weight_g", _) => t.err_weight,
+        ("description", _) => t.err_description,
+        ("cert.stars", _) => t.err_stars,
+        ("cert.level", _) => t.err_level,
+        ("cert.decision_number", _) => t.err_decision_number,
+        ("cert.decision_date", "date_in_future") => t.err_future,
+        ("cert.decision_date", _) => t.err_date,
+        ("cert.issuing_body", _) => t.err_issuer,
+        ("cert.product_id", _) => t.err_product,
+        _ => t.err_number,
     }
 }

@@ -339,6 +339,21 @@ async fn a_producer_signs_in_and_registers_a_farm_in_the_console() {
     let page = d.wait_for("Đã lưu mã số vùng trồng.").await;
     assert!(page.contains("VN-66-650-24370-94-21"));
 
+    // A product, then its OCOP certificate (the date typed into the browser's date field).
+    d.go(&app.url("/console/products")).await;
+    d.fill("#name", "Cà phê Robusta rang xay").await;
+    d.fill("#unit", "gói").await;
+    d.fill("#gtin", "8934588012228").await;
+    d.click("#new-product button").await;
+    d.wait_for("Đã lưu sản phẩm.").await;
+    d.fill("#decision_number", "1234/QĐ-UBND").await;
+    d.fill("#issuing_body", "UBND tỉnh Đắk Lắk").await;
+    d.fill("#decision_date", "15062025").await;
+    d.click("#new-certification button").await;
+    let page = d.wait_for("Đã lưu chứng nhận OCOP.").await;
+    assert!(page.contains("★★★"), "{page}");
+    d.screenshot(&shots.join("console-products-360.png")).await;
+
     d.go(&app.url("/console/farms?lang=en")).await;
     d.wait_for("Add a farm").await;
     d.resize(1280, 800).await;

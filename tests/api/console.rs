@@ -495,3 +495,139 @@ async fn growing_area_codes_are_explained_checked_and_kept_to_the_organizations_
     assert_eq!(areas["items"].as_array().unwrap().len(), 1);
     assert_eq!(areas["items"][0]["area_ha"], 2.5);
 }
+
+#[tokio::test]
+async fn products_and_ocop_certificates_are_registered_with_errors_in_place() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Mật ong Cư M'gar").await;
+    let login = member(&app, &org, "0955555555", "manager").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&login, "mật khẩu an toàn").await;
+    let p = b.get("/console/products").await;
+    assert!(p.body.contains("Chưa có sản phẩm nào.") && !p.body.contains("new-certification"));
+    let token = csrf(&p.body);
+
+    // A bad GTIN and weight: said in place, the rest kept.
+    let p = b
+        .post(
+            "/console/products",
+            &[
+                ("csrf", &token),
+                ("name", "Mật ong hoa cà phê"),
+                ("unit", "hũ"),
+                ("gtin", "8934588012229"),
+                ("ocop_group", "food"),
+                ("net_weight_g", "nửa cân"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Khối lượng là một số"), "{}", p.body);
+    let p = b
+        .post(
+            "/console/products",
+            &[
+                ("csrf", &token),
+                ("name", "Mật ong hoa cà phê"),
+                ("unit", "hũ"),
+                ("gtin", "8934588012229"),
+                ("ocop_group", "food"),
+                ("net_weight_g", "500"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert!(p.body.contains("Mã GTIN không hợp lệ"), "{}", p.body);
+    assert!(p.body.contains(r#"value="Mật ong hoa cà phê""#));
+    assert!(p.body.contains(r#"<option value="food" selected>"#));
+    let p = b
+        .post(
+            "/console/products",
+            &[
+                ("csrf", &token),
+                ("name", "Mật ong hoa cà phê"),
+                ("unit", "hũ"),
+                ("gtin", "8934588012228"),
+                ("ocop_group", "food"),
+                ("net_weight_g", "500"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = b.get("/console/products?saved=product").await;
+    assert!(p.body.contains("Đã lưu sản phẩm.") && p.body.contains("8934588012228"));
+    assert!(p.body.contains("Chưa có chứng nhận OCOP còn hiệu lực"));
+    let (_, list) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}/products"))
+        .await;
+    let product = list["items"][0]["id"].as_str().unwrap().to_owned();
+
+    // Five stars at province level, and a date in the future: both refused in place.
+    let future = (chrono::Utc::now().date_naive() + chrono::Days::new(10)).to_string();
+    let p = b
+        .post(
+            "/console/products/certifications",
+            &[
+                ("csrf", &token),
+                ("product_id", &product),
+                ("stars", "5"),
+                ("level", "province"),
+                ("decision_number", "1234/QĐ-UBND"),
+                ("decision_date", "2025-06-15"),
+                ("issuing_body", "UBND tỉnh Đắk Lắk"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert!(
+        p.body.contains("Cấp đánh giá không khớp số sao"),
+        "{}",
+        p.body
+    );
+    assert!(p.body.contains(r#"value="1234/QĐ-UBND""#));
+    let p = b
+        .post(
+            "/console/products/certifications",
+            &[
+                ("csrf", &token),
+                ("product_id", &product),
+                ("stars", "4"),
+                ("level", "province"),
+                ("decision_number", "1234/QĐ-UBND"),
+                ("decision_date", &future),
+                ("issuing_body", "UBND tỉnh Đắk Lắk"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert!(
+        p.body.contains("Ngày quyết định không thể ở tương lai."),
+        "{}",
+        p.body
+    );
+    let p = b
+        .post(
+            "/console/products/certifications",
+            &[
+                ("csrf", &token),
+                ("product_id", &product),
+                ("stars", "4"),
+                ("level", "province"),
+                ("decision_number", "1234/QĐ-UBND"),
+                ("decision_date", "2025-06-15"),
+                ("issuing_body", "UBND tỉnh Đắk Lắk"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = b.get("/console/products?saved=certification&lang=en").await;
+    assert!(p.body.contains("OCOP certificate saved."));
+    assert!(
+        p.body.contains("★★★★") && p.body.contains("valid until 15 Jun 2028"),
+        "{}",
+        p.body
+    );
+}
