@@ -34,6 +34,7 @@ use crate::web::console_view::{
     product_error, texts,
 };
 use crate::web::i18n::Lang;
+use crate::web::scan_view::stars;
 
 const SESSION_COOKIE: &str = "ocop_session";
 const LANG_COOKIE: &str = "ocop_lang";
@@ -152,15 +153,6 @@ fn origin_ok(headers: &HeaderMap) -> bool {
     }
 }
 
-/// A POST from a page of this site: the CSRF token matches the session's, and the origin.
-fn same_site(headers: &HeaderMap, secret: &str, given: Option<&str>) -> bool {
-    use hmac::Mac;
-    origin_ok(headers)
-        && given
-            .and_then(|g| data_encoding::HEXLOWER.decode(g.as_bytes()).ok())
-            .is_some_and(|g| csrf_mac(secret).verify_slice(&g).is_ok())
-}
-
 /// The signed-in person, or the way to the sign-in page.
 async fn session(state: &AppState, headers: &HeaderMap) -> Result<(Principal, String), Response> {
     let to_sign_in = || Redirect::to("/console/sign-in").into_response();
@@ -174,25 +166,105 @@ async fn session(state: &AppState, headers: &HeaderMap) -> Result<(Principal, St
 
 /// The organization whose pages a principal sees: its own, or for a platform administrator
 /// the first one registered.
-async fn organization_of(
-    state: &AppState,
-    who: &Principal,
-) -> Result<Option<uuid::Uuid>, AppError> {
+async fn organization_of(state: &AppState, who: &Principal) -> Result<uuid::Uuid, AppError> {
     if let Some(id) = who.organization() {
-        return Ok(Some(id));
+        return Ok(id);
     }
     use sea_orm::{EntityTrait, QueryOrder};
-    Ok(entity::organization::Entity::find()
+    entity::organization::Entity::find()
         .order_by_asc(entity::organization::Column::Id)
         .one(state.db.read())
         .await?
-        .map(|o| o.id))
+        .map(|o| o.id)
+        .ok_or(AppError::NotFound("organization"))
 }
 
 fn page(res: Response, q: &LangQuery) -> Response {
     let mut res = res;
     remember_lang(&mut res, q);
     res
+}
+
+/// One page as long as a page may be: the console lists an organization's records whole.
+fn everything() -> crate::services::PageRequest {
+    crate::services::PageRequest {
+        limit: crate::services::MAX_PAGE,
+        after: None,
+    }
+}
+
+/// The organization a principal works in, as a record.
+async fn current_org(
+    state: &AppState,
+    who: &Principal,
+) -> Result<entity::organization::Model, AppError> {
+    let id = organization_of(state, who).await?;
+    crate::services::organization(state.db.read(), who, id, crate::domain::role::Action::Read).await
+}
+
+/// A signed-in console request: who, the session's secret (which keys the forms' CSRF
+/// token), the language, and whether the request came from a page of this host. Without a
+/// live session the request is sent to the sign-in page.
+pub struct Signed {
+    who: Principal,
+    secret: String,
+    lang: Lang,
+    q: LangQuery,
+    same_origin: bool,
+}
+
+impl axum::extract::FromRequestParts<AppState> for Signed {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, Response> {
+        // A query that does not parse only loses its language choice.
+        let q = Query::<LangQuery>::try_from_uri(&parts.uri)
+            .map(|Query(q)| q)
+            .unwrap_or_default();
+        let (who, secret) = session(state, &parts.headers).await?;
+        Ok(Self {
+            lang: lang(&q, &parts.headers),
+            same_origin: origin_ok(&parts.headers),
+            who,
+            secret,
+            q,
+        })
+    }
+}
+
+impl Signed {
+    fn t(&self) -> &'static crate::web::console_view::ConsoleTexts {
+        texts(self.lang)
+    }
+
+    fn chrome(&self) -> Chrome {
+        Chrome::new(
+            self.lang,
+            csrf_token(&self.secret),
+            Some(self.who.name.clone()),
+        )
+    }
+
+    /// A form's POST is this site's: its CSRF token matches the session's and its origin is
+    /// this host.
+    fn posted_here(&self, csrf: Option<&str>) -> bool {
+        use hmac::Mac;
+        self.same_origin
+            && csrf
+                .and_then(|g| data_encoding::HEXLOWER.decode(g.as_bytes()).ok())
+                .is_some_and(|g| csrf_mac(&self.secret).verify_slice(&g).is_ok())
+    }
+
+    /// Shows a page with `status`, remembering an explicit language choice, or the error.
+    fn show(&self, status: StatusCode, view: Result<impl askama::Template, AppError>) -> Response {
+        match view {
+            Ok(view) => page(html(status, view), &self.q),
+            Err(e) => e.into_response(),
+        }
+    }
 }
 
 async fn sign_in_page(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
@@ -275,17 +347,13 @@ pub struct CsrfForm {
 
 async fn sign_out(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    s: Signed,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    if !same_site(&headers, &secret, form.csrf.as_deref()) {
+    if !s.posted_here(form.csrf.as_deref()) {
         return forbidden();
     }
-    if let Err(e) = accounts::end_session(&state.db, &who).await {
+    if let Err(e) = accounts::end_session(&state.db, &s.who).await {
         return e.into_response();
     }
     let mut res = Redirect::to("/console/sign-in").into_response();
@@ -304,77 +372,59 @@ fn forbidden() -> Response {
         .into_response()
 }
 
-async fn home(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    let lang = lang(&q, &headers);
-    let result = async {
-        let Some(org) = organization_of(&state, &who).await? else {
-            return Err(AppError::NotFound("organization"));
-        };
-        dashboard::load(
+async fn home(State(state): State<AppState>, s: Signed) -> Response {
+    let view = async {
+        let org = current_org(&state, &s.who).await?;
+        let d = dashboard::load(
             &state.db,
-            &who,
-            org,
+            &s.who,
+            org.id,
             crate::services::today(),
             state.settings.scan_thresholds,
         )
-        .await
+        .await?;
+        Ok(DashboardPage {
+            c: s.chrome(),
+            organization: d.organization.name,
+            farms: d.farms,
+            batches: d
+                .open_batches
+                .into_iter()
+                .map(|(b, product)| (b.lot_code, product, format!("{} {}", b.quantity, b.unit)))
+                .collect(),
+            expiring: d
+                .expiring
+                .into_iter()
+                .map(|(c, product)| {
+                    (
+                        product,
+                        stars(c.stars),
+                        c.decision_number,
+                        s.lang.date(c.valid_until),
+                    )
+                })
+                .collect(),
+            scans: d
+                .recent_scans
+                .into_iter()
+                .map(|r| (r.serial, r.lot_code, r.scans, r.suspicious))
+                .collect(),
+        })
     }
     .await;
-    let d = match result {
-        Ok(d) => d,
-        Err(e) => return e.into_response(),
-    };
-    let stars = |n: i16| "★".repeat(usize::try_from(n).unwrap_or(0));
-    let view = DashboardPage {
-        c: Chrome::new(lang, csrf_token(&secret), Some(who.name.clone())),
-        organization: d.organization.name,
-        farms: d.farms,
-        batches: d
-            .open_batches
-            .into_iter()
-            .map(|(b, product)| (b.lot_code, product, format!("{} {}", b.quantity, b.unit)))
-            .collect(),
-        expiring: d
-            .expiring
-            .into_iter()
-            .map(|(c, product)| {
-                (
-                    product,
-                    stars(c.stars),
-                    c.decision_number,
-                    lang.date(c.valid_until),
-                )
-            })
-            .collect(),
-        scans: d
-            .recent_scans
-            .into_iter()
-            .map(|s| (s.serial, s.lot_code, s.scans, s.suspicious))
-            .collect(),
-    };
-    page(html(StatusCode::OK, view), &q)
+    s.show(StatusCode::OK, view)
 }
 
 async fn farms_view(
     state: &AppState,
-    who: &Principal,
-    secret: &str,
-    lang: Lang,
+    signed: &Signed,
     form: FarmForm,
     errors: BTreeMap<&'static str, &'static str>,
     saved: bool,
 ) -> Result<FarmsPage, AppError> {
-    let (organization, farm_rows) = org_and_farms(state, who).await?;
+    let (organization, farm_rows) = org_and_farms(state, &signed.who).await?;
     Ok(FarmsPage {
-        c: Chrome::new(lang, csrf_token(secret), Some(who.name.clone())),
+        c: signed.chrome(),
         organization,
         farms: farm_rows.iter().map(FarmRow::of).collect(),
         form,
@@ -383,31 +433,10 @@ async fn farms_view(
     })
 }
 
-async fn farms_page(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    let lang = lang(&q, &headers);
-    let saved = q.saved.is_some();
-    match farms_view(
-        &state,
-        &who,
-        &secret,
-        lang,
-        FarmForm::default(),
-        BTreeMap::new(),
-        saved,
-    )
-    .await
-    {
-        Ok(view) => page(html(StatusCode::OK, view), &q),
-        Err(e) => e.into_response(),
-    }
+async fn farms_page(State(state): State<AppState>, signed: Signed) -> Response {
+    let saved = signed.q.saved.is_some();
+    let view = farms_view(&state, &signed, FarmForm::default(), BTreeMap::new(), saved).await;
+    signed.show(StatusCode::OK, view)
 }
 
 #[derive(Deserialize)]
@@ -462,28 +491,20 @@ fn parse_farm(
 
 async fn add_farm(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
+    signed: Signed,
     Form(post): Form<FarmPost>,
 ) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    if !same_site(&headers, &secret, post.csrf.as_deref()) {
+    if !signed.posted_here(post.csrf.as_deref()) {
         return forbidden();
     }
-    let lang = lang(&q, &headers);
-    let t = texts(lang);
+    let (who, lang, t) = (&signed.who, signed.lang, signed.t());
     let form = post.form;
     let errors = match parse_farm(&form, lang) {
         Err(errors) => errors,
         Ok(request) => {
             let created = async {
-                let org = organization_of(&state, &who)
-                    .await?
-                    .ok_or(AppError::NotFound("organization"))?;
-                farms::create(&state.db, &who, org, request.parse()?).await
+                let org = organization_of(&state, who).await?;
+                farms::create(&state.db, who, org, request.parse()?).await
             }
             .await;
             match created {
@@ -499,10 +520,8 @@ async fn add_farm(
             }
         }
     };
-    match farms_view(&state, &who, &secret, lang, form, errors, false).await {
-        Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
-        Err(e) => e.into_response(),
-    }
+    let view = farms_view(&state, &signed, form, errors, false).await;
+    signed.show(StatusCode::UNPROCESSABLE_ENTITY, view)
 }
 
 // ---- growing areas ------------------------------------------------------------------------
@@ -512,25 +531,13 @@ async fn org_and_farms(
     state: &AppState,
     who: &Principal,
 ) -> Result<(String, Vec<entity::farm::Model>), AppError> {
-    let org_id = organization_of(state, who)
-        .await?
-        .ok_or(AppError::NotFound("organization"))?;
-    let org = crate::services::organization(
-        state.db.read(),
-        who,
-        org_id,
-        crate::domain::role::Action::Read,
-    )
-    .await?;
+    let org = current_org(state, who).await?;
     let list = farms::list(
         &state.db,
         who,
-        org_id,
+        org.id,
         farms::FarmFilter { commune_code: None },
-        crate::services::PageRequest {
-            limit: crate::services::MAX_PAGE,
-            after: None,
-        },
+        everything(),
     )
     .await?;
     Ok((org.name, list.items))
@@ -538,13 +545,12 @@ async fn org_and_farms(
 
 async fn areas_view(
     state: &AppState,
-    who: &Principal,
-    secret: &str,
-    lang: Lang,
+    signed: &Signed,
     form: AreaForm,
     errors: BTreeMap<&'static str, &'static str>,
     saved: bool,
 ) -> Result<AreasPage, AppError> {
+    let (who, lang) = (&signed.who, signed.lang);
     use crate::services::growing_areas;
     let (organization, farm_rows) = org_and_farms(state, who).await?;
     let mut areas = Vec::new();
@@ -554,10 +560,7 @@ async fn areas_view(
             who,
             f.id,
             growing_areas::GrowingAreaFilter { status: None },
-            crate::services::PageRequest {
-                limit: crate::services::MAX_PAGE,
-                after: None,
-            },
+            everything(),
         )
         .await?;
         let map_url = FarmRow::of(f).map_url;
@@ -573,7 +576,7 @@ async fn areas_view(
         .filter(|c| !c.is_empty())
         .and_then(|c| meaning_of(c, lang));
     Ok(AreasPage {
-        c: Chrome::new(lang, csrf_token(secret), Some(who.name.clone())),
+        c: signed.chrome(),
         organization,
         farms: farm_rows
             .iter()
@@ -598,49 +601,20 @@ fn explain_code(code: &str, lang: Lang) -> String {
     crate::web::scan_view::explain_code(code, lang)
 }
 
-async fn areas_page(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    let lang = lang(&q, &headers);
-    let saved = q.saved.is_some();
-    match areas_view(
-        &state,
-        &who,
-        &secret,
-        lang,
-        AreaForm::default(),
-        BTreeMap::new(),
-        saved,
-    )
-    .await
-    {
-        Ok(view) => page(html(StatusCode::OK, view), &q),
-        Err(e) => e.into_response(),
-    }
+async fn areas_page(State(state): State<AppState>, signed: Signed) -> Response {
+    let saved = signed.q.saved.is_some();
+    let view = areas_view(&state, &signed, AreaForm::default(), BTreeMap::new(), saved).await;
+    signed.show(StatusCode::OK, view)
 }
 
 /// The meaning of a code as it is typed (the form's script asks), as plain text.
-async fn explain(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    if let Err(to_sign_in) = session(&state, &headers).await {
-        return to_sign_in;
-    }
-    let lang = lang(&q, &headers);
-    let t = texts(lang);
-    let code = q.code.as_deref().unwrap_or_default().trim();
+async fn explain(signed: Signed) -> Response {
+    let t = signed.t();
+    let code = signed.q.code.as_deref().unwrap_or_default().trim();
     let text = if code.is_empty() {
         t.area_code_hint.to_owned()
     } else {
-        meaning_of(code, lang).unwrap_or_else(|| t.err_code.to_owned())
+        meaning_of(code, signed.lang).unwrap_or_else(|| t.err_code.to_owned())
     };
     (
         [
@@ -701,26 +675,19 @@ fn parse_area(
 
 async fn add_area(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
+    signed: Signed,
     Form(post): Form<AreaPost>,
 ) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    if !same_site(&headers, &secret, post.csrf.as_deref()) {
+    if !signed.posted_here(post.csrf.as_deref()) {
         return forbidden();
     }
-    let lang = lang(&q, &headers);
-    let t = texts(lang);
+    let (who, lang, t) = (&signed.who, signed.lang, signed.t());
     let form = post.form;
     let errors = match parse_area(&form, lang) {
         Err(errors) => errors,
         Ok((farm, request)) => {
             let created = async {
-                crate::services::growing_areas::create(&state.db, &who, farm, request.parse()?)
-                    .await
+                crate::services::growing_areas::create(&state.db, who, farm, request.parse()?).await
             }
             .await;
             match created {
@@ -740,10 +707,8 @@ async fn add_area(
             }
         }
     };
-    match areas_view(&state, &who, &secret, lang, form, errors, false).await {
-        Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
-        Err(e) => e.into_response(),
-    }
+    let view = areas_view(&state, &signed, form, errors, false).await;
+    signed.show(StatusCode::UNPROCESSABLE_ENTITY, view)
 }
 
 // ---- products and OCOP certificates ----------------------------------------------------------
@@ -751,36 +716,16 @@ async fn add_area(
 #[allow(clippy::too_many_arguments)]
 async fn products_view(
     state: &AppState,
-    who: &Principal,
-    secret: &str,
-    lang: Lang,
+    signed: &Signed,
     product: ProductForm,
     certification: CertificationForm,
     errors: BTreeMap<&'static str, &'static str>,
     saved: Option<&'static str>,
 ) -> Result<ProductsPage, AppError> {
     use crate::services::products;
-    let t = texts(lang);
-    let org_id = organization_of(state, who)
-        .await?
-        .ok_or(AppError::NotFound("organization"))?;
-    let org = crate::services::organization(
-        state.db.read(),
-        who,
-        org_id,
-        crate::domain::role::Action::Read,
-    )
-    .await?;
-    let list = products::list(
-        &state.db,
-        who,
-        org_id,
-        crate::services::PageRequest {
-            limit: crate::services::MAX_PAGE,
-            after: None,
-        },
-    )
-    .await?;
+    let (who, lang, t) = (&signed.who, signed.lang, signed.t());
+    let org = current_org(state, who).await?;
+    let list = products::list(&state.db, who, org.id, everything()).await?;
     let today = crate::services::today();
     let ids: Vec<uuid::Uuid> = list.items.iter().map(|p| p.id).collect();
     let certs = products::current_certifications(state.db.read(), &ids, today).await?;
@@ -815,7 +760,7 @@ async fn products_view(
         })
         .collect();
     Ok(ProductsPage {
-        c: Chrome::new(lang, csrf_token(secret), Some(who.name.clone())),
+        c: signed.chrome(),
         organization: org.name,
         products: rows,
         choices: list
@@ -830,37 +775,23 @@ async fn products_view(
     })
 }
 
-async fn products_page(
-    State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
-) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    let lang = lang(&q, &headers);
-    let t = texts(lang);
-    let saved = match q.saved.as_deref() {
+async fn products_page(State(state): State<AppState>, signed: Signed) -> Response {
+    let t = signed.t();
+    let saved = match signed.q.saved.as_deref() {
         Some("product") => Some(t.product_saved),
         Some("certification") => Some(t.certification_saved),
         _ => None,
     };
     let view = products_view(
         &state,
-        &who,
-        &secret,
-        lang,
+        &signed,
         ProductForm::default(),
         CertificationForm::default(),
         BTreeMap::new(),
         saved,
     )
     .await;
-    match view {
-        Ok(view) => page(html(StatusCode::OK, view), &q),
-        Err(e) => e.into_response(),
-    }
+    signed.show(StatusCode::OK, view)
 }
 
 /// The field of a form a problem of the API's request names, as the page knows it.
@@ -899,19 +830,13 @@ pub struct ProductPost {
 
 async fn add_product(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
+    signed: Signed,
     Form(post): Form<ProductPost>,
 ) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    if !same_site(&headers, &secret, post.csrf.as_deref()) {
+    if !signed.posted_here(post.csrf.as_deref()) {
         return forbidden();
     }
-    let lang = lang(&q, &headers);
-    let t = texts(lang);
+    let (who, t) = (&signed.who, signed.t());
     let form = post.form;
     let mut errors = BTreeMap::new();
     let net_weight_g = number(
@@ -935,10 +860,8 @@ async fn add_product(
             description: optional(&form.description),
         };
         let created = async {
-            let org = organization_of(&state, &who)
-                .await?
-                .ok_or(AppError::NotFound("organization"))?;
-            crate::services::products::create(&state.db, &who, org, request.parse()?).await
+            let org = organization_of(&state, who).await?;
+            crate::services::products::create(&state.db, who, org, request.parse()?).await
         }
         .await;
         match created {
@@ -954,19 +877,14 @@ async fn add_product(
     }
     let view = products_view(
         &state,
-        &who,
-        &secret,
-        lang,
+        &signed,
         form,
         CertificationForm::default(),
         errors,
         None,
     )
     .await;
-    match view {
-        Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
-        Err(e) => e.into_response(),
-    }
+    signed.show(StatusCode::UNPROCESSABLE_ENTITY, view)
 }
 
 #[derive(Deserialize)]
@@ -978,19 +896,13 @@ pub struct CertificationPost {
 
 async fn add_certification(
     State(state): State<AppState>,
-    Query(q): Query<LangQuery>,
-    headers: HeaderMap,
+    signed: Signed,
     Form(post): Form<CertificationPost>,
 ) -> Response {
-    let (who, secret) = match session(&state, &headers).await {
-        Ok(s) => s,
-        Err(to_sign_in) => return to_sign_in,
-    };
-    if !same_site(&headers, &secret, post.csrf.as_deref()) {
+    if !signed.posted_here(post.csrf.as_deref()) {
         return forbidden();
     }
-    let lang = lang(&q, &headers);
-    let t = texts(lang);
+    let (who, t) = (&signed.who, signed.t());
     let form = post.form;
     let mut errors = BTreeMap::new();
     let product = uuid::Uuid::parse_str(form.product_id.trim()).ok();
@@ -1017,8 +929,7 @@ async fn add_certification(
             level,
         };
         let created = async {
-            crate::services::certifications::create(&state.db, &who, product, request.parse()?)
-                .await
+            crate::services::certifications::create(&state.db, who, product, request.parse()?).await
         }
         .await;
         match created {
@@ -1049,21 +960,8 @@ async fn add_certification(
             }
         }
     }
-    let view = products_view(
-        &state,
-        &who,
-        &secret,
-        lang,
-        ProductForm::default(),
-        form,
-        errors,
-        None,
-    )
-    .await;
-    match view {
-        Ok(view) => html(StatusCode::UNPROCESSABLE_ENTITY, view),
-        Err(e) => e.into_response(),
-    }
+    let view = products_view(&state, &signed, ProductForm::default(), form, errors, None).await;
+    signed.show(StatusCode::UNPROCESSABLE_ENTITY, view)
 }
 
 const JS: &str = include_str!("../../static/console.js");
