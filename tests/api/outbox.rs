@@ -144,6 +144,23 @@ async fn fake_lazada(script: Vec<Step>) -> (String, Shared) {
     (serve(app).await, state)
 }
 
+/// Points the settings' client for `marketplace` at a fake server, with these credentials.
+pub(crate) fn connect_api(
+    s: &mut ocop_trace::settings::Settings,
+    marketplace: &'static str,
+    endpoint: &str,
+    key: &str,
+    secret: &str,
+) {
+    let api = ApiConfig {
+        base_url: url::Url::parse(endpoint).unwrap(),
+        key: key.into(),
+        secret: secret.into(),
+        public_base: s.public_base_url.clone(),
+    };
+    s.marketplace_apis.insert(marketplace, api);
+}
+
 /// Serves a fake marketplace on an ephemeral port; returns its base URL.
 pub(crate) async fn serve(app: axum::Router) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -155,15 +172,7 @@ pub(crate) async fn serve(app: axum::Router) -> String {
 async fn app_with_lazada(endpoint: &str, secret: &str) -> TestApp {
     let (endpoint, secret) = (endpoint.to_owned(), secret.to_owned());
     TestApp::spawn_with(move |s| {
-        s.marketplace_apis.insert(
-            "lazada",
-            ApiConfig {
-                base_url: url::Url::parse(&endpoint).unwrap(),
-                key: KEY.into(),
-                secret,
-                public_base: s.public_base_url.clone(),
-            },
-        );
+        connect_api(s, "lazada", &endpoint, KEY, &secret);
     })
     .await
 }
@@ -350,15 +359,7 @@ async fn a_crash_between_send_and_commit_neither_loses_the_job_nor_duplicates_th
     // test's own outbox, before the app's worker can claim the job.
     let state = ocop_trace::startup::prepare({
         let mut s = app.node_settings();
-        s.marketplace_apis.insert(
-            "lazada",
-            ApiConfig {
-                base_url: url::Url::parse(&endpoint).unwrap(),
-                key: KEY.into(),
-                secret: SECRET.into(),
-                public_base: s.public_base_url.clone(),
-            },
-        );
+        connect_api(&mut s, "lazada", &endpoint, KEY, SECRET);
         s
     })
     .await
@@ -563,15 +564,7 @@ async fn fake_shopee(
 async fn shopee_pushes_are_signed_upload_images_and_renew_an_expired_token() {
     let (endpoint, fake) = fake_shopee("2001887", "shopee-partner-key").await;
     let app = TestApp::spawn_with(move |s| {
-        s.marketplace_apis.insert(
-            "shopee",
-            ApiConfig {
-                base_url: url::Url::parse(&endpoint).unwrap(),
-                key: "2001887".into(),
-                secret: "shopee-partner-key".into(),
-                public_base: s.public_base_url.clone(),
-            },
-        );
+        connect_api(s, "shopee", &endpoint, "2001887", "shopee-partner-key");
     })
     .await;
     let (org, listing) = listed(

@@ -8,12 +8,11 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ocop_trace::marketplace::api::ApiConfig;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::outbox::{connect_shop, listed, serve, settled};
+use crate::outbox::{connect_api, connect_shop, listed, serve, settled};
 
 const CLIENT_ID: &str = "7590139168389961";
 const CLIENT_SECRET: &str = "tiki-client-secret";
@@ -195,15 +194,8 @@ async fn fake_tiki(plans: Vec<Vec<&'static str>>, lose_first_answer: bool) -> (S
 async fn app_with_a_tiki_listing(endpoint: &str) -> (TestApp, String) {
     let endpoint = endpoint.to_owned();
     let app = TestApp::spawn_with(move |s| {
-        s.marketplace_apis.insert(
-            "tiki",
-            ApiConfig {
-                base_url: url::Url::parse(&endpoint).unwrap(),
-                key: CLIENT_ID.into(),
-                secret: CLIENT_SECRET.into(),
-                public_base: s.public_base_url.clone(),
-            },
-        );
+        s.marketplace_review_poll = Duration::from_millis(100);
+        connect_api(s, "tiki", &endpoint, CLIENT_ID, CLIENT_SECRET);
     })
     .await;
     let (org, listing) = listed(

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::{Account, ApiClient, ApiConfig, PushError, Pushed, hmac_sha256_hex, read};
+use super::{Account, ApiClient, ApiConfig, PushError, Pushed, hmac_sha256_hex, id_text, read};
 use crate::marketplace::Listing;
 
 pub struct Lazada;
@@ -98,10 +98,7 @@ impl ApiClient for Lazada {
     ) -> Result<Pushed, PushError> {
         let mut images = Vec::with_capacity(l.images.len());
         for img in &l.images {
-            let source = crate::settings::url_under(
-                &config.public_base,
-                &crate::services::blobs::media_path(&img.sha256),
-            );
+            let source = config.image_url(img);
             let payload = json!({"Request": {"Image": {"Url": source}}}).to_string();
             let v = call(
                 http,
@@ -114,11 +111,7 @@ impl ApiClient for Lazada {
             .await?;
             let url = v["data"]["image"]["url"]
                 .as_str()
-                .ok_or_else(|| PushError::Retry {
-                    status: None,
-                    after: None,
-                    detail: "image/migrate answered without a URL".into(),
-                })?;
+                .ok_or_else(|| PushError::malformed("image/migrate answered without a URL"))?;
             images.push(url.to_owned());
         }
         let pkg = l.package.unwrap_or_default();
@@ -146,15 +139,9 @@ impl ApiClient for Lazada {
             true,
         )
         .await?;
-        match &v["data"]["item_id"] {
-            Value::Number(n) => Ok(Pushed::listed(n.to_string())),
-            Value::String(s) if !s.is_empty() => Ok(Pushed::listed(s.clone())),
-            _ => Err(PushError::Retry {
-                status: None,
-                after: None,
-                detail: "product/create answered without an item_id".into(),
-            }),
-        }
+        id_text(&v["data"]["item_id"])
+            .map(Pushed::listed)
+            .ok_or_else(|| PushError::malformed("product/create answered without an item_id"))
     }
 
     async fn update(
@@ -210,11 +197,7 @@ impl ApiClient for Lazada {
         Ok(v["data"]["products"]
             .as_array()
             .and_then(|p| p.first())
-            .and_then(|p| match &p["item_id"] {
-                Value::Number(n) => Some(n.to_string()),
-                Value::String(s) => Some(s.clone()),
-                _ => None,
-            }))
+            .and_then(|p| id_text(&p["item_id"])))
     }
 }
 

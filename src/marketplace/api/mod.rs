@@ -22,6 +22,16 @@ pub struct ApiConfig {
     pub public_base: url::Url,
 }
 
+impl ApiConfig {
+    /// Where the marketplace fetches one of the listing's images (our public `/media/`).
+    pub fn image_url(&self, image: &crate::marketplace::listing::ListingImage) -> String {
+        crate::settings::url_under(
+            &self.public_base,
+            &crate::services::blobs::media_path(&image.sha256),
+        )
+    }
+}
+
 impl std::fmt::Debug for ApiConfig {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiConfig")
@@ -101,6 +111,16 @@ pub enum PushError {
 }
 
 impl PushError {
+    /// The marketplace answered, but without what its documentation promises (an id, a
+    /// state): worth asking again, in case it was a passing fault.
+    pub fn malformed(detail: impl Into<String>) -> Self {
+        PushError::Retry {
+            status: None,
+            after: None,
+            detail: detail.into(),
+        }
+    }
+
     pub fn status(&self) -> Option<u16> {
         match self {
             PushError::Retry { status, .. } | PushError::Refused { status, .. } => *status,
@@ -190,6 +210,29 @@ pub trait ApiClient: Send + Sync {
     }
 }
 
+/// An id in a marketplace's JSON answer, which may come as a number or a string.
+pub fn id_text(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) if !s.is_empty() => Some(s.clone()),
+        _ => None,
+    }
+}
+
+/// The listing's category as the numeric id marketplaces' APIs take; a category that is not
+/// one (the mapping file names none for the product's OCOP group) is a refusal, not a guess.
+pub fn numeric_category(l: &Listing, marketplace: &str) -> Result<i64, PushError> {
+    l.category
+        .as_deref()
+        .and_then(|c| c.trim().parse().ok())
+        .ok_or_else(|| PushError::Refused {
+            status: None,
+            detail: format!(
+                "no numeric {marketplace} category for this product's OCOP group (assets/marketplaces/{marketplace}.toml)"
+            ),
+        })
+}
+
 /// Reads a response: its status, `Retry-After`, and body text.
 pub async fn read(res: reqwest::Response) -> Result<(u16, Option<String>, String), PushError> {
     let status = res.status().as_u16();
@@ -213,5 +256,27 @@ pub fn hmac_sha256_hex(secret: &str, message: &str, upper: bool) -> String {
         data_encoding::HEXUPPER.encode(&bytes)
     } else {
         data_encoding::HEXLOWER.encode(&bytes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn ids_come_as_numbers_or_strings_and_categories_must_be_numeric() {
+        assert_eq!(id_text(&json!(9000)).as_deref(), Some("9000"));
+        assert_eq!(id_text(&json!("trk-1")).as_deref(), Some("trk-1"));
+        assert_eq!(id_text(&json!("")), None);
+        assert_eq!(id_text(&json!(null)), None);
+        let mut l = crate::marketplace::tests::listing();
+        l.category = Some(" 100629 ".into());
+        assert_eq!(numeric_category(&l, "shopee").unwrap(), 100_629);
+        l.category = Some("Đặc sản".into());
+        assert!(matches!(
+            numeric_category(&l, "shopee"),
+            Err(PushError::Refused { detail, .. }) if detail.contains("assets/marketplaces/shopee.toml")
+        ));
     }
 }

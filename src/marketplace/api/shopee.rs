@@ -11,7 +11,9 @@
 
 use serde_json::{Value, json};
 
-use super::{Account, ApiClient, ApiConfig, PushError, Pushed, hmac_sha256_hex, read};
+use super::{
+    Account, ApiClient, ApiConfig, PushError, Pushed, hmac_sha256_hex, numeric_category, read,
+};
 use crate::marketplace::Listing;
 
 pub struct Shopee;
@@ -162,6 +164,8 @@ impl Shopee {
         l: &Listing,
         images: &[Vec<u8>],
     ) -> Result<String, PushError> {
+        // Refused before any image is uploaded.
+        let category = numeric_category(l, "shopee")?;
         let mut ids = Vec::with_capacity(images.len());
         for img in images {
             let v = call(
@@ -175,19 +179,10 @@ impl Shopee {
             .await?;
             let id = v["response"]["image_info"]["image_id"]
                 .as_str()
-                .ok_or_else(|| PushError::Retry {
-                    status: None,
-                    after: None,
-                    detail: "upload_image answered without an image_id".into(),
-                })?;
+                .ok_or_else(|| PushError::malformed("upload_image answered without an image_id"))?;
             ids.push(id.to_owned());
         }
         let pkg = l.package.unwrap_or_default();
-        let category: i64 = l
-            .category
-            .as_deref()
-            .and_then(|c| c.parse().ok())
-            .unwrap_or_default();
         let body = json!({
             "item_name": l.title,
             "description": l.description,
@@ -216,11 +211,7 @@ impl Shopee {
         v["response"]["item_id"]
             .as_i64()
             .map(|id| id.to_string())
-            .ok_or_else(|| PushError::Retry {
-                status: None,
-                after: None,
-                detail: "add_item answered without an item_id".into(),
-            })
+            .ok_or_else(|| PushError::malformed("add_item answered without an item_id"))
     }
 }
 

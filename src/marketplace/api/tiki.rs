@@ -28,7 +28,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use super::{Account, ApiClient, ApiConfig, PushError, Pushed, Review, read};
+use super::{
+    Account, ApiClient, ApiConfig, PushError, Pushed, Review, id_text, numeric_category, read,
+};
 use crate::marketplace::Listing;
 
 pub struct Tiki;
@@ -195,24 +197,8 @@ pub fn request_body(
     account: &Account,
     l: &Listing,
 ) -> Result<Value, PushError> {
-    let category = l
-        .category
-        .as_deref()
-        .and_then(|c| c.parse::<i64>().ok())
-        .ok_or_else(|| PushError::Refused {
-            status: None,
-            detail: "no numeric Tiki category for this product's OCOP group (assets/marketplaces/tiki.toml)".into(),
-        })?;
-    let urls: Vec<String> = l
-        .images
-        .iter()
-        .map(|i| {
-            crate::settings::url_under(
-                &config.public_base,
-                &crate::services::blobs::media_path(&i.sha256),
-            )
-        })
-        .collect();
+    let category = numeric_category(l, "tiki")?;
+    let urls: Vec<String> = l.images.iter().map(|i| config.image_url(i)).collect();
     let pkg = l.package.unwrap_or_default();
     // What every category asks for (origin, brand); the rest depends on the category.
     let mut attributes = json!({
@@ -246,10 +232,9 @@ pub fn request_body(
     }))
 }
 
+/// An id, or a reason Tiki gives as a string or a list of strings.
 fn text(v: &Value) -> Option<String> {
     match v {
-        Value::String(s) if !s.is_empty() => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
         Value::Array(a) if !a.is_empty() => Some(
             a.iter()
                 .map(|x| {
@@ -260,19 +245,17 @@ fn text(v: &Value) -> Option<String> {
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
-        _ => None,
+        other => id_text(other),
     }
 }
 
 /// The state and reason of a tracking answer, or of a request's (`reasons`).
 fn review_of(v: &Value) -> Result<(String, Option<String>), PushError> {
-    let state = v["state"].as_str().ok_or_else(|| PushError::Retry {
-        status: None,
-        after: None,
-        detail: format!(
+    let state = v["state"].as_str().ok_or_else(|| {
+        PushError::malformed(format!(
             "Tiki's tracking answered without a state: {}",
             clip(&v.to_string())
-        ),
+        ))
     })?;
     Ok((
         state.to_owned(),
@@ -294,10 +277,11 @@ impl Tiki {
             async move { call(http, config, &token, CREATE, Method::Post(body)).await }
         })
         .await?;
-        let track_id = text(&v["track_id"]).ok_or_else(|| PushError::Retry {
-            status: None,
-            after: None,
-            detail: format!("Tiki answered without a track_id: {}", clip(&v.to_string())),
+        let track_id = id_text(&v["track_id"]).ok_or_else(|| {
+            PushError::malformed(format!(
+                "Tiki answered without a track_id: {}",
+                clip(&v.to_string())
+            ))
         })?;
         Ok(Pushed {
             external_id: track_id,
@@ -331,11 +315,9 @@ impl ApiClient for Tiki {
         _images: &[Vec<u8>],
     ) -> Result<Pushed, PushError> {
         let Some(review) = self.review(http, config, account, external_id).await? else {
-            return Err(PushError::Retry {
-                status: None,
-                after: None,
-                detail: "Tiki said nothing about the earlier request".into(),
-            });
+            return Err(PushError::malformed(
+                "Tiki said nothing about the earlier request",
+            ));
         };
         let account = review.account.clone().unwrap_or_else(|| account.clone());
         match Review::settles(&review.state) {
@@ -406,8 +388,9 @@ impl ApiClient for Tiki {
                         .is_some_and(|s| Review::settles(s) != Some(false))
                 })
                 .find_map(|r| {
-                    text(&r["track_id"])
-                        .or_else(|| text(&r["request_id"]).map(|id| format!("{REQUEST_REF}{id}")))
+                    id_text(&r["track_id"]).or_else(|| {
+                        id_text(&r["request_id"]).map(|id| format!("{REQUEST_REF}{id}"))
+                    })
                 })
         });
         Ok(found)
