@@ -691,7 +691,10 @@ pub async fn poll_reviews(outbox: &Outbox) -> Result<(), AppError> {
     let asked_before = t - chrono::Duration::from_std(outbox.review_every).unwrap_or_default();
     let rows = listing::Entity::find()
         .filter(listing::Column::ReviewState.is_not_null())
-        .filter(listing::Column::ReviewState.is_not_in(["approved", "rejected", "deleted"]))
+        .filter(
+            listing::Column::ReviewState
+                .is_not_in(std::iter::once(Review::APPROVED).chain(Review::REFUSED)),
+        )
         .filter(listing::Column::ExternalId.is_not_null())
         .filter(
             Condition::any()

@@ -130,10 +130,10 @@ struct Views {
 impl Views {
     fn shard(&self, serial: &str) -> &Mutex<HashMap<String, Seen>> {
         use std::hash::{Hash, Hasher};
-        // A fixed hasher: the shard of a serial must not change between calls.
-        let mut fx = FixedHasher(0);
-        serial.hash(&mut fx);
-        &self.shards[(fx.finish() as usize) % SHARDS]
+        // `DefaultHasher::new()` has fixed keys: a serial's shard never changes.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        serial.hash(&mut h);
+        &self.shards[(h.finish() as usize) % SHARDS]
     }
 
     fn log_is_fresh(&self) -> bool {
@@ -159,27 +159,6 @@ impl Views {
             recent: tally(times, job.at, self.thresholds),
             ledger_size: self.ledger_size.load(Ordering::Acquire),
         })
-    }
-}
-
-/// FNV-1a: a stable, cheap hash for choosing a shard.
-struct FixedHasher(u64);
-
-impl std::hash::Hasher for FixedHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        for b in bytes {
-            h ^= u64::from(*b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        self.0 = h;
     }
 }
 
@@ -293,14 +272,15 @@ async fn commit(db: &Db, views: &Views, group: Vec<Msg>) {
     }
     if !jobs.is_empty() {
         let appends = super::ledger::LOCAL_APPENDS.load(Ordering::SeqCst);
-        let waiting: Vec<usize> = replies.iter().map(|(i, _)| *i).collect();
+        let mut waits = vec![false; jobs.len()];
+        for (i, _) in &replies {
+            waits[*i] = true;
+        }
         let result = store(db, &jobs, views.thresholds).await;
         // Scans answered from memory, by stamp: now committed (or lost), no longer pending.
         let mut answered: BTreeMap<&str, usize> = BTreeMap::new();
-        for (i, j) in jobs.iter().enumerate() {
-            if !waiting.contains(&i) {
-                *answered.entry(j.serial.as_str()).or_default() += 1;
-            }
+        for (j, _) in jobs.iter().zip(&waits).filter(|(_, w)| !**w) {
+            *answered.entry(j.serial.as_str()).or_default() += 1;
         }
         match &result {
             Ok((synced, ledger_size)) => {

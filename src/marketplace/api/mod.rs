@@ -84,13 +84,20 @@ pub struct Review {
 }
 
 impl Review {
+    /// The state of an approved item.
+    pub const APPROVED: &'static str = "approved";
+    /// The states that end a review without approval: rejected, or withdrawn.
+    pub const REFUSED: [&'static str; 2] = ["rejected", "deleted"];
+
     /// Whether a review in `state` is over: `Some(true)` approved, `Some(false)` rejected or
     /// withdrawn, `None` still under way.
     pub fn settles(state: &str) -> Option<bool> {
-        match state {
-            "approved" => Some(true),
-            "rejected" | "deleted" => Some(false),
-            _ => None,
+        if state == Self::APPROVED {
+            Some(true)
+        } else if Self::REFUSED.contains(&state) {
+            Some(false)
+        } else {
+            None
         }
     }
 }
