@@ -1,0 +1,51 @@
+//! The dashboard: open batches, lapsing certificates, recent scans.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::*;
+use crate::services::dashboard;
+
+pub(super) async fn home(State(state): State<AppState>, s: Signed) -> Response {
+    let view = async {
+        let org = current_org(&state, &s.who).await?;
+        let d = dashboard::load(
+            &state.db,
+            &s.who,
+            org.id,
+            crate::services::today(),
+            state.settings.scan_thresholds,
+        )
+        .await?;
+        Ok(DashboardPage {
+            c: s.chrome(),
+            organization: d.organization.name,
+            farms: d.farms,
+            batches: d
+                .open_batches
+                .into_iter()
+                .map(|(b, product)| (b.lot_code, product, format!("{} {}", b.quantity, b.unit)))
+                .collect(),
+            expiring: d
+                .expiring
+                .into_iter()
+                .map(|(c, product)| {
+                    (
+                        product,
+                        stars(c.stars),
+                        c.decision_number,
+                        s.lang.date(c.valid_until),
+                    )
+                })
+                .collect(),
+            scans: d
+                .recent_scans
+                .into_iter()
+                .map(|r| (r.serial, r.lot_code, r.scans, r.suspicious))
+                .collect(),
+        })
+    }
+    .await;
+    s.show(StatusCode::OK, view)
+}

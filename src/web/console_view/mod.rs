@@ -1,0 +1,271 @@
+//! The producer console's pages (sign-in, dashboard, farms) and their words in Vietnamese and
+//! English. Pure: views built from records and rendered by askama from `templates/console/`.
+
+mod texts;
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+
+use super::i18n::Lang;
+
+pub use texts::{ConsoleTexts, texts};
+
+/// What every console page carries: language, the CSRF token for its forms, who is signed in.
+pub struct Chrome {
+    pub t: &'static ConsoleTexts,
+    pub lang: &'static str,
+    pub other_lang: &'static str,
+    pub csrf: String,
+    pub signed_in_as: Option<String>,
+}
+
+impl Chrome {
+    pub fn new(lang: Lang, csrf: String, signed_in_as: Option<String>) -> Self {
+        Self {
+            t: texts(lang),
+            lang: lang.code(),
+            other_lang: lang.other().code(),
+            csrf,
+            signed_in_as,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "console/sign_in.html")]
+pub struct SignInPage {
+    pub c: Chrome,
+    /// What was typed, kept on an error.
+    pub login: String,
+    pub error: Option<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "console/dashboard.html")]
+pub struct DashboardPage {
+    pub c: Chrome,
+    pub organization: String,
+    pub farms: u64,
+    /// (lot, product, quantity with unit).
+    pub batches: Vec<(String, String, String)>,
+    /// (product, stars, decision number, valid until).
+    pub expiring: Vec<(String, String, String, String)>,
+    /// (serial, lot, scans, suspected copy).
+    pub scans: Vec<(String, String, i64, bool)>,
+}
+
+/// The farm form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct FarmForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub commune_code: String,
+    #[serde(default)]
+    pub latitude: String,
+    #[serde(default)]
+    pub longitude: String,
+}
+
+pub struct FarmRow {
+    pub name: String,
+    pub address: String,
+    pub commune_code: String,
+    /// An OpenStreetMap link when the farm has coordinates.
+    pub map_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/farms.html")]
+pub struct FarmsPage {
+    pub c: Chrome,
+    pub organization: String,
+    pub farms: Vec<FarmRow>,
+    pub form: FarmForm,
+    /// Field → message, shown next to the field.
+    pub errors: BTreeMap<&'static str, &'static str>,
+    pub saved: bool,
+}
+
+impl FarmsPage {
+    pub fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field).copied()
+    }
+}
+
+impl FarmRow {
+    pub fn of(f: &entity::farm::Model) -> Self {
+        Self {
+            name: f.name.clone(),
+            address: f.address.clone(),
+            commune_code: f.commune_code.clone().unwrap_or_default(),
+            map_url: f.latitude.zip(f.longitude).map(|(lat, lon)| {
+                format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=14/{lat}/{lon}")
+            }),
+        }
+    }
+}
+
+/// The message in `lang` for a farm field's problem (`code` from the domain's parsers).
+pub fn farm_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
+    match (field, code) {
+        ("name", _) => t.err_name,
+        ("address", _) => t.err_address,
+        ("commune_code", _) => t.err_commune,
+        (_, "coordinates_incomplete") => t.err_pair,
+        (_, "not_a_number") => t.err_number,
+        _ => t.err_coordinate,
+    }
+}
+
+/// The growing-area form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct AreaForm {
+    #[serde(default)]
+    pub farm_id: String,
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub target_market: String,
+    #[serde(default)]
+    pub crop: String,
+    #[serde(default)]
+    pub area_ha: String,
+}
+
+pub struct AreaRow {
+    pub farm: String,
+    pub code: String,
+    /// The code's parsed meaning, in words.
+    pub meaning: String,
+    pub crop: String,
+    pub map_url: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "console/growing_areas.html")]
+pub struct AreasPage {
+    pub c: Chrome,
+    pub organization: String,
+    /// (farm id, farm name) for the form's choice.
+    pub farms: Vec<(String, String)>,
+    pub areas: Vec<AreaRow>,
+    pub form: AreaForm,
+    /// The typed code's meaning, shown under the field.
+    pub meaning: Option<String>,
+    pub errors: BTreeMap<&'static str, &'static str>,
+    pub saved: bool,
+}
+
+impl AreasPage {
+    pub fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field).copied()
+    }
+}
+
+/// The message in `lang` for a growing-area field's problem.
+pub fn area_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
+    match (field, code) {
+        ("code", "code_taken" | "duplicate_code" | "growing_area_code_taken") => t.err_code_taken,
+        ("code", _) => t.err_code,
+        ("target_market", _) => t.err_market,
+        ("crop", _) => t.err_crop,
+        ("area_ha", _) => t.err_area,
+        _ => t.err_farm,
+    }
+}
+
+/// The product form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct ProductForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub gtin: String,
+    #[serde(default)]
+    pub ocop_group: String,
+    #[serde(default)]
+    pub net_weight_g: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// The certificate form as typed.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+pub struct CertificationForm {
+    #[serde(default)]
+    pub product_id: String,
+    #[serde(default)]
+    pub stars: String,
+    #[serde(default)]
+    pub decision_number: String,
+    #[serde(default)]
+    pub decision_date: String,
+    #[serde(default)]
+    pub issuing_body: String,
+    #[serde(default)]
+    pub level: String,
+}
+
+pub struct ProductRow {
+    pub name: String,
+    pub unit: String,
+    pub gtin: String,
+    /// Stars in force and the line saying until when, or `None`.
+    pub ocop: Option<(String, String)>,
+    pub lapsing: bool,
+}
+
+#[derive(Template)]
+#[template(path = "console/products.html")]
+pub struct ProductsPage {
+    pub c: Chrome,
+    pub organization: String,
+    pub products: Vec<ProductRow>,
+    /// (product id, name) for the certificate form.
+    pub choices: Vec<(String, String)>,
+    pub product: ProductForm,
+    pub certification: CertificationForm,
+    /// Field → message; certificate fields are prefixed `cert.`.
+    pub errors: BTreeMap<&'static str, &'static str>,
+    pub saved: Option<&'static str>,
+}
+
+impl ProductsPage {
+    pub fn error(&self, field: &str) -> Option<&'static str> {
+        self.errors.get(field).copied()
+    }
+
+    /// Whether a form's errors are shown (`cert.` fields belong to the certificate form).
+    pub fn has_errors(&self, certificate: bool) -> bool {
+        self.errors
+            .keys()
+            .any(|k| k.starts_with("cert.") == certificate)
+    }
+}
+
+/// The message in `lang` for a product or certificate field's problem.
+pub fn product_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
+    match (field, code) {
+        ("name", _) => t.err_name,
+        ("unit", _) => t.err_unit,
+        ("gtin", _) => t.err_gtin,
+        ("net_weight_g", _) => t.err_weight,
+        ("description", _) => t.err_description,
+        ("cert.stars", _) => t.err_stars,
+        ("cert.level", _) => t.err_level,
+        ("cert.decision_number", _) => t.err_decision_number,
+        ("cert.decision_date", "date_in_future") => t.err_future,
+        ("cert.decision_date", _) => t.err_date,
+        ("cert.issuing_body", _) => t.err_issuer,
+        ("cert.product_id", _) => t.err_product,
+        _ => t.err_number,
+    }
+}
