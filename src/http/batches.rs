@@ -48,7 +48,7 @@ fn quantity(v: f64) -> Result<f64, ParseError> {
 }
 
 impl CreateBatch {
-    fn parse(self) -> Result<NewBatch, AppError> {
+    pub(crate) fn parse(self) -> Result<NewBatch, AppError> {
         let mut p = Problems::default();
         let lot_code = p.check("lot_code", LotCode::parse(&self.lot_code));
         let qty = p.check("quantity", quantity(self.quantity));

@@ -31,7 +31,7 @@ pub struct AppendEvent {
 }
 
 impl AppendEvent {
-    fn parse(self) -> Result<NewEvent, AppError> {
+    pub(crate) fn parse(self) -> Result<NewEvent, AppError> {
         let mut p = Problems::default();
         if let Err((field, e)) = self.details.validate(self.kind) {
             p.push(&format!("details.{field}"), e);

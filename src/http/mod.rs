@@ -172,7 +172,7 @@ pub fn router(state: AppState) -> Router {
     api.route("/media/{key}", axum::routing::get(files::media))
         .merge(ops::router())
         .merge(scan::router())
-        .merge(console::router())
+        .merge(console::router(state.settings.upload_limits.max_bytes))
         .merge(docs.router())
         .fallback(|| async { AppError::NotFound("route") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })

@@ -72,7 +72,7 @@ pub struct CsvQuery {
 /// otherwise releases the PINs when asked and streams the run in `format`. A file without
 /// PINs is kept in the blob store as it streams (even if the client goes away), so the next
 /// request on any app node is served from the store. A file with PINs is never kept.
-async fn stream(
+pub(crate) async fn stream(
     state: AppState,
     who: Principal,
     run_id: Uuid,

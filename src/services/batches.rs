@@ -240,3 +240,20 @@ pub async fn update(
     txn.commit().await?;
     Ok(row)
 }
+
+/// An organization's batches, newest first (as many as a page holds).
+pub async fn list_in_organization(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+) -> Result<Vec<batch::Model>, AppError> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    let conn = db.read();
+    super::organization(conn, who, organization_id, Action::Read).await?;
+    Ok(Batch::find()
+        .filter(batch::Column::OrganizationId.eq(organization_id))
+        .order_by_desc(batch::Column::Id)
+        .limit(super::MAX_PAGE)
+        .all(conn)
+        .await?)
+}

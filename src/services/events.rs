@@ -406,3 +406,46 @@ pub async fn history(db: &Db, who: &Principal, batch_id: Uuid) -> Result<History
         intact,
     })
 }
+
+/// How many recent fertilizing and spraying events [`known_inputs`] reads.
+const INPUT_MEMORY: u64 = 200;
+
+/// The inputs an organization has applied lately, each once by trade name (its latest use
+/// wins), so that a form can offer them again with their pre-harvest interval.
+pub async fn known_inputs(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+) -> Result<Vec<crate::domain::batch::InputUse>, AppError> {
+    let conn = db.read();
+    super::organization(conn, who, organization_id, Action::Read).await?;
+    let rows = BatchEvent::find()
+        .filter(
+            batch_event::Column::BatchId.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(batch::Column::Id)
+                    .from(Batch)
+                    .and_where(batch::Column::OrganizationId.eq(organization_id))
+                    .to_owned(),
+            ),
+        )
+        .filter(batch_event::Column::Kind.is_in([
+            EventKind::Fertilizing.as_str(),
+            EventKind::Spraying.as_str(),
+        ]))
+        .order_by_desc(batch_event::Column::Id)
+        .limit(INPUT_MEMORY)
+        .all(conn)
+        .await?;
+    let mut seen = std::collections::BTreeMap::new();
+    for row in rows {
+        // A record that does not read as details has no inputs to offer.
+        let Ok(details) = serde_json::from_value::<EventDetails>(row.details) else {
+            continue;
+        };
+        for input in details.inputs {
+            seen.entry(input.product.to_lowercase()).or_insert(input);
+        }
+    }
+    Ok(seen.into_values().collect())
+}

@@ -141,13 +141,6 @@ pub struct Resolved {
 }
 
 impl Resolved {
-    /// The thumbnail and full image paths of a diary photo named by its hash.
-    pub fn diary_photo(&self, sha256: &str) -> Option<&blob::Model> {
-        self.diary_photos.iter().find(|b| b.sha256 == sha256)
-    }
-}
-
-impl Resolved {
     /// The certificate in force with the most stars, if any.
     pub fn current_certificate(&self) -> Option<&ocop_certification::Model> {
         self.certificates

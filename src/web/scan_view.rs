@@ -191,7 +191,12 @@ pub(crate) fn explain_code(code: &str, lang: Lang) -> String {
     }
 }
 
-fn event_line(e: &entity::batch_event::Model, r: &Resolved, lang: Lang) -> EventLine {
+/// One diary entry in words; `diary_photos` are the batch's uploaded photos its hashes name.
+pub(crate) fn event_line(
+    e: &entity::batch_event::Model,
+    diary_photos: &[entity::blob::Model],
+    lang: Lang,
+) -> EventLine {
     let t = lang.t();
     let details = &e.details;
     let text = details
@@ -231,7 +236,10 @@ fn event_line(e: &entity::batch_event::Model, r: &Resolved, lang: Lang) -> Event
             .and_then(|v| v.as_array())
             .into_iter()
             .flatten()
-            .filter_map(|v| v.as_str().and_then(|sha| r.diary_photo(sha)))
+            .filter_map(|v| {
+                v.as_str()
+                    .and_then(|sha| diary_photos.iter().find(|b| b.sha256 == sha))
+            })
             .map(Photo::of)
             .collect(),
         correction: e.corrects.is_some(),
@@ -322,7 +330,11 @@ impl<'a> ScanPage<'a> {
             origin,
             map_url,
             batch,
-            events: r.events.iter().map(|e| event_line(e, r, lang)).collect(),
+            events: r
+                .events
+                .iter()
+                .map(|e| event_line(e, &r.diary_photos, lang))
+                .collect(),
             links: r.links.clone(),
             certificates,
             serial: crate::print::grouped(r.serial.as_str()),

@@ -8,21 +8,21 @@ use serde_json::json;
 use crate::helpers::TestApp;
 
 /// A browser without JavaScript: keeps the session cookie, does not follow redirects.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: reqwest::Client,
     cookies: Vec<String>,
 }
 
-struct Page {
-    status: StatusCode,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    body: String,
+pub(crate) struct Page {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub set_cookies: Vec<String>,
+    pub body: String,
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Self {
             app,
             client: reqwest::Client::builder()
@@ -33,7 +33,7 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
+    pub(crate) async fn send(&mut self, req: reqwest::RequestBuilder) -> Page {
         let req = if self.cookies.is_empty() {
             req
         } else {
@@ -65,12 +65,17 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         let req = self.client.get(self.app.url(path));
         self.send(req).await
     }
 
-    async fn post(&mut self, path: &str, form: &[(&str, &str)], extra: HeaderMap) -> Page {
+    pub(crate) async fn post(
+        &mut self,
+        path: &str,
+        form: &[(&str, &str)],
+        extra: HeaderMap,
+    ) -> Page {
         let req = self
             .client
             .post(self.app.url(path))
@@ -79,7 +84,29 @@ impl<'a> Browser<'a> {
         self.send(req).await
     }
 
-    async fn sign_in(&mut self, login: &str, password: &str) -> Page {
+    /// Posts a `multipart/form-data` form, with an optional file part.
+    pub(crate) async fn post_multipart(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (k, v) in fields {
+            form = form.text(k.to_string(), v.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            let part = reqwest::multipart::Part::bytes(bytes)
+                .file_name("photo.jpg")
+                .mime_str("image/jpeg")
+                .unwrap();
+            form = form.part(name.to_owned(), part);
+        }
+        let req = self.client.post(self.app.url(path)).multipart(form);
+        self.send(req).await
+    }
+
+    pub(crate) async fn sign_in(&mut self, login: &str, password: &str) -> Page {
         self.post(
             "/console/sign-in",
             &[("login", login), ("password", password)],
@@ -90,7 +117,7 @@ impl<'a> Browser<'a> {
 }
 
 /// The CSRF token in a page's forms.
-fn csrf(body: &str) -> String {
+pub(crate) fn csrf(body: &str) -> String {
     let at = body
         .find(r#"name="csrf" value=""#)
         .expect("a form with a CSRF token")

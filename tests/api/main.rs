@@ -8,6 +8,7 @@ mod accounts;
 mod browser;
 mod cli;
 mod console;
+mod console_batches;
 mod files;
 mod helpers;
 mod ledger;

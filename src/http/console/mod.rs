@@ -12,14 +12,18 @@
 
 use std::collections::BTreeMap;
 
+use axum::extract::DefaultBodyLimit;
 use axum::extract::Query;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 
+mod batches;
 mod dashboard;
 mod farms;
 mod growing_areas;
+mod multipart;
+mod print;
 mod products;
 mod sign_in;
 
@@ -44,7 +48,8 @@ use crate::web::scan_view::stars;
 const SESSION_COOKIE: &str = "ocop_session";
 const LANG_COOKIE: &str = "ocop_lang";
 
-pub fn router() -> axum::Router<AppState> {
+/// The console's routes; a diary entry may carry a photo of up to `upload_max_bytes`.
+pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
     axum::Router::new()
         .route("/console", get(dashboard::home))
         .route(
@@ -55,7 +60,7 @@ pub fn router() -> axum::Router<AppState> {
             "/console/sign-in",
             get(sign_in::sign_in_page).post(sign_in::sign_in),
         )
-        .route("/console/sign-out", axum::routing::post(sign_in::sign_out))
+        .route("/console/sign-out", post(sign_in::sign_out))
         .route(
             "/console/farms",
             get(farms::farms_page).post(farms::add_farm),
@@ -70,11 +75,32 @@ pub fn router() -> axum::Router<AppState> {
         )
         .route(
             "/console/products/certifications",
-            axum::routing::post(products::add_certification),
+            post(products::add_certification),
         )
         .route(
             "/console/growing-areas/explain",
             get(growing_areas::explain),
+        )
+        .route(
+            "/console/batches",
+            get(batches::batches_page).post(batches::add_batch),
+        )
+        .route("/console/batches/{id}", get(batches::batch_page))
+        .route(
+            "/console/batches/{id}/events",
+            post(batches::add_event).layer(DefaultBodyLimit::max(
+                upload_max_bytes.saturating_add(64 * 1024),
+            )),
+        )
+        .route("/console/batches/{id}/seal", post(batches::seal))
+        .route("/console/batches/{id}/stamps", post(batches::issue_stamps))
+        .route(
+            "/console/stamp-runs/{id}/labels.pdf",
+            get(print::labels_pdf).post(print::labels_pdf_with_pins),
+        )
+        .route(
+            "/console/stamp-runs/{id}/stamps.csv",
+            get(print::stamps_csv),
         )
         .route("/static/console.js", get(js))
         .route("/static/console.css", get(css))

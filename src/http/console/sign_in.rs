@@ -83,7 +83,7 @@ pub(super) async fn sign_in(
 
 #[derive(Deserialize)]
 pub struct CsrfForm {
-    csrf: Option<String>,
+    pub(super) csrf: Option<String>,
 }
 
 pub(super) async fn sign_out(

@@ -1,6 +1,7 @@
 //! The producer console's pages (sign-in, dashboard, farms) and their words in Vietnamese and
 //! English. Pure: views built from records and rendered by askama from `templates/console/`.
 
+pub mod batches;
 mod texts;
 
 use std::collections::BTreeMap;

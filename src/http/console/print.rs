@@ -1,0 +1,78 @@
+//! A stamp run's print files, downloaded from the console: label sheets as PDF on the chosen
+//! stock, the printers' CSV, and once, by a form's POST, the sheets with the scratch PINs.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::sign_in::CsrfForm;
+use super::*;
+use crate::print::Template;
+use crate::print::template;
+use crate::services::print_files::Format;
+use crate::stamps::qr::Ecc;
+
+fn run_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound("stamp run"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct Stock {
+    template: Option<String>,
+}
+
+fn pdf(stock: &Stock) -> Result<Format, AppError> {
+    let id = stock.template.as_deref().unwrap_or(template::DEFAULT);
+    let sheet = Template::by_id(id).map_err(|e| AppError::validation("template", e))?;
+    Ok(Format::Pdf { sheet, ecc: Ecc::M })
+}
+
+async fn download(
+    state: AppState,
+    s: Signed,
+    raw: &str,
+    format: Result<Format, AppError>,
+    pins: bool,
+) -> Response {
+    let streamed = async {
+        crate::http::print::stream(state, s.who.clone(), run_id(raw)?, format?, pins).await
+    }
+    .await;
+    streamed.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// Label sheets without PINs (kept after the first render and served again).
+pub(super) async fn labels_pdf(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(raw): Path<String>,
+    axum::extract::Query(stock): axum::extract::Query<Stock>,
+) -> Response {
+    let format = pdf(&stock);
+    download(state, s, &raw, format, false).await
+}
+
+/// Label sheets with the scratch PINs: a change (the PINs are released and never shown
+/// again), so a POST with the form's CSRF token.
+pub(super) async fn labels_pdf_with_pins(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(raw): Path<String>,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !s.posted_here(form.csrf.as_deref()) {
+        return forbidden();
+    }
+    let format = pdf(&Stock::default());
+    download(state, s, &raw, format, true).await
+}
+
+pub(super) async fn stamps_csv(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(raw): Path<String>,
+) -> Response {
+    download(state, s, &raw, Ok(Format::Csv), false).await
+}

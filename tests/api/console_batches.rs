@@ -1,0 +1,450 @@
+//! The console's batch pages through real HTTP: opening a batch, the diary with inputs, their
+//! pre-harvest intervals and a photo, sealing, issuing stamps and downloading their print
+//! files, the scans-per-day chart; and that another organization sees none of it.
+
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+use crate::console::{Browser, csrf, member};
+use crate::helpers::TestApp;
+use ocop_trace::media::samples::photo_jpeg;
+
+/// A signed-in owner of a new organization with a farm, a growing area and a product.
+struct World {
+    org: String,
+    product: String,
+    area: String,
+    login: String,
+}
+
+async fn world(app: &TestApp, name: &str, phone: &str, code: &str) -> World {
+    let org = app.create_organization(name).await;
+    let farm = app.create_farm(&app.admin, &org).await;
+    let area = app.create_growing_area(&app.admin, &farm, code).await;
+    let product = app.create_product(&app.admin, &org, None).await;
+    let login = member(app, &org, phone, "owner").await;
+    World {
+        org,
+        product,
+        area,
+        login,
+    }
+}
+
+/// The page's text of the element that starts at `marker` up to `end`.
+fn part<'a>(body: &'a str, marker: &str, end: &str) -> &'a str {
+    let at = body
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {body}"));
+    body[at..].split(end).next().unwrap()
+}
+
+/// A `datetime-local` value `days` ago, in Vietnam time.
+fn days_ago(days: i64) -> String {
+    let t = chrono::Utc::now() - chrono::Duration::days(days);
+    t.with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
+        .format("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_batch_is_opened_its_diary_kept_with_photos_and_its_stamps_issued_and_printed() {
+    let app = TestApp::spawn().await;
+    let w = world(
+        &app,
+        "HTX Gạo Tám Xoan",
+        "0911111111",
+        "VN-66-650-24370-01-21",
+    )
+    .await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&w.login, "mật khẩu an toàn").await;
+
+    let p = b.get("/console/batches").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Mở lô hàng mới") && p.body.contains("Chưa có lô hàng nào"));
+    assert!(
+        p.body
+            .contains("VN-66-650-24370-01-21 · cà phê · Vườn ông Ba")
+    );
+    let token = csrf(&p.body);
+
+    // Mistakes are named in place and what was typed stays.
+    let p = b
+        .post(
+            "/console/batches",
+            &[
+                ("csrf", &token),
+                ("product_id", &w.product),
+                ("lot_code", "LÔ 1"),
+                ("quantity", "nhiều"),
+                ("unit", "kg"),
+                ("expires_on", "31/12/2026"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Nhập số lượng lớn hơn 0"), "{}", p.body);
+    assert!(p.body.contains("Nhập ngày hợp lệ"));
+    assert!(p.body.contains(r#"value="nhiều""#) && p.body.contains(r#"value="LÔ 1""#));
+    let p = b
+        .post(
+            "/console/batches",
+            &[
+                ("csrf", &token),
+                ("product_id", &w.product),
+                ("lot_code", "LÔ 1"),
+                ("quantity", "1200,5"),
+                ("unit", "kg"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Mã lô gồm 1–20 ký tự"), "{}", p.body);
+
+    let p = b
+        .post(
+            "/console/batches",
+            &[
+                ("csrf", &token),
+                ("product_id", &w.product),
+                ("lot_code", "GAO-2026-11"),
+                ("growing_area_id", &w.area),
+                ("quantity", "1200,5"),
+                ("unit", "kg"),
+                ("produced_on", &chrono::Utc::now().date_naive().to_string()),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let at = p.location.unwrap();
+    assert!(at.ends_with("?saved=batch"), "{at}");
+    let page = at.split('?').next().unwrap().to_owned();
+    let id = page.rsplit('/').next().unwrap().to_owned();
+    let (s, batch) = app.get(&app.admin, &format!("/api/v1/batches/{id}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(batch["quantity"], 1200.5);
+    assert_eq!(batch["growing_area_id"], w.area.as_str());
+
+    let p = b.get(&at).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains("Lô GAO-2026-11 · Mật ong hoa cà phê"));
+    assert!(p.body.contains("Đã mở lô hàng") && p.body.contains("Đang sản xuất"));
+    assert!(p.body.contains("Chuỗi nhật ký nguyên vẹn"));
+    assert!(p.body.contains("Nhật ký chưa có mục nào"));
+    let events = format!("{page}/events");
+
+    // Spraying three days ago, with a pre-harvest interval of 7 days and a photo.
+    let sprayed = days_ago(3);
+    let p = b
+        .post_multipart(
+            &events,
+            &[
+                ("csrf", &token),
+                ("kind", "spraying"),
+                ("occurred_at", &sprayed),
+                ("description", "Phun phòng rầy nâu"),
+                ("in0_product", "Anvil 5SC"),
+                ("in0_active_ingredient", "Hexaconazole"),
+                ("in0_dose", "1,5"),
+                ("in0_dose_unit", "ml/l"),
+                ("in0_phi_days", "7"),
+            ],
+            Some(("photo", photo_jpeg(800, 600))),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = b.get(p.location.as_deref().unwrap()).await;
+    assert!(p.body.contains("Đã ghi vào nhật ký"));
+    let diary = part(&p.body, r#"id="diary""#, "</section>");
+    assert!(diary.contains("Phun thuốc") && diary.contains("Phun phòng rầy nâu"));
+    assert!(
+        diary.contains("Anvil 5SC (Hexaconazole) 1.5 ml/l"),
+        "{diary}"
+    );
+    assert!(diary.contains("<img src=\"/media/"), "{diary}");
+    assert!(p.body.contains("Chưa được thu hoạch trước"));
+    // The input is offered again with what was recorded.
+    assert!(p.body.contains(
+        r#"<option value="Anvil 5SC" data-ai="Hexaconazole" data-unit="ml/l" data-phi="7">"#
+    ));
+
+    // A harvest now is inside the interval: recorded, and flagged.
+    let p = b
+        .post_multipart(
+            &events,
+            &[
+                ("csrf", &token),
+                ("kind", "harvesting"),
+                ("occurred_at", ""),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = b.get(&page).await;
+    let diary = part(&p.body, r#"id="diary""#, "</section>");
+    assert!(
+        diary.contains("Thu hoạch khi chưa hết thời gian cách ly của Anvil 5SC"),
+        "{diary}"
+    );
+    // Newest first.
+    assert!(diary.find("Thu hoạch").unwrap() < diary.find("Phun thuốc").unwrap());
+
+    // A form with mistakes keeps its photo: uploaded once, carried to the next try.
+    let p = b
+        .post_multipart(
+            &events,
+            &[
+                ("csrf", &token),
+                ("occurred_at", "hôm qua"),
+                ("in0_product", "Phân NPK 16-16-8"),
+                ("in0_dose", "một ít"),
+            ],
+            Some(("photo", photo_jpeg(640, 480))),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Chọn công việc"), "{}", p.body);
+    assert!(p.body.contains("Nhập thời gian hợp lệ"));
+    assert!(p.body.contains("Liều lượng là một số lớn hơn 0"));
+    assert!(p.body.contains(r#"value="Phân NPK 16-16-8""#));
+    assert!(p.body.contains("Ảnh đã tải lên được giữ lại"));
+    let kept = part(&p.body, r#"name="photo_sha256" value=""#, "\">")
+        .trim_start_matches(r#"name="photo_sha256" value=""#)
+        .to_owned();
+    assert_eq!(kept.len(), 64, "{kept}");
+    let p = b
+        .post_multipart(
+            &events,
+            &[
+                ("csrf", &token),
+                ("kind", "note"),
+                ("description", "Ảnh ruộng trước thu hoạch"),
+                ("photo_sha256", &kept),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let (_, listed) = app
+        .get(&app.admin, &format!("/api/v1/batches/{id}/events"))
+        .await;
+    let items = listed["items"].as_array().unwrap();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[0]["details"]["inputs"][0]["phi_days"], 7);
+    assert_eq!(items[0]["details"]["inputs"][0]["dose"], 1.5);
+    assert_eq!(items[0]["details"]["photos"].as_array().unwrap().len(), 1);
+    assert_eq!(items[2]["details"]["photos"][0], kept.as_str());
+    // The time typed in Vietnam is the time stored.
+    let stored: chrono::DateTime<chrono::Utc> =
+        items[0]["occurred_at"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        stored
+            .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap())
+            .format("%Y-%m-%dT%H:%M")
+            .to_string(),
+        sprayed
+    );
+
+    // Without the form's token nothing is written.
+    let p = b
+        .post_multipart(
+            &events,
+            &[("kind", "note"), ("description", "giả mạo")],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::FORBIDDEN);
+    let (_, listed) = app
+        .get(&app.admin, &format!("/api/v1/batches/{id}/events"))
+        .await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+
+    // 100 stamps, the PDF and the printers' CSV.
+    let stamps = format!("{page}/stamps");
+    let p = b
+        .post(
+            &stamps,
+            &[("csrf", &token), ("count", "0")],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Số tem từ 1 đến 1.000.000"));
+    assert!(p.body.contains(r#"value="0""#));
+    let p = b
+        .post(
+            &stamps,
+            &[("csrf", &token), ("count", "100")],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = b.get(p.location.as_deref().unwrap()).await;
+    assert!(p.body.contains("Đã phát hành tem"));
+    assert!(
+        p.body.contains("Đợt 1</strong> · 100 tem (#0–#99)"),
+        "{}",
+        p.body
+    );
+    let run = part(&p.body, "/console/stamp-runs/", "/labels.pdf")
+        .trim_start_matches("/console/stamp-runs/")
+        .to_owned();
+    let pdf = b
+        .get(&format!(
+            "/console/stamp-runs/{run}/labels.pdf?template=a4-40-52x29"
+        ))
+        .await;
+    assert_eq!(pdf.status, StatusCode::OK);
+    assert!(pdf.body.starts_with("%PDF-"));
+    let csv = b
+        .get(&format!("/console/stamp-runs/{run}/stamps.csv"))
+        .await;
+    assert_eq!(csv.status, StatusCode::OK);
+    let lines: Vec<&str> = csv.body.lines().collect();
+    assert_eq!(lines.len(), 101, "a header and 100 stamps");
+
+    // A scan shows on the chart.
+    let uri = lines[1]
+        .split(',')
+        .find(|c| c.to_ascii_lowercase().starts_with("http"))
+        .unwrap()
+        .trim_matches('"');
+    let path = format!("/{}", uri.splitn(4, '/').nth(3).unwrap());
+    let (s, _) = app.text(&path).await;
+    assert_eq!(s, StatusCode::OK);
+    let p = b.get(&page).await;
+    let chart = part(&p.body, r#"id="scan-chart""#, "</section>");
+    assert!(chart.contains("Tổng: <strong>1</strong>"), "{chart}");
+    assert_eq!(chart.matches("<rect ").count(), 30);
+
+    // Sealed: the page says so, and spraying is no longer taken.
+    let p = b
+        .post(
+            &format!("{page}/seal"),
+            &[("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let p = b.get(&page).await;
+    assert!(p.body.contains("Đã đóng lô"));
+    let p = b
+        .post_multipart(&events, &[("csrf", &token), ("kind", "spraying")], None)
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body
+            .contains("Lô ở trạng thái này không nhận công việc này"),
+        "{}",
+        p.body
+    );
+
+    // In English too.
+    let p = b.get(&format!("{page}?lang=en")).await;
+    assert!(p.body.contains("Production diary") && p.body.contains("Sealed"));
+    assert!(p.body.contains("Run 1</strong> · 100 stamps"));
+    let _ = w.org;
+}
+
+#[tokio::test]
+async fn another_organization_sees_and_changes_nothing_of_a_batch() {
+    let app = TestApp::spawn().await;
+    let a = world(&app, "HTX A", "0922222221", "VN-66-650-24370-01-21").await;
+    let bw = world(&app, "HTX B", "0922222222", "VN-66-650-24370-02-21").await;
+    let batch = app.create_batch(&app.admin, &a.product, "A-1").await;
+    let (s, run) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/stamp-runs"),
+            serde_json::json!({"count": 3}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    let run = run["id"].as_str().unwrap();
+
+    let mut other = Browser::new(&app);
+    other.sign_in(&bw.login, "mật khẩu an toàn").await;
+    let p = other.get("/console/batches").await;
+    assert!(!p.body.contains("A-1"));
+    let token = csrf(&p.body);
+    assert_eq!(
+        other.get(&format!("/console/batches/{batch}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let p = other
+        .post_multipart(
+            &format!("/console/batches/{batch}/events"),
+            &[("csrf", &token), ("kind", "note"), ("description", "x")],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    let p = other
+        .post(
+            &format!("/console/batches/{batch}/stamps"),
+            &[("csrf", &token), ("count", "5")],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    for path in [
+        format!("/console/stamp-runs/{run}/labels.pdf"),
+        format!("/console/stamp-runs/{run}/stamps.csv"),
+    ] {
+        assert_eq!(
+            other.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
+    }
+    // A product of another organization cannot get a batch either.
+    let p = other
+        .post(
+            "/console/batches",
+            &[
+                ("csrf", &token),
+                ("product_id", &a.product),
+                ("lot_code", "X-1"),
+                ("quantity", "5"),
+                ("unit", "kg"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (_, events) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/events"))
+        .await;
+    assert!(events["items"].as_array().unwrap().is_empty());
+    let (_, runs) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
+        .await;
+    assert_eq!(runs["items"].as_array().unwrap().len(), 1);
+
+    // An inspector reads the batch but cannot write its diary.
+    let inspector = member(&app, &a.org, "0922222223", "inspector").await;
+    let mut i = Browser::new(&app);
+    i.sign_in(&inspector, "mật khẩu an toàn").await;
+    let p = i.get(&format!("/console/batches/{batch}")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    let token = csrf(&p.body);
+    let p = i
+        .post_multipart(
+            &format!("/console/batches/{batch}/events"),
+            &[("csrf", &token), ("kind", "note"), ("description", "x")],
+            None,
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body.contains("Vai trò của bạn không được phép"),
+        "{}",
+        p.body
+    );
+    let _ = bw.area;
+}
