@@ -20,6 +20,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod import;
 pub mod key_file;
 pub mod ledger;
 pub mod log_key;
