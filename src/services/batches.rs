@@ -257,3 +257,25 @@ pub async fn list_in_organization(
         .all(conn)
         .await?)
 }
+
+/// The organization's batches with any of `lots` as their lot code.
+pub async fn find_by_lots(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+    lots: &[String],
+) -> Result<Vec<batch::Model>, AppError> {
+    let conn = db.read();
+    super::organization(conn, who, organization_id, Action::Read).await?;
+    let mut out = Vec::new();
+    for part in lots.chunks(500) {
+        out.extend(
+            Batch::find()
+                .filter(batch::Column::OrganizationId.eq(organization_id))
+                .filter(batch::Column::LotCode.is_in(part.iter().cloned()))
+                .all(conn)
+                .await?,
+        );
+    }
+    Ok(out)
+}

@@ -122,19 +122,64 @@ async fn try_group(
 ) -> Result<Vec<Result<Recorded, AppError>>, AppError> {
     let txn = db.write_txn().await?;
     let mut states = lock_batches(&txn, jobs).await?;
+    let plans = plan_all(&txn, &mut states, jobs).await?;
+    if plans.iter().all(Result::is_err) {
+        return Ok(plans.into_iter().filter_map(Result::err).map(Err).collect());
+    }
+    let results = write(&txn, states, plans).await?;
+    txn.commit().await?;
+    Ok(results)
+}
+
+/// Appends every job in one transaction, or none of them: then the first job at fault (its
+/// index) and why. For imports, where half a diary would be worse than none. The outer error
+/// is the database's, not a job's.
+pub async fn append_all(
+    db: &Db,
+    jobs: &[EventJob],
+) -> Result<Result<Vec<Recorded>, (usize, AppError)>, AppError> {
+    let txn = db.write_txn().await?;
+    let mut states = lock_batches(&txn, jobs).await?;
+    let plans = plan_all(&txn, &mut states, jobs).await?;
+    let planned: Result<Vec<Planned>, (usize, AppError)> = plans
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| p.map_err(|e| (i, e)))
+        .collect();
+    let planned = match planned {
+        Ok(p) => p,
+        Err(fault) => return Ok(Err(fault)),
+    };
+    let results = write(&txn, states, planned.into_iter().map(Ok).collect()).await?;
+    txn.commit().await?;
+    Ok(Ok(results.into_iter().flatten().collect()))
+}
+
+/// Plans every job against the batches as the jobs before it leave them.
+async fn plan_all(
+    txn: &DatabaseTransaction,
+    states: &mut HashMap<Uuid, BatchState>,
+    jobs: &[EventJob],
+) -> Result<Vec<Result<Planned, AppError>>, AppError> {
     let mut plans = Vec::with_capacity(jobs.len());
     for job in jobs {
-        match plan(&txn, &mut states, job).await {
+        match plan(txn, states, job).await {
             Ok(p) => plans.push(Ok(p)),
             Err(e) if is_job_error(&e) => plans.push(Err(e)),
             Err(e) => return Err(e),
         }
     }
-    if plans.iter().all(Result::is_err) {
-        return Ok(plans.into_iter().filter_map(Result::err).map(Err).collect());
-    }
+    Ok(plans)
+}
+
+/// Writes the planned events, their ledger entries, the batches' new heads and the log head.
+async fn write(
+    txn: &DatabaseTransaction,
+    states: HashMap<Uuid, BatchState>,
+    plans: Vec<Result<Planned, AppError>>,
+) -> Result<Vec<Result<Recorded, AppError>>, AppError> {
     // The log head is locked after the batches, in the same order as every other write.
-    let mut head = ledger::head(&txn, true).await?;
+    let mut head = ledger::head(txn, true).await?;
     let mut results = Vec::with_capacity(plans.len());
     for p in plans {
         let p = match p {
@@ -148,10 +193,10 @@ async fn try_group(
             .clone()
             .into_active_model()
             .reset_all()
-            .insert(&txn)
+            .insert(txn)
             .await?;
         ledger::insert_at(
-            &txn,
+            txn,
             &mut head,
             "batch_events.appended",
             "batch_events",
@@ -174,11 +219,11 @@ async fn try_group(
             b.status = Set(state.status.as_str().to_owned());
             b.updated_at = Set(now());
         }
-        let b = b.update(&txn).await?;
+        let b = b.update(txn).await?;
         if status_changed {
             let (payload, leaf) = ledger::prepare(&b)?;
             ledger::insert_at(
-                &txn,
+                txn,
                 &mut head,
                 "batches.updated",
                 "batches",
@@ -190,8 +235,7 @@ async fn try_group(
             .await?;
         }
     }
-    ledger::save_head(&txn, &head).await?;
-    txn.commit().await?;
+    ledger::save_head(txn, &head).await?;
     Ok(results)
 }
 

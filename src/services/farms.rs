@@ -34,8 +34,33 @@ pub async fn create(
     organization_id: Uuid,
     new: NewFarm,
 ) -> Result<farm::Model, AppError> {
+    let mut rows = create_many(db, who, organization_id, vec![new]).await?;
+    rows.pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no farm created")))
+}
+
+/// Creates several farms in one transaction: all of them, or none.
+pub async fn create_many(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+    farms: Vec<NewFarm>,
+) -> Result<Vec<farm::Model>, AppError> {
     let txn = db.write_txn().await?;
     organization(&txn, who, organization_id, Action::ManageRegistry).await?;
+    let mut rows = Vec::with_capacity(farms.len());
+    for new in farms {
+        rows.push(insert(&txn, organization_id, new).await?);
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
+
+async fn insert(
+    txn: &sea_orm::DatabaseTransaction,
+    organization_id: Uuid,
+    new: NewFarm,
+) -> Result<farm::Model, AppError> {
     let t = now();
     let row = farm::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -48,10 +73,9 @@ pub async fn create(
         created_at: Set(t),
         updated_at: Set(t),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    ledger::append(&txn, "created", &row).await?;
-    txn.commit().await?;
+    ledger::append(txn, "created", &row).await?;
     Ok(row)
 }
 

@@ -68,9 +68,35 @@ pub async fn create(
     farm_id: Uuid,
     new: NewGrowingArea,
 ) -> Result<growing_area::Model, AppError> {
+    let mut rows = create_many(db, who, vec![(farm_id, new)]).await?;
+    rows.pop()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no growing area created")))
+}
+
+/// Creates several growing areas, each on its farm, in one transaction: all of them, or
+/// none. A code taken by an earlier area of the same call is taken too.
+pub async fn create_many(
+    db: &Db,
+    who: &Principal,
+    areas: Vec<(Uuid, NewGrowingArea)>,
+) -> Result<Vec<growing_area::Model>, AppError> {
     let txn = db.write_txn().await?;
-    let farm = load::<Farm, _>(&txn, who, farm_id, Action::ManageRegistry, "farm").await?;
-    ensure_code_free(&txn, &new.code).await?;
+    let mut rows = Vec::with_capacity(areas.len());
+    for (farm_id, new) in areas {
+        rows.push(insert(&txn, who, farm_id, new).await?);
+    }
+    txn.commit().await?;
+    Ok(rows)
+}
+
+async fn insert(
+    txn: &sea_orm::DatabaseTransaction,
+    who: &Principal,
+    farm_id: Uuid,
+    new: NewGrowingArea,
+) -> Result<growing_area::Model, AppError> {
+    let farm = load::<Farm, _>(txn, who, farm_id, Action::ManageRegistry, "farm").await?;
+    ensure_code_free(txn, &new.code).await?;
     let t = now();
     let row = growing_area::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -91,10 +117,9 @@ pub async fn create(
         created_at: Set(t),
         updated_at: Set(t),
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
-    ledger::append(&txn, "created", &row).await?;
-    txn.commit().await?;
+    ledger::append(txn, "created", &row).await?;
     Ok(row)
 }
 
@@ -162,4 +187,25 @@ pub async fn update(
     ledger::append(&txn, "updated", &row).await?;
     txn.commit().await?;
     Ok(row)
+}
+
+/// Which of `codes` are already registered (by any organization: a code is national).
+pub async fn taken_codes(
+    db: &Db,
+    codes: &[String],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    use sea_orm::QuerySelect;
+    let mut taken = std::collections::HashSet::new();
+    // In slices, to keep each query's parameters few.
+    for part in codes.chunks(500) {
+        let found: Vec<String> = GrowingArea::find()
+            .select_only()
+            .column(growing_area::Column::Code)
+            .filter(growing_area::Column::Code.is_in(part.iter().cloned()))
+            .into_tuple()
+            .all(db.read())
+            .await?;
+        taken.extend(found);
+    }
+    Ok(taken)
 }

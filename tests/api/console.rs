@@ -65,6 +65,14 @@ impl<'a> Browser<'a> {
         }
     }
 
+    pub(crate) fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    pub(crate) fn url(&self, path: &str) -> String {
+        self.app.url(path)
+    }
+
     pub(crate) async fn get(&mut self, path: &str) -> Page {
         let req = self.client.get(self.app.url(path));
         self.send(req).await

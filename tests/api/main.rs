@@ -9,6 +9,7 @@ mod browser;
 mod cli;
 mod console;
 mod console_batches;
+mod console_import;
 mod files;
 mod helpers;
 mod ledger;

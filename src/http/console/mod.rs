@@ -22,6 +22,8 @@ mod batches;
 mod dashboard;
 mod farms;
 mod growing_areas;
+mod import;
+mod import_rows;
 mod multipart;
 mod print;
 mod products;
@@ -50,6 +52,8 @@ const LANG_COOKIE: &str = "ocop_lang";
 
 /// The console's routes; a diary entry may carry a photo of up to `upload_max_bytes`.
 pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
+    // Room for the multipart framing and the form's other fields around the file.
+    let upload_limit = upload_max_bytes.saturating_add(64 * 1024);
     axum::Router::new()
         .route("/console", get(dashboard::home))
         .route(
@@ -88,9 +92,7 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
         .route("/console/batches/{id}", get(batches::batch_page))
         .route(
             "/console/batches/{id}/events",
-            post(batches::add_event).layer(DefaultBodyLimit::max(
-                upload_max_bytes.saturating_add(64 * 1024),
-            )),
+            post(batches::add_event).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/console/batches/{id}/seal", post(batches::seal))
         .route("/console/batches/{id}/stamps", post(batches::issue_stamps))
@@ -102,6 +104,18 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
             "/console/stamp-runs/{id}/stamps.csv",
             get(print::stamps_csv),
         )
+        .route(
+            "/console/import",
+            get(import::import_page)
+                .post(import::upload)
+                .layer(DefaultBodyLimit::max(upload_limit)),
+        )
+        .route(
+            "/console/import/confirm",
+            // The checked sheet comes back as JSON text in a form field.
+            post(import::confirm).layer(DefaultBodyLimit::max(upload_limit.saturating_mul(3))),
+        )
+        .route("/console/import/template.csv", get(import::template))
         .route("/static/console.js", get(js))
         .route("/static/console.css", get(css))
 }
@@ -112,6 +126,9 @@ pub struct LangQuery {
     saved: Option<String>,
     /// A growing-area code to explain.
     code: Option<String>,
+    /// What an import brings in, and how many rows it just wrote.
+    kind: Option<String>,
+    imported: Option<usize>,
 }
 
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

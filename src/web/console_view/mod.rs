@@ -2,6 +2,7 @@
 //! English. Pure: views built from records and rendered by askama from `templates/console/`.
 
 pub mod batches;
+pub mod import;
 mod texts;
 
 use std::collections::BTreeMap;

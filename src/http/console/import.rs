@@ -1,0 +1,201 @@
+//! `/console/import`: farms, growing areas and diary events from a spreadsheet. The upload is
+//! checked and shown row by row; the page then sends the checked sheet back to be written,
+//! where it is checked again and written in one transaction, or not at all.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::import_rows::{check, write};
+use super::multipart::FormWithFile;
+use super::*;
+use crate::import::{Kind, Layout, Sheet, SheetError, template_csv};
+use crate::web::console_view::import::{ImportPage, ImportTexts, import_texts};
+
+fn page(
+    s: &Signed,
+    kind: &str,
+    error: Option<String>,
+    preview: Option<crate::web::console_view::import::Preview>,
+    imported: Option<usize>,
+) -> ImportPage {
+    ImportPage {
+        c: s.chrome(),
+        i: import_texts(s.lang),
+        kind: kind.to_owned(),
+        error,
+        preview,
+        imported,
+    }
+}
+
+pub(super) async fn import_page(s: Signed) -> Response {
+    let kind = s.q.kind.clone().unwrap_or_else(|| "farms".into());
+    let imported = s.q.imported;
+    let view = page(&s, &kind, None, None, imported);
+    s.show(StatusCode::OK, Ok(view))
+}
+
+/// What a file-level problem says.
+fn sheet_error(i: &ImportTexts, e: &SheetError) -> String {
+    match e {
+        SheetError::Unreadable | SheetError::Workbook(_) => i.err_file.to_owned(),
+        SheetError::Empty => i.err_empty.to_owned(),
+        SheetError::TooManyRows(_) => i.err_too_many.to_owned(),
+    }
+}
+
+/// Checks a sheet and shows what was found: 200 with the button that writes it when every
+/// row is good, 422 with the bad cells flagged otherwise.
+async fn preview(state: &AppState, s: &Signed, kind: Kind, sheet: Sheet) -> Response {
+    let i = import_texts(s.lang);
+    let layout = match Layout::of(kind, &sheet.headers) {
+        Ok(l) => l,
+        Err(missing) => {
+            let names: Vec<&str> = missing
+                .iter()
+                .map(|c| match s.lang {
+                    Lang::Vi => c.vi,
+                    Lang::En => c.en,
+                })
+                .collect();
+            let error = format!("{} {}", i.err_missing, names.join(", "));
+            let view = page(s, kind.as_str(), Some(error), None, None);
+            return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
+        }
+    };
+    if sheet.rows.is_empty() {
+        let view = page(s, kind.as_str(), Some(i.err_no_rows.into()), None, None);
+        return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
+    }
+    let checked = async {
+        let org = organization_of(state, &s.who).await?;
+        check(state, s, org, &layout, &sheet, i).await
+    }
+    .await;
+    match checked {
+        Ok((mut p, ready)) => {
+            let status = if ready.is_some() {
+                p.sheet_json = serde_json::to_string(&sheet).ok();
+                StatusCode::OK
+            } else {
+                StatusCode::UNPROCESSABLE_ENTITY
+            };
+            s.show(status, Ok(page(s, kind.as_str(), None, Some(p), None)))
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(super) async fn upload(
+    State(state): State<AppState>,
+    s: Signed,
+    body: FormWithFile,
+) -> Response {
+    if !s.posted_here(body.get("csrf")) {
+        return forbidden();
+    }
+    let i = import_texts(s.lang);
+    let typed = body.get("kind").unwrap_or_default().to_owned();
+    let Some(kind) = Kind::parse(&typed) else {
+        let view = page(&s, &typed, Some(i.err_kind.into()), None, None);
+        return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
+    };
+    let sheet = match body.file.as_ref().map(|f| Sheet::read(&f.bytes)) {
+        Some(Ok(sheet)) => sheet,
+        Some(Err(e)) => {
+            let view = page(&s, &typed, Some(sheet_error(i, &e)), None, None);
+            return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
+        }
+        None => {
+            let view = page(&s, &typed, Some(i.err_file.into()), None, None);
+            return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
+        }
+    };
+    preview(&state, &s, kind, sheet).await
+}
+
+#[derive(Deserialize)]
+pub struct Confirm {
+    csrf: Option<String>,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    sheet: String,
+}
+
+pub(super) async fn confirm(
+    State(state): State<AppState>,
+    s: Signed,
+    Form(form): Form<Confirm>,
+) -> Response {
+    if !s.posted_here(form.csrf.as_deref()) {
+        return forbidden();
+    }
+    let i = import_texts(s.lang);
+    let (Some(kind), Ok(sheet)) = (
+        Kind::parse(&form.kind),
+        serde_json::from_str::<Sheet>(&form.sheet),
+    ) else {
+        let view = page(&s, &form.kind, Some(i.err_file.into()), None, None);
+        return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
+    };
+    // The page sent back what it was shown; it is checked again as if uploaded now.
+    let Ok(layout) = Layout::of(kind, &sheet.headers) else {
+        return preview(&state, &s, kind, sheet).await;
+    };
+    let outcome: Result<_, AppError> = async {
+        let org = organization_of(&state, &s.who).await?;
+        let (p, ready) = check(&state, &s, org, &layout, &sheet, i).await?;
+        match ready {
+            None => Ok(Err((p, None))),
+            Some(ready) => match write(&state, &s, org, ready).await? {
+                Ok(n) => Ok(Ok(n)),
+                Err(fault) => Ok(Err((p, fault))),
+            },
+        }
+    }
+    .await;
+    match outcome {
+        Ok(Ok(n)) => Redirect::to(&format!(
+            "/console/import?kind={}&imported={n}",
+            kind.as_str()
+        ))
+        .into_response(),
+        Ok(Err((mut p, fault))) => {
+            if let Some((at, e)) = fault
+                && let Some(row) = p.rows.get_mut(at)
+                && let Some(first) = row.cells.first_mut()
+            {
+                let b = crate::web::console_view::batches::batch_texts(s.lang);
+                let code = match &e {
+                    AppError::Conflict { code, .. } => code,
+                    _ => "",
+                };
+                first.error = Some(crate::web::console_view::batches::event_error(
+                    b, "kind", code,
+                ));
+            }
+            let view = page(&s, kind.as_str(), Some(i.err_changed.into()), Some(p), None);
+            s.show(StatusCode::CONFLICT, Ok(view))
+        }
+        Err(e) => e.into_response(),
+    }
+}
+
+pub(super) async fn template(s: Signed) -> Response {
+    let Some(kind) = s.q.kind.as_deref().and_then(Kind::parse) else {
+        return AppError::NotFound("import template").into_response();
+    };
+    let disposition = format!("attachment; filename=\"ocop-{}.csv\"", kind.as_str());
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        template_csv(kind, s.lang == Lang::Vi),
+    )
+        .into_response()
+}

@@ -1,0 +1,512 @@
+//! Checking an imported sheet row by row with the API's own request parsers, flagging every
+//! bad cell in the user's language, and writing the rows (all or none) when every one is good.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use uuid::Uuid;
+
+use super::*;
+use crate::domain::batch::{EventDetails, EventKind, InputUse};
+use crate::domain::growing_area::AreaScope;
+use crate::import::{Kind, Layout, Sheet};
+use crate::services::events::EventJob;
+use crate::services::{batches, events, farms, growing_areas};
+use crate::web::console_view::batches::{batch_texts, event_error};
+use crate::web::console_view::import::{CellView, ImportTexts, Preview, RowView, header};
+use crate::web::console_view::{area_error, farm_error};
+
+/// Rows ready to write.
+pub enum Ready {
+    Farms(Vec<farms::NewFarm>),
+    Areas(Vec<(Uuid, growing_areas::NewGrowingArea)>),
+    Diary(Vec<EventJob>),
+}
+
+/// The flags of one row: column key → message.
+type Flags = BTreeMap<&'static str, &'static str>;
+
+/// Everything a row check needs besides the row.
+struct Context<'a> {
+    who: &'a Principal,
+    lang: Lang,
+    t: &'static crate::web::console_view::ConsoleTexts,
+    i: &'static ImportTexts,
+    /// Farm name (lower case) → id.
+    farms: HashMap<String, Uuid>,
+    /// Codes registered already.
+    taken: HashSet<String>,
+    /// Lot code → the organization's batches with it.
+    lots: HashMap<String, Vec<entity::batch::Model>>,
+    /// Values seen more than once in the sheet's key column (lower case).
+    repeated: HashSet<String>,
+}
+
+/// The column key of a problem the API's request names.
+fn column_of(kind: Kind, api_field: &str) -> Option<&'static str> {
+    let f = api_field.strip_prefix("details.").unwrap_or(api_field);
+    let f = match f.split_once("].") {
+        Some((_, inner)) if f.starts_with("inputs[") => match inner {
+            "product" => "input",
+            other => other,
+        },
+        _ if f.starts_with("inputs") => "input",
+        _ => f,
+    };
+    kind.columns().iter().map(|c| c.key).find(|k| *k == f)
+}
+
+fn flag_problems(
+    kind: Kind,
+    flags: &mut Flags,
+    e: AppError,
+    message: impl Fn(&'static str, &str) -> &'static str,
+    fallback: &'static str,
+) {
+    match e {
+        AppError::Validation(problems) => {
+            for p in problems.iter() {
+                let column = column_of(kind, &p.field).unwrap_or(kind.columns()[0].key);
+                flags
+                    .entry(column)
+                    .or_insert_with(|| message(column, &p.code));
+            }
+        }
+        _ => {
+            flags.insert(kind.columns()[0].key, fallback);
+        }
+    }
+}
+
+/// A commune code typed as a number loses its leading zeros: they are put back.
+fn commune(typed: &str) -> Option<String> {
+    let t = typed.trim();
+    if t.is_empty() {
+        None
+    } else if t.len() < 5 && t.bytes().all(|b| b.is_ascii_digit()) {
+        Some(format!("{t:0>5}"))
+    } else {
+        Some(t.to_owned())
+    }
+}
+
+fn farm_row(
+    cx: &Context,
+    layout: &Layout,
+    row: &[String],
+    flags: &mut Flags,
+) -> Option<farms::NewFarm> {
+    let c = |k| layout.cell(row, k);
+    let latitude = number(flags, "latitude", c("latitude"), cx.t.err_number);
+    let longitude = number(flags, "longitude", c("longitude"), cx.t.err_number);
+    let request = crate::http::farms::CreateFarm {
+        name: c("name").to_owned(),
+        address: c("address").to_owned(),
+        commune_code: commune(c("commune_code")),
+        latitude,
+        longitude,
+    };
+    match request.parse() {
+        Ok(new) if flags.is_empty() => Some(new),
+        Ok(_) => None,
+        Err(e) => {
+            let t = cx.t;
+            flag_problems(
+                Kind::Farms,
+                flags,
+                e,
+                |f, code| farm_error(t, f, code),
+                t.err_name,
+            );
+            None
+        }
+    }
+}
+
+fn area_row(
+    cx: &Context,
+    layout: &Layout,
+    row: &[String],
+    flags: &mut Flags,
+) -> Option<(Uuid, growing_areas::NewGrowingArea)> {
+    let c = |k| layout.cell(row, k);
+    let farm = cx.farms.get(&c("farm").to_lowercase()).copied();
+    if farm.is_none() {
+        flags.insert("farm", cx.i.err_no_farm);
+    }
+    let scope = match c("scope").to_lowercase().as_str() {
+        "" | "domestic" | "nội địa" | "noi dia" => Some(AreaScope::Domestic),
+        "export" | "xuất khẩu" | "xuat khau" => Some(AreaScope::Export),
+        _ => None,
+    };
+    if scope.is_none() {
+        flags.insert("scope", cx.i.err_scope);
+    }
+    let code = c("code").to_uppercase();
+    if cx.repeated.contains(&code.to_lowercase()) {
+        flags.insert("code", cx.i.err_repeated);
+    } else if cx.taken.contains(&code) {
+        flags.insert("code", cx.t.err_code_taken);
+    }
+    let area_ha = number(flags, "area_ha", c("area_ha"), cx.t.err_area);
+    let optional = |s: &str| Some(s.trim().to_uppercase()).filter(|s| !s.is_empty());
+    let request = crate::http::growing_areas::CreateGrowingArea {
+        code,
+        scope: scope.unwrap_or(AreaScope::Domestic),
+        target_market: optional(c("target_market")),
+        crop: c("crop").to_owned(),
+        variety: None,
+        area_ha,
+        issuer: None,
+        issued_on: None,
+        valid_until: None,
+        boundary: None,
+        certificates: Vec::new(),
+    };
+    let t = cx.t;
+    match request.parse() {
+        Ok(new) => farm.filter(|_| flags.is_empty()).map(|f| (f, new)),
+        Err(e) => {
+            flag_problems(
+                Kind::GrowingAreas,
+                flags,
+                e,
+                |f, code| area_error(t, f, code),
+                t.err_code,
+            );
+            None
+        }
+    }
+}
+
+/// A kind typed as its code (`spraying`) or its name in either language (`Phun thuốc`).
+fn event_kind(typed: &str) -> Option<EventKind> {
+    let typed = typed.trim().to_lowercase();
+    EventKind::parse(&typed).ok().or_else(|| {
+        EventKind::ALL.iter().copied().find(|k| {
+            [Lang::Vi, Lang::En]
+                .iter()
+                .any(|l| l.event_kind(k.as_str()).to_lowercase() == typed)
+        })
+    })
+}
+
+/// A time as spreadsheets hold it, in Vietnam time: `2026-11-24 07:30`, `24/11/2026 07:30`,
+/// or a date alone (midnight).
+fn local_time(typed: &str) -> Option<chrono::DateTime<Utc>> {
+    let typed = typed.trim();
+    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(typed) {
+        return Some(t.with_timezone(&Utc));
+    }
+    let naive = [
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%d/%m/%Y %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(typed, f).ok())
+    .or_else(|| {
+        ["%Y-%m-%d", "%d/%m/%Y"]
+            .iter()
+            .find_map(|f| NaiveDate::parse_from_str(typed, f).ok())
+            .map(|d| d.and_time(chrono::NaiveTime::MIN))
+    })?;
+    let tz = chrono::FixedOffset::east_opt(7 * 3600)?;
+    naive
+        .and_local_timezone(tz)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -> Option<EventJob> {
+    let b = batch_texts(cx.lang);
+    let c = |k| layout.cell(row, k);
+    let batch = match cx.lots.get(c("lot_code")).map(Vec::as_slice) {
+        Some([one]) => Some(one),
+        Some([_, _, ..]) => {
+            flags.insert("lot_code", cx.i.err_lot_ambiguous);
+            None
+        }
+        _ => {
+            flags.insert("lot_code", cx.i.err_no_lot);
+            None
+        }
+    };
+    let kind = event_kind(c("kind"));
+    if kind.is_none() {
+        flags.insert("kind", b.err_kind);
+    }
+    let occurred_at = local_time(c("occurred_at"));
+    if occurred_at.is_none() {
+        flags.insert("occurred_at", b.err_when);
+    }
+    if let (Some(batch), Some(kind)) = (batch, kind)
+        && crate::domain::batch::BatchStatus::parse(&batch.status).is_ok_and(|s| !s.accepts(kind))
+    {
+        flags.insert("kind", b.err_not_accepted);
+    }
+    let quantity = number(flags, "quantity", c("quantity"), b.err_quantity);
+    let dose = number(flags, "dose", c("dose"), b.err_dose);
+    let phi_days = match c("phi_days") {
+        "" => None,
+        typed => {
+            let p = typed.parse::<u32>().ok();
+            if p.is_none() {
+                flags.insert("phi_days", b.err_phi);
+            }
+            p
+        }
+    };
+    let optional = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    let any_input = [
+        "input",
+        "active_ingredient",
+        "dose",
+        "dose_unit",
+        "phi_days",
+    ]
+    .iter()
+    .any(|k| !c(k).is_empty());
+    if any_input && c("input").is_empty() {
+        flags.insert("input", b.err_input);
+    }
+    let inputs = if any_input {
+        vec![InputUse {
+            product: c("input").to_owned(),
+            active_ingredient: optional(c("active_ingredient")),
+            dose,
+            dose_unit: optional(c("dose_unit")),
+            phi_days,
+        }]
+    } else {
+        Vec::new()
+    };
+    let (Some(batch), Some(kind), Some(occurred_at)) = (batch, kind, occurred_at) else {
+        return None;
+    };
+    let request = crate::http::events::AppendEvent {
+        kind,
+        occurred_at,
+        details: EventDetails {
+            description: optional(c("description")),
+            inputs,
+            quantity,
+            unit: optional(c("unit")),
+            location: optional(c("location")),
+            reason: optional(c("reason")),
+            photos: Vec::new(),
+        },
+        corrects: None,
+    };
+    match request.parse() {
+        Ok(new) if flags.is_empty() => Some(EventJob {
+            who: cx.who.clone(),
+            batch_id: batch.id,
+            new,
+        }),
+        Ok(_) => None,
+        Err(e) => {
+            let message = |f: &'static str, code: &str| {
+                let form_field = match f {
+                    "input" => "in0_product",
+                    "dose" => "in0_dose",
+                    "phi_days" => "in0_phi_days",
+                    other => other,
+                };
+                event_error(b, form_field, code)
+            };
+            flag_problems(Kind::Diary, flags, e, message, b.err_text);
+            None
+        }
+    }
+}
+
+/// Values of the sheet's key column that appear on more than one row (lower case).
+fn repeated(layout: &Layout, sheet: &Sheet, key: &str) -> HashSet<String> {
+    let mut seen = HashSet::new();
+    let mut twice = HashSet::new();
+    for (_, row) in &sheet.rows {
+        let v = layout.cell(row, key).to_lowercase();
+        if !v.is_empty() && !seen.insert(v.clone()) {
+            twice.insert(v);
+        }
+    }
+    twice
+}
+
+/// Checks every row; the rows ready to write when all of them are good.
+pub async fn check(
+    state: &AppState,
+    s: &Signed,
+    org: Uuid,
+    layout: &Layout,
+    sheet: &Sheet,
+    i: &'static ImportTexts,
+) -> Result<(Preview, Option<Ready>), AppError> {
+    let kind = layout.kind();
+    let mut cx = Context {
+        who: &s.who,
+        lang: s.lang,
+        t: s.t(),
+        i,
+        farms: HashMap::new(),
+        taken: HashSet::new(),
+        lots: HashMap::new(),
+        repeated: HashSet::new(),
+    };
+    match kind {
+        Kind::Farms => {}
+        Kind::GrowingAreas => {
+            let (_, farm_rows) = org_and_farms(state, &s.who).await?;
+            cx.farms = farm_rows
+                .into_iter()
+                .map(|f| (f.name.trim().to_lowercase(), f.id))
+                .collect();
+            let codes: Vec<String> = sheet
+                .rows
+                .iter()
+                .map(|(_, r)| layout.cell(r, "code").to_uppercase())
+                .collect();
+            cx.taken = growing_areas::taken_codes(&state.db, &codes).await?;
+            cx.repeated = repeated(layout, sheet, "code");
+        }
+        Kind::Diary => {
+            let lots: Vec<String> = sheet
+                .rows
+                .iter()
+                .map(|(_, r)| layout.cell(r, "lot_code").to_owned())
+                .collect();
+            for b in batches::find_by_lots(&state.db, &s.who, org, &lots).await? {
+                cx.lots.entry(b.lot_code.clone()).or_default().push(b);
+            }
+        }
+    }
+    let mut ready_farms = Vec::new();
+    let mut ready_areas = Vec::new();
+    let mut ready_events = Vec::new();
+    let mut rows = Vec::with_capacity(sheet.rows.len());
+    for (line, row) in &sheet.rows {
+        let mut flags = Flags::new();
+        for c in kind.columns().iter().filter(|c| c.required) {
+            if layout.cell(row, c.key).is_empty() {
+                flags.insert(c.key, i.err_required);
+            }
+        }
+        match kind {
+            Kind::Farms => ready_farms.extend(farm_row(&cx, layout, row, &mut flags)),
+            Kind::GrowingAreas => ready_areas.extend(area_row(&cx, layout, row, &mut flags)),
+            Kind::Diary => ready_events.extend(diary_row(&cx, layout, row, &mut flags)),
+        }
+        rows.push(row_view(layout, *line, row, &flags));
+    }
+    let preview = Preview {
+        columns: kind
+            .columns()
+            .iter()
+            .map(|c| header(kind, c.key, s.lang))
+            .collect(),
+        sheet_json: None,
+        rows,
+    };
+    let all_good = preview.bad() == 0 && !preview.rows.is_empty();
+    let ready = all_good.then_some(match kind {
+        Kind::Farms => Ready::Farms(ready_farms),
+        Kind::GrowingAreas => Ready::Areas(ready_areas),
+        Kind::Diary => Ready::Diary(ready_events),
+    });
+    Ok((preview, ready))
+}
+
+fn row_view(layout: &Layout, line: usize, row: &[String], flags: &Flags) -> RowView {
+    let kind = layout.kind();
+    RowView {
+        line,
+        cells: kind
+            .columns()
+            .iter()
+            .map(|c| CellView {
+                value: layout.cell(row, c.key).to_owned(),
+                error: flags.get(c.key).copied(),
+            })
+            .collect(),
+    }
+}
+
+/// Writes the rows, all of them or none. A diary row the database refuses after all (the
+/// batch changed since the check) comes back as the row's index and the problem.
+pub async fn write(
+    state: &AppState,
+    s: &Signed,
+    org: Uuid,
+    ready: Ready,
+) -> Result<Result<usize, Option<(usize, AppError)>>, AppError> {
+    let written = match ready {
+        Ready::Farms(list) => farms::create_many(&state.db, &s.who, org, list)
+            .await
+            .map(|r| r.len()),
+        Ready::Areas(list) => growing_areas::create_many(&state.db, &s.who, list)
+            .await
+            .map(|r| r.len()),
+        Ready::Diary(jobs) => {
+            return Ok(match events::append_all(&state.db, &jobs).await? {
+                Ok(recorded) => Ok(recorded.len()),
+                Err(fault) => Err(Some(fault)),
+            });
+        }
+    };
+    match written {
+        Ok(n) => Ok(Ok(n)),
+        // Someone registered a code or changed a farm since the check.
+        Err(AppError::Conflict { .. } | AppError::NotFound(_) | AppError::Validation(_)) => {
+            Ok(Err(None))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_and_times_are_read_as_people_type_them() {
+        assert_eq!(event_kind("Phun thuốc"), Some(EventKind::Spraying));
+        assert_eq!(event_kind(" harvest "), Some(EventKind::Harvesting));
+        assert_eq!(event_kind("fertilizing"), Some(EventKind::Fertilizing));
+        assert_eq!(event_kind("tưới cây"), None);
+        let t = |s: &str| local_time(s).map(|t| t.to_rfc3339());
+        assert_eq!(
+            t("2026-11-20 07:30").as_deref(),
+            Some("2026-11-20T00:30:00+00:00")
+        );
+        assert_eq!(
+            t("20/11/2026 07:30").as_deref(),
+            Some("2026-11-20T00:30:00+00:00")
+        );
+        assert_eq!(
+            t("2026-11-20").as_deref(),
+            Some("2026-11-19T17:00:00+00:00")
+        );
+        assert_eq!(t("hôm qua"), None);
+    }
+
+    #[test]
+    fn problems_of_the_api_name_the_sheets_columns() {
+        assert_eq!(
+            column_of(Kind::Diary, "details.inputs[0].product"),
+            Some("input")
+        );
+        assert_eq!(
+            column_of(Kind::Diary, "details.inputs[0].phi_days"),
+            Some("phi_days")
+        );
+        assert_eq!(column_of(Kind::Diary, "details.inputs"), Some("input"));
+        assert_eq!(column_of(Kind::Diary, "details.reason"), Some("reason"));
+        assert_eq!(column_of(Kind::Farms, "commune_code"), Some("commune_code"));
+        assert_eq!(column_of(Kind::Farms, "nothing"), None);
+        assert_eq!(commune("1234").as_deref(), Some("01234"));
+        assert_eq!(commune("24370").as_deref(), Some("24370"));
+        assert_eq!(commune(""), None);
+    }
+}
