@@ -363,3 +363,145 @@ async fn a_producer_signs_in_and_registers_a_farm_in_the_console() {
         .await;
     assert_eq!(farms["items"][0]["name"], "Vườn ông Ba");
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; run by .ci/run with --ignored"]
+async fn a_producer_opens_a_batch_keeps_its_diary_issues_stamps_and_imports_a_sheet() {
+    use crate::webdriver::Driver;
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Gạo Tám Xoan Hải Hậu").await;
+    let farm = app.create_farm(&app.admin, &org).await;
+    app.create_growing_area(&app.admin, &farm, "VN-66-650-24370-01-21")
+        .await;
+    app.create_product(&app.admin, &org, Some("8934588012228"))
+        .await;
+    crate::console::member(&app, &org, "0912345679", "manager").await;
+    let shots = screenshots();
+    let files = tempfile::tempdir().unwrap();
+    let d = Driver::start(360, 740).await;
+    d.go(&app.url("/console/sign-in")).await;
+    d.fill("#login", "0912345679").await;
+    d.fill("#password", "mật khẩu an toàn").await;
+    d.click("button[type=submit]").await;
+    d.wait_for("Lô hàng đang sản xuất").await;
+
+    // Open a batch.
+    d.go(&app.url("/console/batches")).await;
+    d.fill("#lot_code", "TAM-2026-11").await;
+    d.fill("#quantity", "1200,5").await;
+    d.fill("#unit", "kg").await;
+    d.screenshot(&shots.join("console-batches-360.png")).await;
+    d.click("#new-batch button").await;
+    d.wait_for("Đã mở lô hàng").await;
+
+    // A diary entry from the phone: the kind tapped, an input named, a photo taken.
+    let photo = files.path().join("ruong.jpg");
+    std::fs::write(&photo, ocop_trace::media::samples::photo_jpeg(1200, 900)).unwrap();
+    d.click("input[value=spraying] + span").await;
+    d.fill("#in0_product", "Anvil 5SC").await;
+    d.fill("#in0_phi_days", "7").await;
+    d.fill("#description", "Phun phòng rầy nâu").await;
+    d.attach("#photo", &photo).await;
+    d.screenshot(&shots.join("console-diary-form-360.png"))
+        .await;
+    d.click("#add-event button[type=submit]").await;
+    let page = d.wait_for("Đã ghi vào nhật ký").await;
+    assert!(page.contains("Phun thuốc") && page.contains("Anvil 5SC"));
+    assert!(page.contains("Chưa được thu hoạch trước"), "{page}");
+    assert!(page.contains("<img src=\"/media/"), "the photo is shown");
+    d.go(&(d.url().await.split('?').next().unwrap().to_owned() + "#diary"))
+        .await;
+    d.screenshot(&shots.join("console-batch-diary-360.png"))
+        .await;
+
+    // 100 stamps, and their label sheets downloaded with the session.
+    d.click("#stamps form[action$='/stamps'] button").await;
+    let page = d.wait_for("Đã phát hành tem").await;
+    assert!(page.contains("100 tem (#0–#99)"), "{page}");
+    d.screenshot(&shots.join("console-stamps-360.png")).await;
+    let at = page.find("/console/stamp-runs/").unwrap();
+    let pdf_path = page[at..].split('"').next().unwrap().to_owned();
+    let session = d.cookie("ocop_session").await;
+    let res = app
+        .client
+        .get(app.url(&pdf_path))
+        .header("cookie", format!("ocop_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let pdf_file = files.path().join("labels.pdf");
+    std::fs::write(&pdf_file, &pdf).unwrap();
+    let info = Command::new("pdfinfo")
+        .arg(&pdf_file)
+        .output()
+        .expect("pdfinfo (poppler-utils) is installed");
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(
+        info.lines()
+            .any(|l| l.starts_with("Pages:") && l.ends_with(" 2")),
+        "100 labels on 65-label sheets: {info}"
+    );
+    let batch_url = d.url().await.split('?').next().unwrap().to_owned();
+    d.resize(1280, 800).await;
+    d.go(&batch_url).await;
+    d.wait_for("Lượt quét mỗi ngày").await;
+    d.screenshot(&shots.join("console-batch-1280.png")).await;
+    d.resize(360, 740).await;
+
+    // A spreadsheet with one bad row: flagged, nothing written.
+    let sheet = files.path().join("trang-trai.csv");
+    std::fs::write(
+        &sheet,
+        "Tên trang trại,Địa chỉ,Mã xã,Vĩ độ,Kinh độ\n\
+         Ruộng bà Năm,Hải Hậu,,20.1,106.3\n\
+         ,Hải Hậu,ABC,,\n\
+         Ruộng ông Sáu,Hải Hậu,,,\n",
+    )
+    .unwrap();
+    d.go(&app.url("/console/import")).await;
+    d.click("input[name=kind][value=farms]").await;
+    d.attach("#file", &sheet).await;
+    d.click("#upload button").await;
+    let page = d.wait_for("1 dòng có lỗi, trên tổng số 3").await;
+    assert!(page.contains("Ô này không được để trống"));
+    assert!(!page.contains("/console/import/confirm"));
+    d.screenshot(&shots.join("console-import-errors-360.png"))
+        .await;
+    d.resize(1280, 800).await;
+    d.screenshot(&shots.join("console-import-errors-1280.png"))
+        .await;
+    let (_, farms) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}/farms"))
+        .await;
+    assert_eq!(
+        farms["items"].as_array().unwrap().len(),
+        1,
+        "nothing imported"
+    );
+
+    // Every page at both sizes, in Vietnamese and once in English.
+    for (path, name) in [
+        ("/console", "dashboard"),
+        ("/console/farms", "farms"),
+        ("/console/growing-areas", "growing-areas"),
+        ("/console/products", "products"),
+        ("/console/batches", "batches"),
+        (batch_url.trim_start_matches(&app.url("")), "batch"),
+        ("/console/import", "import"),
+    ] {
+        for (w, h) in [(360, 740), (1280, 800)] {
+            d.resize(w, h).await;
+            d.go(&app.url(path)).await;
+            d.wait_for("</main>").await;
+            d.screenshot(&shots.join(format!("console-page-{name}-{w}.png")))
+                .await;
+        }
+    }
+    d.go(&format!("{batch_url}?lang=en")).await;
+    d.wait_for("Production diary").await;
+    d.screenshot(&shots.join("console-batch-en-1280.png")).await;
+}

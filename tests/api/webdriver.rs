@@ -155,6 +155,25 @@ impl Driver {
         .await;
     }
 
+    /// Chooses a file for an `<input type=file>`.
+    pub async fn attach(&self, css: &str, file: &Path) {
+        let id = self.find(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": file.display().to_string()})),
+        )
+        .await;
+    }
+
+    /// The value of one of the page's cookies (HttpOnly ones too).
+    pub async fn cookie(&self, name: &str) -> String {
+        let v = self
+            .call(reqwest::Method::GET, &format!("/cookie/{name}"), None)
+            .await;
+        v["value"].as_str().unwrap().to_owned()
+    }
+
     pub async fn click(&self, css: &str) {
         let id = self.find(css).await;
         self.call(
