@@ -772,3 +772,23 @@ pub async fn run(outbox: Outbox) {
         let _ = tokio::time::timeout(wait, outbox.wake.notified()).await;
     }
 }
+
+/// The latest push of each of `listings` that has one, in one query per 500 listings.
+pub async fn latest_pushes(
+    db: &Db,
+    listings: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, outbox_job::Model>, AppError> {
+    let mut latest = std::collections::HashMap::new();
+    for part in listings.chunks(500) {
+        let jobs = outbox_job::Entity::find()
+            .filter(outbox_job::Column::ListingId.is_in(part.iter().copied()))
+            .order_by_asc(outbox_job::Column::Id)
+            .all(db.read())
+            .await?;
+        // Ids are time-ordered: the last one seen is the newest.
+        for j in jobs {
+            latest.insert(j.listing_id, j);
+        }
+    }
+    Ok(latest)
+}

@@ -10,6 +10,7 @@ mod cli;
 mod console;
 mod console_batches;
 mod console_import;
+mod console_listings;
 mod files;
 mod helpers;
 mod ledger;

@@ -18,7 +18,7 @@ const SECRET: &str = "helloworld";
 
 /// What the fake Lazada does with each `/product/create` in turn (then: succeed).
 #[derive(Clone, Copy, Debug)]
-enum Step {
+pub(crate) enum Step {
     Fail500,
     Limit429,
     /// Creates the item, then answers too late for the client.
@@ -26,7 +26,7 @@ enum Step {
 }
 
 #[derive(Default)]
-struct Fake {
+pub(crate) struct Fake {
     script: Vec<Step>,
     creates: usize,
     /// Seller SKU → item id.
@@ -36,9 +36,9 @@ struct Fake {
     bad_signatures: usize,
 }
 
-type Shared = Arc<Mutex<Fake>>;
+pub(crate) type Shared = Arc<Mutex<Fake>>;
 
-async fn fake_lazada(script: Vec<Step>) -> (String, Shared) {
+pub(crate) async fn fake_lazada(script: Vec<Step>) -> (String, Shared) {
     use axum::extract::{Form, Query, State};
     use axum::http::Uri;
     let state: Shared = Arc::new(Mutex::new(Fake {
@@ -169,7 +169,7 @@ pub(crate) async fn serve(app: axum::Router) -> String {
     format!("http://{addr}")
 }
 
-async fn app_with_lazada(endpoint: &str, secret: &str) -> TestApp {
+pub(crate) async fn app_with_lazada(endpoint: &str, secret: &str) -> TestApp {
     let (endpoint, secret) = (endpoint.to_owned(), secret.to_owned());
     TestApp::spawn_with(move |s| {
         connect_api(s, "lazada", &endpoint, KEY, &secret);
@@ -233,7 +233,7 @@ pub(crate) async fn listed(
 }
 
 /// A ready Lazada listing with the shop connected; returns the listing id.
-async fn ready_listing(app: &TestApp) -> String {
+pub(crate) async fn ready_listing(app: &TestApp) -> String {
     let (org, listing) = listed(
         app,
         "HTX Mật ong Cư M'gar",

@@ -24,6 +24,7 @@ mod farms;
 mod growing_areas;
 mod import;
 mod import_rows;
+mod listings;
 mod multipart;
 mod print;
 mod products;
@@ -116,6 +117,14 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
             post(import::confirm).layer(DefaultBodyLimit::max(upload_limit.saturating_mul(3))),
         )
         .route("/console/import/template.csv", get(import::template))
+        .route(
+            "/console/listings",
+            get(listings::listings_page).post(listings::add_listing),
+        )
+        .route("/console/listings/{id}", post(listings::change_listing))
+        .route("/console/listings/{id}/push", post(listings::push))
+        .route("/console/pushes/{id}/retry", post(listings::retry))
+        .route("/console/listing-packs", post(listings::pack))
         .route("/static/console.js", get(js))
         .route("/static/console.css", get(css))
 }

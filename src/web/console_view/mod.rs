@@ -3,6 +3,7 @@
 
 pub mod batches;
 pub mod import;
+pub mod listings;
 mod texts;
 
 use std::collections::BTreeMap;
