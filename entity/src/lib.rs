@@ -10,6 +10,7 @@ pub mod blob;
 pub mod checkpoint;
 pub mod farm;
 pub mod growing_area;
+pub mod invitation;
 pub mod ledger_entry;
 pub mod ledger_head;
 pub mod listing;

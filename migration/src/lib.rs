@@ -22,6 +22,7 @@ mod m20261124_000014_create_scans;
 mod m20261125_000015_create_blobs;
 mod m20261125_000016_create_listings;
 mod m20261125_000017_listing_reviews;
+mod m20261126_000018_create_invitations;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000015_create_blobs::Migration),
             Box::new(m20261125_000016_create_listings::Migration),
             Box::new(m20261125_000017_listing_reviews::Migration),
+            Box::new(m20261126_000018_create_invitations::Migration),
         ]
     }
 }

@@ -504,3 +504,137 @@ pub async fn end_session(db: &Db, who: &Principal) -> Result<(), AppError> {
     txn.commit().await?;
     Ok(())
 }
+
+/// Changes the signed-in person's password after checking the current one; their other
+/// console sessions end (the one in use goes on).
+pub async fn change_password(
+    db: &Db,
+    who: &Principal,
+    current: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let user_id = who.user_id.ok_or(AppError::Forbidden(
+        "this token does not belong to a person",
+    ))?;
+    password::check_policy(&new_password).map_err(|e| AppError::validation("new_password", e))?;
+    let user = User::find_by_id(user_id)
+        .one(db.read())
+        .await?
+        .ok_or(AppError::NotFound("user"))?;
+    let stored = user.password_hash.clone();
+    let ok = tokio::task::spawn_blocking(move || password::verify(&current, &stored))
+        .await
+        .map_err(AppError::internal)?;
+    if !ok {
+        return Err(AppError::validation(
+            "current_password",
+            ParseError::new("wrong_password", "the current password is wrong"),
+        ));
+    }
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new_password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::Internal)?;
+    let txn = db.write_txn().await?;
+    let mut row: user::ActiveModel = user.into();
+    row.password_hash = Set(hash);
+    row.updated_at = Set(now());
+    row.update(&txn).await?;
+    ApiToken::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now()))
+        .filter(api_token::Column::UserId.eq(user_id))
+        .filter(api_token::Column::Name.eq(SESSION_NAME))
+        .filter(api_token::Column::Id.ne(who.token_id))
+        .filter(api_token::Column::RevokedAt.is_null())
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The organizations a person belongs to, by name, with their role there.
+pub async fn organizations_of(
+    db: &Db,
+    user_id: Uuid,
+) -> Result<Vec<(Uuid, String, String)>, AppError> {
+    use sea_orm::QueryOrder;
+    let conn = db.read();
+    let memberships = Membership::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = memberships.iter().map(|m| m.organization_id).collect();
+    let names: std::collections::HashMap<Uuid, String> = Organization::find()
+        .filter(entity::organization::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|o| (o.id, o.name))
+        .collect();
+    Ok(memberships
+        .into_iter()
+        .filter_map(|m| {
+            let name = names.get(&m.organization_id)?.clone();
+            Some((m.organization_id, name, m.role))
+        })
+        .collect())
+}
+
+/// Moves a console session to another organization of the same person: a new session for it,
+/// the current one revoked.
+pub async fn switch_session(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+) -> Result<IssuedToken, AppError> {
+    let user_id = who.user_id.ok_or(AppError::NotFound("organization"))?;
+    let txn = db.write_txn().await?;
+    let m = Membership::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .one(&txn)
+        .await?
+        .ok_or(AppError::NotFound("organization"))?;
+    let role = Role::parse(&m.role).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    let grant = TokenGrant::Organization {
+        id: organization_id,
+        role,
+    };
+    let issued = insert_token(&txn, SESSION_NAME.into(), grant, Some(user_id)).await?;
+    ApiToken::update_many()
+        .col_expr(api_token::Column::RevokedAt, Expr::value(now()))
+        .filter(api_token::Column::Id.eq(who.token_id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(issued)
+}
+
+/// The organization's members with their accounts, oldest first.
+pub async fn members_with_users(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+) -> Result<Vec<(membership::Model, user::Model)>, AppError> {
+    use sea_orm::QueryOrder;
+    let conn = db.read();
+    organization(conn, who, organization_id, Action::Read).await?;
+    let members = Membership::find()
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .order_by_asc(membership::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
+    let mut users: std::collections::HashMap<Uuid, user::Model> = User::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(members
+        .into_iter()
+        .filter_map(|m| users.remove(&m.user_id).map(|u| (m, u)))
+        .collect())
+}

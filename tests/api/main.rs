@@ -11,6 +11,7 @@ mod console;
 mod console_batches;
 mod console_import;
 mod console_listings;
+mod console_members;
 mod files;
 mod helpers;
 mod ledger;

@@ -25,6 +25,7 @@ mod growing_areas;
 mod import;
 mod import_rows;
 mod listings;
+mod members;
 mod multipart;
 mod print;
 mod products;
@@ -125,6 +126,18 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
         .route("/console/listings/{id}/push", post(listings::push))
         .route("/console/pushes/{id}/retry", post(listings::retry))
         .route("/console/listing-packs", post(listings::pack))
+        .route("/console/account", get(members::account_page))
+        .route("/console/account/password", post(members::change_password))
+        .route("/console/organization", post(members::switch_organization))
+        .route(
+            "/console/members",
+            get(members::members_page).post(members::invite),
+        )
+        .route("/console/members/{id}/role", post(members::change_role))
+        .route(
+            "/console/invitations/{secret}",
+            get(members::invitation).post(members::accept),
+        )
         .route("/static/console.js", get(js))
         .route("/static/console.css", get(css))
 }

@@ -4,6 +4,7 @@
 pub mod batches;
 pub mod import;
 pub mod listings;
+pub mod members;
 mod texts;
 
 use std::collections::BTreeMap;

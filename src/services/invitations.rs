@@ -1,0 +1,224 @@
+//! Inviting people into an organization. An owner names a person by phone or e-mail with a
+//! role: someone who already has an account becomes a member at once; anyone else gets an
+//! account without a usable password and a one-time link, valid for [`VALID_DAYS`], where they
+//! choose their password. The link's secret is shown once; only its SHA-256 is stored.
+
+use entity::invitation::{self, Entity as Invitation};
+use entity::membership::{self, Entity as Membership};
+use entity::user::{self, Entity as User};
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use uuid::Uuid;
+
+use super::accounts::Login;
+use super::{now, organization};
+use crate::auth::{Principal, password, token};
+use crate::db::Db;
+use crate::domain::role::{Action, Role};
+use crate::error::AppError;
+
+/// How long an invitation link works.
+pub const VALID_DAYS: i64 = 7;
+
+pub enum Invited {
+    /// The person had an account and is a member now.
+    Added(membership::Model),
+    /// The person gets an account through this link's secret (shown once).
+    Link {
+        invitation: invitation::Model,
+        secret: String,
+    },
+}
+
+async fn find_user(
+    txn: &DatabaseTransaction,
+    login: &Login,
+) -> Result<Option<user::Model>, AppError> {
+    let q = match login {
+        Login::Email(e) => User::find().filter(user::Column::Email.eq(e.as_str())),
+        Login::Phone(p) => User::find().filter(user::Column::Phone.eq(p.as_str())),
+    };
+    Ok(q.one(txn).await?)
+}
+
+async fn add_membership(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+    organization_id: Uuid,
+    role: Role,
+) -> Result<membership::Model, AppError> {
+    let existing = Membership::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .one(txn)
+        .await?;
+    if existing.is_some() {
+        return Err(AppError::conflict(
+            "already_member",
+            "this person is already a member; change the role instead",
+        ));
+    }
+    Ok(membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user_id),
+        organization_id: Set(organization_id),
+        role: Set(role.as_str().to_owned()),
+        created_at: Set(now()),
+    }
+    .insert(txn)
+    .await?)
+}
+
+/// A password hash nobody can match: of 32 random bytes never kept.
+async fn unusable_hash() -> Result<String, AppError> {
+    let secret = token::generate()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("OS random generator: {e}")))?
+        .secret;
+    tokio::task::spawn_blocking(move || password::hash(&secret))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::Internal)
+}
+
+pub async fn invite(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+    login: Login,
+    name: String,
+    role: Role,
+) -> Result<Invited, AppError> {
+    let hash = unusable_hash().await?;
+    let txn = db.write_txn().await?;
+    organization(&txn, who, organization_id, Action::ManageOrganization).await?;
+    if let Some(u) = find_user(&txn, &login).await? {
+        let m = add_membership(&txn, u.id, organization_id, role).await?;
+        txn.commit().await?;
+        return Ok(Invited::Added(m));
+    }
+    let t = now();
+    let (email, phone) = match &login {
+        Login::Email(e) => (Some(e.as_str().to_owned()), None),
+        Login::Phone(p) => (None, Some(p.as_str().to_owned())),
+    };
+    let user = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email),
+        phone: Set(phone),
+        name: Set(name),
+        password_hash: Set(hash),
+        is_admin: Set(false),
+        created_at: Set(t),
+        updated_at: Set(t),
+    }
+    .insert(&txn)
+    .await?;
+    let fresh = token::generate()
+        .map_err(|e| AppError::internal(anyhow::anyhow!("OS random generator: {e}")))?;
+    let invitation = invitation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        token_hash: Set(fresh.hash),
+        user_id: Set(user.id),
+        organization_id: Set(organization_id),
+        role: Set(role.as_str().to_owned()),
+        created_by: Set(who.name.clone()),
+        created_at: Set(t),
+        expires_at: Set(t + chrono::Duration::days(VALID_DAYS)),
+        accepted_at: Set(None),
+    }
+    .insert(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(Invited::Link {
+        invitation,
+        secret: fresh.secret,
+    })
+}
+
+/// The invitation a link's secret opens, with the person and the organization's name, while
+/// it is unused and in time; any other secret is "not found".
+pub async fn open(
+    db: &Db,
+    secret: &str,
+) -> Result<(invitation::Model, user::Model, String), AppError> {
+    let gone = || AppError::NotFound("invitation");
+    if !token::looks_valid(secret) {
+        return Err(gone());
+    }
+    let conn = db.read();
+    let inv = Invitation::find()
+        .filter(invitation::Column::TokenHash.eq(token::hash(secret)))
+        .one(conn)
+        .await?
+        .filter(|i| i.accepted_at.is_none() && i.expires_at > now())
+        .ok_or_else(gone)?;
+    let user = User::find_by_id(inv.user_id)
+        .one(conn)
+        .await?
+        .ok_or_else(gone)?;
+    let org = entity::organization::Entity::find_by_id(inv.organization_id)
+        .one(conn)
+        .await?
+        .ok_or_else(gone)?;
+    Ok((inv, user, org.name))
+}
+
+/// Accepts an invitation: the person's password is set and they become a member, once.
+pub async fn accept(db: &Db, secret: &str, new_password: String) -> Result<user::Model, AppError> {
+    password::check_policy(&new_password).map_err(|e| AppError::validation("password", e))?;
+    let (inv, user, _) = open(db, secret).await?;
+    let hash = tokio::task::spawn_blocking(move || password::hash(&new_password))
+        .await
+        .map_err(AppError::internal)?
+        .map_err(AppError::Internal)?;
+    let txn = db.write_txn().await?;
+    // Claimed in the transaction: a second use of the link finds it accepted.
+    let claimed = Invitation::update_many()
+        .col_expr(
+            invitation::Column::AcceptedAt,
+            sea_orm::sea_query::Expr::value(now()),
+        )
+        .filter(invitation::Column::Id.eq(inv.id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .exec(&txn)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(AppError::NotFound("invitation"));
+    }
+    let role = Role::parse(&inv.role).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
+    add_membership(&txn, user.id, inv.organization_id, role).await?;
+    let mut row: user::ActiveModel = user.into();
+    row.password_hash = Set(hash);
+    row.updated_at = Set(now());
+    let user = row.update(&txn).await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// The organization's invitations not yet accepted, newest first, with the person invited.
+pub async fn pending(
+    db: &Db,
+    who: &Principal,
+    organization_id: Uuid,
+) -> Result<Vec<(invitation::Model, user::Model)>, AppError> {
+    use sea_orm::QueryOrder;
+    let conn = db.read();
+    organization(conn, who, organization_id, Action::ManageOrganization).await?;
+    let invitations = Invitation::find()
+        .filter(invitation::Column::OrganizationId.eq(organization_id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .order_by_desc(invitation::Column::Id)
+        .all(conn)
+        .await?;
+    let ids: Vec<Uuid> = invitations.iter().map(|i| i.user_id).collect();
+    let mut users: std::collections::HashMap<Uuid, user::Model> = User::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(invitations
+        .into_iter()
+        .filter_map(|i| users.remove(&i.user_id).map(|u| (i, u)))
+        .collect())
+}
