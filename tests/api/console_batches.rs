@@ -372,10 +372,15 @@ async fn another_organization_sees_and_changes_nothing_of_a_batch() {
     let p = other.get("/console/batches").await;
     assert!(!p.body.contains("A-1"));
     let token = csrf(&p.body);
-    assert_eq!(
-        other.get(&format!("/console/batches/{batch}")).await.status,
-        StatusCode::NOT_FOUND
+    // A page a person can read, not a machine's problem document.
+    let p = other.get(&format!("/console/batches/{batch}")).await;
+    assert_eq!(p.status, StatusCode::NOT_FOUND);
+    assert!(
+        p.body.contains("Không tìm thấy trang hoặc bản ghi này"),
+        "{}",
+        p.body
     );
+    assert!(p.body.contains("This page or record was not found"));
     let p = other
         .post_multipart(
             &format!("/console/batches/{batch}/events"),

@@ -138,6 +138,7 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
             "/console/invitations/{secret}",
             get(members::invitation).post(members::accept),
         )
+        .layer(axum::middleware::map_response(error_pages))
         .route("/static/console.js", get(js))
         .route("/static/console.css", get(css))
 }
@@ -450,4 +451,27 @@ async fn css() -> Response {
         CSS,
     )
         .into_response()
+}
+
+/// Largest problem body read to show its detail.
+const PROBLEM_BYTES: usize = 16 * 1024;
+
+/// Turns the service's problem+json answers into a page a person can read, with a way back.
+async fn error_pages(res: Response) -> Response {
+    let problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
+    if !problem {
+        return res;
+    }
+    let (parts, body) = res.into_parts();
+    let detail = axum::body::to_bytes(body, PROBLEM_BYTES)
+        .await
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+        .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_owned))
+        .unwrap_or_default();
+    let view = crate::web::console_view::ErrorPage::new(parts.status.as_u16(), detail);
+    html(parts.status, view)
 }

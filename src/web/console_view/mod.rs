@@ -273,3 +273,54 @@ pub fn product_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'sta
         _ => t.err_number,
     }
 }
+
+/// A failed console request as a page, in both languages (the failure may come before the
+/// language is known), with the problem's detail for whoever helps.
+#[derive(Template)]
+#[template(path = "console/error.html")]
+pub struct ErrorPage {
+    pub c: Chrome,
+    pub status: u16,
+    pub vi: &'static str,
+    pub en: &'static str,
+    pub detail: String,
+}
+
+impl ErrorPage {
+    pub fn new(status: u16, detail: String) -> Self {
+        let (vi, en) = match status {
+            404 => (
+                "Không tìm thấy trang hoặc bản ghi này (có thể nó thuộc tổ chức khác).",
+                "This page or record was not found (it may belong to another organization).",
+            ),
+            403 => (
+                "Vai trò của bạn không được phép làm việc này.",
+                "Your role does not allow this.",
+            ),
+            409 => (
+                "Việc này không làm được ở trạng thái hiện tại.",
+                "This cannot be done in the current state.",
+            ),
+            413 => ("Tệp quá lớn.", "The file is too large."),
+            415 | 422 | 400 => (
+                "Dữ liệu gửi lên không hợp lệ.",
+                "What was sent is not valid.",
+            ),
+            429 => (
+                "Quá nhiều yêu cầu. Vui lòng đợi một chút rồi thử lại.",
+                "Too many requests. Wait a moment and try again.",
+            ),
+            _ => (
+                "Máy chủ đang gặp lỗi; lỗi đã được ghi lại. Vui lòng thử lại sau.",
+                "The server failed; the error was logged. Please try again later.",
+            ),
+        };
+        Self {
+            c: Chrome::new(Lang::Vi, String::new(), None),
+            status,
+            vi,
+            en,
+            detail,
+        }
+    }
+}
