@@ -437,6 +437,10 @@ async fn another_organization_sees_and_changes_nothing_of_a_batch() {
     i.sign_in(&inspector, "mật khẩu an toàn").await;
     let p = i.get(&format!("/console/batches/{batch}")).await;
     assert_eq!(p.status, StatusCode::OK);
+    assert!(
+        !p.body.contains(r#"id="add-event""#),
+        "no diary form for a reader"
+    );
     let token = csrf(&p.body);
     let p = i
         .post_multipart(

@@ -363,6 +363,13 @@ async fn batch_view(
         chart: ScanChart::of(&days, lang, b.scans_on),
         errors,
         saved,
+        can_write: who
+            .authorize(
+                batch.organization_id,
+                crate::domain::role::Action::RecordDiary,
+                "batch",
+            )
+            .is_ok(),
     })
 }
 

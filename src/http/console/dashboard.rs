@@ -25,7 +25,10 @@ pub(super) async fn home(State(state): State<AppState>, s: Signed) -> Response {
             batches: d
                 .open_batches
                 .into_iter()
-                .map(|(b, product)| (b.lot_code, product, format!("{} {}", b.quantity, b.unit)))
+                .map(|(b, product)| {
+                    let qty = format!("{} {}", b.quantity, b.unit);
+                    (b.id.to_string(), b.lot_code, product, qty)
+                })
                 .collect(),
             expiring: d
                 .expiring

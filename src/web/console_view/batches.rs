@@ -511,6 +511,8 @@ pub struct BatchPage {
     pub chart: ScanChart,
     pub errors: BTreeMap<&'static str, &'static str>,
     pub saved: Option<&'static str>,
+    /// Whether the person's role records diaries and stamps (an inspector only reads).
+    pub can_write: bool,
 }
 
 impl BatchPage {

@@ -51,8 +51,8 @@ pub struct DashboardPage {
     pub c: Chrome,
     pub organization: String,
     pub farms: u64,
-    /// (lot, product, quantity with unit).
-    pub batches: Vec<(String, String, String)>,
+    /// (batch id, lot, product, quantity with unit).
+    pub batches: Vec<(String, String, String, String)>,
     /// (product, stars, decision number, valid until).
     pub expiring: Vec<(String, String, String, String)>,
     /// (serial, lot, scans, suspected copy).
