@@ -30,13 +30,16 @@ async fn areas_view(
             everything(),
         )
         .await?;
-        let map_url = FarmRow::of(f).map_url;
+        let FarmRow {
+            map_url, marker, ..
+        } = FarmRow::of(f);
         areas.extend(page.items.into_iter().map(|a| AreaRow {
             farm: f.name.clone(),
             meaning: explain_code(&a.code, lang),
             code: a.code,
             crop: a.crop,
             map_url: map_url.clone(),
+            marker,
         }));
     }
     let meaning = Some(form.code.trim())

@@ -4,6 +4,7 @@
 pub mod batches;
 pub mod import;
 pub mod listings;
+pub mod map;
 pub mod members;
 mod texts;
 
@@ -80,6 +81,8 @@ pub struct FarmRow {
     pub commune_code: String,
     /// An OpenStreetMap link when the farm has coordinates.
     pub map_url: Option<String>,
+    /// Where the farm falls on the drawn map of Vietnam.
+    pub marker: Option<(u32, u32)>,
 }
 
 #[derive(Template)]
@@ -106,6 +109,10 @@ impl FarmRow {
             name: f.name.clone(),
             address: f.address.clone(),
             commune_code: f.commune_code.clone().unwrap_or_default(),
+            marker: f
+                .latitude
+                .zip(f.longitude)
+                .and_then(|(lat, lon)| map::marker(lat, lon)),
             map_url: f.latitude.zip(f.longitude).map(|(lat, lon)| {
                 format!("https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=14/{lat}/{lon}")
             }),
@@ -149,6 +156,8 @@ pub struct AreaRow {
     pub meaning: String,
     pub crop: String,
     pub map_url: Option<String>,
+    /// Where the farm falls on the drawn map of Vietnam.
+    pub marker: Option<(u32, u32)>,
 }
 
 #[derive(Template)]
