@@ -86,6 +86,15 @@ impl AppError {
     pub fn into_anyhow(self) -> anyhow::Error {
         match self {
             AppError::Internal(e) | AppError::Unavailable(e) => e,
+            // On a command line each field at fault is named, as the API names them.
+            AppError::Validation(problems) => anyhow::anyhow!(
+                "{}",
+                problems
+                    .iter()
+                    .map(|p| format!("{}: {}", p.field, p.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
             other => anyhow::anyhow!("{other}"),
         }
     }

@@ -38,6 +38,22 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Register an organization and print a one-time console link for its first owner, who
+    /// chooses a password there and does everything else in the browser.
+    Onboard(OnboardArgs),
+    /// Invite a person into an organization with a role: print their one-time console link
+    /// (a person who already has an account is added at once).
+    Invite {
+        #[arg(long)]
+        organization: Uuid,
+        /// Their phone number or e-mail address: what they will sign in with.
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role, default_value = "member")]
+        role: Role,
+    },
     /// Issue a run of stamps for a batch (as the operator) and print the run id.
     Issue {
         /// The batch: its id, or its lot code when no other product uses that lot.
@@ -74,6 +90,29 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct OnboardArgs {
+    /// cooperative, enterprise, household_business or farm.
+    #[arg(long, default_value = "cooperative")]
+    kind: String,
+    /// Registered name, in Vietnamese.
+    #[arg(long)]
+    name: String,
+    #[arg(long)]
+    address: String,
+    /// Province code (2 digits).
+    #[arg(long)]
+    province: Option<String>,
+    /// Mã số thuế.
+    #[arg(long)]
+    tax_code: Option<String>,
+    /// The first owner's phone number or e-mail address.
+    #[arg(long)]
+    owner_login: String,
+    #[arg(long)]
+    owner_name: String,
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +167,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Export(args) => export::run(settings, args).await,
         Command::Storage(StorageCommand::Check { remove_orphans }) => {
             storage_check(settings, remove_orphans).await
+        }
+        Command::Onboard(args) => {
+            let state = startup::prepare(settings).await?;
+            let link = onboard(&state, args).await.map_err(AppError::into_anyhow)?;
+            #[allow(clippy::print_stdout)] // The link on stdout is this command's output.
+            {
+                println!("{link}");
+            }
+            Ok(())
+        }
+        Command::Invite {
+            organization,
+            login,
+            name,
+            role,
+        } => {
+            let state = startup::prepare(settings).await?;
+            let link = invite(&state, organization, &login, name, role)
+                .await
+                .map_err(AppError::into_anyhow)?;
+            #[allow(clippy::print_stdout)] // The link (or what happened) is this command's output.
+            {
+                println!(
+                    "{}",
+                    link.unwrap_or_else(|| "added: the person already had an account".into())
+                );
+            }
+            Ok(())
         }
         Command::Token(TokenCommand::Create {
             admin,
@@ -359,4 +426,84 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
 /// The operator at the console acts as a platform administrator.
 pub fn operator() -> crate::auth::Principal {
     crate::auth::Principal::system("ocop-trace (operator)")
+}
+
+/// A login as typed: an e-mail address or a phone number.
+fn login_of(typed: &str) -> Result<accounts::Login, AppError> {
+    use crate::domain::contact::{Email, Phone};
+    let typed = typed.trim();
+    if typed.contains('@') {
+        Email::parse(typed)
+            .map(accounts::Login::Email)
+            .map_err(|e| AppError::validation("login", e))
+    } else {
+        Phone::parse(typed)
+            .map(accounts::Login::Phone)
+            .map_err(|e| AppError::validation("login", e))
+    }
+}
+
+/// Invites a person; their console link, or `None` when they already had an account.
+async fn invite(
+    state: &crate::state::AppState,
+    organization: Uuid,
+    login: &str,
+    name: String,
+    role: Role,
+) -> Result<Option<String>, AppError> {
+    let name =
+        crate::domain::text::line(&name, 1, 200).map_err(|e| AppError::validation("name", e))?;
+    let invited = services::invitations::invite(
+        &state.db,
+        &operator(),
+        organization,
+        login_of(login)?,
+        name,
+        role,
+    )
+    .await?;
+    match invited {
+        services::invitations::Invited::Added(_) => Ok(None),
+        services::invitations::Invited::Link { secret, .. } => state
+            .settings
+            .public_base_url
+            .join(&format!("/console/invitations/{secret}"))
+            .map(|u| Some(u.to_string()))
+            .map_err(AppError::internal),
+    }
+}
+
+async fn onboard(state: &crate::state::AppState, args: OnboardArgs) -> Result<String, AppError> {
+    let kind = crate::domain::organization::OrganizationKind::parse(&args.kind)
+        .map_err(|e| AppError::validation("kind", e))?;
+    let request = crate::http::organizations::CreateOrganization {
+        kind,
+        name: args.name,
+        tax_code: args.tax_code,
+        address: args.address,
+        province_code: args.province,
+        commune_code: None,
+        phone: None,
+        email: None,
+        website: None,
+        gs1_company_prefix: None,
+    };
+    let org = services::organizations::create(&state.db, &operator(), request.parse()?).await?;
+    let link = invite(
+        state,
+        org.id,
+        &args.owner_login,
+        args.owner_name,
+        Role::Owner,
+    )
+    .await?;
+    // Someone who already has an account was added, and signs in as usual.
+    Ok(link.unwrap_or_else(|| {
+        let base = state
+            .settings
+            .public_base_url
+            .as_str()
+            .trim_end_matches('/');
+        format!("{base}/console")
+    }))
 }

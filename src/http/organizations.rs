@@ -68,7 +68,7 @@ fn parse_gs1_prefix(s: &str) -> Result<String, ParseError> {
 }
 
 impl CreateOrganization {
-    fn parse(self) -> Result<NewOrganization, AppError> {
+    pub(crate) fn parse(self) -> Result<NewOrganization, AppError> {
         let mut p = Problems::default();
         let name = p.check("name", text::line(&self.name, 1, 200));
         let address = p.check("address", text::clean(&self.address, 1, 500));

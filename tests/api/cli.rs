@@ -217,3 +217,75 @@ async fn verify_with_a_different_verifier_key_rejects_the_checkpoints() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[tokio::test]
+async fn onboard_registers_an_organization_whose_owner_joins_by_the_printed_link() {
+    let app = TestApp::spawn().await;
+    let out = ocop_trace(&app)
+        .args([
+            "onboard",
+            "--name",
+            "HTX Chè Tân Cương",
+            "--address",
+            "Tân Cương, Thái Nguyên",
+            "--province",
+            "19",
+            "--owner-login",
+            "0988888881",
+            "--owner-name",
+            "Chị Hoa",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let link = String::from_utf8(out.stdout).unwrap().trim_end().to_owned();
+    let path = link
+        .strip_prefix("http://trace.test")
+        .unwrap_or_else(|| panic!("a console link: {link}"));
+    assert!(path.starts_with("/console/invitations/ocop_"), "{path}");
+
+    // The owner chooses a password and signs in; nothing else was needed.
+    let mut b = crate::console::Browser::new(&app);
+    let p = b.get(path).await;
+    assert!(p.body.contains("HTX Chè Tân Cương"), "{}", p.body);
+    let p = b
+        .post(
+            path,
+            &[("password", "chè Tân Cương móc câu")],
+            Default::default(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(
+        b.sign_in("0988888881", "chè Tân Cương móc câu")
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let p = b.get("/console/members").await;
+    assert!(
+        p.body.contains("Chị Hoa") && p.body.contains("Mời thành viên"),
+        "an owner"
+    );
+
+    // Mistakes are said plainly, with a failing exit.
+    let out = ocop_trace(&app)
+        .args([
+            "invite",
+            "--organization",
+            &uuid::Uuid::nil().to_string(),
+            "--login",
+            "không phải số",
+            "--name",
+            "X",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("login"), "{err}");
+}
