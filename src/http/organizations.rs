@@ -146,7 +146,7 @@ pub struct UpdateOrganization {
 }
 
 impl UpdateOrganization {
-    fn parse(self) -> Result<OrganizationChanges, AppError> {
+    pub(crate) fn parse(self) -> Result<OrganizationChanges, AppError> {
         let mut p = Problems::default();
         let c = OrganizationChanges {
             name: p

@@ -179,7 +179,7 @@ async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     let theirs = csrf(&p.body);
     let p = n
         .post(
-            "/console/organization",
+            "/console/account/organization",
             &[("csrf", theirs.as_str()), ("organization_id", org.as_str())],
             HeaderMap::new(),
         )
@@ -193,7 +193,7 @@ async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     let theirs = csrf(&p.body);
     let p = n
         .post(
-            "/console/organization",
+            "/console/account/organization",
             &[
                 ("csrf", theirs.as_str()),
                 ("organization_id", stranger.as_str()),
@@ -260,4 +260,80 @@ async fn a_password_change_checks_the_old_one_and_ends_the_other_sessions() {
         phone.sign_in(&login, "bưởi Diễn ngọt thanh").await.status,
         StatusCode::SEE_OTHER
     );
+}
+
+#[tokio::test]
+async fn owners_keep_the_organizations_facts_and_others_read_them() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Vải thiều Thanh Hà").await;
+    let owner = member(&app, &org, "0988888871", "owner").await;
+    let reader = member(&app, &org, "0988888872", "inspector").await;
+    let mut o = Browser::new(&app);
+    o.sign_in(&owner, PASSWORD).await;
+    let p = o.get("/console/organization").await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"value="HTX Vải thiều Thanh Hà""#) && p.body.contains("Hợp tác xã"));
+    let token = csrf(&p.body);
+    let p = o
+        .post(
+            "/console/organization",
+            &[
+                ("csrf", &token),
+                ("name", "HTX Vải thiều Thanh Hà"),
+                ("website", "vải.vn"),
+                ("phone", "12"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Địa chỉ web bắt đầu bằng https://"));
+    assert!(p.body.contains("Nhập số điện thoại Việt Nam"));
+    assert!(p.body.contains(r#"value="vải.vn""#), "what was typed stays");
+    let p = o
+        .post(
+            "/console/organization",
+            &[
+                ("csrf", &token),
+                ("website", "https://vaithieuthanhha.vn"),
+                ("phone", "0220 3855 123"),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let (_, row) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}"))
+        .await;
+    assert_eq!(row["website"], "https://vaithieuthanhha.vn/");
+    assert_eq!(
+        row["name"], "HTX Vải thiều Thanh Hà",
+        "an empty field changes nothing"
+    );
+
+    let mut r = Browser::new(&app);
+    r.sign_in(&reader, PASSWORD).await;
+    let p = r.get("/console/organization").await;
+    assert!(
+        p.body.contains("Chỉ chủ sở hữu sửa được")
+            && !p.body.contains(r#"action="/console/organization""#)
+    );
+    let theirs = csrf(&p.body);
+    let p = r
+        .post(
+            "/console/organization",
+            &[("csrf", &theirs), ("name", "Đổi tên")],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body.contains("Vai trò của bạn không được phép"),
+        "{}",
+        p.body
+    );
+    let (_, row) = app
+        .get(&app.admin, &format!("/api/v1/organizations/{org}"))
+        .await;
+    assert_eq!(row["name"], "HTX Vải thiều Thanh Hà");
 }

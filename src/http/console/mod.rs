@@ -27,6 +27,7 @@ mod import_rows;
 mod listings;
 mod members;
 mod multipart;
+mod organization;
 mod print;
 mod products;
 mod sign_in;
@@ -128,7 +129,14 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
         .route("/console/listing-packs", post(listings::pack))
         .route("/console/account", get(members::account_page))
         .route("/console/account/password", post(members::change_password))
-        .route("/console/organization", post(members::switch_organization))
+        .route(
+            "/console/account/organization",
+            post(members::switch_organization),
+        )
+        .route(
+            "/console/organization",
+            get(organization::organization_page).post(organization::save_organization),
+        )
         .route(
             "/console/members",
             get(members::members_page).post(members::invite),

@@ -6,6 +6,7 @@ pub mod import;
 pub mod listings;
 pub mod map;
 pub mod members;
+pub mod organization;
 mod texts;
 
 use std::collections::BTreeMap;
