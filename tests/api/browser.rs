@@ -492,6 +492,10 @@ async fn a_producer_opens_a_batch_keeps_its_diary_issues_stamps_and_imports_a_sh
         ("/console/batches", "batches"),
         (batch_url.trim_start_matches(&app.url("")), "batch"),
         ("/console/import", "import"),
+        ("/console/listings", "listings"),
+        ("/console/members", "members"),
+        ("/console/organization", "organization"),
+        ("/console/account", "account"),
     ] {
         for (w, h) in [(360, 740), (1280, 800)] {
             d.resize(w, h).await;
