@@ -73,6 +73,17 @@ impl Phone {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A stored `+84…` number as people in Vietnam write it: `0912 345 678`.
+    pub fn national(stored: &str) -> String {
+        match stored.strip_prefix("+84") {
+            Some(rest) if rest.len() == 9 => {
+                format!("0{} {} {}", &rest[..3], &rest[3..6], &rest[6..])
+            }
+            Some(rest) => format!("0{rest}"),
+            None => stored.to_owned(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -125,5 +136,12 @@ mod tests {
         ] {
             assert!(Email::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn stored_numbers_are_shown_the_national_way() {
+        assert_eq!(Phone::national("+84912345678"), "0912 345 678");
+        assert_eq!(Phone::national("+842203855123"), "02203855123");
+        assert_eq!(Phone::national("lan@htx.vn"), "lan@htx.vn");
     }
 }

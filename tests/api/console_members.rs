@@ -64,7 +64,7 @@ async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     let p = tu.get(&link).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("Lời mời tham gia HTX Nước mắm Phú Quốc"));
-    assert!(p.body.contains("966666661"), "{}", p.body);
+    assert!(p.body.contains("0966 666 661"), "{}", p.body);
     let p = tu
         .post(&link, &[("password", "ngắn")], HeaderMap::new())
         .await;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::*;
+use crate::domain::contact::Phone;
 use crate::domain::role::{Action, Role};
 use crate::services::invitations::{self, Invited};
 use crate::web::console_view::members::{
@@ -148,7 +149,12 @@ async fn members_view(
         .map(|(ms, u)| MemberRow {
             id: ms.id.to_string(),
             name: u.name,
-            login: u.phone.or(u.email).unwrap_or_default(),
+            login: u
+                .phone
+                .as_deref()
+                .map(Phone::national)
+                .or(u.email)
+                .unwrap_or_default(),
             role: ms.role,
         })
         .collect();
@@ -159,7 +165,11 @@ async fn members_view(
             .map(|(i, u)| {
                 (
                     u.name,
-                    u.phone.or(u.email).unwrap_or_default(),
+                    u.phone
+                        .as_deref()
+                        .map(Phone::national)
+                        .or(u.email)
+                        .unwrap_or_default(),
                     m.role_name(&i.role),
                     s.lang.time(i.expires_at),
                 )
@@ -335,7 +345,12 @@ pub(super) async fn invitation(
     let lang = lang(&q, &headers);
     match invitations::open(&state.db, &secret).await {
         Ok((_, user, org)) => {
-            let login = user.phone.or(user.email).unwrap_or_default();
+            let login = user
+                .phone
+                .as_deref()
+                .map(Phone::national)
+                .or(user.email)
+                .unwrap_or_default();
             let view = invitation_page(lang, Some((org, login)), None, false);
             page(html(StatusCode::OK, view), &q)
         }
@@ -378,7 +393,16 @@ pub(super) async fn accept(
             let open = invitations::open(&state.db, &secret)
                 .await
                 .ok()
-                .map(|(_, u, org)| (org, u.phone.or(u.email).unwrap_or_default()));
+                .map(|(_, u, org)| {
+                    (
+                        org,
+                        u.phone
+                            .as_deref()
+                            .map(Phone::national)
+                            .or(u.email)
+                            .unwrap_or_default(),
+                    )
+                });
             let m = member_texts(lang);
             let view = invitation_page(lang, open, Some(m.err_policy), false);
             page(html(StatusCode::UNPROCESSABLE_ENTITY, view), &q)
