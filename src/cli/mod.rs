@@ -428,21 +428,6 @@ pub fn operator() -> crate::auth::Principal {
     crate::auth::Principal::system("ocop-trace (operator)")
 }
 
-/// A login as typed: an e-mail address or a phone number.
-fn login_of(typed: &str) -> Result<accounts::Login, AppError> {
-    use crate::domain::contact::{Email, Phone};
-    let typed = typed.trim();
-    if typed.contains('@') {
-        Email::parse(typed)
-            .map(accounts::Login::Email)
-            .map_err(|e| AppError::validation("login", e))
-    } else {
-        Phone::parse(typed)
-            .map(accounts::Login::Phone)
-            .map_err(|e| AppError::validation("login", e))
-    }
-}
-
 /// Invites a person; their console link, or `None` when they already had an account.
 async fn invite(
     state: &crate::state::AppState,
@@ -457,7 +442,7 @@ async fn invite(
         &state.db,
         &operator(),
         organization,
-        login_of(login)?,
+        accounts::Login::parse(login).map_err(|e| AppError::validation("login", e))?,
         name,
         role,
     )

@@ -139,12 +139,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     AppJson(body): AppJson<SignIn>,
 ) -> Result<(StatusCode, Json<NewTokenView>), AppError> {
-    let login = if body.login.contains('@') {
-        Email::parse(&body.login).map(Login::Email)
-    } else {
-        Phone::parse(&body.login).map(Login::Phone)
-    }
-    .map_err(|_| {
+    let login = Login::parse(&body.login).map_err(|_| {
         AppError::validation(
             "login",
             ParseError::new(

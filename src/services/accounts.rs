@@ -242,6 +242,44 @@ pub enum Login {
     Phone(Phone),
 }
 
+impl Login {
+    /// What a person types as their login: an e-mail address (it has an `@`) or a phone number.
+    pub fn parse(typed: &str) -> Result<Login, ParseError> {
+        let typed = typed.trim();
+        if typed.contains('@') {
+            Email::parse(typed).map(Login::Email)
+        } else {
+            Phone::parse(typed).map(Login::Phone)
+        }
+    }
+
+    /// The account with this login, if any.
+    pub async fn find<C: ConnectionTrait>(
+        &self,
+        conn: &C,
+    ) -> Result<Option<user::Model>, AppError> {
+        let q = match self {
+            Login::Email(e) => User::find().filter(user::Column::Email.eq(e.as_str())),
+            Login::Phone(p) => User::find().filter(user::Column::Phone.eq(p.as_str())),
+        };
+        Ok(q.one(conn).await?)
+    }
+}
+
+/// Users by id, for lists that show who each row belongs to.
+pub(crate) async fn users_by_id<C: ConnectionTrait>(
+    conn: &C,
+    ids: Vec<Uuid>,
+) -> Result<std::collections::HashMap<Uuid, user::Model>, AppError> {
+    Ok(User::find()
+        .filter(user::Column::Id.is_in(ids))
+        .all(conn)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect())
+}
+
 /// Exchanges a password for a token scoped to one organization with the user's role there
 /// (or an admin token for a platform administrator who names no organization).
 pub async fn sign_in(
@@ -255,20 +293,7 @@ pub async fn sign_in(
         code: "invalid_credentials",
         detail: "the login or password is wrong".into(),
     };
-    let user = match &login {
-        Login::Email(e) => {
-            User::find()
-                .filter(user::Column::Email.eq(e.as_str()))
-                .one(db.read())
-                .await?
-        }
-        Login::Phone(p) => {
-            User::find()
-                .filter(user::Column::Phone.eq(p.as_str()))
-                .one(db.read())
-                .await?
-        }
-    };
+    let user = login.find(db.read()).await?;
     // Verify against a throw-away hash when the user is unknown, so timing does not reveal it.
     let stored = match &user {
         Some(u) => u.password_hash.clone(),
@@ -443,20 +468,7 @@ pub async fn start_session(
     login: Login,
     password_given: String,
 ) -> Result<IssuedToken, AppError> {
-    let user = match &login {
-        Login::Email(e) => {
-            User::find()
-                .filter(user::Column::Email.eq(e.as_str()))
-                .one(db.read())
-                .await?
-        }
-        Login::Phone(p) => {
-            User::find()
-                .filter(user::Column::Phone.eq(p.as_str()))
-                .one(db.read())
-                .await?
-        }
-    };
+    let user = login.find(db.read()).await?;
     let organization = match &user {
         Some(u) => {
             use sea_orm::QueryOrder;
@@ -625,14 +637,7 @@ pub async fn members_with_users(
         .order_by_asc(membership::Column::Id)
         .all(conn)
         .await?;
-    let ids: Vec<Uuid> = members.iter().map(|m| m.user_id).collect();
-    let mut users: std::collections::HashMap<Uuid, user::Model> = User::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let mut users = users_by_id(conn, members.iter().map(|m| m.user_id).collect()).await?;
     Ok(members
         .into_iter()
         .filter_map(|m| users.remove(&m.user_id).map(|u| (m, u)))

@@ -29,17 +29,6 @@ pub enum Invited {
     },
 }
 
-async fn find_user(
-    txn: &DatabaseTransaction,
-    login: &Login,
-) -> Result<Option<user::Model>, AppError> {
-    let q = match login {
-        Login::Email(e) => User::find().filter(user::Column::Email.eq(e.as_str())),
-        Login::Phone(p) => User::find().filter(user::Column::Phone.eq(p.as_str())),
-    };
-    Ok(q.one(txn).await?)
-}
-
 async fn add_membership(
     txn: &DatabaseTransaction,
     user_id: Uuid,
@@ -90,7 +79,7 @@ pub async fn invite(
     let hash = unusable_hash().await?;
     let txn = db.write_txn().await?;
     organization(&txn, who, organization_id, Action::ManageOrganization).await?;
-    if let Some(u) = find_user(&txn, &login).await? {
+    if let Some(u) = login.find(&txn).await? {
         let m = add_membership(&txn, u.id, organization_id, role).await?;
         txn.commit().await?;
         return Ok(Invited::Added(m));
@@ -209,14 +198,8 @@ pub async fn pending(
         .order_by_desc(invitation::Column::Id)
         .all(conn)
         .await?;
-    let ids: Vec<Uuid> = invitations.iter().map(|i| i.user_id).collect();
-    let mut users: std::collections::HashMap<Uuid, user::Model> = User::find()
-        .filter(user::Column::Id.is_in(ids))
-        .all(conn)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
+    let ids = invitations.iter().map(|i| i.user_id).collect();
+    let mut users = super::accounts::users_by_id(conn, ids).await?;
     Ok(invitations
         .into_iter()
         .filter_map(|i| users.remove(&i.user_id).map(|u| (i, u)))

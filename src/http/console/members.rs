@@ -229,7 +229,7 @@ pub(super) async fn invite(
     let m = member_texts(s.lang);
     let form = post.form;
     let mut errors = BTreeMap::new();
-    let login = login_of(form.login.trim());
+    let login = accounts::Login::parse(&form.login).ok();
     if login.is_none() {
         errors.insert("login", m.err_login);
     }
@@ -273,16 +273,6 @@ pub(super) async fn invite(
     }
     let view = members_view(&state, &s, form, errors, None, None).await;
     s.show(StatusCode::UNPROCESSABLE_ENTITY, view)
-}
-
-/// A phone number or an e-mail address, as the sign-in form reads it.
-fn login_of(typed: &str) -> Option<accounts::Login> {
-    use crate::domain::contact::{Email, Phone};
-    if typed.contains('@') {
-        Email::parse(typed).ok().map(accounts::Login::Email)
-    } else {
-        Phone::parse(typed).ok().map(accounts::Login::Phone)
-    }
 }
 
 #[derive(Deserialize)]

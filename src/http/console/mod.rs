@@ -37,7 +37,6 @@ use serde::Deserialize;
 use super::extract::ClientAddr;
 use super::scan::html;
 use crate::auth::Principal;
-use crate::domain::contact::{Email, Phone};
 use crate::error::AppError;
 use crate::http::farms::CreateFarm;
 use crate::services::accounts::{self, Login, SESSION_HOURS};

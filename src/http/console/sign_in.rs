@@ -57,13 +57,7 @@ pub(super) async fn sign_in(
     if !state.limits.allow_login(client) {
         return again(StatusCode::TOO_MANY_REQUESTS, t.too_many, form.login);
     }
-    let typed = form.login.trim();
-    let login = if typed.contains('@') {
-        Email::parse(typed).map(Login::Email)
-    } else {
-        Phone::parse(typed).map(Login::Phone)
-    };
-    let Ok(login) = login else {
+    let Ok(login) = Login::parse(&form.login) else {
         return again(StatusCode::UNAUTHORIZED, t.bad_credentials, form.login);
     };
     match accounts::start_session(&state.db, login, form.password).await {
