@@ -12,6 +12,7 @@ pub mod geo;
 pub mod growing_area;
 pub mod growing_area_code;
 pub mod gtin;
+pub mod local_time;
 pub mod lot_code;
 pub mod ocop;
 pub mod organization;

@@ -1,6 +1,6 @@
 //! Scans of a batch's stamps per day, for the console's chart.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{batch, scan, stamp};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
@@ -14,15 +14,8 @@ use crate::error::AppError;
 /// Days a chart covers, ending today.
 pub const DAYS: u32 = 30;
 
-/// Vietnam's offset: a scan belongs to the day it was made there.
-fn local_day(t: DateTime<Utc>) -> NaiveDate {
-    FixedOffset::east_opt(7 * 3600)
-        .map(|tz| t.with_timezone(&tz).date_naive())
-        .unwrap_or_else(|| t.date_naive())
-}
-
-/// Scans of the batch's stamps on each of the [`DAYS`] days ending `today` (Vietnam time),
-/// oldest first.
+/// Scans of the batch's stamps on each of the [`DAYS`] days ending `today`, days as they are
+/// in Vietnam, oldest first.
 pub async fn per_day(
     db: &Db,
     who: &Principal,
@@ -32,10 +25,12 @@ pub async fn per_day(
     let conn = db.read();
     load::<batch::Entity, _>(conn, who, batch_id, Action::Read, "batch").await?;
     let first = today - chrono::Duration::days(i64::from(DAYS) - 1);
-    // From the start of the first day in Vietnam, which is 17:00 UTC the day before.
+    // From the start of the first day in Vietnam (17:00 UTC the day before).
     let since = first
-        .and_hms_opt(0, 0, 0)
-        .map(|t| t.and_utc() - chrono::Duration::hours(7))
+        .and_time(chrono::NaiveTime::MIN)
+        .and_local_timezone(crate::domain::local_time::VIETNAM)
+        .single()
+        .map(|t| t.with_timezone(&Utc))
         .unwrap_or_default();
     let times: Vec<DateTime<Utc>> = scan::Entity::find()
         .select_only()
@@ -64,7 +59,7 @@ fn bucket(times: &[DateTime<Utc>], first: NaiveDate) -> Vec<(NaiveDate, u64)> {
         .map(|d| (d, 0))
         .collect();
     for t in times {
-        let offset = (local_day(*t) - first).num_days();
+        let offset = (crate::domain::local_time::day_of(*t) - first).num_days();
         if let Some(day) = usize::try_from(offset).ok().and_then(|i| days.get_mut(i)) {
             day.1 += 1;
         }

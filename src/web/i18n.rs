@@ -1,6 +1,6 @@
 //! The languages of pages people see: Vietnamese by default, English on request.
 
-use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
@@ -73,11 +73,10 @@ impl Lang {
 
     /// A time in Vietnam (UTC+7), which is where the products and most shoppers are.
     pub fn time(self, t: DateTime<Utc>) -> String {
-        let local = FixedOffset::east_opt(7 * 3600).map(|tz| t.with_timezone(&tz));
-        match (self, local) {
-            (Lang::Vi, Some(l)) => l.format("%H:%M, %d/%m/%Y").to_string(),
-            (Lang::En, Some(l)) => l.format("%-d %b %Y, %H:%M").to_string(),
-            (_, None) => t.to_rfc3339(),
+        let local = t.with_timezone(&crate::domain::local_time::VIETNAM);
+        match self {
+            Lang::Vi => local.format("%H:%M, %d/%m/%Y").to_string(),
+            Lang::En => local.format("%-d %b %Y, %H:%M").to_string(),
         }
     }
 

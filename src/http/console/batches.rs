@@ -7,7 +7,7 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -209,18 +209,6 @@ pub(super) async fn add_batch(
 
 // ---- one batch ---------------------------------------------------------------------------
 
-/// Vietnam's offset: times are typed and shown as they are there.
-fn vietnam() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(7 * 3600).unwrap_or_else(|| unreachable!("+07:00 is valid"))
-}
-
-/// A `datetime-local` value (`2026-11-24T07:30`) for a moment, in Vietnam time.
-fn local_input(t: DateTime<Utc>) -> String {
-    t.with_timezone(&vietnam())
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
 /// What the page shows besides the forms: the batch, its diary and stamps, its scans.
 async fn batch_view(
     state: &AppState,
@@ -322,7 +310,9 @@ async fn batch_view(
             )
         })
         .collect();
-    let days = scan_stats::per_day(&state.db, who, id, crate::services::today()).await?;
+    // The chart's days are Vietnam's: after 17:00 UTC it is already tomorrow there.
+    let today = crate::domain::local_time::day_of(now);
+    let days = scan_stats::per_day(&state.db, who, id, today).await?;
     let mut dates = Vec::new();
     for (label, d) in [
         (b.harvested_on, batch.harvested_on),
@@ -335,7 +325,7 @@ async fn batch_view(
     }
     let mut event = event;
     if event.occurred_at.is_empty() {
-        event.occurred_at = local_input(now);
+        event.occurred_at = crate::domain::local_time::input_value(now);
     }
     Ok(BatchPage {
         c: s.chrome(),
@@ -463,11 +453,7 @@ fn parse_event(
     }
     let occurred_at = match form.occurred_at.trim() {
         "" => Some(crate::services::now()),
-        typed => NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M")
-            .or_else(|_| NaiveDateTime::parse_from_str(typed, "%Y-%m-%dT%H:%M:%S"))
-            .ok()
-            .and_then(|t| t.and_local_timezone(vietnam()).single())
-            .map(|t| t.with_timezone(&Utc)),
+        typed => crate::domain::local_time::parse(typed),
     };
     if occurred_at.is_none() {
         errors.insert("occurred_at", b.err_when);
@@ -729,7 +715,10 @@ mod tests {
             request.occurred_at.to_rfc3339(),
             "2026-11-24T00:30:00+00:00"
         );
-        assert_eq!(local_input(request.occurred_at), "2026-11-24T07:30");
+        assert_eq!(
+            crate::domain::local_time::input_value(request.occurred_at),
+            "2026-11-24T07:30"
+        );
     }
 
     #[test]

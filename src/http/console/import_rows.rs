@@ -3,7 +3,6 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{NaiveDate, NaiveDateTime, Utc};
 use uuid::Uuid;
 
 use super::*;
@@ -191,34 +190,6 @@ fn event_kind(typed: &str) -> Option<EventKind> {
     })
 }
 
-/// A time as spreadsheets hold it, in Vietnam time: `2026-11-24 07:30`, `24/11/2026 07:30`,
-/// or a date alone (midnight).
-fn local_time(typed: &str) -> Option<chrono::DateTime<Utc>> {
-    let typed = typed.trim();
-    if let Ok(t) = chrono::DateTime::parse_from_rfc3339(typed) {
-        return Some(t.with_timezone(&Utc));
-    }
-    let naive = [
-        "%Y-%m-%d %H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%d/%m/%Y %H:%M",
-    ]
-    .iter()
-    .find_map(|f| NaiveDateTime::parse_from_str(typed, f).ok())
-    .or_else(|| {
-        ["%Y-%m-%d", "%d/%m/%Y"]
-            .iter()
-            .find_map(|f| NaiveDate::parse_from_str(typed, f).ok())
-            .map(|d| d.and_time(chrono::NaiveTime::MIN))
-    })?;
-    let tz = chrono::FixedOffset::east_opt(7 * 3600)?;
-    naive
-        .and_local_timezone(tz)
-        .single()
-        .map(|t| t.with_timezone(&Utc))
-}
-
 fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -> Option<EventJob> {
     let b = batch_texts(cx.lang);
     let c = |k| layout.cell(row, k);
@@ -237,7 +208,7 @@ fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -
     if kind.is_none() {
         flags.insert("kind", b.err_kind);
     }
-    let occurred_at = local_time(c("occurred_at"));
+    let occurred_at = crate::domain::local_time::parse(c("occurred_at"));
     if occurred_at.is_none() {
         flags.insert("occurred_at", b.err_when);
     }
@@ -470,25 +441,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_and_times_are_read_as_people_type_them() {
+    fn kinds_are_read_in_either_language() {
         assert_eq!(event_kind("Phun thuốc"), Some(EventKind::Spraying));
         assert_eq!(event_kind(" harvest "), Some(EventKind::Harvesting));
         assert_eq!(event_kind("fertilizing"), Some(EventKind::Fertilizing));
         assert_eq!(event_kind("tưới cây"), None);
-        let t = |s: &str| local_time(s).map(|t| t.to_rfc3339());
-        assert_eq!(
-            t("2026-11-20 07:30").as_deref(),
-            Some("2026-11-20T00:30:00+00:00")
-        );
-        assert_eq!(
-            t("20/11/2026 07:30").as_deref(),
-            Some("2026-11-20T00:30:00+00:00")
-        );
-        assert_eq!(
-            t("2026-11-20").as_deref(),
-            Some("2026-11-19T17:00:00+00:00")
-        );
-        assert_eq!(t("hôm qua"), None);
     }
 
     #[test]
