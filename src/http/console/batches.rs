@@ -37,18 +37,13 @@ async fn batches_view(
 ) -> Result<BatchesPage, AppError> {
     let b = batch_texts(s.lang);
     let org = current_org(state, &s.who).await?;
-    let product_list = products::list(&state.db, &s.who, org.id, everything()).await?;
-    let names: std::collections::HashMap<Uuid, String> = product_list
-        .items
-        .iter()
-        .map(|p| (p.id, p.name.clone()))
-        .collect();
+    let products = ProductNames::of(state, &s.who, org.id).await?;
     let rows = batches::list_in_organization(&state.db, &s.who, org.id)
         .await?
         .into_iter()
         .map(|r| BatchRow {
             id: r.id.to_string(),
-            product: names.get(&r.product_id).cloned().unwrap_or_default(),
+            product: products.name(&r.product_id),
             status_label: b.status(&r.status),
             quantity: format!("{} {}", r.quantity, r.unit),
             stamps_issued: r.stamps_issued,
@@ -56,13 +51,14 @@ async fn batches_view(
             status: r.status,
         })
         .collect();
-    let areas = active_areas(state, &s.who)
-        .await?
+    let active = Some(crate::domain::growing_area::AreaStatus::Active);
+    let (_, _, areas) = farms_and_areas(state, &s.who, active).await?;
+    let areas = areas
         .into_iter()
         .map(|(farm, a)| {
             (
                 a.id.to_string(),
-                format!("{} · {} · {}", a.code, a.crop, farm),
+                format!("{} · {} · {}", a.code, a.crop, farm.name),
             )
         })
         .collect();
@@ -71,34 +67,12 @@ async fn batches_view(
         b,
         organization: org.name,
         rows,
-        products: product_list
-            .items
-            .into_iter()
-            .map(|p| (p.id.to_string(), p.name))
-            .collect(),
+        products: products.choices,
         areas,
         form,
         errors,
         saved,
     })
-}
-
-/// The organization's active growing areas with their farm's name.
-async fn active_areas(
-    state: &AppState,
-    who: &Principal,
-) -> Result<Vec<(String, entity::growing_area::Model)>, AppError> {
-    use crate::services::growing_areas;
-    let (_, farm_rows) = org_and_farms(state, who).await?;
-    let mut out = Vec::new();
-    for f in farm_rows {
-        let filter = growing_areas::GrowingAreaFilter {
-            status: Some(crate::domain::growing_area::AreaStatus::Active),
-        };
-        let page = growing_areas::list(&state.db, who, f.id, filter, everything()).await?;
-        out.extend(page.items.into_iter().map(|a| (f.name.clone(), a)));
-    }
-    Ok(out)
 }
 
 pub(super) async fn batches_page(State(state): State<AppState>, s: Signed) -> Response {

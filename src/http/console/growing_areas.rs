@@ -18,30 +18,23 @@ async fn areas_view(
     saved: bool,
 ) -> Result<AreasPage, AppError> {
     let (who, lang) = (&signed.who, signed.lang);
-    use crate::services::growing_areas;
-    let (organization, farm_rows) = org_and_farms(state, who).await?;
-    let mut areas = Vec::new();
-    for f in &farm_rows {
-        let page = growing_areas::list(
-            &state.db,
-            who,
-            f.id,
-            growing_areas::GrowingAreaFilter { status: None },
-            everything(),
-        )
-        .await?;
-        let FarmRow {
-            map_url, marker, ..
-        } = FarmRow::of(f);
-        areas.extend(page.items.into_iter().map(|a| AreaRow {
-            farm: f.name.clone(),
-            meaning: explain_code(&a.code, lang),
-            code: a.code,
-            crop: a.crop,
-            map_url: map_url.clone(),
-            marker,
-        }));
-    }
+    let (organization, farm_rows, areas) = farms_and_areas(state, who, None).await?;
+    let areas = areas
+        .into_iter()
+        .map(|(f, a)| {
+            let FarmRow {
+                map_url, marker, ..
+            } = FarmRow::of(&f);
+            AreaRow {
+                farm: f.name,
+                meaning: explain_code(&a.code, lang),
+                code: a.code,
+                crop: a.crop,
+                map_url,
+                marker,
+            }
+        })
+        .collect();
     let meaning = Some(form.code.trim())
         .filter(|c| !c.is_empty())
         .and_then(|c| meaning_of(c, lang));

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::*;
 use crate::marketplace::Package;
 use crate::services::listings::{self, ListingChanges, ListingStatus, NewListing};
-use crate::services::{outbox, products};
+use crate::services::outbox;
 use crate::web::console_view::listings::{
     ListingForm, ListingRow, ListingsPage, listing_texts, price,
 };
@@ -32,12 +32,7 @@ async fn listings_view(
     let l = listing_texts(s.lang);
     let base = &state.settings.public_base_url;
     let org = current_org(state, &s.who).await?;
-    let product_list = products::list(&state.db, &s.who, org.id, everything()).await?;
-    let names: std::collections::HashMap<Uuid, String> = product_list
-        .items
-        .iter()
-        .map(|p| (p.id, p.name.clone()))
-        .collect();
+    let products = ProductNames::of(state, &s.who, org.id).await?;
     let current = listings::list(&state.db, base, &s.who, org.id, None).await?;
     let ids: Vec<Uuid> = current.iter().map(|c| c.row.id).collect();
     let pushes = outbox::latest_pushes(&state.db, &ids).await?;
@@ -48,7 +43,7 @@ async fn listings_view(
             let (status, status_label) = l.status(c.status);
             ListingRow {
                 id: c.row.id.to_string(),
-                product: names.get(&c.row.product_id).cloned().unwrap_or_default(),
+                product: products.name(&c.row.product_id),
                 marketplace: market.map_or("", |m| m.name()),
                 status,
                 status_label,
@@ -85,11 +80,7 @@ async fn listings_view(
         l,
         organization: org.name,
         rows,
-        products: product_list
-            .items
-            .into_iter()
-            .map(|p| (p.id.to_string(), p.name))
-            .collect(),
+        products: products.choices,
         marketplaces: crate::marketplace::registry()
             .map(|m| (m.id(), m.name(), m.api().is_some()))
             .collect(),

@@ -407,6 +407,60 @@ async fn org_and_farms(
     Ok((org.name, list.items))
 }
 
+/// The organization's products for a form's choice (id, name), and their names by id for
+/// lists that name each row's product.
+struct ProductNames {
+    choices: Vec<(String, String)>,
+    by_id: std::collections::HashMap<uuid::Uuid, String>,
+}
+
+impl ProductNames {
+    async fn of(state: &AppState, who: &Principal, org: uuid::Uuid) -> Result<Self, AppError> {
+        let list = crate::services::products::list(&state.db, who, org, everything()).await?;
+        Ok(Self {
+            by_id: list.items.iter().map(|p| (p.id, p.name.clone())).collect(),
+            choices: list
+                .items
+                .into_iter()
+                .map(|p| (p.id.to_string(), p.name))
+                .collect(),
+        })
+    }
+
+    fn name(&self, id: &uuid::Uuid) -> String {
+        self.by_id.get(id).cloned().unwrap_or_default()
+    }
+}
+
+/// The organization's name, its farms, and its growing areas (with `status`, when given),
+/// each with its farm: three queries however many farms there are.
+async fn farms_and_areas(
+    state: &AppState,
+    who: &Principal,
+    status: Option<crate::domain::growing_area::AreaStatus>,
+) -> Result<
+    (
+        String,
+        Vec<entity::farm::Model>,
+        Vec<(entity::farm::Model, entity::growing_area::Model)>,
+    ),
+    AppError,
+> {
+    let (name, farms) = org_and_farms(state, who).await?;
+    let Some(org) = farms.first().map(|f| f.organization_id) else {
+        return Ok((name, farms, Vec::new()));
+    };
+    let areas = crate::services::growing_areas::list_in_organization(&state.db, who, org, status)
+        .await?
+        .into_iter()
+        .filter_map(|a| {
+            let farm = farms.iter().find(|f| f.id == a.farm_id)?.clone();
+            Some((farm, a))
+        })
+        .collect();
+    Ok((name, farms, areas))
+}
+
 /// The field of a form a problem of the API's request names, as the page knows it.
 fn field_of(field: &str, known: &[&'static str], prefix: &'static str) -> Option<&'static str> {
     known
