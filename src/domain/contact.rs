@@ -77,7 +77,7 @@ impl Phone {
     /// A stored `+84…` number as people in Vietnam write it: `0912 345 678`.
     pub fn national(stored: &str) -> String {
         match stored.strip_prefix("+84") {
-            Some(rest) if rest.len() == 9 => {
+            Some(rest) if rest.len() == 9 && rest.is_ascii() => {
                 format!("0{} {} {}", &rest[..3], &rest[3..6], &rest[6..])
             }
             Some(rest) => format!("0{rest}"),

@@ -45,6 +45,21 @@ impl Sheet {
         Self::from_lines(lines)
     }
 
+    /// A sheet that came back from a page (the preview's "write them all" form) holds no more
+    /// than a file may: at most [`MAX_ROWS`] rows, 40 columns and 5,000 characters a cell.
+    pub fn within_limits(self) -> Result<Sheet, SheetError> {
+        if self.rows.len() > MAX_ROWS {
+            return Err(SheetError::TooManyRows(self.rows.len()));
+        }
+        let cells = std::iter::once(&self.headers).chain(self.rows.iter().map(|(_, r)| r));
+        for row in cells {
+            if row.len() > MAX_COLUMNS || row.iter().any(|c| c.chars().count() > MAX_CELL) {
+                return Err(SheetError::Unreadable);
+            }
+        }
+        Ok(self)
+    }
+
     fn from_lines(lines: Vec<Vec<String>>) -> Result<Sheet, SheetError> {
         let mut numbered = lines
             .into_iter()
@@ -192,6 +207,24 @@ mod tests {
         let many = format!("a\n{}", "x\n".repeat(MAX_ROWS + 1));
         assert_eq!(
             Sheet::read(many.as_bytes()),
+            Err(SheetError::TooManyRows(MAX_ROWS + 1))
+        );
+    }
+
+    #[test]
+    fn a_sheet_sent_back_is_held_to_the_limits_of_a_file() {
+        let ok = Sheet::read(b"a,b\n1,2\n").unwrap();
+        assert!(ok.clone().within_limits().is_ok());
+        let mut wide = ok.clone();
+        wide.rows[0].1 = vec![String::new(); MAX_COLUMNS + 1];
+        assert_eq!(wide.within_limits(), Err(SheetError::Unreadable));
+        let mut long = ok.clone();
+        long.rows[0].1[0] = "x".repeat(MAX_CELL + 1);
+        assert_eq!(long.within_limits(), Err(SheetError::Unreadable));
+        let mut many = ok;
+        many.rows = vec![(2, vec!["1".into()]); MAX_ROWS + 1];
+        assert_eq!(
+            many.within_limits(),
             Err(SheetError::TooManyRows(MAX_ROWS + 1))
         );
     }

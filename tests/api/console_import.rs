@@ -175,6 +175,22 @@ async fn farms_from_csv_are_flagged_row_by_row_then_written_all_at_once() {
         .await;
     assert_eq!(farms["items"].as_array().unwrap().len(), 3);
 
+    // A sheet sent back bigger than a file may be is refused before any check.
+    let rows: Vec<serde_json::Value> = (0..2001)
+        .map(|i| serde_json::json!([i + 2, ["Ruộng", "Xã"]]))
+        .collect();
+    let huge =
+        serde_json::json!({"headers": ["Tên trang trại", "Địa chỉ"], "rows": rows}).to_string();
+    let p = b
+        .post(
+            "/console/import/confirm",
+            &[("csrf", &token), ("kind", "farms"), ("sheet", &huge)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("Không đọc được tệp"), "{}", p.body);
+
     // Not a spreadsheet, a missing column, no token.
     let p = upload(
         &mut b,

@@ -103,14 +103,20 @@ pub(super) async fn upload(
         let view = page(&s, &typed, Some(i.err_kind.into()), None, None);
         return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
     };
-    let sheet = match body.file.as_ref().map(|f| Sheet::read(&f.bytes)) {
-        Some(Ok(sheet)) => sheet,
-        Some(Err(e)) => {
+    let Some(file) = body.file else {
+        let view = page(&s, &typed, Some(i.err_file.into()), None, None);
+        return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
+    };
+    // Reading a workbook is CPU work: off the async threads, and a reader that panics on a
+    // malformed file costs that file, not the server.
+    let bytes = file.bytes;
+    let read = tokio::task::spawn_blocking(move || Sheet::read(&bytes))
+        .await
+        .unwrap_or(Err(SheetError::Unreadable));
+    let sheet = match read {
+        Ok(sheet) => sheet,
+        Err(e) => {
             let view = page(&s, &typed, Some(sheet_error(i, &e)), None, None);
-            return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
-        }
-        None => {
-            let view = page(&s, &typed, Some(i.err_file.into()), None, None);
             return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
         }
     };
@@ -137,7 +143,9 @@ pub(super) async fn confirm(
     let i = import_texts(s.lang);
     let (Some(kind), Ok(sheet)) = (
         Kind::parse(&form.kind),
-        serde_json::from_str::<Sheet>(&form.sheet),
+        serde_json::from_str::<Sheet>(&form.sheet)
+            .map_err(|_| SheetError::Unreadable)
+            .and_then(Sheet::within_limits),
     ) else {
         let view = page(&s, &form.kind, Some(i.err_file.into()), None, None);
         return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
