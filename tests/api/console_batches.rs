@@ -348,7 +348,6 @@ async fn a_batch_is_opened_its_diary_kept_with_photos_and_its_stamps_issued_and_
     let p = b.get(&format!("{page}?lang=en")).await;
     assert!(p.body.contains("Production diary") && p.body.contains("Sealed"));
     assert!(p.body.contains("Run 1</strong> · 100 stamps"));
-    let _ = w.org;
 }
 
 #[tokio::test]
@@ -455,5 +454,4 @@ async fn another_organization_sees_and_changes_nothing_of_a_batch() {
         "{}",
         p.body
     );
-    let _ = bw.area;
 }

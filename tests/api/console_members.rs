@@ -10,6 +10,23 @@ use crate::helpers::TestApp;
 
 const PASSWORD: &str = "mật khẩu an toàn";
 
+/// Posts the members page's invitation form.
+async fn invite(
+    b: &mut Browser<'_>,
+    csrf: &str,
+    login: &str,
+    name: &str,
+    role: &str,
+) -> crate::console::Page {
+    let form = [
+        ("csrf", csrf),
+        ("login", login),
+        ("name", name),
+        ("role", role),
+    ];
+    b.post("/console/members", &form, HeaderMap::new()).await
+}
+
 #[tokio::test]
 async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     let app = TestApp::spawn().await;
@@ -23,35 +40,13 @@ async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     let token = csrf(&p.body);
 
     // Mistakes in place, what was typed kept.
-    let p = o
-        .post(
-            "/console/members",
-            &[
-                ("csrf", &token),
-                ("login", "số lạ"),
-                ("name", "Anh Tư"),
-                ("role", "member"),
-            ],
-            HeaderMap::new(),
-        )
-        .await;
+    let p = invite(&mut o, &token, "số lạ", "Anh Tư", "member").await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p.body.contains("Nhập số điện thoại (ví dụ 0912345678)"));
     assert!(p.body.contains(r#"value="Anh Tư""#));
 
     // A new person: a one-time link, shown once.
-    let p = o
-        .post(
-            "/console/members",
-            &[
-                ("csrf", &token),
-                ("login", "0966 666 661"),
-                ("name", "Anh Tư"),
-                ("role", "member"),
-            ],
-            HeaderMap::new(),
-        )
-        .await;
+    let p = invite(&mut o, &token, "0966 666 661", "Anh Tư", "member").await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
     let at = p.body.find("/console/invitations/").expect("the link");
     let link = p.body[at..].split('<').next().unwrap().to_owned();
@@ -95,18 +90,7 @@ async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     assert!(p.body.contains("Chỉ chủ sở hữu mời thành viên"));
     assert!(!p.body.contains(r#"action="/console/members""#));
     let theirs = csrf(&p.body);
-    let p = tu
-        .post(
-            "/console/members",
-            &[
-                ("csrf", &theirs),
-                ("login", "0966666669"),
-                ("name", "X"),
-                ("role", "owner"),
-            ],
-            HeaderMap::new(),
-        )
-        .await;
+    let p = invite(&mut tu, &theirs, "0966666669", "X", "owner").await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(p.body.contains("Chỉ chủ sở hữu"));
 
@@ -140,31 +124,9 @@ async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     // A person with an account elsewhere is added at once and can switch organization.
     let other = app.create_organization("HTX Hồ tiêu Phú Quốc").await;
     let nam = member(&app, &other, "0966666662", "manager").await;
-    let p = o
-        .post(
-            "/console/members",
-            &[
-                ("csrf", &token),
-                ("login", &nam),
-                ("name", "Anh Năm"),
-                ("role", "manager"),
-            ],
-            HeaderMap::new(),
-        )
-        .await;
+    let p = invite(&mut o, &token, &nam, "Anh Năm", "manager").await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    let p = o
-        .post(
-            "/console/members",
-            &[
-                ("csrf", &token),
-                ("login", &nam),
-                ("name", "Anh Năm"),
-                ("role", "manager"),
-            ],
-            HeaderMap::new(),
-        )
-        .await;
+    let p = invite(&mut o, &token, &nam, "Anh Năm", "manager").await;
     assert!(p.body.contains("Người này đã là thành viên"));
     let mut n = Browser::new(&app);
     n.sign_in(&nam, PASSWORD).await;
