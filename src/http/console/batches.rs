@@ -445,13 +445,8 @@ fn parse_event(
         if typed.iter().all(|s| s.trim().is_empty()) {
             continue;
         }
-        let [product, dose, phi] = ["product", "dose", "phi_days"].map(|f| {
-            EVENT_FIELDS
-                .iter()
-                .copied()
-                .find(|k| *k == format!("in{i}_{f}"))
-                .unwrap_or("_")
-        });
+        let [product, dose, phi] =
+            ["product", "dose", "phi_days"].map(|f| event_field(&format!("in{i}_{f}")));
         if input.product.trim().is_empty() {
             errors.insert(product, b.err_input);
         }
