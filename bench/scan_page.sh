@@ -6,6 +6,7 @@
 #
 #   bench/scan_page.sh [duration-seconds] [connections] [rounds]
 #   BENCH_BIN=path/to/ocop-trace  BENCH_PORT=p (default 18082; nginx uses p+1)
+#   BENCH_PERF=file: record the server with `perf record -g` during the first round
 #
 # Needs: wrk, nginx (Debian nginx-light or nginx), curl, python3, gzip.
 set -euo pipefail
@@ -76,6 +77,9 @@ echo "page: $(wc -c <"$WORK/page.html") bytes of HTML; compressed (gzip -9): HTM
 echo "command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency -H 'Accept: text/html' <url>, $ROUNDS alternating rounds"
 for round in $(seq 1 "$ROUNDS"); do
   echo "--- round $round: ocop-trace scan page"
+  if [ -n "${BENCH_PERF:-}" ] && [ "$round" = 1 ]; then
+    perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF" -- sleep "$((DURATION - 2))" >/dev/null 2>&1 &
+  fi
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' "$URL" | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors"
   echo "--- round $round: nginx, static file of the same size"
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' "http://127.0.0.1:$NGINX_PORT/page.html" | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors"

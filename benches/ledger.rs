@@ -199,7 +199,7 @@ async fn log_of(n: u64) -> (Db, ocop_trace::ledger::note::LogKey) {
             dir.display()
         );
     }
-    (state.db, state.log_key)
+    (state.db.clone(), state.log_key.clone())
 }
 
 fn proofs(c: &mut Criterion) {

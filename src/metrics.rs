@@ -6,7 +6,9 @@ use std::time::Instant;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use prometheus_client::encoding::EncodeLabelSet;
+use std::fmt::Write as _;
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
@@ -16,10 +18,56 @@ use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    pub method: String,
+    pub method: MethodLabel,
     /// The route template (`/api/v1/batches/{id}`), never the raw path, to bound cardinality.
-    pub route: String,
+    pub route: RouteLabel,
     pub status: u16,
+}
+
+/// A request's method as a label; the standard methods are stored inline, not allocated.
+#[derive(Clone, Debug, Hash, PartialEq, Eq)]
+pub struct MethodLabel(pub axum::http::Method);
+
+impl EncodeLabelValue for MethodLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.0.as_str())
+    }
+}
+
+/// The matched route's template as a label: axum's shared string, not a copy per request.
+#[derive(Clone, Debug)]
+pub enum RouteLabel {
+    Matched(MatchedPath),
+    Unmatched,
+}
+
+impl RouteLabel {
+    fn as_str(&self) -> &str {
+        match self {
+            Self::Matched(p) => p.as_str(),
+            Self::Unmatched => "unmatched",
+        }
+    }
+}
+
+impl PartialEq for RouteLabel {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RouteLabel {}
+
+impl std::hash::Hash for RouteLabel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl EncodeLabelValue for RouteLabel {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        encoder.write_str(self.as_str())
+    }
 }
 
 pub struct Metrics {
@@ -63,9 +111,8 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let route = req
         .extensions()
         .get::<MatchedPath>()
-        .map(|p| p.as_str().to_owned())
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let method = req.method().to_string();
+        .map_or(RouteLabel::Unmatched, |p| RouteLabel::Matched(p.clone()));
+    let method = MethodLabel(req.method().clone());
     let start = Instant::now();
     let res = next.run(req).await;
     let labels = RequestLabels {

@@ -73,13 +73,14 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         store: blobs.store.clone(),
         secrets,
     };
-    Ok(AppState {
+    Ok(AppState::new(crate::state::Shared {
         outbox,
         blobs,
         pin_key,
         diary: DiaryWriter::start(db.clone()),
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
         resolve_cache: Arc::new(crate::services::resolve::ResolveCache::default()),
+        scan_frames: Arc::new(crate::web::scan_frame::FrameCache::default()),
         run_trees: Arc::new(crate::services::stamp_proof::RunTrees::default()),
         limits: Arc::new(crate::http::limits::Limits::new(
             settings.scan_rate_per_minute,
@@ -88,7 +89,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         settings: Arc::new(settings),
         metrics: Arc::new(Metrics::default()),
         log_key,
-    })
+    }))
 }
 
 /// Serves until `shutdown` completes, then finishes in-flight requests.

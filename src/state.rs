@@ -9,8 +9,27 @@ use crate::metrics::Metrics;
 use crate::services::diary_writer::DiaryWriter;
 use crate::settings::Settings;
 
+/// The state every handler gets: one pointer, so handing it to a handler or a middleware is an
+/// atomic increment, not a copy of every field's handle (it is cloned several times a request).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+impl AppState {
+    pub fn new(shared: Shared) -> Self {
+        Self(Arc::new(shared))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+/// What [`AppState`] holds.
+pub struct Shared {
     pub db: Db,
     pub settings: Arc<Settings>,
     pub metrics: Arc<Metrics>,
@@ -22,6 +41,8 @@ pub struct AppState {
     pub limits: Arc<crate::http::limits::Limits>,
     /// Resolved stamps, valid while the ledger does not grow.
     pub resolve_cache: Arc<crate::services::resolve::ResolveCache>,
+    /// Scan pages rendered but for their live parts, by resolution.
+    pub scan_frames: Arc<crate::web::scan_frame::FrameCache>,
     /// Runs' Merkle trees, for stamp proofs.
     pub run_trees: Arc<crate::services::stamp_proof::RunTrees>,
     /// Group-commits scans.

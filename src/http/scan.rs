@@ -19,11 +19,12 @@ use crate::services::pin_claims::{self, Outcome};
 use crate::services::resolve::{self, ResolveError, Resolved, Standing};
 use std::sync::Arc;
 
-use crate::services::scans::{Live, ScanJob, Stored};
+use crate::services::scans::{Live, Recent, ScanJob, Stored};
 use crate::state::AppState;
 use crate::web::i18n::Lang;
+use crate::web::scan_frame::PinBox;
 use crate::web::scan_json::ScanJson;
-use crate::web::scan_view::{PinBox, ProblemPage, ScanPage};
+use crate::web::scan_view::ProblemPage;
 use entity::stamp;
 use sea_orm::EntityTrait;
 
@@ -142,19 +143,22 @@ fn client_hash(state: &AppState, client: std::net::IpAddr) -> [u8; 32] {
 
 pub(crate) fn html(status: StatusCode, page: impl Template) -> Response {
     match page.render() {
-        Ok(body) => {
-            let mut res = (status, body).into_response();
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            secure(&mut res);
-            res
-        }
+        Ok(body) => html_response(status, body),
         Err(e) => AppError::internal(anyhow::anyhow!("rendering a page: {e}")).into_response(),
     }
+}
+
+/// A rendered page, not to be cached, under the scan pages' security headers.
+fn html_response(status: StatusCode, body: String) -> Response {
+    let mut res = (status, body).into_response();
+    res.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    secure(&mut res);
+    res
 }
 
 fn vary(res: &mut Response) {
@@ -238,16 +242,8 @@ async fn scan(
                     Err(e) => return e.into_response(),
                 },
             };
-            let pin = pin_box(&resolved, &live, lang, None, "");
-            let page = ScanPage::build(
-                &resolved,
-                &live,
-                recent.as_ref(),
-                lang,
-                state.log_key.verifier_key(),
-                pin,
-            );
-            html(status, page)
+            let pin = PinBox::of(&resolved, &live, lang, None, "");
+            scan_page(&state, &resolved, &live, recent.as_ref(), lang, pin, status)
         }
     };
     vary(&mut res);
@@ -336,22 +332,6 @@ async fn record(
     }
 }
 
-/// The PIN form for a genuine stamp that has a PIN, with what the last entry said.
-fn pin_box(
-    r: &Resolved,
-    live: &Live,
-    lang: Lang,
-    message: Option<&'static str>,
-    tone: &'static str,
-) -> Option<PinBox> {
-    (r.stamp.pin_hash.is_some() && r.standing == Standing::Genuine).then(|| PinBox {
-        action: format!("?lang={}", lang.code()),
-        message,
-        tone,
-        claimed: live.claimed_at.map(|t| lang.time(t)),
-    })
-}
-
 /// The scratch-PIN form: a first correct PIN confirms the item, a later one warns.
 async fn claim(
     State(state): State<AppState>,
@@ -402,18 +382,30 @@ async fn claim(
         Ok(l) => l,
         Err(e) => return e.into_response(),
     };
-    let pin = pin_box(&resolved, &live, lang, Some(message), tone);
-    let page = ScanPage::build(
-        &resolved,
-        &live,
-        None,
-        lang,
-        state.log_key.verifier_key(),
-        pin,
-    );
-    let mut res = html(StatusCode::OK, page);
+    let pin = PinBox::of(&resolved, &live, lang, Some(message), tone);
+    let mut res = scan_page(&state, &resolved, &live, None, lang, pin, StatusCode::OK);
     vary(&mut res);
     res
+}
+
+/// The scan page: the stamp's cached frame with this scan's live parts.
+fn scan_page(
+    state: &AppState,
+    r: &Arc<Resolved>,
+    live: &Live,
+    recent: Option<&Recent>,
+    lang: Lang,
+    pin: Option<PinBox>,
+    status: StatusCode,
+) -> Response {
+    let page = state
+        .scan_frames
+        .frame(r, lang, state.log_key.verifier_key())
+        .and_then(|frame| frame.page(r, live, recent, lang, pin));
+    match page {
+        Ok(body) => html_response(status, body),
+        Err(e) => AppError::internal(anyhow::anyhow!("rendering a scan page: {e}")).into_response(),
+    }
 }
 
 /// 429 with a page asking the client to wait (or problem+json).

@@ -26,6 +26,7 @@ pub mod print_files;
 pub mod products;
 pub mod records;
 pub mod resolve;
+pub mod scan_rows;
 pub mod scan_stats;
 pub mod scans;
 pub mod stamp_proof;

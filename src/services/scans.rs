@@ -23,18 +23,16 @@ use std::time::Instant;
 use chrono::{DateTime, Duration, Utc};
 use entity::{scan, stamp};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect,
-};
-use tokio::sync::{mpsc, oneshot};
-use uuid::Uuid;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::db::Db;
 use crate::error::AppError;
 
 /// Most scans committed in one transaction.
-pub const MAX_GROUP: usize = 256;
+pub const MAX_GROUP: usize = 1024;
+/// How long scans answered from memory may gather after a commit before the next one.
+pub const GATHER: std::time::Duration = std::time::Duration::from_millis(10);
 /// How old the in-memory view may be for a page to answer from it.
 pub const FRESH: std::time::Duration = std::time::Duration::from_secs(1);
 const SHARDS: usize = 32;
@@ -85,6 +83,13 @@ enum Msg {
     Scan(ScanJob, Option<Reply>),
     /// Answered once every scan queued before it is committed.
     Flush(oneshot::Sender<()>),
+}
+
+impl Msg {
+    /// Somebody waits for this message's commit.
+    fn waits(&self) -> bool {
+        !matches!(self, Msg::Scan(_, None))
+    }
 }
 
 /// A stamp as the last commit saw it, plus the scans answered from memory since.
@@ -153,10 +158,16 @@ impl Views {
         let mut shard = self.shard(&job.serial).lock().ok()?;
         let seen = shard.get_mut(&job.serial).filter(|s| s.fresh())?;
         seen.pending.push_back(job.at);
-        let times = seen.recent.iter().chain(seen.pending.iter()).copied();
+        // The pending scans are from the last moments: in both windows, no need to look at them.
+        let pending = seen.pending.len() as u64;
         Some(Stored {
             live: seen.live(),
-            recent: tally(times, job.at, self.thresholds),
+            recent: tally_with(
+                seen.recent.iter().copied(),
+                pending,
+                job.at,
+                self.thresholds,
+            ),
             ledger_size: self.ledger_size.load(Ordering::Acquire),
         })
     }
@@ -165,6 +176,8 @@ impl Views {
 #[derive(Clone)]
 pub struct ScanWriter {
     queue: mpsc::Sender<Msg>,
+    /// Ends the writer's gathering: somebody waits for a commit.
+    hurry: Arc<Notify>,
     views: Arc<Views>,
 }
 
@@ -180,19 +193,33 @@ impl ScanWriter {
             thresholds,
         });
         let task_views = views.clone();
+        let hurry = Arc::new(Notify::new());
+        let task_hurry = hurry.clone();
         tokio::spawn(async move {
+            let mut last_commit = tokio::time::Instant::now();
             while let Some(first) = rx.recv().await {
                 let mut group = vec![first];
-                while group.len() < MAX_GROUP {
-                    match rx.try_recv() {
-                        Ok(next) => group.push(next),
-                        Err(_) => break,
+                drain(&mut rx, &mut group);
+                // Scans answered from memory gather until `GATHER` after the last commit began, so
+                // that under load a commit takes hundreds of scans, not a handful, and the
+                // writer is not woken for each. A full group, a page that waits for its
+                // commit, or a flush ends the gathering at once (their senders notify `hurry`).
+                if group.len() < MAX_GROUP && !group.iter().any(Msg::waits) {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(last_commit + GATHER) => {}
+                        () = task_hurry.notified() => {}
                     }
+                    drain(&mut rx, &mut group);
                 }
+                last_commit = tokio::time::Instant::now();
                 commit(&db, &task_views, group).await;
             }
         });
-        Self { queue, views }
+        Self {
+            queue,
+            views,
+            hurry,
+        }
     }
 
     /// Records a scan; returns the stamp's counters with it and its recent scans — from memory
@@ -211,6 +238,7 @@ impl ScanWriter {
             .send(Msg::Scan(job, Some(tx)))
             .await
             .map_err(|_| stopped())?;
+        self.hurry.notify_one();
         rx.await
             .map_err(|_| AppError::Unavailable(anyhow::anyhow!("the scan writer dropped a scan")))?
     }
@@ -248,7 +276,18 @@ impl ScanWriter {
     pub async fn flush(&self) {
         let (tx, rx) = oneshot::channel();
         if self.queue.send(Msg::Flush(tx)).await.is_ok() {
+            self.hurry.notify_one();
             let _ = rx.await;
+        }
+    }
+}
+
+/// Adds what waits in the queue to `group`, up to [`MAX_GROUP`].
+fn drain(rx: &mut mpsc::Receiver<Msg>, group: &mut Vec<Msg>) {
+    while group.len() < MAX_GROUP {
+        match rx.try_recv() {
+            Ok(next) => group.push(next),
+            Err(_) => break,
         }
     }
 }
@@ -349,17 +388,7 @@ type Synced = (BTreeMap<String, (Live, Vec<DateTime<Utc>>)>, u64);
 
 async fn store(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<Synced, AppError> {
     let txn = db.write_txn().await?;
-    let rows = jobs.iter().map(|j| {
-        scan::Model {
-            id: Uuid::now_v7(),
-            serial: j.serial.clone(),
-            scanned_at: j.at,
-            client_hash: j.client_hash.to_vec(),
-            language: j.language.to_owned(),
-        }
-        .into_active_model()
-    });
-    scan::Entity::insert_many(rows).exec(&txn).await?;
+    super::scan_rows::insert(&txn, jobs).await?;
     let mut per_stamp: BTreeMap<&str, (i64, DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
     for j in jobs {
         let e = per_stamp.entry(&j.serial).or_insert((0, j.at, j.at));
@@ -448,12 +477,23 @@ pub fn tally(
     now: DateTime<Utc>,
     t: Thresholds,
 ) -> Recent {
-    let (mut last_24h, mut last_7d) = (0u64, 0u64);
+    tally_with(times, 0, now, t)
+}
+
+/// [`tally`] of `times` plus `latest` scans made in the last moments (so in both windows).
+fn tally_with(
+    times: impl Iterator<Item = DateTime<Utc>>,
+    latest: u64,
+    now: DateTime<Utc>,
+    t: Thresholds,
+) -> Recent {
+    let (week_ago, day_ago) = (now - Duration::days(7), now - Duration::hours(24));
+    let (mut last_24h, mut last_7d) = (latest, latest);
     for at in times {
-        if at >= now - Duration::days(7) {
+        if at >= week_ago {
             last_7d += 1;
         }
-        if at >= now - Duration::hours(24) {
+        if at >= day_ago {
             last_24h += 1;
         }
     }
@@ -486,6 +526,10 @@ mod tests {
         assert_eq!((r.last_24h, r.last_7d, r.suspicious), (2, 3, false));
         let many = (0..50).map(|i| now - Duration::minutes(i));
         let r = tally(many, now, t);
+        assert_eq!((r.last_24h, r.last_7d, r.suspicious), (3, 10, true));
+        let r = tally_with([now - Duration::days(2)].into_iter(), 2, now, t);
+        assert_eq!((r.last_24h, r.last_7d, r.suspicious), (2, 3, false));
+        let r = tally_with(std::iter::empty(), 500, now, t);
         assert_eq!((r.last_24h, r.last_7d, r.suspicious), (3, 10, true));
     }
 

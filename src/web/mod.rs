@@ -4,5 +4,6 @@
 pub mod console_view;
 pub mod i18n;
 pub mod product_view;
+pub mod scan_frame;
 pub mod scan_json;
 pub mod scan_view;

@@ -7,7 +7,6 @@ use super::i18n::{Lang, Texts};
 use crate::domain::GrowingAreaCode;
 use crate::domain::growing_area_code::ParsedCode;
 use crate::services::resolve::{Resolved, Standing};
-use crate::services::scans::{Live, Recent};
 
 pub struct Fact {
     pub label: &'static str,
@@ -76,9 +75,6 @@ pub struct ScanPage<'a> {
     pub standing: &'static str,
     pub standing_title: &'static str,
     pub standing_detail: Option<&'static str>,
-    pub suspicious: bool,
-    pub first_scan: Option<String>,
-    pub scan_count: i64,
     pub stars: Option<String>,
     pub ocop_line: Option<String>,
     pub producer: String,
@@ -91,17 +87,8 @@ pub struct ScanPage<'a> {
     pub serial: String,
     pub proof_url: String,
     pub log_key: &'a str,
-    pub pin: Option<PinBox>,
     /// Where to buy it: (marketplace name, live URL).
     pub links: Vec<(String, String)>,
-}
-
-/// The PIN form, or what it said.
-pub struct PinBox {
-    pub action: String,
-    pub message: Option<&'static str>,
-    pub tone: &'static str,
-    pub claimed: Option<String>,
 }
 
 #[derive(Template)]
@@ -247,14 +234,8 @@ pub(crate) fn event_line(
 }
 
 impl<'a> ScanPage<'a> {
-    pub fn build(
-        r: &Resolved,
-        live: &Live,
-        recent: Option<&Recent>,
-        lang: Lang,
-        log_key: &'a str,
-        pin: Option<PinBox>,
-    ) -> Self {
+    /// The page without its live parts (web/scan_frame.rs puts them in).
+    pub fn build(r: &Resolved, lang: Lang, log_key: &'a str) -> Self {
         let t = lang.t();
         let (standing, standing_title, standing_detail) = match r.standing {
             Standing::Genuine => ("genuine", t.genuine, None),
@@ -320,9 +301,6 @@ impl<'a> ScanPage<'a> {
             standing,
             standing_title,
             standing_detail,
-            suspicious: recent.is_some_and(|x| x.suspicious) && r.standing == Standing::Genuine,
-            first_scan: live.first_scanned_at.map(|d| lang.time(d)),
-            scan_count: live.scan_count,
             stars: current.map(|c| stars(c.stars)),
             ocop_line,
             producer: r.producer.name.clone(),
@@ -340,7 +318,6 @@ impl<'a> ScanPage<'a> {
             serial: crate::print::grouped(r.serial.as_str()),
             proof_url: format!("/api/v1/stamps/{}/proof", r.serial.as_str()),
             log_key,
-            pin,
         }
     }
 }

@@ -1,0 +1,125 @@
+//! Writing a group of scans in as few statements as possible.
+//!
+//! Under load the scan writer commits hundreds of scans a transaction. Through sea-orm's
+//! `insert_many` each group built a query tree and a statement text of its own size, which
+//! SQLite then had to prepare afresh: about a fifth of the scan page's CPU (bench/RESULTS.md).
+//! Here a group is written as multi-row `INSERT`s of a few fixed sizes (64, 32, … 1 rows), so
+//! the statement texts are built once per process and every connection prepares each at most
+//! once (sqlx keeps prepared statements per connection, keyed by their text).
+
+use std::sync::OnceLock;
+
+use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
+use uuid::Uuid;
+
+use super::scans::ScanJob;
+use crate::error::AppError;
+
+/// Values bound per row: id, serial, time, client hash, language.
+const PER_ROW: usize = 5;
+/// Rows in the largest statement; smaller ones halve down to 1 (7 sizes in all).
+const CHUNK: usize = 64;
+const SIZES: usize = CHUNK.trailing_zeros() as usize + 1;
+
+/// The statement text for `rows` rows (a power of two up to [`CHUNK`]).
+fn insert_sql(backend: DbBackend, rows: usize) -> &'static str {
+    static SQLITE: OnceLock<Vec<String>> = OnceLock::new();
+    static POSTGRES: OnceLock<Vec<String>> = OnceLock::new();
+    let (cell, numbered) = match backend {
+        DbBackend::Postgres => (&POSTGRES, true),
+        _ => (&SQLITE, false),
+    };
+    let texts = cell.get_or_init(|| (0..SIZES).map(|k| build_sql(numbered, 1 << k)).collect());
+    let k = rows.trailing_zeros() as usize;
+    texts.get(k).map_or("", String::as_str)
+}
+
+fn build_sql(numbered: bool, rows: usize) -> String {
+    let mut sql = String::with_capacity(rows * 32 + 80);
+    sql.push_str("INSERT INTO scans (id, serial, scanned_at, client_hash, language) VALUES ");
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        if numbered {
+            let n = r * PER_ROW;
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${})",
+                n + 1,
+                n + 2,
+                n + 3,
+                n + 4,
+                n + 5
+            ));
+        } else {
+            sql.push_str("(?, ?, ?, ?, ?)");
+        }
+    }
+    sql
+}
+
+/// The sizes of the statements that write `n` rows: as many full chunks as fit, then the
+/// binary digits of the rest, largest first.
+fn chunks(n: usize) -> impl Iterator<Item = usize> {
+    let full = std::iter::repeat_n(CHUNK, n / CHUNK);
+    let rest = n % CHUNK;
+    full.chain(
+        (0..SIZES)
+            .rev()
+            .map(|k| 1usize << k)
+            .filter(move |size| rest & size != 0),
+    )
+}
+
+/// Writes one row per scan.
+pub async fn insert<C: ConnectionTrait>(conn: &C, jobs: &[ScanJob]) -> Result<(), AppError> {
+    let backend = conn.get_database_backend();
+    let mut rest = jobs;
+    for size in chunks(jobs.len()) {
+        let (now, later) = rest.split_at(size);
+        rest = later;
+        let mut values: Vec<Value> = Vec::with_capacity(size * PER_ROW);
+        for j in now {
+            values.push(Uuid::now_v7().into());
+            values.push(j.serial.clone().into());
+            values.push(j.at.into());
+            values.push(j.client_hash.to_vec().into());
+            values.push(j.language.into());
+        }
+        let stmt = Statement::from_sql_and_values(backend, insert_sql(backend, size), values);
+        conn.execute_raw(stmt).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_group_is_cut_into_statements_of_fixed_sizes() {
+        assert_eq!(chunks(0).count(), 0);
+        assert_eq!(chunks(1).collect::<Vec<_>>(), [1]);
+        assert_eq!(chunks(64).collect::<Vec<_>>(), [64]);
+        assert_eq!(chunks(200).collect::<Vec<_>>(), [64, 64, 64, 8]);
+        assert_eq!(chunks(127).collect::<Vec<_>>(), [64, 32, 16, 8, 4, 2, 1]);
+        for n in 0..300 {
+            assert_eq!(chunks(n).sum::<usize>(), n);
+        }
+    }
+
+    #[test]
+    fn placeholders_follow_the_backend() {
+        assert!(
+            insert_sql(DbBackend::Sqlite, 2).ends_with("VALUES (?, ?, ?, ?, ?),(?, ?, ?, ?, ?)")
+        );
+        assert!(
+            insert_sql(DbBackend::Postgres, 2)
+                .ends_with("VALUES ($1, $2, $3, $4, $5),($6, $7, $8, $9, $10)")
+        );
+        assert_eq!(
+            insert_sql(DbBackend::Sqlite, 64).matches('?').count(),
+            64 * PER_ROW
+        );
+    }
+}
