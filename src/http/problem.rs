@@ -95,16 +95,16 @@ impl IntoResponse for AppError {
 
 /// Logs each error response once and adds the request id to server-error bodies.
 pub async fn log_errors(req: Request, next: Next) -> Response {
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-")
-        .to_owned();
+    // A shared handle on the header's bytes, not a copy: most requests never need it.
+    let id_header = req.headers().get("x-request-id").cloned();
     let res = next.run(req).await;
     let Some(report) = res.extensions().get::<ErrorReport>().cloned() else {
         return res;
     };
+    let request_id = id_header
+        .as_ref()
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-");
     let status = res.status();
     if status.is_server_error() {
         tracing::error!(error.code = report.code, error.cause = %report.cause, request.id = %request_id, "request failed");

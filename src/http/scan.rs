@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::Json;
 use axum::Router;
-use axum::extract::{OriginalUri, State};
+use axum::extract::{OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -151,6 +151,8 @@ pub(crate) fn html(status: StatusCode, page: impl Template) -> Response {
 /// A rendered page, not to be cached, under the scan pages' security headers.
 fn html_response(status: StatusCode, body: String) -> Response {
     let mut res = (status, body).into_response();
+    // Room for the headers below and the middleware's, without growing the map twice.
+    res.headers_mut().reserve(12);
     res.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
@@ -178,14 +180,15 @@ fn link_path<'a>(path: &'a str, base: &url::Url) -> &'a str {
 
 async fn scan(
     State(state): State<AppState>,
-    method: Method,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
     ClientAddr(client): ClientAddr,
+    request: Request,
 ) -> Response {
+    // The request whole, not its headers copied: this is the busiest route.
+    let (method, headers) = (request.method(), request.headers());
     let q = query(uri.query());
-    let want = want(&headers, &q);
-    let lang = lang_of(&q, &headers);
+    let want = want(headers, &q);
+    let lang = lang_of(&q, headers);
     if !state.limits.allow_scan(client) {
         return too_many(want, lang);
     }
@@ -197,11 +200,10 @@ async fn scan(
     };
     // One address per stamp: other spellings (lower case, a trailing slash, /S/ for a product
     // with a GTIN) are sent to the canonical one, query kept.
-    let canonical = canonical_path(&resolved, base);
-    if link_path(uri.path(), base) != canonical {
+    if link_path(uri.path(), base) != resolved.path {
         let location = match uri.query() {
-            Some(qs) => format!("{canonical}?{qs}"),
-            None => canonical,
+            Some(qs) => format!("{}?{qs}", resolved.path),
+            None => resolved.path.clone(),
         };
         let mut res = StatusCode::MOVED_PERMANENTLY.into_response();
         if let Ok(v) = HeaderValue::from_str(&location) {
@@ -274,17 +276,33 @@ async fn locate(
     lang: Lang,
 ) -> Result<(Arc<Resolved>, Option<Stored>), ResolveError> {
     let base = &state.settings.public_base_url;
-    let canonical = |r: &Resolved| link_path(path, base) == canonical_path(r, base);
+    let canonical = |r: &Resolved| link_path(path, base) == r.path;
     if is_scan {
-        let (link, serial) = resolve::parse(path)?;
-        if let Some((size, cached)) = state.resolve_cache.peek(&serial)
-            && resolve::matches(&link, &cached)
-            && canonical(&cached)
+        // A stamp's own address, resolved before, is found by its last segment (the serial
+        // as printed) without parsing the path; any other spelling is parsed first.
+        let exact = path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .and_then(|serial| state.resolve_cache.peek_str(serial))
+            .filter(|(_, r)| canonical(r));
+        let hit = match exact {
+            Some(hit) => Some(hit),
+            None => {
+                let (link, serial) = resolve::parse(path)?;
+                state
+                    .resolve_cache
+                    .peek(&serial)
+                    .filter(|(_, r)| resolve::matches(&link, r) && canonical(r))
+            }
+        };
+        if let Some((size, cached)) = hit
             && let Some(stored) = record(state, &cached, client, lang).await
         {
             let r = if stored.ledger_size == size {
                 cached
             } else {
+                let (link, serial) = resolve::parse(path)?;
                 resolve::refresh(
                     &state.db,
                     &state.resolve_cache,
@@ -427,22 +445,6 @@ fn too_many(want: Want, lang: Lang) -> Response {
     res
 }
 
-fn canonical_path(r: &Resolved, base: &url::Url) -> String {
-    // The stamp URI is upper case; the path part after the base is what routing sees.
-    let prefix = base.path().trim_end_matches('/').to_ascii_uppercase();
-    match r.uri.find("/01/").or_else(|| r.uri.find("/S/")) {
-        Some(i) => {
-            let path = &r.uri[i..];
-            if prefix.is_empty() {
-                path.to_owned()
-            } else {
-                path.strip_prefix(&prefix).unwrap_or(path).to_owned()
-            }
-        }
-        None => r.uri.clone(),
-    }
-}
-
 fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
     let t = lang.t();
     let (status, title, detail, error) = match e {
@@ -478,7 +480,7 @@ fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
 /// RFC 9264 linkset: the scan page (default link, in both languages), the JSON form and the
 /// proof bundle.
 fn linkset(r: &Resolved, base: &url::Url) -> serde_json::Value {
-    let page = crate::settings::url_under(base, &canonical_path(r, base));
+    let page = crate::settings::url_under(base, &r.path);
     json!({
         "linkset": [{
             "anchor": r.uri,

@@ -122,6 +122,8 @@ pub struct Resolved {
     pub lot: Option<crate::domain::LotCode>,
     /// The stamp's canonical URI (what its QR code holds).
     pub uri: String,
+    /// That URI's part below the public base URL: the one path its page is served at.
+    pub path: String,
     pub stamp: stamp::Model,
     pub batch: batch::Model,
     pub product: product::Model,
@@ -188,9 +190,14 @@ impl ResolveCache {
     /// A cached resolution whatever its age, with the ledger size it was made at; the caller
     /// checks that size against a current one before trusting it.
     pub fn peek(&self, serial: &Serial) -> Option<(u64, Arc<Resolved>)> {
+        self.peek_str(serial.as_str())
+    }
+
+    /// [`peek`](Self::peek) by a serial as written, unparsed: only an exact match is found.
+    pub fn peek_str(&self, serial: &str) -> Option<(u64, Arc<Resolved>)> {
         let day = today();
         self.map
-            .get(serial.as_str())
+            .get(serial)
             .filter(|e| e.1 == day)
             .map(|e| (e.0, e.2.clone()))
     }
@@ -311,6 +318,7 @@ async fn resolve_serial(
     };
     Ok(Resolved {
         uri: digital_link::stamp_uri(base, identity.gtin.as_ref(), identity.lot.as_ref(), &serial),
+        path: digital_link::stamp_path(identity.gtin.as_ref(), identity.lot.as_ref(), &serial),
         gtin: identity.gtin,
         lot: identity.lot,
         serial,

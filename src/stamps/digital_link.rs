@@ -86,17 +86,22 @@ pub fn stamp_uri(
     lot: Option<&LotCode>,
     serial: &Serial,
 ) -> String {
-    let prefix = base_prefix(base);
+    format!("{}{}", base_prefix(base), stamp_path(gtin, lot, serial))
+}
+
+/// The part of a stamp's URI below the base URL: `/01/{gtin}/10/{lot}/21/{serial}`, or
+/// `/S/{serial}` for a product without a GTIN.
+pub fn stamp_path(gtin: Option<&Gtin>, lot: Option<&LotCode>, serial: &Serial) -> String {
     match gtin {
         Some(g) => {
-            let mut s = format!("{prefix}/01/{}", g.as_str());
+            let mut s = format!("/01/{}", g.as_str());
             if let Some(l) = lot {
                 s.push_str(&format!("/10/{}", percent_encode(l.as_str())));
             }
             s.push_str(&format!("/21/{}", serial.as_str()));
             s
         }
-        None => format!("{prefix}/S/{}", serial.as_str()),
+        None => format!("/S/{}", serial.as_str()),
     }
 }
 

@@ -1,11 +1,19 @@
 //! The languages of pages people see: Vietnamese by default, English on request.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Timelike, Utc};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Vi,
     En,
+}
+
+/// English month names as chrono's `%b` writes them.
+fn month_abbr(month0: u32) -> &'static str {
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    MONTHS.get(month0 as usize).copied().unwrap_or("")
 }
 
 impl Lang {
@@ -64,19 +72,23 @@ impl Lang {
     }
 
     /// A date as people write it: `24/11/2026` or `24 Nov 2026`.
+    /// `25/11/2026` or `25 Nov 2026`. Written out rather than through `format("%d/%m/%Y")`,
+    /// which parses its pattern on every call: a scan page formats a time per request.
     pub fn date(self, d: NaiveDate) -> String {
         match self {
-            Lang::Vi => d.format("%d/%m/%Y").to_string(),
-            Lang::En => d.format("%-d %b %Y").to_string(),
+            Lang::Vi => format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year()),
+            Lang::En => format!("{} {} {:04}", d.day(), month_abbr(d.month0()), d.year()),
         }
     }
 
-    /// A time in Vietnam (UTC+7), which is where the products and most shoppers are.
+    /// A time in Vietnam (UTC+7), which is where the products and most shoppers are:
+    /// `07:30, 25/11/2026` or `25 Nov 2026, 07:30`.
     pub fn time(self, t: DateTime<Utc>) -> String {
         let local = t.with_timezone(&crate::domain::local_time::VIETNAM);
+        let (h, m) = (local.hour(), local.minute());
         match self {
-            Lang::Vi => local.format("%H:%M, %d/%m/%Y").to_string(),
-            Lang::En => local.format("%-d %b %Y, %H:%M").to_string(),
+            Lang::Vi => format!("{h:02}:{m:02}, {}", self.date(local.date_naive())),
+            Lang::En => format!("{}, {h:02}:{m:02}", self.date(local.date_naive())),
         }
     }
 
@@ -280,6 +292,29 @@ pub static EN: Texts = Texts {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_times_read_as_chronos_patterns_would_write_them() {
+        let vn = crate::domain::local_time::VIETNAM;
+        let mut t = DateTime::parse_from_rfc3339("1999-12-31T16:59:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        for _ in 0..400 {
+            let local = t.with_timezone(&vn);
+            assert_eq!(
+                Lang::Vi.time(t),
+                local.format("%H:%M, %d/%m/%Y").to_string()
+            );
+            assert_eq!(
+                Lang::En.time(t),
+                local.format("%-d %b %Y, %H:%M").to_string()
+            );
+            let d = local.date_naive();
+            assert_eq!(Lang::Vi.date(d), d.format("%d/%m/%Y").to_string());
+            assert_eq!(Lang::En.date(d), d.format("%-d %b %Y").to_string());
+            t += chrono::Duration::minutes(1_337 * 17);
+        }
+    }
 
     #[test]
     fn language_follows_the_query_then_accept_language_then_vietnamese() {
