@@ -1,11 +1,7 @@
 //! Prometheus metrics, held in the app state (no global registry, so tests can run many
 //! apps in one process).
 
-use std::time::Instant;
-
-use axum::extract::{MatchedPath, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
+use axum::extract::MatchedPath;
 use std::fmt::Write as _;
 
 use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
@@ -13,8 +9,6 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
-
-use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -100,31 +94,28 @@ impl Default for Metrics {
 }
 
 impl Metrics {
+    /// Counts a request and its latency.
+    pub fn observe(
+        &self,
+        method: MethodLabel,
+        route: RouteLabel,
+        status: u16,
+        latency: std::time::Duration,
+    ) {
+        let labels = RequestLabels {
+            method,
+            route,
+            status,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.durations
+            .get_or_create(&labels)
+            .observe(latency.as_secs_f64());
+    }
+
     pub fn render(&self) -> Result<String, std::fmt::Error> {
         let mut out = String::new();
         prometheus_client::encoding::text::encode(&mut out, &self.registry)?;
         Ok(out)
     }
-}
-
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(RouteLabel::Unmatched, |p| RouteLabel::Matched(p.clone()));
-    let method = MethodLabel(req.method().clone());
-    let start = Instant::now();
-    let res = next.run(req).await;
-    let labels = RequestLabels {
-        method,
-        route,
-        status: res.status().as_u16(),
-    };
-    state.metrics.requests.get_or_create(&labels).inc();
-    state
-        .metrics
-        .durations
-        .get_or_create(&labels)
-        .observe(start.elapsed().as_secs_f64());
-    res
 }

@@ -16,6 +16,7 @@ pub mod growing_areas;
 pub mod limits;
 pub mod listings;
 pub mod log;
+pub mod observe;
 pub mod ops;
 pub mod organizations;
 pub mod print;
@@ -30,14 +31,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::Request;
 use serde::{Deserialize, Serialize};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -143,25 +141,7 @@ pub fn router(state: AppState) -> Router {
     let (api, openapi) = api(state.settings.upload_limits.max_bytes);
     let docs = docs::Docs::new(&openapi);
     let middleware = ServiceBuilder::new()
-        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!(
-                    "request",
-                    http.method = %req.method(),
-                    http.path = %logged_path(req.uri().path()),
-                    request.id = %id,
-                    token.id = tracing::field::Empty,
-                )
-            }),
-        )
-        .layer(PropagateRequestIdLayer::x_request_id())
-        .layer(axum::middleware::from_fn(problem::log_errors))
+        .layer(observe::ObserveLayer::new(state.metrics.clone()))
         .layer(CatchPanicLayer::custom(problem::panic_response))
         .layer(CompressionLayer::new())
         .layer(TimeoutLayer::with_status_code(
@@ -176,10 +156,6 @@ pub fn router(state: AppState) -> Router {
         .merge(docs.router())
         .fallback(|| async { AppError::NotFound("route") })
         .method_not_allowed_fallback(|| async { AppError::MethodNotAllowed })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            crate::metrics::track,
-        ))
         .layer(middleware)
         .with_state(state)
 }

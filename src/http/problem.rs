@@ -1,12 +1,10 @@
 //! [`AppError`] as RFC 9457 `application/problem+json`: the one place errors meet HTTP.
 //!
-//! The response carries an [`ErrorReport`] extension; the [`log_errors`] middleware logs
-//! every error once, with the request id, and puts that id into 5xx bodies (which otherwise
-//! say only "internal error").
+//! The response carries an [`ErrorReport`] extension; the request's observer
+//! (`http/observe.rs`) hands it to [`log_error`], which logs every error once, with the request
+//! id, and puts that id into 5xx bodies (which otherwise say only "internal error").
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -93,18 +91,8 @@ impl IntoResponse for AppError {
     }
 }
 
-/// Logs each error response once and adds the request id to server-error bodies.
-pub async fn log_errors(req: Request, next: Next) -> Response {
-    // A shared handle on the header's bytes, not a copy: most requests never need it.
-    let id_header = req.headers().get("x-request-id").cloned();
-    let res = next.run(req).await;
-    let Some(report) = res.extensions().get::<ErrorReport>().cloned() else {
-        return res;
-    };
-    let request_id = id_header
-        .as_ref()
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("-");
+/// Logs an error response once and, for a server error, gives its body the request id.
+pub fn log_error(res: Response, report: ErrorReport, request_id: &str) -> Response {
     let status = res.status();
     if status.is_server_error() {
         tracing::error!(error.code = report.code, error.cause = %report.cause, request.id = %request_id, "request failed");
@@ -127,7 +115,7 @@ pub async fn log_errors(req: Request, next: Next) -> Response {
     }
 }
 
-/// Turns a panic inside a handler into a 500 problem (logged by [`log_errors`]).
+/// Turns a panic inside a handler into a 500 problem (logged by [`log_error`]).
 pub fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     AppError::internal(anyhow::anyhow!("handler panicked")).into_response()
 }

@@ -21,9 +21,21 @@ async fn readiness_fails_with_503_when_the_database_is_gone() {
     app.db.clone().close().await.unwrap();
     let res = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "unavailable");
-    assert!(body["request_id"].is_string(), "{body}");
+    assert_eq!(body["request_id"], id.as_str(), "{body}");
+    // A request id sent by a proxy is kept: in the response and in the error body.
+    let res = app
+        .client
+        .get(app.url("/readyz"))
+        .header("x-request-id", "edge-7f3a")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "edge-7f3a");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["request_id"], "edge-7f3a", "{body}");
     assert!(
         !body.to_string().to_lowercase().contains("pool"),
         "no internals: {body}"
