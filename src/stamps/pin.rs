@@ -18,9 +18,11 @@ use super::Serial;
 const PIN_LABEL: &[u8] = b"ocop-trace/pin/v1";
 const HASH_LABEL: &[u8] = b"ocop-trace/pin-hash/v1";
 
-/// The server's PIN secret (32 bytes).
+/// The server's PIN secret (32 bytes), kept as an HMAC with the key already absorbed: each
+/// use clones it instead of hashing the key again (two of a short message's four SHA-256
+/// blocks; every scan and every issued stamp takes one).
 #[derive(Clone)]
-pub struct PinKey([u8; 32]);
+pub struct PinKey(Hmac<Sha256>);
 
 impl std::fmt::Debug for PinKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -30,12 +32,14 @@ impl std::fmt::Debug for PinKey {
 
 impl PinKey {
     pub fn from_bytes(b: [u8; 32]) -> Self {
-        Self(b)
+        // HMAC pads a key shorter than SHA-256's 64-byte block with zeros (RFC 2104).
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&b);
+        Self(<Hmac<Sha256> as KeyInit>::new(&block.into()))
     }
 
     fn mac(&self) -> Hmac<Sha256> {
-        // HMAC takes a key of any length; 32 bytes never fails.
-        <Hmac<Sha256> as KeyInit>::new_from_slice(&self.0).unwrap_or_else(|_| unreachable!())
+        self.0.clone()
     }
 
     /// The stamp's PIN, eight digits.
@@ -82,7 +86,7 @@ impl PinKey {
     /// Returns the key and whether it was created.
     pub fn load_or_create(path: &Path) -> anyhow::Result<(Self, bool)> {
         let (bytes, created) = crate::key_file::load_or_create(path, "the PIN key")?;
-        Ok((Self(bytes), created))
+        Ok((Self::from_bytes(bytes), created))
     }
 }
 
@@ -92,6 +96,21 @@ mod tests {
 
     fn serial() -> Serial {
         Serial::parse("0123456789ABCDEF").unwrap()
+    }
+
+    #[test]
+    fn the_prepared_key_gives_the_hmac_of_the_plain_key() {
+        // Hashes stored before the key was kept pre-absorbed must still match.
+        let key = [7u8; 32];
+        let mut plain = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).unwrap();
+        plain.update(b"label");
+        plain.update(&[0]);
+        plain.update(b"203.0.113.9");
+        let expected: [u8; 32] = plain.finalize().into_bytes().into();
+        assert_eq!(
+            PinKey::from_bytes(key).keyed_hash(b"label", b"203.0.113.9"),
+            expected
+        );
     }
 
     #[test]
@@ -124,7 +143,8 @@ mod tests {
         assert!(created);
         let (b, created) = PinKey::load_or_create(&path).unwrap();
         assert!(!created);
-        assert_eq!(a.0, b.0);
+        let s = serial();
+        assert_eq!(a.pin(&s), b.pin(&s), "the same key read back");
         std::fs::write(&path, "not hex").unwrap();
         let e = PinKey::load_or_create(&path).unwrap_err();
         assert!(format!("{e:#}").contains("64 hexadecimal digits"));
