@@ -5,10 +5,14 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "scans")]
 pub struct Model {
+    /// The key is (serial, scanned_at, id): rows are kept in the order copy detection reads
+    /// them (migration 19).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub serial: String,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub scanned_at: DateTimeUtc,
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub serial: String,
-    pub scanned_at: DateTimeUtc,
     /// HMAC of the client's address with a server secret: comparable, not reversible.
     pub client_hash: Vec<u8>,
     /// `vi` or `en`: the page's language.

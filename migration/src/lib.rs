@@ -23,6 +23,7 @@ mod m20261125_000015_create_blobs;
 mod m20261125_000016_create_listings;
 mod m20261125_000017_listing_reviews;
 mod m20261126_000018_create_invitations;
+mod m20261126_000019_cluster_scans;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000016_create_listings::Migration),
             Box::new(m20261125_000017_listing_reviews::Migration),
             Box::new(m20261126_000018_create_invitations::Migration),
+            Box::new(m20261126_000019_cluster_scans::Migration),
         ]
     }
 }
