@@ -1,13 +1,15 @@
 //! Scans of a batch's stamps per day, for the console's chart.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use entity::{batch, scan, stamp};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::load;
 use crate::auth::Principal;
 use crate::db::Db;
+use crate::domain::local_time;
 use crate::domain::role::Action;
 use crate::error::AppError;
 
@@ -28,13 +30,18 @@ pub async fn per_day(
     // From the start of the first day in Vietnam (17:00 UTC the day before).
     let since = first
         .and_time(chrono::NaiveTime::MIN)
-        .and_local_timezone(crate::domain::local_time::VIETNAM)
+        .and_local_timezone(local_time::VIETNAM)
         .single()
         .map(|t| t.with_timezone(&Utc))
         .unwrap_or_default();
-    let times: Vec<DateTime<Utc>> = scan::Entity::find()
+    // Counted by the database, one row per day: a popular batch has millions of scans a month.
+    let counts: Vec<(String, i64)> = scan::Entity::find()
         .select_only()
-        .column(scan::Column::ScannedAt)
+        .column_as(
+            Expr::cust(day_in_vietnam(conn.get_database_backend())),
+            "day",
+        )
+        .column_as(Expr::cust("COUNT(*)"), "n")
         .filter(
             scan::Column::Serial.in_subquery(
                 sea_orm::sea_query::Query::select()
@@ -45,23 +52,44 @@ pub async fn per_day(
             ),
         )
         .filter(scan::Column::ScannedAt.gte(since))
+        .group_by(Expr::cust("1"))
         .into_tuple()
         .all(conn)
         .await?;
-    Ok(bucket(&times, first))
+    let counts = counts.into_iter().filter_map(|(day, n)| {
+        let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").ok()?;
+        Some((day, u64::try_from(n).ok()?))
+    });
+    Ok(bucket(counts, first))
 }
 
-/// Counts `times` into the [`DAYS`] days from `first`.
-fn bucket(times: &[DateTime<Utc>], first: NaiveDate) -> Vec<(NaiveDate, u64)> {
+/// The SQL for a scan's day in Vietnam, as `YYYY-MM-DD`. SQLite holds the time as RFC 3339
+/// text in UTC; it is cut to whole seconds first, because SQLite rounds to milliseconds and
+/// would put 23:59:59.9995 on the next day.
+fn day_in_vietnam(backend: DbBackend) -> String {
+    let offset = local_time::VIETNAM.local_minus_utc();
+    match backend {
+        DbBackend::Postgres => format!(
+            "to_char((scanned_at AT TIME ZONE 'UTC') + interval '{offset} seconds', 'YYYY-MM-DD')"
+        ),
+        _ => format!("date(substr(scanned_at, 1, 19), '{offset:+} seconds')"),
+    }
+}
+
+/// Spreads per-day counts over the [`DAYS`] days from `first`; days outside are dropped.
+fn bucket(
+    counts: impl IntoIterator<Item = (NaiveDate, u64)>,
+    first: NaiveDate,
+) -> Vec<(NaiveDate, u64)> {
     let mut days: Vec<(NaiveDate, u64)> = first
         .iter_days()
         .take(DAYS as usize)
         .map(|d| (d, 0))
         .collect();
-    for t in times {
-        let offset = (crate::domain::local_time::day_of(*t) - first).num_days();
-        if let Some(day) = usize::try_from(offset).ok().and_then(|i| days.get_mut(i)) {
-            day.1 += 1;
+    for (day, n) in counts {
+        let offset = (day - first).num_days();
+        if let Some(slot) = usize::try_from(offset).ok().and_then(|i| days.get_mut(i)) {
+            slot.1 += n;
         }
     }
     days
@@ -72,27 +100,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scans_fall_on_the_day_they_were_made_in_vietnam() {
+    fn days_outside_the_chart_are_dropped() {
         let first = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
-        let times: Vec<DateTime<Utc>> = [
-            "2026-10-31T16:59:00Z", // 23:59 on 31 October in Vietnam: before the chart
-            "2026-10-31T17:00:00Z", // midnight, 1 November
-            "2026-11-01T16:59:59Z", // 23:59:59, 1 November
-            "2026-11-01T17:00:00Z", // 2 November
-            "2026-11-30T16:00:00Z", // 30 November, the last day
-            "2026-11-30T17:00:00Z", // 1 December: after
-        ]
-        .iter()
-        .map(|s| s.parse().unwrap())
-        .collect();
-        let days = bucket(&times, first);
+        let day = |d| NaiveDate::from_ymd_opt(2026, 11, d).unwrap();
+        let counts = [
+            (NaiveDate::from_ymd_opt(2026, 10, 31).unwrap(), 5),
+            (day(1), 2),
+            (day(2), 1),
+            (day(30), 7),
+            (NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), 9),
+        ];
+        let days = bucket(counts, first);
         assert_eq!(days.len(), 30);
         assert_eq!(days[0], (first, 2));
-        assert_eq!(days[1].1, 1);
-        assert_eq!(
-            days[29],
-            (NaiveDate::from_ymd_opt(2026, 11, 30).unwrap(), 1)
-        );
-        assert_eq!(days.iter().map(|d| d.1).sum::<u64>(), 4);
+        assert_eq!(days[1], (day(2), 1));
+        assert_eq!(days[29], (day(30), 7));
+        assert_eq!(days.iter().map(|d| d.1).sum::<u64>(), 10);
     }
 }

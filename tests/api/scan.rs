@@ -431,6 +431,52 @@ async fn repeated_scans_raise_the_copy_warning_at_the_thresholds() {
 }
 
 #[tokio::test]
+async fn scans_per_day_are_counted_on_vietnam_days_by_the_database() {
+    use chrono::{Duration, NaiveTime, Utc};
+    use ocop_trace::domain::local_time::{VIETNAM, day_of};
+    use ocop_trace::services::scan_stats::{DAYS, per_day};
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 2).await;
+    let today = day_of(Utc::now());
+    let first = today - Duration::days(i64::from(DAYS) - 1);
+    let midnight = |d: chrono::NaiveDate| {
+        d.and_time(NaiveTime::MIN)
+            .and_local_timezone(VIETNAM)
+            .unwrap()
+            .with_timezone(&Utc)
+    };
+    let times = [
+        midnight(first) - Duration::seconds(1), // before the chart
+        midnight(first),                        // its first day
+        midnight(first + Duration::days(1)) - Duration::microseconds(1), // still the first
+        midnight(first + Duration::days(1)),    // the second
+        midnight(today) + Duration::hours(12),  // today
+        midnight(today) + Duration::hours(13),
+    ];
+    for (i, t) in times.iter().enumerate() {
+        app.sql(
+            "INSERT INTO scans (id, serial, scanned_at, client_hash, language) VALUES ($1, $2, $3, $4, 'vi')",
+            vec![
+                uuid::Uuid::now_v7().into(),
+                stamps[i % 2]["serial"].as_str().unwrap().into(),
+                (*t).into(),
+                vec![0u8; 32].into(),
+            ],
+        )
+        .await;
+    }
+    let who = ocop_trace::auth::Principal::system("test");
+    let days = per_day(&app.db, &who, batch.parse().unwrap(), today)
+        .await
+        .unwrap();
+    assert_eq!(days.len(), DAYS as usize);
+    assert_eq!(days[0], (first, 2));
+    assert_eq!(days[1], (first + Duration::days(1), 1));
+    assert_eq!(days[DAYS as usize - 1], (today, 2));
+    assert_eq!(days.iter().map(|d| d.1).sum::<u64>(), 5);
+}
+
+#[tokio::test]
 async fn concurrent_scans_are_all_counted_and_all_stored() {
     let app = TestApp::spawn().await;
     let (_, stamps) = world(&app, 1).await;
