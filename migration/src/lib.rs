@@ -24,6 +24,7 @@ mod m20261125_000016_create_listings;
 mod m20261125_000017_listing_reviews;
 mod m20261126_000018_create_invitations;
 mod m20261126_000019_cluster_scans;
+mod m20261126_000020_outbox_jobs_by_listing;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000017_listing_reviews::Migration),
             Box::new(m20261126_000018_create_invitations::Migration),
             Box::new(m20261126_000019_cluster_scans::Migration),
+            Box::new(m20261126_000020_outbox_jobs_by_listing::Migration),
         ]
     }
 }

@@ -279,14 +279,23 @@ pub async fn pushes(
         .order_by_desc(outbox_job::Column::Id)
         .all(db.read())
         .await?;
-    let mut out = Vec::with_capacity(jobs.len());
-    for j in jobs {
-        let attempts = outbox_attempt::Entity::find()
-            .filter(outbox_attempt::Column::JobId.eq(j.id))
+    // Every job's attempts in one query per 500 jobs, not one query per job.
+    let mut attempts: std::collections::HashMap<Uuid, Vec<outbox_attempt::Model>> =
+        std::collections::HashMap::new();
+    for part in jobs.chunks(500) {
+        let rows = outbox_attempt::Entity::find()
+            .filter(outbox_attempt::Column::JobId.is_in(part.iter().map(|j| j.id)))
             .order_by_asc(outbox_attempt::Column::Attempt)
             .all(db.read())
             .await?;
-        out.push((j, attempts));
+        for a in rows {
+            attempts.entry(a.job_id).or_default().push(a);
+        }
+    }
+    let mut out = Vec::with_capacity(jobs.len());
+    for j in jobs {
+        let tried = attempts.remove(&j.id).unwrap_or_default();
+        out.push((j, tried));
     }
     Ok(out)
 }
@@ -773,7 +782,8 @@ pub async fn run(outbox: Outbox) {
     }
 }
 
-/// The latest push of each of `listings` that has one, in one query per 500 listings.
+/// The latest push of each of `listings` that has one, in one query per 500 listings, each
+/// reading one job per listing off the (listing_id, id) index.
 pub async fn latest_pushes(
     db: &Db,
     listings: &[Uuid],
@@ -782,13 +792,13 @@ pub async fn latest_pushes(
     for part in listings.chunks(500) {
         let jobs = outbox_job::Entity::find()
             .filter(outbox_job::Column::ListingId.is_in(part.iter().copied()))
-            .order_by_asc(outbox_job::Column::Id)
+            // Ids are time-ordered: a listing's greatest is its newest.
+            .filter(Expr::cust(
+                r#""outbox_jobs"."id" = (SELECT "j"."id" FROM "outbox_jobs" AS "j" WHERE "j"."listing_id" = "outbox_jobs"."listing_id" ORDER BY "j"."id" DESC LIMIT 1)"#,
+            ))
             .all(db.read())
             .await?;
-        // Ids are time-ordered: the last one seen is the newest.
-        for j in jobs {
-            latest.insert(j.listing_id, j);
-        }
+        latest.extend(jobs.into_iter().map(|j| (j.listing_id, j)));
     }
     Ok(latest)
 }

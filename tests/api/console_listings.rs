@@ -60,6 +60,34 @@ async fn listings_are_created_changed_pushed_and_retried_in_the_console() {
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
     assert!(p.location.unwrap().contains("saved=queued"));
+    assert_eq!(settled(&app, &lazada).await["status"], "failed");
+
+    // A changed price is a new version, pushed as a new job: the page shows that one.
+    let p = b
+        .post(
+            &format!("/console/listings/{lazada}"),
+            &[("csrf", &token), ("price_vnd", "185.000")],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = b
+        .post(
+            &format!("/console/listings/{lazada}/push"),
+            &[("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let newer = settled(&app, &lazada).await;
+    let newer = newer["id"].as_str().unwrap();
+    assert_ne!(newer, job);
+    let page = b.get("/console/listings").await;
+    assert!(
+        page.body
+            .contains(&format!("/console/pushes/{newer}/retry"))
+    );
+    assert!(!page.body.contains(&format!("/console/pushes/{job}/retry")));
 
     // A Postmart listing: mistakes in place, then saved as a draft that names what is missing.
     let form = |price: &'static str| {
