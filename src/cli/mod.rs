@@ -1,6 +1,7 @@
 //! The `ocop-trace` command line.
 
 mod export;
+mod import;
 mod print;
 
 use anyhow::Context;
@@ -78,6 +79,9 @@ pub enum Command {
     },
     /// Write a marketplace listing pack (spreadsheet, images, descriptions) for products.
     Export(export::ExportArgs),
+    /// Import farms, growing-area codes or diary events from an .xlsx or .csv file: every
+    /// row is checked first; all are written in one transaction, or none.
+    Import(import::ImportArgs),
     /// Check the blob store against the file records.
     #[command(subcommand)]
     Storage(StorageCommand),
@@ -165,6 +169,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Issue { batch, count, pin } => issue(settings, &batch, count, pin).await,
         Command::Print(args) => print::run(settings, args).await,
         Command::Export(args) => export::run(settings, args).await,
+        Command::Import(args) => import::run(settings, args).await,
         Command::Storage(StorageCommand::Check { remove_orphans }) => {
             storage_check(settings, remove_orphans).await
         }

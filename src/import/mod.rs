@@ -1,8 +1,9 @@
 //! Spreadsheet import: what each kind of import reads (its columns, named in Vietnamese or
 //! English) and where those columns are in a sheet. Reading the file is [`sheet`]; checking
-//! and writing the rows is the console's (`http::console::import`), on the same services as
-//! the API.
+//! and writing the rows, with the API's own request parsers and services, is [`rows`], used by
+//! the console (`http::console::import`) and the `import` command.
 
+pub mod rows;
 pub mod sheet;
 
 use std::collections::HashMap;

@@ -289,3 +289,117 @@ async fn onboard_registers_an_organization_whose_owner_joins_by_the_printed_link
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("login"), "{err}");
 }
+
+#[tokio::test]
+async fn import_reports_every_bad_cell_by_line_and_writes_all_rows_or_none() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Cà phê Ea Tul").await;
+    let dir = app.data_dir.path();
+    let farms = || async {
+        let (_, list) = app
+            .get(&app.admin, &format!("/api/v1/organizations/{org}/farms"))
+            .await;
+        let mut names: Vec<String> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().unwrap().to_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let run = |args: &[&str]| {
+        let out = ocop_trace(&app).arg("import").args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
+    };
+
+    // A bad latitude on line 3: reported with its column, and nothing is written.
+    let bad = dir.join("farms-bad.csv");
+    std::fs::write(
+        &bad,
+        "Tên trang trại;Địa chỉ;Vĩ độ;Kinh độ\nVườn ông Ba;Ea Tul;12,79;108,12\nVườn bà Tư;Ea Tul;mười hai;108,1\n",
+    )
+    .unwrap();
+    let bad = bad.to_str().unwrap();
+    let (ok, _, err) = run(&["--organization", &org, "--kind", "farms", bad]);
+    assert!(!ok);
+    assert!(
+        err.contains(r#"Dòng 3 · Vĩ độ = "mười hai": Nhập một số, ví dụ 12.79."#),
+        "{err}"
+    );
+    assert_eq!(err.matches("Dòng ").count(), 1, "line 2 is good: {err}");
+    assert!(err.contains("Chưa ghi gì"), "{err}");
+    assert!(farms().await.is_empty());
+
+    // Good rows: `--check` writes nothing, then the import writes both.
+    let good = dir.join("farms.csv");
+    std::fs::write(
+        &good,
+        "Tên trang trại,Địa chỉ,Vĩ độ,Kinh độ\nVườn ông Ba,Ea Tul,12.79,108.12\nVườn bà Tư,Ea Tul,12.8,108.1\n",
+    )
+    .unwrap();
+    let good = good.to_str().unwrap();
+    let (ok, out, err) = run(&["--organization", &org, "--kind", "farms", "--check", good]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "2 dòng, tất cả đều hợp lệ.");
+    assert!(farms().await.is_empty());
+    let (ok, out, err) = run(&["--organization", &org, "--kind", "farms", good]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "Đã nhập: 2 dòng");
+    assert_eq!(farms().await, ["Vườn bà Tư", "Vườn ông Ba"]);
+
+    // Growing areas in English, onto a farm named in the file; the same code again is refused.
+    let areas = dir.join("areas.csv");
+    std::fs::write(
+        &areas,
+        "Farm,Growing-area code,Crop\nvườn ông ba,VN-66-650-24370-01-21,cà phê\n",
+    )
+    .unwrap();
+    let areas = areas.to_str().unwrap();
+    let args = [
+        "--organization",
+        &org,
+        "--kind",
+        "growing-areas",
+        "--lang",
+        "en",
+        areas,
+    ];
+    let (ok, out, err) = run(&args);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "Imported: 1 rows");
+    let (ok, _, err) = run(&args);
+    assert!(!ok);
+    assert!(
+        err.contains("Line 2 · Growing-area code = \"VN-66-650-24370-01-21\": This code is already registered."),
+        "{err}"
+    );
+
+    // Missing columns, an unknown organization, a file that is not a spreadsheet.
+    let (ok, _, err) = run(&["--organization", &org, "--kind", "farms", areas]);
+    assert!(!ok);
+    assert!(
+        err.contains("Tệp thiếu cột: Tên trang trại, Địa chỉ"),
+        "{err}"
+    );
+    let nobody = uuid::Uuid::now_v7().to_string();
+    let (ok, _, err) = run(&["--organization", &nobody, "--kind", "farms", good]);
+    assert!(!ok);
+    assert!(err.contains("--organization"), "{err}");
+    let binary = dir.join("photo.jpg");
+    std::fs::write(&binary, [0xff, 0xd8, 0xff, 0x00, 0x81]).unwrap();
+    let (ok, _, err) = run(&[
+        "--organization",
+        &org,
+        "--kind",
+        "farms",
+        binary.to_str().unwrap(),
+    ]);
+    assert!(!ok);
+    assert!(err.contains("Không đọc được tệp"), "{err}");
+    assert_eq!(farms().await.len(), 2);
+}

@@ -8,9 +8,9 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::import_rows::{check, write};
 use super::multipart::FormWithFile;
 use super::*;
+use crate::import::rows::{check, write};
 use crate::import::{Kind, Layout, Sheet, SheetError, template_csv};
 use crate::web::console_view::import::{ImportPage, ImportTexts, import_texts};
 
@@ -72,7 +72,7 @@ async fn preview(state: &AppState, s: &Signed, kind: Kind, sheet: Sheet) -> Resp
     }
     let checked = async {
         let org = organization_of(state, &s.who).await?;
-        check(state, s, org, &layout, &sheet, i).await
+        check(&state.db, &s.who, s.lang, org, &layout, &sheet).await
     }
     .await;
     match checked {
@@ -156,10 +156,10 @@ pub(super) async fn confirm(
     };
     let outcome: Result<_, AppError> = async {
         let org = organization_of(&state, &s.who).await?;
-        let (p, ready) = check(&state, &s, org, &layout, &sheet, i).await?;
+        let (p, ready) = check(&state.db, &s.who, s.lang, org, &layout, &sheet).await?;
         match ready {
             None => Ok(Err((p, None))),
-            Some(ready) => match write(&state, &s, org, ready).await? {
+            Some(ready) => match write(&state.db, &s.who, org, ready).await? {
                 Ok(n) => Ok(Ok(n)),
                 Err(fault) => Ok(Err((p, fault))),
             },

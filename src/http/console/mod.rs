@@ -23,7 +23,6 @@ mod dashboard;
 mod farms;
 mod growing_areas;
 mod import;
-mod import_rows;
 mod listings;
 mod members;
 mod multipart;
@@ -371,7 +370,7 @@ fn forbidden() -> Response {
 
 /// An optional decimal typed in a form (a comma taken as the decimal point); a message under
 /// `field` when it is not a number.
-fn number(
+pub(crate) fn number(
     errors: &mut BTreeMap<&'static str, &'static str>,
     field: &'static str,
     typed: &str,

@@ -5,15 +5,21 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use uuid::Uuid;
 
-use super::*;
+use crate::auth::Principal;
+use crate::db::Db;
 use crate::domain::batch::{EventDetails, EventKind, InputUse};
 use crate::domain::growing_area::AreaScope;
+use crate::error::AppError;
+use crate::http::console::number;
 use crate::import::{Kind, Layout, Sheet};
 use crate::services::events::EventJob;
 use crate::services::{batches, events, farms, growing_areas};
 use crate::web::console_view::batches::{batch_texts, event_error};
-use crate::web::console_view::import::{CellView, ImportTexts, Preview, RowView, header};
+use crate::web::console_view::import::{
+    CellView, ImportTexts, Preview, RowView, header, import_texts,
+};
 use crate::web::console_view::{area_error, farm_error};
+use crate::web::i18n::Lang;
 
 /// Rows ready to write.
 pub enum Ready {
@@ -306,20 +312,22 @@ fn repeated(layout: &Layout, sheet: &Sheet, key: &str) -> HashSet<String> {
     twice
 }
 
-/// Checks every row; the rows ready to write when all of them are good.
+/// Checks every row of `sheet` for `org`, with messages in `lang`; the rows ready to write
+/// when all of them are good.
 pub async fn check(
-    state: &AppState,
-    s: &Signed,
+    db: &Db,
+    who: &Principal,
+    lang: Lang,
     org: Uuid,
     layout: &Layout,
     sheet: &Sheet,
-    i: &'static ImportTexts,
 ) -> Result<(Preview, Option<Ready>), AppError> {
     let kind = layout.kind();
+    let i = import_texts(lang);
     let mut cx = Context {
-        who: &s.who,
-        lang: s.lang,
-        t: s.t(),
+        who,
+        lang,
+        t: crate::web::console_view::texts(lang),
         i,
         farms: HashMap::new(),
         taken: HashSet::new(),
@@ -329,8 +337,19 @@ pub async fn check(
     match kind {
         Kind::Farms => {}
         Kind::GrowingAreas => {
-            let (_, farm_rows) = org_and_farms(state, &s.who).await?;
+            let farm_rows = farms::list(
+                db,
+                who,
+                org,
+                farms::FarmFilter { commune_code: None },
+                crate::services::PageRequest {
+                    limit: crate::services::MAX_PAGE,
+                    after: None,
+                },
+            )
+            .await?;
             cx.farms = farm_rows
+                .items
                 .into_iter()
                 .map(|f| (f.name.trim().to_lowercase(), f.id))
                 .collect();
@@ -339,7 +358,7 @@ pub async fn check(
                 .iter()
                 .map(|(_, r)| layout.cell(r, "code").to_uppercase())
                 .collect();
-            cx.taken = growing_areas::taken_codes(&state.db, &codes).await?;
+            cx.taken = growing_areas::taken_codes(db, &codes).await?;
             cx.repeated = repeated(layout, sheet, "code");
         }
         Kind::Diary => {
@@ -348,7 +367,7 @@ pub async fn check(
                 .iter()
                 .map(|(_, r)| layout.cell(r, "lot_code").to_owned())
                 .collect();
-            for b in batches::find_by_lots(&state.db, &s.who, org, &lots).await? {
+            for b in batches::find_by_lots(db, who, org, &lots).await? {
                 cx.lots.entry(b.lot_code.clone()).or_default().push(b);
             }
         }
@@ -375,7 +394,7 @@ pub async fn check(
         columns: kind
             .columns()
             .iter()
-            .map(|c| header(kind, c.key, s.lang))
+            .map(|c| header(kind, c.key, lang))
             .collect(),
         sheet_json: None,
         rows,
@@ -407,20 +426,20 @@ fn row_view(layout: &Layout, line: usize, row: &[String], flags: &Flags) -> RowV
 /// Writes the rows, all of them or none. A diary row the database refuses after all (the
 /// batch changed since the check) comes back as the row's index and the problem.
 pub async fn write(
-    state: &AppState,
-    s: &Signed,
+    db: &Db,
+    who: &Principal,
     org: Uuid,
     ready: Ready,
 ) -> Result<Result<usize, Option<(usize, AppError)>>, AppError> {
     let written = match ready {
-        Ready::Farms(list) => farms::create_many(&state.db, &s.who, org, list)
+        Ready::Farms(list) => farms::create_many(db, who, org, list)
             .await
             .map(|r| r.len()),
-        Ready::Areas(list) => growing_areas::create_many(&state.db, &s.who, list)
+        Ready::Areas(list) => growing_areas::create_many(db, who, list)
             .await
             .map(|r| r.len()),
         Ready::Diary(jobs) => {
-            return Ok(match events::append_all(&state.db, &jobs).await? {
+            return Ok(match events::append_all(db, &jobs).await? {
                 Ok(recorded) => Ok(recorded.len()),
                 Err(fault) => Err(Some(fault)),
             });
