@@ -18,6 +18,17 @@ impl AppState {
     pub fn new(shared: Shared) -> Self {
         Self(Arc::new(shared))
     }
+
+    /// After a change to what a product's listings show (its text, certification, photos, a
+    /// listing's price or stock): queues, in the background, an update of every listing of it
+    /// that a marketplace already has and that is now stale.
+    pub fn product_changed(&self, product_id: uuid::Uuid) {
+        crate::services::outbox::requeue_changed(
+            &self.outbox,
+            &self.settings.public_base_url,
+            product_id,
+        );
+    }
 }
 
 impl std::ops::Deref for AppState {

@@ -112,11 +112,7 @@ pub async fn create(
     AppJson(body): AppJson<CreateCertification>,
 ) -> Result<(StatusCode, Json<CertificationView>), AppError> {
     let row = service::create(&state.db, &who, product_id, body.parse()?).await?;
-    crate::services::outbox::requeue_changed(
-        &state.outbox,
-        &state.settings.public_base_url,
-        product_id,
-    );
+    state.product_changed(product_id);
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 

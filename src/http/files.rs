@@ -149,11 +149,7 @@ async fn upload(
 ) -> Result<(StatusCode, Json<FileView>), AppError> {
     let row = state.blobs.upload(&who, kind, subject, file).await?;
     if kind == BlobKind::ProductImage {
-        crate::services::outbox::requeue_changed(
-            &state.outbox,
-            &state.settings.public_base_url,
-            subject,
-        );
+        state.product_changed(subject);
     }
     Ok((StatusCode::CREATED, Json(view(row))))
 }
@@ -254,11 +250,7 @@ pub async fn remove(
 ) -> Result<StatusCode, AppError> {
     let row = state.blobs.remove(&who, id).await?;
     if row.kind == BlobKind::ProductImage.as_str() {
-        crate::services::outbox::requeue_changed(
-            &state.outbox,
-            &state.settings.public_base_url,
-            row.subject_id,
-        );
+        state.product_changed(row.subject_id);
     }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -227,11 +227,7 @@ pub async fn update(
         changes,
     )
     .await?;
-    crate::services::outbox::requeue_changed(
-        &state.outbox,
-        &state.settings.public_base_url,
-        updated.row.product_id,
-    );
+    state.product_changed(updated.row.product_id);
     Ok(Json(view(updated)))
 }
 

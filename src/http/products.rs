@@ -284,10 +284,6 @@ pub async fn update(
     AppJson(body): AppJson<UpdateProduct>,
 ) -> Result<Json<ProductView>, AppError> {
     let row = service::update(&state.db, &who, id, body.parse()?).await?;
-    crate::services::outbox::requeue_changed(
-        &state.outbox,
-        &state.settings.public_base_url,
-        row.id,
-    );
+    state.product_changed(row.id);
     Ok(Json(one(&state, row).await?))
 }

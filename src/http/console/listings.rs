@@ -276,7 +276,7 @@ pub(super) async fn change_listing(
     let base = &state.settings.public_base_url;
     match listings::update(&state.db, base, &s.who, id, changes).await {
         Ok(updated) => {
-            outbox::requeue_changed(&state.outbox, base, updated.row.product_id);
+            state.product_changed(updated.row.product_id);
             Redirect::to(&format!("{BACK}?saved=listing#listing-{id}")).into_response()
         }
         Err(AppError::Validation(problems)) => {

@@ -206,11 +206,7 @@ pub(super) async fn add_certification(
         match created {
             Ok(_) => {
                 // Marketplace listings of the product show the new rating.
-                crate::services::outbox::requeue_changed(
-                    &state.outbox,
-                    &state.settings.public_base_url,
-                    product,
-                );
+                state.product_changed(product);
                 return Redirect::to("/console/products?saved=certification").into_response();
             }
             Err(AppError::NotFound(_)) => {
