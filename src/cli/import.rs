@@ -90,7 +90,7 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
         say(&format!("{total} {}", i.all_good));
         return Ok(());
     }
-    match write(&state.db, &who, org, ready, &preview).await? {
+    match write(&state.db, &who, org, ready, &preview, args.lang).await? {
         Some(n) => {
             say(&format!("{}: {n} {}", i.imported, i.rows_word));
             Ok(())
@@ -106,6 +106,7 @@ async fn write(
     org: Uuid,
     ready: Ready,
     preview: &Preview,
+    lang: Lang,
 ) -> anyhow::Result<Option<usize>> {
     match rows::write(db, who, org, ready)
         .await
@@ -114,8 +115,9 @@ async fn write(
         Ok(n) => Ok(Some(n)),
         // A diary row the batch no longer accepts (sealed since the check, say).
         Err(Some((at, e))) => {
+            let i = import_texts(lang);
             let line = preview.rows.get(at).map_or(0, |r| r.line);
-            anyhow::bail!("{line}: {:#}", e.into_anyhow())
+            anyhow::bail!("{} {} {line}: {:#}", i.err_changed, i.line, e.into_anyhow())
         }
         Err(None) => Ok(None),
     }
