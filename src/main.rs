@@ -3,7 +3,7 @@
 use clap::Parser;
 
 /// mimalloc instead of glibc's allocator: a request allocates and frees many small buffers on
-/// both worker threads, and glibc's arenas showed as ~13 % of the scan page's CPU (bench/RESULTS.md).
+/// both worker threads, and glibc's arenas took about a tenth of the scan page's CPU (bench/RESULTS.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use crate::domain::role::Action;
 use crate::error::AppError;
-use crate::import::rows::{self, Ready};
-use crate::import::{Kind, Layout, Sheet, SheetError};
+use crate::import::rows;
+use crate::import::{Kind, Sheet};
 use crate::settings::Settings;
 use crate::web::console_view::import::{ImportTexts, Preview, import_texts};
 use crate::web::i18n::Lang;
@@ -50,84 +50,54 @@ fn parse_lang(s: &str) -> Result<Lang, String> {
 
 pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     let i = import_texts(args.lang);
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("reading {}", args.file.display()))?;
-    let sheet = Sheet::read(&bytes).map_err(|e| anyhow::anyhow!("{}", file_problem(i, &e)))?;
-    let layout = Layout::of(args.kind, &sheet.headers).map_err(|missing| {
-        let names: Vec<&str> = missing
-            .iter()
-            .map(|c| match args.lang {
-                Lang::Vi => c.vi,
-                Lang::En => c.en,
-            })
-            .collect();
-        anyhow::anyhow!("{} {}", i.err_missing, names.join(", "))
-    })?;
-    if sheet.rows.is_empty() {
-        anyhow::bail!("{}", i.err_no_rows);
+    let file = args.file.display();
+    // A sheet is at most a few thousand rows: a file bigger than an upload is not one.
+    let limit = settings.upload_limits.max_bytes;
+    let size = std::fs::metadata(&args.file)
+        .with_context(|| format!("reading {file}"))?
+        .len();
+    if size > limit as u64 {
+        anyhow::bail!(
+            "{file}: {size} bytes, more than an upload may be ({limit}, OCOP_UPLOAD_MAX_BYTES)"
+        );
     }
+    let bytes = std::fs::read(&args.file).with_context(|| format!("reading {file}"))?;
+    let sheet = Sheet::read_apart(bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("{file}: {}", i.sheet_problem(&e)))?;
+    let layout = rows::layout_of(args.kind, &sheet, args.lang)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     let state = startup::prepare(settings).await?;
-    let who = super::operator();
-    let org = args.organization;
-    services::organization(state.db.read(), &who, org, Action::Read)
+    let (db, who, org) = (&state.db, super::operator(), args.organization);
+    services::organization(db.read(), &who, org, Action::Read)
         .await
         .map_err(|e| anyhow::anyhow!("--organization: {}", e.into_anyhow()))?;
-    let (preview, ready) = rows::check(&state.db, &who, args.lang, org, &layout, &sheet)
+    let (preview, ready) = rows::check(db, &who, args.lang, org, &layout, &sheet)
         .await
         .map_err(AppError::into_anyhow)?;
+    let (total, bad) = (preview.rows.len(), preview.bad());
     let Some(ready) = ready else {
         report(i, &preview);
-        anyhow::bail!(
-            "{} {} {}. {}",
-            preview.bad(),
-            i.some_bad,
-            preview.rows.len(),
-            i.nothing_written
-        );
+        anyhow::bail!("{bad} {} {total}. {}", i.some_bad, i.nothing_written);
     };
-    let total = preview.rows.len();
     if args.check {
         say(&format!("{total} {}", i.all_good));
         return Ok(());
     }
-    match write(&state.db, &who, org, ready, &preview, args.lang).await? {
-        Some(n) => {
-            say(&format!("{}: {n} {}", i.imported, i.rows_word));
-            Ok(())
-        }
-        None => anyhow::bail!("{}", i.err_changed),
-    }
-}
-
-/// Writes the checked rows; `None` when the records changed since the check (nothing written).
-async fn write(
-    db: &crate::db::Db,
-    who: &crate::auth::Principal,
-    org: Uuid,
-    ready: Ready,
-    preview: &Preview,
-    lang: Lang,
-) -> anyhow::Result<Option<usize>> {
-    match rows::write(db, who, org, ready)
+    match rows::write(db, &who, org, ready)
         .await
         .map_err(AppError::into_anyhow)?
     {
-        Ok(n) => Ok(Some(n)),
+        Ok(n) => {
+            say(&format!("{}: {n} {}", i.imported, i.rows_word));
+            Ok(())
+        }
         // A diary row the batch no longer accepts (sealed since the check, say).
         Err(Some((at, e))) => {
-            let i = import_texts(lang);
             let line = preview.rows.get(at).map_or(0, |r| r.line);
             anyhow::bail!("{} {} {line}: {:#}", i.err_changed, i.line, e.into_anyhow())
         }
-        Err(None) => Ok(None),
-    }
-}
-
-fn file_problem(i: &ImportTexts, e: &SheetError) -> String {
-    match e {
-        SheetError::Unreadable | SheetError::Workbook(_) => i.err_file.to_owned(),
-        SheetError::Empty => i.err_empty.to_owned(),
-        SheetError::TooManyRows(_) => i.err_too_many.to_owned(),
+        Err(None) => anyhow::bail!("{}", i.err_changed),
     }
 }
 

@@ -312,6 +312,20 @@ fn repeated(layout: &Layout, sheet: &Sheet, key: &str) -> HashSet<String> {
     twice
 }
 
+/// Where `kind`'s columns are in `sheet`, or what is wrong with it in `lang`: the required
+/// columns it lacks, or that it has no data rows.
+pub fn layout_of(kind: Kind, sheet: &Sheet, lang: Lang) -> Result<Layout, String> {
+    let i = import_texts(lang);
+    let layout = Layout::of(kind, &sheet.headers).map_err(|missing| {
+        let names: Vec<&str> = missing.iter().map(|c| header(kind, c.key, lang)).collect();
+        format!("{} {}", i.err_missing, names.join(", "))
+    })?;
+    if sheet.rows.is_empty() {
+        return Err(i.err_no_rows.to_owned());
+    }
+    Ok(layout)
+}
+
 /// Checks every row of `sheet` for `org`, with messages in `lang`; the rows ready to write
 /// when all of them are good.
 pub async fn check(

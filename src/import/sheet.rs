@@ -36,6 +36,14 @@ pub enum SheetError {
 
 impl Sheet {
     /// Reads an upload, by its content: a ZIP container is a workbook, anything else CSV.
+    /// [`read`](Self::read) on a blocking thread: reading a workbook is CPU work, and a reader
+    /// that panics on a malformed file costs that file, not the caller.
+    pub async fn read_apart(bytes: Vec<u8>) -> Result<Sheet, SheetError> {
+        tokio::task::spawn_blocking(move || Sheet::read(&bytes))
+            .await
+            .unwrap_or(Err(SheetError::Unreadable))
+    }
+
     pub fn read(bytes: &[u8]) -> Result<Sheet, SheetError> {
         let lines = if bytes.starts_with(b"PK\x03\x04") {
             xlsx_lines(bytes)?

@@ -71,9 +71,9 @@ impl Lang {
         }
     }
 
-    /// A date as people write it: `24/11/2026` or `24 Nov 2026`.
-    /// `25/11/2026` or `25 Nov 2026`. Written out rather than through `format("%d/%m/%Y")`,
-    /// which parses its pattern on every call: a scan page formats a time per request.
+    /// A date as people write it: `25/11/2026` or `25 Nov 2026`. Written out rather than
+    /// through `format("%d/%m/%Y")`, which parses its pattern on every call: a scan page
+    /// formats a time per request.
     pub fn date(self, d: NaiveDate) -> String {
         match self {
             Lang::Vi => format!("{:02}/{:02}/{:04}", d.day(), d.month(), d.year()),

@@ -401,5 +401,14 @@ async fn import_reports_every_bad_cell_by_line_and_writes_all_rows_or_none() {
     ]);
     assert!(!ok);
     assert!(err.contains("Không đọc được tệp"), "{err}");
+    // A file bigger than an upload may be is not read at all.
+    let out = ocop_trace(&app)
+        .env("OCOP_UPLOAD_MAX_BYTES", "20")
+        .args(["import", "--organization", &org, "--kind", "farms", good])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("more than an upload may be (20"), "{err}");
     assert_eq!(farms().await.len(), 2);
 }

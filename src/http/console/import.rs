@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::multipart::FormWithFile;
 use super::*;
-use crate::import::rows::{check, write};
+use crate::import::rows::{check, layout_of, write};
 use crate::import::{Kind, Layout, Sheet, SheetError, template_csv};
-use crate::web::console_view::import::{ImportPage, ImportTexts, import_texts};
+use crate::web::console_view::import::{ImportPage, import_texts};
 
 fn page(
     s: &Signed,
@@ -38,38 +38,16 @@ pub(super) async fn import_page(s: Signed) -> Response {
     s.show(StatusCode::OK, Ok(view))
 }
 
-/// What a file-level problem says.
-fn sheet_error(i: &ImportTexts, e: &SheetError) -> String {
-    match e {
-        SheetError::Unreadable | SheetError::Workbook(_) => i.err_file.to_owned(),
-        SheetError::Empty => i.err_empty.to_owned(),
-        SheetError::TooManyRows(_) => i.err_too_many.to_owned(),
-    }
-}
-
 /// Checks a sheet and shows what was found: 200 with the button that writes it when every
 /// row is good, 422 with the bad cells flagged otherwise.
 async fn preview(state: &AppState, s: &Signed, kind: Kind, sheet: Sheet) -> Response {
-    let i = import_texts(s.lang);
-    let layout = match Layout::of(kind, &sheet.headers) {
+    let layout = match layout_of(kind, &sheet, s.lang) {
         Ok(l) => l,
-        Err(missing) => {
-            let names: Vec<&str> = missing
-                .iter()
-                .map(|c| match s.lang {
-                    Lang::Vi => c.vi,
-                    Lang::En => c.en,
-                })
-                .collect();
-            let error = format!("{} {}", i.err_missing, names.join(", "));
+        Err(error) => {
             let view = page(s, kind.as_str(), Some(error), None, None);
             return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
         }
     };
-    if sheet.rows.is_empty() {
-        let view = page(s, kind.as_str(), Some(i.err_no_rows.into()), None, None);
-        return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
-    }
     let checked = async {
         let org = organization_of(state, &s.who).await?;
         check(&state.db, &s.who, s.lang, org, &layout, &sheet).await
@@ -107,16 +85,10 @@ pub(super) async fn upload(
         let view = page(&s, &typed, Some(i.err_file.into()), None, None);
         return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
     };
-    // Reading a workbook is CPU work: off the async threads, and a reader that panics on a
-    // malformed file costs that file, not the server.
-    let bytes = file.bytes;
-    let read = tokio::task::spawn_blocking(move || Sheet::read(&bytes))
-        .await
-        .unwrap_or(Err(SheetError::Unreadable));
-    let sheet = match read {
+    let sheet = match Sheet::read_apart(file.bytes.into()).await {
         Ok(sheet) => sheet,
         Err(e) => {
-            let view = page(&s, &typed, Some(sheet_error(i, &e)), None, None);
+            let view = page(&s, &typed, Some(i.sheet_problem(&e).into()), None, None);
             return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
         }
     };

@@ -4,7 +4,7 @@
 use askama::Template;
 
 use super::Chrome;
-use crate::import::Kind;
+use crate::import::{Kind, SheetError};
 use crate::web::i18n::Lang;
 
 pub struct ImportTexts {
@@ -127,6 +127,17 @@ pub const EN: ImportTexts = ImportTexts {
     err_scope: "Scope is \u{201c}domestic\u{201d} or \u{201c}export\u{201d}.",
     err_required: "This cell must not be empty.",
 };
+
+impl ImportTexts {
+    /// What a problem with the file as a whole says.
+    pub fn sheet_problem(&self, e: &SheetError) -> &'static str {
+        match e {
+            SheetError::Unreadable | SheetError::Workbook(_) => self.err_file,
+            SheetError::Empty => self.err_empty,
+            SheetError::TooManyRows(_) => self.err_too_many,
+        }
+    }
+}
 
 pub fn import_texts(lang: Lang) -> &'static ImportTexts {
     match lang {
