@@ -7,6 +7,7 @@ use reqwest::header::HeaderMap;
 use serde_json::json;
 
 use crate::console::{Browser, csrf, member};
+use crate::helpers::TestApp;
 use crate::outbox::{app_with_lazada, fake_lazada, ready_listing, settled};
 
 #[tokio::test]
@@ -36,15 +37,7 @@ async fn listings_are_created_changed_pushed_and_retried_in_the_console() {
     );
     assert!(page.body.contains("180.000 đ"));
     let token = csrf(&page.body);
-    let p = b
-        .post(
-            &format!("/console/listings/{lazada}/push"),
-            &[("csrf", &token)],
-            HeaderMap::new(),
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    let failed = settled(&app, &lazada).await;
+    let failed = pushed(&app, &mut b, &lazada, &token).await;
     assert_eq!(failed["status"], "failed");
     let page = b.get("/console/listings").await;
     assert!(page.body.contains("Gửi không được"), "{}", page.body);
@@ -71,15 +64,7 @@ async fn listings_are_created_changed_pushed_and_retried_in_the_console() {
         )
         .await;
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    let p = b
-        .post(
-            &format!("/console/listings/{lazada}/push"),
-            &[("csrf", &token)],
-            HeaderMap::new(),
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    let newer = settled(&app, &lazada).await;
+    let newer = pushed(&app, &mut b, &lazada, &token).await;
     let newer = newer["id"].as_str().unwrap();
     assert_ne!(newer, job);
     let page = b.get("/console/listings").await;
@@ -222,6 +207,24 @@ async fn listings_are_created_changed_pushed_and_retried_in_the_console() {
         .get(&app.admin, &format!("/api/v1/listings/{postmart}"))
         .await;
     assert_eq!(l["listing"]["price_vnd"], 120000);
+}
+
+/// Sends a listing to its marketplace from the console; the push once it has settled.
+async fn pushed(
+    app: &TestApp,
+    b: &mut Browser<'_>,
+    listing: &str,
+    token: &str,
+) -> serde_json::Value {
+    let p = b
+        .post(
+            &format!("/console/listings/{listing}/push"),
+            &[("csrf", token)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    settled(app, listing).await
 }
 
 fn post<'a>(f: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
