@@ -19,6 +19,7 @@ pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod heavy;
 pub mod http;
 pub mod import;
 pub mod key_file;

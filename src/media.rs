@@ -77,6 +77,48 @@ pub enum Rejected {
     TooManyPixels { width: u32, height: u32, limit: u64 },
     #[error("the image cannot be read: {0}")]
     Corrupt(String),
+    /// A compressed part of the file (a PNG's colour profile) unpacks past its limit.
+    #[error("the image's {part} unpacks to more than {limit} bytes")]
+    Inflates { part: &'static str, limit: usize },
+}
+
+/// Most bytes a PNG's embedded colour profile (iCCP) may unpack to. Real profiles are a few
+/// kilobytes, the largest printer profiles about 2 MB; the decoder would otherwise allow the
+/// whole pixel budget (hundreds of MB) for it.
+pub const MAX_ICC_PROFILE: usize = 4 << 20;
+
+/// Walks a PNG's chunks before any decoder sees it and unpacks its colour profile with a
+/// bound, so that a profile that inflates to gigabytes costs at most [`MAX_ICC_PROFILE`].
+/// Text chunks (zTXt, iTXt) are kept compressed by the decoder and never unpacked here.
+fn check_png_chunks(data: &[u8]) -> Result<(), Rejected> {
+    let mut at = 8; // the signature
+    while let Some(header) = data.get(at..at + 8) {
+        let len = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let kind = &header[4..8];
+        let body = data
+            .get(at + 8..(at + 8).saturating_add(len))
+            .unwrap_or_default();
+        if kind == b"iCCP" {
+            // Name (1-79 bytes), NUL, compression method, then a zlib stream.
+            let Some(nul) = body.iter().position(|&b| b == 0) else {
+                return Err(Rejected::Corrupt("the colour profile has no name".into()));
+            };
+            let stream = body.get(nul + 2..).unwrap_or_default();
+            miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(stream, MAX_ICC_PROFILE)
+                .map_err(|e| match e.status {
+                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => Rejected::Inflates {
+                        part: "colour profile (iCCP)",
+                        limit: MAX_ICC_PROFILE,
+                    },
+                    _ => Rejected::Corrupt("the colour profile is damaged".into()),
+                })?;
+        }
+        if kind == b"IDAT" || kind == b"IEND" {
+            break;
+        }
+        at = at.saturating_add(12).saturating_add(len);
+    }
+    Ok(())
 }
 
 impl Accept {
@@ -152,10 +194,18 @@ pub fn clean(
 
 fn image(data: &[u8], format: ImageFormat, limits: UploadLimits) -> Result<Clean, Rejected> {
     let corrupt = |e: image::ImageError| Rejected::Corrupt(e.to_string());
+    if format == ImageFormat::Png {
+        check_png_chunks(data)?;
+    }
     let mut reader = ImageReader::with_format(Cursor::new(data), format);
     let mut decoder_limits = Limits::default();
     // Room for the decoded pixels (RGBA, 16 bits at most) and the decoder's own buffers.
     decoder_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8) + (64 << 20));
+    // No side longer than the pixel budget allows for a one-pixel-wide image: decoders
+    // check this on the header, before allocating anything.
+    let side = u32::try_from(limits.max_pixels).unwrap_or(u32::MAX);
+    decoder_limits.max_image_width = Some(side);
+    decoder_limits.max_image_height = Some(side);
     reader.limits(decoder_limits);
     let mut decoder = reader.into_decoder().map_err(corrupt)?;
     let (width, height) = decoder.dimensions();
@@ -413,6 +463,71 @@ mod tests {
                 height: 8_000,
                 ..
             })
+        ));
+    }
+
+    fn hostile(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
+        std::fs::read(path.join(name)).unwrap()
+    }
+
+    #[test]
+    fn a_colour_profile_that_inflates_to_256_mb_is_refused_before_decoding() {
+        let r = clean(
+            &hostile("png-iccp-bomb.png"),
+            None,
+            Accept::Image,
+            UploadLimits::default(),
+        );
+        assert_eq!(
+            r.unwrap_err(),
+            Rejected::Inflates {
+                part: "colour profile (iCCP)",
+                limit: MAX_ICC_PROFILE
+            }
+        );
+    }
+
+    #[test]
+    fn hostile_images_are_refused_with_their_reason() {
+        let limits = UploadLimits::default();
+        let text_bomb = clean(&hostile("png-ztxt-bomb.png"), None, Accept::Image, limits);
+        // The text is never unpacked: the image itself is fine and is stored without it.
+        assert_eq!(text_bomb.unwrap().content_type, "image/jpeg");
+        assert!(matches!(
+            clean(
+                &hostile("png-huge-dimensions.png"),
+                None,
+                Accept::Image,
+                limits
+            ),
+            Err(Rejected::TooManyPixels {
+                width: 100_000,
+                height: 100_000,
+                ..
+            })
+        ));
+        assert!(matches!(
+            clean(&hostile("png-truncated.png"), None, Accept::Image, limits),
+            Err(Rejected::Corrupt(_))
+        ));
+        assert!(matches!(
+            clean(
+                &hostile("mislabelled-xlsx.png"),
+                Some("image/png"),
+                Accept::Image,
+                limits
+            ),
+            Err(Rejected::Unsupported { .. })
+        ));
+        assert!(matches!(
+            clean(
+                &hostile("mislabelled-text.jpg"),
+                None,
+                Accept::Image,
+                limits
+            ),
+            Err(Rejected::Corrupt(_))
         ));
     }
 }

@@ -2,7 +2,8 @@
 //! file (UTF-8, with or without a byte-order mark, comma or semicolon separated, as Excel in
 //! Vietnamese saves it).
 
-use std::io::Cursor;
+use std::collections::BTreeMap;
+use std::io::{Cursor, Read};
 
 use calamine::{Data, Reader};
 use serde::{Deserialize, Serialize};
@@ -13,6 +14,14 @@ pub const MAX_ROWS: usize = 2000;
 const MAX_COLUMNS: usize = 40;
 /// Longest cell kept, in characters (longer cells are refused by the row checks anyway).
 const MAX_CELL: usize = 5000;
+/// Most bytes any one part of a workbook (a sheet, the shared strings, the styles) may unpack
+/// to. A 2,000-row sheet of 40 columns is a few MB of XML; a container's declared sizes are
+/// never trusted, the bytes are counted as they inflate.
+pub const MAX_PART_BYTES: u64 = 12 << 20;
+/// Most bytes all parts of a workbook together may unpack to.
+pub const MAX_UNPACKED_BYTES: u64 = 32 << 20;
+/// Most parts (files inside the ZIP container) a workbook may hold.
+const MAX_PARTS: usize = 500;
 
 /// Headers and data rows as text; empty rows are dropped, each row keeps its line number.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -32,14 +41,19 @@ pub enum SheetError {
     Empty,
     #[error("the file has {0} data rows; at most {MAX_ROWS} per import")]
     TooManyRows(usize),
+    /// A workbook part, or all of them, unpack to more than the limits allow: a ZIP bomb or
+    /// a sheet far beyond an import's rows.
+    #[error("the workbook's part {0} unpacks past the limits: {part} MiB a part, {all} MiB in all", part = MAX_PART_BYTES >> 20, all = MAX_UNPACKED_BYTES >> 20)]
+    TooLarge(String),
 }
 
 impl Sheet {
     /// Reads an upload, by its content: a ZIP container is a workbook, anything else CSV.
-    /// [`read`](Self::read) on a blocking thread: reading a workbook is CPU work, and a reader
-    /// that panics on a malformed file costs that file, not the caller.
+    /// [`read`](Self::read) through [`crate::heavy`]: reading a workbook is CPU work, a
+    /// reader that panics on a malformed file costs that file, not the caller, and only a
+    /// few are read at once.
     pub async fn read_apart(bytes: Vec<u8>) -> Result<Sheet, SheetError> {
-        tokio::task::spawn_blocking(move || Sheet::read(&bytes))
+        crate::heavy::run(move || Sheet::read(&bytes))
             .await
             .unwrap_or(Err(SheetError::Unreadable))
     }
@@ -68,11 +82,10 @@ impl Sheet {
         Ok(self)
     }
 
-    fn from_lines(lines: Vec<Vec<String>>) -> Result<Sheet, SheetError> {
+    /// Lines with their line numbers, as read; blank lines are dropped here.
+    fn from_lines(lines: Vec<(usize, Vec<String>)>) -> Result<Sheet, SheetError> {
         let mut numbered = lines
             .into_iter()
-            .enumerate()
-            .map(|(i, cells)| (i + 1, cells))
             .filter(|(_, cells)| cells.iter().any(|c| !c.trim().is_empty()));
         let (_, headers) = numbered.next().ok_or(SheetError::Empty)?;
         let rows: Vec<(usize, Vec<String>)> = numbered.collect();
@@ -93,18 +106,70 @@ fn clip(mut s: String) -> String {
     s
 }
 
-fn xlsx_lines(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+/// Counts what every part of the container unpacks to, reading it (never its declared size),
+/// and refuses the file past [`MAX_PART_BYTES`] a part, [`MAX_UNPACKED_BYTES`] in all or
+/// [`MAX_PARTS`] parts. Reading stops at the limit, so a bomb costs at most that much CPU.
+fn check_container(bytes: &[u8]) -> Result<(), SheetError> {
+    let workbook = |e: zip::result::ZipError| SheetError::Workbook(e.to_string());
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(workbook)?;
+    if zip.len() > MAX_PARTS {
+        return Err(SheetError::TooLarge(format!("{} parts", zip.len())));
+    }
+    let mut total = 0u64;
+    for i in 0..zip.len() {
+        let part = zip.by_index(i).map_err(workbook)?;
+        let name: String = part
+            .name()
+            .map_or_else(|_| format!("#{i}"), |n| n.chars().take(100).collect());
+        let allowed = MAX_PART_BYTES.min(MAX_UNPACKED_BYTES - total);
+        let read = std::io::copy(&mut part.take(allowed + 1), &mut std::io::sink())
+            .map_err(|e| SheetError::Workbook(format!("{name}: {e}")))?;
+        if read > allowed {
+            return Err(SheetError::TooLarge(name));
+        }
+        total += read;
+    }
+    Ok(())
+}
+
+/// The first worksheet's cells, streamed: a sheet's declared dimension and the distance
+/// between its cells are never trusted (one cell at XFD1048576 would otherwise make a
+/// 17-billion-cell grid). Columns past [`MAX_COLUMNS`] are skipped, and reading stops as soon
+/// as there are more non-empty rows than an import takes.
+fn xlsx_lines(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
+    check_container(bytes)?;
     let workbook = |e: calamine::XlsxError| SheetError::Workbook(e.to_string());
     let mut book: calamine::Xlsx<_> =
         calamine::open_workbook_from_rs(Cursor::new(bytes)).map_err(workbook)?;
-    let range = book
-        .worksheet_range_at(0)
-        .ok_or(SheetError::Empty)?
-        .map_err(workbook)?;
-    Ok(range
-        .rows()
-        .take(MAX_ROWS + 2)
-        .map(|r| r.iter().take(MAX_COLUMNS).map(cell_text).collect())
+    let first = book
+        .sheet_names()
+        .into_iter()
+        .next()
+        .ok_or(SheetError::Empty)?;
+    let mut cells = book.worksheet_cells_reader(&first).map_err(workbook)?;
+    let mut lines: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    while let Some(cell) = cells.next_cell().map_err(workbook)? {
+        let (row, column) = cell.get_position();
+        let column = column as usize;
+        if column >= MAX_COLUMNS {
+            continue;
+        }
+        let text = cell_text(&Data::from(cell.get_value().clone()));
+        if text.trim().is_empty() {
+            continue;
+        }
+        if !lines.contains_key(&row) && lines.len() > MAX_ROWS {
+            return Err(SheetError::TooManyRows(lines.len()));
+        }
+        let line = lines.entry(row).or_default();
+        if line.len() <= column {
+            line.resize(column + 1, String::new());
+        }
+        line[column] = text;
+    }
+    Ok(lines
+        .into_iter()
+        .map(|(row, cells)| (row as usize + 1, cells))
         .collect())
 }
 
@@ -128,7 +193,7 @@ fn cell_text(c: &Data) -> String {
     }
 }
 
-fn csv_lines(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
+fn csv_lines(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, SheetError> {
     let text = std::str::from_utf8(bytes).map_err(|_| SheetError::Unreadable)?;
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Excel set to Vietnamese (a comma is the decimal point) separates with semicolons.
@@ -144,15 +209,17 @@ fn csv_lines(bytes: &[u8]) -> Result<Vec<Vec<String>>, SheetError> {
         .delimiter(separator)
         .from_reader(text.as_bytes());
     let mut out = Vec::new();
-    for record in reader.records().take(MAX_ROWS + 2) {
+    for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|_| SheetError::Unreadable)?;
-        out.push(
-            record
-                .iter()
-                .take(MAX_COLUMNS)
-                .map(|c| clip(c.to_owned()))
-                .collect(),
-        );
+        if record.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        // The header and MAX_ROWS data rows are all an import takes.
+        if out.len() > MAX_ROWS {
+            return Err(SheetError::TooManyRows(out.len()));
+        }
+        let cells = record.iter().take(MAX_COLUMNS).map(|c| clip(c.to_owned()));
+        out.push((i + 1, cells.collect()));
     }
     Ok(out)
 }
@@ -234,6 +301,59 @@ mod tests {
         assert_eq!(
             many.within_limits(),
             Err(SheetError::TooManyRows(MAX_ROWS + 1))
+        );
+    }
+
+    fn hostile(name: &str) -> Vec<u8> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
+        std::fs::read(path.join(name)).unwrap()
+    }
+
+    #[test]
+    fn a_declared_dimension_and_a_far_cell_are_not_a_grid_to_allocate() {
+        // One cell at XFD1048576 made a 17-billion-cell range before; now the far column is
+        // skipped and the row is kept with its real line number.
+        let s = Sheet::read(&hostile("xlsx-dimension-bomb.xlsx")).unwrap();
+        assert_eq!(s.headers, ["Tên trang trại", "Địa chỉ"]);
+        assert_eq!(
+            s.rows,
+            [(1_048_576, vec!["Vườn xa".into(), "Ea Tul".into()])]
+        );
+    }
+
+    #[test]
+    fn parts_that_inflate_past_the_limits_are_refused_by_what_they_unpack_to() {
+        assert_eq!(
+            Sheet::read(&hostile("xlsx-shared-strings-bomb.xlsx")),
+            Err(SheetError::TooLarge("xl/sharedStrings.xml".into()))
+        );
+        assert_eq!(
+            Sheet::read(&hostile("xlsx-million-rows.xlsx")),
+            Err(SheetError::TooLarge("xl/worksheets/sheet1.xml".into()))
+        );
+    }
+
+    #[test]
+    fn rows_past_the_limit_stop_the_reading() {
+        assert_eq!(
+            Sheet::read(&hostile("xlsx-5000-rows.xlsx")),
+            Err(SheetError::TooManyRows(MAX_ROWS + 1))
+        );
+        // Blank records do not count, nor hide the rows after them.
+        let csv = format!("a\n{}x\n", ",\n".repeat(MAX_ROWS + 5));
+        let s = Sheet::read(csv.as_bytes()).unwrap();
+        assert_eq!(s.rows, [(MAX_ROWS + 7, vec!["x".into()])]);
+    }
+
+    #[test]
+    fn a_truncated_or_mislabelled_workbook_is_unreadable_not_a_crash() {
+        assert!(matches!(
+            Sheet::read(&hostile("xlsx-truncated.xlsx")),
+            Err(SheetError::Workbook(_))
+        ));
+        assert_eq!(
+            Sheet::read(&hostile("mislabelled-png.xlsx")),
+            Err(SheetError::Unreadable)
         );
     }
 }

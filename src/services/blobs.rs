@@ -107,6 +107,9 @@ impl From<Rejected> for AppError {
             Rejected::Corrupt(_) => {
                 AppError::validation("file", ParseError::new("corrupt_image", detail))
             }
+            Rejected::Inflates { .. } => {
+                AppError::validation("file", ParseError::new("inflates_too_far", detail))
+            }
         }
     }
 }
@@ -189,11 +192,12 @@ impl Blobs {
         let limits = self.limits;
         let declared = upload.content_type.clone();
         let data = upload.bytes;
-        let clean = tokio::task::spawn_blocking(move || {
-            media::clean(&data, declared.as_deref(), accept, limits)
-        })
-        .await
-        .map_err(AppError::internal)??;
+        let clean =
+            crate::heavy::run(move || media::clean(&data, declared.as_deref(), accept, limits))
+                .await
+                .ok_or_else(|| {
+                    AppError::internal(anyhow::anyhow!("the image decoder panicked"))
+                })??;
 
         let mut staged = Staged::new(self.store.as_ref());
         let stored = self

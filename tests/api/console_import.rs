@@ -8,7 +8,13 @@ use crate::console::{Browser, Page, csrf, member};
 use crate::helpers::TestApp;
 
 /// Uploads `bytes` as an import of `kind`.
-async fn upload(b: &mut Browser<'_>, token: &str, kind: &str, name: &str, bytes: Vec<u8>) -> Page {
+pub(crate) async fn upload(
+    b: &mut Browser<'_>,
+    token: &str,
+    kind: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Page {
     let mut form = reqwest::multipart::Form::new()
         .text("csrf", token.to_owned())
         .text("kind", kind.to_owned());
@@ -61,7 +67,11 @@ fn row(page: &Page, line: usize) -> &str {
     page.body[start..].split("</tr>").next().unwrap()
 }
 
-async fn signed_in<'a>(app: &'a TestApp, org: &str, phone: &str) -> (Browser<'a>, String) {
+pub(crate) async fn signed_in<'a>(
+    app: &'a TestApp,
+    org: &str,
+    phone: &str,
+) -> (Browser<'a>, String) {
     let login = member(app, org, phone, "owner").await;
     let mut b = Browser::new(app);
     b.sign_in(&login, "mật khẩu an toàn").await;

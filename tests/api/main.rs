@@ -14,6 +14,7 @@ mod console_listings;
 mod console_members;
 mod files;
 mod helpers;
+mod hostile;
 mod ledger;
 mod listings;
 mod operations;

@@ -26,6 +26,7 @@ pub struct ImportTexts {
     pub err_file: &'static str,
     pub err_empty: &'static str,
     pub err_too_many: &'static str,
+    pub err_too_large: &'static str,
     pub err_missing: &'static str,
     pub err_kind: &'static str,
     pub err_no_rows: &'static str,
@@ -69,6 +70,7 @@ pub const VI: ImportTexts = ImportTexts {
     err_file: "Không đọc được tệp: hãy gửi tệp .xlsx hoặc .csv (UTF-8).",
     err_empty: "Tệp không có dòng tiêu đề.",
     err_too_many: "Tệp có quá nhiều dòng: tối đa 2000 dòng mỗi lần.",
+    err_too_large: "Tệp giải nén ra quá lớn (quá 12 MB một phần, 32 MB tất cả): một bảng tính 2000 dòng nhỏ hơn nhiều. Hãy lưu lại tệp chỉ với trang cần nhập.",
     err_missing: "Tệp thiếu cột:",
     err_kind: "Chọn loại dữ liệu.",
     err_no_rows: "Tệp không có dòng dữ liệu nào.",
@@ -116,6 +118,7 @@ pub const EN: ImportTexts = ImportTexts {
     err_file: "The file cannot be read: send an .xlsx or a .csv (UTF-8) file.",
     err_empty: "The file has no header row.",
     err_too_many: "The file has too many rows: at most 2000 per import.",
+    err_too_large: "The file unpacks to too much data (over 12 MB a part, 32 MB in all); a 2000-row sheet is far smaller. Save the file again with only the sheet to import.",
     err_missing: "Columns missing from the file:",
     err_kind: "Choose what to import.",
     err_no_rows: "The file has no data rows.",
@@ -135,6 +138,7 @@ impl ImportTexts {
             SheetError::Unreadable | SheetError::Workbook(_) => self.err_file,
             SheetError::Empty => self.err_empty,
             SheetError::TooManyRows(_) => self.err_too_many,
+            SheetError::TooLarge(_) => self.err_too_large,
         }
     }
 }
