@@ -24,6 +24,11 @@ pub struct Model {
     pub with_pin: bool,
     /// When the PINs were shown, in the one print file that may show them.
     pub pins_released_at: Option<DateTimeUtc>,
+    /// When the whole file showing the PINs was sent; until then the owner may try again
+    /// within a short window after `pins_released_at`.
+    pub pins_delivered_at: Option<DateTimeUtc>,
+    /// How many print files showing the PINs were started.
+    pub pins_attempts: i32,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -25,6 +25,7 @@ mod m20261125_000017_listing_reviews;
 mod m20261126_000018_create_invitations;
 mod m20261126_000019_cluster_scans;
 mod m20261126_000020_outbox_jobs_by_listing;
+mod m20261203_000021_pin_sheet_delivery;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000018_create_invitations::Migration),
             Box::new(m20261126_000019_cluster_scans::Migration),
             Box::new(m20261126_000020_outbox_jobs_by_listing::Migration),
+            Box::new(m20261203_000021_pin_sheet_delivery::Migration),
         ]
     }
 }

@@ -22,6 +22,7 @@ use crate::stamps::qr::Ecc;
 use crate::state::AppState;
 use crate::storage::BlobKey;
 use bytes::BytesMut;
+use futures_util::StreamExt;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -71,7 +72,9 @@ pub struct CsvQuery {
 /// Checks everything; serves a file kept from an earlier request when there is one;
 /// otherwise releases the PINs when asked and streams the run in `format`. A file without
 /// PINs is kept in the blob store as it streams (even if the client goes away), so the next
-/// request on any app node is served from the store. A file with PINs is never kept.
+/// request on any app node is served from the store. A file with PINs is never kept; it
+/// counts as delivered only once its last byte was handed to the connection (after any
+/// compression layer has taken it all), so a download cut short can be tried again.
 pub(crate) async fn stream(
     state: AppState,
     who: Principal,
@@ -93,6 +96,14 @@ pub(crate) async fn stream(
     if pins {
         service::release_pins(&state.db, &who, &mut job).await?;
     }
+    let delivered = pins.then(|| {
+        let (db, run_id) = (state.db.clone(), job.run.id);
+        async move {
+            if let Err(e) = service::pins_delivered(&db, run_id).await {
+                tracing::error!(run.id = %run_id, error = %e.into_anyhow(), "a PIN sheet was sent whole but could not be marked delivered");
+            }
+        }
+    });
     let (tx, rx) = tokio::sync::mpsc::channel(4);
     tokio::spawn(async move {
         let (rendered_tx, mut rendered) = tokio::sync::mpsc::channel(4);
@@ -154,9 +165,26 @@ pub(crate) async fn stream(
             _ => {}
         }
     });
-    let body = futures_util::stream::unfold(rx, |mut rx| async move {
-        rx.recv().await.map(|item| (item, rx))
-    });
+    // Fused: a compression layer may poll the body again after its end, which an unfused
+    // `unfold` answers with a panic (the first gzip download of a print file was cut off).
+    let body = futures_util::stream::unfold(
+        (rx, delivered, false),
+        |(mut rx, delivered, failed)| async move {
+            match rx.recv().await {
+                Some(item) => {
+                    let failed = failed || item.is_err();
+                    Some((item, (rx, delivered, failed)))
+                }
+                None => {
+                    if let (false, Some(mark)) = (failed, delivered) {
+                        mark.await;
+                    }
+                    None
+                }
+            }
+        },
+    )
+    .fuse();
     let mut res = Response::new(Body::from_stream(body));
     let headers = res.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));

@@ -46,8 +46,14 @@ pub struct RunView {
     pub created_at: DateTime<Utc>,
     /// Whether the run's stamps have scratch PINs.
     pub with_pin: bool,
-    /// When a print file showed the PINs; they are never shown again.
+    /// When the first print file showing the PINs was started.
     pub pins_released_at: Option<DateTime<Utc>>,
+    /// When a print file showing the PINs was sent whole; they are never shown again. Until
+    /// then the file may be downloaded again for 30 minutes after `pins_released_at`.
+    pub pins_delivered_at: Option<DateTime<Utc>>,
+    /// Print files showing the PINs that were started (more than one: a download was cut
+    /// short and tried again).
+    pub pins_attempts: i32,
 }
 
 impl From<Model> for RunView {
@@ -65,6 +71,8 @@ impl From<Model> for RunView {
             created_at: r.created_at,
             with_pin: r.with_pin,
             pins_released_at: r.pins_released_at,
+            pins_delivered_at: r.pins_delivered_at,
+            pins_attempts: r.pins_attempts,
         }
     }
 }

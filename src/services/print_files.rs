@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use entity::{batch, blob, product, stamp, stamp_run};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::mpsc;
 use uuid::Uuid;
@@ -178,8 +178,16 @@ pub async fn prepare(db: &Db, who: &Principal, run_id: Uuid) -> Result<PrintJob,
     })
 }
 
-/// Marks the run's PINs released so that this job prints them. It happens once per run: a
-/// second request gets 409. Call it last, once nothing else can refuse the file.
+/// How long after the first file showing a run's PINs was started the run's owner may
+/// download it again, as long as no file showing them was sent whole (a dropped connection,
+/// a proxy that cut the download, a browser that gave up on a slow link).
+pub const PIN_RETRY_WINDOW: chrono::TimeDelta = chrono::TimeDelta::minutes(30);
+
+/// Marks the run's PINs released so that this job prints them. The PINs are shown in one
+/// file: a second request gets 409 once a file showing them was sent whole
+/// ([`pins_delivered`]), or once [`PIN_RETRY_WINDOW`] has passed since the first attempt.
+/// Every attempt is counted on the run and a retry is logged. Call it last, once nothing
+/// else can refuse the file.
 pub async fn release_pins(db: &Db, who: &Principal, job: &mut PrintJob) -> Result<(), AppError> {
     let run = &job.run;
     who.authorize(run.organization_id, Action::RecordDiary, "stamp run")?;
@@ -189,29 +197,83 @@ pub async fn release_pins(db: &Db, who: &Principal, job: &mut PrintJob) -> Resul
             "this run was issued without scratch PINs",
         ));
     }
+    let at = now();
+    let attempt = || {
+        stamp_run::Entity::update_many()
+            .col_expr(
+                stamp_run::Column::PinsAttempts,
+                Expr::col(stamp_run::Column::PinsAttempts).add(1),
+            )
+            .filter(stamp_run::Column::Id.eq(run.id))
+    };
     let txn = db.write_txn().await?;
-    let released = stamp_run::Entity::update_many()
-        .col_expr(stamp_run::Column::PinsReleasedAt, Expr::value(now()))
-        .filter(stamp_run::Column::Id.eq(run.id))
+    let first = attempt()
+        .col_expr(stamp_run::Column::PinsReleasedAt, Expr::value(at))
         .filter(stamp_run::Column::PinsReleasedAt.is_null())
+        .exec(&txn)
+        .await?
+        .rows_affected
+        == 1;
+    let retry = !first
+        && attempt()
+            .filter(stamp_run::Column::PinsDeliveredAt.is_null())
+            .filter(stamp_run::Column::PinsReleasedAt.gt(at - PIN_RETRY_WINDOW))
+            .exec(&txn)
+            .await?
+            .rows_affected
+            == 1;
+    txn.commit().await?;
+    if first || retry {
+        if retry {
+            tracing::warn!(run.id = %run.id, by = %who.name, "PIN sheet downloaded again: no earlier file showing the PINs was sent whole");
+        }
+        job.pins = true;
+        return Ok(());
+    }
+    let now_run = stamp_run::Entity::find_by_id(run.id)
+        .one(db.read())
+        .await?
+        .ok_or(AppError::NotFound("stamp run"))?;
+    let time =
+        |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339()).unwrap_or_default();
+    let detail = match now_run.pins_delivered_at {
+        Some(t) => format!(
+            "this run's PINs were shown once, in a print file sent whole at {}; print without pins, or void the run and issue a new one",
+            time(Some(t))
+        ),
+        None => format!(
+            "this run's PINs were first printed at {} and no file showing them was sent whole, but the {} minutes to download them again have passed; print without pins, or void the run and issue a new one",
+            time(now_run.pins_released_at),
+            PIN_RETRY_WINDOW.num_minutes()
+        ),
+    };
+    Err(AppError::conflict("pins_already_released", detail))
+}
+
+/// When the run's PINs stopped being printable (a file showing them was sent whole, or the
+/// retry window after the first attempt has passed); `None` while they may still be printed.
+pub fn pins_closed_at(
+    run: &stamp_run::Model,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    match (run.pins_delivered_at, run.pins_released_at) {
+        (Some(delivered), _) => Some(delivered),
+        (None, Some(released)) if at - released >= PIN_RETRY_WINDOW => Some(released),
+        _ => None,
+    }
+}
+
+/// Records that a file showing the run's PINs was sent whole: from now on they are never
+/// shown again.
+pub async fn pins_delivered(db: &Db, run_id: Uuid) -> Result<(), AppError> {
+    let txn = db.write_txn().await?;
+    stamp_run::Entity::update_many()
+        .col_expr(stamp_run::Column::PinsDeliveredAt, Expr::value(now()))
+        .filter(stamp_run::Column::Id.eq(run_id))
+        .filter(stamp_run::Column::PinsDeliveredAt.is_null())
         .exec(&txn)
         .await?;
     txn.commit().await?;
-    if released.rows_affected != 1 {
-        let when = stamp_run::Entity::find_by_id(run.id)
-            .one(db.read())
-            .await?
-            .and_then(|r| r.pins_released_at)
-            .map(|t| t.to_rfc3339())
-            .unwrap_or_default();
-        return Err(AppError::conflict(
-            "pins_already_released",
-            format!(
-                "this run's PINs were shown once, in a print file made at {when}; print without pins, or void the run and issue a new one"
-            ),
-        ));
-    }
-    job.pins = true;
     Ok(())
 }
 

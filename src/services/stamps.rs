@@ -104,6 +104,8 @@ pub async fn issue(
         created_at: now(),
         with_pin: new.pins.is_some(),
         pins_released_at: None,
+        pins_delivered_at: None,
+        pins_attempts: 0,
     };
     run.clone()
         .into_active_model()

@@ -509,3 +509,62 @@ async fn a_producer_opens_a_batch_keeps_its_diary_issues_stamps_and_imports_a_sh
     d.wait_for("Production diary").await;
     d.screenshot(&shots.join("console-batch-en-1280.png")).await;
 }
+
+/// The console's one-time PIN button in a real browser (which asks for gzip, brotli and
+/// zstd): the whole PDF arrives, and only then are the PINs closed.
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; run by .ci/run with --ignored"]
+async fn the_pin_sheet_button_delivers_the_whole_file_in_a_browser_then_closes() {
+    use crate::webdriver::Driver;
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Mật ong Mộc Châu").await;
+    let product = app
+        .create_product(&app.admin, &org, Some("8934588012228"))
+        .await;
+    let batch = app.create_batch(&app.admin, &product, "MO2026P").await;
+    let (s, run) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/stamp-runs"),
+            serde_json::json!({"count": 300, "with_pin": true}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    crate::console::member(&app, &org, "0912345680", "manager").await;
+    let d = Driver::start(360, 740).await;
+    d.go(&app.url("/console/sign-in")).await;
+    d.fill("#login", "0912345680").await;
+    d.fill("#password", "mật khẩu an toàn").await;
+    d.click("button[type=submit]").await;
+    d.wait_for("Lô hàng đang sản xuất").await;
+    let page_url = app.url(&format!("/console/batches/{batch}"));
+    d.go(&page_url).await;
+    d.wait_for("In kèm mã PIN").await;
+    // The button's form, posted by the page itself: the browser's own headers and cookies.
+    let fetch = r#"
+        const done = arguments[arguments.length - 1];
+        const form = document.querySelector('form[method=post][action$="/labels.pdf"]');
+        fetch(form.action, {method: 'POST', body: new URLSearchParams(new FormData(form))})
+          .then(async r => {
+            const bytes = new Uint8Array(await r.arrayBuffer());
+            const tail = String.fromCharCode(...bytes.slice(-6));
+            done([r.status, r.headers.get('content-type'), bytes.length, tail]);
+          })
+          .catch(e => done(['error', String(e)]));
+    "#;
+    let got = d.execute_async(fetch).await;
+    assert_eq!(got[0], 200, "{got}");
+    assert_eq!(got[1], "application/pdf");
+    assert!(got[2].as_u64().unwrap() > 10_000, "{got}");
+    assert_eq!(got[3], "%%EOF\n", "the whole file: {got}");
+    // Delivered whole, so the page no longer offers the button, and the API refuses.
+    d.go(&page_url).await;
+    let page = d.wait_for("Mã PIN đã được in lúc").await;
+    assert!(!page.contains("In kèm mã PIN"), "{page}");
+    let run = run["id"].as_str().unwrap();
+    let (_, view) = app
+        .get(&app.admin, &format!("/api/v1/stamp-runs/{run}"))
+        .await;
+    assert!(view["pins_delivered_at"].is_string(), "{view}");
+    assert_eq!(view["pins_attempts"], 1);
+}

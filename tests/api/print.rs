@@ -536,3 +536,106 @@ async fn print_files_without_pins_are_kept_in_the_blob_store_and_served_from_it(
     assert_eq!(csv_rows(&before).len(), 31, "a header and 30 stamps");
     assert_eq!(csv_rows(&after).len(), 30, "the void stamp is left out");
 }
+
+/// The first download of a print file by a client that accepts gzip (every browser, curl
+/// `--compressed`) was cut off after 32 bytes, and a PIN sheet was lost with it.
+#[tokio::test]
+async fn print_files_arrive_whole_through_gzip_and_a_pin_sheet_counts_once_sent_whole() {
+    let app = TestApp::spawn().await;
+    let (_, run) = run_with(&app, 300, true).await;
+    let base = app.url(&format!("/api/v1/stamp-runs/{run}"));
+    let gzip = reqwest::Client::builder().gzip(true).build().unwrap();
+    // The files are compressed indeed (asked for without decoding).
+    let raw = reqwest::Client::builder()
+        .gzip(false)
+        .build()
+        .unwrap()
+        .get(format!("{base}/labels.zpl"))
+        .bearer_auth(&app.admin)
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.headers()["content-encoding"], "gzip");
+    let zpl = raw.bytes().await.unwrap();
+    assert!(zpl.starts_with(&[0x1f, 0x8b]), "gzip bytes");
+    for file in ["labels.pdf", "labels.zpl", "stamps.csv", "labels.pdf"] {
+        let res = gzip
+            .get(format!("{base}/{file}"))
+            .bearer_auth(&app.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{file}");
+        let body = res.bytes().await.unwrap();
+        match file {
+            "labels.pdf" => assert!(body.ends_with(b"%%EOF\n"), "{file} whole"),
+            "labels.zpl" => assert_eq!(body.windows(3).filter(|w| w == b"^XZ").count(), 300),
+            _ => assert_eq!(csv_rows(&body).len(), 301),
+        }
+    }
+    // The PIN sheet, through gzip: whole, and then never again.
+    let res = gzip
+        .get(format!("{base}/stamps.csv?pins=true"))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let rows = csv_rows(&res.bytes().await.unwrap());
+    assert_eq!(rows.len(), 301);
+    assert!(rows[1].last().unwrap().len() >= 8, "a PIN: {:?}", rows[1]);
+    let (s, _, body) = app
+        .download(
+            &app.admin,
+            &format!("/api/v1/stamp-runs/{run}/stamps.csv?pins=true"),
+        )
+        .await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_problem(s, &body, StatusCode::CONFLICT, "pins_already_released");
+    assert!(
+        body["detail"].as_str().unwrap().contains("sent whole"),
+        "{body}"
+    );
+}
+
+/// A client that goes away half-way through the PIN sheet has not received the PINs: the
+/// owner may download it again (within the window), and the file shows the same PINs.
+#[tokio::test]
+async fn a_pin_sheet_cut_off_half_way_can_be_downloaded_again() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let (_, run) = run_with(&app, 20_000, true).await;
+    let path = format!("/api/v1/stamp-runs/{run}/labels.zpl?pins=true");
+    // A client with a tiny receive window that reads the headers and a little, then leaves.
+    let addr: std::net::SocketAddr = app.address.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(addr).await.unwrap();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\r\n",
+        app.admin
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut first = vec![0u8; 2048];
+    let n = stream.read(&mut first).await.unwrap();
+    assert!(
+        first[..n].starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&first[..n])
+    );
+    drop(stream);
+    // The server notices the closed connection when its buffers fill.
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    let (s, _, zpl) = app.download(&app.admin, &path).await;
+    assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&zpl));
+    assert_eq!(zpl.windows(3).filter(|w| w == b"^XZ").count(), 20_000);
+    let (s, _, body) = app.download(&app.admin, &path).await;
+    let body: Value = serde_json::from_slice(&body).unwrap();
+    assert_problem(s, &body, StatusCode::CONFLICT, "pins_already_released");
+    let (_, run) = app
+        .get(&app.admin, &format!("/api/v1/stamp-runs/{run}"))
+        .await;
+    assert_eq!(run["pins_attempts"], 2, "{run}");
+}

@@ -184,6 +184,17 @@ impl Driver {
         .await;
     }
 
+    /// Runs `script` in the page as an async function; it calls its last argument with the
+    /// result.
+    pub async fn execute_async(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
     pub async fn resize(&self, width: u32, height: u32) {
         self.call(
             reqwest::Method::POST,

@@ -269,7 +269,8 @@ async fn batch_view(
             last: r.first_index + r.count - 1,
             created: lang.time(r.created_at),
             with_pin: r.with_pin,
-            pins_printed: r.pins_released_at.map(|t| lang.time(t)),
+            pins_printed: crate::services::print_files::pins_closed_at(&r, now)
+                .map(|t| lang.time(t)),
         })
         .collect();
     let known_inputs = events::known_inputs(&state.db, who, batch.organization_id)
