@@ -44,6 +44,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         secrets_key_file: dir.join("secrets.key"),
         scan_thresholds: Default::default(),
         scan_rate_per_minute: 0,
+        password_token_life: chrono::TimeDelta::days(30),
         trust_forwarded_for: false,
         blob_store: ocop_trace::settings::BlobStoreSettings::Fs(dir.join("blobs")),
         upload_limits: Default::default(),

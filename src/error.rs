@@ -54,9 +54,10 @@ pub enum AppError {
     Unsupported { code: &'static str, detail: String },
     #[error("method not allowed")]
     MethodNotAllowed,
-    /// The client sent too many requests; it may retry later (429).
-    #[error("too many requests; try again in a minute")]
-    TooManyRequests,
+    /// The client sent too many requests; it may retry after `retry_after` seconds (429,
+    /// with `Retry-After`).
+    #[error("too many requests; try again in {retry_after} s")]
+    TooManyRequests { retry_after: u64 },
     /// A dependency (the database) is unreachable; the client may retry (503).
     #[error("service temporarily unavailable")]
     Unavailable(#[source] anyhow::Error),
@@ -112,7 +113,7 @@ impl AppError {
             AppError::PayloadTooLarge { .. } => "payload_too_large",
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::TooManyRequests => "rate_limited",
+            AppError::TooManyRequests { .. } => "rate_limited",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal_error",
         }

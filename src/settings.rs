@@ -58,6 +58,9 @@ pub struct SettingsArgs {
     /// Scan-page requests per client address per minute; 0 turns the limit off [default: 60].
     #[arg(long, env = "OCOP_SCAN_RATE_PER_MINUTE", global = true)]
     pub scan_rate_per_minute: Option<u32>,
+    /// Days a token exchanged for a password (`POST /api/v1/auth/tokens`) lives [default: 30].
+    #[arg(long, env = "OCOP_PASSWORD_TOKEN_DAYS", global = true)]
+    pub password_token_days: Option<u32>,
     /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
     /// that sets it) [default: false].
     #[arg(long, env = "OCOP_TRUST_FORWARDED_FOR", global = true)]
@@ -194,6 +197,7 @@ struct FileSettings {
     scan_warn_24h: Option<u64>,
     scan_warn_7d: Option<u64>,
     scan_rate_per_minute: Option<u32>,
+    password_token_days: Option<u32>,
     trust_forwarded_for: Option<bool>,
     blob_store: Option<BlobStoreKind>,
     s3_endpoint: Option<url::Url>,
@@ -233,6 +237,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub scan_thresholds: crate::services::scans::Thresholds,
     pub scan_rate_per_minute: u32,
+    /// How long a token exchanged for a password lives.
+    pub password_token_life: chrono::TimeDelta,
     pub trust_forwarded_for: bool,
     pub blob_store: BlobStoreSettings,
     pub upload_limits: UploadLimits,
@@ -413,6 +419,12 @@ impl Settings {
                 .scan_rate_per_minute
                 .or(file.scan_rate_per_minute)
                 .unwrap_or(60),
+            password_token_life: chrono::TimeDelta::days(i64::from(
+                args.password_token_days
+                    .or(file.password_token_days)
+                    .unwrap_or(30)
+                    .clamp(1, 3650),
+            )),
             trust_forwarded_for: args
                 .trust_forwarded_for
                 .or(file.trust_forwarded_for)
@@ -522,6 +534,7 @@ impl std::fmt::Debug for Settings {
             .field("log_format", &self.log_format)
             .field("scan_thresholds", &self.scan_thresholds)
             .field("scan_rate_per_minute", &self.scan_rate_per_minute)
+            .field("password_token_life", &self.password_token_life)
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("blob_store", &self.blob_store)
             .field("upload_limits", &self.upload_limits)

@@ -103,12 +103,15 @@ pub async fn serve(
         state.log_key.clone(),
     ));
     let pusher = tokio::spawn(crate::services::outbox::run(state.outbox.clone()));
-    let limits = state.limits.clone();
+    let (limits, db) = (state.limits.clone(), state.db.clone());
     let forget = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every.tick().await;
             limits.forget_idle();
+            if let Err(e) = crate::services::sign_in_limits::forget_old(&db).await {
+                tracing::warn!(error = %e.into_anyhow(), "could not forget old sign-in failures");
+            }
         }
     });
     let scans = state.scans.clone();

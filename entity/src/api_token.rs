@@ -14,6 +14,9 @@ pub struct Model {
     pub role: String,
     pub created_at: DateTimeUtc,
     pub revoked_at: Option<DateTimeUtc>,
+    /// Set for tokens of people (console sessions, tokens exchanged for a password); a token
+    /// an owner or the operator creates lives until revoked.
+    pub expires_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::extract::{AppJson, AppQuery, PathId};
+use super::extract::{AppJson, AppQuery, ClientAddr, PathId};
 use super::{List, PageParams};
 use crate::auth::{Principal, Scope, password};
 use crate::domain::contact::{Email, Phone};
@@ -100,6 +100,9 @@ pub struct TokenView {
     pub role: String,
     pub created_at: DateTime<Utc>,
     pub revoked_at: Option<DateTime<Utc>>,
+    /// When a token of a person (exchanged for a password) stops working; absent for tokens
+    /// that live until revoked.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 /// A new token: `token` is shown this once and never again.
@@ -119,6 +122,7 @@ impl From<entity::api_token::Model> for TokenView {
             role: t.role,
             created_at: t.created_at,
             revoked_at: t.revoked_at,
+            expires_at: t.expires_at,
         }
     }
 }
@@ -134,9 +138,10 @@ impl From<IssuedToken> for NewTokenView {
 
 /// Exchange a password for an API token scoped to one organization, with your role there.
 #[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "accounts", request_body = SignIn, security(),
-    responses((status = 201, body = NewTokenView), (status = 401, description = "wrong login or password"), (status = 422)))]
+    responses((status = 201, body = NewTokenView), (status = 401, description = "wrong login or password"), (status = 422), (status = 429, description = "too many wrong passwords for this login or from this address; see Retry-After")))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     AppJson(body): AppJson<SignIn>,
 ) -> Result<(StatusCode, Json<NewTokenView>), AppError> {
     let login = Login::parse(&body.login).map_err(|_| {
@@ -152,8 +157,18 @@ pub async fn sign_in(
         Some(n) => text::line(n, 1, 100).map_err(|e| AppError::validation("token_name", e))?,
         None => "sign-in".to_owned(),
     };
-    let issued =
-        service::sign_in(&state.db, login, body.password, body.organization_id, name).await?;
+    let issued = service::sign_in(
+        &state.db,
+        service::SignIn {
+            login,
+            password: body.password,
+            client,
+            organization_id: body.organization_id,
+            token_name: name,
+            life: state.settings.password_token_life,
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(issued.into())))
 }
 

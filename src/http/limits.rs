@@ -1,5 +1,6 @@
 //! Per-client rate limits for the public scan and PIN routes (in memory, per app node; the
-//! PIN limits that matter for guessing are kept in the database, `services::pin_claims`).
+//! limits that matter for guessing are kept in the database: PINs in `services::pin_claims`,
+//! passwords in `services::sign_in_limits`).
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -9,13 +10,10 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 pub struct Limits {
     scan: Option<DefaultKeyedRateLimiter<IpAddr>>,
     pin: DefaultKeyedRateLimiter<IpAddr>,
-    login: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 /// PIN form submissions per client per minute.
 const PIN_PER_MINUTE: u32 = 10;
-/// Console sign-in attempts per client per minute.
-pub const LOGIN_PER_MINUTE: u32 = 10;
 
 impl Limits {
     /// `scan_per_minute` = 0 turns the scan limit off (for load tests).
@@ -24,7 +22,6 @@ impl Limits {
         Self {
             scan: NonZeroU32::new(scan_per_minute).map(keyed),
             pin: keyed(NonZeroU32::new(PIN_PER_MINUTE).unwrap_or(NonZeroU32::MIN)),
-            login: keyed(NonZeroU32::new(LOGIN_PER_MINUTE).unwrap_or(NonZeroU32::MIN)),
         }
     }
 
@@ -38,17 +35,12 @@ impl Limits {
         self.pin.check_key(&client).is_ok()
     }
 
-    pub fn allow_login(&self, client: IpAddr) -> bool {
-        self.login.check_key(&client).is_ok()
-    }
-
     /// Forgets clients that have been quiet (call now and then, so memory stays bounded).
     pub fn forget_idle(&self) {
         if let Some(l) = &self.scan {
             l.retain_recent();
         }
         self.pin.retain_recent();
-        self.login.retain_recent();
     }
 }
 

@@ -33,7 +33,7 @@ fn status_of(e: &AppError) -> StatusCode {
             StatusCode::UNSUPPORTED_MEDIA_TYPE
         }
         AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        AppError::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -82,6 +82,11 @@ impl IntoResponse for AppError {
             other => other.to_string(),
         };
         let mut res = problem_response(status, body);
+        if let AppError::TooManyRequests { retry_after } = &self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
         if status == StatusCode::UNAUTHORIZED {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

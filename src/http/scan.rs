@@ -435,7 +435,7 @@ fn too_many(want: Want, lang: Lang) -> Response {
             ProblemPage::new(lang, t.error_rate, t.error_detail_rate),
         ),
         Want::Json | Want::Linkset => {
-            let mut res = AppError::TooManyRequests.into_response();
+            let mut res = AppError::TooManyRequests { retry_after: 60 }.into_response();
             cors(&mut res);
             res
         }

@@ -8,7 +8,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::{Page, PageRequest, load, now, organization, paginate};
+use super::{Page, PageRequest, load, now, organization, paginate, sign_in_limits};
 use crate::auth::{Principal, Scope, password, token};
 use crate::db::Db;
 use crate::domain::ParseError;
@@ -23,7 +23,7 @@ use crate::error::AppError;
 pub async fn authenticate(db: &Db, secret: &str) -> Result<Principal, AppError> {
     let invalid = || AppError::Unauthenticated {
         code: "invalid_token",
-        detail: "the API token is unknown or revoked".into(),
+        detail: "the API token is unknown, revoked or expired".into(),
     };
     if !token::looks_valid(secret) {
         return Err(invalid());
@@ -31,6 +31,11 @@ pub async fn authenticate(db: &Db, secret: &str) -> Result<Principal, AppError> 
     let row = ApiToken::find()
         .filter(api_token::Column::TokenHash.eq(token::hash(secret)))
         .filter(api_token::Column::RevokedAt.is_null())
+        .filter(
+            sea_orm::Condition::any()
+                .add(api_token::Column::ExpiresAt.is_null())
+                .add(api_token::Column::ExpiresAt.gt(now())),
+        )
         .one(db.read())
         .await?
         .ok_or_else(invalid)?;
@@ -69,7 +74,7 @@ async fn insert_token<C: ConnectionTrait>(
     conn: &C,
     name: String,
     grant: TokenGrant,
-    user_id: Option<Uuid>,
+    person: Option<(Uuid, chrono::TimeDelta)>,
 ) -> Result<IssuedToken, AppError> {
     let fresh = token::generate()
         .map_err(|e| AppError::internal(anyhow::anyhow!("OS random generator: {e}")))?;
@@ -82,10 +87,11 @@ async fn insert_token<C: ConnectionTrait>(
         name: Set(name),
         token_hash: Set(fresh.hash),
         organization_id: Set(organization_id),
-        user_id: Set(user_id),
+        user_id: Set(person.map(|(id, _)| id)),
         role: Set(role),
         created_at: Set(now()),
         revoked_at: Set(None),
+        expires_at: Set(person.map(|(_, life)| now() + life)),
     }
     .insert(conn)
     .await?;
@@ -280,19 +286,36 @@ pub(crate) async fn users_by_id<C: ConnectionTrait>(
         .collect())
 }
 
+/// A sign-in: who, from where, into what, for how long.
+pub struct SignIn {
+    pub login: Login,
+    pub password: String,
+    pub client: std::net::IpAddr,
+    pub organization_id: Option<Uuid>,
+    pub token_name: String,
+    /// How long the token lives.
+    pub life: chrono::TimeDelta,
+}
+
 /// Exchanges a password for a token scoped to one organization with the user's role there
-/// (or an admin token for a platform administrator who names no organization).
-pub async fn sign_in(
-    db: &Db,
-    login: Login,
-    password_given: String,
-    organization_id: Option<Uuid>,
-    token_name: String,
-) -> Result<IssuedToken, AppError> {
+/// (or an admin token for a platform administrator who names no organization). Wrong
+/// passwords are limited per login and per address ([`sign_in_limits`]): past the limit the
+/// answer is 429 before any password is checked.
+pub async fn sign_in(db: &Db, s: SignIn) -> Result<IssuedToken, AppError> {
+    let SignIn {
+        login,
+        password: password_given,
+        client,
+        organization_id,
+        token_name,
+        life,
+    } = s;
     let invalid = || AppError::Unauthenticated {
         code: "invalid_credentials",
         detail: "the login or password is wrong".into(),
     };
+    let attempt = sign_in_limits::Attempt::new(&login, client);
+    attempt.check(db).await?;
     let user = login.find(db.read()).await?;
     // Verify against a throw-away hash when the user is unknown, so timing does not reveal it.
     let stored = match &user {
@@ -304,8 +327,12 @@ pub async fn sign_in(
         .map_err(AppError::internal)?;
     let user = match (ok, user) {
         (true, Some(u)) => u,
-        _ => return Err(invalid()),
+        _ => {
+            attempt.failed(db).await?;
+            return Err(invalid());
+        }
     };
+    attempt.succeeded(db).await?;
     let grant = match organization_id {
         None if user.is_admin => TokenGrant::Admin,
         None => {
@@ -335,7 +362,7 @@ pub async fn sign_in(
         }
     };
     let txn = db.write_txn().await?;
-    let issued = insert_token(&txn, token_name, grant, Some(user.id)).await?;
+    let issued = insert_token(&txn, token_name, grant, Some((user.id, life))).await?;
     txn.commit().await?;
     Ok(issued)
 }
@@ -466,7 +493,8 @@ pub const SESSION_NAME: &str = "console session";
 pub async fn start_session(
     db: &Db,
     login: Login,
-    password_given: String,
+    password: String,
+    client: std::net::IpAddr,
 ) -> Result<IssuedToken, AppError> {
     let user = login.find(db.read()).await?;
     let organization = match &user {
@@ -481,7 +509,15 @@ pub async fn start_session(
         }
         None => None,
     };
-    sign_in(db, login, password_given, organization, SESSION_NAME.into()).await
+    let s = SignIn {
+        login,
+        password,
+        client,
+        organization_id: organization,
+        token_name: SESSION_NAME.into(),
+        life: chrono::TimeDelta::hours(SESSION_HOURS),
+    };
+    sign_in(db, s).await
 }
 
 /// The principal of a console session's secret: a live, unrevoked session token younger than
@@ -517,8 +553,8 @@ pub async fn end_session(db: &Db, who: &Principal) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Changes the signed-in person's password after checking the current one; their other
-/// console sessions end (the one in use goes on).
+/// Changes the signed-in person's password after checking the current one; every other token
+/// it opened (console sessions, API tokens exchanged for it) ends; the one in use goes on.
 pub async fn change_password(
     db: &Db,
     who: &Principal,
@@ -552,10 +588,10 @@ pub async fn change_password(
     row.password_hash = Set(hash);
     row.updated_at = Set(now());
     row.update(&txn).await?;
+    // Every token the old password opened ends: sessions and API tokens alike.
     ApiToken::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(now()))
         .filter(api_token::Column::UserId.eq(user_id))
-        .filter(api_token::Column::Name.eq(SESSION_NAME))
         .filter(api_token::Column::Id.ne(who.token_id))
         .filter(api_token::Column::RevokedAt.is_null())
         .exec(&txn)
@@ -613,7 +649,8 @@ pub async fn switch_session(
         id: organization_id,
         role,
     };
-    let issued = insert_token(&txn, SESSION_NAME.into(), grant, Some(user_id)).await?;
+    let life = chrono::TimeDelta::hours(SESSION_HOURS);
+    let issued = insert_token(&txn, SESSION_NAME.into(), grant, Some((user_id, life))).await?;
     ApiToken::update_many()
         .col_expr(api_token::Column::RevokedAt, Expr::value(now()))
         .filter(api_token::Column::Id.eq(who.token_id))

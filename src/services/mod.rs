@@ -29,6 +29,7 @@ pub mod resolve;
 pub mod scan_rows;
 pub mod scan_stats;
 pub mod scans;
+pub mod sign_in_limits;
 pub mod stamp_proof;
 pub mod stamp_rows;
 pub mod stamp_voids;

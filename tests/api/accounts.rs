@@ -190,3 +190,108 @@ async fn user_accounts_need_a_login_and_a_long_enough_password() {
         .await;
     assert_problem(s, &b, StatusCode::CONFLICT, "email_taken");
 }
+
+async fn guess(base: &str, login: &str, password: &str, org: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/tokens"))
+        .json(&json!({"login": login, "password": password, "organization_id": org}))
+        .send()
+        .await
+        .unwrap()
+}
+
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// 60 wrong passwords in 3.9 s all got 401, then the right one 201. Now a login takes
+/// PER_LOGIN wrong passwords in a window, counted in the database: every node and the console
+/// see the same count, and the answer says when to come back.
+#[tokio::test]
+async fn password_guessing_is_limited_per_login_and_address_on_every_node_and_front_end() {
+    use ocop_trace::services::sign_in_limits::{PER_ADDRESS, PER_LOGIN, WINDOW};
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX").await;
+    let login = crate::console::member(&app, &org, "0912000001", "member").await;
+    let other = crate::console::member(&app, &org, "0912000002", "member").await;
+    for _ in 0..PER_LOGIN {
+        let res = guess(&app.address, &login, "đoán mò", &org).await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // Past the limit even the right password waits, and is not checked at all.
+    let res = guess(&app.address, &login, "mật khẩu an toàn", &org).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&res);
+    assert!(
+        (1..=WINDOW.num_seconds() as u64 + 1).contains(&wait),
+        "{wait}"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "rate_limited");
+    // Another node on the same database counts the same failures.
+    let node_b = app.second_server().await;
+    let res = guess(&node_b, &login, "mật khẩu an toàn", &org).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // So does the console's sign-in form.
+    let mut b = crate::console::Browser::new(&app);
+    let p = b.sign_in(&login, "mật khẩu an toàn").await;
+    assert_eq!(p.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(p.body.contains("Bạn đã thử quá nhiều lần"), "{}", p.body);
+    // Another person at the same address is not locked out by it.
+    let res = guess(&app.address, &other, "mật khẩu an toàn", &org).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    // One address spreading guesses over many logins meets the address's limit.
+    let mut limited = None;
+    for i in 0..PER_ADDRESS {
+        let res = guess(&app.address, &format!("09130000{i:02}"), "đoán mò", &org).await;
+        if res.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(i);
+            break;
+        }
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    // PER_LOGIN failures were already counted against the address.
+    assert_eq!(limited, Some(PER_ADDRESS - PER_LOGIN));
+
+    // When the window has passed, the right password works again.
+    let past = chrono::Utc::now() - WINDOW - chrono::TimeDelta::seconds(1);
+    app.sql(
+        "UPDATE sign_in_failures SET window_start = $1",
+        vec![past.into()],
+    )
+    .await;
+    let res = guess(&app.address, &login, "mật khẩu an toàn", &org).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+}
+
+/// Tokens exchanged for a password expire (30 days by default); tokens an owner creates live
+/// until revoked.
+#[tokio::test]
+async fn a_token_exchanged_for_a_password_expires() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX").await;
+    let login = crate::console::member(&app, &org, "0912000003", "member").await;
+    let res = guess(&app.address, &login, "mật khẩu an toàn", &org).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let t: serde_json::Value = res.json().await.unwrap();
+    let expires: chrono::DateTime<chrono::Utc> = t["expires_at"].as_str().unwrap().parse().unwrap();
+    let days = (expires - chrono::Utc::now()).num_hours();
+    assert!((29 * 24..=30 * 24).contains(&days), "{t}");
+    let token = t["token"].as_str().unwrap();
+    assert_eq!(app.get(token, "/api/v1/me").await.0, StatusCode::OK);
+    let past = chrono::Utc::now() - chrono::TimeDelta::seconds(1);
+    app.sql(
+        "UPDATE api_tokens SET expires_at = $1 WHERE expires_at IS NOT NULL",
+        vec![past.into()],
+    )
+    .await;
+    let (s, b) = app.get(token, "/api/v1/me").await;
+    assert_problem(s, &b, StatusCode::UNAUTHORIZED, "invalid_token");
+    // The administrator's token (made by the operator) has no end.
+    assert_eq!(app.get(&app.admin, "/api/v1/me").await.0, StatusCode::OK);
+}

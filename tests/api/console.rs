@@ -360,24 +360,6 @@ async fn members_see_only_their_organization_and_roles_hold_in_the_console() {
 }
 
 #[tokio::test]
-async fn sign_in_attempts_are_limited_per_client() {
-    let app = TestApp::spawn().await;
-    let mut b = Browser::new(&app);
-    let mut limited = None;
-    for i in 0..=ocop_trace::http::limits::LOGIN_PER_MINUTE {
-        let p = b.sign_in("0900000000", "đoán mò").await;
-        if p.status == StatusCode::TOO_MANY_REQUESTS {
-            limited = Some((i, p.body));
-            break;
-        }
-        assert_eq!(p.status, StatusCode::UNAUTHORIZED);
-    }
-    let (i, body) = limited.expect("the attempts were limited");
-    assert_eq!(i, ocop_trace::http::limits::LOGIN_PER_MINUTE);
-    assert!(body.contains("Bạn đã thử quá nhiều lần"));
-}
-
-#[tokio::test]
 async fn the_dashboard_shows_open_batches_lapsing_certificates_and_suspected_copies() {
     let app = TestApp::spawn().await;
     let (batch, stamps) = crate::scan::world(&app, 2).await;

@@ -4,6 +4,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use serde_json::json;
 
 use crate::console::{Browser, csrf, member};
 use crate::helpers::TestApp;
@@ -175,6 +176,15 @@ async fn a_password_change_checks_the_old_one_and_ends_the_other_sessions() {
     phone.sign_in(&login, PASSWORD).await;
     let mut office = Browser::new(&app);
     office.sign_in(&login, PASSWORD).await;
+    // An API token exchanged for the same password.
+    let (s, api) = app
+        .post_anonymous(
+            "/api/v1/auth/tokens",
+            json!({"login": login, "password": PASSWORD, "organization_id": org}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{api}");
+    let api = api["token"].as_str().unwrap().to_owned();
 
     let p = office.get("/console/account").await;
     assert_eq!(p.status, StatusCode::OK);
@@ -211,8 +221,12 @@ async fn a_password_change_checks_the_old_one_and_ends_the_other_sessions() {
     assert_eq!(p.status, StatusCode::SEE_OTHER);
     let p = office.get("/console/account?saved=1").await;
     assert!(p.body.contains("Đã đổi mật khẩu"));
-    // The phone's session has ended; the office's goes on.
+    // The phone's session and the API token have ended; the office's session goes on.
     assert_eq!(phone.get("/console").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&api, "/api/v1/me").await.0,
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(office.get("/console").await.status, StatusCode::OK);
     assert_eq!(
         phone.sign_in(&login, PASSWORD).await.status,

@@ -113,6 +113,7 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         secrets_key_file: data_dir.join("secrets.key"),
         scan_thresholds: Default::default(),
         scan_rate_per_minute: 0,
+        password_token_life: chrono::TimeDelta::days(30),
         trust_forwarded_for: false,
         blob_store: blob_store_for_test(data_dir),
         upload_limits: Default::default(),

@@ -54,17 +54,21 @@ pub(super) async fn sign_in(
     if !origin_ok(&headers) {
         return again(StatusCode::FORBIDDEN, t.bad_credentials, form.login);
     }
-    if !state.limits.allow_login(client) {
-        return again(StatusCode::TOO_MANY_REQUESTS, t.too_many, form.login);
-    }
     let Ok(login) = Login::parse(&form.login) else {
         return again(StatusCode::UNAUTHORIZED, t.bad_credentials, form.login);
     };
-    match accounts::start_session(&state.db, login, form.password).await {
+    match accounts::start_session(&state.db, login, form.password, client).await {
         Ok(issued) => {
             let mut res = Redirect::to("/console").into_response();
             if let Some(c) = session_cookie(&state, &issued.secret, SESSION_HOURS * 3600) {
                 res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            res
+        }
+        Err(AppError::TooManyRequests { retry_after }) => {
+            let mut res = again(StatusCode::TOO_MANY_REQUESTS, t.too_many, form.login);
+            if let Ok(v) = axum::http::HeaderValue::from_str(&retry_after.to_string()) {
+                res.headers_mut().insert(header::RETRY_AFTER, v);
             }
             res
         }
