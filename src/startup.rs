@@ -81,7 +81,6 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
         resolve_cache: Arc::new(crate::services::resolve::ResolveCache::default()),
         scan_frames: Arc::new(crate::web::scan_frame::FrameCache::default()),
-        run_trees: Arc::new(crate::services::stamp_proof::RunTrees::default()),
         limits: Arc::new(crate::http::limits::Limits::new(
             settings.scan_rate_per_minute,
         )),

@@ -55,7 +55,6 @@ pub struct Shared {
     /// Scan pages rendered but for their live parts, by resolution.
     pub scan_frames: Arc<crate::web::scan_frame::FrameCache>,
     /// Runs' Merkle trees, for stamp proofs.
-    pub run_trees: Arc<crate::services::stamp_proof::RunTrees>,
     /// Group-commits scans.
     pub scans: crate::services::scans::ScanWriter,
     /// Stored files: uploads, downloads, public images.

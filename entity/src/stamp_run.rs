@@ -29,6 +29,9 @@ pub struct Model {
     pub pins_delivered_at: Option<DateTimeUtc>,
     /// How many print files showing the PINs were started.
     pub pins_attempts: i32,
+    /// Roots of the run's blocks of 256 stamps, 32 bytes each (level 8 of its tree); `None`
+    /// for a run issued before they were kept, until its first proof.
+    pub block_roots: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

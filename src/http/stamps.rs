@@ -254,19 +254,22 @@ pub async fn qr_png(
 /// and the signed checkpoint, checkable offline with the published log key. Public (the
 /// serial is the capability), with CORS, for the scan page and for anyone's own checker.
 #[utoipa::path(get, path = "/api/v1/stamps/{serial}/proof", tag = "stamps", security(), params(("serial" = String, Path)),
-    responses((status = 200, body = crate::services::stamp_proof::StampProof), (status = 404), (status = 503, description = "not yet in a signed checkpoint")))]
+    responses((status = 200, body = crate::services::stamp_proof::StampProof), (status = 404), (status = 429, description = "too many requests from this client; see Retry-After"), (status = 503, description = "not yet in a signed checkpoint")))]
 pub async fn proof(
     State(state): State<AppState>,
+    super::extract::ClientAddr(client): super::extract::ClientAddr,
     axum::extract::Path(serial): axum::extract::Path<String>,
 ) -> Result<Response, AppError> {
+    // Public like the scan page, so limited like it, per client.
+    if !state.limits.allow_scan(client) {
+        let mut res = AppError::TooManyRequests { retry_after: 60 }.into_response();
+        super::scan::cors(&mut res);
+        return Ok(res);
+    }
     let serial = Serial::parse(&serial).map_err(|_| AppError::NotFound("stamp"))?;
-    let bundle = crate::services::stamp_proof::prove(
-        &state.db,
-        &state.run_trees,
-        &serial,
-        state.log_key.verifier_key(),
-    )
-    .await?;
+    let bundle =
+        crate::services::stamp_proof::prove(&state.db, &serial, state.log_key.verifier_key())
+            .await?;
     let mut res = Json(bundle).into_response();
     super::scan::cors(&mut res);
     res.headers_mut()

@@ -2,8 +2,6 @@
 //! the stamp is in its run, the run is in the log, and the log's checkpoint is signed (DESIGN
 //! §5). Public, like the scan page: the serial is the capability.
 
-use std::sync::Arc;
-
 use entity::{ledger_entry, stamp, stamp_run};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -12,8 +10,9 @@ use uuid::Uuid;
 use super::ledger;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::ledger::{Hash, chain, hex};
+use crate::ledger::{Hash, hex};
 use crate::stamps::Serial;
+use crate::stamps::chain;
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StampProof {
@@ -53,58 +52,61 @@ pub struct EntryProof {
     pub path: Vec<String>,
 }
 
-/// Runs' Merkle trees, kept in memory: a run's stamps never change, and reading a run of
-/// 1,000,000 stamp hashes for every scan would cost a second each time. Bounded by the number
-/// of leaves held (32 bytes each, about twice that with the upper levels).
-#[derive(Default)]
-pub struct RunTrees {
-    map: dashmap::DashMap<Uuid, Arc<Vec<Vec<Hash>>>>,
-    leaves: std::sync::atomic::AtomicUsize,
-}
-
-/// Leaves kept before the cache starts over: about 128 MB of hashes.
-const TREE_BUDGET: usize = 2_000_000;
-
-impl RunTrees {
-    async fn get<C: sea_orm::ConnectionTrait>(
-        &self,
-        conn: &C,
-        run: &stamp_run::Model,
-    ) -> Result<Arc<Vec<Vec<Hash>>>, AppError> {
-        use std::sync::atomic::Ordering;
-        if let Some(t) = self.map.get(&run.id) {
-            return Ok(t.clone());
+/// The run's block roots: as stored, or — for a run issued before they were kept — built
+/// once from every stamp of the run and stored. Either way checked against the run's root,
+/// so a damaged column can never produce a proof that leads elsewhere.
+async fn block_roots(db: &Db, run: &stamp_run::Model) -> Result<Vec<Hash>, AppError> {
+    let parse = |bytes: &[u8]| -> Vec<Hash> {
+        bytes
+            .chunks_exact(32)
+            .filter_map(crate::ledger::from_slice)
+            .collect()
+    };
+    if let Some(stored) = &run.block_roots {
+        let blocks = parse(stored);
+        if chain::root_of_blocks(&blocks).0.as_slice() == run.root.as_slice() {
+            return Ok(blocks);
         }
-        let hashes: Vec<Vec<u8>> = stamp::Entity::find()
-            .select_only()
-            .column(stamp::Column::Hash)
-            .filter(super::stamps::in_run(run))
-            .order_by_asc(stamp::Column::IndexInBatch)
-            .into_tuple()
-            .all(conn)
-            .await?;
-        let n = hashes.len();
-        let leaves: Vec<Hash> = hashes.iter().map(|h| chain::leaf(h)).collect();
-        let tree = Arc::new(
-            tokio::task::spawn_blocking(move || crate::stamps::chain::levels(leaves))
-                .await
-                .map_err(AppError::internal)?,
-        );
-        if self.leaves.fetch_add(n, Ordering::Relaxed) + n > TREE_BUDGET {
-            self.map.clear();
-            self.leaves.store(n, Ordering::Relaxed);
-        }
-        self.map.insert(run.id, tree.clone());
-        Ok(tree)
+        tracing::error!(run.id = %run.id, "stored block roots disagree with the run's root; rebuilding them");
     }
+    let hashes: Vec<Vec<u8>> = stamp::Entity::find()
+        .select_only()
+        .column(stamp::Column::Hash)
+        .filter(super::stamps::in_run(run))
+        .order_by_asc(stamp::Column::IndexInBatch)
+        .into_tuple()
+        .all(db.read())
+        .await?;
+    let hashes: Vec<Hash> = hashes
+        .iter()
+        .filter_map(|h| crate::ledger::from_slice(h))
+        .collect();
+    let blocks = crate::heavy::run(move || chain::block_roots(&hashes))
+        .await
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("building block roots panicked")))?;
+    if chain::root_of_blocks(&blocks).0.as_slice() != run.root.as_slice() {
+        return Err(AppError::internal(anyhow::anyhow!(
+            "run {}: its stamps do not give its recorded root",
+            run.id
+        )));
+    }
+    let txn = db.write_txn().await?;
+    stamp_run::Entity::update_many()
+        .col_expr(
+            stamp_run::Column::BlockRoots,
+            sea_orm::sea_query::Expr::value(blocks.iter().flat_map(|h| h.0).collect::<Vec<u8>>()),
+        )
+        .filter(stamp_run::Column::Id.eq(run.id))
+        .exec(&txn)
+        .await?;
+    txn.commit().await?;
+    Ok(blocks)
 }
 
-pub async fn prove(
-    db: &Db,
-    trees: &RunTrees,
-    serial: &Serial,
-    log_key: &str,
-) -> Result<StampProof, AppError> {
+/// A stamp's proof bundle. It costs a few indexed reads whatever the run's size: the stamp,
+/// its run (with the run's block roots), the 256 stamp hashes of its block, the run's ledger
+/// entry and the entry's inclusion path.
+pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof, AppError> {
     let conn = db.read();
     let s = stamp::Entity::find_by_id(serial.as_str().to_owned())
         .one(conn)
@@ -114,14 +116,26 @@ pub async fn prove(
         .one(conn)
         .await?
         .ok_or(AppError::NotFound("stamp run"))?;
-    let tree = trees.get(conn, &run).await?;
+    let blocks = block_roots(db, &run).await?;
     let leaf_index = s.index_in_batch - run.first_index;
-    let path = usize::try_from(leaf_index)
-        .ok()
-        .and_then(|i| crate::stamps::chain::path_in(&tree, i))
-        .ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("stamp {} is outside its run", s.serial))
-        })?;
+    let outside = || AppError::internal(anyhow::anyhow!("stamp {} is outside its run", s.serial));
+    let index = usize::try_from(leaf_index).map_err(|_| outside())?;
+    let block_start = run.first_index + (index / chain::BLOCK * chain::BLOCK) as i64;
+    let block: Vec<Vec<u8>> = stamp::Entity::find()
+        .select_only()
+        .column(stamp::Column::Hash)
+        .filter(super::stamps::in_run(&run))
+        .filter(stamp::Column::IndexInBatch.gte(block_start))
+        .filter(stamp::Column::IndexInBatch.lt(block_start + chain::BLOCK as i64))
+        .order_by_asc(stamp::Column::IndexInBatch)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let block: Vec<Hash> = block
+        .iter()
+        .filter_map(|h| crate::ledger::from_slice(h))
+        .collect();
+    let path = chain::path_from_blocks(&block, &blocks, index).ok_or_else(outside)?;
     let entry = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::SubjectTable.eq("stamp_runs"))
         .filter(ledger_entry::Column::SubjectId.eq(run.id))

@@ -106,6 +106,7 @@ pub async fn issue(
         pins_released_at: None,
         pins_delivered_at: None,
         pins_attempts: 0,
+        block_roots: Some(run_chain.blocks.iter().flat_map(|h| h.0).collect()),
     };
     run.clone()
         .into_active_model()

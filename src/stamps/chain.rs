@@ -23,9 +23,16 @@ pub fn link(previous: &Hash, serial: &Serial, batch: Uuid, index: u64) -> Hash {
     Hash(h.finalize().into())
 }
 
-/// The hashes of a run's stamps and the run's Merkle root.
+/// Leaves per block of a run's tree whose root is stored with the run (level 8 of the tree,
+/// as a C2SP tile of height 8): a stamp's path is then its block's 256 hashes, read in one
+/// range query, and the run's few block roots, never the whole run.
+pub const BLOCK: usize = 256;
+
+/// The hashes of a run's stamps, the roots of its blocks of [`BLOCK`] stamps (the last one
+/// may be partial) and the run's Merkle root.
 pub struct Run {
     pub hashes: Vec<Hash>,
+    pub blocks: Vec<Hash>,
     pub root: Hash,
 }
 
@@ -39,17 +46,54 @@ impl Run {
 /// Chains `serials` after `head`, the first one getting index `first_index` in the batch.
 pub fn chain_run(head: Hash, serials: &[Serial], batch: Uuid, first_index: u64) -> Run {
     let mut hashes = Vec::with_capacity(serials.len());
-    let mut tree = Frontier::default();
+    let mut blocks = Vec::with_capacity(serials.len().div_ceil(BLOCK));
+    let mut block = Frontier::default();
     let mut previous = head;
     for (offset, serial) in serials.iter().enumerate() {
         previous = link(&previous, serial, batch, first_index + offset as u64);
-        tree.append(chain::leaf(&previous.0));
+        block.append(chain::leaf(&previous.0));
         hashes.push(previous);
+        if (offset + 1) % BLOCK == 0 || offset + 1 == serials.len() {
+            blocks.push(std::mem::take(&mut block).root());
+        }
     }
     Run {
         hashes,
-        root: tree.root(),
+        root: root_of_blocks(&blocks),
+        blocks,
     }
+}
+
+/// The roots of the blocks of a run whose stamp hashes are `hashes`.
+pub fn block_roots(hashes: &[Hash]) -> Vec<Hash> {
+    hashes
+        .chunks(BLOCK)
+        .map(|c| top(levels(c.iter().map(|h| chain::leaf(&h.0)).collect())))
+        .collect()
+}
+
+/// The run's root from its block roots: they are level 8 of the same tree.
+pub fn root_of_blocks(blocks: &[Hash]) -> Hash {
+    top(levels(blocks.to_vec()))
+}
+
+fn top(levels: Vec<Vec<Hash>>) -> Hash {
+    levels
+        .last()
+        .and_then(|l| l.first())
+        .copied()
+        .unwrap_or(Hash([0; 32]))
+}
+
+/// The inclusion path of the run's stamp `index` from its block's stamp hashes
+/// (`block_hashes`, the block being number `index / BLOCK`) and the run's block roots: the
+/// path inside the block, then the block's path among the blocks. `None` when `index` is out
+/// of range.
+pub fn path_from_blocks(block_hashes: &[Hash], blocks: &[Hash], index: usize) -> Option<Vec<Hash>> {
+    let leaves = block_hashes.iter().map(|h| chain::leaf(&h.0)).collect();
+    let mut path = path_in(&levels(leaves), index % BLOCK)?;
+    path.extend(path_in(&levels(blocks.to_vec()), index / BLOCK)?);
+    Some(path)
 }
 
 /// Every level of a run's RFC 6962 tree, leaves first, root last. Built pairwise, where an
@@ -176,5 +220,27 @@ mod tests {
             base,
             "the order"
         );
+    }
+
+    #[test]
+    fn a_path_from_a_block_and_the_block_roots_is_the_path_in_the_whole_tree() {
+        let batch = Uuid::nil();
+        for n in [1usize, 2, 3, 255, 256, 257, 511, 512, 513, 1000] {
+            let serials: Vec<Serial> = (0..n)
+                .map(|i| Serial::from_bytes((i as u128).to_be_bytes()[6..].try_into().unwrap()))
+                .collect();
+            let run = chain_run(Hash([1; 32]), &serials, batch, 0);
+            let all = levels(run.hashes.iter().map(|h| chain::leaf(&h.0)).collect());
+            assert_eq!(top(all.clone()), run.root, "n = {n}");
+            assert_eq!(block_roots(&run.hashes), run.blocks, "n = {n}");
+            for i in 0..n {
+                let block = &run.hashes[i / BLOCK * BLOCK..((i / BLOCK + 1) * BLOCK).min(n)];
+                assert_eq!(
+                    path_from_blocks(block, &run.blocks, i),
+                    path_in(&all, i),
+                    "n = {n}, i = {i}"
+                );
+            }
+        }
     }
 }

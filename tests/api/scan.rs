@@ -3,6 +3,7 @@
 
 use reqwest::StatusCode;
 use reqwest::header::{HeaderMap, HeaderValue};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
@@ -613,6 +614,70 @@ async fn the_proof_bundle_checks_out_offline_and_exposes_a_tampered_stamp() {
     let (_, _, body) = get(&app, &format!("/api/v1/stamps/{serial}/proof"), &[]).await;
     let b: Value = serde_json::from_str(&body).unwrap();
     assert!(check_bundle(&b, serial).is_err());
+}
+
+/// A proof used to rebuild its run's whole tree (a 1,000,000-stamp run: seconds of CPU and
+/// hundreds of MB per request for rotating serials). Now it reads the stamp's block of 256
+/// and the run's stored block roots; a run without them (issued before they were kept) or with
+/// damaged ones gets them built once, and its proofs still check out. Public, so limited per
+/// client like the scan page.
+#[tokio::test]
+async fn proofs_read_one_block_of_the_run_and_are_limited_per_client() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 700).await;
+    let (_, head) = app
+        .get(&app.admin, "/api/v1/log/proof/inclusion?index=0")
+        .await;
+    crate::ledger::checkpoint_covering(&app, head["size"].as_u64().unwrap()).await;
+    let check_all = || async {
+        for i in [0usize, 1, 255, 256, 511, 512, 698, 699] {
+            let serial = stamps[i]["serial"].as_str().unwrap();
+            let (status, _, body) = get(&app, &format!("/api/v1/stamps/{serial}/proof"), &[]).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            let b: Value = serde_json::from_str(&body).unwrap();
+            check_bundle(&b, serial).unwrap_or_else(|e| panic!("stamp {i}: {e}"));
+        }
+    };
+    check_all().await;
+    let stored = || async {
+        let row = app
+            .db
+            .read()
+            .query_one_raw(sea_orm::Statement::from_string(
+                app.db.read().get_database_backend(),
+                "SELECT block_roots FROM stamp_runs",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<Option<Vec<u8>>>("", "block_roots").unwrap()
+    };
+    let issued = stored().await.expect("kept at issuance");
+    assert_eq!(issued.len(), 3 * 32, "three blocks of 256 for 700 stamps");
+    // A run from before: built on its first proof, kept, and the same.
+    app.sql("UPDATE stamp_runs SET block_roots = NULL", vec![])
+        .await;
+    check_all().await;
+    assert_eq!(stored().await.as_ref(), Some(&issued));
+    // Damaged: never trusted, rebuilt from the stamps.
+    app.sql(
+        "UPDATE stamp_runs SET block_roots = $1",
+        vec![vec![7u8; 96].into()],
+    )
+    .await;
+    check_all().await;
+    assert_eq!(stored().await.as_ref(), Some(&issued));
+
+    // Per client, like the scan page.
+    let limited = app.second_server_with(|s| s.scan_rate_per_minute = 2).await;
+    let serial = stamps[0]["serial"].as_str().unwrap();
+    let proof = format!("{limited}/api/v1/stamps/{serial}/proof");
+    for _ in 0..2 {
+        assert_eq!(reqwest::get(&proof).await.unwrap().status(), StatusCode::OK);
+    }
+    let res = reqwest::get(&proof).await.unwrap();
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(res.headers()["retry-after"], "60");
 }
 
 #[tokio::test]
