@@ -655,3 +655,126 @@ async fn shopee_pushes_are_signed_upload_images_and_renew_an_expired_token() {
         "one item, updated, never re-created"
     );
 }
+
+/// A marketplace token reached `outbox_jobs.last_error`, `outbox_attempts.detail` and the
+/// pushes an inspector reads, quoted in the request URL of the HTTP client's error. For each
+/// marketplace client: a marketplace that echoes the whole request in its refusal, and one
+/// that cannot be reached at all; neither the shop's tokens nor the app's secret are kept.
+#[tokio::test]
+async fn no_marketplace_error_keeps_a_token_or_a_secret() {
+    use axum::response::IntoResponse;
+    // Echoes the request's URI and body back in a 400.
+    let echo = serve(axum::Router::new().fallback(
+        |uri: axum::http::Uri, body: String| async move {
+            (
+                axum::http::StatusCode::BAD_REQUEST,
+                format!("bad request {uri} {body}"),
+            )
+                .into_response()
+        },
+    ))
+    .await;
+    // Nothing listens here once the listener is dropped.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    const TOKEN: &str = "shop-token-SECRET-1";
+    const REFRESH: &str = "shop-refresh-SECRET-2";
+    const APP_SECRET: &str = "app-secret-SECRET-3";
+    for (marketplace, endpoint) in [
+        ("lazada", &echo),
+        ("shopee", &echo),
+        ("tiki", &echo),
+        ("lazada", &closed),
+        ("shopee", &closed),
+        ("tiki", &closed),
+    ] {
+        let target = endpoint.clone();
+        let app = TestApp::spawn_with(move |s| {
+            connect_api(s, marketplace, &target, "2001887", APP_SECRET);
+        })
+        .await;
+        let (org, listing) = listed(
+            &app,
+            "HTX Trà Tân Cương",
+            json!({"name": "Trà xanh Tân Cương", "unit": "gói", "ocop_group": "beverage"}),
+            json!({"marketplace": marketplace, "price_vnd": 120000, "stock": 30, "package": {"length_cm": 15, "width_cm": 10, "height_cm": 5, "weight_g": 250}}),
+        )
+        .await;
+        connect_shop(
+            &app,
+            &org,
+            marketplace,
+            json!({"shop_id": "1814063", "access_token": TOKEN, "refresh_token": REFRESH}),
+        )
+        .await;
+        let (s, _) = app
+            .post(
+                &app.admin,
+                &format!("/api/v1/listings/{listing}/pushes"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::ACCEPTED);
+        let mut seen = Value::Null;
+        for _ in 0..300 {
+            let (_, pushes) = app
+                .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
+                .await;
+            if pushes[0]["last_error"].is_string() {
+                seen = pushes;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            seen.is_array(),
+            "{marketplace} at {endpoint}: no error recorded"
+        );
+        let shown = seen.to_string();
+        let stored = stored_errors(&app).await;
+        for secret in [TOKEN, REFRESH, APP_SECRET] {
+            assert!(
+                !shown.contains(secret),
+                "{marketplace}: {secret} in {shown}"
+            );
+            assert!(
+                !stored.contains(secret),
+                "{marketplace}: {secret} in {stored}"
+            );
+        }
+        if *endpoint == echo {
+            assert!(
+                shown.contains("[redacted]") || !shown.contains("access_token="),
+                "{shown}"
+            );
+        }
+    }
+}
+
+/// Every error text the outbox keeps, as one string.
+async fn stored_errors(app: &TestApp) -> String {
+    use sea_orm::ConnectionTrait;
+    let conn = app.db.read();
+    let backend = conn.get_database_backend();
+    let mut all = String::new();
+    for q in [
+        "SELECT last_error AS t FROM outbox_jobs",
+        "SELECT detail AS t FROM outbox_attempts",
+    ] {
+        for row in conn
+            .query_all_raw(sea_orm::Statement::from_string(backend, q))
+            .await
+            .unwrap()
+        {
+            all.push_str(
+                &row.try_get::<Option<String>>("", "t")
+                    .unwrap()
+                    .unwrap_or_default(),
+            );
+            all.push('\n');
+        }
+    }
+    all
+}

@@ -134,12 +134,46 @@ impl PushError {
         }
     }
 
-    /// A transport failure or a status that says "later".
+    /// A transport failure or a status that says "later". The request's URL is quoted
+    /// without its query string, where marketplaces put tokens and signatures.
     pub fn from_http(e: &reqwest::Error) -> Self {
+        let mut detail = format!("request failed: {e}");
+        if let Some(url) = e.url() {
+            detail = detail.replace(url.as_str(), &without_query(url));
+        }
         PushError::Retry {
             status: e.status().map(|s| s.as_u16()),
             after: None,
-            detail: format!("request failed: {e}"),
+            detail,
+        }
+    }
+
+    /// The same error with every occurrence of `secrets` (tokens, app secrets) replaced by
+    /// `[redacted]`, in any encoding a URL or a JSON body would give it.
+    pub fn redacted(self, secrets: &[Option<&str>]) -> Self {
+        let scrub = |mut detail: String| {
+            for secret in secrets.iter().flatten().filter(|s| s.len() >= 6) {
+                let encoded: String = form_urlencoded::byte_serialize(secret.as_bytes()).collect();
+                for form in [secret.to_string(), encoded] {
+                    detail = detail.replace(&form, "[redacted]");
+                }
+            }
+            detail
+        };
+        match self {
+            PushError::Retry {
+                status,
+                after,
+                detail,
+            } => PushError::Retry {
+                status,
+                after,
+                detail: scrub(detail),
+            },
+            PushError::Refused { status, detail } => PushError::Refused {
+                status,
+                detail: scrub(detail),
+            },
         }
     }
 
@@ -238,6 +272,16 @@ pub fn numeric_category(l: &Listing, marketplace: &str) -> Result<i64, PushError
                 "no numeric {marketplace} category for this product's OCOP group (assets/marketplaces/{marketplace}.toml)"
             ),
         })
+}
+
+/// A URL as it may be shown: no user name, password, query string or fragment.
+pub fn without_query(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.to_string()
 }
 
 /// Reads a response: its status, `Retry-After`, and body text.
