@@ -4,15 +4,34 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::ParseError;
 
+/// Characters that change how text is shown without being seen: bidirectional overrides and
+/// isolates (U+202E makes "gnp.exe" read "exe.png"), zero-width spaces and joiners, the word
+/// joiner and invisible operators, the byte-order mark. Vietnamese never needs them, and on a
+/// public scan page they let one name pass for another.
+fn invisible(c: char) -> bool {
+    matches!(c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}' | '\u{180E}')
+}
+
 /// Trims, normalises to Unicode NFC (Vietnamese typed on some keyboards arrives decomposed,
 /// which would make "Mật ong" and "Mật ong" different strings), rejects control characters
-/// and enforces a length in characters.
+/// and invisible formatting characters, and enforces a length in characters.
 pub fn clean(input: &str, min: usize, max: usize) -> Result<String, ParseError> {
     let s: String = input.trim().nfc().collect();
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(ParseError::new(
             "text_control_character",
             "text must not contain control characters",
+        ));
+    }
+    if let Some(c) = s.chars().find(|&c| invisible(c)) {
+        return Err(ParseError::new(
+            "text_invisible_character",
+            format!(
+                "text must not contain invisible formatting characters (U+{:04X})",
+                u32::from(c)
+            ),
         ));
     }
     let n = s.chars().count();
@@ -67,5 +86,12 @@ mod tests {
         );
         assert_eq!(line("a\nb", 1, 10).unwrap_err().code, "text_multiline");
         assert_eq!(clean("a\nb", 1, 10).unwrap(), "a\nb");
+        for sneaky in ["HTX \u{202E}gnoM", "Mật\u{200B}ong", "\u{2066}x\u{2069}", "a\u{FEFF}b"] {
+            assert_eq!(
+                line(sneaky, 1, 40).unwrap_err().code,
+                "text_invisible_character",
+                "{sneaky:?}"
+            );
+        }
     }
 }

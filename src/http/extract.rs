@@ -53,9 +53,18 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    let result: Result<T, _> = serde_path_to_error::deserialize(de);
+    let result: Result<T, _> = serde_path_to_error::deserialize(&mut *de);
     let err = match result {
-        Ok(v) => return Ok(v),
+        // One JSON value and nothing after it but whitespace.
+        Ok(v) => {
+            return match de.end() {
+                Ok(()) => Ok(v),
+                Err(e) => Err(AppError::BadRequest {
+                    code: "malformed_json",
+                    detail: format!("the body holds more than one JSON value: {e}"),
+                }),
+            };
+        }
         Err(err) => err,
     };
     let path = err.path().to_string();

@@ -308,3 +308,51 @@ async fn implausible_dates_and_oversized_lists_are_rejected() {
     let (s, b) = app.post(&app.admin, &format!("/api/v1/batches/{batch}/events"), json!({"kind": "spraying", "occurred_at": "2026-05-01T07:00:00Z", "details": {"inputs": [{"product": "x".repeat(201)}]}})).await;
     assert_field_error(s, &b, "details.inputs[0].product", "text_too_long");
 }
+
+/// `{"name":"a","address":"b"} xx` was accepted (201), and names with a right-to-left
+/// override or zero-width characters reached the public scan page.
+#[tokio::test]
+async fn trailing_data_and_invisible_characters_are_refused_and_vietnamese_is_kept_in_nfc() {
+    let app = TestApp::spawn().await;
+    for body in [
+        r#"{"kind":"cooperative","name":"a","address":"b"} xx"#,
+        r#"{"kind":"cooperative","name":"a","address":"b"}{"name":"c"}"#,
+    ] {
+        let (s, b) = app
+            .post_raw(&app.admin, "/api/v1/organizations", "application/json", body)
+            .await;
+        assert_problem(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
+    }
+    // Whitespace after the value is fine.
+    let (s, b) = app
+        .post_raw(
+            &app.admin,
+            "/api/v1/organizations",
+            "application/json",
+            "{\"kind\":\"cooperative\",\"name\":\"HTX A\",\"address\":\"b\"} \r\n",
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{b}");
+    for (field, name) in [
+        ("name", "HTX \u{202E}gnoM uahC"),
+        ("name", "HTX Mật\u{200B}ong"),
+        ("address", "Thôn \u{2066}3\u{2069}"),
+    ] {
+        let mut body = json!({"kind": "cooperative", "name": "HTX B", "address": "Ea Tul"});
+        body[field] = json!(name);
+        let (s, b) = app
+            .post(&app.admin, "/api/v1/organizations", body)
+            .await;
+        assert_field_error(s, &b, field, "text_invisible_character");
+    }
+    let org = app.create_organization("HTX Mật ong").await;
+    let (s, p) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/organizations/{org}/products"),
+            json!({"name": "Ma\u{0323}\u{0302}t ong hoa nha\u{0303}n", "unit": "hũ"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{p}");
+    assert_eq!(p["name"], "Mật ong hoa nhãn");
+}
