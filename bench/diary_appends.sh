@@ -19,7 +19,7 @@ BIN="${BENCH_BIN:-target/release/ocop-trace}"
 WORK=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
-export OCOP_DATA_DIR="$WORK/data" OCOP_LISTEN="127.0.0.1:$PORT" RUST_LOG=warn
+export OCOP_DATA_DIR="$WORK/data" OCOP_LISTEN="127.0.0.1:$PORT" RUST_LOG=warn OCOP_METRICS_TOKEN=bench-metrics
 TOKEN=$("$BIN" token create --admin --name bench 2>/dev/null)
 "$BIN" >"$WORK/server.log" 2>&1 &
 SERVER=$!
@@ -41,7 +41,7 @@ LUA
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "command: wrk -t${WRK_THREADS:-2} -c$CONNECTIONS -d${DURATION}s (POST diary event, SQLite WAL)"
 wrk -t"${WRK_THREADS:-2}" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$WORK/post.lua" "http://127.0.0.1:$PORT/api/v1/batches/$BATCH/events"
-STORED=$(curl -sf "http://127.0.0.1:$PORT/metrics" | grep '^ocop_http_requests_total{method="POST",route="/api/v1/batches/{id}/events",status="201"}' | awk '{print $2}')
+STORED=$(curl -sf -H "Authorization: Bearer $OCOP_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" | grep '^ocop_http_requests_total{method="POST",route="/api/v1/batches/{id}/events",status="201"}' | awk '{print $2}')
 echo "events stored (201 responses counted by /metrics): $STORED"
 grep -c ' ERROR ' "$WORK/server.log" | xargs echo "server errors logged:" || true
 # Everything written under load must still verify.

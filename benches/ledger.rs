@@ -45,6 +45,7 @@ fn settings(dir: &std::path::Path) -> Settings {
         scan_thresholds: Default::default(),
         scan_rate_per_minute: 0,
         password_token_life: chrono::TimeDelta::days(30),
+        metrics_token: None,
         trust_forwarded_for: false,
         blob_store: ocop_trace::settings::BlobStoreSettings::Fs(dir.join("blobs")),
         upload_limits: Default::default(),

@@ -61,6 +61,14 @@ pub struct SettingsArgs {
     /// Days a token exchanged for a password (`POST /api/v1/auth/tokens`) lives [default: 30].
     #[arg(long, env = "OCOP_PASSWORD_TOKEN_DAYS", global = true)]
     pub password_token_days: Option<u32>,
+    /// The bearer token `/metrics` asks for; without one, `/metrics` is not served.
+    #[arg(
+        long,
+        env = "OCOP_METRICS_TOKEN",
+        global = true,
+        hide_env_values = true
+    )]
+    pub metrics_token: Option<String>,
     /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
     /// that sets it) [default: false].
     #[arg(long, env = "OCOP_TRUST_FORWARDED_FOR", global = true)]
@@ -198,6 +206,7 @@ struct FileSettings {
     scan_warn_7d: Option<u64>,
     scan_rate_per_minute: Option<u32>,
     password_token_days: Option<u32>,
+    metrics_token: Option<String>,
     trust_forwarded_for: Option<bool>,
     blob_store: Option<BlobStoreKind>,
     s3_endpoint: Option<url::Url>,
@@ -239,6 +248,8 @@ pub struct Settings {
     pub scan_rate_per_minute: u32,
     /// How long a token exchanged for a password lives.
     pub password_token_life: chrono::TimeDelta,
+    /// `/metrics` is served only with `Authorization: Bearer <this>`; never when `None`.
+    pub metrics_token: Option<String>,
     pub trust_forwarded_for: bool,
     pub blob_store: BlobStoreSettings,
     pub upload_limits: UploadLimits,
@@ -425,6 +436,10 @@ impl Settings {
                     .unwrap_or(30)
                     .clamp(1, 3650),
             )),
+            metrics_token: args
+                .metrics_token
+                .or(file.metrics_token)
+                .filter(|t| !t.is_empty()),
             trust_forwarded_for: args
                 .trust_forwarded_for
                 .or(file.trust_forwarded_for)
@@ -535,6 +550,10 @@ impl std::fmt::Debug for Settings {
             .field("scan_thresholds", &self.scan_thresholds)
             .field("scan_rate_per_minute", &self.scan_rate_per_minute)
             .field("password_token_life", &self.password_token_life)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "[redacted]"),
+            )
             .field("trust_forwarded_for", &self.trust_forwarded_for)
             .field("blob_store", &self.blob_store)
             .field("upload_limits", &self.upload_limits)

@@ -86,7 +86,12 @@ mod tests {
         );
         assert_eq!(line("a\nb", 1, 10).unwrap_err().code, "text_multiline");
         assert_eq!(clean("a\nb", 1, 10).unwrap(), "a\nb");
-        for sneaky in ["HTX \u{202E}gnoM", "Mật\u{200B}ong", "\u{2066}x\u{2069}", "a\u{FEFF}b"] {
+        for sneaky in [
+            "HTX \u{202E}gnoM",
+            "Mật\u{200B}ong",
+            "\u{2066}x\u{2069}",
+            "a\u{FEFF}b",
+        ] {
             assert_eq!(
                 line(sneaky, 1, 40).unwrap_err().code,
                 "text_invisible_character",

@@ -148,7 +148,16 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT));
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        // Served over https, browsers are told to keep to https (a year, subdomains too).
+        .option_layer(
+            (state.settings.public_base_url.scheme() == "https").then(|| {
+                tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                    axum::http::header::STRICT_TRANSPORT_SECURITY,
+                    axum::http::HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+                )
+            }),
+        );
     api.route("/media/{key}", axum::routing::get(files::media))
         .merge(ops::router())
         .merge(scan::router())

@@ -32,7 +32,34 @@ pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppEr
     Ok("ready")
 }
 
-async fn metrics(State(state): State<AppState>) -> Result<Response, AppError> {
+/// Metrics for the operator's monitoring only: served when `OCOP_METRICS_TOKEN` is set, to
+/// requests that present it as a bearer token (compared in constant time).
+async fn metrics(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<Response, AppError> {
+    let Some(expected) = state.settings.metrics_token.as_deref() else {
+        return Err(AppError::NotFound("route"));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let same = {
+        use sha2::Digest;
+        let (a, b) = (sha2::Sha256::digest(given), sha2::Sha256::digest(expected));
+        a.iter()
+            .zip(b.iter())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+    };
+    if !same {
+        return Err(AppError::Unauthenticated {
+            code: "invalid_token",
+            detail: "/metrics takes the operator's metrics token (OCOP_METRICS_TOKEN)".into(),
+        });
+    }
     let body = state.metrics.render().map_err(AppError::internal)?;
     let mut res = body.into_response();
     res.headers_mut().insert(

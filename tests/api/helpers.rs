@@ -114,6 +114,7 @@ pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
         scan_thresholds: Default::default(),
         scan_rate_per_minute: 0,
         password_token_life: chrono::TimeDelta::days(30),
+        metrics_token: None,
         trust_forwarded_for: false,
         blob_store: blob_store_for_test(data_dir),
         upload_limits: Default::default(),

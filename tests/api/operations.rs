@@ -43,14 +43,26 @@ async fn readiness_fails_with_503_when_the_database_is_gone() {
 }
 
 #[tokio::test]
-async fn metrics_count_requests_by_route_template() {
-    let app = TestApp::spawn().await;
+async fn metrics_count_requests_by_route_template_for_the_operator_only() {
+    let app = TestApp::spawn_with(|s| s.metrics_token = Some("metrics-secret".into())).await;
     let org = app.create_organization("HTX").await;
     app.get(&app.admin, &format!("/api/v1/organizations/{org}"))
         .await;
+    // Not public: without the token, or with another one (an API token too), 401.
+    for token in [None, Some("wrong"), Some(app.admin.as_str())] {
+        let mut req = app.client.get(app.url("/metrics"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        assert_eq!(req.send().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    }
+    // Without a token configured it is not served at all.
+    let plain = TestApp::spawn().await;
+    assert_eq!(plain.text("/metrics").await.0, StatusCode::NOT_FOUND);
     let text = app
         .client
         .get(app.url("/metrics"))
+        .bearer_auth("metrics-secret")
         .send()
         .await
         .unwrap()
@@ -150,4 +162,23 @@ async fn the_suite_runs_on_the_database_it_was_asked_for() {
         }),
         "{version}"
     );
+}
+
+#[tokio::test]
+async fn browsers_are_told_to_keep_to_https_when_the_service_is_served_over_it() {
+    let https = TestApp::spawn_with(|s| {
+        s.public_base_url = url::Url::parse("https://truyxuat.example.vn").unwrap()
+    })
+    .await;
+    for path in ["/healthz", "/api/v1/nothing-here", "/console/sign-in"] {
+        let res = https.client.get(https.url(path)).send().await.unwrap();
+        assert_eq!(
+            res.headers()["strict-transport-security"],
+            "max-age=31536000; includeSubDomains",
+            "{path}"
+        );
+    }
+    let http = TestApp::spawn().await;
+    let res = http.client.get(http.url("/healthz")).send().await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none());
 }

@@ -319,7 +319,12 @@ async fn trailing_data_and_invisible_characters_are_refused_and_vietnamese_is_ke
         r#"{"kind":"cooperative","name":"a","address":"b"}{"name":"c"}"#,
     ] {
         let (s, b) = app
-            .post_raw(&app.admin, "/api/v1/organizations", "application/json", body)
+            .post_raw(
+                &app.admin,
+                "/api/v1/organizations",
+                "application/json",
+                body,
+            )
             .await;
         assert_problem(s, &b, StatusCode::BAD_REQUEST, "malformed_json");
     }
@@ -340,9 +345,7 @@ async fn trailing_data_and_invisible_characters_are_refused_and_vietnamese_is_ke
     ] {
         let mut body = json!({"kind": "cooperative", "name": "HTX B", "address": "Ea Tul"});
         body[field] = json!(name);
-        let (s, b) = app
-            .post(&app.admin, "/api/v1/organizations", body)
-            .await;
+        let (s, b) = app.post(&app.admin, "/api/v1/organizations", body).await;
         assert_field_error(s, &b, field, "text_invisible_character");
     }
     let org = app.create_organization("HTX Mật ong").await;
