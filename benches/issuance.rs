@@ -158,6 +158,7 @@ async fn measure_issue(postgres: Option<&str>, n: u64) -> Duration {
     let target = Target::fresh(postgres).await;
     let (db, batch) = fixtures(&target.url()).await;
     let new = stamps::NewRun {
+        idempotency: None,
         count: n,
         pins: None,
     };
@@ -201,6 +202,7 @@ async fn measure_plain(postgres: Option<&str>, n: u64) -> Duration {
         &admin(),
         batch,
         stamps::NewRun {
+            idempotency: None,
             count: 1,
             pins: None,
         },

@@ -28,6 +28,7 @@ mod m20261126_000020_outbox_jobs_by_listing;
 mod m20261203_000021_pin_sheet_delivery;
 mod m20261203_000022_token_expiry_and_sign_in_limits;
 mod m20261203_000023_stamp_run_blocks;
+mod m20261203_000024_create_idempotency_keys;
 
 pub struct Migrator;
 
@@ -58,6 +59,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000021_pin_sheet_delivery::Migration),
             Box::new(m20261203_000022_token_expiry_and_sign_in_limits::Migration),
             Box::new(m20261203_000023_stamp_run_blocks::Migration),
+            Box::new(m20261203_000024_create_idempotency_keys::Migration),
         ]
     }
 }

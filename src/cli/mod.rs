@@ -248,6 +248,7 @@ async fn issue(settings: Settings, batch: &str, count: u64, pin: bool) -> anyhow
     );
     let started = std::time::Instant::now();
     let new = services::stamps::NewRun {
+        idempotency: None,
         count,
         pins: pin.then_some(&state.pin_key),
     };

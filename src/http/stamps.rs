@@ -80,16 +80,28 @@ impl From<Model> for RunView {
 /// Issue a run of stamps for a batch: unguessable serials, each chained to the one before and
 /// to the batch's history, the run's root in one ledger entry. All or nothing.
 #[utoipa::path(post, path = "/api/v1/batches/{id}/stamp-runs", tag = "stamps", params(("id" = Uuid, Path, description = "batch")),
-    request_body = IssueRun, responses((status = 201, body = RunView), (status = 404), (status = 409, description = "batch recalled"), (status = 422)))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "any unique string (a UUID): sending the same request again with the same key answers with the run the first one issued instead of issuing another")),
+    request_body = IssueRun, responses((status = 201, body = RunView), (status = 404), (status = 409, description = "batch recalled"), (status = 422, description = "invalid values, or an Idempotency-Key used before for a different request")))]
 pub async fn issue(
     State(state): State<AppState>,
     who: Principal,
     PathId(batch_id): PathId,
+    headers: axum::http::HeaderMap,
     AppJson(body): AppJson<IssueRun>,
 ) -> Result<(StatusCode, Json<RunView>), AppError> {
+    let claim = match headers.get("idempotency-key") {
+        Some(v) => Some(crate::services::idempotency::Claim::new(
+            &who,
+            "stamp-runs",
+            v.to_str().unwrap_or_default(),
+            &format!("{batch_id}|{}|{}", body.count, body.with_pin),
+        )?),
+        None => None,
+    };
     let new = service::NewRun {
         count: body.count,
         pins: body.with_pin.then_some(&state.pin_key),
+        idempotency: claim.as_ref(),
     };
     let run = service::issue(&state.db, &who, batch_id, new, &|_| {}).await?;
     Ok((StatusCode::CREATED, Json(run.into())))

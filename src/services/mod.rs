@@ -16,6 +16,7 @@ pub mod diary_writer;
 pub mod events;
 pub mod farms;
 pub mod growing_areas;
+pub mod idempotency;
 pub mod invitations;
 pub mod ledger;
 pub mod listings;

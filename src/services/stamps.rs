@@ -40,6 +40,8 @@ pub struct NewRun<'a> {
     pub count: u64,
     /// Give every stamp a scratch PIN derived with this key.
     pub pins: Option<&'a PinKey>,
+    /// The client's `Idempotency-Key`: a run already issued with it is answered again.
+    pub idempotency: Option<&'a super::idempotency::Claim>,
 }
 
 /// Issues a run of stamps for a batch, calling `progress` with the number of stamps written
@@ -62,6 +64,15 @@ pub async fn issue(
         .await?
         .ok_or(AppError::NotFound("batch"))?;
     who.authorize(batch.organization_id, Action::RecordDiary, "batch")?;
+    // Under the batch's lock, so two retries with the same key cannot both issue.
+    if let Some(claim) = new.idempotency
+        && let Some(id) = claim.earlier(&txn).await?
+    {
+        return stamp_run::Entity::find_by_id(id)
+            .one(&txn)
+            .await?
+            .ok_or(AppError::NotFound("stamp run"));
+    }
     if status_of(&batch)? == BatchStatus::Recalled {
         return Err(AppError::conflict(
             "batch_recalled",
@@ -132,6 +143,9 @@ pub async fn issue(
         });
     stamp_rows::insert(&txn, &shared, rows, progress).await?;
     ledger::append(&txn, "created", &run).await?;
+    if let Some(claim) = new.idempotency {
+        claim.record(&txn, run.id).await?;
+    }
     let mut b: batch::ActiveModel = batch.into();
     b.chain_head = Set(last.0.to_vec());
     b.stamps_issued = Set((first_index + count) as i64);

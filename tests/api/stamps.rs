@@ -310,3 +310,61 @@ async fn the_issue_command_issues_a_run_by_lot_code_and_refuses_bad_input() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// In 2 of 20 kills a 1,000,000-stamp run was committed but the client never learned its id,
+/// so its retry issued a second run. With an `Idempotency-Key` the retry gets the first run.
+#[tokio::test]
+async fn a_stamp_run_sent_again_with_its_idempotency_key_is_issued_once() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX").await;
+    let product = app.create_product(&app.admin, &org, None).await;
+    let batch = app.create_batch(&app.admin, &product, "LO-1").await;
+    let owner = app.token_for(&org, "owner").await;
+    let path = app.url(&format!("/api/v1/batches/{batch}/stamp-runs"));
+    let send = |token: String, key: &'static str, count: u64| {
+        let (client, path) = (app.client.clone(), path.clone());
+        async move {
+            let res = client
+                .post(path)
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .json(&json!({"count": count}))
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let (s, first) = send(owner.clone(), "7c0d3c9e-run-1", 50).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    // The retry, and a retry by another client of the same organization: the same run.
+    let (s, again) = send(owner.clone(), "7c0d3c9e-run-1", 50).await;
+    assert_eq!((s, &again["id"]), (StatusCode::CREATED, &first["id"]));
+    let other = app.token_for(&org, "manager").await;
+    let (s, again) = send(other, "7c0d3c9e-run-1", 50).await;
+    assert_eq!((s, &again["id"]), (StatusCode::CREATED, &first["id"]));
+    // Concurrent retries issue nothing more either.
+    let handles: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(send(owner.clone(), "7c0d3c9e-run-1", 50)))
+        .collect();
+    let mut many = Vec::new();
+    for h in handles {
+        many.push(h.await.unwrap());
+    }
+    assert!(
+        many.iter()
+            .all(|(s, r)| *s == StatusCode::CREATED && r["id"] == first["id"])
+    );
+    // The same key for another request is refused; a new key issues a new run.
+    let (s, b) = send(owner.clone(), "7c0d3c9e-run-1", 60).await;
+    assert_field_error(s, &b, "Idempotency-Key", "idempotency_key_reused");
+    let (s, b) = send(owner.clone(), "", 60).await;
+    assert_field_error(s, &b, "Idempotency-Key", "idempotency_key_format");
+    let (s, second) = send(owner.clone(), "7c0d3c9e-run-2", 60).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_ne!(second["id"], first["id"]);
+    let (_, runs) = app
+        .get(&owner, &format!("/api/v1/batches/{batch}/stamp-runs"))
+        .await;
+    assert_eq!(runs["items"].as_array().unwrap().len(), 2, "{runs}");
+}

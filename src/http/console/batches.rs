@@ -624,6 +624,7 @@ pub(super) async fn issue_stamps(
         }
         Ok(count) => {
             let new = stamps::NewRun {
+                idempotency: None,
                 count,
                 pins: post.with_pin.is_some().then_some(&state.pin_key),
             };
