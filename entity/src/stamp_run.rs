@@ -32,6 +32,9 @@ pub struct Model {
     /// Roots of the run's blocks of 256 stamps, 32 bytes each (level 8 of its tree); `None`
     /// for a run issued before they were kept, until its first proof.
     pub block_roots: Option<Vec<u8>>,
+    /// RFC 6962 root over the stamps' PIN hashes, in index order (runs with PINs issued since
+    /// migration 25); in the run's ledger payload.
+    pub pin_root: Option<Vec<u8>>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

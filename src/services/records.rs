@@ -151,12 +151,17 @@ impl Recorded for entity::stamp_run::Model {
         Some(self.batch_id)
     }
     fn payload(&self) -> Value {
-        json!({
+        let mut p = json!({
             "id": self.id, "organization_id": self.organization_id, "batch_id": self.batch_id,
             "count": self.count, "first_index": self.first_index, "prev_head": hex(&self.prev_head),
             "last_hash": hex(&self.last_hash), "root": hex(&self.root), "created_by": self.created_by,
             "created_at": t(&self.created_at), "with_pin": self.with_pin,
-        })
+        });
+        // Only where there is one, so that runs recorded before it still match their entries.
+        if let Some(r) = &self.pin_root {
+            p["pin_root"] = json!(hex(r));
+        }
+        p
     }
 }
 

@@ -118,6 +118,7 @@ pub async fn issue(
         pins_delivered_at: None,
         pins_attempts: 0,
         block_roots: Some(run_chain.blocks.iter().flat_map(|h| h.0).collect()),
+        pin_root: None,
     };
     run.clone()
         .into_active_model()
@@ -130,18 +131,38 @@ pub async fn issue(
         organization: batch.organization_id,
     };
     let previous = std::iter::once(&head).chain(&run_chain.hashes);
+    // The PIN hashes' root, built as the rows go out: the ledger commits to every PIN hash.
+    let mut pin_tree = crate::ledger::merkle::Frontier::default();
     let rows = serials
         .iter()
         .zip(previous.zip(&run_chain.hashes))
         .enumerate()
-        .map(|(offset, (serial, (prev_hash, hash)))| stamp_rows::Row {
-            serial,
-            index: (first_index + offset as u64) as i64,
-            prev_hash,
-            hash,
-            pin_hash: new.pins.map(|k| k.hash(serial, &k.pin(serial))),
+        .map(|(offset, (serial, (prev_hash, hash)))| {
+            let pin_hash = new.pins.map(|k| k.hash(serial, &k.pin(serial)));
+            if let Some(h) = &pin_hash {
+                pin_tree.append(crate::ledger::chain::leaf(h));
+            }
+            stamp_rows::Row {
+                serial,
+                index: (first_index + offset as u64) as i64,
+                prev_hash,
+                hash,
+                pin_hash,
+            }
         });
     stamp_rows::insert(&txn, &shared, rows, progress).await?;
+    let mut run = run;
+    if new.pins.is_some() {
+        run.pin_root = Some(pin_tree.root().0.to_vec());
+        stamp_run::Entity::update_many()
+            .col_expr(
+                stamp_run::Column::PinRoot,
+                sea_orm::sea_query::Expr::value(run.pin_root.clone()),
+            )
+            .filter(stamp_run::Column::Id.eq(run.id))
+            .exec(&txn)
+            .await?;
+    }
     ledger::append(&txn, "created", &run).await?;
     if let Some(claim) = new.idempotency {
         claim.record(&txn, run.id).await?;

@@ -480,12 +480,23 @@ async fn batch_chains<C: ConnectionTrait>(
                     hex_bytes(&b.chain_head),
                 )));
             }
+            let mut issued = 0;
             for link in &walk.links {
-                if let batch_chain::Link::Run(run) = link
-                    && let Err(d) = check_run(conn, run).await?
-                {
-                    return Ok(Err(d));
+                if let batch_chain::Link::Run(run) = link {
+                    if let Err(d) = check_run(conn, run).await? {
+                        return Ok(Err(d));
+                    }
+                    issued += run.count;
                 }
+            }
+            if b.stamps_issued != issued {
+                return Ok(Err(diverge(
+                    "batches",
+                    b.id,
+                    "stamps_issued",
+                    issued,
+                    b.stamps_issued,
+                )));
             }
             count += 1;
         }
@@ -500,6 +511,7 @@ async fn check_run<C: ConnectionTrait>(
 ) -> Result<Result<(), Divergence>, AppError> {
     let mut previous = crate::ledger::from_slice(&run.prev_head).unwrap_or(chain::GENESIS);
     let mut tree = Frontier::default();
+    let mut pin_tree = Frontier::default();
     let mut expected_index = run.first_index;
     let mut after: Option<i64> = None;
     let voided = Voided::from_records(&stamp_voids::of_run_records(conn, run.id).await?);
@@ -569,6 +581,39 @@ async fn check_run<C: ConnectionTrait>(
                     &s.status,
                 )));
             }
+            // Derived columns agree with the run they belong to.
+            if s.run_id != run.id {
+                return Ok(Err(diverge(
+                    "stamps", &s.serial, "run_id", run.id, s.run_id,
+                )));
+            }
+            if s.organization_id != run.organization_id {
+                return Ok(Err(diverge(
+                    "stamps",
+                    &s.serial,
+                    "organization_id",
+                    run.organization_id,
+                    s.organization_id,
+                )));
+            }
+            match (&s.pin_hash, run.with_pin) {
+                (Some(h), true) => {
+                    pin_tree.append(chain::leaf(h));
+                }
+                (None, false) => {}
+                (found, _) => {
+                    return Ok(Err(diverge(
+                        "stamps",
+                        &s.serial,
+                        "pin_hash",
+                        if run.with_pin { "a PIN hash" } else { "none" },
+                        found
+                            .as_deref()
+                            .map(hex_bytes)
+                            .unwrap_or_else(|| "none".into()),
+                    )));
+                }
+            }
             tree.append(chain::leaf(&hash.0));
             previous = hash;
             expected_index += 1;
@@ -590,6 +635,17 @@ async fn check_run<C: ConnectionTrait>(
             "last_hash",
             hex(&previous),
             hex_bytes(&run.last_hash),
+        )));
+    }
+    if let Some(pin_root) = &run.pin_root
+        && *pin_root != pin_tree.root().0
+    {
+        return Ok(Err(diverge(
+            "stamps",
+            run.id,
+            "pin_hash",
+            format!("PIN hashes whose root is {}", hex_bytes(pin_root)),
+            format!("PIN hashes whose root is {}", hex(&pin_tree.root())),
         )));
     }
     if run.root != tree.root().0 {

@@ -368,3 +368,66 @@ async fn a_stamp_run_sent_again_with_its_idempotency_key_is_issued_once() {
         .await;
     assert_eq!(runs["items"].as_array().unwrap().len(), 2, "{runs}");
 }
+
+/// Of 987 random single-field changes, `verify` missed those in columns it never compared
+/// with what the ledger commits to. Each is now caught: the PIN hashes (the run's entry
+/// commits to their root), the stamps' run and organization, the batch's count of stamps.
+#[tokio::test]
+async fn verify_finds_a_changed_pin_hash_and_every_derived_stamp_column() {
+    let cases: [(&str, &str); 5] = [
+        (
+            "UPDATE stamps SET pin_hash = hash WHERE index_in_batch = 3",
+            "pin_hash",
+        ),
+        (
+            "UPDATE stamps SET pin_hash = NULL WHERE index_in_batch = 4",
+            "pin_hash",
+        ),
+        (
+            "UPDATE stamps SET organization_id = (SELECT id FROM organizations ORDER BY id DESC LIMIT 1) WHERE index_in_batch = 5",
+            "organization_id",
+        ),
+        (
+            "UPDATE stamps SET run_id = (SELECT id FROM stamp_runs ORDER BY id DESC LIMIT 1) WHERE index_in_batch = 6",
+            "run_id",
+        ),
+        (
+            "UPDATE batches SET stamps_issued = stamps_issued + 1",
+            "stamps_issued",
+        ),
+    ];
+    for (statement, field) in cases {
+        let app = TestApp::spawn().await;
+        let (_, batch) = batch(&app).await;
+        let (s, run) = app
+            .post(
+                &app.admin,
+                &format!("/api/v1/batches/{batch}/stamp-runs"),
+                json!({"count": 10, "with_pin": true}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{run}");
+        // Another organization and another run to point at.
+        let other_org = app.create_organization("HTX Khác").await;
+        let other_product = app.create_product(&app.admin, &other_org, None).await;
+        let other = app.create_batch(&app.admin, &other_product, "KHAC-1").await;
+        let (s, _) = app
+            .post(
+                &app.admin,
+                &format!("/api/v1/batches/{other}/stamp-runs"),
+                json!({"count": 2}),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED);
+        let (_, head) = app
+            .get(&app.admin, "/api/v1/log/proof/inclusion?index=0")
+            .await;
+        checkpoint_covering(&app, head["size"].as_u64().unwrap()).await;
+        let (code, out) = verify(&app);
+        assert_eq!(code, 0, "before {statement}: {out}");
+        app.sql(statement, vec![]).await;
+        let (code, out) = verify(&app);
+        assert_eq!(code, 1, "after {statement}: {out}");
+        assert!(out.contains(&format!("`{field}`")), "{statement}: {out}");
+    }
+}
