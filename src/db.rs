@@ -23,9 +23,6 @@ use sea_orm::{
     SqliteTransactionMode, SqlxSqliteConnector, TransactionOptions, TransactionTrait,
 };
 
-/// How long a SQLite writer waits for another process's write to end.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// The database: a pool for reads and the way to write.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -42,30 +39,12 @@ impl Db {
     /// Begins a transaction that will write.
     pub async fn write_txn(&self) -> Result<DatabaseTransaction, DbErr> {
         if self.write.get_database_backend() == DbBackend::Sqlite {
-            // SQLite answers BEGIN with "database is locked" at once, without its busy
-            // handler, while another process's connection is opening or checkpointing the WAL
-            // (seen in 2 of 10 runs of the CLI tests): wait and try again, up to the busy timeout.
-            let mut waited = Duration::ZERO;
-            loop {
-                let begun = self
-                    .write
-                    .begin_with_options(TransactionOptions {
-                        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-                        ..Default::default()
-                    })
-                    .await;
-                match begun {
-                    Err(e)
-                        if waited < BUSY_TIMEOUT
-                            && e.to_string().contains("database is locked") =>
-                    {
-                        let pause = Duration::from_millis(20);
-                        tokio::time::sleep(pause).await;
-                        waited += pause;
-                    }
-                    other => return other,
-                }
-            }
+            self.write
+                .begin_with_options(TransactionOptions {
+                    sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                    ..Default::default()
+                })
+                .await
         } else {
             self.write.begin().await
         }
@@ -90,7 +69,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(Duration::from_secs(10));
         // The writer gets a 64 MiB page cache (SQLite's default is 2 MiB): inserting a stamp
         // run touches random pages of the serial index, and with the default cache a run of
         // 1,000,000 stamps spent most of its time re-reading them.
