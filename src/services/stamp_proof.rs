@@ -69,18 +69,7 @@ async fn block_roots(db: &Db, run: &stamp_run::Model) -> Result<Vec<Hash>, AppEr
         }
         tracing::error!(run.id = %run.id, "stored block roots disagree with the run's root; rebuilding them");
     }
-    let hashes: Vec<Vec<u8>> = stamp::Entity::find()
-        .select_only()
-        .column(stamp::Column::Hash)
-        .filter(super::stamps::in_run(run))
-        .order_by_asc(stamp::Column::IndexInBatch)
-        .into_tuple()
-        .all(db.read())
-        .await?;
-    let hashes: Vec<Hash> = hashes
-        .iter()
-        .filter_map(|h| crate::ledger::from_slice(h))
-        .collect();
+    let hashes = run_hashes(db.read(), run, run.first_index..run.first_index + run.count).await?;
     let blocks = crate::heavy::run(move || chain::block_roots(&hashes))
         .await
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("building block roots panicked")))?;
@@ -103,6 +92,28 @@ async fn block_roots(db: &Db, run: &stamp_run::Model) -> Result<Vec<Hash>, AppEr
     Ok(blocks)
 }
 
+/// The stamp hashes of `run` whose index in the batch is in `range`, in index order.
+async fn run_hashes<C: sea_orm::ConnectionTrait>(
+    conn: &C,
+    run: &stamp_run::Model,
+    range: std::ops::Range<i64>,
+) -> Result<Vec<Hash>, AppError> {
+    let rows: Vec<Vec<u8>> = stamp::Entity::find()
+        .select_only()
+        .column(stamp::Column::Hash)
+        .filter(super::stamps::in_run(run))
+        .filter(stamp::Column::IndexInBatch.gte(range.start))
+        .filter(stamp::Column::IndexInBatch.lt(range.end))
+        .order_by_asc(stamp::Column::IndexInBatch)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|h| crate::ledger::from_slice(h))
+        .collect())
+}
+
 /// A stamp's proof bundle. It costs a few indexed reads whatever the run's size: the stamp,
 /// its run (with the run's block roots), the 256 stamp hashes of its block, the run's ledger
 /// entry and the entry's inclusion path.
@@ -121,20 +132,8 @@ pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof
     let outside = || AppError::internal(anyhow::anyhow!("stamp {} is outside its run", s.serial));
     let index = usize::try_from(leaf_index).map_err(|_| outside())?;
     let block_start = run.first_index + (index / chain::BLOCK * chain::BLOCK) as i64;
-    let block: Vec<Vec<u8>> = stamp::Entity::find()
-        .select_only()
-        .column(stamp::Column::Hash)
-        .filter(super::stamps::in_run(&run))
-        .filter(stamp::Column::IndexInBatch.gte(block_start))
-        .filter(stamp::Column::IndexInBatch.lt(block_start + chain::BLOCK as i64))
-        .order_by_asc(stamp::Column::IndexInBatch)
-        .into_tuple()
-        .all(conn)
-        .await?;
-    let block: Vec<Hash> = block
-        .iter()
-        .filter_map(|h| crate::ledger::from_slice(h))
-        .collect();
+    let block_end = (block_start + chain::BLOCK as i64).min(run.first_index + run.count);
+    let block = run_hashes(conn, &run, block_start..block_end).await?;
     let path = chain::path_from_blocks(&block, &blocks, index).ok_or_else(outside)?;
     let entry = ledger_entry::Entity::find()
         .filter(ledger_entry::Column::SubjectTable.eq("stamp_runs"))

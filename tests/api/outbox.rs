@@ -665,7 +665,9 @@ async fn no_marketplace_error_keeps_a_token_or_a_secret() {
     use axum::response::IntoResponse;
     // Echoes the request's URI and body back in a 400.
     let echo = serve(axum::Router::new().fallback(
-        |uri: axum::http::Uri, body: String| async move {
+        // Bytes, not String: Shopee's first call uploads an image as multipart.
+        |uri: axum::http::Uri, body: bytes::Bytes| async move {
+            let body = String::from_utf8_lossy(&body[..body.len().min(2000)]).into_owned();
             (
                 axum::http::StatusCode::BAD_REQUEST,
                 format!("bad request {uri} {body}"),
@@ -745,10 +747,8 @@ async fn no_marketplace_error_keeps_a_token_or_a_secret() {
             );
         }
         if *endpoint == echo {
-            assert!(
-                shown.contains("[redacted]") || !shown.contains("access_token="),
-                "{shown}"
-            );
+            // The echoed request reached the stored error, so the checks above saw it.
+            assert!(shown.contains("bad request /"), "{marketplace}: {shown}");
         }
     }
 }
