@@ -160,6 +160,12 @@ pub async fn run(settings: Settings, args: PrintArgs) -> anyhow::Result<()> {
     bar.finish_and_clear();
     file.persist(&args.out)
         .with_context(|| format!("saving {}", args.out.display()))?;
+    if job.pins {
+        // The file is whole on disk: the PINs are never shown again.
+        print_files::pins_delivered(&state.db, job.run.id)
+            .await
+            .map_err(AppError::into_anyhow)?;
+    }
     tracing::info!(run.id = %args.run, labels = job.count, file = %args.out.display(), "print file written");
     Ok(())
 }
