@@ -7,7 +7,7 @@
 use crate::domain::ParseError;
 
 /// One rejected input field.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct FieldProblem {
     /// JSON path of the field (`latitude`, `details.inputs[0].phi_days`) or query parameter.
     pub field: String,

@@ -43,7 +43,7 @@ pub struct UserView {
 }
 
 /// Create a user account (platform administrators). Give an e-mail address, a phone number or both.
-#[utoipa::path(post, path = "/api/v1/users", tag = "accounts", request_body = CreateUser,
+#[utoipa::path(post, path = "/api/v1/users", operation_id = "create_user", tag = "accounts", request_body = CreateUser,
     responses((status = 201, body = UserView), (status = 403), (status = 409), (status = 422)))]
 pub async fn create_user(
     State(state): State<AppState>,
@@ -137,7 +137,7 @@ impl From<IssuedToken> for NewTokenView {
 }
 
 /// Exchange a password for an API token scoped to one organization, with your role there.
-#[utoipa::path(post, path = "/api/v1/auth/tokens", tag = "accounts", request_body = SignIn, security(),
+#[utoipa::path(post, path = "/api/v1/auth/tokens", operation_id = "sign_in", tag = "accounts", request_body = SignIn, security(),
     responses((status = 201, body = NewTokenView), (status = 401, description = "wrong login or password"), (status = 422), (status = 429, description = "too many wrong passwords for this login or from this address; see Retry-After")))]
 pub async fn sign_in(
     State(state): State<AppState>,
@@ -183,7 +183,7 @@ pub struct MeView {
 }
 
 /// Who the presented token acts as.
-#[utoipa::path(get, path = "/api/v1/me", tag = "accounts", responses((status = 200, body = MeView), (status = 401)))]
+#[utoipa::path(get, path = "/api/v1/me", operation_id = "get_me", tag = "accounts", responses((status = 200, body = MeView), (status = 401)))]
 pub async fn me(who: Principal) -> Json<MeView> {
     let (organization_id, role) = match who.scope {
         Scope::Admin => (None, None),
@@ -236,7 +236,7 @@ impl From<entity::membership::Model> for MembershipView {
 }
 
 /// Add a user to an organization with a role (owners and administrators).
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/memberships", tag = "accounts", params(("id" = Uuid, Path, description = "organization")),
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/memberships", operation_id = "add_membership", tag = "accounts", params(("id" = Uuid, Path, description = "organization")),
     request_body = AddMember, responses((status = 201, body = MembershipView), (status = 404), (status = 409), (status = 422)))]
 pub async fn add_member(
     State(state): State<AppState>,
@@ -248,7 +248,7 @@ pub async fn add_member(
     Ok((StatusCode::CREATED, Json(m.into())))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/memberships", tag = "accounts", params(("id" = Uuid, Path, description = "organization"), PageParams),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/memberships", operation_id = "list_memberships", tag = "accounts", params(("id" = Uuid, Path, description = "organization"), PageParams),
     responses((status = 200, body = List<MembershipView>), (status = 404)))]
 pub async fn list_members(
     State(state): State<AppState>,
@@ -261,7 +261,7 @@ pub async fn list_members(
 }
 
 /// Change a member's role; their existing tokens for the organization are revoked.
-#[utoipa::path(patch, path = "/api/v1/memberships/{id}", tag = "accounts", params(("id" = Uuid, Path)), request_body = ChangeRole,
+#[utoipa::path(patch, path = "/api/v1/memberships/{id}", operation_id = "change_membership_role", tag = "accounts", params(("id" = Uuid, Path)), request_body = ChangeRole,
     responses((status = 200, body = MembershipView), (status = 404)))]
 pub async fn change_role(
     State(state): State<AppState>,
@@ -277,7 +277,7 @@ pub async fn change_role(
 }
 
 /// Remove a member; their tokens for the organization are revoked.
-#[utoipa::path(delete, path = "/api/v1/memberships/{id}", tag = "accounts", params(("id" = Uuid, Path)), responses((status = 204), (status = 404)))]
+#[utoipa::path(delete, path = "/api/v1/memberships/{id}", operation_id = "remove_membership", tag = "accounts", params(("id" = Uuid, Path)), responses((status = 204), (status = 404)))]
 pub async fn remove_member(
     State(state): State<AppState>,
     who: Principal,
@@ -298,7 +298,7 @@ pub struct CreateToken {
 }
 
 /// Create an API token for an organization (owners and administrators).
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/tokens", tag = "accounts", params(("id" = Uuid, Path, description = "organization")),
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/tokens", operation_id = "create_token", tag = "accounts", params(("id" = Uuid, Path, description = "organization")),
     request_body = CreateToken, responses((status = 201, body = NewTokenView), (status = 403), (status = 404)))]
 pub async fn create_token(
     State(state): State<AppState>,
@@ -312,7 +312,7 @@ pub async fn create_token(
 }
 
 /// The organization's tokens (never their secrets).
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/tokens", tag = "accounts", params(("id" = Uuid, Path, description = "organization"), PageParams),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/tokens", operation_id = "list_tokens", tag = "accounts", params(("id" = Uuid, Path, description = "organization"), PageParams),
     responses((status = 200, body = List<TokenView>), (status = 404)))]
 pub async fn list_tokens(
     State(state): State<AppState>,
@@ -325,7 +325,7 @@ pub async fn list_tokens(
 }
 
 /// Revoke a token; it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "accounts", params(("id" = Uuid, Path)), responses((status = 204), (status = 404)))]
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", operation_id = "revoke_token", tag = "accounts", params(("id" = Uuid, Path)), responses((status = 204), (status = 404)))]
 pub async fn revoke_token(
     State(state): State<AppState>,
     who: Principal,

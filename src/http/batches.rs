@@ -122,7 +122,7 @@ pub struct BatchQuery {
 }
 
 /// Open a batch of a product.
-#[utoipa::path(post, path = "/api/v1/products/{id}/batches", tag = "registry", params(("id" = Uuid, Path, description = "product")),
+#[utoipa::path(post, path = "/api/v1/products/{id}/batches", operation_id = "create_batch", tag = "registry", params(("id" = Uuid, Path, description = "product")),
     request_body = CreateBatch, responses((status = 201, body = BatchView), (status = 404), (status = 409), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -134,7 +134,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
-#[utoipa::path(get, path = "/api/v1/products/{id}/batches", tag = "registry", params(("id" = Uuid, Path, description = "product"), PageParams, BatchQuery),
+#[utoipa::path(get, path = "/api/v1/products/{id}/batches", operation_id = "list_batches", tag = "registry", params(("id" = Uuid, Path, description = "product"), PageParams, BatchQuery),
     responses((status = 200, body = List<BatchView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -154,7 +154,7 @@ pub async fn list(
     Ok(Json(List::from_page(page, Into::into)))
 }
 
-#[utoipa::path(get, path = "/api/v1/batches/{id}", tag = "registry", params(("id" = Uuid, Path)), responses((status = 200, body = BatchView), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/batches/{id}", operation_id = "get_batch", tag = "registry", params(("id" = Uuid, Path)), responses((status = 200, body = BatchView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     who: Principal,
@@ -163,7 +163,7 @@ pub async fn get(
     Ok(Json(service::get(&state.db, &who, id).await?.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/batches/{id}", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateBatch,
+#[utoipa::path(patch, path = "/api/v1/batches/{id}", operation_id = "update_batch", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateBatch,
     responses((status = 200, body = BatchView), (status = 404), (status = 409), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,

@@ -103,7 +103,7 @@ impl From<Model> for CertificationView {
 }
 
 /// Record an OCOP rating decision for a product.
-#[utoipa::path(post, path = "/api/v1/products/{id}/ocop-certifications", tag = "registry", params(("id" = Uuid, Path, description = "product")),
+#[utoipa::path(post, path = "/api/v1/products/{id}/ocop-certifications", operation_id = "create_ocop_certification", tag = "registry", params(("id" = Uuid, Path, description = "product")),
     request_body = CreateCertification, responses((status = 201, body = CertificationView), (status = 404), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -116,7 +116,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
-#[utoipa::path(get, path = "/api/v1/products/{id}/ocop-certifications", tag = "registry", params(("id" = Uuid, Path, description = "product"), PageParams),
+#[utoipa::path(get, path = "/api/v1/products/{id}/ocop-certifications", operation_id = "list_ocop_certifications", tag = "registry", params(("id" = Uuid, Path, description = "product"), PageParams),
     responses((status = 200, body = List<CertificationView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -128,7 +128,7 @@ pub async fn list(
     Ok(Json(List::from_page(page, Into::into)))
 }
 
-#[utoipa::path(get, path = "/api/v1/ocop-certifications/{id}", tag = "registry", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/ocop-certifications/{id}", operation_id = "get_ocop_certification", tag = "registry", params(("id" = Uuid, Path)),
     responses((status = 200, body = CertificationView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,

@@ -114,7 +114,7 @@ pub struct EventQuery {
 
 /// Append an event to a batch's diary. Events are never edited: to fix one, append a new
 /// event with `corrects` set to its id.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/events", tag = "diary", params(("id" = Uuid, Path, description = "batch")),
+#[utoipa::path(post, path = "/api/v1/batches/{id}/events", operation_id = "append_batch_event", tag = "diary", params(("id" = Uuid, Path, description = "batch")),
     request_body = AppendEvent, responses((status = 201, body = RecordedEvent), (status = 404), (status = 409), (status = 422)))]
 pub async fn append(
     State(state): State<AppState>,
@@ -138,7 +138,7 @@ pub async fn append(
 }
 
 /// The diary in the order it was recorded.
-#[utoipa::path(get, path = "/api/v1/batches/{id}/events", tag = "diary", params(("id" = Uuid, Path, description = "batch"), PageParams, EventQuery),
+#[utoipa::path(get, path = "/api/v1/batches/{id}/events", operation_id = "list_batch_events", tag = "diary", params(("id" = Uuid, Path, description = "batch"), PageParams, EventQuery),
     responses((status = 200, body = List<EventView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -158,7 +158,7 @@ pub async fn list(
     Ok(Json(List::try_from_page(page, TryInto::try_into)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/events/{id}", tag = "diary", params(("id" = Uuid, Path)), responses((status = 200, body = EventView), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/events/{id}", operation_id = "get_batch_event", tag = "diary", params(("id" = Uuid, Path)), responses((status = 200, body = EventView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     who: Principal,
@@ -181,7 +181,7 @@ pub struct HistoryView {
 }
 
 /// The batch's diary as a hash chain, with each event's `hash` and `prev_hash`, re-checked.
-#[utoipa::path(get, path = "/api/v1/batches/{id}/history", tag = "diary", params(("id" = Uuid, Path, description = "batch")),
+#[utoipa::path(get, path = "/api/v1/batches/{id}/history", operation_id = "get_batch_history", tag = "diary", params(("id" = Uuid, Path, description = "batch")),
     responses((status = 200, body = HistoryView), (status = 404)))]
 pub async fn history(
     State(state): State<AppState>,

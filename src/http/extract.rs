@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::auth::Principal;
+use crate::domain::ParseError;
 use crate::error::{AppError, FieldProblem};
 use crate::services::accounts;
 use crate::state::AppState;
@@ -150,10 +151,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
                 } else {
                     field
                 };
-                AppError::BadRequest {
-                    code: "invalid_query",
-                    detail: format!("query parameter {field}: {message}"),
-                }
+                AppError::validation(field, ParseError::new("invalid", message))
             })
     }
 }

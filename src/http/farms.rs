@@ -173,7 +173,7 @@ pub struct FarmQuery {
 }
 
 /// Register a farm of an organization.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/farms", tag = "registry", params(("id" = Uuid, Path, description = "organization")),
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/farms", operation_id = "create_farm", tag = "registry", params(("id" = Uuid, Path, description = "organization")),
     request_body = CreateFarm, responses((status = 201, body = FarmView), (status = 404), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -185,7 +185,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(row.into())))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/farms", tag = "registry", params(("id" = Uuid, Path, description = "organization"), PageParams, FarmQuery),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/farms", operation_id = "list_farms", tag = "registry", params(("id" = Uuid, Path, description = "organization"), PageParams, FarmQuery),
     responses((status = 200, body = List<FarmView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -199,10 +199,7 @@ pub async fn list(
         .as_deref()
         .map(CommuneCode::parse)
         .transpose()
-        .map_err(|e| AppError::BadRequest {
-            code: "invalid_query",
-            detail: format!("query parameter commune_code: {e}"),
-        })?;
+        .map_err(|e| AppError::validation("commune_code", e))?;
     let page = service::list(
         &state.db,
         &who,
@@ -214,7 +211,7 @@ pub async fn list(
     Ok(Json(List::from_page(page, Into::into)))
 }
 
-#[utoipa::path(get, path = "/api/v1/farms/{id}", tag = "registry", params(("id" = Uuid, Path)), responses((status = 200, body = FarmView), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/farms/{id}", operation_id = "get_farm", tag = "registry", params(("id" = Uuid, Path)), responses((status = 200, body = FarmView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     who: Principal,
@@ -223,7 +220,7 @@ pub async fn get(
     Ok(Json(service::get(&state.db, &who, id).await?.into()))
 }
 
-#[utoipa::path(patch, path = "/api/v1/farms/{id}", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateFarm,
+#[utoipa::path(patch, path = "/api/v1/farms/{id}", operation_id = "update_farm", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateFarm,
     responses((status = 200, body = FarmView), (status = 404), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,

@@ -166,8 +166,17 @@ async fn list(
 
 /// Adds a photo to a product (JPEG, PNG or WebP). The image is re-encoded without its
 /// metadata (phones record GPS positions) and thumbnailed; at most 10 per product.
-#[utoipa::path(post, path = "/api/v1/products/{id}/images", tag = "files", params(("id" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "one part named `file`"),
+/// An upload: a multipart form with one part named `file`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)] // describes the form for the OpenAPI document; the handler reads the parts
+pub struct FileForm {
+    /// The file's bytes, with its media type in the part's `Content-Type`.
+    #[schema(value_type = String, format = Binary, content_media_type = "application/octet-stream")]
+    file: Vec<u8>,
+}
+
+#[utoipa::path(post, path = "/api/v1/products/{id}/images", operation_id = "add_product_image", tag = "files", params(("id" = Uuid, Path)),
+    request_body(content_type = "multipart/form-data", content = FileForm, description = "one part named `file`"),
     responses((status = 201, body = FileView), (status = 404), (status = 409, description = "too many images"), (status = 413), (status = 415), (status = 422, description = "empty, corrupt or too many pixels"), (status = 503, description = "file storage unavailable; nothing was stored")))]
 pub async fn add_product_image(
     State(state): State<AppState>,
@@ -178,7 +187,7 @@ pub async fn add_product_image(
     upload(state, who, BlobKind::ProductImage, id, file).await
 }
 
-#[utoipa::path(get, path = "/api/v1/products/{id}/images", tag = "files", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<FileView>), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/products/{id}/images", operation_id = "list_product_images", tag = "files", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<FileView>), (status = 404)))]
 pub async fn product_images(
     State(state): State<AppState>,
     who: Principal,
@@ -188,8 +197,8 @@ pub async fn product_images(
 }
 
 /// Attaches a scan of the certificate (PDF, or a photo of it).
-#[utoipa::path(post, path = "/api/v1/certifications/{id}/scans", tag = "files", params(("id" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "one part named `file`"),
+#[utoipa::path(post, path = "/api/v1/certifications/{id}/scans", operation_id = "add_certificate_scan", tag = "files", params(("id" = Uuid, Path)),
+    request_body(content_type = "multipart/form-data", content = FileForm, description = "one part named `file`"),
     responses((status = 201, body = FileView), (status = 404), (status = 413), (status = 415), (status = 422), (status = 503)))]
 pub async fn add_certificate_scan(
     State(state): State<AppState>,
@@ -200,7 +209,7 @@ pub async fn add_certificate_scan(
     upload(state, who, BlobKind::CertificateScan, id, file).await
 }
 
-#[utoipa::path(get, path = "/api/v1/certifications/{id}/scans", tag = "files", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<FileView>), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/certifications/{id}/scans", operation_id = "list_certificate_scans", tag = "files", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<FileView>), (status = 404)))]
 pub async fn certificate_scans(
     State(state): State<AppState>,
     who: Principal,
@@ -211,8 +220,8 @@ pub async fn certificate_scans(
 
 /// Uploads a photo for the batch's diary. Refer to it from an event by its `sha256` in
 /// `details.photos`; the event's ledger entry then commits to the photo's exact bytes.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/photos", tag = "files", params(("id" = Uuid, Path)),
-    request_body(content_type = "multipart/form-data", description = "one part named `file`"),
+#[utoipa::path(post, path = "/api/v1/batches/{id}/photos", operation_id = "add_diary_photo", tag = "files", params(("id" = Uuid, Path)),
+    request_body(content_type = "multipart/form-data", content = FileForm, description = "one part named `file`"),
     responses((status = 201, body = FileView), (status = 404), (status = 413), (status = 415), (status = 422), (status = 503)))]
 pub async fn add_diary_photo(
     State(state): State<AppState>,
@@ -223,7 +232,7 @@ pub async fn add_diary_photo(
     upload(state, who, BlobKind::DiaryPhoto, id, file).await
 }
 
-#[utoipa::path(get, path = "/api/v1/batches/{id}/photos", tag = "files", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<FileView>), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/batches/{id}/photos", operation_id = "list_diary_photos", tag = "files", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<FileView>), (status = 404)))]
 pub async fn diary_photos(
     State(state): State<AppState>,
     who: Principal,
@@ -232,7 +241,7 @@ pub async fn diary_photos(
     list(state, who, BlobKind::DiaryPhoto, id).await
 }
 
-#[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", params(("id" = Uuid, Path)), responses((status = 200, body = FileView), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/files/{id}", operation_id = "get_file", tag = "files", params(("id" = Uuid, Path)), responses((status = 200, body = FileView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     who: Principal,
@@ -242,7 +251,7 @@ pub async fn get(
 }
 
 /// Removes a product image or certificate scan.
-#[utoipa::path(delete, path = "/api/v1/files/{id}", tag = "files", params(("id" = Uuid, Path)), responses((status = 204), (status = 404), (status = 409, description = "diary photos and print files cannot be removed")))]
+#[utoipa::path(delete, path = "/api/v1/files/{id}", operation_id = "delete_file", tag = "files", params(("id" = Uuid, Path)), responses((status = 204), (status = 404), (status = 409, description = "diary photos and print files cannot be removed")))]
 pub async fn remove(
     State(state): State<AppState>,
     who: Principal,
@@ -257,7 +266,7 @@ pub async fn remove(
 
 /// The file's bytes: a redirect to a short-lived link straight to the bucket when the store
 /// has one (S3), otherwise the bytes themselves.
-#[utoipa::path(get, path = "/api/v1/files/{id}/content", tag = "files", params(("id" = Uuid, Path)), responses((status = 200), (status = 303, description = "to a presigned link, valid for 5 minutes"), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/files/{id}/content", operation_id = "get_file_content", tag = "files", params(("id" = Uuid, Path)), responses((status = 200), (status = 303, description = "to a presigned link, valid for 5 minutes"), (status = 404)))]
 pub async fn content(
     State(state): State<AppState>,
     who: Principal,

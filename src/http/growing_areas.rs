@@ -242,7 +242,7 @@ pub struct GrowingAreaQuery {
 }
 
 /// Register a growing area of a farm; the response explains the code.
-#[utoipa::path(post, path = "/api/v1/farms/{id}/growing-areas", tag = "registry", params(("id" = Uuid, Path, description = "farm")),
+#[utoipa::path(post, path = "/api/v1/farms/{id}/growing-areas", operation_id = "create_growing_area", tag = "registry", params(("id" = Uuid, Path, description = "farm")),
     request_body = CreateGrowingArea, responses((status = 201, body = GrowingAreaView), (status = 404), (status = 409), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -254,7 +254,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(row.try_into()?)))
 }
 
-#[utoipa::path(get, path = "/api/v1/farms/{id}/growing-areas", tag = "registry", params(("id" = Uuid, Path, description = "farm"), PageParams, GrowingAreaQuery),
+#[utoipa::path(get, path = "/api/v1/farms/{id}/growing-areas", operation_id = "list_growing_areas", tag = "registry", params(("id" = Uuid, Path, description = "farm"), PageParams, GrowingAreaQuery),
     responses((status = 200, body = List<GrowingAreaView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -274,7 +274,7 @@ pub async fn list(
     Ok(Json(List::try_from_page(page, TryInto::try_into)?))
 }
 
-#[utoipa::path(get, path = "/api/v1/growing-areas/{id}", tag = "registry", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/growing-areas/{id}", operation_id = "get_growing_area", tag = "registry", params(("id" = Uuid, Path)),
     responses((status = 200, body = GrowingAreaView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -285,7 +285,7 @@ pub async fn get(
 }
 
 /// Change status (active, suspended, revoked), validity, boundary or certificates.
-#[utoipa::path(patch, path = "/api/v1/growing-areas/{id}", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateGrowingArea,
+#[utoipa::path(patch, path = "/api/v1/growing-areas/{id}", operation_id = "update_growing_area", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateGrowingArea,
     responses((status = 200, body = GrowingAreaView), (status = 404), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,

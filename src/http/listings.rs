@@ -131,7 +131,7 @@ pub struct CreatePack {
     pub product_ids: Vec<Uuid>,
 }
 
-#[utoipa::path(get, path = "/api/v1/marketplaces", tag = "marketplaces", responses((status = 200, body = Vec<MarketplaceView>)))]
+#[utoipa::path(get, path = "/api/v1/marketplaces", operation_id = "list_marketplaces", tag = "marketplaces", responses((status = 200, body = Vec<MarketplaceView>)))]
 pub async fn marketplaces(_who: Principal) -> Json<Vec<MarketplaceView>> {
     Json(
         marketplace::registry()
@@ -146,7 +146,7 @@ pub async fn marketplaces(_who: Principal) -> Json<Vec<MarketplaceView>> {
 
 /// Creates the product's listing on a marketplace; the answer says what that marketplace would
 /// still refuse.
-#[utoipa::path(post, path = "/api/v1/products/{id}/listings", tag = "marketplaces", params(("id" = Uuid, Path)), request_body = CreateListing,
+#[utoipa::path(post, path = "/api/v1/products/{id}/listings", operation_id = "create_listing", tag = "marketplaces", params(("id" = Uuid, Path)), request_body = CreateListing,
     responses((status = 201, body = ListingView), (status = 404), (status = 409, description = "the product already has a listing there"), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -173,7 +173,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(c))))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/listings", tag = "marketplaces", params(("id" = Uuid, Path), ListingQuery), responses((status = 200, body = Vec<ListingView>), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/listings", operation_id = "list_listings", tag = "marketplaces", params(("id" = Uuid, Path), ListingQuery), responses((status = 200, body = Vec<ListingView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
     who: Principal,
@@ -194,7 +194,7 @@ pub async fn list(
     Ok(Json(rows.into_iter().map(view).collect()))
 }
 
-#[utoipa::path(get, path = "/api/v1/listings/{id}", tag = "marketplaces", params(("id" = Uuid, Path)), responses((status = 200, body = ListingView), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/listings/{id}", operation_id = "get_listing", tag = "marketplaces", params(("id" = Uuid, Path)), responses((status = 200, body = ListingView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     who: Principal,
@@ -205,7 +205,7 @@ pub async fn get(
     )))
 }
 
-#[utoipa::path(patch, path = "/api/v1/listings/{id}", tag = "marketplaces", params(("id" = Uuid, Path)), request_body = UpdateListing,
+#[utoipa::path(patch, path = "/api/v1/listings/{id}", operation_id = "update_listing", tag = "marketplaces", params(("id" = Uuid, Path)), request_body = UpdateListing,
     responses((status = 200, body = ListingView), (status = 404), (status = 422, description = "bad amounts, or a live URL that is not a product page of that marketplace")))]
 pub async fn update(
     State(state): State<AppState>,
@@ -234,7 +234,7 @@ pub async fn update(
 /// Builds the listing pack for a marketplace and stores it; download it from the file's `url`.
 /// Every listing must pass the marketplace's rules: otherwise 422 names each problem as
 /// `listings[i].<field>`.
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/listing-packs", tag = "marketplaces", params(("id" = Uuid, Path)), request_body = CreatePack,
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/listing-packs", operation_id = "export_listing_pack", tag = "marketplaces", params(("id" = Uuid, Path)), request_body = CreatePack,
     responses((status = 201, body = FileView), (status = 404), (status = 409, description = "no listing to export"), (status = 422), (status = 503)))]
 pub async fn export_pack(
     State(state): State<AppState>,
@@ -266,7 +266,7 @@ pub struct AccountBody {
 }
 
 /// Connects the organization's shop on an API marketplace (tokens are stored, never shown).
-#[utoipa::path(put, path = "/api/v1/organizations/{id}/marketplace-accounts/{marketplace}", tag = "marketplaces",
+#[utoipa::path(put, path = "/api/v1/organizations/{id}/marketplace-accounts/{marketplace}", operation_id = "set_marketplace_account", tag = "marketplaces",
     params(("id" = Uuid, Path), ("marketplace" = String, Path)), request_body = AccountBody,
     responses((status = 204), (status = 404), (status = 409, description = "the marketplace has no seller API"), (status = 422)))]
 pub async fn set_account(
@@ -351,7 +351,7 @@ fn push_view(
 
 /// Queues the listing's current version for the marketplace's API. Queuing a version again
 /// returns the same push: a version is never sent twice.
-#[utoipa::path(post, path = "/api/v1/listings/{id}/pushes", tag = "marketplaces", params(("id" = Uuid, Path)),
+#[utoipa::path(post, path = "/api/v1/listings/{id}/pushes", operation_id = "push_listing", tag = "marketplaces", params(("id" = Uuid, Path)),
     responses((status = 202, body = PushView), (status = 404), (status = 409, description = "no seller API, no credentials or no connected shop"), (status = 422, description = "the marketplace would refuse the listing")))]
 pub async fn push(
     State(state): State<AppState>,
@@ -364,7 +364,7 @@ pub async fn push(
     Ok((StatusCode::ACCEPTED, Json(push_view(job, Vec::new()))))
 }
 
-#[utoipa::path(get, path = "/api/v1/listings/{id}/pushes", tag = "marketplaces", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<PushView>), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/listings/{id}/pushes", operation_id = "list_listing_pushes", tag = "marketplaces", params(("id" = Uuid, Path)), responses((status = 200, body = Vec<PushView>), (status = 404)))]
 pub async fn pushes(
     State(state): State<AppState>,
     who: Principal,
@@ -377,7 +377,7 @@ pub async fn pushes(
 }
 
 /// Gives a failed push a new round of attempts.
-#[utoipa::path(post, path = "/api/v1/pushes/{id}/retry", tag = "marketplaces", params(("id" = Uuid, Path)), responses((status = 202, body = PushView), (status = 404), (status = 409)))]
+#[utoipa::path(post, path = "/api/v1/pushes/{id}/retry", operation_id = "retry_push", tag = "marketplaces", params(("id" = Uuid, Path)), responses((status = 202, body = PushView), (status = 404), (status = 409)))]
 pub async fn retry(
     State(state): State<AppState>,
     who: Principal,

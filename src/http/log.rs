@@ -36,7 +36,7 @@ fn hexes(v: &[Hash]) -> Vec<String> {
 
 /// The latest signed checkpoint: a C2SP `tlog-checkpoint` (origin, size, base64 root) signed as
 /// a C2SP signed note with the key published at `/.well-known/ocop-trace/log-key`.
-#[utoipa::path(get, path = "/api/v1/log/checkpoint", tag = "ledger", security(),
+#[utoipa::path(get, path = "/api/v1/log/checkpoint", operation_id = "get_log_checkpoint", tag = "ledger", security(),
     responses((status = 200, content_type = "text/plain", body = String), (status = 404, description = "nothing signed yet")))]
 pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, AppError> {
     let c = ledger::latest_checkpoint(state.db.read())
@@ -46,7 +46,7 @@ pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, AppEr
 }
 
 /// The log's verifier key, `<name>+<key id>+<base64 Ed25519 key>` (C2SP signed-note).
-#[utoipa::path(get, path = "/.well-known/ocop-trace/log-key", tag = "ledger", security(),
+#[utoipa::path(get, path = "/.well-known/ocop-trace/log-key", operation_id = "get_log_key", tag = "ledger", security(),
     responses((status = 200, content_type = "text/plain", body = String)))]
 pub async fn log_key(State(state): State<AppState>) -> Response {
     text(format!("{}\n", state.log_key.verifier_key()))
@@ -74,8 +74,8 @@ pub struct InclusionView {
 }
 
 /// Proof that entry `index` is in the tree of `size` entries.
-#[utoipa::path(get, path = "/api/v1/log/proof/inclusion", tag = "ledger", security(), params(InclusionQuery),
-    responses((status = 200, body = InclusionView), (status = 400)))]
+#[utoipa::path(get, path = "/api/v1/log/proof/inclusion", operation_id = "get_inclusion_proof", tag = "ledger", security(), params(InclusionQuery),
+    responses((status = 200, body = InclusionView), (status = 422, description = "an index or size outside the log")))]
 pub async fn inclusion(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<InclusionQuery>,
@@ -117,8 +117,8 @@ pub struct ConsistencyView {
 
 /// Proof that the tree of `first` entries is a prefix of the tree of `second` entries: nothing
 /// recorded before was changed or removed.
-#[utoipa::path(get, path = "/api/v1/log/proof/consistency", tag = "ledger", security(), params(ConsistencyQuery),
-    responses((status = 200, body = ConsistencyView), (status = 400)))]
+#[utoipa::path(get, path = "/api/v1/log/proof/consistency", operation_id = "get_consistency_proof", tag = "ledger", security(), params(ConsistencyQuery),
+    responses((status = 200, body = ConsistencyView), (status = 422, description = "sizes out of order or beyond the log")))]
 pub async fn consistency(
     State(state): State<AppState>,
     AppQuery(q): AppQuery<ConsistencyQuery>,
@@ -154,7 +154,7 @@ pub struct EntryView {
 }
 
 /// One ledger entry, for a token that may read the record's organization.
-#[utoipa::path(get, path = "/api/v1/log/entries/{index}", tag = "ledger", params(("index" = u64, Path)),
+#[utoipa::path(get, path = "/api/v1/log/entries/{index}", operation_id = "get_log_entry", tag = "ledger", params(("index" = u64, Path)),
     responses((status = 200, body = EntryView), (status = 404)))]
 pub async fn entry(
     State(state): State<AppState>,
@@ -214,8 +214,9 @@ pub struct EntryProofView {
 /// An offline-verifiable proof that the entry is in the log: a C2SP `tlog-proof` document
 /// (text/plain), or JSON with `Accept: application/json`. Verify it with the entry's payload
 /// and the key at `/.well-known/ocop-trace/log-key`.
-#[utoipa::path(get, path = "/api/v1/log/entries/{index}/proof", tag = "ledger", params(("index" = u64, Path)),
-    responses((status = 200, body = EntryProofView, description = "JSON, or text/plain (C2SP tlog-proof) by default"),
+#[utoipa::path(get, path = "/api/v1/log/entries/{index}/proof", operation_id = "get_log_entry_proof", tag = "ledger", params(("index" = u64, Path)),
+    responses((status = 200, description = "A C2SP tlog-proof (text/plain, the default), or JSON with `Accept: application/json`",
+            content((String = "text/plain"), (EntryProofView = "application/json"))),
         (status = 404), (status = 409, description = "not covered by a signed checkpoint yet; retry in a second")))]
 pub async fn entry_proof(
     State(state): State<AppState>,

@@ -7,6 +7,7 @@ pub mod accounts;
 pub mod batches;
 pub mod certifications;
 pub mod console;
+pub mod contract;
 pub mod docs;
 pub mod events;
 pub mod extract;
@@ -41,6 +42,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::domain::ParseError;
 use crate::error::AppError;
 use crate::services::{DEFAULT_PAGE, MAX_PAGE, Page, PageRequest};
 use crate::state::AppState;
@@ -57,6 +59,7 @@ pub const BODY_LIMIT: usize = 256 * 1024;
             Errors are RFC 9457 problem documents with a stable `code`.",
     ),
     modifiers(&BearerAuth),
+    components(schemas(problem::Problem, crate::stamps::qr::Ecc)),
     security(("bearer" = [])),
 )]
 struct ApiDoc;
@@ -139,7 +142,7 @@ pub fn api(upload_max_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenA
 
 pub fn router(state: AppState) -> Router {
     let (api, openapi) = api(state.settings.upload_limits.max_bytes);
-    let docs = docs::Docs::new(&openapi);
+    let docs = docs::Docs::new(&contract::finish(&openapi));
     let middleware = ServiceBuilder::new()
         .layer(observe::ObserveLayer::new(state.metrics.clone()))
         .layer(CatchPanicLayer::custom(problem::panic_response))
@@ -176,6 +179,7 @@ pub fn router(state: AppState) -> Router {
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page, 1–200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
@@ -185,16 +189,18 @@ impl PageParams {
     pub fn page(&self) -> Result<PageRequest, AppError> {
         let limit = self.limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::BadRequest {
-                code: "invalid_query",
-                detail: format!("query parameter limit: must be between 1 and {MAX_PAGE}"),
-            });
+            return Err(AppError::validation(
+                "limit",
+                ParseError::new("out_of_range", format!("must be between 1 and {MAX_PAGE}")),
+            ));
         }
         let after = match &self.cursor {
             None => None,
-            Some(c) => Some(Uuid::try_parse(c).map_err(|_| AppError::BadRequest {
-                code: "invalid_query",
-                detail: "query parameter cursor: not a cursor returned by this API".into(),
+            Some(c) => Some(Uuid::try_parse(c).map_err(|_| {
+                AppError::validation(
+                    "cursor",
+                    ParseError::new("invalid", "not a cursor returned by this API"),
+                )
             })?),
         };
         Ok(PageRequest { limit, after })

@@ -10,13 +10,13 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 /// The process is up.
-#[utoipa::path(get, path = "/healthz", tag = "operations", security(), responses((status = 200, body = String)))]
+#[utoipa::path(get, path = "/healthz", operation_id = "healthz", tag = "operations", security(), responses((status = 200, body = String)))]
 pub async fn healthz() -> &'static str {
     "ok"
 }
 
 /// The service can reach its database and its blob store.
-#[utoipa::path(get, path = "/readyz", tag = "operations", security(), responses((status = 200, body = String), (status = 503)))]
+#[utoipa::path(get, path = "/readyz", operation_id = "readyz", tag = "operations", security(), responses((status = 200, body = String), (status = 503)))]
 pub async fn readyz(State(state): State<AppState>) -> Result<&'static str, AppError> {
     state
         .db

@@ -246,7 +246,7 @@ pub struct OrganizationQuery {
 }
 
 /// Register an organization (platform administrators).
-#[utoipa::path(post, path = "/api/v1/organizations", tag = "registry", request_body = CreateOrganization,
+#[utoipa::path(post, path = "/api/v1/organizations", operation_id = "create_organization", tag = "registry", request_body = CreateOrganization,
     responses((status = 201, body = OrganizationView), (status = 409, description = "tax code already registered"), (status = 422, description = "invalid field")))]
 pub async fn create(
     State(state): State<AppState>,
@@ -258,7 +258,7 @@ pub async fn create(
 }
 
 /// List the organizations you can see (all of them for administrators).
-#[utoipa::path(get, path = "/api/v1/organizations", tag = "registry", params(PageParams, OrganizationQuery),
+#[utoipa::path(get, path = "/api/v1/organizations", operation_id = "list_organizations", tag = "registry", params(PageParams, OrganizationQuery),
     responses((status = 200, body = List<OrganizationView>)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -276,7 +276,7 @@ pub async fn list(
     Ok(Json(List::from_page(page, Into::into)))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations/{id}", tag = "registry", params(("id" = Uuid, Path)),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}", operation_id = "get_organization", tag = "registry", params(("id" = Uuid, Path)),
     responses((status = 200, body = OrganizationView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
@@ -287,7 +287,7 @@ pub async fn get(
 }
 
 /// Change an organization's details (owners and administrators).
-#[utoipa::path(patch, path = "/api/v1/organizations/{id}", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateOrganization,
+#[utoipa::path(patch, path = "/api/v1/organizations/{id}", operation_id = "update_organization", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateOrganization,
     responses((status = 200, body = OrganizationView), (status = 404), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,

@@ -198,8 +198,8 @@ pub(crate) async fn stream(
 
 /// Label sheets as a vector PDF: QR code, product name, OCOP stars of a certificate in force,
 /// lot, serial and (once) the scratch PIN on each label. Void stamps are left out.
-#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/labels.pdf", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), PdfQuery),
-    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 404), (status = 409, description = "nothing to print, no PINs, or PINs already released"), (status = 422)))]
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/labels.pdf", operation_id = "get_labels_pdf", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), PdfQuery),
+    responses((status = 200, content_type = "application/pdf", body = inline(crate::http::contract::Binary)), (status = 404), (status = 409, description = "nothing to print, no PINs, or PINs already released"), (status = 422)))]
 pub async fn pdf(
     State(state): State<AppState>,
     who: Principal,
@@ -227,7 +227,7 @@ pub async fn pdf(
 
 /// One ZPL II label per stamp for 203 or 300 dpi thermal printers; the QR module is a whole
 /// number of dots and at least 0.4 mm.
-#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/labels.zpl", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), ZplQuery),
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/labels.zpl", operation_id = "get_labels_zpl", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), ZplQuery),
     responses((status = 200, content_type = "application/zpl", body = String), (status = 404), (status = 409), (status = 422)))]
 pub async fn zpl(
     State(state): State<AppState>,
@@ -248,7 +248,7 @@ pub async fn zpl(
 }
 
 /// The run's printable stamps as CSV for printing houses (UTF-8 with BOM, CRLF).
-#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/stamps.csv", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), CsvQuery),
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/stamps.csv", operation_id = "get_stamps_csv", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run"), CsvQuery),
     responses((status = 200, content_type = "text/csv", body = String), (status = 404), (status = 409)))]
 pub async fn csv(
     State(state): State<AppState>,
@@ -260,7 +260,7 @@ pub async fn csv(
 }
 
 /// The label-stock templates shipped for `labels.pdf`.
-#[utoipa::path(get, path = "/api/v1/label-templates", tag = "stamps", responses((status = 200, body = Vec<Template>)))]
+#[utoipa::path(get, path = "/api/v1/label-templates", operation_id = "list_label_templates", tag = "stamps", responses((status = 200, body = Vec<Template>)))]
 pub async fn templates(_who: Principal) -> Json<Vec<Template>> {
     Json(Template::all())
 }

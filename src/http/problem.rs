@@ -39,14 +39,38 @@ fn status_of(e: &AppError) -> StatusCode {
     }
 }
 
+/// An RFC 9457 problem document, as every error response of the API carries it
+/// (`application/problem+json`).
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI reference naming the kind of problem: `/api/docs#problem-{code}`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The HTTP status's reason phrase.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong with this request, in English.
+    pub detail: String,
+    /// A stable snake_case code to program against; see `/api/docs#problems`.
+    pub code: String,
+    /// For `validation_failed`: each rejected field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<crate::error::FieldProblem>>,
+    /// For server errors (5xx): the request's id, to quote when reporting it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
 /// The problem document for an error, without request-specific members.
 pub fn problem_body(status: StatusCode, code: &str, detail: &str) -> serde_json::Value {
-    json!({
-        "type": format!("/api/docs#problem-{code}"),
-        "title": status.canonical_reason().unwrap_or("Error"),
-        "status": status.as_u16(),
-        "detail": detail,
-        "code": code,
+    json!(Problem {
+        kind: format!("/api/docs#problem-{code}"),
+        title: status.canonical_reason().unwrap_or("Error").to_owned(),
+        status: status.as_u16(),
+        detail: detail.to_owned(),
+        code: code.to_owned(),
+        errors: None,
+        request_id: None,
     })
 }
 

@@ -239,7 +239,7 @@ async fn one(state: &AppState, m: Model) -> Result<ProductView, AppError> {
     Ok(view(m, &mut current))
 }
 
-#[utoipa::path(post, path = "/api/v1/organizations/{id}/products", tag = "registry", params(("id" = Uuid, Path, description = "organization")),
+#[utoipa::path(post, path = "/api/v1/organizations/{id}/products", operation_id = "create_product", tag = "registry", params(("id" = Uuid, Path, description = "organization")),
     request_body = CreateProduct, responses((status = 201, body = ProductView), (status = 404), (status = 409), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -251,7 +251,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(view(row, &mut HashMap::new()))))
 }
 
-#[utoipa::path(get, path = "/api/v1/organizations/{id}/products", tag = "registry", params(("id" = Uuid, Path, description = "organization"), PageParams),
+#[utoipa::path(get, path = "/api/v1/organizations/{id}/products", operation_id = "list_products", tag = "registry", params(("id" = Uuid, Path, description = "organization"), PageParams),
     responses((status = 200, body = List<ProductView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -265,7 +265,7 @@ pub async fn list(
     Ok(Json(List::from_page(page, |m| view(m, &mut current))))
 }
 
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "registry", params(("id" = Uuid, Path)), responses((status = 200, body = ProductView), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/products/{id}", operation_id = "get_product", tag = "registry", params(("id" = Uuid, Path)), responses((status = 200, body = ProductView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     who: Principal,
@@ -275,7 +275,7 @@ pub async fn get(
     Ok(Json(one(&state, row).await?))
 }
 
-#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateProduct,
+#[utoipa::path(patch, path = "/api/v1/products/{id}", operation_id = "update_product", tag = "registry", params(("id" = Uuid, Path)), request_body = UpdateProduct,
     responses((status = 200, body = ProductView), (status = 404), (status = 409), (status = 422)))]
 pub async fn update(
     State(state): State<AppState>,

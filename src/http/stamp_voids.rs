@@ -114,7 +114,7 @@ fn parse(body: NewVoid) -> Result<service::NewVoid, AppError> {
 
 /// Void a whole run or some of its stamps (recall, misprint, loss). The void is a ledger
 /// entry; the stamps stay, marked `void`, and their scan pages say so.
-#[utoipa::path(post, path = "/api/v1/stamp-runs/{id}/voids", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run")),
+#[utoipa::path(post, path = "/api/v1/stamp-runs/{id}/voids", operation_id = "void_stamps", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run")),
     request_body = NewVoid, responses((status = 201, body = VoidView), (status = 404), (status = 409, description = "already void"), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
@@ -128,7 +128,7 @@ pub async fn create(
 }
 
 /// The run's voids, oldest first.
-#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/voids", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run")),
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/voids", operation_id = "list_stamp_voids", tag = "stamps", params(("id" = Uuid, Path, description = "stamp run")),
     responses((status = 200, body = Vec<VoidView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use super::extract::{AppJson, AppQuery, PathId};
 use super::{List, PageParams};
 use crate::auth::Principal;
+use crate::domain::ParseError;
 use crate::error::AppError;
 use crate::services::stamps as service;
 use crate::stamps::qr::{Ecc, Matrix, parse_module_px};
@@ -79,8 +80,8 @@ impl From<Model> for RunView {
 
 /// Issue a run of stamps for a batch: unguessable serials, each chained to the one before and
 /// to the batch's history, the run's root in one ledger entry. All or nothing.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/stamp-runs", tag = "stamps", params(("id" = Uuid, Path, description = "batch")),
-    params(("Idempotency-Key" = Option<String>, Header, description = "any unique string (a UUID): sending the same request again with the same key answers with the run the first one issued instead of issuing another")),
+#[utoipa::path(post, path = "/api/v1/batches/{id}/stamp-runs", operation_id = "issue_stamp_run", tag = "stamps", params(("id" = Uuid, Path, description = "batch"),
+    ("Idempotency-Key" = Option<String>, Header, description = "any unique string (a UUID): sending the same request again with the same key answers with the run the first one issued instead of issuing another")),
     request_body = IssueRun, responses((status = 201, body = RunView), (status = 404), (status = 409, description = "batch recalled"), (status = 422, description = "invalid values, or an Idempotency-Key used before for a different request")))]
 pub async fn issue(
     State(state): State<AppState>,
@@ -107,7 +108,7 @@ pub async fn issue(
     Ok((StatusCode::CREATED, Json(run.into())))
 }
 
-#[utoipa::path(get, path = "/api/v1/batches/{id}/stamp-runs", tag = "stamps", params(("id" = Uuid, Path, description = "batch"), PageParams),
+#[utoipa::path(get, path = "/api/v1/batches/{id}/stamp-runs", operation_id = "list_stamp_runs", tag = "stamps", params(("id" = Uuid, Path, description = "batch"), PageParams),
     responses((status = 200, body = List<RunView>), (status = 404)))]
 pub async fn list(
     State(state): State<AppState>,
@@ -119,7 +120,7 @@ pub async fn list(
     Ok(Json(List::from_page(page, Into::into)))
 }
 
-#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}", tag = "stamps", params(("id" = Uuid, Path)), responses((status = 200, body = RunView), (status = 404)))]
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}", operation_id = "get_stamp_run", tag = "stamps", params(("id" = Uuid, Path)), responses((status = 200, body = RunView), (status = 404)))]
 pub async fn get(
     State(state): State<AppState>,
     who: Principal,
@@ -132,6 +133,7 @@ pub async fn get(
 #[into_params(parameter_in = Query)]
 pub struct StampsQuery {
     /// Stamps per page, 1–5,000 (default 1,000).
+    #[param(minimum = 1, maximum = 5000)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<i64>,
@@ -154,7 +156,7 @@ pub struct StampPage {
 }
 
 /// The run's stamps and their URIs, in index order.
-#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/stamps", tag = "stamps", params(("id" = Uuid, Path), StampsQuery),
+#[utoipa::path(get, path = "/api/v1/stamp-runs/{id}/stamps", operation_id = "list_stamps", tag = "stamps", params(("id" = Uuid, Path), StampsQuery),
     responses((status = 200, body = StampPage), (status = 404)))]
 pub async fn stamps(
     State(state): State<AppState>,
@@ -164,10 +166,10 @@ pub async fn stamps(
 ) -> Result<Json<StampPage>, AppError> {
     let limit = q.limit.unwrap_or(1_000);
     if !(1..=5_000).contains(&limit) {
-        return Err(AppError::BadRequest {
-            code: "invalid_query",
-            detail: "query parameter limit: must be between 1 and 5000".into(),
-        });
+        return Err(AppError::validation(
+            "limit",
+            ParseError::new("out_of_range", "must be between 1 and 5000"),
+        ));
     }
     let (run, rows) = service::stamps_of_run(&state.db, &who, id, q.cursor, limit).await?;
     let identity = service::identity_of_batch(&state.db, run.batch_id).await?;
@@ -203,6 +205,7 @@ pub struct QrQuery {
     /// Error correction: M (default) or Q.
     pub ecc: Option<Ecc>,
     /// PNG only: pixels per module, 1–40 (default 8).
+    #[param(minimum = 1, maximum = 40)]
     pub module_px: Option<u32>,
 }
 
@@ -232,7 +235,7 @@ fn with_type(body: impl IntoResponse, content_type: &'static str) -> Response {
 }
 
 /// One stamp's QR code as SVG (vector, for print).
-#[utoipa::path(get, path = "/api/v1/stamps/{serial}/qr.svg", tag = "stamps", params(("serial" = String, Path), QrQuery),
+#[utoipa::path(get, path = "/api/v1/stamps/{serial}/qr.svg", operation_id = "get_stamp_qr_svg", tag = "stamps", params(("serial" = String, Path), QrQuery),
     responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404)))]
 pub async fn qr_svg(
     State(state): State<AppState>,
@@ -245,8 +248,8 @@ pub async fn qr_svg(
 }
 
 /// One stamp's QR code as a 1-bit PNG.
-#[utoipa::path(get, path = "/api/v1/stamps/{serial}/qr.png", tag = "stamps", params(("serial" = String, Path), QrQuery),
-    responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404), (status = 422)))]
+#[utoipa::path(get, path = "/api/v1/stamps/{serial}/qr.png", operation_id = "get_stamp_qr_png", tag = "stamps", params(("serial" = String, Path), QrQuery),
+    responses((status = 200, content_type = "image/png", body = inline(crate::http::contract::Binary)), (status = 404), (status = 422)))]
 pub async fn qr_png(
     State(state): State<AppState>,
     who: Principal,
@@ -265,7 +268,7 @@ pub async fn qr_png(
 /// A stamp's proof bundle: its path in its run's Merkle tree, the run entry's inclusion proof
 /// and the signed checkpoint, checkable offline with the published log key. Public (the
 /// serial is the capability), with CORS, for the scan page and for anyone's own checker.
-#[utoipa::path(get, path = "/api/v1/stamps/{serial}/proof", tag = "stamps", security(), params(("serial" = String, Path)),
+#[utoipa::path(get, path = "/api/v1/stamps/{serial}/proof", operation_id = "get_stamp_proof", tag = "stamps", security(), params(("serial" = String, Path)),
     responses((status = 200, body = crate::services::stamp_proof::StampProof), (status = 404), (status = 429, description = "too many requests from this client; see Retry-After"), (status = 503, description = "not yet in a signed checkpoint")))]
 pub async fn proof(
     State(state): State<AppState>,

@@ -24,6 +24,7 @@ use crate::domain::ParseError;
 
 /// One rule of a marketplace that a listing breaks.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[schema(as = ListingProblem)]
 pub struct Problem {
     /// The listing field at fault (`title`, `images[2]`, `package.weight_g`).
     pub field: String,

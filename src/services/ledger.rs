@@ -236,10 +236,19 @@ fn proof_error(e: tlog_tiles::Error) -> AppError {
     AppError::internal(anyhow::anyhow!("proof computation: {e}"))
 }
 
-fn bad_request(e: merkle::ProofRequestError) -> AppError {
-    AppError::BadRequest {
-        code: "invalid_proof_request",
-        detail: e.to_string(),
+/// A proof the log cannot give, as a rejected query parameter (`size_field` names the
+/// parameter holding the larger tree size: `size` for inclusion, `second` for consistency).
+fn bad_request(size_field: &'static str) -> impl Fn(merkle::ProofRequestError) -> AppError {
+    move |e| {
+        let field = match e {
+            merkle::ProofRequestError::IndexOutOfRange { .. } => "index",
+            merkle::ProofRequestError::SizeOrder { .. } => "first",
+            merkle::ProofRequestError::BeyondLog { .. } => size_field,
+        };
+        AppError::validation(
+            field,
+            crate::domain::ParseError::new("outside_the_log", e.to_string()),
+        )
     }
 }
 
@@ -268,7 +277,7 @@ pub async fn inclusion<C: ConnectionTrait>(
     size: u64,
 ) -> Result<Vec<Hash>, AppError> {
     let log = head(conn, false).await?;
-    merkle::check_inclusion_request(index, size, log.size).map_err(bad_request)?;
+    merkle::check_inclusion_request(index, size, log.size).map_err(bad_request("size"))?;
     with_stored_hashes(conn, |r| tlog_tiles::prove_record(size, index, r)).await
 }
 
@@ -279,7 +288,7 @@ pub async fn consistency<C: ConnectionTrait>(
     second: u64,
 ) -> Result<Vec<Hash>, AppError> {
     let log = head(conn, false).await?;
-    merkle::check_consistency_request(first, second, log.size).map_err(bad_request)?;
+    merkle::check_consistency_request(first, second, log.size).map_err(bad_request("second"))?;
     with_stored_hashes(conn, |r| tlog_tiles::prove_tree(second, first, r)).await
 }
 

@@ -9,7 +9,7 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 
 use crate::cli::ocop_trace;
-use crate::helpers::{TestApp, assert_problem};
+use crate::helpers::{TestApp, assert_field_error, assert_problem};
 
 /// Registers a small world and returns (organization, farm, batch) ids.
 async fn world(app: &TestApp) -> (String, String, String) {
@@ -126,16 +126,19 @@ async fn every_write_is_an_entry_provable_against_a_signed_checkpoint() {
 async fn proof_requests_outside_the_log_are_client_errors() {
     let app = TestApp::spawn().await;
     world(&app).await;
-    for path in [
-        "/api/v1/log/proof/inclusion?index=9&size=9",
-        "/api/v1/log/proof/inclusion?index=0&size=10",
-        "/api/v1/log/proof/consistency?first=0&second=5",
-        "/api/v1/log/proof/consistency?first=6&second=5",
-        "/api/v1/log/proof/inclusion?index=-1",
-        "/api/v1/log/proof/inclusion?index=99999999999999999999",
+    for (path, field, code) in [
+        ("inclusion?index=9&size=9", "index", "outside_the_log"),
+        ("inclusion?index=0&size=10", "size", "outside_the_log"),
+        ("consistency?first=0&second=5", "first", "outside_the_log"),
+        ("consistency?first=6&second=5", "first", "outside_the_log"),
+        ("consistency?first=1&second=10", "second", "outside_the_log"),
+        ("inclusion?index=-1", "index", "invalid"),
+        ("inclusion?index=99999999999999999999", "index", "invalid"),
     ] {
-        let (s, b) = app.get(&app.admin, path).await;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: {b}");
+        let (s, b) = app
+            .get(&app.admin, &format!("/api/v1/log/proof/{path}"))
+            .await;
+        assert_field_error(s, &b, field, code);
     }
     let (s, b) = app.get(&app.admin, "/api/v1/log/entries/500").await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");

@@ -107,6 +107,53 @@ async fn the_openapi_document_is_3_1_and_describes_the_registry() {
             .get("CreateGrowingArea")
             .is_some()
     );
+    // The contract a generated client relies on (the full check is openapi-spec-validator
+    // and schemathesis in tests/contract/check.sh): unique operation ids, every response
+    // described, every error an RFC 9457 problem, every reference resolving.
+    let mut ids = std::collections::BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let id = op["operationId"].as_str().unwrap_or_default();
+            assert!(
+                ids.insert(id.to_owned()),
+                "{method} {path}: operationId {id:?} again"
+            );
+            for (status, response) in op["responses"].as_object().unwrap() {
+                let at = format!("{method} {path} {status}");
+                assert!(
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
+                    "{at}"
+                );
+                if status.starts_with('4') || status.starts_with('5') {
+                    assert_eq!(
+                        response["content"]["application/problem+json"]["schema"]["$ref"],
+                        "#/components/schemas/Problem",
+                        "{at}"
+                    );
+                }
+            }
+            let declared = |s: &str| op["responses"].get(s).is_some();
+            if op.get("requestBody").is_some() {
+                for s in ["400", "413", "415", "422"] {
+                    assert!(declared(s), "{method} {path} does not declare {s}");
+                }
+            }
+            if path.contains('{') {
+                assert!(declared("404"), "{method} {path} does not declare 404");
+            }
+        }
+    }
+    let text = doc.to_string();
+    for (i, _) in text.match_indices("\"$ref\":\"#/components/schemas/") {
+        let name = &text[i + 29..];
+        let name = &name[..name.find('"').unwrap()];
+        assert!(
+            doc["components"]["schemas"].get(name).is_some(),
+            "{name} is referenced, not defined"
+        );
+    }
     let html = app
         .client
         .get(app.url("/api/docs"))

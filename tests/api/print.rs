@@ -199,7 +199,7 @@ async fn bad_print_requests_are_refused_precisely() {
         .await;
     assert_eq!(
         s,
-        StatusCode::BAD_REQUEST,
+        StatusCode::UNPROCESSABLE_ENTITY,
         "{}",
         String::from_utf8_lossy(&b)
     );

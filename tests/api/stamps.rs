@@ -176,10 +176,10 @@ async fn the_qr_code_of_a_stamp_decodes_to_its_uri() {
         )
         .await;
     assert_field_error(s, &b, "module_px", "module_px_range");
-    let (s, _) = app
+    let (s, b) = app
         .get(&app.admin, &format!("/api/v1/stamps/{serial}/qr.png?ecc=H"))
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST);
+    assert_field_error(s, &b, "ecc", "invalid");
     let (s, b) = app
         .get(&app.admin, "/api/v1/stamps/0000000000000000/qr.svg")
         .await;

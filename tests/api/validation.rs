@@ -245,28 +245,28 @@ async fn bad_query_parameters_and_ids_are_client_errors() {
             &format!("/api/v1/products/{product}/batches?status=lost"),
         )
         .await;
-    assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_query");
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let (s, b) = app
         .get(
             &app.admin,
             &format!("/api/v1/organizations/{org}/farms?limit=0"),
         )
         .await;
-    assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_query");
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let (s, b) = app
         .get(
             &app.admin,
             &format!("/api/v1/organizations/{org}/farms?limit=ten"),
         )
         .await;
-    assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_query");
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let (s, b) = app
         .get(
             &app.admin,
             &format!("/api/v1/organizations/{org}/farms?cursor=abc"),
         )
         .await;
-    assert_problem(s, &b, StatusCode::BAD_REQUEST, "invalid_query");
+    assert_problem(s, &b, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     let (s, b) = app.get(&app.admin, "/api/v1/farms/not-a-uuid").await;
     assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
     let (s, b) = app
