@@ -201,10 +201,17 @@ pub async fn stamps(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct SvgQuery {
+    /// Error correction: M (default) or Q.
+    pub ecc: Option<Ecc>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QrQuery {
     /// Error correction: M (default) or Q.
     pub ecc: Option<Ecc>,
-    /// PNG only: pixels per module, 1–40 (default 8).
+    /// Pixels per module, 1–40 (default 8).
     #[param(minimum = 1, maximum = 40)]
     pub module_px: Option<u32>,
 }
@@ -213,7 +220,7 @@ async fn matrix(
     state: &AppState,
     who: &Principal,
     raw: &str,
-    q: &QrQuery,
+    ecc: Option<Ecc>,
 ) -> Result<Matrix, AppError> {
     let serial = Serial::parse(raw).map_err(|_| AppError::NotFound("stamp"))?;
     let stamp = service::get_stamp(&state.db, who, &serial).await?;
@@ -224,7 +231,7 @@ async fn matrix(
         identity.lot.as_ref(),
         &serial,
     );
-    Matrix::encode(&uri, q.ecc.unwrap_or(Ecc::M)).map_err(AppError::internal)
+    Matrix::encode(&uri, ecc.unwrap_or(Ecc::M)).map_err(AppError::internal)
 }
 
 fn with_type(body: impl IntoResponse, content_type: &'static str) -> Response {
@@ -235,15 +242,15 @@ fn with_type(body: impl IntoResponse, content_type: &'static str) -> Response {
 }
 
 /// One stamp's QR code as SVG (vector, for print).
-#[utoipa::path(get, path = "/api/v1/stamps/{serial}/qr.svg", operation_id = "get_stamp_qr_svg", tag = "stamps", params(("serial" = String, Path), QrQuery),
+#[utoipa::path(get, path = "/api/v1/stamps/{serial}/qr.svg", operation_id = "get_stamp_qr_svg", tag = "stamps", params(("serial" = String, Path), SvgQuery),
     responses((status = 200, content_type = "image/svg+xml", body = String), (status = 404)))]
 pub async fn qr_svg(
     State(state): State<AppState>,
     who: Principal,
     axum::extract::Path(serial): axum::extract::Path<String>,
-    AppQuery(q): AppQuery<QrQuery>,
+    AppQuery(q): AppQuery<SvgQuery>,
 ) -> Result<Response, AppError> {
-    let m = matrix(&state, &who, &serial, &q).await?;
+    let m = matrix(&state, &who, &serial, q.ecc).await?;
     Ok(with_type(m.to_svg(), "image/svg+xml"))
 }
 
@@ -258,7 +265,7 @@ pub async fn qr_png(
 ) -> Result<Response, AppError> {
     let px = parse_module_px(q.module_px.unwrap_or(8))
         .map_err(|e| AppError::validation("module_px", e))?;
-    let m = matrix(&state, &who, &serial, &q).await?;
+    let m = matrix(&state, &who, &serial, q.ecc).await?;
     Ok(with_type(
         m.to_png(px).map_err(AppError::internal)?,
         "image/png",

@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# The API contract checked by clients this project did not write (issue 18, part 1):
+#  1. openapi-spec-validator: /api/openapi.json is a valid OpenAPI 3.1 document;
+#  2. openapi-python-client generates a client from it, and that client registers an
+#     organization, a farm, a growing area, a product and its OCOP certificate, a batch and
+#     a diary event, issues a stamp run, reads its stamps and a stamp's proof;
+#  3. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
+#     requests reach real records — and fails on any 5xx, any status, content type, header or
+#     body the document does not declare, on an operation that ignores its auth, on a method
+#     the path does not have answered other than 405, and on use-after-delete.
+#
+# Usage: tests/contract/check.sh path/to/ocop-trace [venv dir]
+# Needs python3; installs the pinned clients of requirements.txt into the venv.
+set -euo pipefail
+
+bin=$(realpath "$1")
+venv=${2:-${TMPDIR:-/tmp}/ocop-contract-venv}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d)
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install -q -r "$here/requirements.txt"
+fi
+
+unset DATABASE_URL OCOP_DATABASE_URL
+"$bin" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 100); do
+  curl -fsS "$base/readyz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+curl -fsS "$base/readyz" >/dev/null || { cat "$work/server.log"; exit 1; }
+token=$("$bin" --data-dir "$work/data" token create --admin --name contract)
+
+echo "== openapi-spec-validator"
+curl -fsS "$base/api/openapi.json" -o "$work/openapi.json"
+"$venv/bin/openapi-spec-validator" --schema 3.1 "$work/openapi.json"
+
+echo "== openapi-python-client: generate, then register a batch and issue stamps with it"
+(cd "$work" && "$venv/bin/openapi-python-client" generate --path openapi.json --meta none \
+  --output-path ocop_client --config "$here/client-config.yaml" >generate.log 2>&1) \
+  || { cat "$work/generate.log"; exit 1; }
+if grep -q "WARNING" "$work/generate.log"; then
+  echo "openapi-python-client could not generate every operation:"; cat "$work/generate.log"; exit 1
+fi
+PYTHONPATH="$work" "$venv/bin/python" "$here/generated_client.py" "$base" "$token" "$work/records.toml"
+
+echo "== schemathesis"
+# Left out, with the reason: positive_data_acceptance and negative_data_rejection judge the
+# domain's rules (check digits, administrative codes, dates in order) against what JSON Schema
+# can say about them, and the latter reported optional PATCH fields as "required" (a
+# schemathesis false positive seen with 4.32.5).
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,missing_required_header,unsupported_method,allow_header_conformance,use_after_free,ensure_resource_availability,ignored_auth
+"$venv/bin/schemathesis" --no-color --config-file "$work/records.toml" run "$base/api/openapi.json" \
+  -H "Authorization: Bearer $token" --checks "$checks" \
+  --max-examples "${CONTRACT_EXAMPLES:-25}" --workers 2 --seed "${CONTRACT_SEED:-20261203}" \
+  --generation-deterministic \
+  || { echo "schemathesis failed; server log:"; tail -50 "$work/server.log"; exit 1; }
+echo "contract: all three clients passed"
