@@ -25,7 +25,7 @@ static void uri(int i, char *out) {
   unsigned long long v = (unsigned long long)i * 2654435761ULL;
   for (int k = 15; k >= 0; k--) { serial[k] = ALPHABET[v & 31]; v >>= 5; }
   serial[16] = 0;
-  sprintf(out, "HTTPS://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/%s", serial);
+  sprintf(out, "https://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/%s", serial);
 }
 
 static double now(void) {

@@ -386,7 +386,7 @@ mod tests {
         let mut out = pdf.begin().unwrap();
         for i in 0..n {
             let serial = format!("{i:016}");
-            let uri = format!("HTTPS://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/{serial}");
+            let uri = format!("https://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/{serial}");
             out.extend(
                 pdf.label(&Label {
                     serial: &serial,

@@ -6,7 +6,7 @@
 
 use super::{Heading, Label, PrintError, Renderer, grouped};
 use crate::domain::ParseError;
-use crate::stamps::qr::{Ecc, Matrix, QUIET_ZONE, is_alphanumeric};
+use crate::stamps::qr::{Ecc, Encoder, Matrix, QUIET_ZONE, stamp_segments};
 
 /// Smallest module printed, in mm.
 pub const MIN_MODULE_MM: f64 = 0.4;
@@ -131,7 +131,12 @@ impl Renderer for Zpl {
         let (modules, m) = match self.geometry {
             Some(g) => g,
             None => {
-                let modules = Matrix::encode(label.uri, self.ecc)?.size_with_border();
+                let encoder = if stamp_segments(label.uri).is_some() {
+                    Encoder::Bytes
+                } else {
+                    Encoder::Segmented
+                };
+                let modules = Matrix::encode_with(encoder, label.uri, self.ecc)?.size_with_border();
                 let g = (modules, self.module_dots(modules)?);
                 self.geometry = Some(g);
                 g
@@ -151,11 +156,13 @@ impl Renderer for Zpl {
         };
         let mut z = String::with_capacity(600);
         z.push_str(&format!("^XA\n^CI28\n^PW{w}\n^LL{h}\n^LH0,0\n"));
-        // ^BQ draws from the field origin with no quiet zone of its own. Alphanumeric data is
-        // given in manual alphanumeric mode (`M,A`), so the printer builds the same version
-        // as the size computed here; anything else in automatic mode (`A,`).
-        let data = if is_alphanumeric(label.uri) {
-            format!("{ecc}M,A{}", label.uri)
+        // ^BQ draws from the field origin with no quiet zone of its own. A stamp URI (nothing
+        // in it that ^FH escapes) is given in manual byte mode (`M,B` and its length), so the
+        // printer builds exactly the version computed here: ZPL's manual mode takes one
+        // segment, so the code is one version larger than the PDF's two-segment one (37
+        // modules instead of 33 for a 74-character URI). Anything else goes in automatic mode.
+        let data = if stamp_segments(label.uri).is_some() {
+            format!("{ecc}M,B{:04}{}", label.uri.len(), label.uri)
         } else {
             format!("{ecc}A,{}", field_data(label.uri))
         };
@@ -258,7 +265,7 @@ mod tests {
             Ecc::Q,
         )
         .unwrap();
-        let uri = "HTTPS://T.VN/S/0123456789ABCDEF";
+        let uri = "https://T.VN/S/0123456789ABCDEF";
         let out = String::from_utf8(
             z.label(&Label {
                 serial: "0123456789ABCDEF",
@@ -270,7 +277,7 @@ mod tests {
         )
         .unwrap();
         assert!(out.starts_with("^XA\n^CI28\n"), "{out}");
-        assert!(out.contains(&format!("^FH^FDQM,A{uri}^FS")), "{out}");
+        assert!(out.contains(&format!("^FH^FDQM,B0031{uri}^FS")), "{out}");
         assert!(out.contains("Trà Shan tuyết_5FHà Giang"), "{out}");
         assert!(
             out.contains("PIN 1234 5678") && out.ends_with("^XZ\n"),

@@ -5,10 +5,13 @@
 //! percent-encoded. A product without a GTIN gets this service's own short form
 //! `https://HOST/S/{serial}`.
 //!
-//! The builder writes the scheme and host in upper case (both are case-insensitive), and the
-//! GTIN, serial and path keys are digits and upper-case letters. A URI whose lot code is upper
-//! case therefore uses only QR's alphanumeric set (`0-9 A-Z $%*+-./:`), which makes the code
-//! smaller and easier for a phone to read from a small label.
+//! The builder writes the scheme in lower case — scanners and GS1's Digital Link toolkit
+//! (digital-link.js) refuse `HTTPS://` — and the host in upper case (it is case-insensitive);
+//! the GTIN, serial and path keys are digits and upper-case letters. After the scheme, a URI
+//! whose lot code is upper case therefore uses only QR's alphanumeric set
+//! (`0-9 A-Z $%*+-./:`), which keeps the code small and easy for a phone to read from a small
+//! label (see `qr.rs`). Stamps printed before 2026-12 carry `HTTPS://`: phones lower-case the
+//! scheme and host before sending the request, so they resolve exactly as before.
 
 use crate::domain::{Gtin, LotCode, ParseError};
 
@@ -65,11 +68,12 @@ fn percent_decode(segment: &str) -> Result<String, ParseError> {
     String::from_utf8(out).map_err(|_| bad())
 }
 
-/// The base URL's scheme and host upper-cased, and its path without the trailing slash.
+/// The base URL's scheme (lower case), its host upper-cased, and its path without the
+/// trailing slash.
 fn base_prefix(base: &url::Url) -> String {
     let mut s = format!(
         "{}://{}",
-        base.scheme().to_ascii_uppercase(),
+        base.scheme().to_ascii_lowercase(),
         base.host_str().unwrap_or_default().to_ascii_uppercase()
     );
     if let Some(port) = base.port() {
@@ -204,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn a_stamp_uri_is_upper_case_and_qr_alphanumeric() {
+    fn a_stamp_uri_has_a_lower_case_scheme_and_is_qr_alphanumeric_after_it() {
         let serial = Serial::parse("0123456789ABCDEF").unwrap();
         let uri = stamp_uri(
             &base(),
@@ -214,12 +218,22 @@ mod tests {
         );
         assert_eq!(
             uri,
-            "HTTPS://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/0123456789ABCDEF"
+            "https://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/0123456789ABCDEF"
         );
-        assert!(qr_alphanumeric(&uri));
+        let rest = uri.strip_prefix("https").unwrap();
+        assert!(qr_alphanumeric(rest));
+        assert_eq!(
+            crate::stamps::qr::stamp_segments(&uri),
+            Some(("https", rest))
+        );
         assert_eq!(
             stamp_uri(&base(), None, None, &serial),
-            "HTTPS://TRACE.EXAMPLE.VN/S/0123456789ABCDEF"
+            "https://TRACE.EXAMPLE.VN/S/0123456789ABCDEF"
+        );
+        let http = url::Url::parse("HTTP://Localhost:8080/trace/").unwrap();
+        assert_eq!(
+            stamp_uri(&http, None, None, &serial),
+            "http://LOCALHOST:8080/trace/S/0123456789ABCDEF"
         );
     }
 

@@ -1,12 +1,18 @@
 //! QR codes for stamps: the module matrix, a compact SVG and a 1-bit PNG.
 //!
+//! A stamp URI is `https://` followed by upper-case letters, digits and `/.:-%` — a scheme in
+//! lower case, because scanners and GS1's own Digital Link toolkit refuse `HTTPS://`, and the
+//! rest in QR's alphanumeric set, which packs 2 characters in 11 bits instead of 16. Encoded
+//! as two segments, a byte segment for the scheme and an alphanumeric one for the rest, a
+//! 74-character URI fits version 4 (33×33 modules) at level M; in byte mode alone it needs
+//! version 5 (37×37), so each module on a label would be 11 % smaller.
+//!
 //! Two encoders, measured side by side in `benches/qr.rs` (figures in bench/RESULTS.md):
-//! `fast_qr` builds a matrix about 5× faster than `qrcode`, but encodes a whole string in one
-//! mode; `qrcode` splits it into optimal numeric/alphanumeric/byte segments. A stamp URI is
-//! upper case and entirely in QR's alphanumeric set, where both choose the same version, so
-//! such data goes to `fast_qr`; anything else (a lower-case or percent-encoded lot code, say)
-//! goes to `qrcode`, which keeps the code as small as possible. Tests decode both with two
-//! independent decoders.
+//! `qrcodegen` (Project Nayuki's reference implementation) builds the two-segment matrix about
+//! 3× faster than `qrcode`; `qrcode` finds optimal numeric/alphanumeric/byte segments for any
+//! data. Stamp URIs go to `qrcodegen`; anything else (a lower-case or percent-encoded lot code,
+//! say) goes to `qrcode`, which keeps the code as small as possible. Tests decode both with
+//! two independent decoders.
 //!
 //! Both images include the 4-module quiet zone that ISO/IEC 18004 requires around a code,
 //! because a label's edge or a neighbouring label printed too close makes phones fail to read
@@ -55,10 +61,22 @@ pub enum QrError {
 /// Which QR encoder builds a matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Encoder {
-    /// `fast_qr`: one mode for the whole string.
-    Fast,
-    /// `qrcode`: optimal segments.
+    /// `qrcodegen`: a byte segment for a leading lower-case run (`https`), an alphanumeric
+    /// segment for the rest, which must be in QR's alphanumeric set.
+    Stamp,
+    /// `qrcode`: optimal segments for any data.
     Segmented,
+    /// `qrcodegen`: the whole data as one byte segment, as a ZPL printer given `M,B` builds it.
+    Bytes,
+}
+
+/// Splits a stamp URI into its lower-case scheme and the alphanumeric rest (`"https"`,
+/// `"://HOST/01/…"`), or `None` when the data is not of that shape.
+pub fn stamp_segments(data: &str) -> Option<(&str, &str)> {
+    let split = data.find(|c: char| !c.is_ascii_lowercase())?;
+    let (scheme, rest) = data.split_at(split);
+    (!scheme.is_empty() && rest.starts_with("://") && is_alphanumeric(rest))
+        .then_some((scheme, rest))
 }
 
 /// Characters of QR's alphanumeric mode.
@@ -76,8 +94,8 @@ pub struct Matrix {
 impl Matrix {
     /// Encodes with the encoder that suits the data (see the module docs).
     pub fn encode(data: &str, ecc: Ecc) -> Result<Self, QrError> {
-        let encoder = if is_alphanumeric(data) {
-            Encoder::Fast
+        let encoder = if stamp_segments(data).is_some() {
+            Encoder::Stamp
         } else {
             Encoder::Segmented
         };
@@ -86,31 +104,55 @@ impl Matrix {
 
     pub fn encode_with(encoder: Encoder, data: &str, ecc: Ecc) -> Result<Self, QrError> {
         match encoder {
-            Encoder::Fast => Self::encode_fast(data, ecc),
+            Encoder::Stamp => Self::encode_stamp(data, ecc),
+            Encoder::Bytes => Self::encode_bytes(data, ecc),
             Encoder::Segmented => Self::encode_segmented(data, ecc),
         }
     }
 
-    fn encode_fast(data: &str, ecc: Ecc) -> Result<Self, QrError> {
+    fn encode_stamp(data: &str, ecc: Ecc) -> Result<Self, QrError> {
+        let (scheme, rest) = stamp_segments(data).ok_or_else(|| {
+            QrError::Encode("not a lower-case scheme followed by alphanumeric data".into())
+        })?;
+        Self::encode_qrcodegen(
+            &[
+                qrcodegen::QrSegment::make_bytes(scheme.as_bytes()),
+                qrcodegen::QrSegment::make_alphanumeric(rest),
+            ],
+            ecc,
+        )
+    }
+
+    fn encode_bytes(data: &str, ecc: Ecc) -> Result<Self, QrError> {
+        Self::encode_qrcodegen(&[qrcodegen::QrSegment::make_bytes(data.as_bytes())], ecc)
+    }
+
+    fn encode_qrcodegen(segments: &[qrcodegen::QrSegment], ecc: Ecc) -> Result<Self, QrError> {
+        use qrcodegen::{QrCode, QrCodeEcc, Version};
         let level = match ecc {
-            Ecc::M => fast_qr::ECL::M,
-            Ecc::Q => fast_qr::ECL::Q,
+            Ecc::M => QrCodeEcc::Medium,
+            Ecc::Q => QrCodeEcc::Quartile,
         };
-        let code = fast_qr::QRBuilder::new(data.as_bytes())
-            .ecl(level)
-            .build()
-            .map_err(|e| QrError::Encode(format!("{e:?}")))?;
-        let width = code.size;
-        Ok(Self {
-            width,
-            dark: code
-                .data
-                .get(..width * width)
-                .ok_or_else(|| QrError::Encode("matrix smaller than its size".into()))?
-                .iter()
-                .map(|m| m.value())
-                .collect(),
-        })
+        // The level asked for, not a higher one that would happen to fit the same version:
+        // print templates size the code for it.
+        let code = QrCode::encode_segments_advanced(
+            segments,
+            level,
+            Version::MIN,
+            Version::MAX,
+            None,
+            false,
+        )
+        .map_err(|e| QrError::Encode(e.to_string()))?;
+        let width =
+            usize::try_from(code.size()).map_err(|_| QrError::Encode("negative size".into()))?;
+        let mut dark = Vec::with_capacity(width * width);
+        for y in 0..code.size() {
+            for x in 0..code.size() {
+                dark.push(code.get_module(x, y));
+            }
+        }
+        Ok(Self { width, dark })
     }
 
     fn encode_segmented(data: &str, ecc: Ecc) -> Result<Self, QrError> {
@@ -231,7 +273,7 @@ pub fn parse_module_px(v: u32) -> Result<u32, ParseError> {
 mod tests {
     use super::*;
 
-    const URI: &str = "HTTPS://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/0123456789ABCDEF";
+    const URI: &str = "https://TRACE.EXAMPLE.VN/01/08934588012228/10/MO2026A/21/0123456789ABCDEF";
 
     /// Decodes a PNG with rqrr, a QR decoder written independently of the encoder.
     fn decode_png(png_bytes: &[u8]) -> String {
@@ -265,19 +307,31 @@ mod tests {
     #[test]
     fn both_encoders_give_codes_that_decode_to_the_same_data() {
         let lower = "https://trace.example.vn/01/08934588012228/10/mo%2F26/21/0123456789ABCDEF";
-        for data in [URI, "HTTPS://X.VN/S/0123456789ABCDEF", lower] {
-            for encoder in [Encoder::Fast, Encoder::Segmented] {
+        for data in [
+            URI,
+            "https://X.VN/S/0123456789ABCDEF",
+            "http://127.0.0.1:8080/S/AB",
+        ] {
+            for encoder in [Encoder::Stamp, Encoder::Segmented, Encoder::Bytes] {
                 for ecc in [Ecc::M, Ecc::Q] {
                     let m = Matrix::encode_with(encoder, data, ecc).unwrap();
                     assert_eq!(decode_png(&m.to_png(4).unwrap()), data, "{encoder:?} {ecc}");
                 }
             }
         }
-        // The automatic choice: the fast encoder for alphanumeric data, at the same version
-        // as the segmenting one; the segmenting one otherwise.
-        assert!(is_alphanumeric(URI) && !is_alphanumeric(lower));
+        for ecc in [Ecc::M, Ecc::Q] {
+            let m = Matrix::encode_with(Encoder::Segmented, lower, ecc).unwrap();
+            assert_eq!(decode_png(&m.to_png(4).unwrap()), lower, "{ecc}");
+        }
+        // The automatic choice: the stamp encoder for a stamp URI, at the same version as the
+        // optimal segmentation; the segmenting one otherwise.
+        assert!(stamp_segments(URI).is_some() && stamp_segments(lower).is_none());
+        assert_eq!(stamp_segments(URI).unwrap().0, "https");
+        assert!(
+            stamp_segments("HTTPS://X.VN/S/A").is_none() && stamp_segments("https:/x").is_none()
+        );
         assert_eq!(
-            Matrix::encode_with(Encoder::Fast, URI, Ecc::M)
+            Matrix::encode_with(Encoder::Stamp, URI, Ecc::M)
                 .unwrap()
                 .width,
             Matrix::encode_with(Encoder::Segmented, URI, Ecc::M)
@@ -293,9 +347,9 @@ mod tests {
     }
 
     #[test]
-    fn the_uri_fits_a_small_code_in_alphanumeric_mode() {
-        // 74 alphanumeric characters fit version 4 (33 modules) at level M; in byte mode the
-        // same URI would need version 5.
+    fn the_uri_fits_a_small_code_with_its_scheme_in_byte_mode() {
+        // The scheme in byte mode and 69 alphanumeric characters fit version 4 (33 modules) at
+        // level M; in byte mode alone the same URI would need version 5.
         assert_eq!(Matrix::encode(URI, Ecc::M).unwrap().width, 33);
     }
 
@@ -324,7 +378,7 @@ mod tests {
 
     #[test]
     fn png_pixels_follow_module_size_and_bounds() {
-        let m = Matrix::encode("HTTPS://X.VN/S/0123456789ABCDEF", Ecc::M).unwrap();
+        let m = Matrix::encode("https://X.VN/S/0123456789ABCDEF", Ecc::M).unwrap();
         let png = m.to_png(3).unwrap();
         assert!(png.len() < 1_000, "1-bit PNGs stay small: {}", png.len());
         assert!(
@@ -341,7 +395,7 @@ mod tests {
     #[ignore = "needs zbarimg; run by .ci/run with --ignored"]
     fn the_png_decodes_with_zbarimg() {
         let dir = tempfile::tempdir().unwrap();
-        let cases = [Encoder::Fast, Encoder::Segmented]
+        let cases = [Encoder::Stamp, Encoder::Segmented]
             .into_iter()
             .flat_map(|e| [(e, Ecc::M), (e, Ecc::Q)]);
         for (i, (encoder, ecc)) in cases.enumerate() {

@@ -215,7 +215,7 @@ async fn a_printed_stamp_decoded_from_its_label_opens_a_verified_page() {
     // What a phone camera reads is the URI; the browser opens it (on this test server).
     let uri = &decoded[0];
     let path = uri
-        .strip_prefix("HTTP://TRACE.TEST")
+        .strip_prefix("http://TRACE.TEST")
         .expect("the stamp's own host");
     let profile = tempfile::tempdir().unwrap();
     for (lang, ok_text) in [("vi", "Dữ liệu nguyên vẹn"), ("en", "Record intact")] {

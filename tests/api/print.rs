@@ -125,9 +125,15 @@ async fn csv_zpl_and_pdf_hold_every_printable_stamp_and_pins_are_shown_once() {
     let zpl = String::from_utf8(body).unwrap();
     assert_eq!(zpl.matches("^XA").count(), 67);
     let got: BTreeSet<String> = zpl
-        .split("^FDMM,A")
+        .split("^FDMM,B")
         .skip(1)
-        .map(|s| s.split("^FS").next().unwrap().to_owned())
+        .map(|s| {
+            // Manual byte mode: four digits of length, then exactly that many bytes.
+            let data = s.split("^FS").next().unwrap();
+            let (len, uri) = data.split_at(4);
+            assert_eq!(len.parse::<usize>().unwrap(), uri.len(), "{data}");
+            uri.to_owned()
+        })
         .collect();
     assert_eq!(got, expected);
     assert!(!zpl.contains("PIN"), "no PINs unless asked for");

@@ -65,7 +65,7 @@ pub fn path_of(stamp: &Value) -> String {
     stamp["uri"]
         .as_str()
         .unwrap()
-        .strip_prefix("HTTP://TRACE.TEST")
+        .strip_prefix("http://TRACE.TEST")
         .unwrap()
         .to_owned()
 }

@@ -72,7 +72,7 @@ async fn a_run_issues_unique_chained_stamps_whose_uris_are_gs1_digital_links() {
     assert_eq!(
         first["uri"],
         format!(
-            "HTTP://TRACE.TEST/01/08934588012228/10/MO2026A/21/{}",
+            "http://TRACE.TEST/01/08934588012228/10/MO2026A/21/{}",
             first["serial"].as_str().unwrap()
         )
     );

@@ -6,6 +6,7 @@ Usage: generated_client.py BASE_URL TOKEN OUT_TOML   (with the generated `ocop_c
 package on PYTHONPATH)
 """
 
+import json
 import sys
 import time
 
@@ -125,6 +126,24 @@ assert run.count == 25, run
 stamps = made(list_stamps.sync(run.id, client=client), "list stamps")
 assert len(stamps.items) == 25, stamps
 serial = stamps.items[0].serial
+
+# A second lot whose code needs percent-encoding in the URI (GS1 allows `/` and `&` in AI 10).
+odd = made(
+    create_batch.sync(
+        product.id,
+        client=client,
+        body=CreateBatch.from_dict({"lot_code": "MO-26/B&C", "quantity": 10.0, "unit": "kg", "harvested_on": "2026-03-02"}),
+    ),
+    "create batch with an odd lot code",
+)
+odd_run = made(issue_stamp_run.sync(odd.id, client=client, body=IssueRun(count=5, with_pin=False)), "issue odd run")
+odd_stamps = made(list_stamps.sync(odd_run.id, client=client), "list odd stamps")
+
+# Every issued URI, with what it must parse to, for GS1's digital-link.js (digital_link.js).
+with open(out + ".uris.jsonl", "w") as f:
+    for lot, page in (("MO2026A", stamps), ("MO-26/B&C", odd_stamps)):
+        for s in page.items:
+            f.write(json.dumps({"uri": s.uri, "gtin": "08934588012228", "lot": lot, "serial": s.serial}) + "\n")
 # A new run is in a signed checkpoint within a second; until then the proof is a 503.
 for _ in range(20):
     proof = get_stamp_proof.sync(serial, client=client)
