@@ -9,6 +9,7 @@ pub mod csv;
 pub mod font;
 pub mod layout;
 pub mod pdf;
+pub mod raster;
 pub mod template;
 pub mod zpl;
 

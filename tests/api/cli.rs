@@ -6,6 +6,11 @@ use reqwest::StatusCode;
 
 use crate::helpers::TestApp;
 
+/// The command, to run beside the test's server. A test that runs it must use the
+/// multi-threaded runtime (`#[tokio::test(flavor = "multi_thread")]`): `output()` blocks its
+/// thread, and on a one-thread runtime the server stops with it — if one of its tasks holds
+/// SQLite's write lock at that moment, it keeps it until the command ends, and the command's
+/// own writes fail after their busy timeout ("database is locked", 2 runs in 10).
 pub fn ocop_trace(app: &TestApp) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ocop-trace"));
     cmd.env_clear()
@@ -18,7 +23,7 @@ pub fn ocop_trace(app: &TestApp) -> Command {
     cmd
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_create_prints_only_a_working_token_on_stdout() {
     let app = TestApp::spawn().await;
     let out = ocop_trace(&app)
@@ -65,7 +70,7 @@ async fn token_create_prints_only_a_working_token_on_stdout() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_create_refuses_bad_arguments_clearly() {
     let app = TestApp::spawn().await;
     let out = ocop_trace(&app)
@@ -95,7 +100,7 @@ async fn token_create_refuses_bad_arguments_clearly() {
     assert!(!out.status.success());
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_settings_file_is_read_and_a_typo_in_it_is_an_error() {
     let app = TestApp::spawn().await;
     std::fs::write(
@@ -128,7 +133,7 @@ async fn a_settings_file_is_read_and_a_typo_in_it_is_an_error() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keygen_writes_a_private_key_prints_its_verifier_and_never_overwrites_silently() {
     let app = TestApp::spawn().await;
     let path = app.data_dir.path().join("keys/new.key");
@@ -185,7 +190,7 @@ async fn keygen_writes_a_private_key_prints_its_verifier_and_never_overwrites_si
     assert_eq!(kept, 1, "the old key is kept beside the new one");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_with_a_different_verifier_key_rejects_the_checkpoints() {
     let app = TestApp::spawn().await;
     app.create_organization("HTX").await;
@@ -218,7 +223,7 @@ async fn verify_with_a_different_verifier_key_rejects_the_checkpoints() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn onboard_registers_an_organization_whose_owner_joins_by_the_printed_link() {
     let app = TestApp::spawn().await;
     let out = ocop_trace(&app)
@@ -290,7 +295,7 @@ async fn onboard_registers_an_organization_whose_owner_joins_by_the_printed_link
     assert!(err.contains("login"), "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn import_reports_every_bad_cell_by_line_and_writes_all_rows_or_none() {
     let app = TestApp::spawn().await;
     let org = app.create_organization("HTX Cà phê Ea Tul").await;

@@ -230,7 +230,7 @@ async fn bad_uploads_get_precise_errors_and_leave_nothing_behind() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_follow_the_organizations_access_rules() {
     let app = TestApp::spawn().await;
     let (org, product) = new_product(&app).await;
@@ -525,7 +525,7 @@ async fn an_unreachable_or_failing_s3_is_a_503_and_nothing_is_recorded() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_scan_page_shows_the_product_photo_and_the_diary_photos() {
     let app = TestApp::spawn().await;
     let (batch, stamps) = crate::scan::world(&app, 2).await;
@@ -608,7 +608,7 @@ async fn storage_check(app: &TestApp, args: &[&str]) -> (i32, String) {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storage_check_finds_missing_and_corrupt_files_and_orphans() {
     let app = TestApp::spawn().await;
     let (_, product) = new_product(&app).await;

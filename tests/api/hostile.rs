@@ -49,7 +49,7 @@ async fn hostile_workbooks_get_a_precise_message_and_the_server_stays_up() {
     assert_eq!(s, StatusCode::OK);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_import_command_refuses_hostile_workbooks_without_dying() {
     let app = TestApp::spawn().await;
     let org = app.create_organization("HTX Chè Shan Tuyết").await;

@@ -156,7 +156,7 @@ async fn ledger_entries_of_another_organization_are_hidden() {
     assert_eq!(s, StatusCode::OK, "its own organization's entry");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_batch_diary_is_a_hash_chain_rooted_in_the_batch_entry() {
     let app = TestApp::spawn().await;
     let (_, _, batch) = world(&app).await;
@@ -195,7 +195,7 @@ pub fn verify(app: &TestApp) -> (i32, String) {
     )
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_passes_on_an_untouched_database() {
     let app = TestApp::spawn().await;
     world(&app).await;
@@ -288,7 +288,7 @@ async fn verify_names_a_doctored_log_head() {
     assert!(out.contains("ledger_head row 1: field `frontier`"), "{out}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_catches_deleted_and_reordered_entries() {
     let (_, out) = tampered("DELETE FROM ledger_entries WHERE idx = 3", vec![]).await;
     assert!(out.contains("ledger_entries row 3: field `idx`"), "{out}");
@@ -314,7 +314,7 @@ async fn verify_catches_deleted_and_reordered_entries() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_transaction_that_fails_after_appending_leaves_no_entry_and_no_gap() {
     let app = TestApp::spawn().await;
     world(&app).await;
@@ -342,7 +342,7 @@ async fn a_transaction_that_fails_after_appending_leaves_no_entry_and_no_gap() {
     assert_eq!(code, 0, "{out}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_writers_on_two_servers_append_strictly_in_sequence() {
     let app = TestApp::spawn().await;
     let (org, _, _) = world(&app).await;
@@ -438,7 +438,7 @@ async fn an_entry_proof_bundle_verifies_offline_with_only_the_published_key() {
     assert_eq!(j["size"], 9);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn grouped_appends_keep_rejections_and_recalls_in_order() {
     let app = TestApp::spawn().await;
     let (org, _, _) = world(&app).await;

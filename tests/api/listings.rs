@@ -53,7 +53,7 @@ fn sheet_rows(xlsx: Vec<u8>) -> Vec<Vec<String>> {
         .collect()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cooperative_lists_a_product_exports_a_pack_and_records_the_live_url() {
     let app = TestApp::spawn().await;
     let (org, product) = product(&app).await;
@@ -249,7 +249,7 @@ async fn listing_requests_are_checked() {
     assert_eq!(b[4]["kind"], "api");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_cli_writes_a_pack() {
     let app = TestApp::spawn().await;
     let (_, product) = product(&app).await;

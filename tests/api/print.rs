@@ -136,7 +136,13 @@ async fn csv_zpl_and_pdf_hold_every_printable_stamp_and_pins_are_shown_once() {
         })
         .collect();
     assert_eq!(got, expected);
-    assert!(!zpl.contains("PIN"), "no PINs unless asked for");
+    // Text is drawn as graphics: per label the heading and the serial, and no third one (the
+    // PIN) unless asked for.
+    assert_eq!(
+        zpl.matches("^GFA,").count(),
+        2 * 67,
+        "no PINs unless asked for"
+    );
 
     let (s, ct, pdf) = app
         .download(&app.admin, &format!("{base}/labels.pdf"))
@@ -422,7 +428,7 @@ async fn every_qr_code_in_every_template_decodes_to_its_stamps_uri() {
     assert!(expected.contains(text.trim_end()), "{text}");
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs pdftoppm and zbarimg; run by .ci/run with --ignored"]
 async fn issue_then_print_from_the_cli_decodes_end_to_end() {
     let app = TestApp::spawn().await;

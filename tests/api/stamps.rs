@@ -29,7 +29,7 @@ pub async fn all_stamps(app: &TestApp, run: &str) -> Vec<Value> {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_issues_unique_chained_stamps_whose_uris_are_gs1_digital_links() {
     let app = TestApp::spawn().await;
     let (_, batch) = batch(&app).await;
@@ -238,7 +238,7 @@ async fn bad_runs_are_refused_precisely_and_write_nothing() {
     assert_eq!(list["items"], json!([]));
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_catches_a_changed_or_missing_stamp() {
     for (statement, expect) in [
         (
@@ -270,7 +270,7 @@ async fn verify_catches_a_changed_or_missing_stamp() {
     }
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_issue_command_issues_a_run_by_lot_code_and_refuses_bad_input() {
     let app = TestApp::spawn().await;
     let (_, batch) = batch(&app).await;
@@ -372,7 +372,7 @@ async fn a_stamp_run_sent_again_with_its_idempotency_key_is_issued_once() {
 /// Of 987 random single-field changes, `verify` missed those in columns it never compared
 /// with what the ledger commits to. Each is now caught: the PIN hashes (the run's entry
 /// commits to their root), the stamps' run and organization, the batch's count of stamps.
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_finds_a_changed_pin_hash_and_every_derived_stamp_column() {
     let cases: [(&str, &str); 5] = [
         (

@@ -33,7 +33,7 @@ async fn log_size(app: &TestApp) -> u64 {
     head["size"].as_u64().unwrap()
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn voids_are_ledger_records_that_mark_stamps_void_once() {
     let app = TestApp::spawn().await;
     let (_, batch) = batch(&app).await;
@@ -184,7 +184,7 @@ async fn bad_voids_are_refused_precisely_and_change_nothing() {
     );
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn verify_catches_a_status_changed_behind_the_ledgers_back() {
     for (statement, expect) in [
         ("UPDATE stamps SET status = 'active'", "field `status`"),

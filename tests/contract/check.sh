@@ -6,7 +6,10 @@
 #     a diary event, issues a stamp run, reads its stamps and a stamp's proof;
 #  3. GS1's digital-link.js (from npm) parses every URI issued in 2, two lots, one of them
 #     percent-encoded, to its GTIN, lot and serial;
-#  4. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
+#  4. Zebrash (zpl-renderer-js, from npm) renders labels.zpl of both runs at 203 and 300 dpi,
+#     with and without PINs, as a printer would: ZBar must read every QR code back, and the
+#     Vietnamese text must stay inside its label in separate lines (check_labels.py);
+#  5. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
 #     requests reach real records — and fails on any 5xx, any status, content type, header or
 #     body the document does not declare, on an operation that ignores its auth, on a method
 #     the path does not have answered other than 405, and on use-after-delete.
@@ -24,6 +27,11 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 base="http://127.0.0.1:$port"
 server=""
 cleanup() {
+  status=$?
+  if [ "$status" != 0 ] && [ -f "$work/server.log" ]; then
+    echo "check failed ($status); the server's last log lines:"
+    tail -${LOG_LINES:-30} "$work/server.log"
+  fi
   [ -n "$server" ] && kill "$server" 2>/dev/null || true
   rm -rf "$work"
 }
@@ -33,11 +41,13 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q -r "$here/requirements.txt"
 fi
-if [ ! -d "$venv/node/node_modules/digital-link.js" ]; then
+if ! cmp -s "$here/package.json" "$venv/node/package.json"; then
   mkdir -p "$venv/node"
   cp "$here/package.json" "$venv/node/"
   (cd "$venv/node" && npm install --no-audit --no-fund --silent)
 fi
+# Node resolves modules from the script's own place (ES modules ignore NODE_PATH).
+cp "$here/digital_link.js" "$here/render_zpl.mjs" "$venv/node/"
 
 unset DATABASE_URL OCOP_DATABASE_URL
 "$bin" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
@@ -63,7 +73,24 @@ fi
 PYTHONPATH="$work" "$venv/bin/python" "$here/generated_client.py" "$base" "$token" "$work/records.toml"
 
 echo "== digital-link.js (GS1): every issued stamp URI"
-NODE_PATH="$venv/node/node_modules" node "$here/digital_link.js" "$work/records.toml.uris.jsonl"
+node "$venv/node/digital_link.js" "$work/records.toml.uris.jsonl"
+
+echo "== Zebrash renders labels.zpl; ZBar reads every code; the text stays in its lines"
+while read -r run uris with_pins; do
+  # A thermal 50 x 30 mm label at 203 dpi, and a 60 x 40 mm one at 300 dpi with the PINs of
+  # the run that has them (shown once: this is their one print).
+  for variant in "203 50 30 8 0" "300 60 40 12 $with_pins"; do
+    read -r dpi width height dpmm pins <<<"$variant"
+    dir="$work/labels-$run-$dpi"
+    mkdir -p "$dir"
+    query="dpi=$dpi&width_mm=$width&height_mm=$height"
+    [ "$pins" = 1 ] && query="$query&pins=true"
+    curl -fsS -H "Authorization: Bearer $token" -o "$dir/labels.zpl" "$base/api/v1/stamp-runs/$run/labels.zpl?$query"
+    node "$venv/node/render_zpl.mjs" "$dir/labels.zpl" "$dir/label" "$width" "$height" "$dpmm" 2>/dev/null
+    # Name (two lines), stars, lot and serial, and the PIN when printed.
+    "$venv/bin/python" "$here/check_labels.py" "$dir" "$uris" "$dpmm" $((5 + pins))
+  done
+done <"$work/records.toml.runs"
 
 echo "== schemathesis"
 # One worker: with two, CPython 3.11 once failed inside schemathesis ("SystemError: AST

@@ -83,7 +83,7 @@ product = made(
         org.id,
         client=client,
         body=CreateProduct.from_dict(
-            {"name": "Mật ong hoa cà phê", "unit": "hũ", "gtin": "8934588012228", "net_weight_g": 500.0,
+            {"name": "Mật ong hoa cà phê Cư M'gar nguyên chất thượng hạng đặc biệt", "unit": "hũ", "gtin": "8934588012228", "net_weight_g": 500.0,
              "ocop_group": "food", "description": "Mật ong nguyên chất, thu hoạch mùa hoa cà phê."}
         ),
     ),
@@ -136,8 +136,15 @@ odd = made(
     ),
     "create batch with an odd lot code",
 )
-odd_run = made(issue_stamp_run.sync(odd.id, client=client, body=IssueRun(count=5, with_pin=False)), "issue odd run")
+odd_run = made(issue_stamp_run.sync(odd.id, client=client, body=IssueRun(count=5, with_pin=True)), "issue odd run")
 odd_stamps = made(list_stamps.sync(odd_run.id, client=client), "list odd stamps")
+
+# The runs, for the label checks: "RUN_ID URIS_FILE WITH_PINS" per line.
+for name, page, r in (("first", stamps, run), ("odd", odd_stamps, odd_run)):
+    with open(f"{out}.{name}.uris", "w") as f:
+        f.write("\n".join(s.uri for s in page.items) + "\n")
+with open(out + ".runs", "w") as f:
+    f.write(f"{run.id} {out}.first.uris 0\n{odd_run.id} {out}.odd.uris 1\n")
 
 # Every issued URI, with what it must parse to, for GS1's digital-link.js (digital_link.js).
 with open(out + ".uris.jsonl", "w") as f:
