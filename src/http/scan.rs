@@ -66,16 +66,54 @@ pub(crate) fn query(raw: Option<&str>) -> Query {
     q
 }
 
+/// The GS1 link type asked for with `?linkType=` (`gs1:pip`, `https://gs1.org/voc/pip` or
+/// `pip`), as the GS1-Conformant Resolver criteria read it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum LinkType {
+    /// None asked for, or `gs1:defaultLink`: the scan page.
+    Default,
+    /// `gs1:pip`: the product information page, in the asked language (a 307 to it).
+    Pip,
+    /// `gs1:traceability`: the item's history as JSON, served here.
+    Traceability,
+    /// `gs1:certificationInfo`: the integrity proof (a 307 to it).
+    Certification,
+    /// `linkType=all` (or `linkset`): every link, as an RFC 9264 linkset.
+    All,
+    /// A link type this resolver has no link of: 404.
+    Unknown,
+}
+
+fn link_type(q: &Query) -> LinkType {
+    let Some(t) = q.link_type.as_deref() else {
+        return LinkType::Default;
+    };
+    let name = t
+        .strip_prefix("gs1:")
+        .or_else(|| t.strip_prefix("https://gs1.org/voc/"))
+        .or_else(|| t.strip_prefix("http://gs1.org/voc/"))
+        .unwrap_or(t);
+    match name {
+        "defaultLink" | "defaultLinkMulti" => LinkType::Default,
+        "pip" => LinkType::Pip,
+        "traceability" => LinkType::Traceability,
+        "certificationInfo" => LinkType::Certification,
+        "all" | "linkset" => LinkType::All,
+        _ => LinkType::Unknown,
+    }
+}
+
 fn want(headers: &HeaderMap, q: &Query) -> Want {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if q.link_type
-        .as_deref()
-        .is_some_and(|t| t == "linkset" || t.ends_with("linkset"))
-        || accept.contains("application/linkset+json")
-    {
+    match link_type(q) {
+        LinkType::All => return Want::Linkset,
+        LinkType::Traceability => return Want::Json,
+        _ => {}
+    }
+    if accept.contains("application/linkset+json") {
         return Want::Linkset;
     }
     // A browser's Accept lists text/html; an API client asks for JSON without it.
@@ -193,7 +231,8 @@ async fn scan(
         return too_many(want, lang);
     }
     let base = &state.settings.public_base_url;
-    let is_scan = want == Want::Html && method == Method::GET;
+    let link = link_type(&q);
+    let is_scan = want == Want::Html && method == Method::GET && link == LinkType::Default;
     let (resolved, stored) = match locate(&state, uri.path(), is_scan, client, lang).await {
         Ok(found) => found,
         Err(e) => return failure(e, want, lang),
@@ -210,6 +249,32 @@ async fn scan(
             res.headers_mut().insert(header::LOCATION, v);
         }
         cors(&mut res);
+        return res;
+    }
+    let page = crate::settings::url_under(base, &resolved.path);
+    let elsewhere = match link {
+        LinkType::Unknown => {
+            let mut res = unknown_link_type(want, lang);
+            linkset_header(&mut res, &page);
+            return res;
+        }
+        LinkType::Pip => Some(format!("{page}?lang={}", lang.code())),
+        LinkType::Certification => Some(crate::settings::url_under(
+            base,
+            &format!("/api/v1/stamps/{}/proof", resolved.serial.as_str()),
+        )),
+        _ => None,
+    };
+    if let Some(target) = elsewhere {
+        // 307: the link may change (a certificate renewed, a page moved); a client must ask
+        // again next time, and keep its method.
+        let mut res = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(v) = HeaderValue::from_str(&target) {
+            res.headers_mut().insert(header::LOCATION, v);
+        }
+        cors(&mut res);
+        linkset_header(&mut res, &page);
+        vary(&mut res);
         return res;
     }
     let status = match resolved.standing {
@@ -246,6 +311,34 @@ async fn scan(
             };
             let pin = PinBox::of(&resolved, &live, lang, None, "");
             scan_page(&state, &resolved, &live, recent.as_ref(), lang, pin, status)
+        }
+    };
+    linkset_header(&mut res, &page);
+    vary(&mut res);
+    res
+}
+
+/// `Link: <…?linkType=all>; rel="linkset"` on every answer about an item, as GS1 resolvers
+/// announce where the item's links are listed.
+fn linkset_header(res: &mut Response, page: &str) {
+    let link = format!("<{page}?linkType=all>; rel=\"linkset\"; type=\"application/linkset+json\"");
+    if let Ok(v) = HeaderValue::from_str(&link) {
+        res.headers_mut().insert(header::LINK, v);
+    }
+}
+
+/// A link type this item has no link of: 404, in the form asked for.
+fn unknown_link_type(want: Want, lang: Lang) -> Response {
+    let t = lang.t();
+    let mut res = match want {
+        Want::Html => html(
+            StatusCode::NOT_FOUND,
+            ProblemPage::new(lang, t.error_link_type, t.error_detail_link_type),
+        ),
+        Want::Json | Want::Linkset => {
+            let mut res = AppError::NotFound("link of this type").into_response();
+            cors(&mut res);
+            res
         }
     };
     vary(&mut res);

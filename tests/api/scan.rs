@@ -6,7 +6,7 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-use crate::helpers::TestApp;
+use crate::helpers::{TestApp, assert_problem};
 use crate::stamps::all_stamps;
 
 /// A stamp of a product with a GTIN, a 4-star certificate in force and an expired 3-star
@@ -772,4 +772,77 @@ async fn the_newest_migrations_roll_back_and_forward_keeping_every_scan() {
         page.contains("Cảnh báo: tem có thể bị sao chép"),
         "4 scans in 24 h"
     );
+}
+
+/// GS1-Conformant Resolver: `linkType` picks a link — a 307 to it, or the form it names — an
+/// unknown type is 404, and every answer about the item says where its linkset is.
+#[tokio::test]
+async fn link_types_redirect_to_their_link_and_unknown_ones_are_404() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 1).await;
+    let path = path_of(&stamps[0]);
+    let serial = stamps[0]["serial"].as_str().unwrap();
+    let linkset = format!(
+        "<http://trace.test{path}?linkType=all>; rel=\"linkset\"; type=\"application/linkset+json\""
+    );
+    for (query, location) in [
+        (
+            "linkType=gs1:pip&lang=en",
+            format!("http://trace.test{path}?lang=en"),
+        ),
+        (
+            "linkType=https://gs1.org/voc/pip",
+            format!("http://trace.test{path}?lang=vi"),
+        ),
+        (
+            "linkType=gs1:certificationInfo",
+            format!("http://trace.test/api/v1/stamps/{serial}/proof"),
+        ),
+    ] {
+        let (s, h, _) = get(&app, &format!("{path}?{query}"), &[BROWSER]).await;
+        assert_eq!(s, StatusCode::TEMPORARY_REDIRECT, "{query}");
+        assert_eq!(header(&h, "location"), location, "{query}");
+        assert_eq!(header(&h, "link"), linkset, "{query}");
+    }
+    // The traceability link is the item's history as JSON, even from a browser.
+    let (s, h, body) = get(
+        &app,
+        &format!("{path}?linkType=gs1:traceability"),
+        &[BROWSER],
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(header(&h, "content-type").starts_with("application/json"));
+    let j: Value = serde_json::from_str(&body).unwrap();
+    assert!(j["events"].is_array(), "{j}");
+    // `all` is the linkset.
+    let (s, h, _) = get(&app, &format!("{path}?linkType=all"), &[BROWSER]).await;
+    assert_eq!(
+        (s, header(&h, "content-type")),
+        (StatusCode::OK, "application/linkset+json")
+    );
+    // An unknown link type: 404 in the form asked for, never the counterfeit warning.
+    let (s, h, body) = get(&app, &format!("{path}?linkType=gs1:nosuchlt"), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    assert!(body.contains("Không có liên kết loại này"), "{body}");
+    assert!(!body.contains("không chính hãng"), "{body}");
+    assert_eq!(header(&h, "link"), linkset);
+    let (s, _, body) = get(
+        &app,
+        &format!("{path}?linkType=gs1:nosuchlt"),
+        &[("accept", "application/json")],
+    )
+    .await;
+    assert_problem(
+        s,
+        &serde_json::from_str(&body).unwrap(),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    // The page itself carries the Link header too, and none of the above counted as a scan.
+    let (s, h, _) = get(&app, &path, &[("accept", "application/json")]).await;
+    assert_eq!((s, header(&h, "link")), (StatusCode::OK, linkset.as_str()));
+    let (_, _, body) = get(&app, &path, &[("accept", "application/json")]).await;
+    let j: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(j["scan_count"], 0, "{j}");
 }
