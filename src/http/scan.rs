@@ -313,6 +313,9 @@ async fn scan(
             scan_page(&state, &resolved, &live, recent.as_ref(), lang, pin, status)
         }
     };
+    // Every form is public and answers cross-origin reads, the HTML page and HEAD included
+    // (GS1 resolvers SHALL support CORS).
+    cors(&mut res);
     linkset_header(&mut res, &page);
     vary(&mut res);
     res
@@ -331,10 +334,14 @@ fn linkset_header(res: &mut Response, page: &str) {
 fn unknown_link_type(want: Want, lang: Lang) -> Response {
     let t = lang.t();
     let mut res = match want {
-        Want::Html => html(
-            StatusCode::NOT_FOUND,
-            ProblemPage::new(lang, t.error_link_type, t.error_detail_link_type),
-        ),
+        Want::Html => {
+            let mut res = html(
+                StatusCode::NOT_FOUND,
+                ProblemPage::new(lang, t.error_link_type, t.error_detail_link_type),
+            );
+            cors(&mut res);
+            res
+        }
         Want::Json | Want::Linkset => {
             let mut res = AppError::NotFound("link of this type").into_response();
             cors(&mut res);
@@ -559,7 +566,11 @@ fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
         ResolveError::App(e) => return e.into_response(),
     };
     let mut res = match want {
-        Want::Html => html(status, ProblemPage::new(lang, title, detail)),
+        Want::Html => {
+            let mut res = html(status, ProblemPage::new(lang, title, detail));
+            cors(&mut res);
+            res
+        }
         Want::Json | Want::Linkset => {
             let mut res = error.into_response();
             cors(&mut res);
