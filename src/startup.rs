@@ -104,9 +104,7 @@ pub async fn serve(
     let pusher = tokio::spawn(crate::services::outbox::run(state.outbox.clone()));
     let (limits, db) = (state.limits.clone(), state.db.clone());
     let forget = tokio::spawn(async move {
-        let minute = std::time::Duration::from_secs(60);
-        // From a minute after start: nothing is old yet at start.
-        let mut every = tokio::time::interval_at(tokio::time::Instant::now() + minute, minute);
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
         loop {
             every.tick().await;
             limits.forget_idle();

@@ -103,12 +103,12 @@ fn link_type(q: &Query) -> LinkType {
     }
 }
 
-fn want(headers: &HeaderMap, q: &Query) -> Want {
+fn want(headers: &HeaderMap, link: LinkType) -> Want {
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    match link_type(q) {
+    match link {
         LinkType::All => return Want::Linkset,
         LinkType::Traceability => return Want::Json,
         _ => {}
@@ -225,13 +225,13 @@ async fn scan(
     // The request whole, not its headers copied: this is the busiest route.
     let (method, headers) = (request.method(), request.headers());
     let q = query(uri.query());
-    let want = want(headers, &q);
+    let link = link_type(&q);
+    let want = want(headers, link);
     let lang = lang_of(&q, headers);
     if !state.limits.allow_scan(client) {
         return too_many(want, lang);
     }
     let base = &state.settings.public_base_url;
-    let link = link_type(&q);
     let is_scan = want == Want::Html && method == Method::GET && link == LinkType::Default;
     let (resolved, stored) = match locate(&state, uri.path(), is_scan, client, lang).await {
         Ok(found) => found,
@@ -292,7 +292,7 @@ async fn scan(
             res
         }
         Want::Linkset => {
-            let mut res = (status, Json(linkset(&resolved, base))).into_response();
+            let mut res = (status, Json(linkset(&resolved, &page, base))).into_response();
             res.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/linkset+json"),
@@ -583,8 +583,7 @@ fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
 
 /// RFC 9264 linkset: the scan page (default link, in both languages), the JSON form and the
 /// proof bundle.
-fn linkset(r: &Resolved, base: &url::Url) -> serde_json::Value {
-    let page = crate::settings::url_under(base, &r.path);
+fn linkset(r: &Resolved, page: &str, base: &url::Url) -> serde_json::Value {
     json!({
         "linkset": [{
             "anchor": r.uri,

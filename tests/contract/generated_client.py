@@ -6,9 +6,11 @@ Usage: generated_client.py BASE_URL TOKEN OUT_TOML   (with the generated `ocop_c
 package on PYTHONPATH)
 """
 
+import hashlib
 import json
 import sys
 import time
+import uuid
 
 from ocop_client import AuthenticatedClient
 from ocop_client.api.accounts import create_token
@@ -126,6 +128,30 @@ assert run.count == 25, run
 stamps = made(list_stamps.sync(run.id, client=client), "list stamps")
 assert len(stamps.items) == 25, stamps
 serial = stamps.items[0].serial
+
+# docs/LEDGER.md's stamp hash, recomputed here from its text alone (hashlib, not our code):
+# hash[i] = SHA-256(hash[i-1] || serial as ASCII || batch UUID's 16 bytes || i as u64 BE),
+# from the run's prev_head; the run's root is RFC 6962's Merkle tree hash over them.
+def rfc6962_root(leaves):
+    if len(leaves) == 1:
+        return hashlib.sha256(b"\x00" + leaves[0]).digest()
+    k = 1
+    while k * 2 < len(leaves):
+        k *= 2
+    return hashlib.sha256(b"\x01" + rfc6962_root(leaves[:k]) + rfc6962_root(leaves[k:])).digest()
+
+previous = bytes.fromhex(run.prev_head)
+hashes = []
+for s in sorted(stamps.items, key=lambda s: s.index_in_batch):
+    previous = hashlib.sha256(
+        previous + s.serial.encode("ascii") + uuid.UUID(str(batch.id)).bytes + s.index_in_batch.to_bytes(8, "big")
+    ).digest()
+    if previous.hex() != s.hash_:
+        sys.exit(f"stamp {s.serial}: LEDGER.md's encoding gives {previous.hex()}, the service {s.hash_}")
+    hashes.append(previous)
+if previous.hex() != run.last_hash or rfc6962_root(hashes).hex() != run.root:
+    sys.exit("the run's last hash or Merkle root differs from LEDGER.md's recipe")
+print(f"LEDGER.md recipe: {len(hashes)} stamp hashes and the run's root recomputed independently")
 
 # A second lot whose code needs percent-encoding in the URI (GS1 allows `/` and `&` in AI 10).
 odd = made(
