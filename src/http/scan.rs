@@ -7,7 +7,7 @@
 use askama::Template;
 use axum::Json;
 use axum::Router;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{OriginalUri, Path, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -20,18 +20,25 @@ use crate::services::resolve::{self, ResolveError, Resolved, Standing};
 use std::sync::Arc;
 
 use crate::services::scans::{Live, Recent, ScanJob, Stored};
+use crate::stamps::digital_link::Level;
+use crate::stamps::{DigitalLink, dl_compression};
 use crate::state::AppState;
 use crate::web::i18n::Lang;
+use crate::web::linkset as links;
 use crate::web::scan_frame::PinBox;
-use crate::web::scan_json::ScanJson;
+use crate::web::scan_json::{LotJson, LotPageJson, ScanJson};
 use crate::web::scan_view::ProblemPage;
+use crate::web::scan_view::ScanPage;
 use entity::stamp;
 use sea_orm::EntityTrait;
+use std::borrow::Cow;
 
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/01/{*rest}", get(scan).post(claim).options(preflight))
         .route("/S/{*rest}", get(scan).post(claim).options(preflight))
+        // A compressed Digital Link is one path segment; anything else there is not found.
+        .route("/{compressed}", get(compressed).options(preflight))
         .route("/p/{id}", get(super::product_page::page))
         .route("/.well-known/gs1resolver", get(resolver_description))
         .route("/static/scan.css", get(css))
@@ -49,6 +56,22 @@ enum Want {
 pub(crate) struct Query {
     link_type: Option<String>,
     lang: Option<String>,
+}
+
+/// The request's query without `linkType` and `lang`, with `add` after it: what a redirect
+/// passes on (GS1 resolvers SHALL pass the query string on), `""` or `?…`.
+fn pass_on(raw: Option<&str>, add: &[(&str, &str)]) -> String {
+    let mut out = form_urlencoded::Serializer::new(String::new());
+    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+        if k != "linkType" && k != "lang" {
+            out.append_pair(&k, &v);
+        }
+    }
+    for (k, v) in add {
+        out.append_pair(k, v);
+    }
+    let q = out.finish();
+    if q.is_empty() { q } else { format!("?{q}") }
 }
 
 pub(crate) fn query(raw: Option<&str>) -> Query {
@@ -235,47 +258,40 @@ async fn scan(
     let is_scan = want == Want::Html && method == Method::GET && link == LinkType::Default;
     let (resolved, stored) = match locate(&state, uri.path(), is_scan, client, lang).await {
         Ok(found) => found,
+        Err(ResolveError::Broader(dl)) => {
+            return broader(&state, &uri, dl, link, want, lang).await;
+        }
         Err(e) => return failure(e, want, lang),
     };
     // One address per stamp: other spellings (lower case, a trailing slash, /S/ for a product
     // with a GTIN) are sent to the canonical one, query kept.
-    if link_path(uri.path(), base) != resolved.path {
-        let location = match uri.query() {
-            Some(qs) => format!("{}?{qs}", resolved.path),
-            None => resolved.path.clone(),
-        };
-        let mut res = StatusCode::MOVED_PERMANENTLY.into_response();
-        if let Ok(v) = HeaderValue::from_str(&location) {
-            res.headers_mut().insert(header::LOCATION, v);
-        }
-        cors(&mut res);
-        return res;
+    let expected = expected_path(uri.path(), &resolved);
+    if link_path(uri.path(), base) != expected {
+        return canonical_redirect(&expected, uri.query());
     }
-    let page = crate::settings::url_under(base, &resolved.path);
+    let page = crate::settings::url_under(base, &expected);
     let elsewhere = match link {
         LinkType::Unknown => {
             let mut res = unknown_link_type(want, lang);
             linkset_header(&mut res, &page);
             return res;
         }
-        LinkType::Pip => Some(format!("{page}?lang={}", lang.code())),
-        LinkType::Certification => Some(crate::settings::url_under(
-            base,
-            &format!("/api/v1/stamps/{}/proof", resolved.serial.as_str()),
+        LinkType::Pip => Some(format!(
+            "{page}{}",
+            pass_on(uri.query(), &[("lang", lang.code())])
+        )),
+        LinkType::Certification => Some(format!(
+            "{}{}",
+            crate::settings::url_under(
+                base,
+                &format!("/api/v1/stamps/{}/proof", resolved.serial.as_str()),
+            ),
+            pass_on(uri.query(), &[])
         )),
         _ => None,
     };
     if let Some(target) = elsewhere {
-        // 307: the link may change (a certificate renewed, a page moved); a client must ask
-        // again next time, and keep its method.
-        let mut res = StatusCode::TEMPORARY_REDIRECT.into_response();
-        if let Ok(v) = HeaderValue::from_str(&target) {
-            res.headers_mut().insert(header::LOCATION, v);
-        }
-        cors(&mut res);
-        linkset_header(&mut res, &page);
-        vary(&mut res);
-        return res;
+        return temporary_redirect(&target, &page);
     }
     let status = match resolved.standing {
         Standing::Genuine => StatusCode::OK,
@@ -291,15 +307,10 @@ async fn scan(
             cors(&mut res);
             res
         }
-        Want::Linkset => {
-            let mut res = (status, Json(linkset(&resolved, &page, base))).into_response();
-            res.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/linkset+json"),
-            );
-            cors(&mut res);
-            res
-        }
+        Want::Linkset => linkset_response(
+            status,
+            links::item(&resolved, &expected_link(uri.path(), &resolved), base),
+        ),
         Want::Html => {
             // A browser's GET is a scan, already stored, so the page counts it.
             let (live, recent) = match stored {
@@ -321,13 +332,208 @@ async fn scan(
     res
 }
 
-/// `Link: <…?linkType=all>; rel="linkset"` on every answer about an item, as GS1 resolvers
-/// announce where the item's links are listed.
+/// `Link: <…?linkType=linkset>; rel="linkset"` on every answer about an item, lot or
+/// product, as GS1 resolvers announce where its links are listed.
 fn linkset_header(res: &mut Response, page: &str) {
-    let link = format!("<{page}?linkType=all>; rel=\"linkset\"; type=\"application/linkset+json\"");
+    let link =
+        format!("<{page}?linkType=linkset>; rel=\"linkset\"; type=\"application/linkset+json\"");
     if let Ok(v) = HeaderValue::from_str(&link) {
+        res.headers_mut().append(header::LINK, v);
+    }
+}
+
+/// A linkset, with the `Link` to GS1's JSON-LD context that turns it into linked data.
+fn linkset_response(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut res = (status, Json(body)).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/linkset+json"),
+    );
+    h.append(
+        header::LINK,
+        HeaderValue::from_static(concat!(
+            "<https://ref.gs1.org/standards/resolver/linkset-context>; ",
+            "rel=\"http://www.w3.org/ns/json-ld#context\"; type=\"application/ld+json\""
+        )),
+    );
+    cors(&mut res);
+    res
+}
+
+/// 307 to where a link type points: the link may change (a certificate renewed, a page
+/// moved), so a client must ask again next time, and keep its method.
+fn temporary_redirect(target: &str, page: &str) -> Response {
+    let mut res = StatusCode::TEMPORARY_REDIRECT.into_response();
+    if let Ok(v) = HeaderValue::from_str(target) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    cors(&mut res);
+    linkset_header(&mut res, page);
+    vary(&mut res);
+    res
+}
+
+/// Another spelling of an item, lot or product sent to its canonical path, query kept.
+///
+/// 307, not 301: the canonical form follows registry data that can change (a GTIN given to a
+/// product later moves its `/S/` stamps to `/01/…`), so no client may cache the answer, and a
+/// POST (the PIN form) stays a POST.
+fn canonical_redirect(path: &str, query: Option<&str>) -> Response {
+    let location = match query {
+        Some(qs) => format!("{path}?{qs}"),
+        None => path.to_owned(),
+    };
+    let mut res = StatusCode::TEMPORARY_REDIRECT.into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    cors(&mut res);
+    res
+}
+
+/// The identifiers a stamp is served under for this request: the stamp's own, with the
+/// request's consumer product variant (22) kept — it qualifies the item and is not stored.
+fn expected_link(path: &str, r: &Resolved) -> DigitalLink {
+    let variant = if path.contains("/22/") {
+        DigitalLink::parse_path(path).ok().and_then(|l| l.variant)
+    } else {
+        None
+    };
+    DigitalLink {
+        gtin: r.lot.gtin.clone(),
+        variant,
+        lot: r.lot.lot.clone(),
+        serial: Some(r.serial.as_str().to_owned()),
+    }
+}
+
+/// The canonical path of this request's stamp (its own path but for a variant).
+fn expected_path<'a>(path: &str, r: &'a Resolved) -> Cow<'a, str> {
+    if path.contains("/22/") {
+        Cow::Owned(expected_link(path, r).path())
+    } else {
+        Cow::Borrowed(&r.path)
+    }
+}
+
+/// A lot (`/01/{gtin}/10/{lot}`) or a product (`/01/{gtin}`): the lot's page, JSON and
+/// linkset; the product's page by a 307 (its default link).
+async fn broader(
+    state: &AppState,
+    uri: &axum::http::Uri,
+    dl: DigitalLink,
+    link: LinkType,
+    want: Want,
+    lang: Lang,
+) -> Response {
+    let base = &state.settings.public_base_url;
+    let canonical = dl.path();
+    if link_path(uri.path(), base) != canonical {
+        return canonical_redirect(&canonical, uri.query());
+    }
+    let page = crate::settings::url_under(base, &canonical);
+    if link == LinkType::Unknown {
+        let mut res = unknown_link_type(want, lang);
+        linkset_header(&mut res, &page);
+        return res;
+    }
+    let (Some(gtin), level) = (dl.gtin.as_ref(), dl.level()) else {
+        return failure(ResolveError::Unknown, want, lang);
+    };
+    let product_page = |id: uuid::Uuid| {
+        format!(
+            "{}{}",
+            crate::settings::url_under(base, &format!("/p/{id}")),
+            pass_on(uri.query(), &[("lang", lang.code())])
+        )
+    };
+    let mut res = match (level, dl.lot.as_ref()) {
+        (Level::Lot, Some(lot_code)) => {
+            let lot = match resolve::resolve_lot(&state.db, gtin, lot_code).await {
+                Ok(lot) => lot,
+                Err(e) => return failure(e, want, lang),
+            };
+            let status = if lot.recalled() {
+                StatusCode::GONE
+            } else {
+                StatusCode::OK
+            };
+            match (link, want) {
+                (LinkType::Pip | LinkType::Certification, _) => {
+                    return temporary_redirect(&product_page(lot.product.id), &page);
+                }
+                (_, Want::Linkset) => {
+                    linkset_response(status, links::lot(&lot, dl.variant.as_deref(), base))
+                }
+                (_, Want::Json) => {
+                    let standing = if lot.recalled() {
+                        Standing::Recalled
+                    } else {
+                        Standing::Genuine
+                    };
+                    let body = LotPageJson {
+                        uri: page.clone(),
+                        status: standing,
+                        lot: LotJson::build(&lot, base),
+                    };
+                    (status, Json(body)).into_response()
+                }
+                (_, Want::Html) => html(status, ScanPage::lot(&lot, lang)),
+            }
+        }
+        _ => {
+            let product = match resolve::product_by_gtin(&state.db, gtin).await {
+                Ok(p) => p,
+                Err(e) => return failure(e, want, lang),
+            };
+            match (link, want) {
+                (_, Want::Linkset) => {
+                    let live =
+                        match crate::services::listings::live_links(&state.db, product.id).await {
+                            Ok(l) => l,
+                            Err(e) => return e.into_response(),
+                        };
+                    let body = links::product(&product, &live, dl.variant.as_deref(), base);
+                    linkset_response(StatusCode::OK, body)
+                }
+                // A product has no diary of its own: its lots and stamps do.
+                (LinkType::Traceability, _) => unknown_link_type(want, lang),
+                _ => return temporary_redirect(&product_page(product.id), &page),
+            }
+        }
+    };
+    cors(&mut res);
+    linkset_header(&mut res, &page);
+    vary(&mut res);
+    res
+}
+
+/// `/{segment}`: a compressed Digital Link, sent (307) to its uncompressed URI with
+/// `Link: <…>; rel="owl:sameAs"`; any other single segment is not found.
+async fn compressed(
+    State(state): State<AppState>,
+    OriginalUri(uri): OriginalUri,
+    Path(segment): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if !dl_compression::looks_compressed(&segment) {
+        return AppError::NotFound("route").into_response();
+    }
+    let q = query(uri.query());
+    let want = want(&headers, link_type(&q));
+    let lang = lang_of(&q, &headers);
+    let dl = match dl_compression::decompress(&segment) {
+        Ok(dl) => dl,
+        Err(p) => return failure(ResolveError::Malformed(p), want, lang),
+    };
+    let target = crate::settings::url_under(&state.settings.public_base_url, &dl.path());
+    let mut res = canonical_redirect(&target, uri.query());
+    if let Ok(v) = HeaderValue::from_str(&format!("<{target}>; rel=\"owl:sameAs\"")) {
         res.headers_mut().insert(header::LINK, v);
     }
+    vary(&mut res);
+    res
 }
 
 /// A link type this item has no link of: 404, in the form asked for.
@@ -376,7 +582,7 @@ async fn locate(
     lang: Lang,
 ) -> Result<(Arc<Resolved>, Option<Stored>), ResolveError> {
     let base = &state.settings.public_base_url;
-    let canonical = |r: &Resolved| link_path(path, base) == r.path;
+    let canonical = |r: &Resolved| link_path(path, base) == expected_path(path, r);
     if is_scan {
         // A stamp's own address, resolved before, is found by its last segment (the serial
         // as printed) without parsing the path; any other spelling is parsed first.
@@ -564,6 +770,9 @@ fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
             AppError::NotFound("stamp"),
         ),
         ResolveError::App(e) => return e.into_response(),
+        ResolveError::Broader(_) => {
+            return failure(ResolveError::Unknown, want, lang);
+        }
     };
     let mut res = match want {
         Want::Html => {
@@ -579,23 +788,6 @@ fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
     };
     vary(&mut res);
     res
-}
-
-/// RFC 9264 linkset: the scan page (default link, in both languages), the JSON form and the
-/// proof bundle.
-fn linkset(r: &Resolved, page: &str, base: &url::Url) -> serde_json::Value {
-    json!({
-        "linkset": [{
-            "anchor": r.uri,
-            "https://gs1.org/voc/defaultLink": [{"href": page, "title": r.product.name, "type": "text/html", "hreflang": ["vi", "en"]}],
-            "https://gs1.org/voc/pip": [
-                {"href": format!("{page}?lang=vi"), "title": r.product.name, "type": "text/html", "hreflang": ["vi"]},
-                {"href": format!("{page}?lang=en"), "title": r.product.name_en.as_deref().unwrap_or(&r.product.name), "type": "text/html", "hreflang": ["en"]}
-            ],
-            "https://gs1.org/voc/traceability": [{"href": page, "title": "Nhật ký sản xuất / production diary", "type": "application/json"}],
-            "https://gs1.org/voc/certificationInfo": [{"href": crate::settings::url_under(base, &format!("/api/v1/stamps/{}/proof", r.serial.as_str())), "title": "Bằng chứng toàn vẹn / integrity proof", "type": "application/json"}]
-        }]
-    })
 }
 
 async fn preflight() -> Response {
@@ -616,7 +808,9 @@ async fn preflight() -> Response {
     res
 }
 
-/// `/.well-known/gs1resolver`: what this resolver serves (GS1-Conformant Resolver description).
+/// `/.well-known/gs1resolver`: the GS1-Conformant Resolver description file (schema 1.2.0,
+/// shipped in `tests/contract/gs1/` and checked in CI). The `/S/{serial}` form for products
+/// without a GTIN is this service's own and is not a GS1 primary key, so it is not listed.
 async fn resolver_description(State(state): State<AppState>) -> Response {
     let root = state
         .settings
@@ -627,16 +821,10 @@ async fn resolver_description(State(state): State<AppState>) -> Response {
     let mut res = Json(json!({
         "name": "ocop-trace",
         "resolverRoot": root,
-        "supportedPrimaryKeys": ["01", "S"],
-        "supportedQualifiers": ["22", "10", "21"],
-        "supportedLinkType": [
-            {"namespace": "https://gs1.org/voc/", "prefix": "gs1:", "profile": "https://gs1.org/voc/?show=linktypes"},
-            "gs1:defaultLink", "gs1:pip", "gs1:traceability", "gs1:certificationInfo"
-        ],
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": "https://gs1.org/voc/", "prefix": "gs1:"}],
         "linkTypeDefaultCanBeLinkset": false,
-        "supportedContextValuesEnumerated": [],
-        "contact": {"languages": ["vi", "en"]},
-        "notes": "/S/{serial} is the form for products without a GTIN; item-level links (with a serial) only."
+        "jsonLdContextLocation": links::CONTEXT,
     }))
     .into_response();
     cors(&mut res);

@@ -26,6 +26,8 @@ pub enum ResolveError {
     Malformed(ParseError),
     /// No such stamp, or the GTIN or lot in the path is not the stamp's (404).
     Unknown,
+    /// A valid link to a lot or a product, not to one stamp (answered by their own pages).
+    Broader(DigitalLink),
     App(AppError),
 }
 
@@ -115,16 +117,11 @@ pub async fn public_product(db: &Db, id: uuid::Uuid) -> Result<PublicProduct, Ap
     })
 }
 
-/// Everything a scan page shows.
-pub struct Resolved {
-    pub serial: Serial,
+/// Everything about a lot (a batch) that its public pages show: the same for every stamp of
+/// the batch, and what the lot's own page (`/01/{gtin}/10/{lot}`) shows.
+pub struct Lot {
     pub gtin: Option<crate::domain::Gtin>,
     pub lot: Option<crate::domain::LotCode>,
-    /// The stamp's canonical URI (what its QR code holds).
-    pub uri: String,
-    /// That URI's part below the public base URL: the one path its page is served at.
-    pub path: String,
-    pub stamp: stamp::Model,
     pub batch: batch::Model,
     pub product: product::Model,
     pub producer: organization::Model,
@@ -139,10 +136,9 @@ pub struct Resolved {
     pub diary_photos: Vec<blob::Model>,
     /// Live marketplace pages of the product: (marketplace name, URL).
     pub links: Vec<(String, String)>,
-    pub standing: Standing,
 }
 
-impl Resolved {
+impl Lot {
     /// The certificate in force with the most stars, if any.
     pub fn current_certificate(&self) -> Option<&ocop_certification::Model> {
         self.certificates
@@ -151,6 +147,30 @@ impl Resolved {
             .map(|c| &c.model)
             .max_by_key(|c| (c.stars, c.decision_date))
     }
+
+    pub fn recalled(&self) -> bool {
+        self.batch.status == BatchStatus::Recalled.as_str()
+    }
+
+    /// The lot's own Digital Link path, `/01/{gtin}/10/{lot}`; none for a product without a
+    /// GTIN.
+    pub fn path(&self) -> Option<String> {
+        self.gtin
+            .as_ref()
+            .map(|g| digital_link::lot_path(g, self.lot.as_ref()))
+    }
+}
+
+/// Everything a scan page shows: the stamp, and its lot.
+pub struct Resolved {
+    pub serial: Serial,
+    /// The stamp's canonical URI (what its QR code holds).
+    pub uri: String,
+    /// That URI's part below the public base URL: the one path its page is served at.
+    pub path: String,
+    pub stamp: stamp::Model,
+    pub lot: Lot,
+    pub standing: Standing,
 }
 
 /// Resolved stamps, kept while the ledger does not grow.
@@ -172,10 +192,7 @@ const CACHE_LIMIT: usize = 20_000;
 pub fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
     let link = DigitalLink::parse_path(path).map_err(ResolveError::Malformed)?;
     let Some(raw_serial) = link.serial.as_deref() else {
-        return Err(ResolveError::Malformed(ParseError::new(
-            "digital_link_serial",
-            "this resolver serves item-level links: the path needs a serial, /21/{serial}",
-        )));
+        return Err(ResolveError::Broader(link));
     };
     let serial = Serial::parse(raw_serial).map_err(ResolveError::Malformed)?;
     Ok((link, serial))
@@ -183,7 +200,8 @@ pub fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
 
 /// The GTIN and lot in the path, when given, must be the stamp's own.
 pub fn matches(link: &DigitalLink, r: &Resolved) -> bool {
-    (link.gtin.is_none() || link.gtin == r.gtin) && (link.lot.is_none() || link.lot == r.lot)
+    (link.gtin.is_none() || link.gtin == r.lot.gtin)
+        && (link.lot.is_none() || link.lot == r.lot.lot)
 }
 
 impl ResolveCache {
@@ -279,6 +297,62 @@ async fn resolve_serial(
     {
         return Err(ResolveError::Unknown);
     }
+    let lot = load_lot(db, identity, batch, product).await?;
+    let standing = if lot.recalled() {
+        Standing::Recalled
+    } else if stamp.status == StampStatus::Void.as_str() {
+        Standing::Void
+    } else {
+        Standing::Genuine
+    };
+    Ok(Resolved {
+        uri: digital_link::stamp_uri(base, lot.gtin.as_ref(), lot.lot.as_ref(), &serial),
+        path: digital_link::stamp_path(lot.gtin.as_ref(), lot.lot.as_ref(), &serial),
+        serial,
+        stamp,
+        lot,
+        standing,
+    })
+}
+
+/// The lot `/01/{gtin}/10/{lot}` names: 404 when no product has that GTIN or it has no batch
+/// of that lot code.
+pub async fn resolve_lot(
+    db: &Db,
+    gtin: &crate::domain::Gtin,
+    lot: &crate::domain::LotCode,
+) -> Result<Lot, ResolveError> {
+    let product = product_by_gtin(db, gtin).await?;
+    let batch = batch::Entity::find()
+        .filter(batch::Column::ProductId.eq(product.id))
+        .filter(batch::Column::LotCode.eq(lot.as_str()))
+        .one(db.read())
+        .await?
+        .ok_or(ResolveError::Unknown)?;
+    let identity = Identity::of(&batch, &product)?;
+    load_lot(db, identity, batch, product).await
+}
+
+/// The product a GTIN names (GTINs are unique among products).
+pub async fn product_by_gtin(
+    db: &Db,
+    gtin: &crate::domain::Gtin,
+) -> Result<product::Model, ResolveError> {
+    product::Entity::find()
+        .filter(product::Column::Gtin.eq(gtin.as_str()))
+        .one(db.read())
+        .await?
+        .ok_or(ResolveError::Unknown)
+}
+
+/// Everything else a lot's pages show, read for a batch and its product.
+async fn load_lot(
+    db: &Db,
+    identity: Identity,
+    batch: batch::Model,
+    product: product::Model,
+) -> Result<Lot, ResolveError> {
+    let conn = db.read();
     let producer = organization::Entity::find_by_id(batch.organization_id)
         .one(conn)
         .await?
@@ -309,20 +383,9 @@ async fn resolve_serial(
     let photos = files(BlobKind::ProductImage, product.id).await?;
     let diary_photos = files(BlobKind::DiaryPhoto, batch.id).await?;
     let links = super::listings::live_links(db, product.id).await?;
-    let standing = if batch.status == BatchStatus::Recalled.as_str() {
-        Standing::Recalled
-    } else if stamp.status == StampStatus::Void.as_str() {
-        Standing::Void
-    } else {
-        Standing::Genuine
-    };
-    Ok(Resolved {
-        uri: digital_link::stamp_uri(base, identity.gtin.as_ref(), identity.lot.as_ref(), &serial),
-        path: digital_link::stamp_path(identity.gtin.as_ref(), identity.lot.as_ref(), &serial),
+    Ok(Lot {
         gtin: identity.gtin,
         lot: identity.lot,
-        serial,
-        stamp,
         batch,
         product,
         producer,
@@ -333,6 +396,5 @@ async fn resolve_serial(
         links,
         certificates,
         events,
-        standing,
     })
 }

@@ -97,19 +97,67 @@ pub fn stamp_uri(
 /// `/S/{serial}` for a product without a GTIN.
 pub fn stamp_path(gtin: Option<&Gtin>, lot: Option<&LotCode>, serial: &Serial) -> String {
     match gtin {
-        Some(g) => {
-            let mut s = format!("/01/{}", g.as_str());
-            if let Some(l) = lot {
-                s.push_str(&format!("/10/{}", percent_encode(l.as_str())));
-            }
-            s.push_str(&format!("/21/{}", serial.as_str()));
-            s
+        Some(g) => DigitalLink {
+            gtin: Some(g.clone()),
+            variant: None,
+            lot: lot.cloned(),
+            serial: Some(serial.as_str().to_owned()),
         }
+        .path(),
         None => format!("/S/{}", serial.as_str()),
     }
 }
 
+/// A lot's path, `/01/{gtin}/10/{lot}` (just `/01/{gtin}` without a lot).
+pub fn lot_path(gtin: &Gtin, lot: Option<&LotCode>) -> String {
+    DigitalLink {
+        gtin: Some(gtin.clone()),
+        variant: None,
+        lot: lot.cloned(),
+        serial: None,
+    }
+    .path()
+}
+
+/// How specific a Digital Link is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// A serial: one stamp.
+    Item,
+    /// A GTIN and a lot, no serial: one batch.
+    Lot,
+    /// A GTIN alone (perhaps with a variant): the product.
+    Product,
+}
+
 impl DigitalLink {
+    pub fn level(&self) -> Level {
+        match (&self.serial, &self.lot) {
+            (Some(_), _) => Level::Item,
+            (None, Some(_)) => Level::Lot,
+            (None, None) => Level::Product,
+        }
+    }
+
+    /// The canonical path of these identifiers: `/01/{gtin}[/22/…][/10/…][/21/…]`, each
+    /// value percent-encoded, or `/S/{serial}` without a GTIN.
+    pub fn path(&self) -> String {
+        let Some(g) = &self.gtin else {
+            return format!("/S/{}", self.serial.as_deref().unwrap_or_default());
+        };
+        let mut s = format!("/01/{}", g.as_str());
+        if let Some(v) = &self.variant {
+            s.push_str(&format!("/22/{}", percent_encode(v)));
+        }
+        if let Some(l) = &self.lot {
+            s.push_str(&format!("/10/{}", percent_encode(l.as_str())));
+        }
+        if let Some(serial) = &self.serial {
+            s.push_str(&format!("/21/{}", percent_encode(serial)));
+        }
+        s
+    }
+
     /// Parses the path of a Digital Link URI (what follows the host and any base path), e.g.
     /// `/01/08934588012228/10/LOT1/21/ABCD…` or `/S/ABCD…`. A trailing slash is tolerated.
     pub fn parse_path(path: &str) -> Result<Self, ParseError> {

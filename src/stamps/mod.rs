@@ -4,6 +4,7 @@
 
 pub mod chain;
 pub mod digital_link;
+pub mod dl_compression;
 pub mod pin;
 pub mod qr;
 pub mod serial;

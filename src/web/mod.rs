@@ -3,6 +3,7 @@
 
 pub mod console_view;
 pub mod i18n;
+pub mod linkset;
 pub mod product_view;
 pub mod scan_frame;
 pub mod scan_json;

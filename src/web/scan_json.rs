@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use crate::domain::GrowingAreaCode;
 use crate::domain::growing_area_code::ParsedCode;
-use crate::services::resolve::{Resolved, Standing};
+use crate::services::resolve::{Lot, Resolved, Standing};
 use crate::services::scans::Live;
 
 #[derive(Serialize)]
@@ -14,6 +14,28 @@ pub struct ScanJson {
     pub serial: String,
     pub uri: String,
     pub status: Standing,
+    #[serde(flatten)]
+    pub lot: LotJson,
+    pub scan_count: i64,
+    pub first_scanned_at: Option<DateTime<Utc>>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// Where the stamp's proof bundle is (checked by the page with WebCrypto).
+    pub proof: String,
+}
+
+/// A lot's own JSON form (`/01/{gtin}/10/{lot}` asked for JSON).
+#[derive(Serialize)]
+pub struct LotPageJson {
+    pub uri: String,
+    /// `genuine` or `recalled`.
+    pub status: Standing,
+    #[serde(flatten)]
+    pub lot: LotJson,
+}
+
+/// What a lot's JSON form holds (`/01/{gtin}/10/{lot}`, and every stamp of the lot).
+#[derive(Serialize)]
+pub struct LotJson {
     pub product: ProductJson,
     /// The OCOP certificate in force with the most stars; null when none is in force.
     pub ocop: Option<CertificateJson>,
@@ -23,11 +45,6 @@ pub struct ScanJson {
     pub growing_area: Option<GrowingAreaJson>,
     pub batch: BatchJson,
     pub events: Vec<EventJson>,
-    pub scan_count: i64,
-    pub first_scanned_at: Option<DateTime<Utc>>,
-    pub claimed_at: Option<DateTime<Utc>>,
-    /// Where the stamp's proof bundle is (checked by the page with WebCrypto).
-    pub proof: String,
 }
 
 #[derive(Serialize)]
@@ -126,6 +143,24 @@ pub struct EventJson {
 
 impl ScanJson {
     pub fn build(r: &Resolved, live: &Live, base: &url::Url) -> Self {
+        Self {
+            serial: r.serial.as_str().to_owned(),
+            uri: r.uri.clone(),
+            status: r.standing,
+            lot: LotJson::build(&r.lot, base),
+            scan_count: live.scan_count,
+            first_scanned_at: live.first_scanned_at,
+            claimed_at: live.claimed_at,
+            proof: crate::settings::url_under(
+                base,
+                &format!("/api/v1/stamps/{}/proof", r.serial.as_str()),
+            ),
+        }
+    }
+}
+
+impl LotJson {
+    pub fn build(r: &Lot, base: &url::Url) -> Self {
         let cert = |c: &entity::ocop_certification::Model, in_force: bool| CertificateJson {
             stars: c.stars,
             level: c.level.clone(),
@@ -139,9 +174,6 @@ impl ScanJson {
         let o = &r.producer;
         let b = &r.batch;
         Self {
-            serial: r.serial.as_str().to_owned(),
-            uri: r.uri.clone(),
-            status: r.standing,
             product: ProductJson {
                 name: p.name.clone(),
                 name_en: p.name_en.clone(),
@@ -203,13 +235,6 @@ impl ScanJson {
                     corrects: e.corrects,
                 })
                 .collect(),
-            scan_count: live.scan_count,
-            first_scanned_at: live.first_scanned_at,
-            claimed_at: live.claimed_at,
-            proof: crate::settings::url_under(
-                base,
-                &format!("/api/v1/stamps/{}/proof", r.serial.as_str()),
-            ),
         }
     }
 }

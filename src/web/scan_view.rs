@@ -6,7 +6,7 @@ use askama::Template;
 use super::i18n::{Lang, Texts};
 use crate::domain::GrowingAreaCode;
 use crate::domain::growing_area_code::ParsedCode;
-use crate::services::resolve::{Resolved, Standing};
+use crate::services::resolve::{Lot, Resolved, Standing};
 
 pub struct Fact {
     pub label: &'static str,
@@ -84,8 +84,10 @@ pub struct ScanPage<'a> {
     pub batch: Vec<Fact>,
     pub events: Vec<EventLine>,
     pub certificates: Vec<CertLine>,
-    pub serial: String,
-    pub proof_url: String,
+    /// The stamp's serial, grouped; none on a lot's page.
+    pub serial: Option<String>,
+    /// The stamp's proof bundle, checked by the page; none on a lot's page.
+    pub proof_url: Option<String>,
     pub log_key: &'a str,
     /// Where to buy it: (marketplace name, live URL).
     pub links: Vec<(String, String)>,
@@ -234,7 +236,7 @@ pub(crate) fn event_line(
 }
 
 impl<'a> ScanPage<'a> {
-    /// The page without its live parts (web/scan_frame.rs puts them in).
+    /// A stamp's page without its live parts (web/scan_frame.rs puts them in).
     pub fn build(r: &Resolved, lang: Lang, log_key: &'a str) -> Self {
         let t = lang.t();
         let (standing, standing_title, standing_detail) = match r.standing {
@@ -242,6 +244,39 @@ impl<'a> ScanPage<'a> {
             Standing::Void => ("void", t.void, Some(t.void_detail)),
             Standing::Recalled => ("recalled", t.recalled, Some(t.recalled_detail)),
         };
+        let mut page = Self::of_lot(
+            &r.lot,
+            lang,
+            log_key,
+            (standing, standing_title, standing_detail),
+        );
+        page.serial = Some(crate::print::grouped(r.serial.as_str()));
+        page.proof_url = Some(format!("/api/v1/stamps/{}/proof", r.serial.as_str()));
+        page
+    }
+
+    /// A lot's own page (`/01/{gtin}/10/{lot}`): the same facts, without a stamp's.
+    pub fn lot(lot: &Lot, lang: Lang) -> ScanPage<'static> {
+        let t = lang.t();
+        let head = if lot.recalled() {
+            ("recalled", t.recalled, Some(t.recalled_detail))
+        } else {
+            ("lot", t.lot_page, Some(t.lot_page_detail))
+        };
+        ScanPage::of_lot(lot, lang, "", head)
+    }
+
+    fn of_lot(
+        r: &Lot,
+        lang: Lang,
+        log_key: &'a str,
+        (standing, standing_title, standing_detail): (
+            &'static str,
+            &'static str,
+            Option<&'static str>,
+        ),
+    ) -> Self {
+        let t = lang.t();
         let current = r.current_certificate();
         let ocop_line = current.map(|c| ocop_line(c, lang));
         let mut origin = Vec::new();
@@ -315,8 +350,8 @@ impl<'a> ScanPage<'a> {
                 .collect(),
             links: r.links.clone(),
             certificates,
-            serial: crate::print::grouped(r.serial.as_str()),
-            proof_url: format!("/api/v1/stamps/{}/proof", r.serial.as_str()),
+            serial: None,
+            proof_url: None,
             log_key,
         }
     }

@@ -23,6 +23,7 @@ mod pagination;
 mod pin;
 mod print;
 mod registry;
+mod resolver;
 mod scan;
 mod stamps;
 mod storage;
