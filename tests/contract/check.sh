@@ -9,7 +9,11 @@
 #  4. Zebrash (zpl-renderer-js, from npm) renders labels.zpl of both runs at 203 and 300 dpi,
 #     with and without PINs, as a printer would: ZBar must read every QR code back, and the
 #     Vietnamese text must stay inside its label in separate lines (check_labels.py);
-#  5. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
+#  5. GS1's resolver description file schema 1.2.0 and linkset schema (tests/contract/gs1)
+#     validate /.well-known/gs1resolver and the linkset of every stamp, lot and product made
+#     in 2, and every stamp URI compressed by GS1's compression prototype (gs1-compression)
+#     is sent to its uncompressed URI (gs1_resolver.py);
+#  6. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
 #     requests reach real records — and fails on any 5xx, any status, content type, header or
 #     body the document does not declare, on an operation that ignores its auth, on a method
 #     the path does not have answered other than 405, and on use-after-delete.
@@ -37,9 +41,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-if [ ! -x "$venv/bin/schemathesis" ]; then
+if ! cmp -s "$here/requirements.txt" "$venv/requirements.txt"; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q -r "$here/requirements.txt"
+  cp "$here/requirements.txt" "$venv/requirements.txt"
 fi
 if ! cmp -s "$here/package.json" "$venv/node/package.json"; then
   mkdir -p "$venv/node"
@@ -91,6 +96,9 @@ while read -r run uris with_pins; do
     "$venv/bin/python" "$here/check_labels.py" "$dir" "$uris" "$dpmm" $((5 + pins))
   done
 done <"$work/records.toml.runs"
+
+echo "== GS1: description file and linkset schemas, compressed URIs"
+"$venv/bin/python" "$here/gs1_resolver.py" "$base" "$work/records.toml.uris.jsonl" "$here/gs1"
 
 echo "== schemathesis"
 # One worker: with two, CPython 3.11 once failed inside schemathesis ("SystemError: AST
