@@ -18,6 +18,8 @@ pub struct Model {
     pub net_volume_ml: Option<f64>,
     pub shelf_life_days: Option<i32>,
     pub description: Option<String>,
+    /// Where scans are sent by default (GS1 `defaultLink`); none: the traceability page.
+    pub default_link: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -30,6 +30,7 @@ mod m20261203_000022_token_expiry_and_sign_in_limits;
 mod m20261203_000023_stamp_run_blocks;
 mod m20261203_000024_create_idempotency_keys;
 mod m20261203_000025_stamp_run_pin_root;
+mod m20261203_000026_product_default_link;
 
 pub struct Migrator;
 
@@ -62,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000023_stamp_run_blocks::Migration),
             Box::new(m20261203_000024_create_idempotency_keys::Migration),
             Box::new(m20261203_000025_stamp_run_pin_root::Migration),
+            Box::new(m20261203_000026_product_default_link::Migration),
         ]
     }
 }

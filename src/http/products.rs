@@ -38,6 +38,11 @@ pub struct CreateProduct {
     pub net_volume_ml: Option<f64>,
     pub shelf_life_days: Option<i32>,
     pub description: Option<String>,
+    /// Where a scan of this product's stamps, lots and GTIN is sent by default (GS1
+    /// `defaultLink`, a 307), e.g. its marketplace listing: an `https` URL elsewhere than this
+    /// service. Without it the traceability page is the default. A warning (void stamp,
+    /// recalled lot, a scan that looks copied) is always shown here instead.
+    pub default_link: Option<String>,
 }
 
 /// Heaviest or largest single item accepted (100 kg / 100 l), to catch unit mistakes.
@@ -51,6 +56,38 @@ fn net_amount(v: f64) -> Result<f64, ParseError> {
             "net_amount_range",
             format!("more than 0 and at most {MAX_NET}"),
         ))
+    }
+}
+
+/// A default link: an absolute `https` URL of at most 2,048 characters, without credentials.
+fn default_link(s: &str) -> Result<url::Url, ParseError> {
+    let bad = |m: &str| ParseError::new("default_link", m.to_owned());
+    if s.len() > 2048 {
+        return Err(bad("at most 2048 characters"));
+    }
+    let u = url::Url::parse(s.trim()).map_err(|_| bad("an absolute URL, https://…"))?;
+    if u.scheme() != "https" || u.host_str().is_none() {
+        return Err(bad("an https:// URL"));
+    }
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(bad("a URL without a user name or password"));
+    }
+    Ok(u)
+}
+
+/// A default link on this service's own host would send a scan back to the resolver.
+fn not_ours(state: &AppState, link: Option<&url::Url>) -> Result<(), AppError> {
+    match link {
+        Some(u) if u.host_str() == state.settings.public_base_url.host_str() => {
+            Err(AppError::validation(
+                "default_link",
+                ParseError::new(
+                    "default_link",
+                    "must be a page elsewhere: this service's own pages are already the default",
+                ),
+            ))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -80,6 +117,7 @@ impl CreateProduct {
         let description = p.check_opt("description", self.description.as_deref(), |s| {
             text::clean(s, 1, 5000)
         });
+        let link = p.check_opt("default_link", self.default_link.as_deref(), default_link);
         let (
             Some(name),
             Some(name_en),
@@ -90,6 +128,7 @@ impl CreateProduct {
             Some(net_volume_ml),
             Some(shelf_life_days),
             Some(description),
+            Some(default_link),
         ) = (
             name,
             name_en,
@@ -100,6 +139,7 @@ impl CreateProduct {
             net_volume_ml,
             shelf_life_days,
             description,
+            link,
         )
         else {
             return Err(p.into_error());
@@ -115,6 +155,7 @@ impl CreateProduct {
             net_volume_ml,
             shelf_life_days,
             description,
+            default_link,
         })
     }
 }
@@ -133,6 +174,8 @@ pub struct UpdateProduct {
     pub net_volume_ml: Option<f64>,
     pub shelf_life_days: Option<i32>,
     pub description: Option<String>,
+    /// A new default link; `""` removes it (scans then open the traceability page).
+    pub default_link: Option<String>,
 }
 
 impl UpdateProduct {
@@ -173,6 +216,11 @@ impl UpdateProduct {
                     text::clean(s, 1, 5000)
                 })
                 .flatten(),
+            default_link: match self.default_link.as_deref().map(str::trim) {
+                None => None,
+                Some("") => Some(None),
+                Some(s) => p.check("default_link", default_link(s)).map(Some),
+            },
         };
         p.finish()?;
         Ok(c)
@@ -202,6 +250,7 @@ pub struct ProductView {
     pub net_volume_ml: Option<f64>,
     pub shelf_life_days: Option<i32>,
     pub description: Option<String>,
+    pub default_link: Option<String>,
     /// The rating in force today; absent when none is (expired ratings are never current).
     pub ocop: Option<CurrentOcop>,
     pub created_at: DateTime<Utc>,
@@ -228,6 +277,7 @@ fn view(m: Model, current: &mut HashMap<Uuid, ocop_certification::Model>) -> Pro
         net_volume_ml: m.net_volume_ml,
         shelf_life_days: m.shelf_life_days,
         description: m.description,
+        default_link: m.default_link,
         ocop,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -247,7 +297,9 @@ pub async fn create(
     PathId(organization_id): PathId,
     AppJson(body): AppJson<CreateProduct>,
 ) -> Result<(StatusCode, Json<ProductView>), AppError> {
-    let row = service::create(&state.db, &who, organization_id, body.parse()?).await?;
+    let new = body.parse()?;
+    not_ours(&state, new.default_link.as_ref())?;
+    let row = service::create(&state.db, &who, organization_id, new).await?;
     Ok((StatusCode::CREATED, Json(view(row, &mut HashMap::new()))))
 }
 
@@ -283,7 +335,9 @@ pub async fn update(
     PathId(id): PathId,
     AppJson(body): AppJson<UpdateProduct>,
 ) -> Result<Json<ProductView>, AppError> {
-    let row = service::update(&state.db, &who, id, body.parse()?).await?;
+    let changes = body.parse()?;
+    not_ours(&state, changes.default_link.clone().flatten().as_ref())?;
+    let row = service::update(&state.db, &who, id, changes).await?;
     state.product_changed(row.id);
     Ok(Json(one(&state, row).await?))
 }

@@ -58,12 +58,13 @@ pub(crate) struct Query {
     lang: Option<String>,
 }
 
-/// The request's query without `linkType` and `lang`, with `add` after it: what a redirect
-/// passes on (GS1 resolvers SHALL pass the query string on), `""` or `?…`.
-fn pass_on(raw: Option<&str>, add: &[(&str, &str)]) -> String {
+/// `target` with the request's query after its own — but for `linkType` and the keys of
+/// `add`, which come last: what a redirect passes on (GS1 resolvers SHALL pass the query
+/// string on).
+fn pass_on(target: &str, raw: Option<&str>, add: &[(&str, &str)]) -> String {
     let mut out = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        if k != "linkType" && k != "lang" {
+        if k != "linkType" && !add.iter().any(|(a, _)| *a == k) {
             out.append_pair(&k, &v);
         }
     }
@@ -71,7 +72,11 @@ fn pass_on(raw: Option<&str>, add: &[(&str, &str)]) -> String {
         out.append_pair(k, v);
     }
     let q = out.finish();
-    if q.is_empty() { q } else { format!("?{q}") }
+    match (q.is_empty(), target.contains('?')) {
+        (true, _) => target.to_owned(),
+        (false, false) => format!("{target}?{q}"),
+        (false, true) => format!("{target}&{q}"),
+    }
 }
 
 pub(crate) fn query(raw: Option<&str>) -> Query {
@@ -276,22 +281,31 @@ async fn scan(
             linkset_header(&mut res, &page);
             return res;
         }
-        LinkType::Pip => Some(format!(
-            "{page}{}",
-            pass_on(uri.query(), &[("lang", lang.code())])
-        )),
-        LinkType::Certification => Some(format!(
-            "{}{}",
-            crate::settings::url_under(
+        LinkType::Pip => Some(pass_on(&page, uri.query(), &[("lang", lang.code())])),
+        LinkType::Certification => Some(pass_on(
+            &crate::settings::url_under(
                 base,
                 &format!("/api/v1/stamps/{}/proof", resolved.serial.as_str()),
             ),
-            pass_on(uri.query(), &[])
+            uri.query(),
+            &[],
         )),
         _ => None,
     };
     if let Some(target) = elsewhere {
         return temporary_redirect(&target, &page);
+    }
+    // A configured default link (the product's marketplace listing) takes a browser there,
+    // the scan counted — but a warning is never hidden: a voided stamp, a recalled lot or a
+    // scan that looks copied gets this page.
+    if let (LinkType::Default, Want::Html, Standing::Genuine, Some(target)) = (
+        link,
+        want,
+        resolved.standing,
+        resolved.lot.product.default_link.as_deref(),
+    ) && !stored.as_ref().is_some_and(|s| s.recent.suspicious)
+    {
+        return temporary_redirect(&pass_on(target, uri.query(), &[]), &page);
     }
     let status = match resolved.standing {
         Standing::Genuine => StatusCode::OK,
@@ -442,10 +456,10 @@ async fn broader(
         return failure(ResolveError::Unknown, want, lang);
     };
     let product_page = |id: uuid::Uuid| {
-        format!(
-            "{}{}",
-            crate::settings::url_under(base, &format!("/p/{id}")),
-            pass_on(uri.query(), &[("lang", lang.code())])
+        pass_on(
+            &crate::settings::url_under(base, &format!("/p/{id}")),
+            uri.query(),
+            &[("lang", lang.code())],
         )
     };
     let mut res = match (level, dl.lot.as_ref()) {
@@ -479,7 +493,12 @@ async fn broader(
                     };
                     (status, Json(body)).into_response()
                 }
-                (_, Want::Html) => html(status, ScanPage::lot(&lot, lang)),
+                (_, Want::Html) => match (lot.recalled(), &lot.product.default_link) {
+                    (false, Some(target)) if link == LinkType::Default => {
+                        return temporary_redirect(&pass_on(target, uri.query(), &[]), &page);
+                    }
+                    _ => html(status, ScanPage::lot(&lot, lang)),
+                },
             }
         }
         _ => {
@@ -499,6 +518,10 @@ async fn broader(
                 }
                 // A product has no diary of its own: its lots and stamps do.
                 (LinkType::Traceability, _) => unknown_link_type(want, lang),
+                (LinkType::Default, _) if product.default_link.is_some() => {
+                    let target = product.default_link.as_deref().unwrap_or_default();
+                    return temporary_redirect(&pass_on(target, uri.query(), &[]), &page);
+                }
                 _ => return temporary_redirect(&product_page(product.id), &page),
             }
         }

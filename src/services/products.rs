@@ -27,6 +27,7 @@ pub struct NewProduct {
     pub net_volume_ml: Option<f64>,
     pub shelf_life_days: Option<i32>,
     pub description: Option<String>,
+    pub default_link: Option<url::Url>,
 }
 
 #[derive(Default)]
@@ -42,6 +43,8 @@ pub struct ProductChanges {
     pub net_volume_ml: Option<f64>,
     pub shelf_life_days: Option<i32>,
     pub description: Option<String>,
+    /// `Some(None)` removes the default link.
+    pub default_link: Option<Option<url::Url>>,
 }
 
 async fn ensure_gtin_free<C: ConnectionTrait>(conn: &C, gtin: &Gtin) -> Result<(), AppError> {
@@ -83,6 +86,7 @@ pub async fn create(
         net_volume_ml: Set(new.net_volume_ml),
         shelf_life_days: Set(new.shelf_life_days),
         description: Set(new.description),
+        default_link: Set(new.default_link.map(String::from)),
         created_at: Set(t),
         updated_at: Set(t),
     }
@@ -158,6 +162,9 @@ pub async fn update(
     }
     if let Some(v) = changes.description {
         row.description = Set(Some(v));
+    }
+    if let Some(v) = changes.default_link {
+        row.default_link = Set(v.map(String::from));
     }
     row.updated_at = Set(now());
     let row = row.update(&txn).await?;

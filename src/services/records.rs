@@ -84,6 +84,7 @@ impl Recorded for entity::product::Model {
             "ocop_group": self.ocop_group, "ocop_subgroup": self.ocop_subgroup, "gtin": self.gtin, "unit": self.unit,
             "net_weight_g": self.net_weight_g, "net_volume_ml": self.net_volume_ml,
             "shelf_life_days": self.shelf_life_days, "description": self.description,
+            "default_link": self.default_link,
             "created_at": t(&self.created_at), "updated_at": t(&self.updated_at),
         })
     }

@@ -40,6 +40,11 @@ fn in_languages(href: &str, vi: &str, en: &str) -> Value {
     ])
 }
 
+/// The product's configured default link, else `own` (this service's page).
+fn default_of<'a>(product: &'a entity::product::Model, own: &'a str) -> &'a str {
+    product.default_link.as_deref().unwrap_or(own)
+}
+
 fn names(product: &entity::product::Model) -> (&str, &str) {
     (
         &product.name,
@@ -56,7 +61,7 @@ pub fn item(r: &Resolved, dl: &DigitalLink, base: &url::Url) -> Value {
     let mut item = anchor(
         &page,
         format!("{vi} · {} · {}", r.lot.batch.lot_code, r.serial.as_str()),
-        &page,
+        default_of(&r.lot.product, &page),
         vi,
     );
     item.insert(rel("pip"), in_languages(&page, vi, en));
@@ -109,7 +114,8 @@ fn lot_sets(lot: &Lot, variant: Option<&str>, base: &url::Url) -> Vec<Value> {
     };
     let page = url_under(base, &dl.path());
     let (vi, en) = names(&lot.product);
-    let mut set = anchor(&page, format!("{vi} · {}", lot.batch.lot_code), &page, vi);
+    let default = default_of(&lot.product, &page);
+    let mut set = anchor(&page, format!("{vi} · {}", lot.batch.lot_code), default, vi);
     set.insert(rel("pip"), in_languages(&page, vi, en));
     set.insert(
         rel("traceability"),
@@ -139,7 +145,7 @@ fn product_set(
     let mut set = anchor(
         &url_under(base, &dl.path()),
         vi.to_owned(),
-        &product_page,
+        default_of(product, &product_page),
         vi,
     );
     set.insert(rel("pip"), in_languages(&product_page, vi, en));

@@ -350,3 +350,114 @@ async fn linkset_and_description_file_follow_gs1s_schemas() {
         })
     );
 }
+
+/// A product's configured default link (its marketplace listing) is where a genuine scan of
+/// its stamps, its lots and its GTIN goes — a 307 that passes the query on, the scan counted
+/// — and what the linkset names as default; a scan that looks copied, a voided stamp and a
+/// recalled lot get this service's page instead. Only an https page elsewhere is accepted,
+/// and `""` removes it.
+#[tokio::test]
+async fn a_configured_default_link_takes_genuine_scans_there_but_never_hides_a_warning() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 2).await;
+    let product = product_of(&app, &batch).await;
+    let listing = "https://postmart.vn/p/ca-phe-robusta-ea-tul-5521.html?ref=ocop";
+    for bad in [
+        "http://postmart.vn/p/1.html",
+        "https://trace.test/p/1",
+        "postmart.vn",
+        "https://user:pw@postmart.vn/",
+    ] {
+        let (s, body) = app
+            .patch(
+                &app.admin,
+                &format!("/api/v1/products/{product}"),
+                json!({"default_link": bad}),
+            )
+            .await;
+        assert_problem(
+            s,
+            &body,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation_failed",
+        );
+        assert_eq!(body["errors"][0]["field"], "default_link", "{bad}: {body}");
+    }
+    let (s, body) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/products/{product}"),
+            json!({"default_link": listing}),
+        )
+        .await;
+    assert_eq!(
+        (s, body["default_link"].as_str()),
+        (StatusCode::OK, Some(listing)),
+        "{body}"
+    );
+
+    let path = path_of(&stamps[0]);
+    let (s, h, _) = get(&app, &format!("{path}?utm_source=tem"), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::TEMPORARY_REDIRECT);
+    assert_eq!(header(&h, "location"), format!("{listing}&utm_source=tem"));
+    let (_, _, body) = get(&app, &path, &[JSON]).await;
+    assert_eq!(
+        serde_json::from_str::<Value>(&body).unwrap()["scan_count"],
+        1,
+        "counted"
+    );
+    let (s, h, _) = get(&app, LOT, &[BROWSER]).await;
+    assert_eq!(
+        (s, header(&h, "location")),
+        (StatusCode::TEMPORARY_REDIRECT, listing)
+    );
+    let (s, h, _) = get(&app, PRODUCT, &[BROWSER]).await;
+    assert_eq!(
+        (s, header(&h, "location")),
+        (StatusCode::TEMPORARY_REDIRECT, listing)
+    );
+    let (_, _, body) = get(&app, &path, &[LINKSET]).await;
+    let l: Value = serde_json::from_str(&body).unwrap();
+    for set in l["linkset"].as_array().unwrap() {
+        assert_eq!(
+            set["https://gs1.org/voc/defaultLink"][0]["href"], listing,
+            "{set}"
+        );
+    }
+
+    // The third scan in a day looks copied: the warning is shown, not the listing.
+    get(&app, &path, &[BROWSER]).await;
+    let (s, _, page) = get(&app, &path, &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(page.contains("Cảnh báo: tem có thể bị sao chép"), "{page}");
+
+    // A recall: the stamps and the lot show it.
+    let (s, e) = app
+        .post(&app.admin, &format!("/api/v1/batches/{batch}/events"), json!({"kind": "recall", "occurred_at": "2026-04-02T08:00:00Z", "details": {"reason": "nhiễm nấm mốc"}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    let (s, _, page) = get(&app, &path_of(&stamps[1]), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::GONE);
+    assert!(page.contains("Lô hàng đã bị thu hồi"));
+    let (s, _, _) = get(&app, LOT, &[BROWSER]).await;
+    assert_eq!(s, StatusCode::GONE);
+
+    // Removed: the product's own page is its default again.
+    let (s, body) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/products/{product}"),
+            json!({"default_link": ""}),
+        )
+        .await;
+    assert_eq!(
+        (s, &body["default_link"]),
+        (StatusCode::OK, &Value::Null),
+        "{body}"
+    );
+    let (_, h, _) = get(&app, PRODUCT, &[BROWSER]).await;
+    assert_eq!(
+        header(&h, "location"),
+        format!("http://trace.test/p/{product}?lang=vi")
+    );
+}

@@ -129,6 +129,7 @@ pub(super) async fn add_product(
             net_volume_ml: None,
             shelf_life_days: None,
             description: optional(&form.description),
+            default_link: None,
         };
         let created = async {
             let org = organization_of(&state, who).await?;
