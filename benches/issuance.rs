@@ -131,6 +131,7 @@ async fn fixtures(url: &str) -> (Db, Uuid) {
             net_volume_ml: None,
             shelf_life_days: None,
             description: None,
+            default_link: None,
         },
     )
     .await
