@@ -114,18 +114,41 @@ pub struct EventQuery {
 
 /// Append an event to a batch's diary. Events are never edited: to fix one, append a new
 /// event with `corrects` set to its id.
-#[utoipa::path(post, path = "/api/v1/batches/{id}/events", operation_id = "append_batch_event", tag = "diary", params(("id" = Uuid, Path, description = "batch")),
-    request_body = AppendEvent, responses((status = 201, body = RecordedEvent), (status = 404), (status = 409), (status = 422)))]
+#[utoipa::path(post, path = "/api/v1/batches/{id}/events", operation_id = "append_batch_event", tag = "diary", params(("id" = Uuid, Path, description = "batch"),
+    ("Idempotency-Key" = Option<String>, Header, description = "any unique string (a UUID): sending the same request again with the same key answers with the event the first one recorded instead of recording another")),
+    request_body = AppendEvent, responses((status = 201, body = RecordedEvent), (status = 404), (status = 409), (status = 422, description = "invalid values, or an Idempotency-Key used before for a different request")))]
 pub async fn append(
     State(state): State<AppState>,
     who: Principal,
     PathId(batch_id): PathId,
+    headers: axum::http::HeaderMap,
     AppJson(body): AppJson<AppendEvent>,
 ) -> Result<(StatusCode, Json<RecordedEvent>), AppError> {
+    let new = body.parse()?;
+    let idempotency = match headers.get("idempotency-key") {
+        Some(v) => {
+            // What was asked, to refuse the key sent again with another event.
+            let details = serde_json::to_string(&new.details).map_err(AppError::internal)?;
+            let request = format!(
+                "{batch_id}|{}|{}|{details}|{:?}",
+                new.kind.as_str(),
+                new.occurred_at.to_rfc3339(),
+                new.corrects
+            );
+            Some(crate::services::idempotency::Claim::new(
+                &who,
+                "events",
+                v.to_str().unwrap_or_default(),
+                &request,
+            )?)
+        }
+        None => None,
+    };
     let job = service::EventJob {
         who,
         batch_id,
-        new: body.parse()?,
+        new,
+        idempotency,
     };
     let recorded = state.diary.append(job).await?;
     Ok((

@@ -281,6 +281,7 @@ fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -
             who: cx.who.clone(),
             batch_id: batch.id,
             new,
+            idempotency: None,
         }),
         Ok(_) => None,
         Err(e) => {

@@ -49,6 +49,9 @@ pub struct EventJob {
     pub who: Principal,
     pub batch_id: Uuid,
     pub new: NewEvent,
+    /// The request's `Idempotency-Key`: an append sent again with it answers with the event
+    /// the first one recorded.
+    pub idempotency: Option<super::idempotency::Claim>,
 }
 
 /// Checks that need no database: the event time is plausible.
@@ -109,6 +112,14 @@ struct Planned {
     payload: String,
     leaf: crate::ledger::Hash,
     warnings: Vec<PhiWarning>,
+    claim: Option<super::idempotency::Claim>,
+}
+
+/// What a job comes to: a new event to write, or the answer an earlier request with its
+/// idempotency key already got.
+enum Plan {
+    Write(Planned),
+    Replay(Recorded),
 }
 
 /// Errors that concern the job, not the transaction: the group can go on without it.
@@ -141,7 +152,7 @@ pub async fn append_all(
     let txn = db.write_txn().await?;
     let mut states = lock_batches(&txn, jobs).await?;
     let plans = plan_all(&txn, &mut states, jobs).await?;
-    let planned: Result<Vec<Planned>, (usize, AppError)> = plans
+    let planned: Result<Vec<Plan>, (usize, AppError)> = plans
         .into_iter()
         .enumerate()
         .map(|(i, p)| p.map_err(|e| (i, e)))
@@ -160,7 +171,7 @@ async fn plan_all(
     txn: &DatabaseTransaction,
     states: &mut HashMap<Uuid, BatchState>,
     jobs: &[EventJob],
-) -> Result<Vec<Result<Planned, AppError>>, AppError> {
+) -> Result<Vec<Result<Plan, AppError>>, AppError> {
     let mut plans = Vec::with_capacity(jobs.len());
     for job in jobs {
         match plan(txn, states, job).await {
@@ -176,14 +187,18 @@ async fn plan_all(
 async fn write(
     txn: &DatabaseTransaction,
     states: HashMap<Uuid, BatchState>,
-    plans: Vec<Result<Planned, AppError>>,
+    plans: Vec<Result<Plan, AppError>>,
 ) -> Result<Vec<Result<Recorded, AppError>>, AppError> {
     // The log head is locked after the batches, in the same order as every other write.
     let mut head = ledger::head(txn, true).await?;
     let mut results = Vec::with_capacity(plans.len());
     for p in plans {
         let p = match p {
-            Ok(p) => p,
+            Ok(Plan::Write(p)) => p,
+            Ok(Plan::Replay(r)) => {
+                results.push(Ok(r));
+                continue;
+            }
             Err(e) => {
                 results.push(Err(e));
                 continue;
@@ -206,6 +221,9 @@ async fn write(
             p.leaf,
         )
         .await?;
+        if let Some(claim) = &p.claim {
+            claim.record(txn, p.event.id).await?;
+        }
         results.push(Ok(Recorded {
             event: p.event,
             warnings: p.warnings,
@@ -281,13 +299,20 @@ async fn plan(
     txn: &DatabaseTransaction,
     states: &mut HashMap<Uuid, BatchState>,
     job: &EventJob,
-) -> Result<Planned, AppError> {
+) -> Result<Plan, AppError> {
     check_time(&job.new)?;
     let state = states
         .get_mut(&job.batch_id)
         .ok_or(AppError::NotFound("batch"))?;
     job.who
         .authorize(state.row.organization_id, Action::RecordDiary, "batch")?;
+    // Before the batch's status is checked: a recall sent again must answer as the first one
+    // did, although the batch no longer accepts a recall.
+    if let Some(claim) = &job.idempotency
+        && let Some(id) = claim.earlier(txn).await?
+    {
+        return replay(txn, id).await.map(Plan::Replay);
+    }
     let new = &job.new;
     if !state.status.accepts(new.kind) {
         return Err(AppError::conflict(
@@ -328,22 +353,7 @@ async fn plan(
         }
     }
     let warnings = if new.kind == EventKind::Harvesting {
-        let stored = BatchEvent::find()
-            .filter(batch_event::Column::BatchId.eq(state.row.id))
-            .filter(batch_event::Column::Kind.is_in([
-                EventKind::Spraying.as_str(),
-                EventKind::Fertilizing.as_str(),
-            ]))
-            .all(txn)
-            .await?;
-        let mut applied: Vec<(DateTime<Utc>, EventDetails)> = stored
-            .into_iter()
-            .filter_map(|e| {
-                serde_json::from_value(e.details)
-                    .ok()
-                    .map(|d| (e.occurred_at, d))
-            })
-            .collect();
+        let mut applied = applications(txn, state.row.id, None).await?;
         applied.extend(state.applications.iter().cloned());
         phi_warnings(applied.iter().map(|(t, d)| (*t, d)), new.occurred_at)
     } else {
@@ -376,12 +386,56 @@ async fn plan(
             .applications
             .push((new.occurred_at, new.details.clone()));
     }
-    Ok(Planned {
+    Ok(Plan::Write(Planned {
         event,
         payload,
         leaf,
         warnings,
-    })
+        claim: job.idempotency.clone(),
+    }))
+}
+
+/// The inputs applied to a batch (sprayings and fertilizings) recorded before `before` (an
+/// event id; ids grow in recording order), or all of them.
+async fn applications(
+    txn: &DatabaseTransaction,
+    batch_id: Uuid,
+    before: Option<Uuid>,
+) -> Result<Vec<(DateTime<Utc>, EventDetails)>, AppError> {
+    let mut q = BatchEvent::find()
+        .filter(batch_event::Column::BatchId.eq(batch_id))
+        .filter(batch_event::Column::Kind.is_in([
+            EventKind::Spraying.as_str(),
+            EventKind::Fertilizing.as_str(),
+        ]));
+    if let Some(id) = before {
+        q = q.filter(batch_event::Column::Id.lt(id));
+    }
+    Ok(q.all(txn)
+        .await?
+        .into_iter()
+        .filter_map(|e| {
+            serde_json::from_value(e.details)
+                .ok()
+                .map(|d| (e.occurred_at, d))
+        })
+        .collect())
+}
+
+/// The answer the first request with an idempotency key got: its event, with the warnings
+/// it had then.
+async fn replay(txn: &DatabaseTransaction, id: Uuid) -> Result<Recorded, AppError> {
+    let event = BatchEvent::find_by_id(id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("idempotency key names no event")))?;
+    let warnings = if event.kind == EventKind::Harvesting.as_str() {
+        let applied = applications(txn, event.batch_id, Some(event.id)).await?;
+        phi_warnings(applied.iter().map(|(t, d)| (*t, d)), event.occurred_at)
+    } else {
+        Vec::new()
+    };
+    Ok(Recorded { event, warnings })
 }
 
 pub struct EventFilter {

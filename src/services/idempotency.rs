@@ -18,6 +18,7 @@ fn table() -> Alias {
 }
 
 /// A write's key, checked, with whose it is and what was asked.
+#[derive(Clone)]
 pub struct Claim {
     owner: String,
     route: &'static str,

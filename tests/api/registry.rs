@@ -2,7 +2,7 @@
 //! OCOP certification → batch → diary events.
 
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_field_error, assert_problem};
 
@@ -366,4 +366,71 @@ async fn updates_change_only_the_fields_given() {
         (Some("+84912345678"), Some("htx@example.vn"))
     );
     assert_eq!(o["name"], "HTX");
+}
+
+/// A diary append sent again with its `Idempotency-Key` (a phone that lost the answer on a
+/// slow link) records the event once and answers with it, warnings included — even for a
+/// recall, which the recalled batch would refuse the second time; concurrent retries too.
+#[tokio::test]
+async fn a_diary_append_sent_again_with_its_idempotency_key_is_recorded_once() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX").await;
+    let product = app.create_product(&app.admin, &org, None).await;
+    let batch = app.create_batch(&app.admin, &product, "LO-1").await;
+    let owner = app.token_for(&org, "owner").await;
+    let path = app.url(&format!("/api/v1/batches/{batch}/events"));
+    let send = |key: &'static str, body: Value| {
+        let (client, path, token) = (app.client.clone(), path.clone(), owner.clone());
+        async move {
+            let res = client
+                .post(path)
+                .bearer_auth(token)
+                .header("idempotency-key", key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let spraying = json!({"kind": "spraying", "occurred_at": "2026-03-01T07:00:00Z", "details": {"inputs": [{"product": "Ridomil Gold 68WG", "dose": 2.5, "dose_unit": "g/l", "phi_days": 7}]}});
+    let harvest = json!({"kind": "harvesting", "occurred_at": "2026-03-03T07:00:00Z", "details": {"quantity": 120.0, "unit": "kg"}});
+    let (s, first) = send("k-spray", spraying.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{first}");
+    let (s, harvested) = send("k-harvest", harvest.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{harvested}");
+    assert_eq!(
+        harvested["warnings"].as_array().unwrap().len(),
+        1,
+        "{harvested}"
+    );
+    // Retries, one after another and four at once: the same events, the same warning.
+    let (s, again) = send("k-spray", spraying.clone()).await;
+    assert_eq!((s, &again["id"]), (StatusCode::CREATED, &first["id"]));
+    let handles: Vec<_> = (0..4)
+        .map(|_| tokio::spawn(send("k-harvest", harvest.clone())))
+        .collect();
+    for h in handles {
+        let (s, r) = h.await.unwrap();
+        assert_eq!(
+            (s, &r["id"]),
+            (StatusCode::CREATED, &harvested["id"]),
+            "{r}"
+        );
+        assert_eq!(r["warnings"], harvested["warnings"]);
+        assert_eq!(r["hash"], harvested["hash"]);
+    }
+    // A recall, sent twice: the second answer is the first recall, not a 409.
+    let recall = json!({"kind": "recall", "occurred_at": "2026-04-02T08:00:00Z", "details": {"reason": "nhiễm nấm mốc"}});
+    let (s, recalled) = send("k-recall", recall.clone()).await;
+    assert_eq!(s, StatusCode::CREATED, "{recalled}");
+    let (s, again) = send("k-recall", recall).await;
+    assert_eq!((s, &again["id"]), (StatusCode::CREATED, &recalled["id"]));
+    // The same key with another event is refused.
+    let (s, b) = send("k-spray", harvest).await;
+    assert_field_error(s, &b, "Idempotency-Key", "idempotency_key_reused");
+    let (_, events) = app
+        .get(&owner, &format!("/api/v1/batches/{batch}/events"))
+        .await;
+    assert_eq!(events["items"].as_array().unwrap().len(), 3, "{events}");
 }

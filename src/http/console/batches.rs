@@ -537,6 +537,7 @@ pub(super) async fn add_event(
                     who: s.who.clone(),
                     batch_id: id,
                     new: request.parse()?,
+                    idempotency: None,
                 };
                 state.diary.append(job).await
             }
