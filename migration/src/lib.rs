@@ -31,6 +31,7 @@ mod m20261203_000023_stamp_run_blocks;
 mod m20261203_000024_create_idempotency_keys;
 mod m20261203_000025_stamp_run_pin_root;
 mod m20261203_000026_product_default_link;
+mod m20261203_000027_invitation_consent;
 
 pub struct Migrator;
 
@@ -64,6 +65,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000024_create_idempotency_keys::Migration),
             Box::new(m20261203_000025_stamp_run_pin_root::Migration),
             Box::new(m20261203_000026_product_default_link::Migration),
+            Box::new(m20261203_000027_invitation_consent::Migration),
         ]
     }
 }

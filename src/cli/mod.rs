@@ -192,12 +192,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let link = invite(&state, organization, &login, name, role)
                 .await
                 .map_err(AppError::into_anyhow)?;
-            #[allow(clippy::print_stdout)] // The link (or what happened) is this command's output.
+            #[allow(clippy::print_stdout)] // The link is this command's output.
             {
-                println!(
-                    "{}",
-                    link.unwrap_or_else(|| "added: the person already had an account".into())
-                );
+                println!("{link}");
             }
             Ok(())
         }
@@ -434,14 +431,15 @@ pub fn operator() -> crate::auth::Principal {
     crate::auth::Principal::system("ocop-trace (operator)")
 }
 
-/// Invites a person; their console link, or `None` when they already had an account.
+/// Invites a person; the console link where they accept (someone who already has an account
+/// confirms there with their password).
 async fn invite(
     state: &crate::state::AppState,
     organization: Uuid,
     login: &str,
     name: String,
     role: Role,
-) -> Result<Option<String>, AppError> {
+) -> Result<String, AppError> {
     let name =
         crate::domain::text::line(&name, 1, 200).map_err(|e| AppError::validation("name", e))?;
     let invited = services::invitations::invite(
@@ -453,15 +451,12 @@ async fn invite(
         role,
     )
     .await?;
-    match invited {
-        services::invitations::Invited::Added(_) => Ok(None),
-        services::invitations::Invited::Link { secret, .. } => state
-            .settings
-            .public_base_url
-            .join(&format!("/console/invitations/{secret}"))
-            .map(|u| Some(u.to_string()))
-            .map_err(AppError::internal),
-    }
+    state
+        .settings
+        .public_base_url
+        .join(&format!("/console/invitations/{}", invited.secret))
+        .map(String::from)
+        .map_err(AppError::internal)
 }
 
 async fn onboard(state: &crate::state::AppState, args: OnboardArgs) -> Result<String, AppError> {
@@ -480,21 +475,12 @@ async fn onboard(state: &crate::state::AppState, args: OnboardArgs) -> Result<St
         gs1_company_prefix: None,
     };
     let org = services::organizations::create(&state.db, &operator(), request.parse()?).await?;
-    let link = invite(
+    invite(
         state,
         org.id,
         &args.owner_login,
         args.owner_name,
         Role::Owner,
     )
-    .await?;
-    // Someone who already has an account was added, and signs in as usual.
-    Ok(link.unwrap_or_else(|| {
-        let base = state
-            .settings
-            .public_base_url
-            .as_str()
-            .trim_end_matches('/');
-        format!("{base}/console")
-    }))
+    .await
 }

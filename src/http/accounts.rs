@@ -235,7 +235,9 @@ impl From<entity::membership::Model> for MembershipView {
     }
 }
 
-/// Add a user to an organization with a role (owners and administrators).
+/// Add an existing account to an organization with a role: the service's administrators only.
+/// An owner invites the person instead (console, Members; or `ocop-trace invite`), and they
+/// join when they accept with their own password.
 #[utoipa::path(post, path = "/api/v1/organizations/{id}/memberships", operation_id = "add_membership", tag = "accounts", params(("id" = Uuid, Path, description = "organization")),
     request_body = AddMember, responses((status = 201, body = MembershipView), (status = 404), (status = 409), (status = 422)))]
 pub async fn add_member(

@@ -382,6 +382,14 @@ pub async fn add_member(
     user_id: Uuid,
     role: Role,
 ) -> Result<membership::Model, AppError> {
+    // Nobody is made a member without agreeing: an owner invites (the person accepts with
+    // their own password); only the service's operator adds an account directly.
+    if !matches!(who.scope, Scope::Admin) {
+        return Err(AppError::Forbidden(
+            "only the service's administrator adds an account directly; invite the person \
+             (console, Members) and they join when they accept",
+        ));
+    }
     let txn = db.write_txn().await?;
     organization(&txn, who, organization_id, Action::ManageOrganization).await?;
     if User::find_by_id(user_id).one(&txn).await?.is_none() {

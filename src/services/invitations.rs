@@ -1,7 +1,9 @@
 //! Inviting people into an organization. An owner names a person by phone or e-mail with a
-//! role: someone who already has an account becomes a member at once; anyone else gets an
-//! account without a usable password and a one-time link, valid for [`VALID_DAYS`], where they
-//! choose their password. The link's secret is shown once; only its SHA-256 is stored.
+//! role and gets a one-time link, valid for [`VALID_DAYS`], to pass on. Nobody joins without
+//! agreeing: someone who already has an account joins when they open the link and confirm
+//! with their own password (guesses limited like a sign-in); anyone else gets an account
+//! without a usable password and chooses theirs there. The link's secret is shown once; only
+//! its SHA-256 is stored.
 
 use entity::invitation::{self, Entity as Invitation};
 use entity::membership::{self, Entity as Membership};
@@ -19,14 +21,29 @@ use crate::error::AppError;
 /// How long an invitation link works.
 pub const VALID_DAYS: i64 = 7;
 
-pub enum Invited {
-    /// The person had an account and is a member now.
-    Added(membership::Model),
-    /// The person gets an account through this link's secret (shown once).
-    Link {
-        invitation: invitation::Model,
-        secret: String,
-    },
+/// An invitation made: the link's secret (shown once).
+pub struct Invited {
+    pub invitation: invitation::Model,
+    pub secret: String,
+}
+
+async fn ensure_not_member(
+    txn: &DatabaseTransaction,
+    user_id: Uuid,
+    organization_id: Uuid,
+) -> Result<(), AppError> {
+    let existing = Membership::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .filter(membership::Column::OrganizationId.eq(organization_id))
+        .one(txn)
+        .await?;
+    match existing {
+        Some(_) => Err(AppError::conflict(
+            "already_member",
+            "this person is already a member; change the role instead",
+        )),
+        None => Ok(()),
+    }
 }
 
 async fn add_membership(
@@ -35,17 +52,7 @@ async fn add_membership(
     organization_id: Uuid,
     role: Role,
 ) -> Result<membership::Model, AppError> {
-    let existing = Membership::find()
-        .filter(membership::Column::UserId.eq(user_id))
-        .filter(membership::Column::OrganizationId.eq(organization_id))
-        .one(txn)
-        .await?;
-    if existing.is_some() {
-        return Err(AppError::conflict(
-            "already_member",
-            "this person is already a member; change the role instead",
-        ));
-    }
+    ensure_not_member(txn, user_id, organization_id).await?;
     Ok(membership::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user_id),
@@ -79,28 +86,32 @@ pub async fn invite(
     let hash = unusable_hash().await?;
     let txn = db.write_txn().await?;
     organization(&txn, who, organization_id, Action::ManageOrganization).await?;
-    if let Some(u) = login.find(&txn).await? {
-        let m = add_membership(&txn, u.id, organization_id, role).await?;
-        txn.commit().await?;
-        return Ok(Invited::Added(m));
-    }
     let t = now();
-    let (email, phone) = match &login {
-        Login::Email(e) => (Some(e.as_str().to_owned()), None),
-        Login::Phone(p) => (None, Some(p.as_str().to_owned())),
+    let (user, existing_account) = match login.find(&txn).await? {
+        Some(u) => {
+            ensure_not_member(&txn, u.id, organization_id).await?;
+            (u, true)
+        }
+        None => {
+            let (email, phone) = match &login {
+                Login::Email(e) => (Some(e.as_str().to_owned()), None),
+                Login::Phone(p) => (None, Some(p.as_str().to_owned())),
+            };
+            let user = user::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                email: Set(email),
+                phone: Set(phone),
+                name: Set(name),
+                password_hash: Set(hash),
+                is_admin: Set(false),
+                created_at: Set(t),
+                updated_at: Set(t),
+            }
+            .insert(&txn)
+            .await?;
+            (user, false)
+        }
     };
-    let user = user::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        email: Set(email),
-        phone: Set(phone),
-        name: Set(name),
-        password_hash: Set(hash),
-        is_admin: Set(false),
-        created_at: Set(t),
-        updated_at: Set(t),
-    }
-    .insert(&txn)
-    .await?;
     let fresh = token::generate()
         .map_err(|e| AppError::internal(anyhow::anyhow!("OS random generator: {e}")))?;
     let invitation = invitation::ActiveModel {
@@ -113,11 +124,12 @@ pub async fn invite(
         created_at: Set(t),
         expires_at: Set(t + chrono::Duration::days(VALID_DAYS)),
         accepted_at: Set(None),
+        existing_account: Set(existing_account),
     }
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    Ok(Invited::Link {
+    Ok(Invited {
         invitation,
         secret: fresh.secret,
     })
@@ -151,14 +163,48 @@ pub async fn open(
     Ok((inv, user, org.name))
 }
 
-/// Accepts an invitation: the person's password is set and they become a member, once.
-pub async fn accept(db: &Db, secret: &str, new_password: String) -> Result<user::Model, AppError> {
-    password::check_policy(&new_password).map_err(|e| AppError::validation("password", e))?;
+/// Accepts an invitation, once: a new person's `password` becomes theirs; a person who had an
+/// account proves it is them with their current `password` (wrong guesses count against the
+/// same limits as signing in, from `client`). Then they are a member.
+pub async fn accept(
+    db: &Db,
+    secret: &str,
+    password: String,
+    client: std::net::IpAddr,
+) -> Result<user::Model, AppError> {
     let (inv, user, _) = open(db, secret).await?;
-    let hash = tokio::task::spawn_blocking(move || password::hash(&new_password))
-        .await
-        .map_err(AppError::internal)?
-        .map_err(AppError::Internal)?;
+    let new_hash = if inv.existing_account {
+        let login = user
+            .phone
+            .as_deref()
+            .map(Login::parse)
+            .or_else(|| user.email.as_deref().map(Login::parse))
+            .transpose()
+            .map_err(|e| AppError::internal(anyhow::anyhow!("stored login: {e}")))?
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("a user without a login")))?;
+        let attempt = super::sign_in_limits::Attempt::new(&login, client);
+        attempt.check(db).await?;
+        let stored = user.password_hash.clone();
+        let ok = tokio::task::spawn_blocking(move || password::verify(&password, &stored))
+            .await
+            .map_err(AppError::internal)?;
+        if !ok {
+            attempt.failed(db).await?;
+            return Err(AppError::validation(
+                "password",
+                crate::domain::ParseError::new("wrong_password", "not this account's password"),
+            ));
+        }
+        attempt.succeeded(db).await?;
+        None
+    } else {
+        password::check_policy(&password).map_err(|e| AppError::validation("password", e))?;
+        let hash = tokio::task::spawn_blocking(move || password::hash(&password))
+            .await
+            .map_err(AppError::internal)?
+            .map_err(AppError::Internal)?;
+        Some(hash)
+    };
     let txn = db.write_txn().await?;
     // Claimed in the transaction: a second use of the link finds it accepted.
     let claimed = Invitation::update_many()
@@ -175,10 +221,15 @@ pub async fn accept(db: &Db, secret: &str, new_password: String) -> Result<user:
     }
     let role = Role::parse(&inv.role).map_err(|e| AppError::internal(anyhow::anyhow!(e)))?;
     add_membership(&txn, user.id, inv.organization_id, role).await?;
-    let mut row: user::ActiveModel = user.into();
-    row.password_hash = Set(hash);
-    row.updated_at = Set(now());
-    let user = row.update(&txn).await?;
+    let user = match new_hash {
+        Some(hash) => {
+            let mut row: user::ActiveModel = user.into();
+            row.password_hash = Set(hash);
+            row.updated_at = Set(now());
+            row.update(&txn).await?
+        }
+        None => user,
+    };
     txn.commit().await?;
     Ok(user)
 }

@@ -295,3 +295,80 @@ async fn a_token_exchanged_for_a_password_expires() {
     // The administrator's token (made by the operator) has no end.
     assert_eq!(app.get(&app.admin, "/api/v1/me").await.0, StatusCode::OK);
 }
+
+/// Nobody becomes a member without agreeing: an organization's owner cannot add an existing
+/// account by its id (403); an invitation of that account does not add it either until it is
+/// accepted with the account's own password, and guessing that password is limited like a
+/// sign-in (429 after the limit, even with the right password).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_existing_account_joins_an_organization_only_by_accepting() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Chè Thái Nguyên").await;
+    let owner = app.token_for(&org, "owner").await;
+    let (s, user) = app
+        .post(
+            &app.admin,
+            "/api/v1/users",
+            json!({"phone": "0912 000 111", "name": "Chị Mai", "password": "mật khẩu của Mai"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{user}");
+    let (s, body) = app
+        .post(
+            &owner,
+            &format!("/api/v1/organizations/{org}/memberships"),
+            json!({"user_id": user["id"], "role": "owner"}),
+        )
+        .await;
+    assert_problem(s, &body, StatusCode::FORBIDDEN, "forbidden");
+    let (_, members) = app
+        .get(&owner, &format!("/api/v1/organizations/{org}/memberships"))
+        .await;
+    assert_eq!(members["items"].as_array().unwrap().len(), 0, "{members}");
+
+    // The command-line invitation gives a link; accepting needs Mai's own password.
+    let out = crate::cli::ocop_trace(&app)
+        .args([
+            "invite",
+            "--organization",
+            &org,
+            "--login",
+            "0912000111",
+            "--name",
+            "Mai",
+            "--role",
+            "member",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let link = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let path = link.strip_prefix("http://trace.test").unwrap().to_owned();
+    let accept = |password: &'static str| {
+        let (client, url) = (app.client.clone(), app.url(&path));
+        async move {
+            client
+                .post(url)
+                .form(&[("password", password)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    for _ in 0..10 {
+        assert_eq!(accept("đoán mò").await, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    assert_eq!(
+        accept("mật khẩu của Mai").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let (_, members) = app
+        .get(&owner, &format!("/api/v1/organizations/{org}/memberships"))
+        .await;
+    assert_eq!(members["items"].as_array().unwrap().len(), 0, "{members}");
+}

@@ -1,6 +1,7 @@
 //! Members and accounts in the console through real HTTP: an owner invites a new person, who
-//! opens the one-time link and chooses a password; an existing person is added at once and
-//! switches organization; roles change; a password change ends the other sessions.
+//! opens the one-time link and chooses a password; an existing person joins only by accepting
+//! with their own password, then switches organization; roles change; a password change ends
+//! the other sessions.
 
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -122,14 +123,44 @@ async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     let p = tu.get("/console").await;
     assert_eq!(p.location.as_deref(), Some("/console/sign-in"));
 
-    // A person with an account elsewhere is added at once and can switch organization.
+    // A person with an account elsewhere is not added by the invitation alone: they join when
+    // they open its link and confirm with their own password (guesses limited like a sign-in).
     let other = app.create_organization("HTX Hồ tiêu Phú Quốc").await;
     let nam = member(&app, &other, "0966666662", "manager").await;
     let p = invite(&mut o, &token, &nam, "Anh Năm", "manager").await;
-    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let at = p.body.find("/console/invitations/").expect("the link");
+    let link = p.body[at..].split('<').next().unwrap().to_owned();
+    let mut n = Browser::new(&app);
+    n.sign_in(&nam, PASSWORD).await;
+    let p = n.get("/console/account").await;
+    assert!(
+        !p.body.contains("Chuyển sang HTX Nước mắm Phú Quốc"),
+        "not a member before accepting"
+    );
+    let mut stranger_tab = Browser::new(&app);
+    let p = stranger_tab.get(&link).await;
+    assert!(p.body.contains("Bạn đã có tài khoản"), "{}", p.body);
+    let p = stranger_tab
+        .post(
+            &link,
+            &[("password", "đoán thử một mật khẩu")],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        p.body.contains("Mật khẩu hiện tại không đúng"),
+        "{}",
+        p.body
+    );
+    let p = n
+        .post(&link, &[("password", PASSWORD)], HeaderMap::new())
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert!(p.body.contains("Xong!"));
     let p = invite(&mut o, &token, &nam, "Anh Năm", "manager").await;
     assert!(p.body.contains("Người này đã là thành viên"));
-    let mut n = Browser::new(&app);
     n.sign_in(&nam, PASSWORD).await;
     let p = n.get("/console").await;
     assert!(p.body.contains("HTX Hồ tiêu Phú Quốc"));

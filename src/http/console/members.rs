@@ -248,10 +248,7 @@ pub(super) async fn invite(
         }
         .await;
         match invited {
-            Ok(Invited::Added(_)) => {
-                return Redirect::to("/console/members?saved=added").into_response();
-            }
-            Ok(Invited::Link { secret, .. }) => {
+            Ok(Invited { secret, .. }) => {
                 let link = state
                     .settings
                     .public_base_url
@@ -314,6 +311,7 @@ pub(super) async fn change_role(
 fn invitation_page(
     lang: Lang,
     open: Option<(String, String)>,
+    existing: bool,
     error: Option<&'static str>,
     done: bool,
 ) -> InvitationPage {
@@ -321,9 +319,22 @@ fn invitation_page(
         c: Chrome::new(lang, String::new(), None),
         m: member_texts(lang),
         open,
+        existing,
         error,
         done,
     }
+}
+
+/// (organization, the person's login) of an open invitation, and whether they had an account.
+async fn opened(state: &AppState, secret: &str) -> Result<((String, String), bool), AppError> {
+    let (inv, user, org) = invitations::open(&state.db, secret).await?;
+    let login = user
+        .phone
+        .as_deref()
+        .map(Phone::national)
+        .or(user.email)
+        .unwrap_or_default();
+    Ok(((org, login), inv.existing_account))
 }
 
 pub(super) async fn invitation(
@@ -333,21 +344,15 @@ pub(super) async fn invitation(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(&q, &headers);
-    match invitations::open(&state.db, &secret).await {
-        Ok((_, user, org)) => {
-            let login = user
-                .phone
-                .as_deref()
-                .map(Phone::national)
-                .or(user.email)
-                .unwrap_or_default();
-            let view = invitation_page(lang, Some((org, login)), None, false);
+    match opened(&state, &secret).await {
+        Ok((open, existing)) => {
+            let view = invitation_page(lang, Some(open), existing, None, false);
             page(html(StatusCode::OK, view), &q)
         }
         Err(AppError::NotFound(_)) => page(
             html(
                 StatusCode::NOT_FOUND,
-                invitation_page(lang, None, None, false),
+                invitation_page(lang, None, false, None, false),
             ),
             &q,
         ),
@@ -361,12 +366,13 @@ pub struct AcceptPost {
     password: String,
 }
 
-/// Sets the invited person's password. The link's secret is the capability; a POST from
-/// another site is refused all the same.
+/// Accepts the invitation: sets a new person's password, or checks an existing account's. The
+/// link's secret is the capability; a POST from another site is refused all the same.
 pub(super) async fn accept(
     State(state): State<AppState>,
     Path(secret): Path<String>,
     Query(q): Query<LangQuery>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     Form(post): Form<AcceptPost>,
 ) -> Response {
@@ -374,36 +380,38 @@ pub(super) async fn accept(
     if !origin_ok(&headers) {
         return forbidden();
     }
-    match invitations::accept(&state.db, &secret, post.password).await {
-        Ok(_) => page(
-            html(StatusCode::OK, invitation_page(lang, None, None, true)),
-            &q,
-        ),
-        Err(AppError::Validation(_)) => {
-            let open = invitations::open(&state.db, &secret)
-                .await
-                .ok()
-                .map(|(_, u, org)| {
-                    (
-                        org,
-                        u.phone
-                            .as_deref()
-                            .map(Phone::national)
-                            .or(u.email)
-                            .unwrap_or_default(),
-                    )
-                });
-            let m = member_texts(lang);
-            let view = invitation_page(lang, open, Some(m.err_policy), false);
-            page(html(StatusCode::UNPROCESSABLE_ENTITY, view), &q)
+    let m = member_texts(lang);
+    let (status, error) = match invitations::accept(&state.db, &secret, post.password, client).await
+    {
+        Ok(_) => {
+            return page(
+                html(
+                    StatusCode::OK,
+                    invitation_page(lang, None, false, None, true),
+                ),
+                &q,
+            );
         }
-        Err(AppError::NotFound(_)) => page(
-            html(
-                StatusCode::NOT_FOUND,
-                invitation_page(lang, None, None, false),
-            ),
-            &q,
-        ),
-        Err(e) => e.into_response(),
-    }
+        Err(AppError::Validation(p)) if p.iter().any(|f| f.code == "wrong_password") => {
+            (StatusCode::UNPROCESSABLE_ENTITY, m.err_wrong_password)
+        }
+        Err(AppError::Validation(_)) => (StatusCode::UNPROCESSABLE_ENTITY, m.err_policy),
+        Err(AppError::TooManyRequests { .. }) => (StatusCode::TOO_MANY_REQUESTS, m.err_too_many),
+        Err(AppError::NotFound(_)) => {
+            return page(
+                html(
+                    StatusCode::NOT_FOUND,
+                    invitation_page(lang, None, false, None, false),
+                ),
+                &q,
+            );
+        }
+        Err(e) => return e.into_response(),
+    };
+    let (open, existing) = match opened(&state, &secret).await {
+        Ok((open, existing)) => (Some(open), existing),
+        Err(_) => (None, false),
+    };
+    let view = invitation_page(lang, open, existing, Some(error), false);
+    page(html(status, view), &q)
 }
