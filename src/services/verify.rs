@@ -179,6 +179,10 @@ pub async fn verify(
                     hex_bytes(&e.stored_hashes),
                 )));
             }
+            let seen = latest.contains_key(&(e.subject_table.clone(), e.subject_id));
+            if let Err(d) = check_index(&e, seen, next) {
+                return Ok(Err(d));
+            }
             if e.kind == "batches.created" {
                 genesis.insert(e.subject_id, leaf);
             }
@@ -275,6 +279,86 @@ pub async fn verify(
         Err(d) => return Ok(Err(d)),
     }
     Ok(Ok(report))
+}
+
+/// The columns that index an entry are not hashed; they must agree with what is: its kind
+/// with its table and whether the subject was recorded before (a subject is created once,
+/// first; later entries only change it, with the verbs its table has), its subject with the
+/// payload's `id`, and its batch with the payload's (a batch's own entries name the batch).
+fn check_index(e: &ledger_entry::Model, seen: bool, idx: u64) -> Result<(), Divergence> {
+    let (first, later): (&str, &[&str]) = match e.subject_table.as_str() {
+        "organizations"
+        | "farms"
+        | "growing_areas"
+        | "products"
+        | "ocop_certifications"
+        | "batches" => ("created", &["updated"]),
+        "batch_events" => ("appended", &[]),
+        // `updated`: a run issued before its PIN hashes were committed to, sealed later.
+        "stamp_runs" => ("created", &["updated"]),
+        "stamp_voids" => ("created", &[]),
+        "blobs" => ("created", &["removed"]),
+        "listings" => ("created", &["updated", "exported", "pushed"]),
+        other => {
+            return Err(diverge(
+                "ledger_entries",
+                idx,
+                "subject_table",
+                "a recorded table",
+                other,
+            ));
+        }
+    };
+    let kind_ok = match e.kind.split_once('.') {
+        Some((table, verb)) if table == e.subject_table => {
+            if seen {
+                later.contains(&verb)
+            } else {
+                verb == first
+            }
+        }
+        _ => false,
+    };
+    if !kind_ok {
+        let expected = if seen {
+            format!("{}.{{{}}}", e.subject_table, later.join(","))
+        } else {
+            format!("{}.{first}", e.subject_table)
+        };
+        return Err(diverge("ledger_entries", idx, "kind", expected, &e.kind));
+    }
+    let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+    let uuid_at = |key: &str| {
+        payload
+            .get(key)
+            .and_then(|v| v.as_str())
+            .and_then(|s| Uuid::parse_str(s).ok())
+    };
+    if uuid_at("id") != Some(e.subject_id) {
+        return Err(diverge(
+            "ledger_entries",
+            idx,
+            "subject_id",
+            payload.get("id").cloned().unwrap_or_default(),
+            e.subject_id,
+        ));
+    }
+    let batch = match e.subject_table.as_str() {
+        "batches" => Some(e.subject_id),
+        "batch_events" | "stamp_runs" | "stamp_voids" => uuid_at("batch_id"),
+        _ => None,
+    };
+    if batch != e.batch_id {
+        let show = |b: Option<Uuid>| b.map_or("none".to_owned(), |b| b.to_string());
+        return Err(diverge(
+            "ledger_entries",
+            idx,
+            "batch_id",
+            show(batch),
+            show(e.batch_id),
+        ));
+    }
+    Ok(())
 }
 
 fn check_checkpoint(

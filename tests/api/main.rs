@@ -29,5 +29,6 @@ mod stamps;
 mod storage;
 mod tiki;
 mod validation;
+mod verify_trials;
 mod voids;
 mod webdriver;
