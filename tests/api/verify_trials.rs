@@ -78,8 +78,8 @@ fn changed(text: &str, boolean: bool) -> Option<String> {
     }
     let (at, c) = text
         .char_indices()
-        .filter(|(_, c)| c.is_ascii_alphanumeric())
-        .last()?;
+        .rev()
+        .find(|(_, c)| c.is_ascii_alphanumeric())?;
     let next = match c {
         '9' => '0',
         'f' => 'a',
