@@ -143,7 +143,10 @@ impl DigitalLink {
     /// value percent-encoded, or `/S/{serial}` without a GTIN.
     pub fn path(&self) -> String {
         let Some(g) = &self.gtin else {
-            return format!("/S/{}", self.serial.as_deref().unwrap_or_default());
+            return format!(
+                "/S/{}",
+                percent_encode(self.serial.as_deref().unwrap_or_default())
+            );
         };
         let mut s = format!("/01/{}", g.as_str());
         if let Some(v) = &self.variant {
