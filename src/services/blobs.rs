@@ -397,10 +397,13 @@ impl Blobs {
     }
 
     /// One file's row, if the caller may read it.
+    /// A file that is not removed. A removed one is gone from the API like a deleted
+    /// resource (404); its record stays in the ledger, where inspectors read it.
     pub async fn get(&self, who: &Principal, id: Uuid) -> Result<blob::Model, AppError> {
         let row = blob::Entity::find_by_id(id)
             .one(self.db.read())
             .await?
+            .filter(|r| r.removed_at.is_none())
             .ok_or(AppError::NotFound("file"))?;
         who.authorize(row.organization_id, Action::Read, "file")?;
         Ok(row)
@@ -422,9 +425,6 @@ impl Blobs {
             ));
         }
         who.authorize(row.organization_id, Action::ManageRegistry, "file")?;
-        if row.removed_at.is_some() {
-            return Ok(row);
-        }
         let mut change: blob::ActiveModel = row.into();
         change.removed_at = Set(Some(now()));
         let txn = self.db.write_txn().await?;

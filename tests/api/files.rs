@@ -292,6 +292,17 @@ async fn files_follow_the_organizations_access_rules() {
     assert_eq!(s, StatusCode::NO_CONTENT);
     let (_, list) = app.get(&app.admin, &path).await;
     assert_eq!(list, json!([]));
+    // Removed, it is gone from the API like a deleted resource (its record stays in the
+    // ledger); removing it again finds nothing.
+    for p in [
+        format!("/api/v1/files/{id}"),
+        format!("/api/v1/files/{id}/content"),
+    ] {
+        let (s, _, _) = app.download(&app.admin, &p).await;
+        assert_eq!(s, StatusCode::NOT_FOUND, "{p}");
+    }
+    let (s, b) = app.delete(&app.admin, &format!("/api/v1/files/{id}")).await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
     let (s, _) = app.text(file["public_url"].as_str().unwrap()).await;
     assert_eq!(
         s,
