@@ -230,3 +230,88 @@ async fn pushed(
 fn post<'a>(f: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
     f.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
+
+/// A cooperative whose product went live on a marketplace makes that page what a scan of its
+/// stamps opens, from the listings page, and stops it again.
+#[tokio::test]
+async fn a_live_listing_becomes_what_a_scan_opens_and_stops_again() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = crate::scan::world(&app, 1).await;
+    let (_, b) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}"))
+        .await;
+    let product = b["product_id"].as_str().unwrap().to_owned();
+    let org = b["organization_id"].as_str().unwrap().to_owned();
+    let (s, l) = app
+        .post(&app.admin, &format!("/api/v1/products/{product}/listings"), json!({"marketplace": "postmart", "price_vnd": 180000, "stock": 40, "package": {"length_cm": 10, "width_cm": 10, "height_cm": 12, "weight_g": 750}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    let listing = l["id"].as_str().unwrap().to_owned();
+    let live = "https://postmart.vn/p/ca-phe-robusta-ea-tul-5521.html";
+    let (s, l) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}"),
+            json!({"live_url": live}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{l}");
+
+    let login = member(&app, &org, "0955555559", "owner").await;
+    let mut b = Browser::new(&app);
+    b.sign_in(&login, "mật khẩu an toàn").await;
+    let page = b.get("/console/listings").await;
+    assert!(
+        page.body.contains("Mở trang này khi quét tem"),
+        "{}",
+        page.body
+    );
+    let token = csrf(&page.body);
+    let action = format!("/console/listings/{listing}/default");
+    let p = b
+        .post(&action, &[("csrf", &token), ("on", "1")], HeaderMap::new())
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let page = b.get("/console/listings?saved=default").await;
+    assert!(page.body.contains("Đã đổi trang mở khi quét tem"));
+    assert!(
+        page.body
+            .contains("Quét tem sản phẩm này sẽ mở trang bán này")
+    );
+
+    let stamp = crate::scan::path_of(&stamps[0]);
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let scan = |path: String| {
+        let client = client.clone();
+        let url = app.url(&path);
+        async move {
+            let res = client
+                .get(url)
+                .header("accept", "text/html")
+                .send()
+                .await
+                .unwrap();
+            let location = res
+                .headers()
+                .get("location")
+                .map(|v| v.to_str().unwrap().to_owned());
+            (res.status(), location)
+        }
+    };
+    assert_eq!(
+        scan(stamp.clone()).await,
+        (StatusCode::TEMPORARY_REDIRECT, Some(live.to_owned()))
+    );
+    let p = b
+        .post(&action, &[("csrf", &token), ("on", "0")], HeaderMap::new())
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    assert_eq!(scan(stamp).await, (StatusCode::OK, None));
+    let (_, p) = app
+        .get(&app.admin, &format!("/api/v1/products/{product}"))
+        .await;
+    assert_eq!(p["default_link"], serde_json::Value::Null);
+}

@@ -72,6 +72,8 @@ async fn listings_view(
                 api: market.is_some_and(|m| m.api().is_some()),
                 pushable: c.problems.is_empty()
                     && !matches!(c.status, ListingStatus::Live | ListingStatus::InReview),
+                is_default: c.row.live_url.is_some()
+                    && products.defaults.get(&c.row.product_id) == c.row.live_url.as_ref(),
             }
         })
         .collect();
@@ -96,6 +98,7 @@ pub(super) async fn listings_page(State(state): State<AppState>, s: Signed) -> R
     let saved = match s.q.saved.as_deref() {
         Some("listing") => Some(l.saved),
         Some("queued") => Some(l.queued),
+        Some("default") => Some(l.default_saved),
         _ => None,
     };
     let view = listings_view(
@@ -312,6 +315,57 @@ pub(super) async fn push(
         Ok(_) => Redirect::to(&format!("{BACK}?saved=queued#listing-{id}")).into_response(),
         Err(AppError::Conflict { .. } | AppError::Validation(_)) => {
             row_failed(&state, &s, &raw, l.err_push).await
+        }
+        Err(AppError::Forbidden(_)) => row_failed(&state, &s, &raw, s.t().forbidden).await,
+        Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct DefaultPost {
+    csrf: Option<String>,
+    /// `1`: make the live page the product's default link; anything else: remove it.
+    #[serde(default)]
+    on: String,
+}
+
+/// Makes a live listing's page what a scan of the product's stamps opens, or stops that.
+pub(super) async fn default_link(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(raw): Path<String>,
+    Form(form): Form<DefaultPost>,
+) -> Response {
+    if !s.posted_here(form.csrf.as_deref()) {
+        return forbidden();
+    }
+    let Ok(id) = listing_id(&raw) else {
+        return AppError::NotFound("listing").into_response();
+    };
+    let base = &state.settings.public_base_url;
+    let changed = async {
+        let current = listings::get(&state.db, base, &s.who, id).await?;
+        let link = match (form.on.as_str(), &current.row.live_url) {
+            ("1", Some(url)) => Some(url::Url::parse(url).map_err(AppError::internal)?),
+            ("1", None) => {
+                return Err(AppError::conflict(
+                    "not_live",
+                    "only a live listing's page can be opened by scans",
+                ));
+            }
+            _ => None,
+        };
+        let changes = crate::services::products::ProductChanges {
+            default_link: Some(link),
+            ..Default::default()
+        };
+        crate::services::products::update(&state.db, &s.who, current.row.product_id, changes).await
+    }
+    .await;
+    match changed {
+        Ok(product) => {
+            state.product_changed(product.id);
+            Redirect::to(&format!("{BACK}?saved=default#listing-{id}")).into_response()
         }
         Err(AppError::Forbidden(_)) => row_failed(&state, &s, &raw, s.t().forbidden).await,
         Err(e) => e.into_response(),

@@ -123,6 +123,10 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
         )
         .route("/console/listings/{id}", post(listings::change_listing))
         .route("/console/listings/{id}/push", post(listings::push))
+        .route(
+            "/console/listings/{id}/default",
+            post(listings::default_link),
+        )
         .route("/console/pushes/{id}/retry", post(listings::retry))
         .route("/console/listing-packs", post(listings::pack))
         .route("/console/account", get(members::account_page))
@@ -411,6 +415,8 @@ async fn org_and_farms(
 struct ProductNames {
     choices: Vec<(String, String)>,
     by_id: std::collections::HashMap<uuid::Uuid, String>,
+    /// Each product's default link, where it has one.
+    defaults: std::collections::HashMap<uuid::Uuid, String>,
 }
 
 impl ProductNames {
@@ -418,6 +424,11 @@ impl ProductNames {
         let list = crate::services::products::list(&state.db, who, org, everything()).await?;
         Ok(Self {
             by_id: list.items.iter().map(|p| (p.id, p.name.clone())).collect(),
+            defaults: list
+                .items
+                .iter()
+                .filter_map(|p| p.default_link.clone().map(|d| (p.id, d)))
+                .collect(),
             choices: list
                 .items
                 .into_iter()

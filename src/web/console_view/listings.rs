@@ -38,6 +38,11 @@ pub struct ListingTexts {
     pub review: &'static str,
     pub saved: &'static str,
     pub queued: &'static str,
+    /// A live listing can be what a scan of the product's stamps opens (its default link).
+    pub make_default: &'static str,
+    pub is_default: &'static str,
+    pub stop_default: &'static str,
+    pub default_saved: &'static str,
     pub statuses: [(&'static str, &'static str); 7],
     pub push_statuses: [(&'static str, &'static str); 4],
     pub problems: [(&'static str, &'static str); 9],
@@ -80,6 +85,10 @@ pub const VI: ListingTexts = ListingTexts {
     review: "Sàn duyệt",
     saved: "Đã lưu tin đăng.",
     queued: "Đã xếp lịch gửi lên sàn.",
+    make_default: "Mở trang này khi quét tem",
+    is_default: "Quét tem sản phẩm này sẽ mở trang bán này (trừ khi có cảnh báo: tem hủy, lô thu hồi, nghi sao chép).",
+    stop_default: "Thôi, mở trang truy xuất",
+    default_saved: "Đã đổi trang mở khi quét tem.",
     statuses: [
         ("draft", "Chưa đủ thông tin"),
         ("ready", "Sẵn sàng"),
@@ -148,6 +157,10 @@ pub const EN: ListingTexts = ListingTexts {
     review: "Marketplace review",
     saved: "Listing saved.",
     queued: "Queued for the marketplace.",
+    make_default: "Open this page when a stamp is scanned",
+    is_default: "Scanning this product's stamps opens this shop page (unless there is a warning: a voided stamp, a recalled lot, a suspected copy).",
+    stop_default: "Stop, open the traceability page",
+    default_saved: "Changed what a scan opens.",
     statuses: [
         ("draft", "Incomplete"),
         ("ready", "Ready"),
@@ -259,6 +272,8 @@ pub struct ListingRow {
     /// Whether the marketplace takes pushes through its API.
     pub api: bool,
     pub pushable: bool,
+    /// Whether the live page is the product's default link (what a scan opens).
+    pub is_default: bool,
 }
 
 #[derive(Template)]
