@@ -9,7 +9,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use super::blobs::{BlobKind, Blobs};
-use super::stamps::{Identity, get_run, in_run};
+use super::stamps::{Identity, get_run, in_run, in_run_after};
 use super::{certifications, now, today};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -340,15 +340,13 @@ pub async fn render(
     let mut after: Option<i64> = None;
     let mut done = 0u64;
     loop {
-        let mut q = stamp::Entity::find()
-            .filter(in_run(run))
+        let rows = stamp::Entity::find()
+            .filter(in_run_after(run, after))
             .filter(stamp::Column::Status.eq(StampStatus::Active.as_str()))
             .order_by_asc(stamp::Column::IndexInBatch)
-            .limit(PAGE);
-        if let Some(a) = after {
-            q = q.filter(stamp::Column::IndexInBatch.gt(a));
-        }
-        let rows = q.all(db.read()).await?;
+            .limit(PAGE)
+            .all(db.read())
+            .await?;
         let Some(last) = rows.last() else { break };
         after = Some(last.index_in_batch);
         let mut labels = Vec::with_capacity(rows.len());

@@ -93,17 +93,24 @@ async fn block_roots(db: &Db, run: &stamp_run::Model) -> Result<Vec<Hash>, AppEr
 }
 
 /// The stamp hashes of `run` whose index in the batch is in `range`, in index order.
+///
+/// One lower and one upper bound, the range clipped to the run: given the run's bounds and the
+/// range's as four constraints, SQLite picks one of each without knowing which is tighter,
+/// and scanned from the run's first stamp — half a million rows a proof on a 1,000,000-stamp
+/// run (60 ms of CPU, measured).
 async fn run_hashes<C: sea_orm::ConnectionTrait>(
     conn: &C,
     run: &stamp_run::Model,
     range: std::ops::Range<i64>,
 ) -> Result<Vec<Hash>, AppError> {
+    let start = range.start.max(run.first_index);
+    let end = range.end.min(run.first_index.saturating_add(run.count));
     let rows: Vec<Vec<u8>> = stamp::Entity::find()
         .select_only()
         .column(stamp::Column::Hash)
-        .filter(super::stamps::in_run(run))
-        .filter(stamp::Column::IndexInBatch.gte(range.start))
-        .filter(stamp::Column::IndexInBatch.lt(range.end))
+        .filter(stamp::Column::BatchId.eq(run.batch_id))
+        .filter(stamp::Column::IndexInBatch.gte(start))
+        .filter(stamp::Column::IndexInBatch.lt(end))
         .order_by_asc(stamp::Column::IndexInBatch)
         .into_tuple()
         .all(conn)

@@ -204,23 +204,31 @@ pub async fn stamps_of_run(
     limit: u64,
 ) -> Result<(stamp_run::Model, Vec<stamp::Model>), AppError> {
     let run = get_run(db, who, run_id).await?;
-    let mut q = stamp::Entity::find()
-        .filter(in_run(&run))
+    let rows = stamp::Entity::find()
+        .filter(in_run_after(&run, after))
         .order_by_asc(stamp::Column::IndexInBatch)
-        .limit(limit);
-    if let Some(a) = after {
-        q = q.filter(stamp::Column::IndexInBatch.gt(a));
-    }
-    let rows = q.all(db.read()).await?;
+        .limit(limit)
+        .all(db.read())
+        .await?;
     Ok((run, rows))
 }
 
 /// A run's stamps: a contiguous range of its batch's stamp indexes, read through the
 /// `(batch_id, index_in_batch)` index. Every query about a run's stamps goes through this.
 pub fn in_run(run: &stamp_run::Model) -> sea_orm::Condition {
+    in_run_after(run, None)
+}
+
+/// The stamps of `run` after index `after` (all of them without one), for paging.
+///
+/// Exactly one lower and one upper bound on the index: given both the run's lower bound and
+/// the page's, SQLite picks one without knowing which is tighter and scanned every page from
+/// the run's first stamp (a page of a 1,000,000-stamp run cost as much as half the run).
+pub fn in_run_after(run: &stamp_run::Model, after: Option<i64>) -> sea_orm::Condition {
+    let from = after.map_or(run.first_index, |a| a.saturating_add(1).max(run.first_index));
     sea_orm::Condition::all()
         .add(stamp::Column::BatchId.eq(run.batch_id))
-        .add(stamp::Column::IndexInBatch.gte(run.first_index))
+        .add(stamp::Column::IndexInBatch.gte(from))
         .add(stamp::Column::IndexInBatch.lt(run.first_index.saturating_add(run.count)))
 }
 

@@ -600,14 +600,12 @@ async fn check_run<C: ConnectionTrait>(
     let mut after: Option<i64> = None;
     let voided = Voided::from_records(&stamp_voids::of_run_records(conn, run.id).await?);
     loop {
-        let mut q = stamp::Entity::find()
-            .filter(super::stamps::in_run(run))
+        let rows = stamp::Entity::find()
+            .filter(super::stamps::in_run_after(run, after))
             .order_by_asc(stamp::Column::IndexInBatch)
-            .limit(PAGE);
-        if let Some(a) = after {
-            q = q.filter(stamp::Column::IndexInBatch.gt(a));
-        }
-        let rows = q.all(conn).await?;
+            .limit(PAGE)
+            .all(conn)
+            .await?;
         let Some(last) = rows.last() else { break };
         after = Some(last.index_in_batch);
         for s in rows {
