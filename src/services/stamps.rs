@@ -225,7 +225,9 @@ pub fn in_run(run: &stamp_run::Model) -> sea_orm::Condition {
 /// the page's, SQLite picks one without knowing which is tighter and scanned every page from
 /// the run's first stamp (a page of a 1,000,000-stamp run cost as much as half the run).
 pub fn in_run_after(run: &stamp_run::Model, after: Option<i64>) -> sea_orm::Condition {
-    let from = after.map_or(run.first_index, |a| a.saturating_add(1).max(run.first_index));
+    let from = after.map_or(run.first_index, |a| {
+        a.saturating_add(1).max(run.first_index)
+    });
     sea_orm::Condition::all()
         .add(stamp::Column::BatchId.eq(run.batch_id))
         .add(stamp::Column::IndexInBatch.gte(from))
