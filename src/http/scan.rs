@@ -506,8 +506,8 @@ async fn broader(
                 Ok(p) => p,
                 Err(e) => return failure(e, want, lang),
             };
-            match (link, want) {
-                (_, Want::Linkset) => {
+            match (link, want, product.default_link.as_deref()) {
+                (_, Want::Linkset, _) => {
                     let live =
                         match crate::services::listings::live_links(&state.db, product.id).await {
                             Ok(l) => l,
@@ -517,9 +517,8 @@ async fn broader(
                     linkset_response(StatusCode::OK, body)
                 }
                 // A product has no diary of its own: its lots and stamps do.
-                (LinkType::Traceability, _) => unknown_link_type(want, lang),
-                (LinkType::Default, _) if product.default_link.is_some() => {
-                    let target = product.default_link.as_deref().unwrap_or_default();
+                (LinkType::Traceability, _, _) => unknown_link_type(want, lang),
+                (LinkType::Default, _, Some(target)) => {
                     return temporary_redirect(&pass_on(target, uri.query(), &[]), &page);
                 }
                 _ => return temporary_redirect(&product_page(product.id), &page),

@@ -6,42 +6,15 @@
 //! `tests/contract/check.sh`.
 
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_problem};
-use crate::scan::{path_of, world};
+use crate::scan::{BROWSER, get, header, path_of, world};
 
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-async fn get(
-    app: &TestApp,
-    path: &str,
-    headers: &[(&str, &str)],
-) -> (StatusCode, HeaderMap, String) {
-    let mut req = client().get(app.url(path));
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let res = req.send().await.unwrap();
-    let (status, h) = (res.status(), res.headers().clone());
-    (status, h, res.text().await.unwrap())
-}
-
-const BROWSER: (&str, &str) = ("accept", "text/html,application/xhtml+xml,*/*;q=0.8");
 const JSON: (&str, &str) = ("accept", "application/json");
 const LINKSET: (&str, &str) = ("accept", "application/linkset+json");
 const LOT: &str = "/01/08934588012228/10/CF2026A";
 const PRODUCT: &str = "/01/08934588012228";
-
-fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
-    h.get(name).map(|v| v.to_str().unwrap()).unwrap_or_default()
-}
 
 fn anchors(linkset: &Value) -> Vec<&str> {
     linkset["linkset"]

@@ -70,14 +70,16 @@ pub fn path_of(stamp: &Value) -> String {
         .to_owned()
 }
 
-fn client() -> reqwest::Client {
+/// A client that does not follow redirects: resolver tests read the redirect itself.
+pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap()
 }
 
-async fn get(
+/// GET without following redirects: (status, headers, body).
+pub async fn get(
     app: &TestApp,
     path: &str,
     headers: &[(&str, &str)],
@@ -91,12 +93,13 @@ async fn get(
     (status, h, res.text().await.unwrap())
 }
 
-const BROWSER: (&str, &str) = (
+pub const BROWSER: (&str, &str) = (
     "accept",
     "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
 );
 
-fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
+/// A header's value, or `""`.
+pub fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
     h.get(name)
         .map_or("", |v: &HeaderValue| v.to_str().unwrap())
 }
