@@ -21,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod heavy;
 pub mod http;
+pub mod i18n;
 pub mod import;
 pub mod key_file;
 pub mod ledger;

@@ -10,11 +10,11 @@ use uuid::Uuid;
 
 use crate::domain::role::Action;
 use crate::error::AppError;
+use crate::i18n::Lang;
 use crate::import::rows;
 use crate::import::{Kind, Sheet};
 use crate::settings::Settings;
-use crate::web::console_view::import::{ImportTexts, Preview, import_texts};
-use crate::web::i18n::Lang;
+use crate::web::console_view::import::{ImportTexts, Preview, import_texts, layout_problem};
 use crate::{services, startup};
 
 #[derive(Debug, Args)]
@@ -65,18 +65,19 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     let sheet = Sheet::read_apart(bytes)
         .await
         .map_err(|e| anyhow::anyhow!("{file}: {}", i.sheet_problem(&e)))?;
-    let layout = rows::layout_of(args.kind, &sheet, args.lang)
-        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let layout = rows::layout_of(args.kind, &sheet)
+        .map_err(|e| anyhow::anyhow!("{file}: {}", layout_problem(args.kind, &e, args.lang)))?;
     let state = startup::prepare(settings).await?;
     let (db, who, org) = (&state.db, super::operator(), args.organization);
     services::organization(db.read(), &who, org, Action::Read)
         .await
         .map_err(|e| anyhow::anyhow!("--organization: {}", e.into_anyhow()))?;
-    let (preview, ready) = rows::check(db, &who, args.lang, org, &layout, &sheet)
+    let mut checked = rows::check(db, &who, org, &layout, &sheet)
         .await
         .map_err(AppError::into_anyhow)?;
+    let preview = Preview::of(&checked, args.lang);
     let (total, bad) = (preview.rows.len(), preview.bad());
-    let Some(ready) = ready else {
+    let Some(ready) = checked.ready.take() else {
         report(i, &preview);
         anyhow::bail!("{bad} {} {total}. {}", i.some_bad, i.nothing_written);
     };

@@ -446,7 +446,8 @@ async fn invite(
         &state.db,
         &operator(),
         organization,
-        accounts::Login::parse(login).map_err(|e| AppError::validation("login", e))?,
+        crate::domain::contact::Login::parse(login)
+            .map_err(|e| AppError::validation("login", e))?,
         name,
         role,
     )
@@ -462,7 +463,7 @@ async fn invite(
 async fn onboard(state: &crate::state::AppState, args: OnboardArgs) -> Result<String, AppError> {
     let kind = crate::domain::organization::OrganizationKind::parse(&args.kind)
         .map_err(|e| AppError::validation("kind", e))?;
-    let request = crate::http::organizations::CreateOrganization {
+    let request = crate::services::requests::organizations::CreateOrganization {
         kind,
         name: args.name,
         tax_code: args.tax_code,

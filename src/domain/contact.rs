@@ -86,6 +86,24 @@ impl Phone {
     }
 }
 
+/// How a person identifies at sign-in.
+pub enum Login {
+    Email(Email),
+    Phone(Phone),
+}
+
+impl Login {
+    /// What a person types as their login: an e-mail address (it has an `@`) or a phone number.
+    pub fn parse(typed: &str) -> Result<Login, ParseError> {
+        let typed = typed.trim();
+        if typed.contains('@') {
+            Email::parse(typed).map(Login::Email)
+        } else {
+            Phone::parse(typed).map(Login::Phone)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

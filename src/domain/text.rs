@@ -14,6 +14,20 @@ fn invisible(c: char) -> bool {
         | '\u{2066}'..='\u{2069}' | '\u{FEFF}' | '\u{061C}' | '\u{180E}')
 }
 
+/// An optional decimal as people type it (a comma taken as the decimal point): `Ok(None)` when
+/// empty, `Err(())` when not a finite number.
+#[allow(clippy::result_unit_err)]
+pub fn decimal(typed: &str) -> Result<Option<f64>, ()> {
+    let s = typed.trim().replace(',', ".");
+    if s.is_empty() {
+        return Ok(None);
+    }
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(Some(v)),
+        _ => Err(()),
+    }
+}
+
 /// Trims, normalises to Unicode NFC (Vietnamese typed on some keyboards arrives decomposed,
 /// which would make "Mật ong" and "Mật ong" different strings), rejects control characters
 /// and invisible formatting characters, and enforces a length in characters.

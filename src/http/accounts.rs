@@ -11,11 +11,12 @@ use uuid::Uuid;
 use super::extract::{AppJson, AppQuery, ClientAddr, PathId};
 use super::{List, PageParams};
 use crate::auth::{Principal, Scope, password};
+use crate::domain::contact::Login;
 use crate::domain::contact::{Email, Phone};
 use crate::domain::role::Role;
 use crate::domain::{ParseError, text};
 use crate::error::{AppError, Problems};
-use crate::services::accounts::{self as service, IssuedToken, Login, NewUser};
+use crate::services::accounts::{self as service, IssuedToken, NewUser};
 use crate::state::AppState;
 
 // ---- users ------------------------------------------------------------------------------

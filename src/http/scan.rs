@@ -19,11 +19,11 @@ use crate::services::pin_claims::{self, Outcome};
 use crate::services::resolve::{self, ResolveError, Resolved, Standing};
 use std::sync::Arc;
 
+use crate::i18n::Lang;
 use crate::services::scans::{Live, Recent, ScanJob, Stored};
 use crate::stamps::digital_link::Level;
 use crate::stamps::{DigitalLink, dl_compression};
 use crate::state::AppState;
-use crate::web::i18n::Lang;
 use crate::web::linkset as links;
 use crate::web::scan_frame::PinBox;
 use crate::web::scan_json::{LotJson, LotPageJson, ScanJson};

@@ -1,5 +1,6 @@
 //! Checking an imported sheet row by row with the API's own request parsers, flagging every
-//! bad cell in the user's language, and writing the rows (all or none) when every one is good.
+//! bad cell with a typed [`Flag`] (each front end says it in the user's language:
+//! `web::console_view::import`), and writing the rows (all or none) when every one is good.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -10,16 +11,11 @@ use crate::db::Db;
 use crate::domain::batch::{EventDetails, EventKind, InputUse};
 use crate::domain::growing_area::AreaScope;
 use crate::error::AppError;
-use crate::http::console::number;
+use crate::i18n::Lang;
 use crate::import::{Kind, Layout, Sheet};
 use crate::services::events::EventJob;
+use crate::services::requests;
 use crate::services::{batches, events, farms, growing_areas};
-use crate::web::console_view::batches::{batch_texts, event_error};
-use crate::web::console_view::import::{
-    CellView, ImportTexts, Preview, RowView, header, import_texts,
-};
-use crate::web::console_view::{area_error, farm_error};
-use crate::web::i18n::Lang;
 
 /// Rows ready to write.
 pub enum Ready {
@@ -28,15 +24,79 @@ pub enum Ready {
     Diary(Vec<EventJob>),
 }
 
-/// The flags of one row: column key → message.
-type Flags = BTreeMap<&'static str, &'static str>;
+/// Why a cell is flagged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flag {
+    /// A required cell is empty.
+    Required,
+    /// Not a number (a comma is taken as the decimal point).
+    NotANumber,
+    /// Not a whole number of days.
+    NotWholeDays,
+    /// The organization has no farm of this name.
+    NoFarm,
+    /// Neither domestic nor export, in either language.
+    Scope,
+    /// The value is repeated on another line of the sheet.
+    Repeated,
+    /// The growing-area code is registered already.
+    CodeTaken,
+    /// No batch has this lot code.
+    NoLot,
+    /// Several products have a batch with this lot code.
+    LotAmbiguous,
+    /// Not a kind of diary event, by code or by name in either language.
+    Kind,
+    /// Not a date and time.
+    When,
+    /// The batch's status does not accept this kind of event.
+    NotAccepted,
+    /// Input columns are filled but the input itself is not named.
+    InputMissing,
+    /// The API's parser refused the value with this problem code.
+    Invalid(String),
+    /// The row was refused in a way no column names.
+    Refused,
+}
+
+/// The flags of one row: column key → why.
+pub type Flags = BTreeMap<&'static str, Flag>;
+
+/// One row as read, with its flags.
+pub struct CheckedRow {
+    /// Line in the sheet (the header is line 1).
+    pub line: usize,
+    /// The row's cells in the order of its kind's columns.
+    pub cells: Vec<String>,
+    pub flags: Flags,
+}
+
+/// A checked sheet: every row with its flags, and the rows ready to write when none is flagged.
+pub struct Checked {
+    pub kind: Kind,
+    pub rows: Vec<CheckedRow>,
+    pub ready: Option<Ready>,
+}
+
+impl Checked {
+    /// Rows with at least one flag.
+    pub fn bad(&self) -> usize {
+        self.rows.iter().filter(|r| !r.flags.is_empty()).count()
+    }
+}
+
+/// What is wrong with a sheet as a whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LayoutError {
+    /// The keys of required columns the sheet lacks.
+    Missing(Vec<&'static str>),
+    /// The sheet has a header but no data rows.
+    NoRows,
+}
 
 /// Everything a row check needs besides the row.
 struct Context<'a> {
     who: &'a Principal,
-    lang: Lang,
-    t: &'static crate::web::console_view::ConsoleTexts,
-    i: &'static ImportTexts,
     /// Farm name (lower case) → id.
     farms: HashMap<String, Uuid>,
     /// Codes registered already.
@@ -61,26 +121,29 @@ fn column_of(kind: Kind, api_field: &str) -> Option<&'static str> {
     kind.columns().iter().map(|c| c.key).find(|k| *k == f)
 }
 
-fn flag_problems(
-    kind: Kind,
-    flags: &mut Flags,
-    e: AppError,
-    message: impl Fn(&'static str, &str) -> &'static str,
-    fallback: &'static str,
-) {
+fn flag_problems(kind: Kind, flags: &mut Flags, e: AppError) {
+    let first = kind.columns()[0].key;
     match e {
         AppError::Validation(problems) => {
             for p in problems.iter() {
-                let column = column_of(kind, &p.field).unwrap_or(kind.columns()[0].key);
+                let column = column_of(kind, &p.field).unwrap_or(first);
                 flags
                     .entry(column)
-                    .or_insert_with(|| message(column, &p.code));
+                    .or_insert_with(|| Flag::Invalid(p.code.to_string()));
             }
         }
         _ => {
-            flags.insert(kind.columns()[0].key, fallback);
+            flags.insert(first, Flag::Refused);
         }
     }
+}
+
+/// An optional decimal typed in a cell; flagged when it is not a number.
+fn number(flags: &mut Flags, column: &'static str, typed: &str) -> Option<f64> {
+    crate::domain::text::decimal(typed).unwrap_or_else(|()| {
+        flags.insert(column, Flag::NotANumber);
+        None
+    })
 }
 
 /// A commune code typed as a number loses its leading zeros: they are put back.
@@ -95,16 +158,11 @@ fn commune(typed: &str) -> Option<String> {
     }
 }
 
-fn farm_row(
-    cx: &Context,
-    layout: &Layout,
-    row: &[String],
-    flags: &mut Flags,
-) -> Option<farms::NewFarm> {
+fn farm_row(layout: &Layout, row: &[String], flags: &mut Flags) -> Option<farms::NewFarm> {
     let c = |k| layout.cell(row, k);
-    let latitude = number(flags, "latitude", c("latitude"), cx.t.err_number);
-    let longitude = number(flags, "longitude", c("longitude"), cx.t.err_number);
-    let request = crate::http::farms::CreateFarm {
+    let latitude = number(flags, "latitude", c("latitude"));
+    let longitude = number(flags, "longitude", c("longitude"));
+    let request = requests::farms::CreateFarm {
         name: c("name").to_owned(),
         address: c("address").to_owned(),
         commune_code: commune(c("commune_code")),
@@ -115,14 +173,7 @@ fn farm_row(
         Ok(new) if flags.is_empty() => Some(new),
         Ok(_) => None,
         Err(e) => {
-            let t = cx.t;
-            flag_problems(
-                Kind::Farms,
-                flags,
-                e,
-                |f, code| farm_error(t, f, code),
-                t.err_name,
-            );
+            flag_problems(Kind::Farms, flags, e);
             None
         }
     }
@@ -137,7 +188,7 @@ fn area_row(
     let c = |k| layout.cell(row, k);
     let farm = cx.farms.get(&c("farm").to_lowercase()).copied();
     if farm.is_none() {
-        flags.insert("farm", cx.i.err_no_farm);
+        flags.insert("farm", Flag::NoFarm);
     }
     let scope = match c("scope").to_lowercase().as_str() {
         "" | "domestic" | "nội địa" | "noi dia" => Some(AreaScope::Domestic),
@@ -145,17 +196,17 @@ fn area_row(
         _ => None,
     };
     if scope.is_none() {
-        flags.insert("scope", cx.i.err_scope);
+        flags.insert("scope", Flag::Scope);
     }
     let code = c("code").to_uppercase();
     if cx.repeated.contains(&code.to_lowercase()) {
-        flags.insert("code", cx.i.err_repeated);
+        flags.insert("code", Flag::Repeated);
     } else if cx.taken.contains(&code) {
-        flags.insert("code", cx.t.err_code_taken);
+        flags.insert("code", Flag::CodeTaken);
     }
-    let area_ha = number(flags, "area_ha", c("area_ha"), cx.t.err_area);
+    let area_ha = number(flags, "area_ha", c("area_ha"));
     let optional = |s: &str| Some(s.trim().to_uppercase()).filter(|s| !s.is_empty());
-    let request = crate::http::growing_areas::CreateGrowingArea {
+    let request = requests::growing_areas::CreateGrowingArea {
         code,
         scope: scope.unwrap_or(AreaScope::Domestic),
         target_market: optional(c("target_market")),
@@ -168,17 +219,10 @@ fn area_row(
         boundary: None,
         certificates: Vec::new(),
     };
-    let t = cx.t;
     match request.parse() {
         Ok(new) => farm.filter(|_| flags.is_empty()).map(|f| (f, new)),
         Err(e) => {
-            flag_problems(
-                Kind::GrowingAreas,
-                flags,
-                e,
-                |f, code| area_error(t, f, code),
-                t.err_code,
-            );
+            flag_problems(Kind::GrowingAreas, flags, e);
             None
         }
     }
@@ -197,40 +241,39 @@ fn event_kind(typed: &str) -> Option<EventKind> {
 }
 
 fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -> Option<EventJob> {
-    let b = batch_texts(cx.lang);
     let c = |k| layout.cell(row, k);
     let batch = match cx.lots.get(c("lot_code")).map(Vec::as_slice) {
         Some([one]) => Some(one),
         Some([_, _, ..]) => {
-            flags.insert("lot_code", cx.i.err_lot_ambiguous);
+            flags.insert("lot_code", Flag::LotAmbiguous);
             None
         }
         _ => {
-            flags.insert("lot_code", cx.i.err_no_lot);
+            flags.insert("lot_code", Flag::NoLot);
             None
         }
     };
     let kind = event_kind(c("kind"));
     if kind.is_none() {
-        flags.insert("kind", b.err_kind);
+        flags.insert("kind", Flag::Kind);
     }
     let occurred_at = crate::domain::local_time::parse(c("occurred_at"));
     if occurred_at.is_none() {
-        flags.insert("occurred_at", b.err_when);
+        flags.insert("occurred_at", Flag::When);
     }
     if let (Some(batch), Some(kind)) = (batch, kind)
         && crate::domain::batch::BatchStatus::parse(&batch.status).is_ok_and(|s| !s.accepts(kind))
     {
-        flags.insert("kind", b.err_not_accepted);
+        flags.insert("kind", Flag::NotAccepted);
     }
-    let quantity = number(flags, "quantity", c("quantity"), b.err_quantity);
-    let dose = number(flags, "dose", c("dose"), b.err_dose);
+    let quantity = number(flags, "quantity", c("quantity"));
+    let dose = number(flags, "dose", c("dose"));
     let phi_days = match c("phi_days") {
         "" => None,
         typed => {
             let p = typed.parse::<u32>().ok();
             if p.is_none() {
-                flags.insert("phi_days", b.err_phi);
+                flags.insert("phi_days", Flag::NotWholeDays);
             }
             p
         }
@@ -246,7 +289,7 @@ fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -
     .iter()
     .any(|k| !c(k).is_empty());
     if any_input && c("input").is_empty() {
-        flags.insert("input", b.err_input);
+        flags.insert("input", Flag::InputMissing);
     }
     let inputs = if any_input {
         vec![InputUse {
@@ -262,7 +305,7 @@ fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -
     let (Some(batch), Some(kind), Some(occurred_at)) = (batch, kind, occurred_at) else {
         return None;
     };
-    let request = crate::http::events::AppendEvent {
+    let request = requests::events::AppendEvent {
         kind,
         occurred_at,
         details: EventDetails {
@@ -285,16 +328,7 @@ fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -
         }),
         Ok(_) => None,
         Err(e) => {
-            let message = |f: &'static str, code: &str| {
-                let form_field = match f {
-                    "input" => "in0_product",
-                    "dose" => "in0_dose",
-                    "phi_days" => "in0_phi_days",
-                    other => other,
-                };
-                event_error(b, form_field, code)
-            };
-            flag_problems(Kind::Diary, flags, e, message, b.err_text);
+            flag_problems(Kind::Diary, flags, e);
             None
         }
     }
@@ -313,37 +347,28 @@ fn repeated(layout: &Layout, sheet: &Sheet, key: &str) -> HashSet<String> {
     twice
 }
 
-/// Where `kind`'s columns are in `sheet`, or what is wrong with it in `lang`: the required
-/// columns it lacks, or that it has no data rows.
-pub fn layout_of(kind: Kind, sheet: &Sheet, lang: Lang) -> Result<Layout, String> {
-    let i = import_texts(lang);
-    let layout = Layout::of(kind, &sheet.headers).map_err(|missing| {
-        let names: Vec<&str> = missing.iter().map(|c| header(kind, c.key, lang)).collect();
-        format!("{} {}", i.err_missing, names.join(", "))
-    })?;
+/// Where `kind`'s columns are in `sheet`, or what is wrong with it: the required columns it
+/// lacks, or that it has no data rows.
+pub fn layout_of(kind: Kind, sheet: &Sheet) -> Result<Layout, LayoutError> {
+    let layout = Layout::of(kind, &sheet.headers)
+        .map_err(|missing| LayoutError::Missing(missing.iter().map(|c| c.key).collect()))?;
     if sheet.rows.is_empty() {
-        return Err(i.err_no_rows.to_owned());
+        return Err(LayoutError::NoRows);
     }
     Ok(layout)
 }
 
-/// Checks every row of `sheet` for `org`, with messages in `lang`; the rows ready to write
-/// when all of them are good.
+/// Checks every row of `sheet` for `org`; the rows ready to write when all of them are good.
 pub async fn check(
     db: &Db,
     who: &Principal,
-    lang: Lang,
     org: Uuid,
     layout: &Layout,
     sheet: &Sheet,
-) -> Result<(Preview, Option<Ready>), AppError> {
+) -> Result<Checked, AppError> {
     let kind = layout.kind();
-    let i = import_texts(lang);
     let mut cx = Context {
         who,
-        lang,
-        t: crate::web::console_view::texts(lang),
-        i,
         farms: HashMap::new(),
         taken: HashSet::new(),
         lots: HashMap::new(),
@@ -395,47 +420,31 @@ pub async fn check(
         let mut flags = Flags::new();
         for c in kind.columns().iter().filter(|c| c.required) {
             if layout.cell(row, c.key).is_empty() {
-                flags.insert(c.key, i.err_required);
+                flags.insert(c.key, Flag::Required);
             }
         }
         match kind {
-            Kind::Farms => ready_farms.extend(farm_row(&cx, layout, row, &mut flags)),
+            Kind::Farms => ready_farms.extend(farm_row(layout, row, &mut flags)),
             Kind::GrowingAreas => ready_areas.extend(area_row(&cx, layout, row, &mut flags)),
             Kind::Diary => ready_events.extend(diary_row(&cx, layout, row, &mut flags)),
         }
-        rows.push(row_view(layout, *line, row, &flags));
+        rows.push(CheckedRow {
+            line: *line,
+            cells: kind
+                .columns()
+                .iter()
+                .map(|c| layout.cell(row, c.key).to_owned())
+                .collect(),
+            flags,
+        });
     }
-    let preview = Preview {
-        columns: kind
-            .columns()
-            .iter()
-            .map(|c| header(kind, c.key, lang))
-            .collect(),
-        sheet_json: None,
-        rows,
-    };
-    let all_good = preview.bad() == 0 && !preview.rows.is_empty();
+    let all_good = !rows.is_empty() && rows.iter().all(|r| r.flags.is_empty());
     let ready = all_good.then_some(match kind {
         Kind::Farms => Ready::Farms(ready_farms),
         Kind::GrowingAreas => Ready::Areas(ready_areas),
         Kind::Diary => Ready::Diary(ready_events),
     });
-    Ok((preview, ready))
-}
-
-fn row_view(layout: &Layout, line: usize, row: &[String], flags: &Flags) -> RowView {
-    let kind = layout.kind();
-    RowView {
-        line,
-        cells: kind
-            .columns()
-            .iter()
-            .map(|c| CellView {
-                value: layout.cell(row, c.key).to_owned(),
-                error: flags.get(c.key).copied(),
-            })
-            .collect(),
-    }
+    Ok(Checked { kind, rows, ready })
 }
 
 /// Writes the rows, all of them or none. A diary row the database refuses after all (the

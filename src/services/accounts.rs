@@ -12,7 +12,7 @@ use super::{Page, PageRequest, load, now, organization, paginate, sign_in_limits
 use crate::auth::{Principal, Scope, password, token};
 use crate::db::Db;
 use crate::domain::ParseError;
-use crate::domain::contact::{Email, Phone};
+use crate::domain::contact::{Email, Login, Phone};
 use crate::domain::role::{Action, Role};
 use crate::error::AppError;
 
@@ -242,34 +242,16 @@ pub async fn create_user(db: &Db, who: &Principal, new: NewUser) -> Result<user:
     Ok(row)
 }
 
-/// How a person identifies at sign-in.
-pub enum Login {
-    Email(Email),
-    Phone(Phone),
-}
-
-impl Login {
-    /// What a person types as their login: an e-mail address (it has an `@`) or a phone number.
-    pub fn parse(typed: &str) -> Result<Login, ParseError> {
-        let typed = typed.trim();
-        if typed.contains('@') {
-            Email::parse(typed).map(Login::Email)
-        } else {
-            Phone::parse(typed).map(Login::Phone)
-        }
-    }
-
-    /// The account with this login, if any.
-    pub async fn find<C: ConnectionTrait>(
-        &self,
-        conn: &C,
-    ) -> Result<Option<user::Model>, AppError> {
-        let q = match self {
-            Login::Email(e) => User::find().filter(user::Column::Email.eq(e.as_str())),
-            Login::Phone(p) => User::find().filter(user::Column::Phone.eq(p.as_str())),
-        };
-        Ok(q.one(conn).await?)
-    }
+/// The account with this login, if any.
+pub async fn by_login<C: ConnectionTrait>(
+    conn: &C,
+    login: &Login,
+) -> Result<Option<user::Model>, AppError> {
+    let q = match login {
+        Login::Email(e) => User::find().filter(user::Column::Email.eq(e.as_str())),
+        Login::Phone(p) => User::find().filter(user::Column::Phone.eq(p.as_str())),
+    };
+    Ok(q.one(conn).await?)
 }
 
 /// Users by id, for lists that show who each row belongs to.
@@ -316,7 +298,7 @@ pub async fn sign_in(db: &Db, s: SignIn) -> Result<IssuedToken, AppError> {
     };
     let attempt = sign_in_limits::Attempt::new(&login, client);
     attempt.check(db).await?;
-    let user = login.find(db.read()).await?;
+    let user = by_login(db.read(), &login).await?;
     // Verify against a throw-away hash when the user is unknown, so timing does not reveal it.
     let stored = match &user {
         Some(u) => u.password_hash.clone(),
@@ -504,7 +486,7 @@ pub async fn start_session(
     password: String,
     client: std::net::IpAddr,
 ) -> Result<IssuedToken, AppError> {
-    let user = login.find(db.read()).await?;
+    let user = by_login(db.read(), &login).await?;
     let organization = match &user {
         Some(u) => {
             use sea_orm::QueryOrder;

@@ -11,10 +11,10 @@ use entity::user::{self, Entity as User};
 use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
-use super::accounts::Login;
 use super::{now, organization};
 use crate::auth::{Principal, password, token};
 use crate::db::Db;
+use crate::domain::contact::Login;
 use crate::domain::role::{Action, Role};
 use crate::error::AppError;
 
@@ -87,7 +87,7 @@ pub async fn invite(
     let txn = db.write_txn().await?;
     organization(&txn, who, organization_id, Action::ManageOrganization).await?;
     let t = now();
-    let (user, existing_account) = match login.find(&txn).await? {
+    let (user, existing_account) = match super::accounts::by_login(&txn, &login).await? {
         Some(u) => {
             ensure_not_member(&txn, u.id, organization_id).await?;
             (u, true)

@@ -26,6 +26,7 @@ pub mod pin_claims;
 pub mod print_files;
 pub mod products;
 pub mod records;
+pub mod requests;
 pub mod resolve;
 pub mod scan_rows;
 pub mod scan_stats;

@@ -9,11 +9,20 @@
 
 use std::sync::OnceLock;
 
+use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
-use super::scans::ScanJob;
 use crate::error::AppError;
+
+/// One scan to store.
+#[derive(Debug, Clone)]
+pub struct ScanJob {
+    pub serial: String,
+    pub at: DateTime<Utc>,
+    pub client_hash: [u8; 32],
+    pub language: &'static str,
+}
 
 /// Values bound per row: id, serial, time, client hash, language.
 const PER_ROW: usize = 5;

@@ -39,14 +39,7 @@ const SHARDS: usize = 32;
 /// Views kept per shard before stale ones are dropped.
 const SHARD_SOFT_CAP: usize = 4096;
 
-/// One scan to store.
-#[derive(Debug, Clone)]
-pub struct ScanJob {
-    pub serial: String,
-    pub at: DateTime<Utc>,
-    pub client_hash: [u8; 32],
-    pub language: &'static str,
-}
+pub use super::scan_rows::ScanJob;
 
 /// A stamp's counters as they are now (they are not in the ledger).
 #[derive(Debug, Clone, Copy, Default)]

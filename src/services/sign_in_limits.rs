@@ -13,9 +13,9 @@ use chrono::{DateTime, TimeDelta, Utc};
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Query};
 
-use super::accounts::Login;
 use super::now;
 use crate::db::Db;
+use crate::domain::contact::Login;
 use crate::error::AppError;
 
 /// How long failures are remembered, from a key's first failure.

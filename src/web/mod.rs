@@ -2,7 +2,6 @@
 //! `templates/` render. The resolver's HTTP side is `http/scan.rs`.
 
 pub mod console_view;
-pub mod i18n;
 pub mod linkset;
 pub mod product_view;
 pub mod scan_frame;

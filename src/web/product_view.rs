@@ -4,8 +4,8 @@
 
 use askama::Template;
 
-use super::i18n::{Lang, Texts};
 use super::scan_view::{CertLine, Photo};
+use crate::i18n::{Lang, Texts};
 
 #[derive(Template)]
 #[template(path = "product.html")]

@@ -12,8 +12,8 @@ use std::sync::Arc;
 use askama::Template;
 use dashmap::DashMap;
 
-use super::i18n::{Lang, Texts};
 use super::scan_view::ScanPage;
+use crate::i18n::{Lang, Texts};
 use crate::services::resolve::{Resolved, Standing};
 use crate::services::scans::{Live, Recent};
 

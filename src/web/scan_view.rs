@@ -3,9 +3,9 @@
 
 use askama::Template;
 
-use super::i18n::{Lang, Texts};
 use crate::domain::GrowingAreaCode;
 use crate::domain::growing_area_code::ParsedCode;
+use crate::i18n::{Lang, Texts};
 use crate::services::resolve::{Lot, Resolved, Standing};
 
 pub struct Fact {

@@ -419,7 +419,7 @@ fn parse_event(
     form: &EventForm,
     photos: Vec<String>,
     lang: Lang,
-) -> Result<crate::http::events::AppendEvent, BTreeMap<&'static str, &'static str>> {
+) -> Result<crate::services::requests::events::AppendEvent, BTreeMap<&'static str, &'static str>> {
     let b = batch_texts(lang);
     let mut errors = BTreeMap::new();
     let kind = EventKind::parse(form.kind.trim()).ok();
@@ -475,7 +475,7 @@ fn parse_event(
         return Err(errors);
     };
     let optional = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    Ok(crate::http::events::AppendEvent {
+    Ok(crate::services::requests::events::AppendEvent {
         kind,
         occurred_at,
         details: EventDetails {

@@ -102,7 +102,10 @@ fn parse_area(
     form: &AreaForm,
     lang: Lang,
 ) -> Result<
-    (uuid::Uuid, crate::http::growing_areas::CreateGrowingArea),
+    (
+        uuid::Uuid,
+        crate::services::requests::growing_areas::CreateGrowingArea,
+    ),
     BTreeMap<&'static str, &'static str>,
 > {
     use crate::domain::growing_area::AreaScope;
@@ -118,7 +121,7 @@ fn parse_area(
     match farm {
         Some(farm) if errors.is_empty() => Ok((
             farm,
-            crate::http::growing_areas::CreateGrowingArea {
+            crate::services::requests::growing_areas::CreateGrowingArea {
                 code: form.code.trim().to_uppercase(),
                 scope,
                 target_market: optional(&form.target_market),

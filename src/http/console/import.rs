@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::multipart::FormWithFile;
 use super::*;
-use crate::import::rows::{check, layout_of, write};
+use crate::import::rows::{Flag, check, layout_of, write};
 use crate::import::{Kind, Layout, Sheet, SheetError, template_csv};
-use crate::web::console_view::import::{ImportPage, import_texts};
+use crate::web::console_view::import::{ImportPage, Preview, import_texts, layout_problem};
 
 fn page(
     s: &Signed,
@@ -41,21 +41,23 @@ pub(super) async fn import_page(s: Signed) -> Response {
 /// Checks a sheet and shows what was found: 200 with the button that writes it when every
 /// row is good, 422 with the bad cells flagged otherwise.
 async fn preview(state: &AppState, s: &Signed, kind: Kind, sheet: Sheet) -> Response {
-    let layout = match layout_of(kind, &sheet, s.lang) {
+    let layout = match layout_of(kind, &sheet) {
         Ok(l) => l,
-        Err(error) => {
+        Err(e) => {
+            let error = layout_problem(kind, &e, s.lang);
             let view = page(s, kind.as_str(), Some(error), None, None);
             return s.show(StatusCode::UNPROCESSABLE_ENTITY, Ok(view));
         }
     };
     let checked = async {
         let org = organization_of(state, &s.who).await?;
-        check(&state.db, &s.who, s.lang, org, &layout, &sheet).await
+        check(&state.db, &s.who, org, &layout, &sheet).await
     }
     .await;
     match checked {
-        Ok((mut p, ready)) => {
-            let status = if ready.is_some() {
+        Ok(checked) => {
+            let mut p = Preview::of(&checked, s.lang);
+            let status = if checked.ready.is_some() {
                 p.sheet_json = serde_json::to_string(&sheet).ok();
                 StatusCode::OK
             } else {
@@ -128,12 +130,12 @@ pub(super) async fn confirm(
     };
     let outcome: Result<_, AppError> = async {
         let org = organization_of(&state, &s.who).await?;
-        let (p, ready) = check(&state.db, &s.who, s.lang, org, &layout, &sheet).await?;
-        match ready {
-            None => Ok(Err((p, None))),
+        let mut checked = check(&state.db, &s.who, org, &layout, &sheet).await?;
+        match checked.ready.take() {
+            None => Ok(Err((checked, None))),
             Some(ready) => match write(&state.db, &s.who, org, ready).await? {
                 Ok(n) => Ok(Ok(n)),
-                Err(fault) => Ok(Err((p, fault))),
+                Err(fault) => Ok(Err((checked, fault))),
             },
         }
     }
@@ -144,20 +146,18 @@ pub(super) async fn confirm(
             kind.as_str()
         ))
         .into_response(),
-        Ok(Err((mut p, fault))) => {
+        Ok(Err((mut checked, fault))) => {
+            // The row the database refused after all is flagged on its first cell.
             if let Some((at, e)) = fault
-                && let Some(row) = p.rows.get_mut(at)
-                && let Some(first) = row.cells.first_mut()
+                && let Some(row) = checked.rows.get_mut(at)
             {
-                let b = crate::web::console_view::batches::batch_texts(s.lang);
                 let code = match &e {
-                    AppError::Conflict { code, .. } => code,
-                    _ => "",
+                    AppError::Conflict { code, .. } => code.to_string(),
+                    _ => String::new(),
                 };
-                first.error = Some(crate::web::console_view::batches::event_error(
-                    b, "kind", code,
-                ));
+                row.flags.insert(kind.columns()[0].key, Flag::Invalid(code));
             }
+            let p = Preview::of(&checked, s.lang);
             let view = page(&s, kind.as_str(), Some(i.err_changed.into()), Some(p), None);
             s.show(StatusCode::CONFLICT, Ok(view))
         }

@@ -229,7 +229,7 @@ pub(super) async fn invite(
     let m = member_texts(s.lang);
     let form = post.form;
     let mut errors = BTreeMap::new();
-    let login = accounts::Login::parse(&form.login).ok();
+    let login = crate::domain::contact::Login::parse(&form.login).ok();
     if login.is_none() {
         errors.insert("login", m.err_login);
     }

@@ -36,16 +36,17 @@ use serde::Deserialize;
 use super::extract::ClientAddr;
 use super::scan::html;
 use crate::auth::Principal;
+use crate::domain::contact::Login;
 use crate::error::AppError;
-use crate::http::farms::CreateFarm;
-use crate::services::accounts::{self, Login, SESSION_HOURS};
+use crate::i18n::Lang;
+use crate::services::accounts::{self, SESSION_HOURS};
+use crate::services::requests::farms::CreateFarm;
 use crate::state::AppState;
 use crate::web::console_view::{
     AreaForm, AreaRow, AreasPage, CertificationForm, Chrome, DashboardPage, FarmForm, FarmRow,
     FarmsPage, ProductForm, ProductRow, ProductsPage, SignInPage, area_error, farm_error,
     product_error, texts,
 };
-use crate::web::i18n::Lang;
 use crate::web::scan_view::stars;
 
 const SESSION_COOKIE: &str = "ocop_session";
@@ -380,17 +381,10 @@ pub(crate) fn number(
     typed: &str,
     message: &'static str,
 ) -> Option<f64> {
-    let s = typed.trim().replace(',', ".");
-    if s.is_empty() {
-        return None;
-    }
-    match s.parse::<f64>() {
-        Ok(v) if v.is_finite() => Some(v),
-        _ => {
-            errors.insert(field, message);
-            None
-        }
-    }
+    crate::domain::text::decimal(typed).unwrap_or_else(|()| {
+        errors.insert(field, message);
+        None
+    })
 }
 
 /// The organization's name and farms, for the pages that list or choose farms.

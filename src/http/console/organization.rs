@@ -74,7 +74,7 @@ pub(super) async fn save_organization(
     let form = post.form;
     // An empty field keeps what is stored: the registry never loses a fact by a slip.
     let given = |v: &str| Some(v.trim().to_owned()).filter(|v| !v.is_empty());
-    let request = crate::http::organizations::UpdateOrganization {
+    let request = crate::services::requests::organizations::UpdateOrganization {
         name: given(&form.name),
         tax_code: given(&form.tax_code),
         address: given(&form.address),

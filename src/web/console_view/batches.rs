@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 
 use super::Chrome;
-use crate::web::i18n::Lang;
+use crate::i18n::Lang;
 use crate::web::scan_view::EventLine;
 
 /// The words of the batch pages, in one language.

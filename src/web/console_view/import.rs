@@ -3,9 +3,11 @@
 
 use askama::Template;
 
-use super::Chrome;
+use super::batches::{batch_texts, event_error};
+use super::{Chrome, area_error, farm_error, texts};
+use crate::i18n::Lang;
+use crate::import::rows::{Checked, Flag, LayoutError};
 use crate::import::{Kind, SheetError};
-use crate::web::i18n::Lang;
 
 pub struct ImportTexts {
     pub title: &'static str,
@@ -175,8 +177,90 @@ pub struct Preview {
 }
 
 impl Preview {
+    /// A checked sheet in `lang`: each flag becomes its message.
+    pub fn of(checked: &Checked, lang: Lang) -> Preview {
+        let kind = checked.kind;
+        let keys: Vec<&'static str> = kind.columns().iter().map(|c| c.key).collect();
+        Preview {
+            columns: keys.iter().map(|k| header(kind, k, lang)).collect(),
+            rows: checked
+                .rows
+                .iter()
+                .map(|row| RowView {
+                    line: row.line,
+                    cells: row
+                        .cells
+                        .iter()
+                        .zip(&keys)
+                        .map(|(value, key)| CellView {
+                            value: value.clone(),
+                            error: row.flags.get(key).map(|f| flag_message(kind, key, f, lang)),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            sheet_json: None,
+        }
+    }
+
     pub fn bad(&self) -> usize {
         self.rows.iter().filter(|r| r.is_bad()).count()
+    }
+}
+
+/// What a flag on `column` of a `kind` sheet says in `lang`.
+pub fn flag_message(kind: Kind, column: &str, flag: &Flag, lang: Lang) -> &'static str {
+    let (t, i, b) = (texts(lang), import_texts(lang), batch_texts(lang));
+    match flag {
+        Flag::Required => i.err_required,
+        Flag::NotANumber => match column {
+            "area_ha" => t.err_area,
+            "quantity" => b.err_quantity,
+            "dose" => b.err_dose,
+            _ => t.err_number,
+        },
+        Flag::NotWholeDays => b.err_phi,
+        Flag::NoFarm => i.err_no_farm,
+        Flag::Scope => i.err_scope,
+        Flag::Repeated => i.err_repeated,
+        Flag::CodeTaken => t.err_code_taken,
+        Flag::NoLot => i.err_no_lot,
+        Flag::LotAmbiguous => i.err_lot_ambiguous,
+        Flag::Kind => b.err_kind,
+        Flag::When => b.err_when,
+        Flag::NotAccepted => b.err_not_accepted,
+        Flag::InputMissing => b.err_input,
+        Flag::Invalid(code) => match kind {
+            Kind::Farms => farm_error(t, column, code),
+            Kind::GrowingAreas => area_error(t, column, code),
+            Kind::Diary => {
+                // The diary page's form names the first input's fields `in0_…`.
+                let form_field = match column {
+                    "input" => "in0_product",
+                    "dose" => "in0_dose",
+                    "phi_days" => "in0_phi_days",
+                    other => other,
+                };
+                event_error(b, form_field, code)
+            }
+        },
+        Flag::Refused => match kind {
+            Kind::Farms => t.err_name,
+            Kind::GrowingAreas => t.err_code,
+            Kind::Diary => b.err_text,
+        },
+    }
+}
+
+/// What is wrong with a sheet as a whole, in `lang`.
+pub fn layout_problem(kind: Kind, e: &LayoutError, lang: Lang) -> String {
+    let i = import_texts(lang);
+    match e {
+        LayoutError::Missing(keys) => {
+            let names: Vec<&str> = keys.iter().map(|k| header(kind, k, lang)).collect();
+            format!("{} {}", i.err_missing, names.join(", "))
+        }
+        LayoutError::NoRows => i.err_no_rows.to_owned(),
     }
 }
 

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use askama::Template;
 
 use super::Chrome;
+use crate::i18n::Lang;
 use crate::services::listings::ListingStatus;
-use crate::web::i18n::Lang;
 
 pub struct ListingTexts {
     pub title: &'static str,

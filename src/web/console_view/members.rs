@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 
 use super::Chrome;
-use crate::web::i18n::Lang;
+use crate::i18n::Lang;
 
 pub struct MemberTexts {
     pub account: &'static str,

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 
-use super::i18n::Lang;
+use crate::i18n::Lang;
 
 pub use texts::{ConsoleTexts, texts};
 

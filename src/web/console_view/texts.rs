@@ -1,6 +1,6 @@
 //! Every word the console shows, in Vietnamese and English.
 
-use crate::web::i18n::Lang;
+use crate::i18n::Lang;
 
 /// Every word of the console, in one language.
 pub struct ConsoleTexts {
