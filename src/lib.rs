@@ -38,9 +38,5 @@ pub mod startup;
 pub mod state;
 pub mod storage;
 pub mod telemetry;
+pub mod urls;
 pub mod web;
-
-/// The operator at the console (a platform administrator), for tools and tests.
-pub fn cli_operator() -> auth::Principal {
-    cli::operator()
-}

@@ -13,6 +13,9 @@ use serde::Deserialize;
 use crate::marketplace::api::ApiConfig;
 use crate::media::UploadLimits;
 use crate::storage::s3::S3Settings;
+pub use crate::storage::{BlobStoreKind, BlobStoreSettings};
+pub use crate::telemetry::LogFormat;
+use crate::urls::redact_url;
 
 /// Settings shared by every subcommand, from flags or environment.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -165,28 +168,6 @@ pub struct SettingsArgs {
     /// Largest uploaded image, in pixels (width × height) [default: 48000000].
     #[arg(long, env = "OCOP_IMAGE_MAX_PIXELS", global = true)]
     pub image_max_pixels: Option<u64>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum BlobStoreKind {
-    Fs,
-    S3,
-}
-
-/// The blob store the service uses.
-#[derive(Debug, Clone)]
-pub enum BlobStoreSettings {
-    /// Files under this directory.
-    Fs(PathBuf),
-    S3(S3Settings),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Pretty,
-    Json,
 }
 
 /// The settings file; unknown keys are an error so that a typo is not silently ignored.
@@ -516,23 +497,6 @@ fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("reading settings file {}", path.display()))?;
     toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))
-}
-
-/// `path` (starting with `/`) under `base`, whether or not `base` ends with a slash: the
-/// service's public links (`OCOP_PUBLIC_BASE_URL` may carry a path) and marketplace API URLs.
-pub fn url_under(base: &url::Url, path: &str) -> String {
-    format!("{}{path}", base.as_str().trim_end_matches('/'))
-}
-
-/// The database URL with any password replaced, safe for logs.
-pub fn redact_url(raw: &str) -> String {
-    match url::Url::parse(raw) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => raw.to_owned(),
-    }
 }
 
 impl std::fmt::Debug for Settings {

@@ -12,8 +12,9 @@ use tokio::net::TcpListener;
 use crate::metrics::Metrics;
 use crate::services::checkpoints;
 use crate::services::diary_writer::DiaryWriter;
-use crate::settings::{Settings, redact_url};
+use crate::settings::Settings;
 use crate::state::AppState;
+use crate::urls::redact_url;
 use crate::{db, http, log_key};
 
 /// Creates the data directory, connects, migrates.

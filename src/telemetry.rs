@@ -3,8 +3,6 @@
 
 use tracing_subscriber::EnvFilter;
 
-use crate::settings::LogFormat;
-
 const DEFAULT_FILTER: &str = "info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn,tower_http=info";
 
 pub fn init(format: LogFormat) {
@@ -18,4 +16,12 @@ pub fn init(format: LogFormat) {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
     };
+}
+
+/// Log format: `pretty` for people, `json` for log collectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
 }

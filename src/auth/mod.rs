@@ -39,6 +39,11 @@ impl Principal {
         }
     }
 
+    /// The operator at the console (the `ocop-trace` commands): a platform administrator.
+    pub fn operator() -> Self {
+        Self::system("ocop-trace (operator)")
+    }
+
     pub fn is_admin(&self) -> bool {
         self.scope == Scope::Admin
     }

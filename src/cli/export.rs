@@ -42,7 +42,7 @@ pub async fn run(settings: Settings, args: ExportArgs) -> anyhow::Result<()> {
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("{}-pack.zip", market.id())));
     let state = startup::prepare(settings).await?;
-    let who = super::operator();
+    let who = crate::auth::Principal::operator();
     let first = product::Entity::find_by_id(args.products[0])
         .one(state.db.read())
         .await?

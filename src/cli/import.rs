@@ -68,7 +68,11 @@ pub async fn run(settings: Settings, args: ImportArgs) -> anyhow::Result<()> {
     let layout = rows::layout_of(args.kind, &sheet)
         .map_err(|e| anyhow::anyhow!("{file}: {}", layout_problem(args.kind, &e, args.lang)))?;
     let state = startup::prepare(settings).await?;
-    let (db, who, org) = (&state.db, super::operator(), args.organization);
+    let (db, who, org) = (
+        &state.db,
+        crate::auth::Principal::operator(),
+        args.organization,
+    );
     services::organization(db.read(), &who, org, Action::Read)
         .await
         .map_err(|e| anyhow::anyhow!("--organization: {}", e.into_anyhow()))?;

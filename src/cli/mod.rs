@@ -236,7 +236,7 @@ async fn issue(settings: Settings, batch: &str, count: u64, pin: bool) -> anyhow
     let batch = services::stamps::find_batch(&state.db, batch)
         .await
         .map_err(|e| anyhow::anyhow!("--batch: {e}"))?;
-    let operator = operator();
+    let operator = crate::auth::Principal::operator();
     let bar = indicatif::ProgressBar::new(count).with_style(
         indicatif::ProgressStyle::with_template(
             "{spinner} issuing stamps {pos}/{len} [{bar:40}] {per_sec} ETA {eta}",
@@ -426,11 +426,6 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     startup::serve(state, listener, startup::shutdown_signal()).await
 }
 
-/// The operator at the console acts as a platform administrator.
-pub fn operator() -> crate::auth::Principal {
-    crate::auth::Principal::system("ocop-trace (operator)")
-}
-
 /// Invites a person; the console link where they accept (someone who already has an account
 /// confirms there with their password).
 async fn invite(
@@ -444,7 +439,7 @@ async fn invite(
         crate::domain::text::line(&name, 1, 200).map_err(|e| AppError::validation("name", e))?;
     let invited = services::invitations::invite(
         &state.db,
-        &operator(),
+        &crate::auth::Principal::operator(),
         organization,
         crate::domain::contact::Login::parse(login)
             .map_err(|e| AppError::validation("login", e))?,
@@ -475,7 +470,12 @@ async fn onboard(state: &crate::state::AppState, args: OnboardArgs) -> Result<St
         website: None,
         gs1_company_prefix: None,
     };
-    let org = services::organizations::create(&state.db, &operator(), request.parse()?).await?;
+    let org = services::organizations::create(
+        &state.db,
+        &crate::auth::Principal::operator(),
+        request.parse()?,
+    )
+    .await?;
     invite(
         state,
         org.id,

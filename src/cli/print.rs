@@ -107,7 +107,7 @@ fn format(args: &PrintArgs) -> anyhow::Result<Format> {
 pub async fn run(settings: Settings, args: PrintArgs) -> anyhow::Result<()> {
     let format = format(&args)?;
     let state = startup::prepare(settings).await?;
-    let who = super::operator();
+    let who = crate::auth::Principal::operator();
     let mut job = print_files::prepare(&state.db, &who, args.run)
         .await
         .map_err(AppError::into_anyhow)

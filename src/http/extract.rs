@@ -38,9 +38,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                AppError::PayloadTooLarge {
-                    limit: crate::http::BODY_LIMIT,
-                }
+                AppError::PayloadTooLarge { limit: BODY_LIMIT }
             } else {
                 AppError::BadRequest {
                     code: "body_unreadable",
@@ -230,6 +228,9 @@ impl FromRequestParts<AppState> for ClientAddr {
         ))
     }
 }
+
+/// Largest request body accepted by the JSON API.
+pub const BODY_LIMIT: usize = 256 * 1024;
 
 #[cfg(test)]
 mod tests {

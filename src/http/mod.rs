@@ -20,10 +20,12 @@ pub mod log;
 pub mod observe;
 pub mod ops;
 pub mod organizations;
+mod paging;
 pub mod print;
 pub mod problem;
 pub mod product_page;
 pub mod products;
+pub mod public_page;
 pub mod scan;
 pub mod stamp_voids;
 pub mod stamps;
@@ -32,7 +34,6 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use serde::{Deserialize, Serialize};
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
@@ -40,15 +41,10 @@ use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
-use uuid::Uuid;
 
-use crate::domain::ParseError;
 use crate::error::AppError;
-use crate::services::{DEFAULT_PAGE, MAX_PAGE, Page, PageRequest};
 use crate::state::AppState;
-
-/// Largest request body accepted by the JSON API.
-pub const BODY_LIMIT: usize = 256 * 1024;
+pub use paging::{List, PageParams};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -151,7 +147,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             Duration::from_secs(30),
         ))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(DefaultBodyLimit::max(extract::BODY_LIMIT))
         // Served over https, browsers are told to keep to https (a year, subdomains too).
         .option_layer(
             (state.settings.public_base_url.scheme() == "https").then(|| {
@@ -164,6 +160,7 @@ pub fn router(state: AppState) -> Router {
     api.route("/media/{key}", axum::routing::get(files::media))
         .merge(ops::router())
         .merge(scan::router())
+        .merge(product_page::router())
         .merge(console::router(state.settings.upload_limits.max_bytes))
         .merge(docs.router())
         .fallback(|| async { AppError::NotFound("route") })
@@ -174,83 +171,17 @@ pub fn router(state: AppState) -> Router {
 
 // ---- lists --------------------------------------------------------------------------------
 
-/// Pagination parameters shared by every list.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageParams {
-    /// Items per page, 1–200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u64>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
-impl PageParams {
-    pub fn page(&self) -> Result<PageRequest, AppError> {
-        let limit = self.limit.unwrap_or(DEFAULT_PAGE);
-        if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(AppError::validation(
-                "limit",
-                ParseError::new("out_of_range", format!("must be between 1 and {MAX_PAGE}")),
-            ));
-        }
-        let after = match &self.cursor {
-            None => None,
-            Some(c) => Some(Uuid::try_parse(c).map_err(|_| {
-                AppError::validation(
-                    "cursor",
-                    ParseError::new("invalid", "not a cursor returned by this API"),
-                )
-            })?),
-        };
-        Ok(PageRequest { limit, after })
-    }
-}
-
-/// A page of results; pass `next_cursor` as `cursor` to get the next one.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct List<T> {
-    pub items: Vec<T>,
-    pub next_cursor: Option<String>,
-}
-
-impl<T> List<T> {
-    pub fn from_page<M>(page: Page<M>, view: impl FnMut(M) -> T) -> Self {
-        Self {
-            items: page.items.into_iter().map(view).collect(),
-            next_cursor: page.next.map(|id| id.simple().to_string()),
-        }
-    }
-
-    pub fn try_from_page<M>(
-        page: Page<M>,
-        view: impl FnMut(M) -> Result<T, AppError>,
-    ) -> Result<Self, AppError> {
-        Ok(Self {
-            items: page.items.into_iter().map(view).collect::<Result<_, _>>()?,
-            next_cursor: page.next.map(|id| id.simple().to_string()),
-        })
-    }
-}
-
-/// A request path as logs may keep it: an invitation link's secret is cut off.
-fn logged_path(path: &str) -> &str {
-    const INVITATIONS: &str = "/console/invitations/";
-    if path.starts_with(INVITATIONS) {
-        INVITATIONS
-    } else {
-        path
-    }
-}
-
 #[cfg(test)]
 mod path_tests {
     #[test]
     fn invitation_secrets_stay_out_of_the_logs() {
         assert_eq!(
-            super::logged_path("/console/invitations/ocop_abc"),
+            super::observe::logged_path("/console/invitations/ocop_abc"),
             "/console/invitations/"
         );
-        assert_eq!(super::logged_path("/console/batches"), "/console/batches");
+        assert_eq!(
+            super::observe::logged_path("/console/batches"),
+            "/console/batches"
+        );
     }
 }

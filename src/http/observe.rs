@@ -95,7 +95,7 @@ where
         let span = tracing::info_span!(
             "request",
             http.method = %req.method(),
-            http.path = %super::logged_path(req.uri().path()),
+            http.path = %logged_path(req.uri().path()),
             request.id = %id.to_str().unwrap_or("-"),
             token.id = tracing::field::Empty,
         );
@@ -174,5 +174,15 @@ where
             "finished processing request"
         );
         Poll::Ready(Ok(res))
+    }
+}
+
+/// A request path as logs may keep it: an invitation link's secret is cut off.
+pub(crate) fn logged_path(path: &str) -> &str {
+    const INVITATIONS: &str = "/console/invitations/";
+    if path.starts_with(INVITATIONS) {
+        INVITATIONS
+    } else {
+        path
     }
 }

@@ -4,12 +4,16 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::scan::{html, lang_of, query};
+use super::public_page::{html, lang_of, query};
 use crate::error::AppError;
 use crate::services::resolve;
 use crate::state::AppState;
 use crate::web::product_view::{ProductFacts, ProductPage};
 use crate::web::scan_view::ProblemPage;
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new().route("/p/{id}", axum::routing::get(page))
+}
 
 pub async fn page(
     State(state): State<AppState>,

@@ -4,7 +4,6 @@
 //! Malformed paths are 400, unknown stamps 404, voided stamps and recalled batches 410;
 //! browsers get each of those as a page in their language.
 
-use askama::Template;
 use axum::Json;
 use axum::Router;
 use axum::extract::{OriginalUri, Path, Request, State};
@@ -14,6 +13,7 @@ use axum::routing::get;
 use serde_json::json;
 
 use super::extract::ClientAddr;
+use super::public_page::{Query, cors, html, html_response, lang_of, query, secure, set, vary};
 use crate::error::AppError;
 use crate::services::pin_claims::{self, Outcome};
 use crate::services::resolve::{self, ResolveError, Resolved, Standing};
@@ -39,7 +39,6 @@ pub fn router() -> Router<AppState> {
         .route("/S/{*rest}", get(scan).post(claim).options(preflight))
         // A compressed Digital Link is one path segment; anything else there is not found.
         .route("/{compressed}", get(compressed).options(preflight))
-        .route("/p/{id}", get(super::product_page::page))
         .route("/.well-known/gs1resolver", get(resolver_description))
         .route("/static/scan.css", get(css))
         .route("/static/verify.js", get(js))
@@ -51,11 +50,6 @@ enum Want {
     Html,
     Json,
     Linkset,
-}
-
-pub(crate) struct Query {
-    link_type: Option<String>,
-    lang: Option<String>,
 }
 
 /// `target` with the request's query after its own — but for `linkType` and the keys of
@@ -77,21 +71,6 @@ fn pass_on(target: &str, raw: Option<&str>, add: &[(&str, &str)]) -> String {
         (false, false) => format!("{target}?{q}"),
         (false, true) => format!("{target}&{q}"),
     }
-}
-
-pub(crate) fn query(raw: Option<&str>) -> Query {
-    let mut q = Query {
-        link_type: None,
-        lang: None,
-    };
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        match k.as_ref() {
-            "linkType" => q.link_type = Some(v.into_owned()),
-            "lang" => q.lang = Some(v.into_owned()),
-            _ => {}
-        }
-    }
-    q
 }
 
 /// The GS1 link type asked for with `?linkType=` (`gs1:pip`, `https://gs1.org/voc/pip` or
@@ -151,89 +130,11 @@ fn want(headers: &HeaderMap, link: LinkType) -> Want {
     Want::Html
 }
 
-/// Sets fixed headers on a response.
-fn set(res: &mut Response, headers: &[(header::HeaderName, &'static str)]) {
-    let h = res.headers_mut();
-    for (name, value) in headers {
-        h.insert(name.clone(), HeaderValue::from_static(value));
-    }
-}
-
-/// Headers every scan page carries: no scripts but our own, no third-party requests.
-fn secure(res: &mut Response) {
-    set(
-        res,
-        &[
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                 connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-            (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
-            (
-                header::HeaderName::from_static("permissions-policy"),
-                "camera=(), microphone=(), geolocation=()",
-            ),
-        ],
-    );
-}
-
-/// Public, readable from any origin (the JSON forms and the proof bundle).
-pub(crate) fn cors(res: &mut Response) {
-    set(
-        res,
-        &[
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
-            (header::ACCESS_CONTROL_EXPOSE_HEADERS, "Link, Location"),
-        ],
-    );
-}
-
-/// `?lang=` first, then `Accept-Language`.
-pub(crate) fn lang_of(q: &Query, headers: &HeaderMap) -> Lang {
-    Lang::choose(
-        q.lang.as_deref(),
-        headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    )
-}
-
 /// The client's address as stored with scans and PIN attempts: keyed, not reversible.
 fn client_hash(state: &AppState, client: std::net::IpAddr) -> [u8; 32] {
     state
         .pin_key
         .keyed_hash(b"ocop-trace/scan-client/v1", client.to_string().as_bytes())
-}
-
-pub(crate) fn html(status: StatusCode, page: impl Template) -> Response {
-    match page.render() {
-        Ok(body) => html_response(status, body),
-        Err(e) => AppError::internal(anyhow::anyhow!("rendering a page: {e}")).into_response(),
-    }
-}
-
-/// A rendered page, not to be cached, under the scan pages' security headers.
-fn html_response(status: StatusCode, body: String) -> Response {
-    let mut res = (status, body).into_response();
-    // Room for the headers below and the middleware's, without growing the map twice.
-    res.headers_mut().reserve(12);
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    secure(&mut res);
-    res
-}
-
-fn vary(res: &mut Response) {
-    res.headers_mut().insert(
-        header::VARY,
-        HeaderValue::from_static("Accept, Accept-Language"),
-    );
 }
 
 /// The path below the public base URL's path, without a trailing slash.
@@ -274,7 +175,7 @@ async fn scan(
     if link_path(uri.path(), base) != expected {
         return canonical_redirect(&expected, uri.query());
     }
-    let page = crate::settings::url_under(base, &expected);
+    let page = crate::urls::url_under(base, &expected);
     let elsewhere = match link {
         LinkType::Unknown => {
             let mut res = unknown_link_type(want, lang);
@@ -283,7 +184,7 @@ async fn scan(
         }
         LinkType::Pip => Some(pass_on(&page, uri.query(), &[("lang", lang.code())])),
         LinkType::Certification => Some(pass_on(
-            &crate::settings::url_under(
+            &crate::urls::url_under(
                 base,
                 &format!("/api/v1/stamps/{}/proof", resolved.serial.as_str()),
             ),
@@ -446,7 +347,7 @@ async fn broader(
     if link_path(uri.path(), base) != canonical {
         return canonical_redirect(&canonical, uri.query());
     }
-    let page = crate::settings::url_under(base, &canonical);
+    let page = crate::urls::url_under(base, &canonical);
     if link == LinkType::Unknown {
         let mut res = unknown_link_type(want, lang);
         linkset_header(&mut res, &page);
@@ -457,7 +358,7 @@ async fn broader(
     };
     let product_page = |id: uuid::Uuid| {
         pass_on(
-            &crate::settings::url_under(base, &format!("/p/{id}")),
+            &crate::urls::url_under(base, &format!("/p/{id}")),
             uri.query(),
             &[("lang", lang.code())],
         )
@@ -549,7 +450,7 @@ async fn compressed(
         Ok(dl) => dl,
         Err(p) => return failure(ResolveError::Malformed(p), want, lang),
     };
-    let target = crate::settings::url_under(&state.settings.public_base_url, &dl.path());
+    let target = crate::urls::url_under(&state.settings.public_base_url, &dl.path());
     let mut res = canonical_redirect(&target, uri.query());
     if let Ok(v) = HeaderValue::from_str(&format!("<{target}>; rel=\"owl:sameAs\"")) {
         res.headers_mut().insert(header::LINK, v);

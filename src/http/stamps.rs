@@ -285,7 +285,7 @@ pub async fn proof(
     // Public like the scan page, so limited like it, per client.
     if !state.limits.allow_scan(client) {
         let mut res = AppError::TooManyRequests { retry_after: 60 }.into_response();
-        super::scan::cors(&mut res);
+        super::public_page::cors(&mut res);
         return Ok(res);
     }
     let serial = Serial::parse(&serial).map_err(|_| AppError::NotFound("stamp"))?;
@@ -293,7 +293,7 @@ pub async fn proof(
         crate::services::stamp_proof::prove(&state.db, &serial, state.log_key.verifier_key())
             .await?;
     let mut res = Json(bundle).into_response();
-    super::scan::cors(&mut res);
+    super::public_page::cors(&mut res);
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)

@@ -13,52 +13,13 @@
 
 pub mod api;
 pub mod listing;
+mod market;
 pub mod pack;
 
 pub use listing::{Listing, ListingFacts, Package};
-pub use pack::{ExportPack, PackImage, PackItem};
+pub use market::{ExportPack, Marketplace, PackError, PackImage, PackItem, Problem};
 
 use std::sync::LazyLock;
-
-use crate::domain::ParseError;
-
-/// One rule of a marketplace that a listing breaks.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[schema(as = ListingProblem)]
-pub struct Problem {
-    /// The listing field at fault (`title`, `images[2]`, `package.weight_g`).
-    pub field: String,
-    pub code: String,
-    pub message: String,
-}
-
-impl Problem {
-    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
-        Self {
-            field: field.into(),
-            code: code.to_owned(),
-            message: message.into(),
-        }
-    }
-}
-
-pub trait Marketplace: Send + Sync {
-    /// Stable id used in URLs, the database and the CLI (`postmart`).
-    fn id(&self) -> &'static str;
-    /// The name people know it by.
-    fn name(&self) -> &'static str;
-    /// The marketplace's category for an OCOP group (`food`…), from its mapping file.
-    fn category(&self, ocop_group: &str) -> Option<String>;
-    /// Every rule of this marketplace the listing breaks; empty when it can be listed.
-    fn check(&self, listing: &Listing) -> Vec<Problem>;
-    /// The files the cooperative uploads to the seller centre, for listings that passed
-    /// `check`. CPU work (image resizing): call it off the async workers.
-    fn render(&self, items: &[PackItem]) -> Result<ExportPack, pack::PackError>;
-    /// Checks a live product URL on this marketplace and returns its canonical form.
-    fn live_url(&self, url: &str) -> Result<String, ParseError>;
-    /// The seller-API client, when the marketplace has one (pushes go through the outbox).
-    fn api(&self) -> Option<&'static dyn api::ApiClient>;
-}
 
 /// Every marketplace this service knows, as `assets/marketplaces/<id>.toml` describes it
 /// (categories, rules, live-URL pattern, pack columns), with its seller-API client if it has

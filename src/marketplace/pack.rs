@@ -13,37 +13,9 @@ use image::codecs::jpeg::JpegEncoder;
 use rust_xlsxwriter::{Format, Workbook};
 use serde::Deserialize;
 
-use super::{Listing, Marketplace, Problem};
+use super::Listing;
+use super::market::{ExportPack, Marketplace, PackError, PackItem, Problem};
 use crate::domain::ParseError;
-
-/// An image of a listing, as stored (already cleaned by `media`).
-pub struct PackImage {
-    pub bytes: Vec<u8>,
-}
-
-/// A listing that passed `check`, with its images' bytes in order.
-pub struct PackItem {
-    pub listing: Listing,
-    pub images: Vec<PackImage>,
-}
-
-/// The rendered pack.
-pub struct ExportPack {
-    pub file_name: String,
-    pub zip: Vec<u8>,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum PackError {
-    #[error("image {index} of {sku} cannot be read: {message}")]
-    Image {
-        sku: String,
-        index: usize,
-        message: String,
-    },
-    #[error("writing the pack: {0}")]
-    Write(String),
-}
 
 /// What a marketplace's file (`assets/marketplaces/<id>.toml`) says about it.
 #[derive(Debug, Deserialize)]

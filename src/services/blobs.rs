@@ -55,10 +55,7 @@ impl BlobKind {
     const PUBLIC: [BlobKind; 2] = [BlobKind::ProductImage, BlobKind::DiaryPhoto];
 }
 
-/// The public path of an image (served by the `/media/{sha256}` route).
-pub fn media_path(sha256: &str) -> String {
-    format!("/media/{sha256}")
-}
+pub use crate::storage::media_path;
 
 /// Most photos one product can have (marketplaces take 8–9).
 pub const MAX_PRODUCT_IMAGES: u64 = 10;

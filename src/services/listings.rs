@@ -78,7 +78,7 @@ fn marketplace_of(row: &listing::Model) -> Result<&'static dyn Marketplace, AppE
 
 /// The public page of a product, which listings link to.
 pub fn trace_url(base: &url::Url, product: Uuid) -> String {
-    crate::settings::url_under(base, &format!("/p/{product}"))
+    crate::urls::url_under(base, &format!("/p/{product}"))
 }
 
 /// The listing as the registry says it should be now.

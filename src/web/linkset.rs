@@ -8,8 +8,8 @@ use serde_json::{Map, Value, json};
 
 use crate::domain::Gtin;
 use crate::services::resolve::{Lot, Resolved};
-use crate::settings::url_under;
 use crate::stamps::DigitalLink;
+use crate::urls::url_under;
 
 /// GS1's JSON-LD context for linksets: what `Link: rel="…json-ld#context"` and the resolver
 /// description's `jsonLdContextLocation` point to.

@@ -70,8 +70,7 @@ pub struct ImageJson {
 
 impl ImageJson {
     fn of(b: &entity::blob::Model, base: &url::Url) -> Self {
-        let at =
-            |sha: &str| crate::settings::url_under(base, &crate::services::blobs::media_path(sha));
+        let at = |sha: &str| crate::urls::url_under(base, &crate::storage::media_path(sha));
         ImageJson {
             url: at(&b.sha256),
             thumbnail_url: at(b.thumb_sha256.as_deref().unwrap_or(&b.sha256)),
@@ -151,7 +150,7 @@ impl ScanJson {
             scan_count: live.scan_count,
             first_scanned_at: live.first_scanned_at,
             claimed_at: live.claimed_at,
-            proof: crate::settings::url_under(
+            proof: crate::urls::url_under(
                 base,
                 &format!("/api/v1/stamps/{}/proof", r.serial.as_str()),
             ),

@@ -45,10 +45,8 @@ impl Photo {
             (f64::from(w), f64::from(h))
         };
         Photo {
-            thumb: crate::services::blobs::media_path(
-                b.thumb_sha256.as_deref().unwrap_or(&b.sha256),
-            ),
-            full: crate::services::blobs::media_path(&b.sha256),
+            thumb: crate::storage::media_path(b.thumb_sha256.as_deref().unwrap_or(&b.sha256)),
+            full: crate::storage::media_path(&b.sha256),
             width: tw as u32,
             height: th as u32,
         }

@@ -20,9 +20,7 @@ pub fn layers(architecture: &str) -> Vec<(String, Vec<String>)> {
             inside = true;
         } else if inside && line.trim() == "```" {
             break;
-        } else if inside
-            && let Some((name, modules)) = line.split_once(':')
-        {
+        } else if inside && let Some((name, modules)) = line.split_once(':') {
             out.push((
                 name.trim().to_owned(),
                 modules.split_whitespace().map(str::to_owned).collect(),
@@ -45,7 +43,11 @@ pub fn file_graph(src: &Path) -> BTreeMap<Module, BTreeSet<Module>> {
     for (module, file) in &modules {
         let text = std::fs::read_to_string(file).unwrap();
         let syntax = syn::parse_file(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let mut paths = Paths { scope: split(module), aliases: BTreeMap::new(), found: Vec::new() };
+        let mut paths = Paths {
+            scope: split(module),
+            aliases: BTreeMap::new(),
+            found: Vec::new(),
+        };
         paths.visit_file(&syntax);
         parsed.insert(module.clone(), paths);
     }
@@ -75,8 +77,10 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn module_of(src: &Path, file: &Path) -> Option<Module> {
     let relative = file.strip_prefix(src).ok()?.with_extension("");
-    let mut parts: Vec<String> =
-        relative.iter().map(|p| p.to_string_lossy().into_owned()).collect();
+    let mut parts: Vec<String> = relative
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
     match parts.last().map(String::as_str) {
         Some("main") if parts.len() == 1 => return None,
         Some("lib") if parts.len() == 1 => return Some(String::new()),
@@ -89,7 +93,11 @@ fn module_of(src: &Path, file: &Path) -> Option<Module> {
 }
 
 fn split(module: &str) -> Vec<String> {
-    module.split("::").filter(|s| !s.is_empty()).map(str::to_owned).collect()
+    module
+        .split("::")
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The file that defines what an absolute path names: the longest prefix of the path that is a
@@ -105,7 +113,9 @@ fn defining_file(
         .rev()
         .map(|n| (n, path[..n].join("::")))
         .find(|(_, m)| known.contains(m.as_str()))?;
-    let imported = path.get(n).and_then(|next| parsed.get(&file)?.aliases.get(next));
+    let imported = path
+        .get(n)
+        .and_then(|next| parsed.get(&file)?.aliases.get(next));
     match imported {
         Some(target) if depth < 8 && target.len() > 1 => {
             let mut through = target.clone();
@@ -198,6 +208,19 @@ impl<'ast> Visit<'ast> for Paths {
         self.use_tree(&mut Vec::new(), &item.tree);
     }
 
+    fn visit_item(&mut self, item: &'ast syn::Item) {
+        let attrs = match item {
+            syn::Item::Mod(i) => &i.attrs,
+            syn::Item::Fn(i) => &i.attrs,
+            syn::Item::Use(i) => &i.attrs,
+            syn::Item::Impl(i) => &i.attrs,
+            _ => return syn::visit::visit_item(self, item),
+        };
+        if !attrs.iter().any(is_cfg_test) {
+            syn::visit::visit_item(self, item);
+        }
+    }
+
     fn visit_item_mod(&mut self, item: &'ast syn::ItemMod) {
         let mut path = self.scope.clone();
         path.push(item.ident.to_string());
@@ -210,11 +233,22 @@ impl<'ast> Visit<'ast> for Paths {
         self.scope.pop();
     }
 
+    /// `pub(super)` names a module, not something used.
+    fn visit_visibility(&mut self, _: &'ast syn::Visibility) {}
+
     fn visit_path(&mut self, path: &'ast syn::Path) {
         let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
         self.record(&segments);
         syn::visit::visit_path(self, path);
     }
+}
+
+/// `#[cfg(test)]`: test code may reach across layers; the rule is for what ships.
+fn is_cfg_test(attr: &syn::Attribute) -> bool {
+    attr.path().is_ident("cfg")
+        && attr
+            .parse_args::<syn::Path>()
+            .is_ok_and(|p| p.is_ident("test"))
 }
 
 /// The strongly connected components of more than one file (Tarjan's algorithm).
@@ -285,7 +319,9 @@ pub fn upward(
 ) -> (Vec<String>, Vec<String>) {
     let rank = |module: &str| -> Option<usize> {
         let top = module.split("::").next().unwrap_or_default();
-        layers.iter().position(|(_, modules)| modules.iter().any(|m| m == top))
+        layers
+            .iter()
+            .position(|(_, modules)| modules.iter().any(|m| m == top))
     };
     let mut unplaced = BTreeSet::new();
     let mut up = Vec::new();
@@ -320,17 +356,72 @@ fn every_import_in_src_points_down_the_layers_of_the_architecture_and_no_files_i
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let architecture = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).unwrap();
     let layers = layers(&architecture);
-    assert!(layers.len() >= 4, "docs/ARCHITECTURE.md has no `layers` block");
+    assert!(
+        layers.len() >= 4,
+        "docs/ARCHITECTURE.md has no `layers` block"
+    );
     let graph = file_graph(&root.join("src"));
-    assert!(graph.len() > 100, "the walk of src/ found {} files", graph.len());
+    assert!(
+        graph.len() > 100,
+        "the walk of src/ found {} files",
+        graph.len()
+    );
 
     let (up, unplaced) = upward(&graph, &layers);
-    assert!(unplaced.is_empty(), "modules in no layer of docs/ARCHITECTURE.md: {unplaced:?}");
-    assert!(up.is_empty(), "imports that point up a layer:\n{}", up.join("\n"));
+    assert!(
+        unplaced.is_empty(),
+        "modules in no layer of docs/ARCHITECTURE.md: {unplaced:?}"
+    );
+    assert!(
+        up.is_empty(),
+        "imports that point up a layer:\n{}",
+        up.join("\n")
+    );
     let cycles = cycles(&graph);
     assert!(
         cycles.is_empty(),
         "files that import each other in a loop:\n{}",
-        cycles.iter().map(|c| c.join(" ⇄ ")).collect::<Vec<_>>().join("\n")
+        cycles
+            .iter()
+            .map(|c| c.join(" ⇄ "))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
+}
+
+#[test]
+fn the_layer_check_finds_an_upward_import_and_a_loop_in_a_tree_made_to_have_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    let write = |path: &str, text: &str| {
+        let file = src.join(path);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, text).unwrap();
+    };
+    write("lib.rs", "pub mod domain;\npub mod services;\n");
+    write("domain/mod.rs", "mod a;\nmod b;\npub use a::A;\n");
+    // a → b and b → a (through the parent's re-export): a loop; a → services: upward.
+    write(
+        "domain/a.rs",
+        "use super::b::B;\npub struct A(B);\npub fn f() { crate::services::run(); }\n",
+    );
+    write(
+        "domain/b.rs",
+        "pub struct B;\nfn g(_: super::A) {}\n#[cfg(test)]\nmod tests { use crate::services::run; }\n",
+    );
+    write(
+        "services/mod.rs",
+        "pub fn run() { let _ = crate::domain::A; }\n",
+    );
+    let layers = layers("```layers\nservices: services\nbase: domain\n```\n");
+    let graph = file_graph(src);
+    let (up, unplaced) = upward(&graph, &layers);
+    assert!(unplaced.is_empty(), "{unplaced:?}");
+    assert_eq!(
+        up,
+        ["domain::a (base) → services (services)"],
+        "test code is not counted"
+    );
+    // a ⇄ b, and a → services → a (the re-export `domain::A` is followed to `domain::a`).
+    assert_eq!(cycles(&graph), [vec!["domain::a", "domain::b", "services"]]);
 }

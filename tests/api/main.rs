@@ -15,6 +15,7 @@ mod console_members;
 mod files;
 mod helpers;
 mod hostile;
+mod layers;
 mod ledger;
 mod listings;
 mod operations;

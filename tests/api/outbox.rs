@@ -367,7 +367,7 @@ async fn a_crash_between_send_and_commit_neither_loses_the_job_nor_duplicates_th
     let job = ocop_trace::services::outbox::enqueue(
         &state.outbox,
         &state.settings.public_base_url,
-        &ocop_trace::cli_operator(),
+        &ocop_trace::auth::Principal::operator(),
         uuid::Uuid::parse_str(&listing).unwrap(),
     )
     .await

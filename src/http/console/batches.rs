@@ -12,7 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::multipart::FormWithFile;
-use super::*;
+use super::shared::*;
 use crate::domain::batch::{EventDetails, EventKind, InputUse, phi_warnings};
 use crate::services::blobs::BlobKind;
 use crate::services::{batches, events, products, scan_stats, stamps};

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::*;
+use super::shared::*;
 use crate::services::dashboard;
 
 pub(super) async fn home(State(state): State<AppState>, s: Signed) -> Response {

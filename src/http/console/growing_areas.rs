@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::*;
+use super::shared::*;
 
 async fn areas_view(
     state: &AppState,

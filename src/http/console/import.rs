@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::multipart::FormWithFile;
-use super::*;
+use super::shared::*;
 use crate::import::rows::{Flag, check, layout_of, write};
 use crate::import::{Kind, Layout, Sheet, SheetError, template_csv};
 use crate::web::console_view::import::{ImportPage, Preview, import_texts, layout_problem};

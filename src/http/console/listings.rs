@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::*;
+use super::shared::*;
 use crate::marketplace::Package;
 use crate::services::listings::{self, ListingChanges, ListingStatus, NewListing};
 use crate::services::outbox;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::*;
+use super::shared::*;
 use crate::domain::contact::Phone;
 use crate::domain::role::{Action, Role};
 use crate::services::invitations::{self, Invited};

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::*;
+use super::shared::*;
 use crate::domain::role::Action;
 use crate::web::console_view::organization::{OrgForm, OrganizationPage, org_texts};
 

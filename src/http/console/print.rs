@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::shared::*;
 use super::sign_in::CsrfForm;
-use super::*;
 use crate::print::Template;
 use crate::print::template;
 use crate::services::print_files::Format;

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::*;
+use super::shared::*;
 
 pub(super) async fn sign_in_page(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
     let lang = lang(&q, &headers);

@@ -74,7 +74,7 @@ async fn call(
     params.insert("access_token".into(), account.access_token.clone());
     let signature = sign(&config.secret, path, &params);
     params.insert("sign".into(), signature);
-    let url = crate::settings::url_under(&config.base_url, path);
+    let url = crate::urls::url_under(&config.base_url, path);
     let req = if post {
         http.post(&url).form(&params)
     } else {

@@ -25,9 +25,9 @@ pub struct ApiConfig {
 impl ApiConfig {
     /// Where the marketplace fetches one of the listing's images (our public `/media/`).
     pub fn image_url(&self, image: &crate::marketplace::listing::ListingImage) -> String {
-        crate::settings::url_under(
+        crate::urls::url_under(
             &self.public_base,
-            &crate::services::blobs::media_path(&image.sha256),
+            &crate::storage::media_path(&image.sha256),
         )
     }
 }

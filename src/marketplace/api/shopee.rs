@@ -99,7 +99,7 @@ async fn call(
         query.push(("shop_id", a.shop_id.clone()));
     }
     query.extend(extra.iter().cloned());
-    let url = crate::settings::url_under(&config.base_url, path);
+    let url = crate::urls::url_under(&config.base_url, path);
     let req = match body {
         Body::Json(v) => http.post(&url).query(&query).json(&v),
         Body::Image(bytes) => {

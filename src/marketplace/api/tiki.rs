@@ -83,7 +83,7 @@ async fn call(
     path: &str,
     method: Method,
 ) -> Result<Value, PushError> {
-    let url = crate::settings::url_under(&config.base_url, path);
+    let url = crate::urls::url_under(&config.base_url, path);
     let req = match method {
         Method::Get(query) => http.get(&url).query(&query),
         Method::Post(body) => http.post(&url).json(&body),
@@ -109,7 +109,7 @@ async fn renew(
         None => vec![("grant_type", "client_credentials")],
     };
     let res = http
-        .post(crate::settings::url_under(&config.base_url, TOKEN))
+        .post(crate::urls::url_under(&config.base_url, TOKEN))
         .basic_auth(&config.key, Some(&config.secret))
         .form(&form)
         .send()
