@@ -19,96 +19,6 @@ pub struct Docs {
     html: Arc<str>,
 }
 
-/// Error codes clients can rely on, for the reference page.
-const PROBLEMS: &[(&str, u16, &str)] = &[
-    (
-        "validation_failed",
-        422,
-        "One or more fields of the body or query parameters are invalid; `errors` lists each with its `field`, `code` and `message`.",
-    ),
-    ("malformed_json", 400, "The body is not valid JSON."),
-    (
-        "unsupported_media_type",
-        415,
-        "Send `Content-Type: application/json`.",
-    ),
-    (
-        "payload_too_large",
-        413,
-        "The body is larger than the limit.",
-    ),
-    (
-        "missing_token",
-        401,
-        "No `Authorization: Bearer` token was sent.",
-    ),
-    ("invalid_token", 401, "The token is unknown or revoked."),
-    ("invalid_credentials", 401, "Wrong login or password."),
-    (
-        "forbidden",
-        403,
-        "Your role in the organization does not allow this.",
-    ),
-    (
-        "not_found",
-        404,
-        "No such record, or it belongs to an organization you cannot see.",
-    ),
-    (
-        "method_not_allowed",
-        405,
-        "The path exists but not with this method.",
-    ),
-    (
-        "tax_code_taken",
-        409,
-        "Another organization has this tax code.",
-    ),
-    ("gtin_taken", 409, "Another product has this GTIN."),
-    ("gtin_immutable", 409, "A GTIN cannot change once set."),
-    (
-        "growing_area_code_taken",
-        409,
-        "The growing-area code is already registered.",
-    ),
-    (
-        "lot_code_taken",
-        409,
-        "The product already has a batch with this lot code.",
-    ),
-    ("batch_not_open", 409, "The batch is sealed or recalled."),
-    (
-        "batch_status_rejects_event",
-        409,
-        "The batch's status does not accept this kind of event.",
-    ),
-    (
-        "invalid_status_transition",
-        409,
-        "The status change is not allowed.",
-    ),
-    (
-        "recall_needs_event",
-        409,
-        "Recall a batch by appending a `recall` event.",
-    ),
-    (
-        "duplicate",
-        409,
-        "A concurrent request created the same unique value.",
-    ),
-    (
-        "unavailable",
-        503,
-        "The database is unreachable; retry later.",
-    ),
-    (
-        "internal_error",
-        500,
-        "A bug; the body carries a `request_id` to report.",
-    ),
-];
-
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -243,11 +153,12 @@ fn render(doc: &Value) -> String {
         }
     }
     h.push_str("<h2 id=\"problems\">Errors</h2><p>Every error is <code>application/problem+json</code> (RFC 9457) with a stable <code>code</code>.</p><table><tr><th>code</th><th>status</th><th>meaning</th></tr>");
-    for (code, status, meaning) in PROBLEMS {
+    for code in crate::error::Code::ALL {
         let _ = write!(
             h,
-            "<tr id=\"problem-{code}\"><td><code>{code}</code></td><td>{status}</td><td>{}</td></tr>",
-            esc(meaning)
+            "<tr id=\"problem-{code}\"><td><code>{code}</code></td><td>{}</td><td>{}</td></tr>",
+            code.status(),
+            esc(code.text(crate::i18n::Lang::En))
         );
     }
     h.push_str("</table><h2>Schemas</h2>");

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::Principal;
 use crate::domain::ParseError;
+use crate::error::Code;
 use crate::error::{AppError, FieldProblem};
 use crate::services::accounts;
 use crate::state::AppState;
@@ -41,7 +42,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
                 AppError::PayloadTooLarge { limit: BODY_LIMIT }
             } else {
                 AppError::BadRequest {
-                    code: "body_unreadable",
+                    code: Code::BodyUnreadable,
                     detail: e.body_text(),
                 }
             }
@@ -59,7 +60,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             return match de.end() {
                 Ok(()) => Ok(v),
                 Err(e) => Err(AppError::BadRequest {
-                    code: "malformed_json",
+                    code: Code::MalformedJson,
                     detail: format!("the body holds more than one JSON value: {e}"),
                 }),
             };
@@ -71,7 +72,7 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
     use serde_json::error::Category;
     match inner.classify() {
         Category::Syntax | Category::Eof | Category::Io => Err(AppError::BadRequest {
-            code: "malformed_json",
+            code: Code::MalformedJson,
             detail: format!("the body is not valid JSON: {inner}"),
         }),
         Category::Data => Err(AppError::Validation(vec![describe_data_error(
@@ -179,7 +180,7 @@ impl FromRequestParts<AppState> for Principal {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let missing = || AppError::Unauthenticated {
-            code: "missing_token",
+            code: Code::MissingToken,
             detail: "send an API token as `Authorization: Bearer <token>`".into(),
         };
         let value = parts
@@ -295,14 +296,14 @@ mod tests {
         assert!(matches!(
             problem(r#"{"name":"#),
             AppError::BadRequest {
-                code: "malformed_json",
+                code: Code::MalformedJson,
                 ..
             }
         ));
         assert!(matches!(
             problem("not json"),
             AppError::BadRequest {
-                code: "malformed_json",
+                code: Code::MalformedJson,
                 ..
             }
         ));

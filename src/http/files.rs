@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use super::extract::PathId;
 use crate::auth::Principal;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::services::blobs::{BlobKind, Upload, media_path};
 use crate::state::AppState;
 use crate::storage::BlobKey;
@@ -95,7 +95,7 @@ impl FromRequest<AppState> for FileUpload {
                 AppError::PayloadTooLarge { limit }
             } else {
                 AppError::BadRequest {
-                    code: "malformed_multipart",
+                    code: Code::MalformedMultipart,
                     detail: format!("the multipart body cannot be read: {}", e.body_text()),
                 }
             }
@@ -104,7 +104,7 @@ impl FromRequest<AppState> for FileUpload {
             Multipart::from_request(req, state)
                 .await
                 .map_err(|e| AppError::BadRequest {
-                    code: "malformed_multipart",
+                    code: Code::MalformedMultipart,
                     detail: e.body_text(),
                 })?;
         let mut found: Option<Upload> = None;
@@ -114,7 +114,7 @@ impl FromRequest<AppState> for FileUpload {
             }
             if found.is_some() {
                 return Err(AppError::BadRequest {
-                    code: "one_file_only",
+                    code: Code::OneFileOnly,
                     detail: "send exactly one part named `file`".into(),
                 });
             }
@@ -134,7 +134,7 @@ impl FromRequest<AppState> for FileUpload {
             });
         }
         found.map(FileUpload).ok_or(AppError::BadRequest {
-            code: "missing_file",
+            code: Code::MissingFile,
             detail: "the form has no part named `file`".into(),
         })
     }

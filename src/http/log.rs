@@ -16,7 +16,7 @@ use uuid::Uuid;
 use super::extract::AppQuery;
 use crate::auth::Principal;
 use crate::domain::role::Action;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::ledger::{Hash, hex};
 use crate::services::ledger;
 use crate::state::AppState;
@@ -231,7 +231,7 @@ pub async fn entry_proof(
         .filter(|c| u64::try_from(c.size).is_ok_and(|s| s > index))
         .ok_or_else(|| {
             AppError::conflict(
-                "not_yet_checkpointed",
+                Code::NotYetCheckpointed,
                 "the entry is not covered by a signed checkpoint yet; retry in a second",
             )
         })?;

@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::state::AppState;
 
 /// The process is up.
@@ -56,7 +56,7 @@ async fn metrics(
     };
     if !same {
         return Err(AppError::Unauthenticated {
-            code: "invalid_token",
+            code: Code::InvalidToken,
             detail: "/metrics takes the operator's metrics token (OCOP_METRICS_TOKEN)".into(),
         });
     }

@@ -20,23 +20,9 @@ pub struct ErrorReport {
     pub cause: String,
 }
 
+/// The status of an error is its code's.
 fn status_of(e: &AppError) -> StatusCode {
-    match e {
-        AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        AppError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-        AppError::Unauthenticated { .. } => StatusCode::UNAUTHORIZED,
-        AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-        AppError::NotFound(_) => StatusCode::NOT_FOUND,
-        AppError::Conflict { .. } => StatusCode::CONFLICT,
-        AppError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-        AppError::UnsupportedMediaType { .. } | AppError::Unsupported { .. } => {
-            StatusCode::UNSUPPORTED_MEDIA_TYPE
-        }
-        AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-        AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-        AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
-        AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    StatusCode::from_u16(e.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
 }
 
 /// An RFC 9457 problem document, as every error response of the API carries it
@@ -84,7 +70,7 @@ fn problem_response(status: StatusCode, body: serde_json::Value) -> Response {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = status_of(&self);
-        let code = self.code();
+        let code = self.code().as_str();
         let detail = match &self {
             AppError::Validation(errors) => {
                 let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();

@@ -14,7 +14,7 @@ use serde_json::json;
 
 use super::extract::ClientAddr;
 use super::public_page::{Query, cors, html, html_response, lang_of, query, secure, set, vary};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::services::pin_claims::{self, Outcome};
 use crate::services::resolve::{self, ResolveError, Resolved, Standing};
 use std::sync::Arc;
@@ -682,7 +682,7 @@ fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
             t.error_malformed,
             t.error_detail_malformed,
             AppError::BadRequest {
-                code: "invalid_digital_link",
+                code: Code::InvalidDigitalLink,
                 detail: p.message,
             },
         ),

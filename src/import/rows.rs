@@ -10,7 +10,7 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::batch::{EventDetails, EventKind, InputUse};
 use crate::domain::growing_area::AreaScope;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::i18n::Lang;
 use crate::import::{Kind, Layout, Sheet};
 use crate::services::events::EventJob;
@@ -57,6 +57,8 @@ pub enum Flag {
     Invalid(String),
     /// The row was refused in a way no column names.
     Refused,
+    /// The database refused the row when it was written (the batch changed since the check).
+    Conflict(Code),
 }
 
 /// The flags of one row: column key → why.

@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::domain::ParseError;
 use crate::domain::contact::{Email, Login, Phone};
 use crate::domain::role::{Action, Role};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 // ---- authentication -------------------------------------------------------------------
 
@@ -22,7 +22,7 @@ use crate::error::AppError;
 /// the same 401, so a caller learns nothing about which tokens exist.
 pub async fn authenticate(db: &Db, secret: &str) -> Result<Principal, AppError> {
     let invalid = || AppError::Unauthenticated {
-        code: "invalid_token",
+        code: Code::InvalidToken,
         detail: "the API token is unknown, revoked or expired".into(),
     };
     if !token::looks_valid(secret) {
@@ -209,7 +209,7 @@ pub async fn create_user(db: &Db, who: &Principal, new: NewUser) -> Result<user:
             .is_some()
     {
         return Err(AppError::conflict(
-            "email_taken",
+            Code::EmailTaken,
             "a user with this e-mail address exists",
         ));
     }
@@ -221,7 +221,7 @@ pub async fn create_user(db: &Db, who: &Principal, new: NewUser) -> Result<user:
             .is_some()
     {
         return Err(AppError::conflict(
-            "phone_taken",
+            Code::PhoneTaken,
             "a user with this phone number exists",
         ));
     }
@@ -293,7 +293,7 @@ pub async fn sign_in(db: &Db, s: SignIn) -> Result<IssuedToken, AppError> {
         life,
     } = s;
     let invalid = || AppError::Unauthenticated {
-        code: "invalid_credentials",
+        code: Code::InvalidCredentials,
         detail: "the login or password is wrong".into(),
     };
     let attempt = sign_in_limits::Attempt::new(&login, client);
@@ -387,7 +387,7 @@ pub async fn add_member(
         .await?;
     if existing.is_some() {
         return Err(AppError::conflict(
-            "already_member",
+            Code::AlreadyMember,
             "this user is already a member; change the role instead",
         ));
     }
@@ -518,12 +518,12 @@ pub async fn session(db: &Db, secret: &str) -> Result<Principal, AppError> {
         .one(db.read())
         .await?
         .ok_or(AppError::Unauthenticated {
-            code: "session_expired",
+            code: Code::SessionExpired,
             detail: "sign in again".into(),
         })?;
     if row.name != SESSION_NAME || now() - row.created_at > chrono::Duration::hours(SESSION_HOURS) {
         return Err(AppError::Unauthenticated {
-            code: "session_expired",
+            code: Code::SessionExpired,
             detail: "sign in again".into(),
         });
     }

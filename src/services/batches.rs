@@ -17,6 +17,7 @@ use crate::domain::batch::{BatchStatus, earliest_date};
 use crate::domain::growing_area::AreaStatus;
 use crate::domain::role::Action;
 use crate::domain::{LotCode, ParseError};
+use crate::error::Code;
 use crate::error::{AppError, Problems};
 
 pub struct NewBatch {
@@ -121,7 +122,7 @@ pub async fn create(
         .await?;
     if taken.is_some() {
         return Err(AppError::conflict(
-            "lot_code_taken",
+            Code::LotCodeTaken,
             format!(
                 "this product already has a batch with lot code {}",
                 new.lot_code.as_str()
@@ -208,13 +209,13 @@ pub async fn update(
     let status = status_of(&current)?;
     if (changes.quantity.is_some() || changes.expires_on.is_some()) && status != BatchStatus::Open {
         return Err(AppError::conflict(
-            "batch_not_open",
+            Code::BatchNotOpen,
             format!("a {status} batch can no longer change its quantity or expiry"),
         ));
     }
     let new_status = match changes.status {
         Some(to) => status.change_to(to).map_err(|e| AppError::Conflict {
-            code: e.code,
+            code: Code::parse(e.code).unwrap_or(Code::InvalidStatusTransition),
             detail: e.message,
         })?,
         None => status,

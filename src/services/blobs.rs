@@ -21,7 +21,7 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
 use crate::domain::role::Action;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::media::{self, Accept, Rejected, UploadLimits};
 use crate::storage::{BlobKey, BlobStore, StorageError};
 
@@ -90,11 +90,11 @@ impl From<Rejected> for AppError {
         match r {
             Rejected::TooLarge { limit, .. } => AppError::PayloadTooLarge { limit },
             Rejected::Unsupported { .. } => AppError::Unsupported {
-                code: "unsupported_file_type",
+                code: Code::UnsupportedFileType,
                 detail,
             },
             Rejected::Mislabelled { .. } => AppError::Unsupported {
-                code: "content_type_mismatch",
+                code: Code::ContentTypeMismatch,
                 detail,
             },
             Rejected::Empty => AppError::validation("file", ParseError::new("empty_file", detail)),
@@ -177,7 +177,7 @@ impl Blobs {
             let count = self.list_query(kind, subject).count(self.db.read()).await?;
             if count >= MAX_PRODUCT_IMAGES {
                 return Err(AppError::conflict(
-                    "too_many_images",
+                    Code::TooManyImages,
                     format!("a product has at most {MAX_PRODUCT_IMAGES} images; remove one first"),
                 ));
             }
@@ -417,7 +417,7 @@ impl Blobs {
             .any(|k| k.as_str() == row.kind);
         if !removable {
             return Err(AppError::conflict(
-                "not_removable",
+                Code::NotRemovable,
                 "diary photos belong to the tamper-evident record and print files are regenerated; neither can be removed",
             ));
         }

@@ -25,7 +25,7 @@ use crate::domain::batch::{
     BatchStatus, EventDetails, EventKind, PhiWarning, earliest_date, phi_warnings,
 };
 use crate::domain::role::Action;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::ledger::chain;
 
 pub struct NewEvent {
@@ -316,7 +316,7 @@ async fn plan(
     let new = &job.new;
     if !state.status.accepts(new.kind) {
         return Err(AppError::conflict(
-            "batch_status_rejects_event",
+            Code::BatchStatusRejectsEvent,
             format!(
                 "a {} batch does not accept {} events",
                 state.status, new.kind

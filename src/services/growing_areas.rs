@@ -14,7 +14,7 @@ use crate::domain::GrowingAreaCode;
 use crate::domain::geo::Boundary;
 use crate::domain::growing_area::{AreaCertificate, AreaScope, AreaStatus};
 use crate::domain::role::Action;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 pub struct NewGrowingArea {
     pub code: GrowingAreaCode,
@@ -55,7 +55,7 @@ async fn ensure_code_free<C: ConnectionTrait>(
         .await?;
     match taken {
         Some(_) => Err(AppError::conflict(
-            "growing_area_code_taken",
+            Code::GrowingAreaCodeTaken,
             format!("growing-area code {} is already registered", code.as_str()),
         )),
         None => Ok(()),

@@ -16,7 +16,7 @@ use crate::auth::{Principal, password, token};
 use crate::db::Db;
 use crate::domain::contact::Login;
 use crate::domain::role::{Action, Role};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 /// How long an invitation link works.
 pub const VALID_DAYS: i64 = 7;
@@ -39,7 +39,7 @@ async fn ensure_not_member(
         .await?;
     match existing {
         Some(_) => Err(AppError::conflict(
-            "already_member",
+            Code::AlreadyMember,
             "this person is already a member; change the role instead",
         )),
         None => Ok(()),

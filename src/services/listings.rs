@@ -16,6 +16,7 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
 use crate::domain::role::Action;
+use crate::error::Code;
 use crate::error::{AppError, FieldProblem};
 use crate::marketplace::listing::{self as text, ListingImage};
 use crate::marketplace::{
@@ -316,7 +317,7 @@ pub async fn create(
         .await?;
     if taken.is_some() {
         return Err(AppError::conflict(
-            "listing_exists",
+            Code::ListingExists,
             format!(
                 "this product already has a {} listing",
                 new.marketplace.name()
@@ -428,7 +429,7 @@ pub async fn export_pack(
         .collect();
     if chosen.is_empty() {
         return Err(AppError::conflict(
-            "nothing_to_export",
+            Code::NothingToExport,
             format!(
                 "no {} listing to export; create one first",
                 marketplace.name()

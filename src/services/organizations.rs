@@ -12,7 +12,7 @@ use crate::domain::contact::{Email, Phone};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::role::Action;
 use crate::domain::{CommuneCode, ProvinceCode, TaxCode};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 pub struct NewOrganization {
     pub kind: OrganizationKind,
@@ -66,7 +66,7 @@ async fn ensure_tax_code_free<C: ConnectionTrait>(
     }
     if q.one(conn).await?.is_some() {
         return Err(AppError::conflict(
-            "tax_code_taken",
+            Code::TaxCodeTaken,
             format!(
                 "an organization with tax code {} is already registered",
                 tax.as_str()

@@ -27,6 +27,7 @@ use super::{ledger, load, now};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::role::Action;
+use crate::error::Code;
 use crate::error::{AppError, FieldProblem};
 use crate::marketplace::api::{Account, ApiClient, ApiConfig, PushError, Pushed, Review};
 use crate::marketplace::{Listing, Marketplace};
@@ -60,7 +61,7 @@ fn sealed(outbox: &Outbox, plain: &str) -> Result<String, AppError> {
 fn opened(outbox: &Outbox, sealed: &str) -> Result<String, AppError> {
     outbox.secrets.open(sealed).map_err(|e| {
         AppError::conflict(
-            "marketplace_account_unreadable",
+            Code::MarketplaceAccountUnreadable,
             format!("{e}: connect the shop again"),
         )
     })
@@ -83,7 +84,7 @@ fn version_key(listing_id: Uuid, l: &Listing) -> Result<String, AppError> {
 fn api_of(m: &'static dyn Marketplace) -> Result<&'static dyn ApiClient, AppError> {
     m.api().ok_or_else(|| {
         AppError::conflict(
-            "no_seller_api",
+            Code::NoSellerApi,
             format!(
                 "{} has no seller API: export a listing pack and record the live URL",
                 m.name()
@@ -180,7 +181,7 @@ pub async fn enqueue(
     }
     if !outbox.apis.contains_key(market.id()) {
         return Err(AppError::conflict(
-            "marketplace_not_configured",
+            Code::MarketplaceNotConfigured,
             format!(
                 "this service has no {} API credentials (see README)",
                 market.name()
@@ -194,7 +195,7 @@ pub async fn enqueue(
         .await?;
     if account.is_none() {
         return Err(AppError::conflict(
-            "no_marketplace_account",
+            Code::NoMarketplaceAccount,
             format!(
                 "connect the organization's {} shop first (PUT /api/v1/organizations/{{id}}/marketplace-accounts/{})",
                 market.name(),
@@ -314,7 +315,7 @@ pub async fn retry(
     who.authorize(job.organization_id, Action::ManageRegistry, "push")?;
     if job.status != "failed" {
         return Err(AppError::conflict(
-            "not_failed",
+            Code::NotFailed,
             format!(
                 "only a failed push can be retried; this one is {}",
                 job.status
@@ -416,14 +417,16 @@ async fn connection(
     let client = api_of(market)?;
     let config =
         outbox.apis.get(market.id()).cloned().ok_or_else(|| {
-            AppError::conflict("marketplace_not_configured", "no API credentials")
+            AppError::conflict(Code::MarketplaceNotConfigured, "no API credentials")
         })?;
     let account = marketplace_account::Entity::find()
         .filter(marketplace_account::Column::OrganizationId.eq(organization_id))
         .filter(marketplace_account::Column::Marketplace.eq(market.id()))
         .one(outbox.db.read())
         .await?
-        .ok_or_else(|| AppError::conflict("no_marketplace_account", "the shop is not connected"))?;
+        .ok_or_else(|| {
+            AppError::conflict(Code::NoMarketplaceAccount, "the shop is not connected")
+        })?;
     let account = Account {
         access_token: opened(outbox, &account.access_token)?,
         refresh_token: account
@@ -736,7 +739,7 @@ pub async fn poll_reviews(outbox: &Outbox) -> Result<(), AppError> {
                 .await
                 .map_err(|e| {
                     let e = e.redacted(&secrets(&config, &account));
-                    AppError::conflict("marketplace_review", e.to_string())
+                    AppError::conflict(Code::MarketplaceReview, e.to_string())
                 })
         }
         .await;

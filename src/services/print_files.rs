@@ -15,7 +15,7 @@ use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::role::Action;
 use crate::domain::stamp::StampStatus;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::print::csv::Csv;
 use crate::print::pdf::PdfLabels;
 use crate::print::zpl::{Stock, Zpl};
@@ -150,7 +150,7 @@ pub async fn prepare(db: &Db, who: &Principal, run_id: Uuid) -> Result<PrintJob,
         .await?;
     if count == 0 {
         return Err(AppError::conflict(
-            "nothing_to_print",
+            Code::NothingToPrint,
             "every stamp of this run is void",
         ));
     }
@@ -193,7 +193,7 @@ pub async fn release_pins(db: &Db, who: &Principal, job: &mut PrintJob) -> Resul
     who.authorize(run.organization_id, Action::RecordDiary, "stamp run")?;
     if !run.with_pin {
         return Err(AppError::conflict(
-            "run_has_no_pins",
+            Code::RunHasNoPins,
             "this run was issued without scratch PINs",
         ));
     }
@@ -247,7 +247,7 @@ pub async fn release_pins(db: &Db, who: &Principal, job: &mut PrintJob) -> Resul
             PIN_RETRY_WINDOW.num_minutes()
         ),
     };
-    Err(AppError::conflict("pins_already_released", detail))
+    Err(AppError::conflict(Code::PinsAlreadyReleased, detail))
 }
 
 /// When the run's PINs stopped being printable (a file showing them was sent whole, or the

@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::domain::Gtin;
 use crate::domain::ocop::OcopGroup;
 use crate::domain::role::Action;
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 
 pub struct NewProduct {
     pub name: String,
@@ -54,7 +54,7 @@ async fn ensure_gtin_free<C: ConnectionTrait>(conn: &C, gtin: &Gtin) -> Result<(
         .await?;
     match taken {
         Some(_) => Err(AppError::conflict(
-            "gtin_taken",
+            Code::GtinTaken,
             format!("GTIN {} is already used by another product", gtin.as_str()),
         )),
         None => Ok(()),
@@ -125,7 +125,7 @@ pub async fn update(
             Some(existing) if existing == g.as_str() => {}
             Some(_) => {
                 return Err(AppError::conflict(
-                    "gtin_immutable",
+                    Code::GtinImmutable,
                     "a product's GTIN cannot change once set: printed stamps carry it; register a new product",
                 ));
             }

@@ -19,7 +19,7 @@ use crate::db::Db;
 use crate::domain::ParseError;
 use crate::domain::role::Action;
 use crate::domain::stamp::{StampStatus, VoidReason};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::stamps::Serial;
 
 /// What to void.
@@ -69,7 +69,7 @@ pub async fn void(
     let count = serials.as_ref().map_or(count, |s| s.len() as u64);
     if count == 0 {
         return Err(AppError::conflict(
-            "already_void",
+            Code::AlreadyVoid,
             "every stamp named is already void",
         ));
     }

@@ -17,7 +17,7 @@ use crate::db::Db;
 use crate::domain::batch::BatchStatus;
 use crate::domain::role::Action;
 use crate::domain::{Gtin, ParseError};
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::stamps::pin::PinKey;
 use crate::stamps::{Serial, chain};
 
@@ -75,7 +75,7 @@ pub async fn issue(
     }
     if status_of(&batch)? == BatchStatus::Recalled {
         return Err(AppError::conflict(
-            "batch_recalled",
+            Code::BatchRecalled,
             "a recalled batch cannot get new stamps",
         ));
     }
@@ -86,7 +86,7 @@ pub async fn issue(
     if let Some(g) = &product.gtin {
         Gtin::parse(g).map_err(|e| {
             AppError::conflict(
-                "product_gtin_invalid",
+                Code::ProductGtinInvalid,
                 format!("the product's GTIN {g} is invalid: {e}"),
             )
         })?;
@@ -299,7 +299,7 @@ pub async fn find_batch(db: &Db, id_or_lot: &str) -> Result<batch::Model, AppErr
         0 => Err(AppError::NotFound("batch")),
         1 => Ok(found.remove(0)),
         _ => Err(AppError::conflict(
-            "lot_code_ambiguous",
+            Code::LotCodeAmbiguous,
             format!("several products have a batch with lot {id_or_lot}; give the batch id"),
         )),
     }

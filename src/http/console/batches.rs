@@ -18,7 +18,7 @@ use crate::services::blobs::BlobKind;
 use crate::services::{batches, events, products, scan_stats, stamps};
 use crate::web::console_view::batches::{
     BatchForm, BatchPage, BatchRow, BatchesPage, Entry, EventForm, FORM_INPUTS, KINDS, RunRow,
-    ScanChart, batch_error, batch_texts, event_error,
+    ScanChart, batch_error, batch_texts, conflict_message, event_error,
 };
 
 /// A batch id from the path; anything else is a batch that does not exist.
@@ -155,7 +155,11 @@ pub(super) async fn add_batch(
                     .into_response();
             }
             Err(AppError::Conflict { code, .. }) => {
-                errors.insert("lot_code", batch_error(b, "lot_code", code));
+                let message = match code {
+                    Code::LotCodeTaken => b.err_lot_taken,
+                    other => other.text(s.lang),
+                };
+                errors.insert("lot_code", message);
             }
             Err(AppError::NotFound(_)) => {
                 errors.insert("product_id", t.err_product);
@@ -548,7 +552,7 @@ pub(super) async fn add_event(
                         .into_response();
                 }
                 Err(AppError::Conflict { code, .. }) => {
-                    errors.insert("kind", event_error(b, "kind", code));
+                    errors.insert("kind", conflict_message(b, code, s.lang));
                 }
                 Err(AppError::Validation(problems)) => {
                     for p in problems.iter() {

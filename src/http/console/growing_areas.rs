@@ -159,7 +159,11 @@ pub(super) async fn add_area(
             match created {
                 Ok(_) => return Redirect::to("/console/growing-areas?saved=1").into_response(),
                 Err(AppError::Conflict { code, .. }) => {
-                    BTreeMap::from([("code", area_error(t, "code", code))])
+                    let message = match code {
+                        Code::GrowingAreaCodeTaken | Code::Duplicate => t.err_code_taken,
+                        other => other.text(lang),
+                    };
+                    BTreeMap::from([("code", message)])
                 }
                 // A farm of another organization is as absent as a farm that does not exist.
                 Err(AppError::NotFound(_)) => BTreeMap::from([("farm_id", t.err_farm)]),

@@ -151,11 +151,11 @@ pub(super) async fn confirm(
             if let Some((at, e)) = fault
                 && let Some(row) = checked.rows.get_mut(at)
             {
-                let code = match &e {
-                    AppError::Conflict { code, .. } => code.to_string(),
-                    _ => String::new(),
+                let flag = match e {
+                    AppError::Conflict { code, .. } => Flag::Conflict(code),
+                    _ => Flag::Refused,
                 };
-                row.flags.insert(kind.columns()[0].key, Flag::Invalid(code));
+                row.flags.insert(kind.columns()[0].key, flag);
             }
             let p = Preview::of(&checked, s.lang);
             let view = page(&s, kind.as_str(), Some(i.err_changed.into()), Some(p), None);

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::shared::*;
+use crate::error::Code;
 use crate::marketplace::Package;
 use crate::services::listings::{self, ListingChanges, ListingStatus, NewListing};
 use crate::services::outbox;
@@ -349,7 +350,7 @@ pub(super) async fn default_link(
             ("1", Some(url)) => Some(url::Url::parse(url).map_err(AppError::internal)?),
             ("1", None) => {
                 return Err(AppError::conflict(
-                    "not_live",
+                    Code::NotLive,
                     "only a live listing's page can be opened by scans",
                 ));
             }

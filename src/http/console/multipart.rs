@@ -7,7 +7,7 @@ use axum::extract::{FromRequest, Multipart, Request};
 use axum::http::StatusCode;
 use bytes::BytesMut;
 
-use crate::error::AppError;
+use crate::error::{AppError, Code};
 use crate::services::blobs::Upload;
 use crate::state::AppState;
 
@@ -37,7 +37,7 @@ impl FromRequest<AppState> for FormWithFile {
                 AppError::PayloadTooLarge { limit }
             } else {
                 AppError::BadRequest {
-                    code: "malformed_multipart",
+                    code: Code::MalformedMultipart,
                     detail: format!("the form cannot be read: {}", e.body_text()),
                 }
             }
@@ -46,7 +46,7 @@ impl FromRequest<AppState> for FormWithFile {
             Multipart::from_request(req, state)
                 .await
                 .map_err(|e| AppError::BadRequest {
-                    code: "malformed_multipart",
+                    code: Code::MalformedMultipart,
                     detail: e.body_text(),
                 })?;
         let mut fields = HashMap::new();
@@ -71,7 +71,7 @@ impl FromRequest<AppState> for FormWithFile {
                 Some(_) if bytes.is_empty() => {}
                 Some(_) if file.is_some() => {
                     return Err(AppError::BadRequest {
-                        code: "one_file_only",
+                        code: Code::OneFileOnly,
                         detail: "the form sends at most one file".into(),
                     });
                 }
@@ -85,7 +85,7 @@ impl FromRequest<AppState> for FormWithFile {
                 None => {
                     let text =
                         String::from_utf8(bytes.to_vec()).map_err(|_| AppError::BadRequest {
-                            code: "malformed_multipart",
+                            code: Code::MalformedMultipart,
                             detail: format!("the field `{name}` is not UTF-8 text"),
                         })?;
                     fields.insert(name, text);

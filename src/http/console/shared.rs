@@ -4,7 +4,7 @@
 
 pub(super) use crate::auth::Principal;
 pub(super) use crate::domain::contact::Login;
-pub(super) use crate::error::AppError;
+pub(super) use crate::error::{AppError, Code};
 pub(super) use crate::http::extract::ClientAddr;
 pub(super) use crate::http::public_page::html;
 pub(super) use crate::i18n::Lang;

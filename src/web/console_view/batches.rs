@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 
 use super::Chrome;
+use crate::error::Code;
 use crate::i18n::Lang;
 use crate::web::scan_view::EventLine;
 
@@ -535,7 +536,6 @@ impl BatchPage {
 /// The message for a batch field's problem (`code` from the domain's parsers).
 pub fn batch_error(b: &'static BatchTexts, field: &str, code: &str) -> &'static str {
     match (field, code) {
-        ("lot_code", "lot_code_taken") => b.err_lot_taken,
         ("lot_code", _) => b.err_lot,
         ("quantity", _) => b.err_quantity,
         ("unit", _) => b.err_unit,
@@ -546,11 +546,19 @@ pub fn batch_error(b: &'static BatchTexts, field: &str, code: &str) -> &'static 
     }
 }
 
+/// What a refused diary entry says: the batch's status not accepting it in the diary's words,
+/// anything else in the code's own.
+pub fn conflict_message(b: &'static BatchTexts, code: Code, lang: Lang) -> &'static str {
+    match code {
+        Code::BatchStatusRejectsEvent => b.err_not_accepted,
+        other => other.text(lang),
+    }
+}
+
 /// The message for a diary field's problem; input fields are named `in0_product`…
 pub fn event_error(b: &'static BatchTexts, field: &str, code: &str) -> &'static str {
     match (field, code) {
         (_, "recall_reason_required") => b.err_reason,
-        (_, "batch_status_rejects_event") => b.err_not_accepted,
         ("occurred_at", _) => b.err_when,
         (f, _) if f.ends_with("_dose") => b.err_dose,
         (f, _) if f.ends_with("_phi_days") => b.err_phi,

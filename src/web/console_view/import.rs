@@ -3,7 +3,7 @@
 
 use askama::Template;
 
-use super::batches::{batch_texts, event_error};
+use super::batches::{batch_texts, conflict_message, event_error};
 use super::{Chrome, area_error, farm_error, texts};
 use crate::i18n::Lang;
 use crate::import::rows::{Checked, Flag, LayoutError};
@@ -244,6 +244,7 @@ pub fn flag_message(kind: Kind, column: &str, flag: &Flag, lang: Lang) -> &'stat
                 event_error(b, form_field, code)
             }
         },
+        Flag::Conflict(code) => conflict_message(b, *code, lang),
         Flag::Refused => match kind {
             Kind::Farms => t.err_name,
             Kind::GrowingAreas => t.err_code,

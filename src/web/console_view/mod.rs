@@ -185,7 +185,6 @@ impl AreasPage {
 /// The message in `lang` for a growing-area field's problem.
 pub fn area_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
     match (field, code) {
-        ("code", "code_taken" | "duplicate_code" | "growing_area_code_taken") => t.err_code_taken,
         ("code", _) => t.err_code,
         ("target_market", _) => t.err_market,
         ("crop", _) => t.err_crop,

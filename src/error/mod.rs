@@ -1,8 +1,13 @@
 //! The one application error type.
 //!
-//! Every failure a request can meet is an [`AppError`] variant with a fixed HTTP status and a
-//! stable snake_case `code`; `http::problem` renders it as RFC 9457 problem+json. This module
-//! knows nothing of axum so that services and the CLI can use it too.
+//! Every failure a request can meet is an [`AppError`] with a [`Code`]: the stable snake_case
+//! code clients match on, its HTTP status and its words in both languages; `http::problem`
+//! renders it as RFC 9457 problem+json. This module knows nothing of axum so that services and
+//! the CLI can use it too.
+
+mod code;
+
+pub use code::Code;
 
 use crate::domain::ParseError;
 
@@ -32,10 +37,10 @@ pub enum AppError {
     Validation(Vec<FieldProblem>),
     /// The request itself cannot be read: malformed JSON, bad query string (400).
     #[error("{detail}")]
-    BadRequest { code: &'static str, detail: String },
+    BadRequest { code: Code, detail: String },
     /// No or unusable credentials (401).
     #[error("{detail}")]
-    Unauthenticated { code: &'static str, detail: String },
+    Unauthenticated { code: Code, detail: String },
     /// Authenticated, but the role does not allow this (403).
     #[error("your role does not allow {0}")]
     Forbidden(&'static str),
@@ -44,14 +49,14 @@ pub enum AppError {
     NotFound(&'static str),
     /// The request conflicts with stored state: duplicates, status rules (409).
     #[error("{detail}")]
-    Conflict { code: &'static str, detail: String },
+    Conflict { code: Code, detail: String },
     #[error("request body exceeds {limit} bytes")]
     PayloadTooLarge { limit: usize },
     #[error("expected a body of type {expected}")]
     UnsupportedMediaType { expected: &'static str },
     /// An uploaded file of a type this route does not take, or not what it claims (415).
     #[error("{detail}")]
-    Unsupported { code: &'static str, detail: String },
+    Unsupported { code: Code, detail: String },
     #[error("method not allowed")]
     MethodNotAllowed,
     /// The client sent too many requests; it may retry after `retry_after` seconds (429,
@@ -71,7 +76,7 @@ impl AppError {
         AppError::Validation(vec![FieldProblem::new(field, e)])
     }
 
-    pub fn conflict(code: &'static str, detail: impl Into<String>) -> Self {
+    pub fn conflict(code: Code, detail: impl Into<String>) -> Self {
         AppError::Conflict {
             code,
             detail: detail.into(),
@@ -100,22 +105,22 @@ impl AppError {
         }
     }
 
-    /// Stable machine-readable code for clients.
-    pub fn code(&self) -> &'static str {
+    /// Stable machine-readable code for clients; its status is the response's.
+    pub fn code(&self) -> Code {
         match self {
-            AppError::Validation(_) => "validation_failed",
+            AppError::Validation(_) => Code::ValidationFailed,
             AppError::BadRequest { code, .. }
             | AppError::Unauthenticated { code, .. }
             | AppError::Conflict { code, .. }
-            | AppError::Unsupported { code, .. } => code,
-            AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound(_) => "not_found",
-            AppError::PayloadTooLarge { .. } => "payload_too_large",
-            AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
-            AppError::MethodNotAllowed => "method_not_allowed",
-            AppError::TooManyRequests { .. } => "rate_limited",
-            AppError::Unavailable(_) => "unavailable",
-            AppError::Internal(_) => "internal_error",
+            | AppError::Unsupported { code, .. } => *code,
+            AppError::Forbidden(_) => Code::Forbidden,
+            AppError::NotFound(_) => Code::NotFound,
+            AppError::PayloadTooLarge { .. } => Code::PayloadTooLarge,
+            AppError::UnsupportedMediaType { .. } => Code::UnsupportedMediaType,
+            AppError::MethodNotAllowed => Code::MethodNotAllowed,
+            AppError::TooManyRequests { .. } => Code::RateLimited,
+            AppError::Unavailable(_) => Code::Unavailable,
+            AppError::Internal(_) => Code::InternalError,
         }
     }
 }
@@ -126,13 +131,13 @@ impl From<sea_orm::DbErr> for AppError {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 return AppError::conflict(
-                    "duplicate",
+                    Code::Duplicate,
                     "a record with the same unique value already exists",
                 );
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
                 return AppError::conflict(
-                    "reference_missing",
+                    Code::ReferenceMissing,
                     "a referenced record does not exist",
                 );
             }
