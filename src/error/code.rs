@@ -43,6 +43,8 @@ codes! {
     // 400: the request cannot be read.
     MalformedJson = "malformed_json", 400,
         "Nội dung gửi lên không phải JSON hợp lệ.", "The body is not valid JSON.";
+    MalformedForm = "malformed_form", 400,
+        "Biểu mẫu gửi lên không đọc được; hãy tải lại trang.", "The form cannot be read; reload the page.";
     MalformedMultipart = "malformed_multipart", 400,
         "Biểu mẫu gửi lên bị hỏng.", "The form could not be read.";
     BodyUnreadable = "body_unreadable", 400,

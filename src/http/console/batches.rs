@@ -3,7 +3,6 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::multipart::FormWithFile;
+use super::posted::{Posted, PostedFile};
 use super::shared::*;
 use crate::domain::batch::{EventDetails, EventKind, InputUse, phi_warnings};
 use crate::services::blobs::BlobKind;
@@ -83,7 +82,6 @@ pub(super) async fn batches_page(State(state): State<AppState>, s: Signed) -> Re
 
 #[derive(Deserialize)]
 pub struct BatchPost {
-    csrf: Option<String>,
     #[serde(flatten)]
     form: BatchForm,
 }
@@ -107,12 +105,8 @@ fn date(
 
 pub(super) async fn add_batch(
     State(state): State<AppState>,
-    s: Signed,
-    Form(post): Form<BatchPost>,
+    Posted { s, form: post }: Posted<BatchPost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let (b, t) = (batch_texts(s.lang), s.t());
     let form = post.form;
     let mut errors = BTreeMap::new();
@@ -497,13 +491,9 @@ fn parse_event(
 
 pub(super) async fn add_event(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    body: FormWithFile,
+    PostedFile { s, body }: PostedFile,
 ) -> Response {
-    if !s.posted_here(body.get("csrf")) {
-        return forbidden();
-    }
     let Ok(id) = batch_id(&raw) else {
         return AppError::NotFound("batch").into_response();
     };
@@ -573,13 +563,9 @@ pub(super) async fn add_event(
 
 pub(super) async fn seal(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    Form(form): Form<super::sign_in::CsrfForm>,
+    Posted { s, form: _ }: Posted<super::sign_in::CsrfForm>,
 ) -> Response {
-    if !s.posted_here(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let sealed = async {
         let id = batch_id(&raw)?;
         let changes = batches::BatchChanges {
@@ -598,7 +584,6 @@ pub(super) async fn seal(
 
 #[derive(Deserialize)]
 pub struct StampPost {
-    csrf: Option<String>,
     #[serde(default)]
     count: String,
     with_pin: Option<String>,
@@ -606,13 +591,9 @@ pub struct StampPost {
 
 pub(super) async fn issue_stamps(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    Form(post): Form<StampPost>,
+    Posted { s, form: post }: Posted<StampPost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let Ok(id) = batch_id(&raw) else {
         return AppError::NotFound("batch").into_response();
     };

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::posted::Posted;
 use super::shared::*;
 use crate::services::farms;
 
@@ -37,7 +37,6 @@ pub(super) async fn farms_page(State(state): State<AppState>, signed: Signed) ->
 
 #[derive(Deserialize)]
 pub struct FarmPost {
-    csrf: Option<String>,
     #[serde(flatten)]
     form: FarmForm,
 }
@@ -66,12 +65,11 @@ fn parse_farm(
 
 pub(super) async fn add_farm(
     State(state): State<AppState>,
-    signed: Signed,
-    Form(post): Form<FarmPost>,
+    Posted {
+        s: signed,
+        form: post,
+    }: Posted<FarmPost>,
 ) -> Response {
-    if !signed.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let (who, lang, t) = (&signed.who, signed.lang, signed.t());
     let form = post.form;
     let errors = match parse_farm(&form, lang) {

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::posted::Posted;
 use super::shared::*;
 
 async fn areas_view(
@@ -91,7 +91,6 @@ pub(super) async fn explain(signed: Signed) -> Response {
 
 #[derive(Deserialize)]
 pub struct AreaPost {
-    csrf: Option<String>,
     #[serde(flatten)]
     form: AreaForm,
 }
@@ -141,12 +140,11 @@ fn parse_area(
 
 pub(super) async fn add_area(
     State(state): State<AppState>,
-    signed: Signed,
-    Form(post): Form<AreaPost>,
+    Posted {
+        s: signed,
+        form: post,
+    }: Posted<AreaPost>,
 ) -> Response {
-    if !signed.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let (who, lang, t) = (&signed.who, signed.lang, signed.t());
     let form = post.form;
     let errors = match parse_area(&form, lang) {

@@ -2,13 +2,12 @@
 //! checked and shown row by row; the page then sends the checked sheet back to be written,
 //! where it is checked again and written in one transaction, or not at all.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::multipart::FormWithFile;
+use super::posted::{Posted, PostedFile};
 use super::shared::*;
 use crate::import::rows::{Flag, check, layout_of, write};
 use crate::import::{Kind, Layout, Sheet, SheetError, template_csv};
@@ -71,12 +70,8 @@ async fn preview(state: &AppState, s: &Signed, kind: Kind, sheet: Sheet) -> Resp
 
 pub(super) async fn upload(
     State(state): State<AppState>,
-    s: Signed,
-    body: FormWithFile,
+    PostedFile { s, body }: PostedFile,
 ) -> Response {
-    if !s.posted_here(body.get("csrf")) {
-        return forbidden();
-    }
     let i = import_texts(s.lang);
     let typed = body.get("kind").unwrap_or_default().to_owned();
     let Some(kind) = Kind::parse(&typed) else {
@@ -99,7 +94,6 @@ pub(super) async fn upload(
 
 #[derive(Deserialize)]
 pub struct Confirm {
-    csrf: Option<String>,
     #[serde(default)]
     kind: String,
     #[serde(default)]
@@ -108,12 +102,8 @@ pub struct Confirm {
 
 pub(super) async fn confirm(
     State(state): State<AppState>,
-    s: Signed,
-    Form(form): Form<Confirm>,
+    Posted { s, form }: Posted<Confirm>,
 ) -> Response {
-    if !s.posted_here(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let i = import_texts(s.lang);
     let (Some(kind), Ok(sheet)) = (
         Kind::parse(&form.kind),

@@ -4,13 +4,13 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::posted::Posted;
 use super::shared::*;
 use crate::error::Code;
 use crate::marketplace::Package;
@@ -126,19 +126,14 @@ fn whole(typed: &str) -> Option<i64> {
 
 #[derive(Deserialize)]
 pub struct ListingPost {
-    csrf: Option<String>,
     #[serde(flatten)]
     form: ListingForm,
 }
 
 pub(super) async fn add_listing(
     State(state): State<AppState>,
-    s: Signed,
-    Form(post): Form<ListingPost>,
+    Posted { s, form: post }: Posted<ListingPost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let (l, t) = (listing_texts(s.lang), s.t());
     let form = post.form;
     let mut errors = BTreeMap::new();
@@ -241,7 +236,6 @@ async fn row_failed(state: &AppState, s: &Signed, id: &str, message: &'static st
 
 #[derive(Deserialize)]
 pub struct ChangePost {
-    csrf: Option<String>,
     #[serde(default)]
     price_vnd: String,
     #[serde(default)]
@@ -252,13 +246,9 @@ pub struct ChangePost {
 
 pub(super) async fn change_listing(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    Form(post): Form<ChangePost>,
+    Posted { s, form: post }: Posted<ChangePost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let l = listing_texts(s.lang);
     let Ok(id) = listing_id(&raw) else {
         return AppError::NotFound("listing").into_response();
@@ -300,13 +290,9 @@ pub(super) async fn change_listing(
 
 pub(super) async fn push(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    Form(form): Form<super::sign_in::CsrfForm>,
+    Posted { s, form: _ }: Posted<super::sign_in::CsrfForm>,
 ) -> Response {
-    if !s.posted_here(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let l = listing_texts(s.lang);
     let Ok(id) = listing_id(&raw) else {
         return AppError::NotFound("listing").into_response();
@@ -324,7 +310,6 @@ pub(super) async fn push(
 
 #[derive(Deserialize)]
 pub struct DefaultPost {
-    csrf: Option<String>,
     /// `1`: make the live page the product's default link; anything else: remove it.
     #[serde(default)]
     on: String,
@@ -333,13 +318,9 @@ pub struct DefaultPost {
 /// Makes a live listing's page what a scan of the product's stamps opens, or stops that.
 pub(super) async fn default_link(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    Form(form): Form<DefaultPost>,
+    Posted { s, form }: Posted<DefaultPost>,
 ) -> Response {
-    if !s.posted_here(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let Ok(id) = listing_id(&raw) else {
         return AppError::NotFound("listing").into_response();
     };
@@ -375,13 +356,9 @@ pub(super) async fn default_link(
 
 pub(super) async fn retry(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    Form(form): Form<super::sign_in::CsrfForm>,
+    Posted { s, form: _ }: Posted<super::sign_in::CsrfForm>,
 ) -> Response {
-    if !s.posted_here(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let retried = async {
         let job = Uuid::parse_str(&raw).map_err(|_| AppError::NotFound("push"))?;
         outbox::retry(&state.outbox, &s.who, job).await
@@ -397,7 +374,6 @@ pub(super) async fn retry(
 
 #[derive(Deserialize)]
 pub struct PackPost {
-    csrf: Option<String>,
     #[serde(default)]
     marketplace: String,
 }
@@ -405,12 +381,8 @@ pub struct PackPost {
 /// Builds the marketplace's listing pack and sends it as a download.
 pub(super) async fn pack(
     State(state): State<AppState>,
-    s: Signed,
-    Form(post): Form<PackPost>,
+    Posted { s, form: post }: Posted<PackPost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let l = listing_texts(s.lang);
     let Some(market) = crate::marketplace::by_id(post.marketplace.trim()) else {
         return AppError::NotFound("marketplace").into_response();

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::posted::Posted;
 use super::shared::*;
 use crate::domain::contact::Phone;
 use crate::domain::role::{Action, Role};
@@ -59,7 +60,6 @@ pub(super) async fn account_page(State(state): State<AppState>, s: Signed) -> Re
 
 #[derive(Deserialize)]
 pub struct PasswordPost {
-    csrf: Option<String>,
     #[serde(default)]
     current_password: String,
     #[serde(default)]
@@ -68,12 +68,8 @@ pub struct PasswordPost {
 
 pub(super) async fn change_password(
     State(state): State<AppState>,
-    s: Signed,
-    Form(post): Form<PasswordPost>,
+    Posted { s, form: post }: Posted<PasswordPost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let m = member_texts(s.lang);
     let changed =
         accounts::change_password(&state.db, &s.who, post.current_password, post.new_password)
@@ -95,7 +91,6 @@ pub(super) async fn change_password(
 
 #[derive(Deserialize)]
 pub struct SwitchPost {
-    csrf: Option<String>,
     #[serde(default)]
     organization_id: String,
 }
@@ -103,12 +98,8 @@ pub struct SwitchPost {
 /// Moves the session to another organization of the same person.
 pub(super) async fn switch_organization(
     State(state): State<AppState>,
-    s: Signed,
-    Form(post): Form<SwitchPost>,
+    Posted { s, form: post }: Posted<SwitchPost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let switched = async {
         let org = Uuid::parse_str(post.organization_id.trim())
             .map_err(|_| AppError::NotFound("organization"))?;
@@ -213,19 +204,14 @@ pub(super) async fn members_page(State(state): State<AppState>, s: Signed) -> Re
 
 #[derive(Deserialize)]
 pub struct InvitePost {
-    csrf: Option<String>,
     #[serde(flatten)]
     form: InviteForm,
 }
 
 pub(super) async fn invite(
     State(state): State<AppState>,
-    s: Signed,
-    Form(post): Form<InvitePost>,
+    Posted { s, form: post }: Posted<InvitePost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let m = member_texts(s.lang);
     let form = post.form;
     let mut errors = BTreeMap::new();
@@ -274,20 +260,15 @@ pub(super) async fn invite(
 
 #[derive(Deserialize)]
 pub struct RolePost {
-    csrf: Option<String>,
     #[serde(default)]
     role: String,
 }
 
 pub(super) async fn change_role(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    Form(post): Form<RolePost>,
+    Posted { s, form: post }: Posted<RolePost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let m = member_texts(s.lang);
     let changed = async {
         let id = Uuid::parse_str(&raw).map_err(|_| AppError::NotFound("membership"))?;

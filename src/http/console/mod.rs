@@ -19,6 +19,7 @@ mod listings;
 mod members;
 mod multipart;
 mod organization;
+mod posted;
 mod print;
 mod products;
 mod shared;

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::posted::Posted;
 use super::shared::*;
 use crate::domain::role::Action;
 use crate::web::console_view::organization::{OrgForm, OrganizationPage, org_texts};
@@ -57,19 +57,14 @@ pub(super) async fn organization_page(State(state): State<AppState>, s: Signed) 
 
 #[derive(Deserialize)]
 pub struct OrgPost {
-    csrf: Option<String>,
     #[serde(flatten)]
     form: OrgForm,
 }
 
 pub(super) async fn save_organization(
     State(state): State<AppState>,
-    s: Signed,
-    Form(post): Form<OrgPost>,
+    Posted { s, form: post }: Posted<OrgPost>,
 ) -> Response {
-    if !s.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let (o, t) = (org_texts(s.lang), s.t());
     let form = post.form;
     // An empty field keeps what is stored: the registry never loses a fact by a slip.

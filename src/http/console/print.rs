@@ -1,12 +1,12 @@
 //! A stamp run's print files, downloaded from the console: label sheets as PDF on the chosen
 //! stock, the printers' CSV, and once, by a form's POST, the sheets with the scratch PINs.
 
-use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
+use super::posted::Posted;
 use super::shared::*;
 use super::sign_in::CsrfForm;
 use crate::print::Template;
@@ -58,13 +58,9 @@ pub(super) async fn labels_pdf(
 /// again), so a POST with the form's CSRF token.
 pub(super) async fn labels_pdf_with_pins(
     State(state): State<AppState>,
-    s: Signed,
     Path(raw): Path<String>,
-    Form(form): Form<CsrfForm>,
+    Posted { s, form: _ }: Posted<CsrfForm>,
 ) -> Response {
-    if !s.posted_here(form.csrf.as_deref()) {
-        return forbidden();
-    }
     let format = pdf(&Stock::default());
     download(state, s, &raw, format, true).await
 }

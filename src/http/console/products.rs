@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::posted::Posted;
 use super::shared::*;
 use crate::services::dashboard;
 
@@ -94,19 +94,17 @@ pub(super) async fn products_page(State(state): State<AppState>, signed: Signed)
 
 #[derive(Deserialize)]
 pub struct ProductPost {
-    csrf: Option<String>,
     #[serde(flatten)]
     form: ProductForm,
 }
 
 pub(super) async fn add_product(
     State(state): State<AppState>,
-    signed: Signed,
-    Form(post): Form<ProductPost>,
+    Posted {
+        s: signed,
+        form: post,
+    }: Posted<ProductPost>,
 ) -> Response {
-    if !signed.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let (who, t) = (&signed.who, signed.t());
     let form = post.form;
     let mut errors = BTreeMap::new();
@@ -161,19 +159,17 @@ pub(super) async fn add_product(
 
 #[derive(Deserialize)]
 pub struct CertificationPost {
-    csrf: Option<String>,
     #[serde(flatten)]
     form: CertificationForm,
 }
 
 pub(super) async fn add_certification(
     State(state): State<AppState>,
-    signed: Signed,
-    Form(post): Form<CertificationPost>,
+    Posted {
+        s: signed,
+        form: post,
+    }: Posted<CertificationPost>,
 ) -> Response {
-    if !signed.posted_here(post.csrf.as_deref()) {
-        return forbidden();
-    }
     let (who, t) = (&signed.who, signed.t());
     let form = post.form;
     let mut errors = BTreeMap::new();

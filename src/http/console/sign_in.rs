@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
+use super::posted::Posted;
 use super::shared::*;
 
 pub(super) async fn sign_in_page(Query(q): Query<LangQuery>, headers: HeaderMap) -> Response {
@@ -80,18 +81,12 @@ pub(super) async fn sign_in(
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
-    pub(super) csrf: Option<String>,
-}
+pub struct CsrfForm {}
 
 pub(super) async fn sign_out(
     State(state): State<AppState>,
-    s: Signed,
-    Form(form): Form<CsrfForm>,
+    Posted { s, form: _ }: Posted<CsrfForm>,
 ) -> Response {
-    if !s.posted_here(form.csrf.as_deref()) {
-        return forbidden();
-    }
     if let Err(e) = accounts::end_session(&state.db, &s.who).await {
         return e.into_response();
     }
