@@ -16,9 +16,12 @@ CONNECTIONS="${2:-64}"
 ROUNDS="${3:-2}"
 PORT="${BENCH_PORT:-18082}"
 NGINX_PORT=$((PORT + 1))
-BIN="${BENCH_BIN:-target/release/ocop-trace}"
+# perf needs symbols and line tables: the `profiling` profile keeps them, `release` strips them.
+PROFILE=release
+[ -n "${BENCH_PERF:-}" ] && PROFILE=profiling
+BIN="${BENCH_BIN:-target/$PROFILE/ocop-trace}"
 
-[ -n "${BENCH_BIN:-}" ] || cargo build --release --quiet
+[ -n "${BENCH_BIN:-}" ] || cargo build --profile "$PROFILE" --quiet
 WORK=$(mktemp -d)
 cleanup() {
   kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true

@@ -1,18 +1,26 @@
 //! ocop-trace: traceability and e-commerce service for Vietnamese OCOP products.
 //!
-//! A map of the crate (dependencies point down; see `docs/ARCHITECTURE.md`):
+//! A map of the crate, highest layer first (imports point down; the order is the `layers`
+//! block of `docs/ARCHITECTURE.md`, enforced by `tests/api/layers.rs`):
 //!
-//! - [`cli`] — the `ocop-trace` command: `serve` (default), `migrate`, `token`.
+//! - [`cli`] — the `ocop-trace` command: `serve` (default), `migrate`, `token`, `onboard`,
+//!   `invite`, `issue`, `print`, `verify`, `export`, `import`, `storage`, `keygen`.
 //! - [`startup`] — builds the state, binds the listener and serves; tests call it on port 0.
-//! - [`http`] — axum routes, extractors, problem+json errors, OpenAPI and docs; thin handlers.
-//! - [`services`] — use-cases, one transaction per write, access checks.
-//! - [`auth`] — principals, roles, token and password hashing.
-//! - [`domain`] — pure rules and parse-don't-validate identifiers (GTIN, lot, tax code,
-//!   growing-area code, OCOP stars…); no I/O, no axum, no sea-orm.
-//! - [`db`] — connections (SQLite WAL / PostgreSQL) and migrations (`migration/` crate);
-//!   tables are the `entity/` crate.
-//! - [`error`] — [`error::AppError`], the one error type.
-//! - [`settings`], [`telemetry`], [`metrics`], [`state`] — plumbing.
+//! - [`http`] — axum routes, extractors, problem+json errors, OpenAPI and docs; thin handlers;
+//!   the producer console (`http::console`) and the resolver (`http::scan`). [`state`] is what
+//!   handlers share.
+//! - [`settings`] — defaults < file < environment < flags, composed of the settings types
+//!   their modules declare.
+//! - [`web`] — pages and JSON bodies as pure views (askama).
+//! - [`import`] — spreadsheet rows checked into typed flags and written through services.
+//! - [`services`] — use-cases, one transaction per write, access checks; `services::requests`
+//!   holds what every front end sends, with its parse.
+//! - [`marketplace`], [`storage`], [`media`], [`heavy`], [`metrics`], [`telemetry`], [`db`] —
+//!   adapters and plumbing.
+//! - [`print`], [`stamps`], [`ledger`], [`auth`], [`error`] (one error type, one enum of
+//!   problem codes) — pure rules over bytes, hashes and identifiers.
+//! - [`domain`], [`i18n`], [`urls`] — pure rules and parse-don't-validate identifiers (GTIN,
+//!   lot, tax code, growing-area code, OCOP stars…), languages; no I/O, no axum, no sea-orm.
 
 pub mod auth;
 pub mod cli;

@@ -15,36 +15,44 @@ impl Csv {
     }
 }
 
-/// A field, quoted when it holds a comma, quote or line break.
-fn field(out: &mut String, v: &str) {
-    if v.contains([',', '"', '\r', '\n']) {
-        out.push('"');
-        out.push_str(&v.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(v);
-    }
+/// One record as RFC 4180 (CRLF line ends, quoted only where needed), by the `csv` crate.
+fn record<'a>(fields: impl IntoIterator<Item = &'a str>) -> Result<Vec<u8>, PrintError> {
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(160));
+    w.write_record(fields)
+        .map_err(|e| PrintError::Render(format!("a CSV row: {e}")))?;
+    w.into_inner()
+        .map_err(|e| PrintError::Render(format!("a CSV row: {}", e.error())))
 }
 
 impl Renderer for Csv {
     fn begin(&mut self) -> Result<Vec<u8>, PrintError> {
-        let mut s = String::from("\u{feff}serial,index_in_batch,uri,product,lot,gtin,ocop_stars");
+        let mut head = vec![
+            "serial",
+            "index_in_batch",
+            "uri",
+            "product",
+            "lot",
+            "gtin",
+            "ocop_stars",
+        ];
         if self.pins {
-            s.push_str(",pin");
+            head.push("pin");
         }
-        s.push_str("\r\n");
-        Ok(s.into_bytes())
+        let mut out = "\u{feff}".as_bytes().to_vec();
+        out.extend(record(head)?);
+        Ok(out)
     }
 
     fn label(&mut self, label: &Label<'_>) -> Result<Vec<u8>, PrintError> {
-        let mut s = String::with_capacity(160);
         let stars = self
             .heading
             .stars
             .map(|s| s.to_string())
             .unwrap_or_default();
         let index = label.index_in_batch.to_string();
-        let fields = [
+        let mut fields = vec![
             label.serial,
             index.as_str(),
             label.uri,
@@ -53,18 +61,10 @@ impl Renderer for Csv {
             self.heading.gtin.as_deref().unwrap_or(""),
             stars.as_str(),
         ];
-        for (i, v) in fields.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            field(&mut s, v);
-        }
         if self.pins {
-            s.push(',');
-            field(&mut s, label.pin.unwrap_or(""));
+            fields.push(label.pin.unwrap_or(""));
         }
-        s.push_str("\r\n");
-        Ok(s.into_bytes())
+        record(fields)
     }
 
     fn finish(&mut self) -> Result<Vec<u8>, PrintError> {

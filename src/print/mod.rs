@@ -43,6 +43,9 @@ pub enum PrintError {
     Qr(#[from] crate::stamps::qr::QrError),
     #[error("font: {0}")]
     Font(String),
+    /// Writing a row of a text format (cannot happen writing into memory; kept typed anyway).
+    #[error("{0}")]
+    Render(String),
 }
 
 /// A print format, fed labels in order.

@@ -39,23 +39,39 @@ pub struct LangQuery {
     pub(super) imported: Option<usize>,
 }
 
-pub(super) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .find_map(|c| {
-            let (k, v) = c.trim().split_once('=')?;
-            (k == name).then_some(v)
-        })
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// A cookie of the console's (`Path=/console`, `SameSite=Lax`) as a `Set-Cookie` value.
+fn console_cookie(
+    name: &str,
+    value: &str,
+    max_age: i64,
+    http_only: bool,
+    secure: bool,
+) -> Option<HeaderValue> {
+    let c = cookie::Cookie::build((name, value))
+        .path("/console")
+        .max_age(cookie::time::Duration::seconds(max_age))
+        .same_site(cookie::SameSite::Lax)
+        .http_only(http_only)
+        .secure(secure);
+    HeaderValue::from_str(&c.to_string()).ok()
 }
 
 /// `?lang=` first, then the remembered choice, then `Accept-Language`.
 pub(super) fn lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
-    let chosen = q.lang.as_deref().or_else(|| cookie(headers, LANG_COOKIE));
+    let remembered = cookie(headers, LANG_COOKIE);
     Lang::choose(
-        chosen,
+        q.lang.as_deref().or(remembered.as_deref()),
         headers
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
@@ -65,28 +81,15 @@ pub(super) fn lang(q: &LangQuery, headers: &HeaderMap) -> Lang {
 /// Remembers an explicit `?lang=` choice.
 pub(super) fn remember_lang(res: &mut Response, q: &LangQuery) {
     if let Some(l @ ("vi" | "en")) = q.lang.as_deref()
-        && let Ok(v) = HeaderValue::from_str(&format!(
-            "{LANG_COOKIE}={l}; Path=/console; Max-Age=31536000; SameSite=Lax"
-        ))
+        && let Some(v) = console_cookie(LANG_COOKIE, l, 31_536_000, false, false)
     {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
 }
 
-pub(super) fn secure_flag(state: &AppState) -> &'static str {
-    if state.settings.public_base_url.scheme() == "https" {
-        "; Secure"
-    } else {
-        ""
-    }
-}
-
 pub(super) fn session_cookie(state: &AppState, secret: &str, max_age: i64) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={secret}; Path=/console; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
-        secure_flag(state)
-    ))
-    .ok()
+    let https = state.settings.public_base_url.scheme() == "https";
+    console_cookie(SESSION_COOKIE, secret, max_age, true, https)
 }
 
 pub(super) fn csrf_mac(secret: &str) -> hmac::Hmac<sha2::Sha256> {
@@ -131,8 +134,8 @@ pub(super) async fn session(
 ) -> Result<(Principal, String), Response> {
     let to_sign_in = || Redirect::to("/console/sign-in").into_response();
     let secret = cookie(headers, SESSION_COOKIE).ok_or_else(to_sign_in)?;
-    match accounts::session(&state.db, secret).await {
-        Ok(who) => Ok((who, secret.to_owned())),
+    match accounts::session(&state.db, &secret).await {
+        Ok(who) => Ok((who, secret)),
         Err(AppError::Unauthenticated { .. }) => Err(to_sign_in()),
         Err(e) => Err(e.into_response()),
     }
