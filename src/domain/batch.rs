@@ -242,9 +242,64 @@ pub fn phi_warnings<'a>(
     out
 }
 
+/// When an open batch may next be harvested: the end of the longest pre-harvest interval still
+/// running at `now` among its applications, or `None` when none is (or the batch is not open).
+pub fn harvest_from<'a>(
+    status: BatchStatus,
+    applications: impl IntoIterator<Item = (DateTime<Utc>, &'a EventDetails)>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if status != BatchStatus::Open {
+        return None;
+    }
+    applications
+        .into_iter()
+        .flat_map(|(at, d)| {
+            d.inputs
+                .iter()
+                .filter_map(move |i| i.phi_days.map(|p| at + Duration::days(i64::from(p))))
+        })
+        .max()
+        .filter(|safe| *safe > now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_open_batch_may_be_harvested_once_its_longest_running_interval_ends() {
+        let at = |d: u32| chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, d, 8, 0, 0).unwrap();
+        let sprayed = EventDetails {
+            inputs: vec![
+                InputUse {
+                    product: "A".into(),
+                    active_ingredient: None,
+                    dose: None,
+                    dose_unit: None,
+                    phi_days: Some(7),
+                },
+                InputUse {
+                    product: "B".into(),
+                    active_ingredient: None,
+                    dose: None,
+                    dose_unit: None,
+                    phi_days: Some(14),
+                },
+            ],
+            ..Default::default()
+        };
+        let applications = [(at(1), &sprayed)];
+        assert_eq!(
+            harvest_from(BatchStatus::Open, applications, at(10)),
+            Some(at(15))
+        );
+        assert_eq!(harvest_from(BatchStatus::Open, applications, at(16)), None);
+        assert_eq!(
+            harvest_from(BatchStatus::Sealed, applications, at(10)),
+            None
+        );
+    }
 
     #[test]
     fn only_open_to_sealed_is_a_direct_transition() {

@@ -329,7 +329,7 @@ fn push_view(
         id: j.id,
         listing_id: j.listing_id,
         marketplace: j.marketplace,
-        status: j.status,
+        status: j.status.as_str().to_owned(),
         attempts: j.attempts,
         next_attempt_at: j.next_attempt_at,
         last_error: j.last_error,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use entity::outbox_job::JobStatus;
 use entity::{listing, marketplace_account, outbox_attempt, outbox_job};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -220,7 +221,7 @@ pub async fn enqueue(
         marketplace: Set(market.id().to_owned()),
         idempotency_key: Set(key),
         listing: Set(serde_json::json!(current.listing)),
-        status: Set("pending".into()),
+        status: Set(JobStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(t),
         lease_until: Set(None),
@@ -313,17 +314,17 @@ pub async fn retry(
         .await?
         .ok_or(AppError::NotFound("push"))?;
     who.authorize(job.organization_id, Action::ManageRegistry, "push")?;
-    if job.status != "failed" {
+    if job.status != JobStatus::Failed {
         return Err(AppError::conflict(
             Code::NotFailed,
             format!(
                 "only a failed push can be retried; this one is {}",
-                job.status
+                job.status.as_str()
             ),
         ));
     }
     let mut row: outbox_job::ActiveModel = job.into();
-    row.status = Set("pending".into());
+    row.status = Set(JobStatus::Pending);
     row.attempts = Set(0);
     row.next_attempt_at = Set(now());
     row.updated_at = Set(now());
@@ -354,12 +355,12 @@ fn due(t: DateTime<Utc>) -> Condition {
     Condition::any()
         .add(
             Condition::all()
-                .add(outbox_job::Column::Status.eq("pending"))
+                .add(outbox_job::Column::Status.eq(JobStatus::Pending))
                 .add(outbox_job::Column::NextAttemptAt.lte(t)),
         )
         .add(
             Condition::all()
-                .add(outbox_job::Column::Status.eq("running"))
+                .add(outbox_job::Column::Status.eq(JobStatus::Running))
                 .add(outbox_job::Column::LeaseUntil.lte(t)),
         )
 }
@@ -379,7 +380,10 @@ pub async fn claim(db: &Db) -> Result<Option<outbox_job::Model>, AppError> {
     let txn = db.write_txn().await?;
     // Conditional: of two workers, only one sees its update apply.
     let taken = outbox_job::Entity::update_many()
-        .col_expr(outbox_job::Column::Status, Expr::value("running"))
+        .col_expr(
+            outbox_job::Column::Status,
+            Expr::value(JobStatus::Running.as_str()),
+        )
         .col_expr(outbox_job::Column::LeaseUntil, Expr::value(lease))
         .col_expr(
             outbox_job::Column::Attempts,
@@ -558,7 +562,7 @@ pub async fn finish(
                 Some(state) => format!("{how}; the marketplace's review: {state}"),
                 None => (*how).into(),
             }));
-            j.status = Set("done".into());
+            j.status = Set(JobStatus::Done);
             j.external_id = Set(Some(id.clone()));
             j.done_at = Set(Some(t));
             j.last_error = Set(None);
@@ -590,7 +594,7 @@ pub async fn finish(
             ));
             a.http_status = Set(status.map(i32::from));
             a.detail = Set(Some(clip(&e.to_string())));
-            j.status = Set("pending".into());
+            j.status = Set(JobStatus::Pending);
             j.last_error = Set(Some(clip(&e.to_string())));
             let delay = backoff(outbox.retry_base, job.attempts, after);
             j.next_attempt_at = Set(t + chrono::Duration::from_std(delay).unwrap_or_default());
@@ -599,7 +603,7 @@ pub async fn finish(
             a.outcome = Set(Some("failed".into()));
             a.http_status = Set(status.map(i32::from));
             a.detail = Set(Some(clip(msg)));
-            j.status = Set("failed".into());
+            j.status = Set(JobStatus::Failed);
             j.last_error = Set(Some(clip(msg)));
         }
     }
@@ -667,7 +671,7 @@ async fn review_under_way(db: &Db, job: &outbox_job::Model) -> Result<Option<Str
 async fn defer(outbox: &Outbox, job: outbox_job::Model, state: &str) -> Result<(), AppError> {
     let t = now();
     let mut j: outbox_job::ActiveModel = job.clone().into();
-    j.status = Set("pending".into());
+    j.status = Set(JobStatus::Pending);
     j.attempts = Set(Ord::max(job.attempts - 1, 0));
     j.lease_until = Set(None);
     j.next_attempt_at =
@@ -694,7 +698,7 @@ pub async fn drain(outbox: &Outbox) -> Result<(), AppError> {
             Err(e) => {
                 // Configuration or account missing: fail the job with the reason.
                 let mut j: outbox_job::ActiveModel = job.into();
-                j.status = Set("failed".into());
+                j.status = Set(JobStatus::Failed);
                 j.last_error = Set(Some(clip(&e.to_string())));
                 j.lease_until = Set(None);
                 j.updated_at = Set(now());
@@ -769,7 +773,7 @@ pub async fn poll_reviews(outbox: &Outbox) -> Result<(), AppError> {
             outbox_job::Entity::update_many()
                 .col_expr(outbox_job::Column::NextAttemptAt, Expr::value(now()))
                 .filter(outbox_job::Column::ListingId.eq(row.id))
-                .filter(outbox_job::Column::Status.eq("pending"))
+                .filter(outbox_job::Column::Status.eq(JobStatus::Pending))
                 .exec(&txn)
                 .await?;
         }

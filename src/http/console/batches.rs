@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::posted::{Posted, PostedFile};
 use super::shared::*;
-use crate::domain::batch::{EventDetails, EventKind, InputUse, phi_warnings};
+use crate::domain::batch::{BatchStatus, EventDetails, EventKind, InputUse, phi_warnings};
 use crate::services::blobs::BlobKind;
 use crate::services::{batches, events, products, scan_stats, stamps};
 use crate::web::console_view::batches::{
@@ -245,15 +245,9 @@ async fn batch_view(
         .collect();
     entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     let now = crate::services::now();
-    let harvest_from = applications()
-        .flat_map(|(at, d)| {
-            d.inputs
-                .iter()
-                .filter_map(move |i| i.phi_days.map(|p| at + chrono::Duration::days(p.into())))
-        })
-        .max()
-        .filter(|safe| *safe > now && batch.status == "open")
-        .map(|safe| lang.time(safe));
+    let status = BatchStatus::parse(&batch.status).unwrap_or(BatchStatus::Sealed);
+    let harvest_from =
+        crate::domain::batch::harvest_from(status, applications(), now).map(|safe| lang.time(safe));
     let runs = stamps::list_runs(&state.db, who, id, everything()).await?;
     let runs = runs
         .items

@@ -64,10 +64,10 @@ async fn listings_view(
                 push: pushes.get(&c.row.id).map(|j| {
                     (
                         j.id.to_string(),
-                        l.push_status(&j.status),
+                        l.push_status(j.status),
                         j.attempts,
                         j.last_error.clone().unwrap_or_default(),
-                        j.status == "failed",
+                        j.status == entity::outbox_job::JobStatus::Failed,
                     )
                 }),
                 api: market.is_some_and(|m| m.api().is_some()),

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 
 use super::Chrome;
+use crate::domain::batch::BatchStatus;
 use crate::error::Code;
 use crate::i18n::Lang;
 use crate::web::scan_view::EventLine;
@@ -26,7 +27,7 @@ pub struct BatchTexts {
     pub harvested_on: &'static str,
     pub produced_on: &'static str,
     pub expires_on: &'static str,
-    pub statuses: [(&'static str, &'static str); 3],
+    pub statuses: [(BatchStatus, &'static str); 3],
     pub stamps_issued: &'static str,
     pub stamps_word: &'static str,
     pub most: &'static str,
@@ -113,9 +114,9 @@ pub const VI: BatchTexts = BatchTexts {
     produced_on: "Ngày sản xuất",
     expires_on: "Hạn sử dụng",
     statuses: [
-        ("open", "Đang sản xuất"),
-        ("sealed", "Đã đóng lô"),
-        ("recalled", "Đã thu hồi"),
+        (BatchStatus::Open, "Đang sản xuất"),
+        (BatchStatus::Sealed, "Đã đóng lô"),
+        (BatchStatus::Recalled, "Đã thu hồi"),
     ],
     stamps_issued: "tem đã phát hành",
     stamps_word: "tem",
@@ -203,9 +204,9 @@ pub const EN: BatchTexts = BatchTexts {
     produced_on: "Produced on",
     expires_on: "Best before",
     statuses: [
-        ("open", "In production"),
-        ("sealed", "Sealed"),
-        ("recalled", "Recalled"),
+        (BatchStatus::Open, "In production"),
+        (BatchStatus::Sealed, "Sealed"),
+        (BatchStatus::Recalled, "Recalled"),
     ],
     stamps_issued: "stamps issued",
     stamps_word: "stamps",
@@ -285,11 +286,16 @@ pub fn batch_texts(lang: Lang) -> &'static BatchTexts {
 }
 
 impl BatchTexts {
-    pub fn status(&self, status: &str) -> &'static str {
-        self.statuses
-            .iter()
-            .find(|(k, _)| *k == status)
-            .map_or("", |(_, v)| v)
+    /// A stored status in words (none for one this service never writes).
+    pub fn status(&self, stored: &str) -> &'static str {
+        match BatchStatus::parse(stored) {
+            Ok(status) => self
+                .statuses
+                .iter()
+                .find(|(k, _)| *k == status)
+                .map_or("", |(_, v)| v),
+            Err(_) => "",
+        }
     }
 }
 
@@ -529,7 +535,7 @@ impl BatchPage {
     }
 
     pub fn is_open(&self) -> bool {
-        self.status == "open"
+        BatchStatus::parse(&self.status) == Ok(BatchStatus::Open)
     }
 }
 

@@ -8,6 +8,7 @@ use askama::Template;
 use super::Chrome;
 use crate::i18n::Lang;
 use crate::services::listings::ListingStatus;
+use entity::outbox_job::JobStatus;
 
 pub struct ListingTexts {
     pub title: &'static str,
@@ -43,8 +44,8 @@ pub struct ListingTexts {
     pub is_default: &'static str,
     pub stop_default: &'static str,
     pub default_saved: &'static str,
-    pub statuses: [(&'static str, &'static str); 7],
-    pub push_statuses: [(&'static str, &'static str); 4],
+    pub statuses: [(ListingStatus, &'static str); 7],
+    pub push_statuses: [(JobStatus, &'static str); 4],
     pub problems: [(&'static str, &'static str); 9],
     pub err_price: &'static str,
     pub err_stock: &'static str,
@@ -90,19 +91,19 @@ pub const VI: ListingTexts = ListingTexts {
     stop_default: "Thôi, mở trang truy xuất",
     default_saved: "Đã đổi trang mở khi quét tem.",
     statuses: [
-        ("draft", "Chưa đủ thông tin"),
-        ("ready", "Sẵn sàng"),
-        ("exported", "Đã xuất gói"),
-        ("live", "Đang bán"),
-        ("stale", "Cần cập nhật lên sàn"),
-        ("in_review", "Sàn đang duyệt"),
-        ("rejected", "Sàn từ chối"),
+        (ListingStatus::Draft, "Chưa đủ thông tin"),
+        (ListingStatus::Ready, "Sẵn sàng"),
+        (ListingStatus::Exported, "Đã xuất gói"),
+        (ListingStatus::Live, "Đang bán"),
+        (ListingStatus::Stale, "Cần cập nhật lên sàn"),
+        (ListingStatus::InReview, "Sàn đang duyệt"),
+        (ListingStatus::Rejected, "Sàn từ chối"),
     ],
     push_statuses: [
-        ("pending", "Đang chờ gửi"),
-        ("running", "Đang gửi"),
-        ("done", "Đã gửi"),
-        ("failed", "Gửi không được"),
+        (JobStatus::Pending, "Đang chờ gửi"),
+        (JobStatus::Running, "Đang gửi"),
+        (JobStatus::Done, "Đã gửi"),
+        (JobStatus::Failed, "Gửi không được"),
     ],
     problems: [
         ("length", "Độ dài chưa đúng quy định của sàn"),
@@ -162,19 +163,19 @@ pub const EN: ListingTexts = ListingTexts {
     stop_default: "Stop, open the traceability page",
     default_saved: "Changed what a scan opens.",
     statuses: [
-        ("draft", "Incomplete"),
-        ("ready", "Ready"),
-        ("exported", "Exported"),
-        ("live", "Live"),
-        ("stale", "Needs updating"),
-        ("in_review", "In review"),
-        ("rejected", "Rejected"),
+        (ListingStatus::Draft, "Incomplete"),
+        (ListingStatus::Ready, "Ready"),
+        (ListingStatus::Exported, "Exported"),
+        (ListingStatus::Live, "Live"),
+        (ListingStatus::Stale, "Needs updating"),
+        (ListingStatus::InReview, "In review"),
+        (ListingStatus::Rejected, "Rejected"),
     ],
     push_statuses: [
-        ("pending", "Waiting to be sent"),
-        ("running", "Sending"),
-        ("done", "Sent"),
-        ("failed", "Could not be sent"),
+        (JobStatus::Pending, "Waiting to be sent"),
+        (JobStatus::Running, "Sending"),
+        (JobStatus::Done, "Sent"),
+        (JobStatus::Failed, "Could not be sent"),
     ],
     problems: [
         ("length", "Length outside the marketplace's rule"),
@@ -225,11 +226,19 @@ impl ListingTexts {
             ListingStatus::InReview => "in_review",
             ListingStatus::Rejected => "rejected",
         };
-        (key, lookup(&self.statuses, key).unwrap_or(key))
+        let words = self
+            .statuses
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map_or(key, |(_, v)| *v);
+        (key, words)
     }
 
-    pub fn push_status(&self, s: &str) -> &'static str {
-        lookup(&self.push_statuses, s).unwrap_or("")
+    pub fn push_status(&self, s: JobStatus) -> &'static str {
+        self.push_statuses
+            .iter()
+            .find(|(k, _)| *k == s)
+            .map_or("", |(_, v)| *v)
     }
 
     /// A marketplace's objection in words, with its figures.
