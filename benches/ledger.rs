@@ -11,6 +11,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::settings;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -21,7 +23,6 @@ use ocop_trace::ledger::chain;
 use ocop_trace::ledger::merkle::Frontier;
 use ocop_trace::services::records::Recorded;
 use ocop_trace::services::{checkpoints, ledger};
-use ocop_trace::settings::{LogFormat, Settings};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use uuid::Uuid;
 
@@ -30,31 +31,6 @@ fn entries() -> u64 {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(1_000_000)
-}
-
-fn settings(dir: &std::path::Path) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_path_buf(),
-        database_url: format!("sqlite://{}?mode=rwc", dir.join("ocop-trace.db").display()),
-        db_max_connections: 4,
-        public_base_url: url::Url::parse("https://bench.ocop-trace.test").unwrap(),
-        log_key_file: dir.join("log-signing.key"),
-        pin_key_file: dir.join("pin.key"),
-        secrets_key_file: dir.join("secrets.key"),
-        scan_thresholds: Default::default(),
-        scan_rate_per_minute: 0,
-        password_token_life: chrono::TimeDelta::days(30),
-        metrics_token: None,
-        trust_forwarded_for: false,
-        blob_store: ocop_trace::settings::BlobStoreSettings::Fs(dir.join("blobs")),
-        upload_limits: Default::default(),
-        marketplace_apis: Default::default(),
-        outbox_retry_base: std::time::Duration::from_millis(50),
-        marketplace_timeout: std::time::Duration::from_secs(2),
-        marketplace_review_poll: std::time::Duration::from_secs(300),
-        log_format: LogFormat::Pretty,
-    }
 }
 
 /// Entries computed in memory exactly as `services::ledger::append` computes them.

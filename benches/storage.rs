@@ -13,13 +13,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 
+mod common;
+use common::settings;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use ocop_trace::media::{self, Accept, UploadLimits, samples};
 use ocop_trace::services::accounts::{self, TokenGrant};
-use ocop_trace::settings::{BlobStoreSettings, LogFormat, Settings};
 use ocop_trace::storage::s3::{S3Settings, S3Store};
 use ocop_trace::storage::{BlobStore, fs::FsStore};
 
@@ -30,31 +31,6 @@ fn median(mut v: Vec<Duration>) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.0} ms", d.as_secs_f64() * 1e3)
-}
-
-fn settings(dir: &std::path::Path) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: dir.to_path_buf(),
-        database_url: format!("sqlite://{}?mode=rwc", dir.join("ocop-trace.db").display()),
-        db_max_connections: 4,
-        public_base_url: url::Url::parse("https://bench.ocop-trace.test").unwrap(),
-        log_key_file: dir.join("log-signing.key"),
-        pin_key_file: dir.join("pin.key"),
-        secrets_key_file: dir.join("secrets.key"),
-        scan_thresholds: Default::default(),
-        scan_rate_per_minute: 0,
-        password_token_life: chrono::TimeDelta::days(30),
-        metrics_token: None,
-        trust_forwarded_for: false,
-        blob_store: BlobStoreSettings::Fs(dir.join("blobs")),
-        upload_limits: Default::default(),
-        marketplace_apis: Default::default(),
-        outbox_retry_base: std::time::Duration::from_millis(50),
-        marketplace_timeout: std::time::Duration::from_secs(2),
-        marketplace_review_poll: std::time::Duration::from_secs(300),
-        log_format: LogFormat::Pretty,
-    }
 }
 
 /// Median time of `runs` uploads of `photo` through the HTTP API (each a different product,
@@ -192,7 +168,7 @@ fn s3(endpoint: String, bucket: String, key: String, secret: String) -> Arc<dyn 
         region: "us-east-1".into(),
         bucket,
         access_key_id: key,
-        secret_access_key: secret,
+        secret_access_key: secret.into(),
         path_style: true,
         prefix: format!("bench-{}/", uuid::Uuid::now_v7().simple()),
         presign: true,

@@ -39,6 +39,7 @@ pub mod media;
 pub mod metrics;
 pub mod print;
 pub mod secrets;
+pub mod sensitive;
 pub mod services;
 pub mod settings;
 pub mod stamps;

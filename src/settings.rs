@@ -1,27 +1,67 @@
 //! Configuration: defaults < `ocop-trace.toml` < `OCOP_*` environment < command-line flags.
 //!
-//! clap merges the environment and flags; the file layer sits below them and the defaults
-//! below that. The resolved [`Settings`] is a plain value passed into the app state, never a
-//! global. Its `Debug` redacts secrets (the database password).
+//! Every key is declared once, as a field of [`SettingsArgs`]: clap reads its flag and its
+//! environment variable, serde its key in the settings file (unknown keys are an error), and
+//! figment lays the file under the flags and environment. [`Settings::from_args`] applies
+//! the defaults and composes the settings types the modules declare (`storage`'s blob store,
+//! `marketplace::api`'s credentials, `media`'s upload limits, the scan thresholds). Secrets are
+//! [`Sensitive`], so `{:?}` of the settings is safe to log.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use serde::Deserialize;
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
 
 use crate::marketplace::api::ApiConfig;
 use crate::media::UploadLimits;
+use crate::sensitive::Sensitive;
 use crate::storage::s3::S3Settings;
 pub use crate::storage::{BlobStoreKind, BlobStoreSettings};
 pub use crate::telemetry::LogFormat;
 use crate::urls::redact_url;
 
-/// Settings shared by every subcommand, from flags or environment.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// A database URL; its `Debug` hides the password.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl std::ops::Deref for DatabaseUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", redact_url(&self.0))
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(DatabaseUrl(s.to_owned()))
+    }
+}
+
+impl From<&str> for DatabaseUrl {
+    fn from(s: &str) -> Self {
+        DatabaseUrl(s.to_owned())
+    }
+}
+
+/// Every setting, declared once: the flag (`--data-dir`), the environment variable
+/// (`OCOP_DATA_DIR`) and the file key (`data_dir`) of each come from its field.
+#[derive(Debug, Clone, Default, clap::Args, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SettingsArgs {
     /// Settings file (TOML). Default: `ocop-trace.toml` in the working directory, if present.
     #[arg(long, env = "OCOP_CONFIG", global = true)]
+    #[serde(skip)]
     pub config: Option<PathBuf>,
     /// Address to listen on [default: 127.0.0.1:8080].
     #[arg(long, env = "OCOP_LISTEN", global = true)]
@@ -31,7 +71,7 @@ pub struct SettingsArgs {
     pub data_dir: Option<PathBuf>,
     /// `sqlite://…` or `postgres://…` [default: the SQLite file in the data directory].
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// Maximum database connections in the pool [default: 10].
     #[arg(long, env = "OCOP_DB_MAX_CONNECTIONS", global = true)]
     pub db_max_connections: Option<u32>,
@@ -71,7 +111,7 @@ pub struct SettingsArgs {
         global = true,
         hide_env_values = true
     )]
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Sensitive<String>>,
     /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
     /// that sets it) [default: false].
     #[arg(long, env = "OCOP_TRUST_FORWARDED_FOR", global = true)]
@@ -98,7 +138,7 @@ pub struct SettingsArgs {
         global = true,
         hide_env_values = true
     )]
-    pub s3_secret_access_key: Option<String>,
+    pub s3_secret_access_key: Option<Sensitive<String>>,
     /// Path-style addressing (`host/bucket/key`), as Garage and MinIO need [default: true].
     #[arg(long, env = "OCOP_S3_PATH_STYLE", global = true)]
     pub s3_path_style: Option<bool>,
@@ -122,7 +162,7 @@ pub struct SettingsArgs {
         global = true,
         hide_env_values = true
     )]
-    pub lazada_app_secret: Option<String>,
+    pub lazada_app_secret: Option<Sensitive<String>>,
     /// Shopee Open Platform API base URL [default: https://partner.shopeemobile.com].
     #[arg(long, env = "OCOP_SHOPEE_BASE_URL", global = true)]
     pub shopee_base_url: Option<url::Url>,
@@ -136,7 +176,7 @@ pub struct SettingsArgs {
         global = true,
         hide_env_values = true
     )]
-    pub shopee_partner_key: Option<String>,
+    pub shopee_partner_key: Option<Sensitive<String>>,
     /// Tiki Open API base URL [default: https://api.tiki.vn].
     #[arg(long, env = "OCOP_TIKI_BASE_URL", global = true)]
     pub tiki_base_url: Option<url::Url>,
@@ -150,7 +190,7 @@ pub struct SettingsArgs {
         global = true,
         hide_env_values = true
     )]
-    pub tiki_client_secret: Option<String>,
+    pub tiki_client_secret: Option<Sensitive<String>>,
     /// How often to ask a marketplace that reviews items before sale (Tiki) how its review of
     /// a pushed listing stands, in seconds [default: 300].
     #[arg(long, env = "OCOP_MARKETPLACE_REVIEW_POLL_SECS", global = true)]
@@ -170,55 +210,12 @@ pub struct SettingsArgs {
     pub image_max_pixels: Option<u64>,
 }
 
-/// The settings file; unknown keys are an error so that a typo is not silently ignored.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileSettings {
-    listen: Option<SocketAddr>,
-    data_dir: Option<PathBuf>,
-    database_url: Option<String>,
-    db_max_connections: Option<u32>,
-    public_base_url: Option<url::Url>,
-    log_key_file: Option<PathBuf>,
-    pin_key_file: Option<PathBuf>,
-    secrets_key_file: Option<PathBuf>,
-    log_format: Option<LogFormat>,
-    scan_warn_24h: Option<u64>,
-    scan_warn_7d: Option<u64>,
-    scan_rate_per_minute: Option<u32>,
-    password_token_days: Option<u32>,
-    metrics_token: Option<String>,
-    trust_forwarded_for: Option<bool>,
-    blob_store: Option<BlobStoreKind>,
-    s3_endpoint: Option<url::Url>,
-    s3_region: Option<String>,
-    s3_bucket: Option<String>,
-    s3_access_key_id: Option<String>,
-    s3_secret_access_key: Option<String>,
-    s3_path_style: Option<bool>,
-    s3_prefix: Option<String>,
-    s3_presigned_downloads: Option<bool>,
-    upload_max_bytes: Option<usize>,
-    image_max_pixels: Option<u64>,
-    lazada_base_url: Option<url::Url>,
-    lazada_app_key: Option<String>,
-    lazada_app_secret: Option<String>,
-    shopee_base_url: Option<url::Url>,
-    shopee_partner_id: Option<String>,
-    shopee_partner_key: Option<String>,
-    tiki_base_url: Option<url::Url>,
-    tiki_client_id: Option<String>,
-    tiki_client_secret: Option<String>,
-    marketplace_review_poll_secs: Option<u64>,
-    outbox_retry_base_ms: Option<u64>,
-    marketplace_timeout_secs: Option<u64>,
-}
-
-#[derive(Clone)]
+/// The settings the service runs with: every default applied, every module's settings built.
+#[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: SocketAddr,
     pub data_dir: PathBuf,
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     pub db_max_connections: u32,
     pub public_base_url: url::Url,
     pub log_key_file: PathBuf,
@@ -230,7 +227,7 @@ pub struct Settings {
     /// How long a token exchanged for a password lives.
     pub password_token_life: chrono::TimeDelta,
     /// `/metrics` is served only with `Authorization: Bearer <this>`; never when `None`.
-    pub metrics_token: Option<String>,
+    pub metrics_token: Option<Sensitive<String>>,
     pub trust_forwarded_for: bool,
     pub blob_store: BlobStoreSettings,
     pub upload_limits: UploadLimits,
@@ -244,38 +241,63 @@ pub struct Settings {
 
 pub const DEFAULT_CONFIG_FILE: &str = "ocop-trace.toml";
 
-impl Settings {
-    /// Resolves the layers. A settings file named explicitly must exist; the default one is
-    /// optional.
-    pub fn resolve(args: &SettingsArgs) -> anyhow::Result<Self> {
-        let file = match &args.config {
-            Some(path) => read_file(path)?,
-            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
-                read_file(Path::new(DEFAULT_CONFIG_FILE))?
-            }
-            None => FileSettings::default(),
+impl SettingsArgs {
+    /// The flags and environment (`self`) over the settings file. A file named explicitly must
+    /// exist; the default one is optional.
+    pub fn over_file(&self) -> anyhow::Result<SettingsArgs> {
+        let file = match &self.config {
+            Some(path) => Some(path.clone()),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => Some(DEFAULT_CONFIG_FILE.into()),
+            None => None,
         };
-        Self::merge(args.clone(), file)
+        let mut figment = Figment::new();
+        if let Some(path) = &file {
+            if !path.exists() {
+                anyhow::bail!("settings file {} does not exist", path.display());
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        // Only what was given on the command line or in the environment (a key left unset
+        // must not hide the file's).
+        let mut given = serde_json::to_value(self).context("reading the flags")?;
+        if let Some(map) = given.as_object_mut() {
+            map.retain(|_, v| !v.is_null());
+        }
+        let merged: SettingsArgs = figment
+            .merge(Serialized::globals(given))
+            .extract()
+            .map_err(|e| match &file {
+                Some(path) => anyhow::anyhow!("settings file {}: {e}", path.display()),
+                None => anyhow::anyhow!("settings: {e}"),
+            })?;
+        Ok(SettingsArgs {
+            config: self.config.clone(),
+            ..merged
+        })
+    }
+}
+
+impl Settings {
+    /// Resolves the layers: defaults < file < environment < flags.
+    pub fn resolve(args: &SettingsArgs) -> anyhow::Result<Self> {
+        Self::from_args(args.over_file()?)
     }
 
-    fn merge(args: SettingsArgs, file: FileSettings) -> anyhow::Result<Self> {
-        let data_dir = args
+    /// The settings from one merged layer, with the defaults for what it leaves unset.
+    pub fn from_args(a: SettingsArgs) -> anyhow::Result<Self> {
+        let data_dir = a
             .data_dir
             .clone()
-            .or_else(|| file.data_dir.clone())
             .unwrap_or_else(|| PathBuf::from("./data"));
-        let blob_store = blob_store(&args, &file, &data_dir)?;
-        let listen = args
-            .listen
-            .or(file.listen)
-            .unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
-        let database_url = args.database_url.or(file.database_url).unwrap_or_else(|| {
-            format!(
+        let blob_store = blob_store(&a, &data_dir)?;
+        let listen = a.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
+        let database_url = a.database_url.clone().unwrap_or_else(|| {
+            DatabaseUrl(format!(
                 "sqlite://{}?mode=rwc",
                 data_dir.join("ocop-trace.db").display()
-            )
+            ))
         });
-        let public_base_url = match args.public_base_url.or(file.public_base_url) {
+        let public_base_url = match a.public_base_url.clone() {
             Some(u) => u,
             None => url::Url::parse(&format!("http://{listen}"))
                 .context("building the default public base URL")?,
@@ -283,163 +305,53 @@ impl Settings {
         if !matches!(public_base_url.scheme(), "http" | "https") {
             anyhow::bail!("OCOP_PUBLIC_BASE_URL must be an http(s) URL, not {public_base_url}");
         }
-        let log_key_file = args
-            .log_key_file
-            .or(file.log_key_file)
-            .unwrap_or_else(|| data_dir.join("log-signing.key"));
-        let pin_key_file = args
-            .pin_key_file
-            .or(file.pin_key_file)
-            .unwrap_or_else(|| data_dir.join("pin.key"));
         let upload_defaults = UploadLimits::default();
-        let upload_limits = UploadLimits {
-            max_bytes: args
-                .upload_max_bytes
-                .or(file.upload_max_bytes)
-                .unwrap_or(upload_defaults.max_bytes)
-                .max(1),
-            max_pixels: args
-                .image_max_pixels
-                .or(file.image_max_pixels)
-                .unwrap_or(upload_defaults.max_pixels)
-                .max(1),
+        let scan_defaults = crate::services::scans::Thresholds::default();
+        let marketplace_apis = marketplace_apis(&a, &public_base_url)?;
+        let seconds = |v: Option<u64>, default: u64| {
+            std::time::Duration::from_secs(v.unwrap_or(default).max(1))
         };
-        let secrets_key_file = args
-            .secrets_key_file
-            .clone()
-            .or(file.secrets_key_file.clone())
-            .unwrap_or_else(|| data_dir.join("secrets.key"));
-        let defaults = crate::services::scans::Thresholds::default();
-        let scan_thresholds = crate::services::scans::Thresholds {
-            per_day: args
-                .scan_warn_24h
-                .or(file.scan_warn_24h)
-                .unwrap_or(defaults.per_day)
-                .max(1),
-            per_week: args
-                .scan_warn_7d
-                .or(file.scan_warn_7d)
-                .unwrap_or(defaults.per_week)
-                .max(1),
-        };
-        let mut marketplace_apis = std::collections::BTreeMap::new();
-        let apis = [
-            (
-                "lazada",
-                "https://api.lazada.vn/rest",
-                args.lazada_base_url
-                    .clone()
-                    .or(file.lazada_base_url.clone()),
-                args.lazada_app_key.clone().or(file.lazada_app_key.clone()),
-                args.lazada_app_secret
-                    .clone()
-                    .or(file.lazada_app_secret.clone()),
-            ),
-            (
-                "shopee",
-                "https://partner.shopeemobile.com",
-                args.shopee_base_url
-                    .clone()
-                    .or(file.shopee_base_url.clone()),
-                args.shopee_partner_id
-                    .clone()
-                    .or(file.shopee_partner_id.clone()),
-                args.shopee_partner_key
-                    .clone()
-                    .or(file.shopee_partner_key.clone()),
-            ),
-            (
-                "tiki",
-                "https://api.tiki.vn",
-                args.tiki_base_url.clone().or(file.tiki_base_url.clone()),
-                args.tiki_client_id.clone().or(file.tiki_client_id.clone()),
-                args.tiki_client_secret
-                    .clone()
-                    .or(file.tiki_client_secret.clone()),
-            ),
-        ];
-        for (id, default_base, base, key, secret) in apis {
-            if let (Some(key), Some(secret)) = (key, secret) {
-                if id == "shopee" && key.trim().parse::<u64>().is_err() {
-                    anyhow::bail!(
-                        "OCOP_SHOPEE_PARTNER_ID must be Shopee's numeric partner id, not {key:?}"
-                    );
-                }
-                let base_url = match base {
-                    Some(u) => u,
-                    None => url::Url::parse(default_base).context("a default marketplace URL")?,
-                };
-                marketplace_apis.insert(
-                    id,
-                    ApiConfig {
-                        base_url,
-                        key,
-                        secret,
-                        public_base: public_base_url.clone(),
-                    },
-                );
-            }
-        }
-        let outbox_retry_base = std::time::Duration::from_millis(
-            args.outbox_retry_base_ms
-                .or(file.outbox_retry_base_ms)
-                .unwrap_or(2_000)
-                .max(1),
-        );
-        let marketplace_timeout = std::time::Duration::from_secs(
-            args.marketplace_timeout_secs
-                .or(file.marketplace_timeout_secs)
-                .unwrap_or(60)
-                .max(1),
-        );
-        let marketplace_review_poll = std::time::Duration::from_secs(
-            args.marketplace_review_poll_secs
-                .or(file.marketplace_review_poll_secs)
-                .unwrap_or(300)
-                .max(1),
-        );
         Ok(Self {
-            secrets_key_file,
-            marketplace_timeout,
-            marketplace_review_poll,
+            log_key_file: a
+                .log_key_file
+                .unwrap_or_else(|| data_dir.join("log-signing.key")),
+            pin_key_file: a.pin_key_file.unwrap_or_else(|| data_dir.join("pin.key")),
+            secrets_key_file: a
+                .secrets_key_file
+                .unwrap_or_else(|| data_dir.join("secrets.key")),
+            upload_limits: UploadLimits {
+                max_bytes: a
+                    .upload_max_bytes
+                    .unwrap_or(upload_defaults.max_bytes)
+                    .max(1),
+                max_pixels: a
+                    .image_max_pixels
+                    .unwrap_or(upload_defaults.max_pixels)
+                    .max(1),
+            },
+            scan_thresholds: crate::services::scans::Thresholds {
+                per_day: a.scan_warn_24h.unwrap_or(scan_defaults.per_day).max(1),
+                per_week: a.scan_warn_7d.unwrap_or(scan_defaults.per_week).max(1),
+            },
             marketplace_apis,
-            outbox_retry_base,
-            blob_store,
-            upload_limits,
-            scan_thresholds,
-            scan_rate_per_minute: args
-                .scan_rate_per_minute
-                .or(file.scan_rate_per_minute)
-                .unwrap_or(60),
+            outbox_retry_base: std::time::Duration::from_millis(
+                a.outbox_retry_base_ms.unwrap_or(2_000).max(1),
+            ),
+            marketplace_timeout: seconds(a.marketplace_timeout_secs, 60),
+            marketplace_review_poll: seconds(a.marketplace_review_poll_secs, 300),
+            scan_rate_per_minute: a.scan_rate_per_minute.unwrap_or(60),
             password_token_life: chrono::TimeDelta::days(i64::from(
-                args.password_token_days
-                    .or(file.password_token_days)
-                    .unwrap_or(30)
-                    .clamp(1, 3650),
+                a.password_token_days.unwrap_or(30).clamp(1, 3650),
             )),
-            metrics_token: args
-                .metrics_token
-                .or(file.metrics_token)
-                .filter(|t| !t.is_empty()),
-            trust_forwarded_for: args
-                .trust_forwarded_for
-                .or(file.trust_forwarded_for)
-                .unwrap_or(false),
-            pin_key_file,
+            metrics_token: a.metrics_token.filter(|t| !t.as_str().is_empty()),
+            trust_forwarded_for: a.trust_forwarded_for.unwrap_or(false),
+            db_max_connections: a.db_max_connections.unwrap_or(10).max(1),
+            log_format: a.log_format.unwrap_or(LogFormat::Pretty),
+            blob_store,
             listen,
             data_dir,
             database_url,
-            log_key_file,
-            db_max_connections: args
-                .db_max_connections
-                .or(file.db_max_connections)
-                .unwrap_or(10)
-                .max(1),
             public_base_url,
-            log_format: args
-                .log_format
-                .or(file.log_format)
-                .unwrap_or(LogFormat::Pretty),
         })
     }
 
@@ -448,125 +360,164 @@ impl Settings {
     }
 }
 
+/// Seller-API credentials by marketplace id, for those with both key and secret set.
+fn marketplace_apis(
+    a: &SettingsArgs,
+    public_base: &url::Url,
+) -> anyhow::Result<std::collections::BTreeMap<&'static str, ApiConfig>> {
+    let apis = [
+        (
+            "lazada",
+            "https://api.lazada.vn/rest",
+            &a.lazada_base_url,
+            &a.lazada_app_key,
+            &a.lazada_app_secret,
+        ),
+        (
+            "shopee",
+            "https://partner.shopeemobile.com",
+            &a.shopee_base_url,
+            &a.shopee_partner_id,
+            &a.shopee_partner_key,
+        ),
+        (
+            "tiki",
+            "https://api.tiki.vn",
+            &a.tiki_base_url,
+            &a.tiki_client_id,
+            &a.tiki_client_secret,
+        ),
+    ];
+    let mut out = std::collections::BTreeMap::new();
+    for (id, default_base, base, key, secret) in apis {
+        let (Some(key), Some(secret)) = (key, secret) else {
+            continue;
+        };
+        if id == "shopee" && key.trim().parse::<u64>().is_err() {
+            anyhow::bail!(
+                "OCOP_SHOPEE_PARTNER_ID must be Shopee's numeric partner id, not {key:?}"
+            );
+        }
+        let base_url = match base {
+            Some(u) => u.clone(),
+            None => url::Url::parse(default_base).context("a default marketplace URL")?,
+        };
+        out.insert(
+            id,
+            ApiConfig {
+                base_url,
+                key: key.clone(),
+                secret: secret.clone(),
+                public_base: public_base.clone(),
+            },
+        );
+    }
+    Ok(out)
+}
+
 /// The blob store: the local directory by default; S3 when asked, with every setting it needs.
-fn blob_store(
-    args: &SettingsArgs,
-    file: &FileSettings,
-    data_dir: &Path,
-) -> anyhow::Result<BlobStoreSettings> {
-    let kind = args
-        .blob_store
-        .or(file.blob_store)
-        .unwrap_or(BlobStoreKind::Fs);
-    if kind == BlobStoreKind::Fs {
+fn blob_store(a: &SettingsArgs, data_dir: &Path) -> anyhow::Result<BlobStoreSettings> {
+    if a.blob_store.unwrap_or(BlobStoreKind::Fs) == BlobStoreKind::Fs {
         return Ok(BlobStoreSettings::Fs(data_dir.join("blobs")));
     }
-    let pick = |a: &Option<String>, f: &Option<String>| a.clone().or_else(|| f.clone());
-    let required = |v: Option<String>, var: &str| {
-        v.filter(|v| !v.trim().is_empty())
+    fn required<T: Clone>(
+        v: &Option<T>,
+        var: &str,
+        empty: impl Fn(&T) -> bool,
+    ) -> anyhow::Result<T> {
+        v.clone()
+            .filter(|v| !empty(v))
             .with_context(|| format!("{var} must be set when OCOP_BLOB_STORE=s3"))
-    };
-    let endpoint = args.s3_endpoint.clone().or(file.s3_endpoint.clone());
-    if let Some(e) = &endpoint
+    }
+    let blank = |s: &String| s.trim().is_empty();
+    if let Some(e) = &a.s3_endpoint
         && !matches!(e.scheme(), "http" | "https")
     {
         anyhow::bail!("OCOP_S3_ENDPOINT must be an http(s) URL, not {e}");
     }
     Ok(BlobStoreSettings::S3(S3Settings {
-        endpoint: endpoint.map(|e| e.as_str().trim_end_matches('/').to_owned()),
-        region: pick(&args.s3_region, &file.s3_region).unwrap_or_else(|| "us-east-1".into()),
-        bucket: required(pick(&args.s3_bucket, &file.s3_bucket), "OCOP_S3_BUCKET")?,
-        access_key_id: required(
-            pick(&args.s3_access_key_id, &file.s3_access_key_id),
-            "OCOP_S3_ACCESS_KEY_ID",
-        )?,
-        secret_access_key: required(
-            pick(&args.s3_secret_access_key, &file.s3_secret_access_key),
-            "OCOP_S3_SECRET_ACCESS_KEY",
-        )?,
-        path_style: args.s3_path_style.or(file.s3_path_style).unwrap_or(true),
-        prefix: pick(&args.s3_prefix, &file.s3_prefix).unwrap_or_else(|| "blobs/".into()),
-        presign: args
-            .s3_presigned_downloads
-            .or(file.s3_presigned_downloads)
-            .unwrap_or(true),
+        endpoint: a
+            .s3_endpoint
+            .as_ref()
+            .map(|e| e.as_str().trim_end_matches('/').to_owned()),
+        region: a.s3_region.clone().unwrap_or_else(|| "us-east-1".into()),
+        bucket: required(&a.s3_bucket, "OCOP_S3_BUCKET", blank)?,
+        access_key_id: required(&a.s3_access_key_id, "OCOP_S3_ACCESS_KEY_ID", blank)?,
+        secret_access_key: required(&a.s3_secret_access_key, "OCOP_S3_SECRET_ACCESS_KEY", |s| {
+            s.as_str().trim().is_empty()
+        })?,
+        path_style: a.s3_path_style.unwrap_or(true),
+        prefix: a.s3_prefix.clone().unwrap_or_else(|| "blobs/".into()),
+        presign: a.s3_presigned_downloads.unwrap_or(true),
     }))
-}
-
-fn read_file(path: &Path) -> anyhow::Result<FileSettings> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("reading settings file {}", path.display()))?;
-    toml::from_str(&text).with_context(|| format!("parsing settings file {}", path.display()))
-}
-
-impl std::fmt::Debug for Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("listen", &self.listen)
-            .field("data_dir", &self.data_dir)
-            .field("database_url", &redact_url(&self.database_url))
-            .field("db_max_connections", &self.db_max_connections)
-            .field("public_base_url", &self.public_base_url.as_str())
-            .field("log_key_file", &self.log_key_file)
-            .field("pin_key_file", &self.pin_key_file)
-            .field("secrets_key_file", &self.secrets_key_file)
-            .field("log_format", &self.log_format)
-            .field("scan_thresholds", &self.scan_thresholds)
-            .field("scan_rate_per_minute", &self.scan_rate_per_minute)
-            .field("password_token_life", &self.password_token_life)
-            .field(
-                "metrics_token",
-                &self.metrics_token.as_ref().map(|_| "[redacted]"),
-            )
-            .field("trust_forwarded_for", &self.trust_forwarded_for)
-            .field("blob_store", &self.blob_store)
-            .field("upload_limits", &self.upload_limits)
-            .field("marketplace_apis", &self.marketplace_apis)
-            .field("outbox_retry_base", &self.outbox_retry_base)
-            .field("marketplace_timeout", &self.marketplace_timeout)
-            .field("marketplace_review_poll", &self.marketplace_review_poll)
-            .finish()
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn file(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
     #[test]
     fn flags_and_environment_override_the_file_which_overrides_defaults() {
-        let file: FileSettings =
-            toml::from_str("listen = \"0.0.0.0:9000\"\ndb_max_connections = 3\n").unwrap();
+        let f = file("listen = \"0.0.0.0:9000\"\ndb_max_connections = 3\nscan_warn_7d = 12\n");
         let args = SettingsArgs {
+            config: Some(f.path().into()),
             db_max_connections: Some(7),
             ..Default::default()
         };
-        let s = Settings::merge(args, file).unwrap();
-        assert_eq!(s.listen.to_string(), "0.0.0.0:9000");
-        assert_eq!(s.db_max_connections, 7);
-        assert_eq!(s.log_format, LogFormat::Pretty);
+        let s = Settings::resolve(&args).unwrap();
+        assert_eq!(s.listen.to_string(), "0.0.0.0:9000", "from the file");
+        assert_eq!(s.db_max_connections, 7, "the flag wins");
+        assert_eq!(s.scan_thresholds.per_week, 12);
+        assert_eq!(s.log_format, LogFormat::Pretty, "the default");
         assert!(
             s.database_url.starts_with("sqlite://./data/ocop-trace.db"),
-            "{}",
+            "{:?}",
             s.database_url
         );
         assert_eq!(s.public_base_url.as_str(), "http://0.0.0.0:9000/");
     }
 
     #[test]
-    fn unknown_keys_in_the_file_are_rejected() {
-        assert!(toml::from_str::<FileSettings>("lissten = \"x\"").is_err());
+    fn unknown_keys_in_the_file_are_rejected_and_a_named_file_must_exist() {
+        let f = file("lissten = \"x\"");
+        let args = SettingsArgs {
+            config: Some(f.path().into()),
+            ..Default::default()
+        };
+        let e = Settings::resolve(&args).unwrap_err().to_string();
+        assert!(e.contains("lissten"), "{e}");
+        let args = SettingsArgs {
+            config: Some("/nonexistent/ocop-trace.toml".into()),
+            ..Default::default()
+        };
+        let e = Settings::resolve(&args).unwrap_err().to_string();
+        assert!(e.contains("does not exist"), "{e}");
     }
 
     #[test]
-    fn debug_output_redacts_the_database_password() {
+    fn debug_output_redacts_the_database_password_and_every_secret() {
         let args = SettingsArgs {
             database_url: Some("postgres://app:s3cret@db:5432/ocop".into()),
+            metrics_token: Some("metrics-secret".into()),
             ..Default::default()
         };
-        let s = Settings::merge(args, FileSettings::default()).unwrap();
+        let shown = format!("{args:?}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("metrics-secret"),
+            "{shown}"
+        );
+        let s = Settings::from_args(args).unwrap();
         let shown = format!("{s:?}");
-        assert!(!shown.contains("s3cret"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("metrics-secret"),
+            "{shown}"
+        );
         assert!(shown.contains("app:***@db"), "{shown}");
     }
 
@@ -578,16 +529,16 @@ mod tests {
             s3_access_key_id: Some("GKabc".into()),
             ..Default::default()
         };
-        let e = Settings::merge(args.clone(), FileSettings::default()).unwrap_err();
+        let e = Settings::from_args(args.clone()).unwrap_err();
         assert!(e.to_string().contains("OCOP_S3_SECRET_ACCESS_KEY"), "{e}");
         args.s3_secret_access_key = Some("very-secret".into());
-        let s = Settings::merge(args, FileSettings::default()).unwrap();
+        let s = Settings::from_args(args).unwrap();
         let BlobStoreSettings::S3(s3) = &s.blob_store else {
             panic!("expected S3")
         };
         assert_eq!((s3.region.as_str(), s3.path_style), ("us-east-1", true));
         assert!(!format!("{s:?}").contains("very-secret"));
-        let fs = Settings::merge(SettingsArgs::default(), FileSettings::default()).unwrap();
+        let fs = Settings::from_args(SettingsArgs::default()).unwrap();
         assert!(matches!(fs.blob_store, BlobStoreSettings::Fs(p) if p.ends_with("blobs")));
     }
 
@@ -601,10 +552,10 @@ mod tests {
             lazada_app_key: Some("123456".into()),
             ..Default::default()
         };
-        let e = Settings::merge(args.clone(), FileSettings::default()).unwrap_err();
+        let e = Settings::from_args(args.clone()).unwrap_err();
         assert!(e.to_string().contains("OCOP_SHOPEE_PARTNER_ID"), "{e}");
         args.shopee_partner_id = Some("2001887".into());
-        let s = Settings::merge(args, FileSettings::default()).unwrap();
+        let s = Settings::from_args(args).unwrap();
         let on: Vec<&str> = s.marketplace_apis.keys().copied().collect();
         assert_eq!(on, ["shopee", "tiki"], "Lazada has no secret");
         assert_eq!(
@@ -614,5 +565,38 @@ mod tests {
         let shown = format!("{s:?}");
         assert!(!shown.contains("tiki-secret") && !shown.contains("shopee-secret"));
         assert_eq!(s.marketplace_review_poll.as_secs(), 300);
+    }
+
+    #[test]
+    fn every_key_is_a_flag_an_environment_variable_and_a_file_key_of_the_same_name() {
+        use clap::CommandFactory;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            s: SettingsArgs,
+        }
+        let command = Cli::command();
+        let mut keys = 0;
+        for arg in command.get_arguments().filter(|a| a.get_id() != "config") {
+            let long = arg.get_long().unwrap();
+            let key = long.replace('-', "_");
+            let env = arg.get_env().unwrap().to_str().unwrap().to_owned();
+            let expected = if key == "database_url" {
+                "DATABASE_URL".to_owned()
+            } else {
+                format!("OCOP_{}", key.to_uppercase())
+            };
+            assert_eq!(env, expected, "--{long}");
+            let toml = format!("{key} = \"\"");
+            let e = toml::from_str::<SettingsArgs>(&toml)
+                .err()
+                .map(|e| e.to_string());
+            assert!(
+                !e.as_deref().unwrap_or("").contains("unknown field"),
+                "{key} is not a file key: {e:?}"
+            );
+            keys += 1;
+        }
+        assert!(keys > 30, "{keys}");
     }
 }

@@ -19,7 +19,9 @@ pub fn init(format: LogFormat) {
 }
 
 /// Log format: `pretty` for people, `json` for log collectors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Pretty,

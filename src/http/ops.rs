@@ -38,7 +38,7 @@ async fn metrics(
     State(state): State<AppState>,
     headers: axum::http::HeaderMap,
 ) -> Result<Response, AppError> {
-    let Some(expected) = state.settings.metrics_token.as_deref() else {
+    let Some(expected) = state.settings.metrics_token.as_ref().map(|t| t.as_str()) else {
         return Err(AppError::NotFound("route"));
     };
     let given = headers

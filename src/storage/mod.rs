@@ -14,7 +14,9 @@ mod blob;
 pub use blob::{BlobKey, BlobMeta, BlobStore, BlobStream, StorageError, Stored, read_all};
 
 /// Which blob store: the local directory or S3.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum BlobStoreKind {
     Fs,

@@ -22,13 +22,13 @@ use super::{BlobKey, BlobMeta, BlobStore, BlobStream, StorageError, Stored};
 pub const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;
 
 /// Where the bucket is and how to sign for it.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct S3Settings {
     pub endpoint: Option<String>,
     pub region: String,
     pub bucket: String,
     pub access_key_id: String,
-    pub secret_access_key: String,
+    pub secret_access_key: crate::sensitive::Sensitive<String>,
     /// `https://host/bucket/key` rather than `https://bucket.host/key` (Garage, MinIO).
     pub path_style: bool,
     /// Prepended to every key, e.g. `blobs/`.
@@ -36,21 +36,6 @@ pub struct S3Settings {
     /// Send clients to presigned URLs for downloads. Off when the endpoint is reachable only
     /// by the app (an internal host name): the app then streams the bytes itself.
     pub presign: bool,
-}
-
-impl std::fmt::Debug for S3Settings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Settings")
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("bucket", &self.bucket)
-            .field("access_key_id", &self.access_key_id)
-            .field("secret_access_key", &"***")
-            .field("path_style", &self.path_style)
-            .field("prefix", &self.prefix)
-            .field("presign", &self.presign)
-            .finish()
-    }
 }
 
 pub struct S3Store {
@@ -89,7 +74,7 @@ impl S3Store {
             .region(Region::new(s.region.clone()))
             .credentials_provider(Credentials::new(
                 s.access_key_id.clone(),
-                s.secret_access_key.clone(),
+                s.secret_access_key.expose().clone(),
                 None,
                 None,
                 "ocop-trace settings",

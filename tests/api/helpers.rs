@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use ocop_trace::db::Db;
 use ocop_trace::services::accounts::{self, TokenGrant};
-use ocop_trace::settings::{BlobStoreSettings, LogFormat, Settings};
+use ocop_trace::settings::{BlobStoreSettings, Settings, SettingsArgs};
 use ocop_trace::startup;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database};
@@ -90,7 +90,7 @@ fn blob_store_for_test(data_dir: &std::path::Path) -> BlobStoreSettings {
                 region: "us-east-1".into(),
                 bucket: var("TEST_S3_BUCKET"),
                 access_key_id: var("TEST_S3_ACCESS_KEY_ID"),
-                secret_access_key: var("TEST_S3_SECRET_ACCESS_KEY"),
+                secret_access_key: var("TEST_S3_SECRET_ACCESS_KEY").into(),
                 path_style: true,
                 prefix: format!("test-{}/", uuid::Uuid::now_v7().simple()),
                 presign: true,
@@ -101,31 +101,25 @@ fn blob_store_for_test(data_dir: &std::path::Path) -> BlobStoreSettings {
     }
 }
 
+/// The service's settings for a test: its defaults, but for what a test needs different.
 pub fn settings(data_dir: &std::path::Path, database_url: &str) -> Settings {
-    Settings {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        data_dir: data_dir.to_path_buf(),
-        database_url: database_url.to_owned(),
-        db_max_connections: 5,
-        public_base_url: url::Url::parse("http://trace.test").unwrap(),
-        log_key_file: data_dir.join("log-signing.key"),
-        pin_key_file: data_dir.join("pin.key"),
-        secrets_key_file: data_dir.join("secrets.key"),
-        scan_thresholds: Default::default(),
-        scan_rate_per_minute: 0,
-        password_token_life: chrono::TimeDelta::days(30),
-        metrics_token: None,
-        trust_forwarded_for: false,
-        blob_store: blob_store_for_test(data_dir),
-        upload_limits: Default::default(),
-        marketplace_apis: Default::default(),
-        outbox_retry_base: std::time::Duration::from_millis(50),
-        marketplace_timeout: std::time::Duration::from_secs(2),
-        // As in production: a worker that woke every 100 ms would race the tests that drive
-        // the outbox by hand (the Tiki tests ask for quick review polls themselves).
-        marketplace_review_poll: std::time::Duration::from_secs(300),
-        log_format: LogFormat::Pretty,
-    }
+    let mut s = Settings::from_args(SettingsArgs {
+        listen: Some("127.0.0.1:0".parse().unwrap()),
+        data_dir: Some(data_dir.to_path_buf()),
+        database_url: Some(database_url.into()),
+        db_max_connections: Some(5),
+        public_base_url: Some(url::Url::parse("http://trace.test").unwrap()),
+        // Load from one address: no per-client limit.
+        scan_rate_per_minute: Some(0),
+        outbox_retry_base_ms: Some(50),
+        marketplace_timeout_secs: Some(2),
+        // The production default of 300 s stays: a worker that woke every 100 ms would race
+        // the tests that drive the outbox by hand (the Tiki tests ask for quick polls).
+        ..Default::default()
+    })
+    .unwrap();
+    s.blob_store = blob_store_for_test(data_dir);
+    s
 }
 
 impl TestApp {
@@ -193,7 +187,10 @@ impl TestApp {
                 ("OCOP_S3_ENDPOINT", s3.endpoint.clone().unwrap_or_default()),
                 ("OCOP_S3_BUCKET", s3.bucket.clone()),
                 ("OCOP_S3_ACCESS_KEY_ID", s3.access_key_id.clone()),
-                ("OCOP_S3_SECRET_ACCESS_KEY", s3.secret_access_key.clone()),
+                (
+                    "OCOP_S3_SECRET_ACCESS_KEY",
+                    s3.secret_access_key.expose().clone(),
+                ),
                 ("OCOP_S3_PREFIX", s3.prefix.clone()),
             ],
         }

@@ -72,7 +72,7 @@ async fn call(
     );
     params.insert("sign_method".into(), "sha256".into());
     params.insert("access_token".into(), account.access_token.clone());
-    let signature = sign(&config.secret, path, &params);
+    let signature = sign(config.secret.as_str(), path, &params);
     params.insert("sign".into(), signature);
     let url = crate::urls::url_under(&config.base_url, path);
     let req = if post {

@@ -11,13 +11,13 @@ use std::time::Duration;
 use super::Listing;
 
 /// The app's credentials with a marketplace and where its API is (from configuration).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct ApiConfig {
     pub base_url: url::Url,
     /// Partner id / app key.
     pub key: String,
     /// Partner key / app secret.
-    pub secret: String,
+    pub secret: crate::sensitive::Sensitive<String>,
     /// Where the marketplace fetches our images from (the service's public base URL).
     pub public_base: url::Url,
 }
@@ -29,16 +29,6 @@ impl ApiConfig {
             &self.public_base,
             &crate::storage::media_path(&image.sha256),
         )
-    }
-}
-
-impl std::fmt::Debug for ApiConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ApiConfig")
-            .field("base_url", &self.base_url.as_str())
-            .field("key", &self.key)
-            .field("secret", &"***")
-            .finish()
     }
 }
 

@@ -92,7 +92,7 @@ async fn call(
     let mut query: Vec<(&str, String)> = vec![
         ("partner_id", config.key.clone()),
         ("timestamp", ts.to_string()),
-        ("sign", sign(&config.secret, &base)),
+        ("sign", sign(config.secret.as_str(), &base)),
     ];
     if let Some(a) = account {
         query.push(("access_token", a.access_token.clone()));

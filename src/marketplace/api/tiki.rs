@@ -110,7 +110,7 @@ async fn renew(
     };
     let res = http
         .post(crate::urls::url_under(&config.base_url, TOKEN))
-        .basic_auth(&config.key, Some(&config.secret))
+        .basic_auth(&config.key, Some(config.secret.as_str()))
         .form(&form)
         .send()
         .await
