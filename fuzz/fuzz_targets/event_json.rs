@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use ocop_trace::http::events::AppendEvent;
+use ocop_trace::services::requests::events::AppendEvent;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(event) = serde_json::from_slice::<AppendEvent>(data) {
