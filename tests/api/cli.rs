@@ -194,11 +194,7 @@ async fn keygen_writes_a_private_key_prints_its_verifier_and_never_overwrites_si
 async fn verify_with_a_different_verifier_key_rejects_the_checkpoints() {
     let app = TestApp::spawn().await;
     app.create_organization("HTX").await;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while app.text("/api/v1/log/checkpoint").await.1.lines().nth(1) != Some("1") {
-        assert!(std::time::Instant::now() < deadline, "no checkpoint signed");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::ledger::checkpoint_covering(&app, 1).await;
     let (other, _) = ocop_trace::ledger::note::LogKey::generate("trace.test").unwrap();
     let out = ocop_trace(&app)
         .args(["verify", "--verifier-key", other.verifier_key()])

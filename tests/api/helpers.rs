@@ -19,6 +19,9 @@ pub struct TestApp {
     pub data_dir: tempfile::TempDir,
     /// The blob store the server uses.
     pub store: std::sync::Arc<dyn ocop_trace::storage::BlobStore>,
+    /// The server's state, to drive its background writers step by step (flush the scan
+    /// writer, sign a checkpoint now) instead of waiting for them.
+    pub state: ocop_trace::state::AppState,
     blob_store: BlobStoreSettings,
     _pg: Option<PgDatabase>,
 }
@@ -143,6 +146,7 @@ impl TestApp {
         let db = state.db.clone();
         let store = state.blobs.store.clone();
         let blob_store = state.settings.blob_store.clone();
+        let kept = state.clone();
         tokio::spawn(startup::serve(state, listener, std::future::pending()));
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
@@ -156,6 +160,7 @@ impl TestApp {
             database_url,
             data_dir,
             store,
+            state: kept,
             blob_store,
             _pg: pg,
         }

@@ -37,21 +37,20 @@ async fn world(app: &TestApp) -> (String, String, String) {
 }
 
 /// Polls until the signer has covered `size` entries (the signer runs every 250 ms).
+/// Signs a checkpoint of the log as it is now (what the background signer does every 250 ms)
+/// and returns the one the API serves, which must cover `size` entries.
 pub async fn checkpoint_covering(app: &TestApp, size: u64) -> String {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let (s, text) = app.text("/api/v1/log/checkpoint").await;
-        if s == StatusCode::OK
-            && text.lines().nth(1).and_then(|l| l.parse::<u64>().ok()) >= Some(size)
-        {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no checkpoint covering {size} entries: {text}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    ocop_trace::services::checkpoints::sign_latest(&app.state.db, &app.state.log_key)
+        .await
+        .unwrap();
+    let (s, text) = app.text("/api/v1/log/checkpoint").await;
+    assert_eq!(s, StatusCode::OK, "{text}");
+    let signed = text.lines().nth(1).and_then(|l| l.parse::<u64>().ok());
+    assert!(
+        signed >= Some(size),
+        "no checkpoint covering {size} entries: {text}"
+    );
+    text
 }
 
 fn hashes(v: &Value) -> Vec<ledger::Hash> {
@@ -543,4 +542,21 @@ async fn grouped_appends_keep_rejections_and_recalls_in_order() {
     checkpoint_covering(&app, head.size).await;
     let (code, out) = verify(&app);
     assert_eq!(code, 0, "{out}");
+}
+
+/// The background signer is the behaviour under test here, so this test waits for it — the one
+/// wait on a checkpoint that stays (every other test signs with `checkpoint_covering`).
+#[tokio::test]
+async fn the_background_signer_signs_a_new_head_by_itself() {
+    let app = TestApp::spawn().await;
+    app.create_organization("HTX").await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, text) = app.text("/api/v1/log/checkpoint").await;
+        if text.lines().nth(1) == Some("1") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no checkpoint signed: {text}");
+        tokio::time::sleep(ocop_trace::services::checkpoints::SIGN_INTERVAL).await;
+    }
 }

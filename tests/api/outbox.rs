@@ -323,7 +323,12 @@ async fn a_push_survives_500_429_and_a_lost_response_and_creates_the_item_once()
         .await;
     assert_eq!(s, StatusCode::ACCEPTED);
     assert_eq!(again["id"], job["id"]);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let push = settled(&app, &listing).await;
+    assert_eq!(push["status"], "done", "{push}");
+    // Nothing else is due: a second job for the same version would be sent now.
+    ocop_trace::services::outbox::drain(&app.state.outbox)
+        .await
+        .unwrap();
     assert_eq!(fake.lock().unwrap().creates, 3);
 
     // A new price: the item is updated by itself, not created again.

@@ -427,9 +427,8 @@ async fn repeated_scans_raise_the_copy_warning_at_the_thresholds() {
         .await;
     }
     // Rows written behind the scan writer's back (as another node's would be) reach a page
-    // once its in-memory view is older than `FRESH`.
-    tokio::time::sleep(ocop_trace::services::scans::FRESH + std::time::Duration::from_millis(100))
-        .await;
+    // once its in-memory view is older than `FRESH`: aged here at once.
+    app.state.scans.forget(serial);
     let (_, _, page) = get(&app, &path_of(&stamps[1]), &[BROWSER]).await;
     assert!(page.contains(warning), "1 + 1 + 8 = 10 scans in 7 days");
 }
@@ -509,19 +508,13 @@ async fn concurrent_scans_are_all_counted_and_all_stored() {
     let json: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(json["scan_count"], 41, "{json}");
     // And every one is stored.
-    let mut stored = 0;
-    for _ in 0..100 {
-        use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
-        stored = entity::scan::Entity::find()
-            .filter(entity::scan::Column::Serial.eq(serial.as_str()))
-            .count(app.db.read())
-            .await
-            .unwrap();
-        if stored == 41 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    app.state.scans.flush().await;
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    let stored = entity::scan::Entity::find()
+        .filter(entity::scan::Column::Serial.eq(serial.as_str()))
+        .count(app.db.read())
+        .await
+        .unwrap();
     assert_eq!(stored, 41);
 }
 
@@ -748,13 +741,7 @@ async fn the_newest_migrations_roll_back_and_forward_keeping_every_scan() {
             .await
             .unwrap()
     };
-    // Wait until the writer has committed all six.
-    for _ in 0..100 {
-        if stored().await == 6 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    app.state.scans.flush().await;
     assert_eq!(stored().await, 6);
     let conn = sea_orm::Database::connect(&app.database_url).await.unwrap();
     // Migrations 20 (outbox jobs by listing) and 19 (scans clustered) undone, then redone.

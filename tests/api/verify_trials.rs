@@ -300,7 +300,7 @@ async fn filled(app: &TestApp) {
         .get(&app.admin, "/api/v1/log/proof/inclusion?index=0")
         .await;
     crate::ledger::checkpoint_covering(app, proof["size"].as_u64().unwrap()).await;
-    tokio::time::sleep(ocop_trace::services::scans::FRESH * 2).await;
+    app.state.scans.flush().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
