@@ -124,13 +124,36 @@ impl<'a> Browser<'a> {
     }
 }
 
-/// The CSRF token in a page's forms.
+/// The CSRF token in a page's forms, read through an HTML parser.
 pub(crate) fn csrf(body: &str) -> String {
-    let at = body
-        .find(r#"name="csrf" value=""#)
+    attr(body, r#"input[name="csrf"]"#, "value")
+        .into_iter()
+        .next()
         .expect("a form with a CSRF token")
-        + 19;
-    body[at..].split('"').next().unwrap().to_owned()
+}
+
+/// The `name` attribute of every element `selector` matches in a page.
+pub(crate) fn attr(body: &str, selector: &str, name: &str) -> Vec<String> {
+    let page = scraper::Html::parse_document(body);
+    let selector = scraper::Selector::parse(selector).expect("a CSS selector");
+    page.select(&selector)
+        .filter_map(|e| e.value().attr(name).map(str::to_owned))
+        .collect()
+}
+
+/// The text of every element `selector` matches in a page, whitespace collapsed.
+pub(crate) fn texts(body: &str, selector: &str) -> Vec<String> {
+    let page = scraper::Html::parse_document(body);
+    let selector = scraper::Selector::parse(selector).expect("a CSS selector");
+    page.select(&selector)
+        .map(|e| {
+            e.text()
+                .collect::<String>()
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
 }
 
 /// A person with a password and a role in `org`; returns their phone number (the login).
@@ -245,18 +268,28 @@ async fn the_farm_form_shows_errors_in_place_keeps_what_was_typed_and_checks_csr
         )
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(p.body.contains("Vui lòng sửa các ô được đánh dấu."));
-    assert!(p.body.contains(r#"id="name-error""#) && p.body.contains("Nhập tên"));
-    assert!(p.body.contains(r#"id="commune-error""#));
+    assert_eq!(
+        texts(&p.body, "p.alert"),
+        ["Vui lòng sửa các ô được đánh dấu."]
+    );
     assert!(
-        p.body.contains("Nhập cả vĩ độ và kinh độ"),
-        "a latitude alone is refused: {}",
+        texts(&p.body, "#name-error")[0].starts_with("Nhập tên"),
+        "{}",
         p.body
     );
+    assert_eq!(texts(&p.body, "#commune-error").len(), 1);
+    assert_eq!(attr(&p.body, "#name", "aria-describedby"), ["name-error"]);
+    let pair = texts(&p.body, "small.error").join(" | ");
     assert!(
-        p.body.contains(r#"value="Thôn 3, xã Ea Tul""#),
+        pair.contains("Nhập cả vĩ độ và kinh độ"),
+        "a latitude alone is refused: {pair}"
+    );
+    assert_eq!(
+        attr(&p.body, "#address", "value"),
+        ["Thôn 3, xã Ea Tul"],
         "what was typed stays"
     );
+    assert_eq!(attr(&p.body, "#latitude", "value"), ["12,79"]);
 
     let p = b
         .post(
@@ -271,7 +304,11 @@ async fn the_farm_form_shows_errors_in_place_keeps_what_was_typed_and_checks_csr
             HeaderMap::new(),
         )
         .await;
-    assert!(p.body.contains(r#"id="latitude-error""#) && p.body.contains("Nhập một số"));
+    assert!(
+        texts(&p.body, "#latitude-error")[0].starts_with("Nhập một số"),
+        "{}",
+        p.body
+    );
 
     // Without the token, or from another site: refused, nothing written.
     let good = [
