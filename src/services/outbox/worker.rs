@@ -25,8 +25,8 @@ use super::shared::clip;
 use super::shared::secrets;
 use crate::db::Db;
 use crate::error::AppError;
-use crate::marketplace::api::{PushError, Pushed};
 use crate::marketplace::Listing;
+use crate::marketplace::api::{PushError, Pushed};
 use crate::services::{ledger, now};
 
 /// The delay before attempt `attempts + 1`: the marketplace's `Retry-After` when it gave one,
