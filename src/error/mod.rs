@@ -6,8 +6,10 @@
 //! the CLI can use it too.
 
 mod code;
+mod field_path;
 
 pub use code::Code;
+pub use field_path::FieldPath;
 
 use crate::domain::ParseError;
 

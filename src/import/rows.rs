@@ -111,14 +111,12 @@ struct Context<'a> {
 
 /// The column key of a problem the API's request names.
 fn column_of(kind: Kind, api_field: &str) -> Option<&'static str> {
-    let f = api_field.strip_prefix("details.").unwrap_or(api_field);
-    let f = match f.split_once("].") {
-        Some((_, inner)) if f.starts_with("inputs[") => match inner {
-            "product" => "input",
-            other => other,
-        },
-        _ if f.starts_with("inputs") => "input",
-        _ => f,
+    let path = crate::error::FieldPath::parse(api_field).within("details");
+    // The sheet has one input per row: its columns are the first input's fields.
+    let f = match path.in_list("inputs") {
+        Some((_, None | Some("product"))) => "input",
+        Some((_, Some(field))) => field,
+        None => path.name()?,
     };
     kind.columns().iter().map(|c| c.key).find(|k| *k == f)
 }

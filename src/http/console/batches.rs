@@ -389,14 +389,13 @@ const EVENT_FIELDS: [&str; 18] = [
 /// The form's field for a problem the API's request names (`details.inputs[1].dose` is
 /// `in1_dose`).
 fn event_field(api_field: &str) -> &'static str {
-    let f = api_field.strip_prefix("details.").unwrap_or(api_field);
-    let name = match f.strip_prefix("inputs[") {
-        Some(rest) => match rest.split_once("].") {
-            Some((i, field)) => format!("in{i}_{field}"),
-            None => "in0_product".to_owned(),
-        },
-        None if f.starts_with("photos") => "photo".to_owned(),
-        None => f.to_owned(),
+    let path = crate::error::FieldPath::parse(api_field).within("details");
+    let name = if let Some((i, field)) = path.in_list("inputs") {
+        format!("in{}_{}", i.unwrap_or(0), field.unwrap_or("product"))
+    } else if path.in_list("photos").is_some() {
+        "photo".to_owned()
+    } else {
+        path.name().unwrap_or("_").to_owned()
     };
     EVENT_FIELDS
         .iter()

@@ -362,10 +362,11 @@ pub(super) fn field_of(
     known: &[&'static str],
     prefix: &'static str,
 ) -> Option<&'static str> {
+    let name = crate::error::FieldPath::parse(field).name()?;
     known
         .iter()
         .copied()
-        .find(|k| k.strip_prefix(prefix) == Some(field))
+        .find(|k| k.strip_prefix(prefix) == Some(name))
 }
 
 /// What a failed write says on the page: each problem next to its field, a refused role at the
