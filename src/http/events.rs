@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::services::events::{self as service, EventFilter};
 use crate::state::AppState;
 
-pub use crate::services::requests::events::AppendEvent;
+use crate::services::requests::events::AppendEvent;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventView {

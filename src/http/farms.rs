@@ -17,7 +17,7 @@ use crate::error::AppError;
 use crate::services::farms::{self as service, FarmFilter};
 use crate::state::AppState;
 
-pub use crate::services::requests::farms::{CreateFarm, UpdateFarm, coordinates};
+use crate::services::requests::farms::{CreateFarm, UpdateFarm};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FarmView {

@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::services::growing_areas::{self as service, GrowingAreaFilter};
 use crate::state::AppState;
 
-pub use crate::services::requests::growing_areas::{CreateGrowingArea, UpdateGrowingArea};
+use crate::services::requests::growing_areas::{CreateGrowingArea, UpdateGrowingArea};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GrowingAreaView {

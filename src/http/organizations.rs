@@ -19,7 +19,7 @@ use crate::error::AppError;
 use crate::services::organizations::{self as service, OrganizationFilter};
 use crate::state::AppState;
 
-pub use crate::services::requests::organizations::{CreateOrganization, UpdateOrganization};
+use crate::services::requests::organizations::{CreateOrganization, UpdateOrganization};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationView {

@@ -86,3 +86,17 @@ pub(super) fn secrets<'a>(config: &'a ApiConfig, account: &'a Account) -> [Optio
 pub(super) fn clip(s: &str) -> String {
     s.chars().take(1_900).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use entity::outbox_job::JobStatus;
+    use sea_orm::{ActiveEnum, Iterable};
+
+    /// `JobStatus::as_str` (what the API and the console show) is what the column stores.
+    #[test]
+    fn each_job_status_is_stored_as_the_name_it_is_shown_by() {
+        for status in JobStatus::iter() {
+            assert_eq!(status.to_value(), status.as_str());
+        }
+    }
+}
