@@ -16,7 +16,7 @@ pub struct Model {
     pub harvested_on: Option<Date>,
     pub produced_on: Option<Date>,
     pub expires_on: Option<Date>,
-    pub status: String,
+    pub status: Status,
     /// Head of the batch's hash chain: the leaf hash of its creation entry, then the hash of
     /// its latest diary event. Derived, so not part of the batch's ledger payload.
     pub chain_head: Vec<u8>,
@@ -24,6 +24,20 @@ pub struct Model {
     pub stamps_issued: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+}
+
+/// Life of a batch as stored (`domain::batch::BatchStatus` holds the rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    Sealed,
+    Recalled,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,11 +18,25 @@ pub struct Model {
     pub issuer: Option<String>,
     pub issued_on: Option<Date>,
     pub valid_until: Option<Date>,
-    pub status: String,
+    pub status: Status,
     pub boundary: Option<Json>,
     pub certificates: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+}
+
+/// A growing-area code as stored (`domain::growing_area::AreaStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Suspended,
+    Revoked,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,7 +14,7 @@ pub struct Model {
     pub prev_hash: Vec<u8>,
     /// `SHA-256(prev_hash ‖ serial ‖ batch id ‖ index_in_batch)`.
     pub hash: Vec<u8>,
-    pub status: String,
+    pub status: Status,
     /// Keyed hash of the stamp's scratch PIN, when its run has PINs.
     pub pin_hash: Option<Vec<u8>>,
     pub first_scanned_at: Option<DateTimeUtc>,
@@ -23,6 +23,19 @@ pub struct Model {
     /// When the scratch PIN was first confirmed, and how many times it was.
     pub claimed_at: Option<DateTimeUtc>,
     pub claim_count: i64,
+}
+
+/// A stamp as stored: valid, or voided (`domain::stamp::StampStatus`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, serde::Serialize)]
+#[sea_orm(
+    rs_type = "String",
+    db_type = "String(StringLen::None)",
+    rename_all = "snake_case"
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Active,
+    Void,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

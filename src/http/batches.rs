@@ -90,7 +90,7 @@ pub struct BatchView {
     pub harvested_on: Option<NaiveDate>,
     pub produced_on: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
-    pub status: String,
+    pub status: BatchStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -108,7 +108,7 @@ impl From<Model> for BatchView {
             harvested_on: m.harvested_on,
             produced_on: m.produced_on,
             expires_on: m.expires_on,
-            status: m.status,
+            status: m.status.into(),
             created_at: m.created_at,
             updated_at: m.updated_at,
         }

@@ -14,6 +14,7 @@ use super::extract::{AppJson, AppQuery, PathId};
 use super::{List, PageParams};
 use crate::auth::Principal;
 use crate::domain::ParseError;
+use crate::domain::stamp::StampStatus;
 use crate::error::AppError;
 use crate::services::stamps as service;
 use crate::stamps::qr::{Ecc, Matrix, parse_module_px};
@@ -146,7 +147,7 @@ pub struct StampView {
     /// The GS1 Digital Link URI printed in the QR code.
     pub uri: String,
     pub hash: String,
-    pub status: String,
+    pub status: StampStatus,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -192,7 +193,7 @@ pub async fn stamps(
                 serial: s.serial,
                 index_in_batch: s.index_in_batch,
                 hash: data_encoding::HEXLOWER.encode(&s.hash),
-                status: s.status,
+                status: s.status.into(),
             })
         })
         .collect::<Result<_, AppError>>()?;

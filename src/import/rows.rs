@@ -262,7 +262,7 @@ fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -
         flags.insert("occurred_at", Flag::When);
     }
     if let (Some(batch), Some(kind)) = (batch, kind)
-        && crate::domain::batch::BatchStatus::parse(&batch.status).is_ok_and(|s| !s.accepts(kind))
+        && !crate::domain::batch::BatchStatus::from(batch.status).accepts(kind)
     {
         flags.insert("kind", Flag::NotAccepted);
     }

@@ -91,12 +91,16 @@ async fn growing_area_for<C: ConnectionTrait>(
                 ParseError::new("not_found", "no such growing area"),
             )
         })?;
-    if area.status != AreaStatus::Active.as_str() {
+    if AreaStatus::from(area.status) != AreaStatus::Active {
         return Err(AppError::validation(
             "growing_area_id",
             ParseError::new(
                 "growing_area_not_active",
-                format!("growing area {} is {}", area.code, area.status),
+                format!(
+                    "growing area {} is {}",
+                    area.code,
+                    AreaStatus::from(area.status)
+                ),
             ),
         ));
     }
@@ -141,7 +145,7 @@ pub async fn create(
         harvested_on: new.harvested_on,
         produced_on: new.produced_on,
         expires_on: new.expires_on,
-        status: BatchStatus::Open.as_str().to_owned(),
+        status: BatchStatus::Open.into(),
         chain_head: Vec::new(),
         stamps_issued: 0,
         created_at: t,
@@ -187,14 +191,13 @@ pub async fn list(
     load::<Product, _>(db.read(), who, product_id, Action::Read, "product").await?;
     let mut q = Batch::find().filter(batch::Column::ProductId.eq(product_id));
     if let Some(s) = filter.status {
-        q = q.filter(batch::Column::Status.eq(s.as_str()));
+        q = q.filter(batch::Column::Status.eq(batch::Status::from(s)));
     }
     paginate(db.read(), q, batch::Column::Id, page).await
 }
 
-pub(crate) fn status_of(row: &batch::Model) -> Result<BatchStatus, AppError> {
-    BatchStatus::parse(&row.status)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("batch {}: {e}", row.id)))
+pub(crate) fn status_of(row: &batch::Model) -> BatchStatus {
+    row.status.into()
 }
 
 /// Seals a batch or corrects its quantity and expiry while it is open.
@@ -206,7 +209,7 @@ pub async fn update(
 ) -> Result<batch::Model, AppError> {
     let txn = db.write_txn().await?;
     let current = load::<Batch, _>(&txn, who, id, Action::ManageRegistry, "batch").await?;
-    let status = status_of(&current)?;
+    let status = status_of(&current);
     if (changes.quantity.is_some() || changes.expires_on.is_some()) && status != BatchStatus::Open {
         return Err(AppError::conflict(
             Code::BatchNotOpen,
@@ -228,7 +231,7 @@ pub async fn update(
         )?;
     }
     let mut row: batch::ActiveModel = current.into();
-    row.status = Set(new_status.as_str().to_owned());
+    row.status = Set(new_status.into());
     if let Some(q) = changes.quantity {
         row.quantity = Set(q);
     }

@@ -69,7 +69,7 @@ pub async fn load(
     let name = |id: &Uuid| products.get(id).cloned().unwrap_or_default();
     let open_batches = batch::Entity::find()
         .filter(batch::Column::OrganizationId.eq(org.id))
-        .filter(batch::Column::Status.eq("open"))
+        .filter(batch::Column::Status.eq(batch::Status::Open))
         .order_by_desc(batch::Column::Id)
         .limit(SHOWN)
         .all(conn)

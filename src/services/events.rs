@@ -230,11 +230,11 @@ async fn write(
         }));
     }
     for state in states.into_values().filter(|s| s.touched) {
-        let status_changed = state.status.as_str() != state.row.status;
+        let status_changed = state.status != BatchStatus::from(state.row.status);
         let mut b: batch::ActiveModel = state.row.into();
         b.chain_head = Set(state.chain_head.0.to_vec());
         if status_changed {
-            b.status = Set(state.status.as_str().to_owned());
+            b.status = Set(state.status.into());
             b.updated_at = Set(now());
         }
         let b = b.update(txn).await?;
@@ -279,7 +279,7 @@ async fn lock_batches(
                 row.id
             ))
         })?;
-        let status = status_of(&row)?;
+        let status = status_of(&row);
         states.insert(
             row.id,
             BatchState {

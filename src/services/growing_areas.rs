@@ -111,7 +111,7 @@ async fn insert(
         issuer: Set(new.issuer),
         issued_on: Set(new.issued_on),
         valid_until: Set(new.valid_until),
-        status: Set(AreaStatus::Active.as_str().to_owned()),
+        status: Set(AreaStatus::Active.into()),
         boundary: Set(new.boundary.as_ref().map(to_json).transpose()?),
         certificates: Set(to_json(&new.certificates)?),
         created_at: Set(t),
@@ -141,7 +141,7 @@ pub async fn list(
     load::<Farm, _>(db.read(), who, farm_id, Action::Read, "farm").await?;
     let mut q = GrowingArea::find().filter(growing_area::Column::FarmId.eq(farm_id));
     if let Some(s) = filter.status {
-        q = q.filter(growing_area::Column::Status.eq(s.as_str()));
+        q = q.filter(growing_area::Column::Status.eq(growing_area::Status::from(s)));
     }
     paginate(db.read(), q, growing_area::Column::Id, page).await
 }
@@ -165,7 +165,7 @@ pub async fn update(
     }
     let mut row: growing_area::ActiveModel = current.into();
     if let Some(v) = changes.status {
-        row.status = Set(v.as_str().to_owned());
+        row.status = Set(v.into());
     }
     if let Some(v) = changes.variety {
         row.variety = Set(Some(v));
@@ -226,7 +226,7 @@ pub async fn list_in_organization(
         .order_by_asc(growing_area::Column::Id)
         .limit(super::MAX_PAGE);
     if let Some(s) = status {
-        q = q.filter(growing_area::Column::Status.eq(s.as_str()));
+        q = q.filter(growing_area::Column::Status.eq(growing_area::Status::from(s)));
     }
     Ok(q.all(conn).await?)
 }

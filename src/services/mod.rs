@@ -37,6 +37,7 @@ pub mod stamp_rows;
 pub mod stamp_voids;
 pub mod stamps;
 pub mod storage_check;
+pub mod stored;
 pub mod verify;
 
 use sea_orm::sea_query::IntoValueTuple;

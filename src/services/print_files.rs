@@ -14,7 +14,6 @@ use super::{certifications, now, today};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::role::Action;
-use crate::domain::stamp::StampStatus;
 use crate::error::{AppError, Code};
 use crate::print::csv::Csv;
 use crate::print::pdf::PdfLabels;
@@ -145,7 +144,7 @@ pub async fn prepare(db: &Db, who: &Principal, run_id: Uuid) -> Result<PrintJob,
     let run = get_run(db, who, run_id).await?;
     let count = stamp::Entity::find()
         .filter(in_run(&run))
-        .filter(stamp::Column::Status.eq(StampStatus::Active.as_str()))
+        .filter(stamp::Column::Status.eq(stamp::Status::Active))
         .count(db.read())
         .await?;
     if count == 0 {
@@ -342,7 +341,7 @@ pub async fn render(
     loop {
         let rows = stamp::Entity::find()
             .filter(in_run_after(run, after))
-            .filter(stamp::Column::Status.eq(StampStatus::Active.as_str()))
+            .filter(stamp::Column::Status.eq(stamp::Status::Active))
             .order_by_asc(stamp::Column::IndexInBatch)
             .limit(PAGE)
             .all(db.read())

@@ -149,7 +149,7 @@ impl Lot {
     }
 
     pub fn recalled(&self) -> bool {
-        self.batch.status == BatchStatus::Recalled.as_str()
+        BatchStatus::from(self.batch.status) == BatchStatus::Recalled
     }
 
     /// The lot's own Digital Link path, `/01/{gtin}/10/{lot}`; none for a product without a
@@ -300,7 +300,7 @@ async fn resolve_serial(
     let lot = load_lot(db, identity, batch, product).await?;
     let standing = if lot.recalled() {
         Standing::Recalled
-    } else if stamp.status == StampStatus::Void.as_str() {
+    } else if StampStatus::from(stamp.status) == StampStatus::Void {
         Standing::Void
     } else {
         Standing::Genuine

@@ -145,7 +145,7 @@ async fn active_among<C: ConnectionTrait>(
             .all(conn)
             .await?;
         for r in rows {
-            if r.status == StampStatus::Active.as_str() {
+            if StampStatus::from(r.status) == StampStatus::Active {
                 active.insert(r.serial.clone());
             }
             found.insert(r.serial);

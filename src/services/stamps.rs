@@ -73,7 +73,7 @@ pub async fn issue(
             .await?
             .ok_or(AppError::NotFound("stamp run"));
     }
-    if status_of(&batch)? == BatchStatus::Recalled {
+    if status_of(&batch) == BatchStatus::Recalled {
         return Err(AppError::conflict(
             Code::BatchRecalled,
             "a recalled batch cannot get new stamps",

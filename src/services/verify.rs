@@ -654,13 +654,14 @@ async fn check_run<C: ConnectionTrait>(
             } else {
                 StampStatus::Active
             };
-            if s.status != status.as_str() {
+            let stored = StampStatus::from(s.status);
+            if stored != status {
                 return Ok(Err(diverge(
                     "stamps",
                     &s.serial,
                     "status",
                     status.as_str(),
-                    &s.status,
+                    stored.as_str(),
                 )));
             }
             // Derived columns agree with the run they belong to.

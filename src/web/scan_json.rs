@@ -5,6 +5,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::domain::GrowingAreaCode;
+use crate::domain::batch::BatchStatus;
+use crate::domain::growing_area::AreaStatus;
 use crate::domain::growing_area_code::ParsedCode;
 use crate::services::resolve::{Lot, Resolved, Standing};
 use crate::services::scans::Live;
@@ -118,7 +120,7 @@ pub struct GrowingAreaJson {
     pub scope: String,
     pub crop: String,
     pub variety: Option<String>,
-    pub status: String,
+    pub status: AreaStatus,
 }
 
 #[derive(Serialize)]
@@ -129,7 +131,7 @@ pub struct BatchJson {
     pub harvested_on: Option<NaiveDate>,
     pub produced_on: Option<NaiveDate>,
     pub expires_on: Option<NaiveDate>,
-    pub status: String,
+    pub status: BatchStatus,
 }
 
 #[derive(Serialize)]
@@ -213,7 +215,7 @@ impl LotJson {
                 scope: a.scope.clone(),
                 crop: a.crop.clone(),
                 variety: a.variety.clone(),
-                status: a.status.clone(),
+                status: a.status.into(),
             }),
             batch: BatchJson {
                 lot_code: b.lot_code.clone(),
@@ -222,7 +224,7 @@ impl LotJson {
                 harvested_on: b.harvested_on,
                 produced_on: b.produced_on,
                 expires_on: b.expires_on,
-                status: b.status.clone(),
+                status: b.status.into(),
             },
             events: r
                 .events

@@ -43,11 +43,11 @@ async fn batches_view(
         .map(|r| BatchRow {
             id: r.id.to_string(),
             product: products.name(&r.product_id),
-            status_label: b.status(&r.status),
+            status_label: b.status(r.status.into()),
             quantity: format!("{} {}", r.quantity, r.unit),
             stamps_issued: r.stamps_issued,
             lot: r.lot_code,
-            status: r.status,
+            status: r.status.into(),
         })
         .collect();
     let active = Some(crate::domain::growing_area::AreaStatus::Active);
@@ -245,7 +245,7 @@ async fn batch_view(
         .collect();
     entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     let now = crate::services::now();
-    let status = BatchStatus::parse(&batch.status).unwrap_or(BatchStatus::Sealed);
+    let status = BatchStatus::from(batch.status);
     let harvest_from =
         crate::domain::batch::harvest_from(status, applications(), now).map(|safe| lang.time(safe));
     let runs = stamps::list_runs(&state.db, who, id, everything()).await?;
@@ -300,8 +300,8 @@ async fn batch_view(
         id: id.to_string(),
         lot: batch.lot_code.clone(),
         product: product.name,
-        status: batch.status.clone(),
-        status_label: b.status(&batch.status),
+        status: batch.status.into(),
+        status_label: b.status(batch.status.into()),
         quantity: format!("{} {}", batch.quantity, batch.unit),
         area,
         dates,

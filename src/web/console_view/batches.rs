@@ -286,16 +286,12 @@ pub fn batch_texts(lang: Lang) -> &'static BatchTexts {
 }
 
 impl BatchTexts {
-    /// A stored status in words (none for one this service never writes).
-    pub fn status(&self, stored: &str) -> &'static str {
-        match BatchStatus::parse(stored) {
-            Ok(status) => self
-                .statuses
-                .iter()
-                .find(|(k, _)| *k == status)
-                .map_or("", |(_, v)| v),
-            Err(_) => "",
-        }
+    /// A status in words.
+    pub fn status(&self, status: BatchStatus) -> &'static str {
+        self.statuses
+            .iter()
+            .find(|(k, _)| *k == status)
+            .map_or("", |(_, v)| v)
     }
 }
 
@@ -317,7 +313,7 @@ pub struct BatchRow {
     pub id: String,
     pub lot: String,
     pub product: String,
-    pub status: String,
+    pub status: BatchStatus,
     pub status_label: &'static str,
     pub quantity: String,
     pub stamps_issued: i64,
@@ -493,7 +489,7 @@ pub struct BatchPage {
     pub id: String,
     pub lot: String,
     pub product: String,
-    pub status: String,
+    pub status: BatchStatus,
     pub status_label: &'static str,
     pub quantity: String,
     /// "code · crop" of its growing area.
@@ -535,7 +531,11 @@ impl BatchPage {
     }
 
     pub fn is_open(&self) -> bool {
-        BatchStatus::parse(&self.status) == Ok(BatchStatus::Open)
+        self.status == BatchStatus::Open
+    }
+
+    pub fn is_recalled(&self) -> bool {
+        self.status == BatchStatus::Recalled
     }
 }
 
