@@ -199,6 +199,10 @@ pub struct SettingsArgs {
     /// attempt, up to an hour, with jitter [default: 2000].
     #[arg(long, env = "OCOP_OUTBOX_RETRY_BASE_MS", global = true)]
     pub outbox_retry_base_ms: Option<u64>,
+    /// Run the marketplace push worker on this node; with several nodes, any number may (jobs
+    /// are claimed under a lease) [default: true].
+    #[arg(long, env = "OCOP_OUTBOX_WORKER", global = true)]
+    pub outbox_worker: Option<bool>,
     /// Time limit of one request to a marketplace API, in seconds [default: 60].
     #[arg(long, env = "OCOP_MARKETPLACE_TIMEOUT_SECS", global = true)]
     pub marketplace_timeout_secs: Option<u64>,
@@ -234,6 +238,8 @@ pub struct Settings {
     /// Seller-API credentials by marketplace id (only those configured).
     pub marketplace_apis: std::collections::BTreeMap<&'static str, ApiConfig>,
     pub outbox_retry_base: std::time::Duration,
+    /// Whether `serve` runs the push worker (and the review polling) on this node.
+    pub outbox_worker: bool,
     pub marketplace_timeout: std::time::Duration,
     /// How often a pending marketplace review (Tiki) is asked about.
     pub marketplace_review_poll: std::time::Duration,
@@ -337,6 +343,7 @@ impl Settings {
             outbox_retry_base: std::time::Duration::from_millis(
                 a.outbox_retry_base_ms.unwrap_or(2_000).max(1),
             ),
+            outbox_worker: a.outbox_worker.unwrap_or(true),
             marketplace_timeout: seconds(a.marketplace_timeout_secs, 60),
             marketplace_review_poll: seconds(a.marketplace_review_poll_secs, 300),
             scan_rate_per_minute: a.scan_rate_per_minute.unwrap_or(60),

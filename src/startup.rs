@@ -73,6 +73,8 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         wake: Arc::new(tokio::sync::Notify::new()),
         store: blobs.store.clone(),
         secrets,
+        clock: Default::default(),
+        requeues: Default::default(),
     };
     Ok(AppState::new(crate::state::Shared {
         outbox,
@@ -102,7 +104,10 @@ pub async fn serve(
         state.db.clone(),
         state.log_key.clone(),
     ));
-    let pusher = tokio::spawn(crate::services::outbox::run(state.outbox.clone()));
+    let pusher = state
+        .settings
+        .outbox_worker
+        .then(|| tokio::spawn(crate::services::outbox::run(state.outbox.clone())));
     let (limits, db) = (state.limits.clone(), state.db.clone());
     let forget = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -124,7 +129,9 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     signer.abort();
-    pusher.abort();
+    if let Some(p) = pusher {
+        p.abort();
+    }
     forget.abort();
     // Scans answered from memory are committed before the process ends.
     scans.flush().await;

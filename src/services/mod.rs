@@ -11,6 +11,7 @@ pub mod batches;
 pub mod blobs;
 pub mod certifications;
 pub mod checkpoints;
+pub mod clock;
 pub mod dashboard;
 pub mod diary_writer;
 pub mod events;

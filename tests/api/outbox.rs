@@ -1,6 +1,11 @@
 //! Pushing listings to a (fake) Lazada through the outbox: the fake checks every signature
 //! and scripts failures — 500, 429 with Retry-After, a lost response — and a crash of our
 //! process between sending and recording; the item is created exactly once and no job is lost.
+//!
+//! The app's own worker is off in these tests ([`connect_api`]): each test runs the outbox by
+//! hand ([`settled`]), moving the outbox's clock to a retry's time instead of sleeping, so
+//! what happens between two attempts is a step the test controls. One test keeps the worker
+//! on, to show that it pushes by itself.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -10,6 +15,8 @@ use ocop_trace::marketplace::api::{ApiConfig, lazada};
 use ocop_trace::media::samples::photo_jpeg;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+
+use ocop_trace::services::outbox::{self, MAX_ATTEMPTS};
 
 use crate::helpers::{TestApp, assert_problem};
 
@@ -144,7 +151,8 @@ pub(crate) async fn fake_lazada(script: Vec<Step>) -> (String, Shared) {
     (serve(app).await, state)
 }
 
-/// Points the settings' client for `marketplace` at a fake server, with these credentials.
+/// Points the settings' client for `marketplace` at a fake server, with these credentials,
+/// and turns the app's push worker off: the test runs the outbox itself.
 pub(crate) fn connect_api(
     s: &mut ocop_trace::settings::Settings,
     marketplace: &'static str,
@@ -159,6 +167,7 @@ pub(crate) fn connect_api(
         public_base: s.public_base_url.clone(),
     };
     s.marketplace_apis.insert(marketplace, api);
+    s.outbox_worker = false;
 }
 
 /// Serves a fake marketplace on an ephemeral port; returns its base URL.
@@ -260,18 +269,44 @@ pub(crate) async fn ready_listing(app: &TestApp) -> String {
     listing
 }
 
-/// Waits until the listing's newest push is `done` or `failed`.
+/// The listing's pushes, newest first.
+pub(crate) async fn pushes(app: &TestApp, listing: &str) -> Vec<Value> {
+    let (s, pushes) = app
+        .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{pushes}");
+    serde_json::from_value(pushes).unwrap()
+}
+
+/// Runs the outbox as its worker would: every due job; then, while the listing's newest push
+/// is waiting for a retry, the outbox's clock moves to the retry's time and it runs again.
+/// Returns the push once it is `done` or `failed`.
 pub(crate) async fn settled(app: &TestApp, listing: &str) -> Value {
-    for _ in 0..300 {
-        let (_, pushes) = app
-            .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
-            .await;
-        if matches!(pushes[0]["status"].as_str(), Some("done" | "failed")) {
-            return pushes[0].clone();
+    let outbox = &app.state.outbox;
+    for _ in 0..=MAX_ATTEMPTS {
+        outbox::drain(outbox).await.unwrap();
+        let newest = pushes(app, listing).await.remove(0);
+        if matches!(newest["status"].as_str(), Some("done" | "failed")) {
+            return newest;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(newest["status"], "pending", "{newest}");
+        outbox.clock.advance_to(next_attempt(app).await);
     }
-    panic!("the push did not settle");
+    panic!("the push did not settle in {MAX_ATTEMPTS} attempts");
+}
+
+/// When the earliest pending job is due.
+async fn next_attempt(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+    use entity::outbox_job;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+    outbox_job::Entity::find()
+        .filter(outbox_job::Column::Status.eq(outbox_job::JobStatus::Pending))
+        .order_by_asc(outbox_job::Column::NextAttemptAt)
+        .one(app.db.read())
+        .await
+        .unwrap()
+        .expect("a pending job")
+        .next_attempt_at
 }
 
 #[tokio::test]
@@ -326,9 +361,7 @@ async fn a_push_survives_500_429_and_a_lost_response_and_creates_the_item_once()
     let push = settled(&app, &listing).await;
     assert_eq!(push["status"], "done", "{push}");
     // Nothing else is due: a second job for the same version would be sent now.
-    ocop_trace::services::outbox::drain(&app.state.outbox)
-        .await
-        .unwrap();
+    outbox::drain(&app.state.outbox).await.unwrap();
     assert_eq!(fake.lock().unwrap().creates, 3);
 
     // A new price: the item is updated by itself, not created again.
@@ -340,15 +373,9 @@ async fn a_push_survives_500_429_and_a_lost_response_and_creates_the_item_once()
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    let mut updated = false;
-    for _ in 0..100 {
-        if !fake.lock().unwrap().updates.is_empty() {
-            updated = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(updated, "the price change was pushed");
+    let update = settled(&app, &listing).await;
+    assert_eq!(update["status"], "done", "{update}");
+    assert_ne!(update["id"], job["id"], "a new version is a new push");
     let f = fake.lock().unwrap();
     assert_eq!(f.updates, [("9000".to_owned(), 175000)]);
     assert_eq!((f.creates, f.items.len()), (3, 1));
@@ -369,7 +396,7 @@ async fn a_crash_between_send_and_commit_neither_loses_the_job_nor_duplicates_th
     })
     .await
     .unwrap();
-    let job = ocop_trace::services::outbox::enqueue(
+    let job = outbox::enqueue(
         &state.outbox,
         &state.settings.public_base_url,
         &ocop_trace::auth::Principal::operator(),
@@ -377,27 +404,19 @@ async fn a_crash_between_send_and_commit_neither_loses_the_job_nor_duplicates_th
     )
     .await
     .unwrap();
-    let mut claimed = None;
-    for _ in 0..50 {
-        if let Some(j) = ocop_trace::services::outbox::claim(&state.db)
-            .await
-            .unwrap()
-        {
-            claimed = Some(j);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    let claimed = claimed.expect("claimed before the app's worker");
-    assert_eq!(claimed.id, job.id);
-    let (_attempt, result) = ocop_trace::services::outbox::send(&state.outbox, &claimed)
+    let claimed = outbox::claim(&state.outbox)
         .await
-        .unwrap();
+        .unwrap()
+        .expect("a due job");
+    assert_eq!(claimed.id, job.id);
+    let (_attempt, result) = outbox::send(&state.outbox, &claimed).await.unwrap();
     assert!(result.is_ok());
     assert_eq!(fake.lock().unwrap().items.len(), 1);
-    // ... the process dies here. Its lease runs out:
-    app.sql("UPDATE outbox_jobs SET lease_until = created_at", vec![])
-        .await;
+    // ... the process dies here. While its lease lasts, the job is nobody else's:
+    outbox::drain(&app.state.outbox).await.unwrap();
+    assert_eq!(pushes(&app, &listing).await[0]["status"], "running");
+    // Then the lease runs out.
+    app.state.outbox.clock.advance(outbox::LEASE);
     let done = settled(&app, &listing).await;
     assert_eq!(done["status"], "done", "{done}");
     assert_eq!(done["history"].as_array().unwrap().len(), 2, "{done}");
@@ -609,20 +628,13 @@ async fn shopee_pushes_are_signed_upload_images_and_renew_an_expired_token() {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    let mut queued = false;
-    for _ in 0..100 {
-        let (_, pushes) = app
-            .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
-            .await;
-        if pushes.as_array().unwrap().len() == 2 {
-            assert_ne!(pushes[0]["id"], first, "a new version is a new push");
-            queued = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(queued, "the change queued an update");
     let done = settled(&app, &listing).await;
+    assert_eq!(
+        pushes(&app, &listing).await.len(),
+        2,
+        "the change queued an update"
+    );
+    assert_ne!(done["id"], first, "a new version is a new push");
     assert_eq!(done["status"], "done", "{done}");
     assert_eq!(done["history"][0]["detail"], "updated");
     assert_eq!(done["external_id"], "800001");
@@ -724,22 +736,13 @@ async fn no_marketplace_error_keeps_a_token_or_a_secret() {
             )
             .await;
         assert_eq!(s, StatusCode::ACCEPTED);
-        let mut seen = Value::Null;
-        for _ in 0..300 {
-            let (_, pushes) = app
-                .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
-                .await;
-            if pushes[0]["last_error"].is_string() {
-                seen = pushes;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        outbox::drain(&app.state.outbox).await.unwrap();
+        let seen = pushes(&app, &listing).await;
         assert!(
-            seen.is_array(),
+            seen[0]["last_error"].is_string(),
             "{marketplace} at {endpoint}: no error recorded"
         );
-        let shown = seen.to_string();
+        let shown = Value::from(seen).to_string();
         let stored = stored_errors(&app).await;
         for secret in [TOKEN, REFRESH, APP_SECRET] {
             assert!(
@@ -782,4 +785,35 @@ async fn stored_errors(app: &TestApp) -> String {
         }
     }
     all
+}
+
+/// With the worker on, as in production, a push goes out by itself: nothing but the app runs
+/// the outbox. The one test here that waits: for a background task, woken by the push.
+#[tokio::test]
+async fn the_apps_own_worker_sends_a_push_by_itself() {
+    let (endpoint, fake) = fake_lazada(vec![]).await;
+    let app = TestApp::spawn_with(move |s| {
+        connect_api(s, "lazada", &endpoint, KEY, SECRET);
+        s.outbox_worker = true;
+    })
+    .await;
+    let listing = ready_listing(&app).await;
+    let (s, _) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}/pushes"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::ACCEPTED);
+    let mut newest = Value::Null;
+    for _ in 0..200 {
+        newest = pushes(&app, &listing).await.remove(0);
+        if newest["status"] == "done" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(newest["status"], "done", "{newest}");
+    assert_eq!(fake.lock().unwrap().items.len(), 1);
 }

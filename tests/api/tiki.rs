@@ -3,6 +3,10 @@
 //! each request through the review states the test scripts. A rejected request is answered
 //! with a new one, an update waits for the review, and an approved product's price and stock
 //! change without a new request.
+//!
+//! The tests run the outbox by hand (the app's worker is off): [`review_turn`] moves the
+//! outbox's clock on by the review interval, asks Tiki how its reviews stand and runs what is
+//! due, as the worker would every interval.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -12,7 +16,9 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::helpers::TestApp;
-use crate::outbox::{connect_api, connect_shop, listed, serve, settled};
+use ocop_trace::services::outbox;
+
+use crate::outbox::{connect_api, connect_shop, listed, pushes, serve, settled};
 
 const CLIENT_ID: &str = "7590139168389961";
 const CLIENT_SECRET: &str = "tiki-client-secret";
@@ -194,7 +200,6 @@ async fn fake_tiki(plans: Vec<Vec<&'static str>>, lose_first_answer: bool) -> (S
 async fn app_with_a_tiki_listing(endpoint: &str) -> (TestApp, String) {
     let endpoint = endpoint.to_owned();
     let app = TestApp::spawn_with(move |s| {
-        s.marketplace_review_poll = Duration::from_millis(100);
         connect_api(s, "tiki", &endpoint, CLIENT_ID, CLIENT_SECRET);
     })
     .await;
@@ -215,24 +220,26 @@ async fn app_with_a_tiki_listing(endpoint: &str) -> (TestApp, String) {
     (app, listing)
 }
 
-/// Waits until the listing has `n` pushes and the newest has settled.
+/// Settles the listing's newest push, which must be its `n`th.
 async fn nth_push(app: &TestApp, listing: &str, n: usize) -> Value {
-    for _ in 0..200 {
-        let (_, pushes) = app
-            .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
-            .await;
-        if pushes.as_array().unwrap().len() >= n {
-            return settled(app, listing).await;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("push {n} was not queued");
+    let push = settled(app, listing).await;
+    assert_eq!(pushes(app, listing).await.len(), n, "{push}");
+    push
 }
 
-/// Polls the listing until its status is `want`; returns it and every status seen.
+/// What the worker does each review interval: asks how pending reviews stand, then runs the
+/// jobs that are due (those a decision released among them).
+async fn review_turn(app: &TestApp) {
+    let o = &app.state.outbox;
+    o.clock.advance(o.review_every);
+    outbox::poll_reviews(o).await.unwrap();
+    outbox::drain(o).await.unwrap();
+}
+
+/// Review turns until the listing's status is `want`; returns it and every status seen.
 async fn listing_until(app: &TestApp, listing: &str, want: &str) -> (Value, Vec<String>) {
     let mut seen = Vec::new();
-    for _ in 0..400 {
+    for _ in 0..20 {
         let (_, l) = app
             .get(&app.admin, &format!("/api/v1/listings/{listing}"))
             .await;
@@ -243,7 +250,7 @@ async fn listing_until(app: &TestApp, listing: &str, want: &str) -> (Value, Vec<
         if status == want {
             return (l, seen);
         }
-        tokio::time::sleep(Duration::from_millis(25)).await;
+        review_turn(app).await;
     }
     panic!("the listing never became {want}: {seen:?}");
 }
@@ -318,29 +325,27 @@ async fn a_tiki_push_is_a_reviewed_request_answered_again_after_a_rejection_and_
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    let mut waited = false;
-    for _ in 0..400 {
-        let (_, pushes) = app
-            .get(&app.admin, &format!("/api/v1/listings/{listing}/pushes"))
-            .await;
-        if pushes.as_array().unwrap().len() == 3 {
-            let newest = &pushes[0];
-            waited |= newest["last_error"]
-                .as_str()
-                .is_some_and(|e| e.contains("waiting for the marketplace's review"));
-            if newest["status"] == "done" {
-                assert_eq!(newest["attempts"], 1, "waiting spent no attempt: {newest}");
-                assert_eq!(
-                    newest["history"][0]["detail"],
-                    "updated; the marketplace's review: approved"
-                );
-                break;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(waited, "the update waited for Tiki's review");
+    outbox::drain(&app.state.outbox).await.unwrap();
+    let waiting = pushes(&app, &listing).await.remove(0);
+    assert_eq!(waiting["status"], "pending", "{waiting}");
+    assert_eq!(
+        waiting["attempts"], 0,
+        "waiting spends no attempt: {waiting}"
+    );
+    assert!(
+        waiting["last_error"]
+            .as_str()
+            .is_some_and(|e| e.contains("waiting for the marketplace's review")),
+        "{waiting}"
+    );
     let (l, _) = listing_until(&app, &listing, "live").await;
+    let newest = pushes(&app, &listing).await.remove(0);
+    assert_eq!(newest["status"], "done", "{newest}");
+    assert_eq!(newest["attempts"], 1, "{newest}");
+    assert_eq!(
+        newest["history"][0]["detail"],
+        "updated; the marketplace's review: approved"
+    );
     assert_eq!(l["review"]["state"], "approved");
     assert_eq!(l["review"]["detail"], Value::Null);
 

@@ -14,7 +14,6 @@ use crate::error::AppError;
 use crate::error::Code;
 use crate::marketplace::Marketplace;
 use crate::marketplace::api::{Account, ApiClient, ApiConfig};
-use crate::services::now;
 
 /// Saves an organization's shop credentials on an API marketplace.
 pub async fn set_account(
@@ -39,7 +38,7 @@ pub async fn set_account(
         .filter(marketplace_account::Column::Marketplace.eq(marketplace.id()))
         .one(&txn)
         .await?;
-    let t = now();
+    let t = outbox.clock.now();
     match existing {
         Some(row) => {
             let mut row: marketplace_account::ActiveModel = row.into();
@@ -124,7 +123,7 @@ pub(super) async fn store_tokens(
         .as_deref()
         .map(|r| sealed(outbox, r))
         .transpose()?);
-    row.updated_at = Set(now());
+    row.updated_at = Set(outbox.clock.now());
     row.update(txn).await?;
     Ok(())
 }

@@ -14,7 +14,7 @@ use crate::db::Db;
 use crate::domain::role::Action;
 use crate::error::Code;
 use crate::error::{AppError, FieldProblem};
-use crate::services::{load, now};
+use crate::services::load;
 
 /// Queues the listing's current version for its marketplace. The same version queued again
 /// returns the existing job.
@@ -83,7 +83,7 @@ pub async fn enqueue(
     {
         return Ok(job);
     }
-    let t = now();
+    let t = outbox.clock.now();
     let job = outbox_job::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(row.organization_id),
@@ -113,12 +113,17 @@ pub async fn enqueue(
 /// that is now stale. Runs in the background; a listing that cannot be queued (a problem, no
 /// credentials) simply stays `stale` for people to see.
 pub fn requeue_changed(outbox: &Outbox, base: &url::Url, product_id: Uuid) {
-    let (outbox, base) = (outbox.clone(), base.clone());
-    tokio::spawn(async move {
+    let (tasks, outbox, base) = (outbox.requeues.clone(), outbox.clone(), base.clone());
+    tasks.spawn(async move {
         if let Err(e) = requeue(&outbox, &base, product_id).await {
             tracing::warn!(product.id = %product_id, error = %e.into_anyhow(), "could not queue marketplace updates");
         }
     });
+}
+
+/// Waits until the updates queued by changes made so far are queued.
+pub(super) async fn requeued(outbox: &Outbox) {
+    outbox.requeues.idle().await;
 }
 
 pub(super) async fn requeue(
@@ -202,8 +207,8 @@ pub async fn retry(
     let mut row: outbox_job::ActiveModel = job.into();
     row.status = Set(JobStatus::Pending);
     row.attempts = Set(0);
-    row.next_attempt_at = Set(now());
-    row.updated_at = Set(now());
+    row.next_attempt_at = Set(outbox.clock.now());
+    row.updated_at = Set(outbox.clock.now());
     let job = row.update(&txn).await?;
     txn.commit().await?;
     outbox.wake.notify_one();

@@ -14,7 +14,6 @@ use crate::db::Db;
 use crate::error::AppError;
 use crate::error::Code;
 use crate::marketplace::api::Review;
-use crate::services::now;
 
 /// The state of the marketplace's review of the listing's earlier push, while it is not over:
 /// an item under review cannot be changed, so the job waits for the decision.
@@ -35,7 +34,7 @@ pub(super) async fn defer(
     job: outbox_job::Model,
     state: &str,
 ) -> Result<(), AppError> {
-    let t = now();
+    let t = outbox.clock.now();
     let mut j: outbox_job::ActiveModel = job.clone().into();
     j.status = Set(JobStatus::Pending);
     j.attempts = Set(Ord::max(job.attempts - 1, 0));
@@ -56,7 +55,7 @@ pub(super) async fn defer(
 /// for listings not asked about for `review_every`. A decision releases the listing's waiting
 /// jobs at once.
 pub async fn poll_reviews(outbox: &Outbox) -> Result<(), AppError> {
-    let t = now();
+    let t = outbox.clock.now();
     let asked_before = t - chrono::Duration::from_std(outbox.review_every).unwrap_or_default();
     let rows = listing::Entity::find()
         .filter(listing::Column::ReviewState.is_not_null())
@@ -90,7 +89,7 @@ pub async fn poll_reviews(outbox: &Outbox) -> Result<(), AppError> {
         .await;
         let txn = outbox.db.write_txn().await?;
         let mut l: listing::ActiveModel = row.clone().into();
-        l.review_checked_at = Set(Some(now()));
+        l.review_checked_at = Set(Some(outbox.clock.now()));
         let mut decided = false;
         match asked {
             Ok(Some(review)) => {
@@ -112,7 +111,10 @@ pub async fn poll_reviews(outbox: &Outbox) -> Result<(), AppError> {
         l.update(&txn).await?;
         if decided {
             outbox_job::Entity::update_many()
-                .col_expr(outbox_job::Column::NextAttemptAt, Expr::value(now()))
+                .col_expr(
+                    outbox_job::Column::NextAttemptAt,
+                    Expr::value(outbox.clock.now()),
+                )
                 .filter(outbox_job::Column::ListingId.eq(row.id))
                 .filter(outbox_job::Column::Status.eq(JobStatus::Pending))
                 .exec(&txn)

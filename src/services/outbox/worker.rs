@@ -23,11 +23,10 @@ use super::shared::Outbox;
 use super::shared::Sent;
 use super::shared::clip;
 use super::shared::secrets;
-use crate::db::Db;
 use crate::error::AppError;
 use crate::marketplace::Listing;
 use crate::marketplace::api::{PushError, Pushed};
-use crate::services::{ledger, now};
+use crate::services::ledger;
 
 /// The delay before attempt `attempts + 1`: the marketplace's `Retry-After` when it gave one,
 /// otherwise `base · 2^(attempts-1)` up to an hour, plus up to 50 % jitter.
@@ -61,8 +60,9 @@ pub(super) fn due(t: DateTime<Utc>) -> Condition {
 }
 
 /// Takes one due job (or one whose worker's lease ran out), or `None`.
-pub async fn claim(db: &Db) -> Result<Option<outbox_job::Model>, AppError> {
-    let t = now();
+pub async fn claim(outbox: &Outbox) -> Result<Option<outbox_job::Model>, AppError> {
+    let db = &outbox.db;
+    let t = outbox.clock.now();
     let Some(job) = outbox_job::Entity::find()
         .filter(due(t))
         .order_by_asc(outbox_job::Column::NextAttemptAt)
@@ -138,7 +138,7 @@ pub async fn send(
         id: Set(Uuid::now_v7()),
         job_id: Set(job.id),
         attempt: Set(job.attempts),
-        started_at: Set(now()),
+        started_at: Set(outbox.clock.now()),
         finished_at: Set(None),
         outcome: Set(None),
         http_status: Set(None),
@@ -209,7 +209,7 @@ pub async fn finish(
         Err(e @ PushError::Retry { .. }) if job.attempts < MAX_ATTEMPTS => Outcome::Retry(e),
         Err(e) => Outcome::Failed(e.to_string(), e.status()),
     };
-    let t = now();
+    let t = outbox.clock.now();
     let txn = outbox.db.write_txn().await?;
     let mut a: outbox_attempt::ActiveModel = attempt.into();
     a.finished_at = Set(Some(t));
@@ -278,9 +278,10 @@ pub async fn finish(
     Ok(())
 }
 
-/// Runs due jobs until there is none.
+/// Runs due jobs until there is none, the updates of changes made before it included.
 pub async fn drain(outbox: &Outbox) -> Result<(), AppError> {
-    while let Some(job) = claim(&outbox.db).await? {
+    super::queue::requeued(outbox).await;
+    while let Some(job) = claim(outbox).await? {
         if let Some(state) = review_under_way(&outbox.db, &job).await? {
             defer(outbox, job, &state).await?;
             continue;
@@ -293,7 +294,7 @@ pub async fn drain(outbox: &Outbox) -> Result<(), AppError> {
                 j.status = Set(JobStatus::Failed);
                 j.last_error = Set(Some(clip(&e.to_string())));
                 j.lease_until = Set(None);
-                j.updated_at = Set(now());
+                j.updated_at = Set(outbox.clock.now());
                 let txn = outbox.db.write_txn().await?;
                 j.update(&txn).await?;
                 txn.commit().await?;
