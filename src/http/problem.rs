@@ -15,7 +15,9 @@ pub const PROBLEM_JSON: &str = "application/problem+json";
 /// What the logging middleware needs to know about an error response.
 #[derive(Clone, Debug)]
 pub struct ErrorReport {
-    pub code: &'static str,
+    pub code: crate::error::Code,
+    /// What the response says went wrong (no internals).
+    pub detail: String,
     /// The full cause chain, for the log only.
     pub cause: String,
 }
@@ -70,7 +72,7 @@ fn problem_response(status: StatusCode, body: serde_json::Value) -> Response {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = status_of(&self);
-        let code = self.code().as_str();
+        let code = self.code();
         let detail = match &self {
             AppError::Validation(errors) => {
                 let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
@@ -83,7 +85,7 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        let mut body = problem_body(status, code, &detail);
+        let mut body = problem_body(status, code.as_str(), &detail);
         if let AppError::Validation(errors) = &self {
             body["errors"] = json!(errors);
         }
@@ -101,19 +103,32 @@ impl IntoResponse for AppError {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        res.extensions_mut().insert(ErrorReport { code, cause });
+        res.extensions_mut().insert(ErrorReport {
+            code,
+            detail,
+            cause,
+        });
         res
     }
 }
 
-/// Logs an error response once and, for a server error, gives its body the request id.
+/// Logs an error response once and, for a server error answered with a problem document,
+/// gives its body the request id (a page shows it itself).
 pub fn log_error(res: Response, report: ErrorReport, request_id: &str) -> Response {
     let status = res.status();
+    let code = report.code.as_str();
+    let problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(PROBLEM_JSON.as_bytes()));
     if status.is_server_error() {
-        tracing::error!(error.code = report.code, error.cause = %report.cause, request.id = %request_id, "request failed");
+        tracing::error!(error.code = code, error.cause = %report.cause, request.id = %request_id, "request failed");
+        if !problem {
+            return res;
+        }
         let mut body = problem_body(
             status,
-            report.code,
+            code,
             if status == StatusCode::SERVICE_UNAVAILABLE {
                 "the service is temporarily unavailable; try again shortly"
             } else {
@@ -125,7 +140,7 @@ pub fn log_error(res: Response, report: ErrorReport, request_id: &str) -> Respon
         fresh.extensions_mut().insert(report);
         fresh
     } else {
-        tracing::info!(error.code = report.code, error.detail = %report.cause, status = status.as_u16(), "request rejected");
+        tracing::info!(error.code = code, error.detail = %report.cause, status = status.as_u16(), "request rejected");
         res
     }
 }

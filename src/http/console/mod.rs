@@ -27,6 +27,8 @@ mod sign_in;
 
 use shared::*;
 
+use crate::http::problem::ErrorReport;
+
 /// The console's routes; a diary entry may carry a photo of up to `upload_max_bytes`.
 pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
     // Room for the multipart framing and the form's other fields around the file.
@@ -124,7 +126,7 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
             "/console/invitations/{secret}",
             get(members::invitation).post(members::accept),
         )
-        .layer(axum::middleware::map_response(error_pages))
+        .layer(axum::middleware::from_fn(error_pages))
         .route("/static/console.js", get(js))
         .route("/static/console.css", get(css))
 }
@@ -155,25 +157,26 @@ async fn css() -> Response {
         .into_response()
 }
 
-/// Largest problem body read to show its detail.
-const PROBLEM_BYTES: usize = 16 * 1024;
-
-/// Turns the service's problem+json answers into a page a person can read, with a way back.
-async fn error_pages(res: Response) -> Response {
-    let problem = res
+/// Turns an error the console's handlers and extractors answered with into a page a person
+/// can read, with a way back. The error itself travels in the response (`ErrorReport`); the
+/// page keeps it, so that the request is still logged as failed.
+async fn error_pages(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let request_id = req
         .headers()
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/problem+json"));
-    if !problem {
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let res = next.run(req).await;
+    let Some(report) = res.extensions().get::<ErrorReport>().cloned() else {
         return res;
+    };
+    let view =
+        crate::web::console_view::ErrorPage::new(report.code, report.detail.clone(), request_id);
+    let mut page = html(res.status(), view);
+    if let Some(after) = res.headers().get(header::RETRY_AFTER) {
+        page.headers_mut()
+            .insert(header::RETRY_AFTER, after.clone());
     }
-    let (parts, body) = res.into_parts();
-    let detail = axum::body::to_bytes(body, PROBLEM_BYTES)
-        .await
-        .ok()
-        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
-        .and_then(|v| v.get("detail").and_then(|d| d.as_str()).map(str::to_owned))
-        .unwrap_or_default();
-    let view = crate::web::console_view::ErrorPage::new(parts.status.as_u16(), detail);
-    html(parts.status, view)
+    page.extensions_mut().insert(report);
+    page
 }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 
+use crate::error::Code;
 use crate::i18n::Lang;
 
 pub use texts::{ConsoleTexts, texts};
@@ -284,7 +285,8 @@ pub fn product_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'sta
 }
 
 /// A failed console request as a page, in both languages (the failure may come before the
-/// language is known), with the problem's detail for whoever helps.
+/// language is known): what the problem's code says to a person, the problem's detail for
+/// whoever helps, and for a server error the request's id to quote.
 #[derive(Template)]
 #[template(path = "console/error.html")]
 pub struct ErrorPage {
@@ -293,43 +295,65 @@ pub struct ErrorPage {
     pub vi: &'static str,
     pub en: &'static str,
     pub detail: String,
+    pub request_id: Option<String>,
 }
 
 impl ErrorPage {
-    pub fn new(status: u16, detail: String) -> Self {
-        let (vi, en) = match status {
-            404 => (
+    pub fn new(code: Code, detail: String, request_id: Option<String>) -> Self {
+        let (vi, en) = match code {
+            // Said for a page as well as a record, and why it may be hidden.
+            Code::NotFound => (
                 "Không tìm thấy trang hoặc bản ghi này (có thể nó thuộc tổ chức khác).",
                 "This page or record was not found (it may belong to another organization).",
             ),
-            403 => (
-                "Vai trò của bạn không được phép làm việc này.",
-                "Your role does not allow this.",
-            ),
-            409 => (
-                "Việc này không làm được ở trạng thái hiện tại.",
-                "This cannot be done in the current state.",
-            ),
-            413 => ("Tệp quá lớn.", "The file is too large."),
-            415 | 422 | 400 => (
-                "Dữ liệu gửi lên không hợp lệ.",
-                "What was sent is not valid.",
-            ),
-            429 => (
-                "Quá nhiều yêu cầu. Vui lòng đợi một chút rồi thử lại.",
-                "Too many requests. Wait a moment and try again.",
-            ),
-            _ => (
+            Code::InternalError => (
                 "Máy chủ đang gặp lỗi; lỗi đã được ghi lại. Vui lòng thử lại sau.",
                 "The server failed; the error was logged. Please try again later.",
             ),
+            other => (other.text(Lang::Vi), other.text(Lang::En)),
         };
+        let server_error = code.status() >= 500;
         Self {
             c: Chrome::new(Lang::Vi, String::new(), None),
-            status,
+            status: code.status(),
             vi,
             en,
-            detail,
+            // A server error's detail says nothing more than its words.
+            detail: if server_error { String::new() } else { detail },
+            request_id: request_id.filter(|_| server_error),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use askama::Template;
+
+    use super::ErrorPage;
+    use crate::error::Code;
+
+    #[test]
+    fn an_error_page_says_its_codes_words_and_a_server_error_only_its_request_id() {
+        let refused = ErrorPage::new(
+            Code::NoMarketplaceAccount,
+            "connect a shop first".into(),
+            Some("req-1".into()),
+        );
+        assert_eq!(refused.status, 409);
+        let html = refused.render().unwrap();
+        assert!(html.contains(Code::NoMarketplaceAccount.text(crate::i18n::Lang::Vi)));
+        assert!(html.contains("connect a shop first"));
+        assert!(!html.contains("req-1"), "a refusal is not the server's fault");
+
+        let failed = ErrorPage::new(
+            Code::InternalError,
+            "internal error".into(),
+            Some("req-2".into()),
+        );
+        let html = failed.render().unwrap();
+        assert_eq!(failed.status, 500);
+        assert!(html.contains("req-2"));
+        assert!(html.contains("Máy chủ đang gặp lỗi"));
+        assert!(!html.contains("Chi tiết"), "no detail beyond the words");
     }
 }
