@@ -1,5 +1,5 @@
 //! Pages people see (the scan page), as pure code: languages, and the views that templates in
-//! `templates/` render. The resolver's HTTP side is `http/scan.rs`.
+//! `templates/` render. The resolver's HTTP side is `http/scan/`.
 
 pub mod console_view;
 pub mod linkset;

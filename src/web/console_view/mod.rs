@@ -343,7 +343,10 @@ mod tests {
         let html = refused.render().unwrap();
         assert!(html.contains(Code::NoMarketplaceAccount.text(crate::i18n::Lang::Vi)));
         assert!(html.contains("connect a shop first"));
-        assert!(!html.contains("req-1"), "a refusal is not the server's fault");
+        assert!(
+            !html.contains("req-1"),
+            "a refusal is not the server's fault"
+        );
 
         let failed = ErrorPage::new(
             Code::InternalError,

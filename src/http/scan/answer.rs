@@ -1,0 +1,201 @@
+//! What a scan answers: the live parts of a stamp's record (scan count, PIN state), locating
+//! the stamp a path names, recording the scan, and the page, JSON or failure a client gets.
+
+use super::negotiate::Want;
+use super::paths::{expected_path, link_path};
+use crate::error::{AppError, Code};
+use crate::http::public_page::{cors, html, html_response, vary};
+use crate::i18n::Lang;
+use crate::services::resolve::{self, ResolveError, Resolved};
+use crate::services::scans::{Live, Recent, ScanJob, Stored};
+use crate::state::AppState;
+use crate::web::scan_frame::PinBox;
+use crate::web::scan_view::ProblemPage;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use entity::stamp;
+use sea_orm::EntityTrait;
+use std::sync::Arc;
+
+/// The client's address as stored with scans and PIN attempts: keyed, not reversible.
+pub(super) fn client_hash(state: &AppState, client: std::net::IpAddr) -> [u8; 32] {
+    state
+        .pin_key
+        .keyed_hash(b"ocop-trace/scan-client/v1", client.to_string().as_bytes())
+}
+
+/// The stamp's counters now: its row, with the scans answered and not yet committed.
+pub(super) async fn live(state: &AppState, r: &Resolved) -> Result<Live, AppError> {
+    let db = stamp::Entity::find_by_id(r.serial.as_str().to_owned())
+        .one(state.db.read())
+        .await?
+        .map(|s| Live::of(&s))
+        .unwrap_or_default();
+    Ok(state.scans.live(r.serial.as_str(), db))
+}
+
+/// The stamp a path names and, for a browser's GET of its canonical address, the stored scan.
+///
+/// A scan of a stamp resolved before is stored first: the ledger size the scan writer read in
+/// its transaction then says whether the cached resolution is current, so a repeat scan costs
+/// no read of its own. Otherwise the stamp is resolved first, so an unknown serial is never
+/// stored, and a path that will be redirected is not counted (its canonical GET will be).
+pub(super) async fn locate(
+    state: &AppState,
+    path: &str,
+    is_scan: bool,
+    client: std::net::IpAddr,
+    lang: Lang,
+) -> Result<(Arc<Resolved>, Option<Stored>), ResolveError> {
+    let base = &state.settings.public_base_url;
+    let canonical = |r: &Resolved| link_path(path, base) == expected_path(path, r);
+    if is_scan {
+        // A stamp's own address, resolved before, is found by its last segment (the serial
+        // as printed) without parsing the path; any other spelling is parsed first.
+        let exact = path
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .and_then(|serial| state.resolve_cache.peek_str(serial))
+            .filter(|(_, r)| canonical(r));
+        let hit = match exact {
+            Some(hit) => Some(hit),
+            None => {
+                let (link, serial) = resolve::parse(path)?;
+                state
+                    .resolve_cache
+                    .peek(&serial)
+                    .filter(|(_, r)| resolve::matches(&link, r) && canonical(r))
+            }
+        };
+        if let Some((size, cached)) = hit
+            && let Some(stored) = record(state, &cached, client, lang).await
+        {
+            let r = if stored.ledger_size == size {
+                cached
+            } else {
+                let (link, serial) = resolve::parse(path)?;
+                resolve::refresh(
+                    &state.db,
+                    &state.resolve_cache,
+                    &link,
+                    serial,
+                    base,
+                    stored.ledger_size,
+                )
+                .await?
+            };
+            return Ok((r, Some(stored)));
+        }
+    }
+    let r = resolve::resolve_cached(&state.db, &state.resolve_cache, path, base).await?;
+    let stored = if is_scan && canonical(&r) {
+        record(state, &r, client, lang).await
+    } else {
+        None
+    };
+    Ok((r, stored))
+}
+
+/// Stores this scan; returns the counters with it and the recent scans. A failure is logged
+/// and the page is still served (a shopper must not be turned away because a counter could
+/// not be written).
+pub(super) async fn record(
+    state: &AppState,
+    r: &Resolved,
+    client: std::net::IpAddr,
+    lang: Lang,
+) -> Option<Stored> {
+    let at = crate::services::now();
+    let job = ScanJob {
+        serial: r.serial.as_str().to_owned(),
+        at,
+        client_hash: client_hash(state, client),
+        language: lang.code(),
+    };
+    match state.scans.record(job).await {
+        Ok(stored) => Some(stored),
+        Err(e) => {
+            tracing::error!(error = %e.into_anyhow(), "recording a scan");
+            None
+        }
+    }
+}
+
+/// The scan page: the stamp's cached frame with this scan's live parts.
+pub(super) fn scan_page(
+    state: &AppState,
+    r: &Arc<Resolved>,
+    live: &Live,
+    recent: Option<&Recent>,
+    lang: Lang,
+    pin: Option<PinBox>,
+    status: StatusCode,
+) -> Response {
+    let page = state
+        .scan_frames
+        .frame(r, lang, state.log_key.verifier_key())
+        .and_then(|frame| frame.page(r, live, recent, lang, pin));
+    match page {
+        Ok(body) => html_response(status, body),
+        Err(e) => AppError::internal(anyhow::anyhow!("rendering a scan page: {e}")).into_response(),
+    }
+}
+
+/// 429 with a page asking the client to wait (or problem+json).
+pub(super) fn too_many(want: Want, lang: Lang) -> Response {
+    let t = lang.t();
+    let mut res = match want {
+        Want::Html => html(
+            StatusCode::TOO_MANY_REQUESTS,
+            ProblemPage::new(lang, t.error_rate, t.error_detail_rate),
+        ),
+        Want::Json | Want::Linkset => {
+            let mut res = AppError::TooManyRequests { retry_after: 60 }.into_response();
+            cors(&mut res);
+            res
+        }
+    };
+    res.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+    res
+}
+
+pub(super) fn failure(e: ResolveError, want: Want, lang: Lang) -> Response {
+    let t = lang.t();
+    let (status, title, detail, error) = match e {
+        ResolveError::Malformed(p) => (
+            StatusCode::BAD_REQUEST,
+            t.error_malformed,
+            t.error_detail_malformed,
+            AppError::BadRequest {
+                code: Code::InvalidDigitalLink,
+                detail: p.message,
+            },
+        ),
+        ResolveError::Unknown => (
+            StatusCode::NOT_FOUND,
+            t.error_unknown,
+            t.error_detail_unknown,
+            AppError::NotFound("stamp"),
+        ),
+        ResolveError::App(e) => return e.into_response(),
+        ResolveError::Broader(_) => {
+            return failure(ResolveError::Unknown, want, lang);
+        }
+    };
+    let mut res = match want {
+        Want::Html => {
+            let mut res = html(status, ProblemPage::new(lang, title, detail));
+            cors(&mut res);
+            res
+        }
+        Want::Json | Want::Linkset => {
+            let mut res = error.into_response();
+            cors(&mut res);
+            res
+        }
+    };
+    vary(&mut res);
+    res
+}
