@@ -1,0 +1,205 @@
+//! A batch's own page: the batch, its diary, its stamp runs and its scans per day, with the
+//! diary and stamp forms; the other handlers answer a mistake by showing it again.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::domain::batch::{BatchStatus, EventDetails, EventKind, phi_warnings};
+use crate::http::console::shared::*;
+use crate::services::blobs::BlobKind;
+use crate::services::{events, products, scan_stats, stamps};
+use crate::web::console_view::batches::{
+    BatchPage, Entry, EventForm, KINDS, RunRow, ScanChart, batch_texts,
+};
+
+/// A batch id from the path; anything else is a batch that does not exist.
+pub(super) fn batch_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound("batch"))
+}
+
+pub(in crate::http::console) async fn batch_view(
+    state: &AppState,
+    s: &Signed,
+    id: Uuid,
+    event: EventForm,
+    stamp_count: String,
+    errors: BTreeMap<&'static str, &'static str>,
+    saved: Option<&'static str>,
+) -> Result<BatchPage, AppError> {
+    let (who, lang, b) = (&s.who, s.lang, batch_texts(s.lang));
+    let history = events::history(&state.db, who, id).await?;
+    let batch = &history.batch;
+    let product = products::get(&state.db, who, batch.product_id).await?;
+    let area = match batch.growing_area_id {
+        Some(a) => {
+            let a = crate::services::growing_areas::get(&state.db, who, a).await?;
+            Some(format!("{} · {}", a.code, a.crop))
+        }
+        None => None,
+    };
+    let photos = state.blobs.list(who, BlobKind::DiaryPhoto, id).await?;
+    let details: Vec<(DateTime<Utc>, EventKind, EventDetails)> = history
+        .events
+        .iter()
+        .filter_map(|e| {
+            let kind = EventKind::parse(&e.kind).ok()?;
+            let d = serde_json::from_value(e.details.clone()).ok()?;
+            Some((e.occurred_at, kind, d))
+        })
+        .collect();
+    let applications = || {
+        details
+            .iter()
+            .filter(|(_, k, _)| matches!(k, EventKind::Fertilizing | EventKind::Spraying))
+            .map(|(at, _, d)| (*at, d))
+    };
+    let mut entries: Vec<(DateTime<Utc>, Entry)> = history
+        .events
+        .iter()
+        .map(|e| {
+            let warnings = if e.kind == EventKind::Harvesting.as_str() {
+                phi_warnings(applications(), e.occurred_at)
+                    .into_iter()
+                    .map(|w| {
+                        format!(
+                            "{} ({}, {} {}: {})",
+                            w.input,
+                            lang.time(w.applied_at),
+                            w.phi_days,
+                            lang.t().days,
+                            lang.time(w.safe_from)
+                        )
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let line = crate::web::scan_view::event_line(e, &photos, lang);
+            (e.occurred_at, Entry { line, warnings })
+        })
+        .collect();
+    entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+    let now = crate::services::now();
+    let status = BatchStatus::from(batch.status);
+    let harvest_from =
+        crate::domain::batch::harvest_from(status, applications(), now).map(|safe| lang.time(safe));
+    let runs = stamps::list_runs(&state.db, who, id, everything()).await?;
+    let runs = runs
+        .items
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| RunRow {
+            id: r.id.to_string(),
+            number: i + 1,
+            count: r.count,
+            first: r.first_index,
+            last: r.first_index + r.count - 1,
+            created: lang.time(r.created_at),
+            with_pin: r.with_pin,
+            pins_printed: crate::services::print_files::pins_closed_at(&r, now)
+                .map(|t| lang.time(t)),
+        })
+        .collect();
+    let known_inputs = events::known_inputs(&state.db, who, batch.organization_id)
+        .await?
+        .into_iter()
+        .map(|i| {
+            (
+                i.product,
+                i.active_ingredient.unwrap_or_default(),
+                i.dose_unit.unwrap_or_default(),
+                i.phi_days.map(|p| p.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    // The chart's days are Vietnam's: after 17:00 UTC it is already tomorrow there.
+    let today = crate::domain::local_time::day_of(now);
+    let days = scan_stats::per_day(&state.db, who, id, today).await?;
+    let mut dates = Vec::new();
+    for (label, d) in [
+        (b.harvested_on, batch.harvested_on),
+        (b.produced_on, batch.produced_on),
+        (b.expires_on, batch.expires_on),
+    ] {
+        if let Some(d) = d {
+            dates.push((label, lang.date(d)));
+        }
+    }
+    let mut event = event;
+    if event.occurred_at.is_empty() {
+        event.occurred_at = crate::domain::local_time::input_value(now);
+    }
+    Ok(BatchPage {
+        c: s.chrome(),
+        b,
+        id: id.to_string(),
+        lot: batch.lot_code.clone(),
+        product: product.name,
+        status: batch.status.into(),
+        status_label: b.status(batch.status.into()),
+        quantity: format!("{} {}", batch.quantity, batch.unit),
+        area,
+        dates,
+        intact: history.intact,
+        entries: entries.into_iter().map(|(_, e)| e).collect(),
+        harvest_from,
+        kinds: KINDS.iter().map(|k| (*k, lang.event_kind(k))).collect(),
+        known_inputs,
+        event,
+        runs,
+        stocks: crate::print::Template::all()
+            .into_iter()
+            .map(|t| (t.id, t.name))
+            .collect(),
+        stamp_count,
+        chart: ScanChart::of(&days, lang, b.scans_on),
+        errors,
+        saved,
+        can_write: who
+            .authorize(
+                batch.organization_id,
+                crate::domain::role::Action::RecordDiary,
+                "batch",
+            )
+            .is_ok(),
+    })
+}
+
+/// How many stamps the issue form offers.
+pub(super) const DEFAULT_STAMPS: &str = "100";
+
+pub(in crate::http::console) async fn batch_page(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(raw): Path<String>,
+) -> Response {
+    let b = batch_texts(s.lang);
+    let saved = match s.q.saved.as_deref() {
+        Some("batch") => Some(b.batch_saved),
+        Some("event") => Some(b.event_saved),
+        Some("sealed") => Some(b.sealed_saved),
+        Some("stamps") => Some(b.stamps_saved),
+        _ => None,
+    };
+    let view = async {
+        let id = batch_id(&raw)?;
+        let form = EventForm::default();
+        batch_view(
+            &state,
+            &s,
+            id,
+            form,
+            DEFAULT_STAMPS.into(),
+            BTreeMap::new(),
+            saved,
+        )
+        .await
+    }
+    .await;
+    s.show(StatusCode::OK, view)
+}
