@@ -91,6 +91,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         settings: Arc::new(settings),
         metrics: Arc::new(Metrics::default()),
         log_key,
+        background: tokio_util::task::TaskTracker::new(),
     }))
 }
 
@@ -119,7 +120,7 @@ pub async fn serve(
             }
         }
     });
-    let scans = state.scans.clone();
+    let (scans, background) = (state.scans.clone(), state.background.clone());
     let app = http::router(state);
     let served = axum::serve(
         listener,
@@ -133,6 +134,9 @@ pub async fn serve(
         p.abort();
     }
     forget.abort();
+    // Print files still being kept after their response are finished, not cut off.
+    background.close();
+    background.wait().await;
     // Scans answered from memory are committed before the process ends.
     scans.flush().await;
     served

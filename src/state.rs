@@ -54,7 +54,6 @@ pub struct Shared {
     pub resolve_cache: Arc<crate::services::resolve::ResolveCache>,
     /// Scan pages rendered but for their live parts, by resolution.
     pub scan_frames: Arc<crate::web::scan_frame::FrameCache>,
-    /// Runs' Merkle trees, for stamp proofs.
     /// Group-commits scans.
     pub scans: crate::services::scans::ScanWriter,
     /// Stored files: uploads, downloads, public images.
@@ -63,4 +62,7 @@ pub struct Shared {
     pub outbox: crate::services::outbox::Outbox,
     /// Group-commits diary appends.
     pub diary: DiaryWriter,
+    /// Work a response leaves running after its last byte (a print file streamed to the
+    /// client and then kept): shutdown waits for it, tests settle it.
+    pub background: tokio_util::task::TaskTracker,
 }

@@ -208,6 +208,15 @@ impl TestApp {
         s
     }
 
+    /// Waits until the work responses left running has finished (a print file being kept
+    /// after its last byte, a cut-off stream noticing its client is gone).
+    pub async fn settle_background(&self) {
+        let background = &self.state.background;
+        background.close();
+        background.wait().await;
+        background.reopen();
+    }
+
     /// Every object in the server's blob store.
     pub async fn stored_objects(&self) -> Vec<ocop_trace::storage::BlobKey> {
         self.store.list().await.unwrap()

@@ -498,15 +498,11 @@ async fn print_files_without_pins_are_kept_in_the_blob_store_and_served_from_it(
     let (s, ct, first) = app.download(&app.admin, &pdf).await;
     assert_eq!((s, ct.as_str()), (StatusCode::OK, "application/pdf"));
     // Kept as it streamed (the row is written just after the last byte).
-    let mut kept = false;
-    for _ in 0..50 {
-        if app.stored_objects().await.contains(&sha(&first)) {
-            kept = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(kept, "the PDF is in the blob store");
+    app.settle_background().await;
+    assert!(
+        app.stored_objects().await.contains(&sha(&first)),
+        "the PDF is in the blob store"
+    );
     // A second app node on the same database and store serves the same bytes.
     let other = app.second_server().await;
     let res = app
@@ -638,8 +634,8 @@ async fn a_pin_sheet_cut_off_half_way_can_be_downloaded_again() {
         String::from_utf8_lossy(&first[..n])
     );
     drop(stream);
-    // The server notices the closed connection when its buffers fill.
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // The server notices the closed connection when its buffers fill, and stops.
+    app.settle_background().await;
 
     let (s, _, zpl) = app.download(&app.admin, &path).await;
     assert_eq!(s, StatusCode::OK, "{}", String::from_utf8_lossy(&zpl));
