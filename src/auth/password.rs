@@ -6,6 +6,7 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 
 use crate::domain::ParseError;
+use crate::domain::Reason;
 
 pub const MIN_LEN: usize = 8;
 pub const MAX_LEN: usize = 128;
@@ -15,13 +16,13 @@ pub fn check_policy(password: &str) -> Result<(), ParseError> {
     let n = password.chars().count();
     if n < MIN_LEN {
         return Err(ParseError::new(
-            "password_too_short",
+            Reason::PasswordTooShort,
             format!("a password has at least {MIN_LEN} characters"),
         ));
     }
     if n > MAX_LEN {
         return Err(ParseError::new(
-            "password_too_long",
+            Reason::PasswordTooLong,
             format!("a password has at most {MAX_LEN} characters"),
         ));
     }
@@ -61,7 +62,7 @@ mod tests {
     fn short_passwords_are_refused() {
         assert_eq!(
             check_policy("1234567").unwrap_err().code,
-            "password_too_short"
+            Reason::PasswordTooShort
         );
         assert!(check_policy("12345678").is_ok());
     }

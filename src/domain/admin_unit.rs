@@ -5,6 +5,7 @@
 //! any well-formed code is accepted rather than checked against one edition of the list.
 
 use super::ParseError;
+use crate::domain::Reason;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProvinceCode(String);
@@ -20,13 +21,13 @@ impl ProvinceCode {
             .flatten()
             .ok_or_else(|| {
                 ParseError::new(
-                    "province_code_format",
+                    Reason::ProvinceCodeFormat,
                     "a province code is 2 digits, e.g. 01",
                 )
             })?;
         if !(1..=99).contains(&n) {
             return Err(ParseError::new(
-                "province_code_format",
+                Reason::ProvinceCodeFormat,
                 "a province code is between 01 and 99",
             ));
         }
@@ -43,7 +44,7 @@ impl CommuneCode {
         let s = input.trim();
         if s.len() != 5 || !s.bytes().all(|b| b.is_ascii_digit()) || s == "00000" {
             return Err(ParseError::new(
-                "commune_code_format",
+                Reason::CommuneCodeFormat,
                 "a commune code is 5 digits, e.g. 24370",
             ));
         }

@@ -4,6 +4,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::{ParseError, string_enum};
+use crate::domain::Reason;
 
 string_enum! {
     /// Life of a batch: open while it is produced, sealed once packed, recalled if withdrawn.
@@ -40,11 +41,11 @@ impl BatchStatus {
             (a, b) if a == b => Ok(b),
             (BatchStatus::Open, BatchStatus::Sealed) => Ok(to),
             (_, BatchStatus::Recalled) => Err(ParseError::new(
-                "recall_needs_event",
+                Reason::RecallNeedsEvent,
                 "a batch is recalled by appending a `recall` diary event with the reason",
             )),
             _ => Err(ParseError::new(
-                "invalid_status_transition",
+                Reason::InvalidStatusTransition,
                 format!("a {self} batch cannot become {to}"),
             )),
         }
@@ -125,7 +126,7 @@ impl EventDetails {
             return Err((
                 "inputs".into(),
                 ParseError::new(
-                    "too_many_inputs",
+                    Reason::TooManyInputs,
                     format!("at most {MAX_INPUTS} inputs per event"),
                 ),
             ));
@@ -147,14 +148,14 @@ impl EventDetails {
             {
                 return Err((
                     format!("inputs[{i}].dose"),
-                    ParseError::new("dose_range", "a dose is a positive number"),
+                    ParseError::new(Reason::DoseRange, "a dose is a positive number"),
                 ));
             }
             if input.phi_days.is_some_and(|p| p > MAX_PHI_DAYS) {
                 return Err((
                     format!("inputs[{i}].phi_days"),
                     ParseError::new(
-                        "phi_days_range",
+                        Reason::PhiDaysRange,
                         format!("a pre-harvest interval is 0 to {MAX_PHI_DAYS} days"),
                     ),
                 ));
@@ -165,7 +166,7 @@ impl EventDetails {
             return Err((
                 "inputs".into(),
                 ParseError::new(
-                    "inputs_not_allowed",
+                    Reason::InputsNotAllowed,
                     "inputs belong to fertilizing and spraying events",
                 ),
             ));
@@ -175,14 +176,14 @@ impl EventDetails {
         {
             return Err((
                 "quantity".into(),
-                ParseError::new("quantity_range", "a quantity is a positive number"),
+                ParseError::new(Reason::QuantityRange, "a quantity is a positive number"),
             ));
         }
         if self.photos.len() > MAX_PHOTOS {
             return Err((
                 "photos".into(),
                 ParseError::new(
-                    "too_many_photos",
+                    Reason::TooManyPhotos,
                     format!("at most {MAX_PHOTOS} photos per event"),
                 ),
             ));
@@ -192,7 +193,7 @@ impl EventDetails {
                 return Err((
                     format!("photos[{i}]"),
                     ParseError::new(
-                        "invalid_photo",
+                        Reason::InvalidPhoto,
                         "a photo is named by the 64 lower-case hex digits of its sha256",
                     ),
                 ));
@@ -201,7 +202,7 @@ impl EventDetails {
         if kind == EventKind::Recall && self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
             return Err((
                 "reason".into(),
-                ParseError::new("recall_reason_required", "a recall needs a reason"),
+                ParseError::new(Reason::RecallReasonRequired, "a recall needs a reason"),
             ));
         }
         Ok(())
@@ -312,14 +313,14 @@ mod tests {
                 .change_to(BatchStatus::Open)
                 .unwrap_err()
                 .code,
-            "invalid_status_transition"
+            Reason::InvalidStatusTransition
         );
         assert_eq!(
             BatchStatus::Open
                 .change_to(BatchStatus::Recalled)
                 .unwrap_err()
                 .code,
-            "recall_needs_event"
+            Reason::RecallNeedsEvent
         );
     }
 

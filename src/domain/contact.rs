@@ -1,6 +1,7 @@
 //! Contact details: e-mail addresses and Vietnamese phone numbers.
 
 use super::ParseError;
+use crate::domain::Reason;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Email(String);
@@ -12,7 +13,7 @@ impl Email {
         let s = input.trim().to_lowercase();
         let bad = || {
             ParseError::new(
-                "email_format",
+                Reason::EmailFormat,
                 "an e-mail address looks like name@example.vn",
             )
         };
@@ -63,7 +64,7 @@ impl Phone {
             || national.starts_with('0')
         {
             return Err(ParseError::new(
-                "phone_format",
+                Reason::PhoneFormat,
                 "a Vietnamese phone number looks like 0912 345 678 or +84 912 345 678",
             ));
         }

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::ParseError;
+use crate::domain::Reason;
 
 /// A WGS 84 point inside Vietnam's extent (mainland and islands, including Trường Sa).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,13 +33,16 @@ impl Coordinates {
         if !(-90.0..=90.0).contains(&latitude) {
             return Err((
                 Axis::Latitude,
-                ParseError::new("latitude_range", "latitude must be between -90 and 90"),
+                ParseError::new(Reason::LatitudeRange, "latitude must be between -90 and 90"),
             ));
         }
         if !(-180.0..=180.0).contains(&longitude) {
             return Err((
                 Axis::Longitude,
-                ParseError::new("longitude_range", "longitude must be between -180 and 180"),
+                ParseError::new(
+                    Reason::LongitudeRange,
+                    "longitude must be between -180 and 180",
+                ),
             ));
         }
         if !in_vietnam(latitude, longitude) {
@@ -56,7 +60,7 @@ impl Coordinates {
             return Err((
                 axis,
                 ParseError::new(
-                    "coordinates_outside_vietnam",
+                    Reason::CoordinatesOutsideVietnam,
                     format!(
                         "({latitude}, {longitude}) is outside Vietnam (latitude 8–23.5, longitude 102–118){hint}"
                     ),
@@ -94,7 +98,7 @@ impl Boundary {
                 .map(|_| ())
                 .map_err(|(_, e)| {
                     ParseError::new(
-                        "boundary_position",
+                        Reason::BoundaryPosition,
                         format!("{e} (positions are [longitude, latitude])"),
                     )
                 })
@@ -104,14 +108,14 @@ impl Boundary {
             Boundary::Polygon { coordinates } => {
                 if coordinates.is_empty() {
                     return Err(ParseError::new(
-                        "boundary_ring",
+                        Reason::BoundaryRing,
                         "a polygon needs at least one ring",
                     ));
                 }
                 for ring in coordinates {
                     if ring.len() < 4 || ring.first() != ring.last() {
                         return Err(ParseError::new(
-                            "boundary_ring",
+                            Reason::BoundaryRing,
                             "a polygon ring has at least 4 positions and ends where it starts",
                         ));
                     }
@@ -135,16 +139,16 @@ mod tests {
     #[test]
     fn swapped_coordinates_are_detected() {
         let (_, e) = Coordinates::parse(108.04, 12.68).unwrap_err();
-        assert_eq!(e.code, "latitude_range");
+        assert_eq!(e.code, Reason::LatitudeRange);
         let (axis, e) = Coordinates::parse(12.68, 8.0).unwrap_err();
         assert_eq!(
             (axis, e.code),
-            (Axis::Longitude, "coordinates_outside_vietnam")
+            (Axis::Longitude, Reason::CoordinatesOutsideVietnam)
         );
         let (_, e) = Coordinates::parse(105.0, 21.0).unwrap_err();
-        assert_eq!(e.code, "latitude_range");
+        assert_eq!(e.code, Reason::LatitudeRange);
         let (_, e) = Coordinates::parse(48.85, 2.35).unwrap_err();
-        assert_eq!(e.code, "coordinates_outside_vietnam");
+        assert_eq!(e.code, Reason::CoordinatesOutsideVietnam);
     }
 
     #[test]
@@ -157,7 +161,7 @@ mod tests {
                 [108.0, 12.1],
             ]],
         };
-        assert_eq!(open.validate().unwrap_err().code, "boundary_ring");
+        assert_eq!(open.validate().unwrap_err().code, Reason::BoundaryRing);
         let closed = Boundary::Polygon {
             coordinates: vec![vec![
                 [108.0, 12.0],

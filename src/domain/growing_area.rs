@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use super::{ParseError, string_enum};
+use crate::domain::Reason;
 
 string_enum! {
     /// Whether a code was issued for the domestic market or for export to one market.
@@ -59,7 +60,7 @@ pub fn parse_market(input: &str) -> Result<String, ParseError> {
         Ok(s)
     } else {
         Err(ParseError::new(
-            "market_format",
+            Reason::MarketFormat,
             "a target market is an ISO 3166-1 alpha-2 country code, e.g. CN",
         ))
     }
@@ -74,7 +75,7 @@ pub fn parse_area_ha(v: f64) -> Result<f64, ParseError> {
         Ok(v)
     } else {
         Err(ParseError::new(
-            "area_ha_range",
+            Reason::AreaHaRange,
             format!("an area is more than 0 and at most {MAX_AREA_HA} ha"),
         ))
     }

@@ -7,6 +7,7 @@
 use serde::Serialize;
 
 use super::ParseError;
+use crate::domain::Reason;
 
 /// An official growing-area code, kept verbatim, with its recognised structure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -104,13 +105,13 @@ impl GrowingAreaCode {
         let code = input.trim();
         if code.is_empty() {
             return Err(ParseError::new(
-                "growing_area_code_empty",
+                Reason::GrowingAreaCodeEmpty,
                 "a growing-area code must not be empty",
             ));
         }
         if code.chars().count() > MAX_LEN {
             return Err(ParseError::new(
-                "growing_area_code_length",
+                Reason::GrowingAreaCodeLength,
                 format!("a growing-area code has at most {MAX_LEN} characters"),
             ));
         }
@@ -121,7 +122,7 @@ impl GrowingAreaCode {
                 ""
             };
             return Err(ParseError::new(
-                "growing_area_code_character",
+                Reason::GrowingAreaCodeCharacter,
                 format!(
                     "`{bad}` is not allowed in a growing-area code: A–Z, 0–9 and . - ( ) / : space{hint}"
                 ),
@@ -198,19 +199,19 @@ mod tests {
     fn characters_outside_the_set_and_long_codes_are_rejected() {
         assert_eq!(
             GrowingAreaCode::parse("vn-66").unwrap_err().code,
-            "growing_area_code_character"
+            Reason::GrowingAreaCodeCharacter
         );
         assert_eq!(
             GrowingAreaCode::parse("VN_66").unwrap_err().code,
-            "growing_area_code_character"
+            Reason::GrowingAreaCodeCharacter
         );
         assert_eq!(
             GrowingAreaCode::parse(&"A".repeat(65)).unwrap_err().code,
-            "growing_area_code_length"
+            Reason::GrowingAreaCodeLength
         );
         assert_eq!(
             GrowingAreaCode::parse("").unwrap_err().code,
-            "growing_area_code_empty"
+            Reason::GrowingAreaCodeEmpty
         );
     }
 }

@@ -1,6 +1,7 @@
 //! GS1 Global Trade Item Number.
 
 use super::{ParseError, gs1_check_digit};
+use crate::domain::Reason;
 
 /// A GTIN-8, -12, -13 or -14 with a valid check digit, normalised to 14 digits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -11,13 +12,13 @@ impl Gtin {
         let s = input.trim();
         if !s.bytes().all(|b| b.is_ascii_digit()) {
             return Err(ParseError::new(
-                "gtin_not_digits",
+                Reason::GtinNotDigits,
                 "a GTIN contains digits only",
             ));
         }
         if ![8, 12, 13, 14].contains(&s.len()) {
             return Err(ParseError::new(
-                "gtin_length",
+                Reason::GtinLength,
                 format!("a GTIN has 8, 12, 13 or 14 digits, not {}", s.len()),
             ));
         }
@@ -26,7 +27,7 @@ impl Gtin {
         let expected = gs1_check_digit(body);
         if check[0] - b'0' != expected {
             return Err(ParseError::new(
-                "gtin_check_digit",
+                Reason::GtinCheckDigit,
                 format!("the check digit of {s} should be {expected}"),
             ));
         }
@@ -94,18 +95,21 @@ mod tests {
     #[test]
     fn a_wrong_check_digit_is_rejected_with_the_expected_digit() {
         let e = Gtin::parse("8934588012229").unwrap_err();
-        assert_eq!(e.code, "gtin_check_digit");
+        assert_eq!(e.code, Reason::GtinCheckDigit);
         assert!(e.message.contains("should be 8"));
     }
 
     #[test]
     fn other_lengths_and_letters_are_rejected() {
-        assert_eq!(Gtin::parse("123456789").unwrap_err().code, "gtin_length");
+        assert_eq!(
+            Gtin::parse("123456789").unwrap_err().code,
+            Reason::GtinLength
+        );
         assert_eq!(
             Gtin::parse("89345880122A").unwrap_err().code,
-            "gtin_not_digits"
+            Reason::GtinNotDigits
         );
-        assert_eq!(Gtin::parse("").unwrap_err().code, "gtin_length");
+        assert_eq!(Gtin::parse("").unwrap_err().code, Reason::GtinLength);
     }
 
     proptest::proptest! {

@@ -1,6 +1,7 @@
 //! Batch/lot number under GS1 Application Identifier (10).
 
 use super::ParseError;
+use crate::domain::Reason;
 
 /// A lot code: 1–20 characters of the GS1 AI encodable character set 82.
 ///
@@ -20,13 +21,13 @@ impl LotCode {
         let s = input.trim();
         if s.is_empty() {
             return Err(ParseError::new(
-                "lot_code_empty",
+                Reason::LotCodeEmpty,
                 "a lot code must not be empty",
             ));
         }
         if let Some(bad) = s.chars().find(|c| !is_cset82(*c)) {
             return Err(ParseError::new(
-                "lot_code_character",
+                Reason::LotCodeCharacter,
                 format!(
                     "`{bad}` is not allowed in a GS1 lot code (letters A–Z a–z, digits and !\"%&'()*+,-./:;<=>?_ only)"
                 ),
@@ -34,7 +35,7 @@ impl LotCode {
         }
         if s.len() > Self::MAX_LEN {
             return Err(ParseError::new(
-                "lot_code_length",
+                Reason::LotCodeLength,
                 format!("a GS1 lot code has at most 20 characters, not {}", s.len()),
             ));
         }
@@ -61,16 +62,16 @@ mod tests {
     fn vietnamese_letters_spaces_and_long_codes_are_rejected() {
         assert_eq!(
             LotCode::parse("LÔ1").unwrap_err().code,
-            "lot_code_character"
+            Reason::LotCodeCharacter
         );
         assert_eq!(
             LotCode::parse("LOT 1").unwrap_err().code,
-            "lot_code_character"
+            Reason::LotCodeCharacter
         );
         assert_eq!(
             LotCode::parse("123456789012345678901").unwrap_err().code,
-            "lot_code_length"
+            Reason::LotCodeLength
         );
-        assert_eq!(LotCode::parse("  ").unwrap_err().code, "lot_code_empty");
+        assert_eq!(LotCode::parse("  ").unwrap_err().code, Reason::LotCodeEmpty);
     }
 }

@@ -28,5 +28,5 @@ pub use gtin::Gtin;
 pub use lot_code::LotCode;
 pub use tax_code::TaxCode;
 
-pub use parse::ParseError;
+pub use parse::{ParseError, Reason};
 pub(crate) use parse::{gs1_check_digit, string_enum};

@@ -3,6 +3,7 @@
 use chrono::{Months, NaiveDate};
 
 use super::{ParseError, string_enum};
+use crate::domain::Reason;
 
 string_enum! {
     /// Council that recognised the rating. `district` existed before 2023.
@@ -45,7 +46,7 @@ impl OcopStars {
         match n {
             3..=5 => Ok(Self(n as u8)),
             _ => Err(ParseError::new(
-                "ocop_stars_range",
+                Reason::OcopStarsRange,
                 format!("OCOP ratings are 3, 4 or 5 stars, not {n}"),
             )),
         }
@@ -79,14 +80,14 @@ pub fn check_score(stars: OcopStars, score: i64) -> Result<u8, ParseError> {
     let (lo, hi) = stars.score_band();
     if !(0..=100).contains(&score) {
         return Err(ParseError::new(
-            "ocop_score_range",
+            Reason::OcopScoreRange,
             "an OCOP score is between 0 and 100",
         ));
     }
     let s = score as u8;
     if !(lo..=hi).contains(&s) {
         return Err(ParseError::new(
-            "ocop_score_band",
+            Reason::OcopScoreBand,
             format!(
                 "{} stars need a score from {lo} to {hi}, not {s}",
                 stars.get()
@@ -102,7 +103,7 @@ pub fn check_level(stars: OcopStars, level: OcopLevel) -> Result<(), ParseError>
     }
     let allowed: Vec<&str> = stars.allowed_levels().iter().map(|l| l.as_str()).collect();
     Err(ParseError::new(
-        "ocop_level_mismatch",
+        Reason::OcopLevelMismatch,
         format!(
             "{} stars are awarded at {} level, not {level}",
             stars.get(),
@@ -156,12 +157,18 @@ mod tests {
         assert!(OcopStars::parse(6).is_err());
         let four = OcopStars::parse(4).unwrap();
         assert_eq!(check_score(four, 75).unwrap(), 75);
-        assert_eq!(check_score(four, 92).unwrap_err().code, "ocop_score_band");
-        assert_eq!(check_score(four, 101).unwrap_err().code, "ocop_score_range");
+        assert_eq!(
+            check_score(four, 92).unwrap_err().code,
+            Reason::OcopScoreBand
+        );
+        assert_eq!(
+            check_score(four, 101).unwrap_err().code,
+            Reason::OcopScoreRange
+        );
         assert!(check_level(four, OcopLevel::Province).is_ok());
         assert_eq!(
             check_level(four, OcopLevel::Central).unwrap_err().code,
-            "ocop_level_mismatch"
+            Reason::OcopLevelMismatch
         );
         assert!(check_level(OcopStars::parse(5).unwrap(), OcopLevel::Central).is_ok());
     }

@@ -1,6 +1,7 @@
 //! Vietnamese tax identification number (mã số thuế, MST).
 
 use super::ParseError;
+use crate::domain::Reason;
 
 /// A tax code: 10 digits with the MST check digit, the 13-digit branch form `NNNNNNNNNN-BBB`,
 /// or (since 1 July 2025, for household businesses and individuals) the 12-digit personal
@@ -40,7 +41,7 @@ impl TaxCode {
         let all_digits = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
         if !all_digits(main) || branch.is_some_and(|b| !all_digits(b)) {
             return Err(ParseError::new(
-                "tax_code_format",
+                Reason::TaxCodeFormat,
                 "a tax code is 10 digits, 10 digits-3 digits for a branch, or a 12-digit personal id",
             ));
         }
@@ -49,7 +50,7 @@ impl TaxCode {
             (10, None) | (10, Some(_)) => {}
             _ => {
                 return Err(ParseError::new(
-                    "tax_code_format",
+                    Reason::TaxCodeFormat,
                     "a tax code is 10 digits, 10 digits-3 digits for a branch, or a 12-digit personal id",
                 ));
             }
@@ -58,7 +59,7 @@ impl TaxCode {
             && (b.len() != 3 || b == "000")
         {
             return Err(ParseError::new(
-                "tax_code_branch",
+                Reason::TaxCodeBranch,
                 "a branch suffix is 3 digits from 001 to 999",
             ));
         }
@@ -66,11 +67,11 @@ impl TaxCode {
         match check_digit(&bytes[..9]) {
             Some(c) if c == bytes[9] - b'0' => Ok(Self(s)),
             Some(c) => Err(ParseError::new(
-                "tax_code_check_digit",
+                Reason::TaxCodeCheckDigit,
                 format!("the check digit of {main} should be {c}"),
             )),
             None => Err(ParseError::new(
-                "tax_code_check_digit",
+                Reason::TaxCodeCheckDigit,
                 format!("{main} is not a valid tax code"),
             )),
         }
@@ -105,7 +106,7 @@ mod tests {
     #[test]
     fn a_changed_digit_breaks_the_check_digit() {
         let e = TaxCode::parse("0300588568").unwrap_err();
-        assert_eq!(e.code, "tax_code_check_digit");
+        assert_eq!(e.code, Reason::TaxCodeCheckDigit);
         assert!(e.message.contains("should be 9"), "{}", e.message);
     }
 
@@ -121,19 +122,19 @@ mod tests {
         );
         assert_eq!(
             TaxCode::parse("0300588569-000").unwrap_err().code,
-            "tax_code_branch"
+            Reason::TaxCodeBranch
         );
         assert_eq!(
             TaxCode::parse("0300588569-01").unwrap_err().code,
-            "tax_code_branch"
+            Reason::TaxCodeBranch
         );
         assert_eq!(
             TaxCode::parse("03005885").unwrap_err().code,
-            "tax_code_format"
+            Reason::TaxCodeFormat
         );
         assert_eq!(
             TaxCode::parse("03005885AB").unwrap_err().code,
-            "tax_code_format"
+            Reason::TaxCodeFormat
         );
     }
 

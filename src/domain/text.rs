@@ -3,6 +3,7 @@
 use unicode_normalization::UnicodeNormalization;
 
 use super::ParseError;
+use crate::domain::Reason;
 
 /// Characters that change how text is shown without being seen: bidirectional overrides and
 /// isolates (U+202E makes "gnp.exe" read "exe.png"), zero-width spaces and joiners, the word
@@ -35,13 +36,13 @@ pub fn clean(input: &str, min: usize, max: usize) -> Result<String, ParseError> 
     let s: String = input.trim().nfc().collect();
     if s.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
         return Err(ParseError::new(
-            "text_control_character",
+            Reason::TextControlCharacter,
             "text must not contain control characters",
         ));
     }
     if let Some(c) = s.chars().find(|&c| invisible(c)) {
         return Err(ParseError::new(
-            "text_invisible_character",
+            Reason::TextInvisibleCharacter,
             format!(
                 "text must not contain invisible formatting characters (U+{:04X})",
                 u32::from(c)
@@ -51,17 +52,17 @@ pub fn clean(input: &str, min: usize, max: usize) -> Result<String, ParseError> 
     let n = s.chars().count();
     if n < min {
         return Err(if min == 1 {
-            ParseError::new("text_empty", "must not be empty")
+            ParseError::new(Reason::TextEmpty, "must not be empty")
         } else {
             ParseError::new(
-                "text_too_short",
+                Reason::TextTooShort,
                 format!("must have at least {min} characters"),
             )
         });
     }
     if n > max {
         return Err(ParseError::new(
-            "text_too_long",
+            Reason::TextTooLong,
             format!("must have at most {max} characters, not {n}"),
         ));
     }
@@ -72,7 +73,10 @@ pub fn clean(input: &str, min: usize, max: usize) -> Result<String, ParseError> 
 pub fn line(input: &str, min: usize, max: usize) -> Result<String, ParseError> {
     let s = clean(input, min, max)?;
     if s.contains(['\n', '\t']) {
-        return Err(ParseError::new("text_multiline", "must be a single line"));
+        return Err(ParseError::new(
+            Reason::TextMultiline,
+            "must be a single line",
+        ));
     }
     Ok(s)
 }
@@ -89,16 +93,16 @@ mod tests {
 
     #[test]
     fn empty_long_and_control_text_is_rejected() {
-        assert_eq!(line("   ", 1, 10).unwrap_err().code, "text_empty");
+        assert_eq!(line("   ", 1, 10).unwrap_err().code, Reason::TextEmpty);
         assert_eq!(
             line("Mật ong rừng U Minh", 1, 5).unwrap_err().code,
-            "text_too_long"
+            Reason::TextTooLong
         );
         assert_eq!(
             line("a\u{0007}b", 1, 10).unwrap_err().code,
-            "text_control_character"
+            Reason::TextControlCharacter
         );
-        assert_eq!(line("a\nb", 1, 10).unwrap_err().code, "text_multiline");
+        assert_eq!(line("a\nb", 1, 10).unwrap_err().code, Reason::TextMultiline);
         assert_eq!(clean("a\nb", 1, 10).unwrap(), "a\nb");
         for sneaky in [
             "HTX \u{202E}gnoM",
@@ -108,7 +112,7 @@ mod tests {
         ] {
             assert_eq!(
                 line(sneaky, 1, 40).unwrap_err().code,
-                "text_invisible_character",
+                Reason::TextInvisibleCharacter,
                 "{sneaky:?}"
             );
         }

@@ -18,7 +18,7 @@ use crate::domain::ParseError;
 pub struct FieldProblem {
     /// JSON path of the field (`latitude`, `details.inputs[0].phi_days`) or query parameter.
     pub field: String,
-    pub code: String,
+    pub code: crate::domain::Reason,
     pub message: String,
 }
 
@@ -26,7 +26,7 @@ impl FieldProblem {
     pub fn new(field: impl Into<String>, e: ParseError) -> Self {
         Self {
             field: field.into(),
-            code: e.code.to_owned(),
+            code: e.code,
             message: e.message,
         }
     }

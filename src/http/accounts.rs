@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::extract::{AppJson, AppQuery, ClientAddr, PathId};
 use super::{List, PageParams};
 use crate::auth::{Principal, Scope, password};
+use crate::domain::Reason;
 use crate::domain::contact::Login;
 use crate::domain::contact::{Email, Phone};
 use crate::domain::role::Role;
@@ -149,7 +150,7 @@ pub async fn sign_in(
         AppError::validation(
             "login",
             ParseError::new(
-                "login_format",
+                Reason::LoginFormat,
                 "give the e-mail address or phone number you registered",
             ),
         )

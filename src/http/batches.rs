@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::extract::{AppJson, AppQuery, PathId};
 use super::{List, PageParams};
 use crate::auth::Principal;
+use crate::domain::Reason;
 use crate::domain::batch::BatchStatus;
 use crate::domain::{LotCode, ParseError, text};
 use crate::error::{AppError, Problems};
@@ -41,7 +42,7 @@ fn quantity(v: f64) -> Result<f64, ParseError> {
         Ok(v)
     } else {
         Err(ParseError::new(
-            "quantity_range",
+            Reason::QuantityRange,
             "a quantity is more than 0 and at most 1,000,000,000",
         ))
     }

@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
 use crate::auth::Principal;
-use crate::domain::ParseError;
+use crate::domain::{ParseError, Reason};
 use crate::error::Code;
 use crate::error::{AppError, FieldProblem};
 use crate::services::accounts;
@@ -107,16 +107,16 @@ fn describe_data_error(path: &str, message: &str) -> FieldProblem {
             } else {
                 path.to_owned()
             },
-            "unknown_field",
+            Reason::UnknownField,
         )
     } else if message.starts_with("missing field") {
-        (join(&quoted), "missing_field")
+        (join(&quoted), Reason::MissingField)
     } else if message.starts_with("unknown variant") {
-        (path.to_owned(), "unknown_value")
+        (path.to_owned(), Reason::UnknownValue)
     } else if message.starts_with("invalid type") {
-        (path.to_owned(), "invalid_type")
+        (path.to_owned(), Reason::InvalidType)
     } else {
-        (path.to_owned(), "invalid_value")
+        (path.to_owned(), Reason::InvalidValue)
     };
     let field = if field == "." {
         "body".to_owned()
@@ -125,7 +125,7 @@ fn describe_data_error(path: &str, message: &str) -> FieldProblem {
     };
     FieldProblem {
         field,
-        code: code.to_owned(),
+        code,
         message,
     }
 }
@@ -150,7 +150,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for AppQuery<T> {
                 } else {
                     field
                 };
-                AppError::validation(field, ParseError::new("invalid", message))
+                AppError::validation(field, ParseError::new(Reason::Invalid, message))
             })
     }
 }
@@ -263,22 +263,22 @@ mod tests {
             panic!()
         };
         assert_eq!(
-            (p[0].field.as_str(), p[0].code.as_str()),
-            ("lattitude", "unknown_field")
+            (p[0].field.as_str(), p[0].code),
+            ("lattitude", Reason::UnknownField)
         );
         let AppError::Validation(p) = problem(r#"{"latitude":1}"#) else {
             panic!()
         };
         assert_eq!(
-            (p[0].field.as_str(), p[0].code.as_str()),
-            ("name", "missing_field")
+            (p[0].field.as_str(), p[0].code),
+            ("name", Reason::MissingField)
         );
         let AppError::Validation(p) = problem(r#"{"name":"a","latitude":"north"}"#) else {
             panic!()
         };
         assert_eq!(
-            (p[0].field.as_str(), p[0].code.as_str()),
-            ("latitude", "invalid_type")
+            (p[0].field.as_str(), p[0].code),
+            ("latitude", Reason::InvalidType)
         );
         let AppError::Validation(p) = problem(r#"{"name":"a","inner":{"count":-1}}"#) else {
             panic!()

@@ -12,6 +12,7 @@ use super::extract::{AppJson, AppQuery, PathId};
 use super::files::{FileView, view as file_view};
 use crate::auth::Principal;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::error::AppError;
 use crate::marketplace::{self, Listing, Marketplace, Package, Problem};
 use crate::services::listings::{
@@ -84,7 +85,7 @@ fn marketplace_named(field: &str, id: &str) -> Result<&'static dyn Marketplace, 
         AppError::validation(
             field,
             ParseError::new(
-                "unknown_marketplace",
+                Reason::UnknownMarketplace,
                 format!("one of {}", known.join(", ")),
             ),
         )

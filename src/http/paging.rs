@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::error::AppError;
 use crate::services::{DEFAULT_PAGE, MAX_PAGE, Page, PageRequest};
 
@@ -24,7 +25,10 @@ impl PageParams {
         if !(1..=MAX_PAGE).contains(&limit) {
             return Err(AppError::validation(
                 "limit",
-                ParseError::new("out_of_range", format!("must be between 1 and {MAX_PAGE}")),
+                ParseError::new(
+                    Reason::OutOfRange,
+                    format!("must be between 1 and {MAX_PAGE}"),
+                ),
             ));
         }
         let after = match &self.cursor {
@@ -32,7 +36,7 @@ impl PageParams {
             Some(c) => Some(Uuid::try_parse(c).map_err(|_| {
                 AppError::validation(
                     "cursor",
-                    ParseError::new("invalid", "not a cursor returned by this API"),
+                    ParseError::new(Reason::Invalid, "not a cursor returned by this API"),
                 )
             })?),
         };

@@ -15,6 +15,7 @@ use uuid::Uuid;
 use super::extract::{AppJson, AppQuery, PathId};
 use super::{List, PageParams};
 use crate::auth::Principal;
+use crate::domain::Reason;
 use crate::domain::ocop::OcopGroup;
 use crate::domain::{Gtin, ParseError, text};
 use crate::error::{AppError, Problems};
@@ -53,7 +54,7 @@ fn net_amount(v: f64) -> Result<f64, ParseError> {
         Ok(v)
     } else {
         Err(ParseError::new(
-            "net_amount_range",
+            Reason::NetAmountRange,
             format!("more than 0 and at most {MAX_NET}"),
         ))
     }
@@ -61,7 +62,7 @@ fn net_amount(v: f64) -> Result<f64, ParseError> {
 
 /// A default link: an absolute `https` URL of at most 2,048 characters, without credentials.
 fn default_link(s: &str) -> Result<url::Url, ParseError> {
-    let bad = |m: &str| ParseError::new("default_link", m.to_owned());
+    let bad = |m: &str| ParseError::new(Reason::DefaultLink, m.to_owned());
     if s.len() > 2048 {
         return Err(bad("at most 2048 characters"));
     }
@@ -82,7 +83,7 @@ fn not_ours(state: &AppState, link: Option<&url::Url>) -> Result<(), AppError> {
             Err(AppError::validation(
                 "default_link",
                 ParseError::new(
-                    "default_link",
+                    Reason::DefaultLink,
                     "must be a page elsewhere: this service's own pages are already the default",
                 ),
             ))
@@ -95,7 +96,10 @@ fn shelf_life(v: i32) -> Result<i32, ParseError> {
     if (1..=3650).contains(&v) {
         Ok(v)
     } else {
-        Err(ParseError::new("shelf_life_range", "from 1 to 3650 days"))
+        Err(ParseError::new(
+            Reason::ShelfLifeRange,
+            "from 1 to 3650 days",
+        ))
     }
 }
 

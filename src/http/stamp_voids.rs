@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::extract::{AppJson, PathId};
 use crate::auth::Principal;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::stamp::{MAX_VOID_SERIALS, VoidReason};
 use crate::domain::text;
 use crate::error::{AppError, Problems};
@@ -73,7 +74,7 @@ fn parse(body: NewVoid) -> Result<service::NewVoid, AppError> {
             p.push(
                 "serials",
                 ParseError::new(
-                    "empty",
+                    Reason::Empty,
                     "name at least one serial, or leave serials out to void the whole run",
                 ),
             );
@@ -83,7 +84,7 @@ fn parse(body: NewVoid) -> Result<service::NewVoid, AppError> {
             p.push(
                 "serials",
                 ParseError::new(
-                    "too_many",
+                    Reason::TooMany,
                     format!("at most {MAX_VOID_SERIALS} serials per request; to void the whole run leave serials out"),
                 ),
             );

@@ -14,6 +14,7 @@ use super::extract::{AppJson, AppQuery, PathId};
 use super::{List, PageParams};
 use crate::auth::Principal;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::stamp::StampStatus;
 use crate::error::AppError;
 use crate::services::stamps as service;
@@ -169,7 +170,7 @@ pub async fn stamps(
     if !(1..=5_000).contains(&limit) {
         return Err(AppError::validation(
             "limit",
-            ParseError::new("out_of_range", "must be between 1 and 5000"),
+            ParseError::new(Reason::OutOfRange, "must be between 1 and 5000"),
         ));
     }
     let (run, rows) = service::stamps_of_run(&state.db, &who, id, q.cursor, limit).await?;

@@ -54,7 +54,7 @@ pub enum Flag {
     /// Input columns are filled but the input itself is not named.
     InputMissing,
     /// The API's parser refused the value with this problem code.
-    Invalid(String),
+    Invalid(crate::domain::Reason),
     /// The row was refused in a way no column names.
     Refused,
     /// The database refused the row when it was written (the batch changed since the check).
@@ -127,9 +127,7 @@ fn flag_problems(kind: Kind, flags: &mut Flags, e: AppError) {
         AppError::Validation(problems) => {
             for p in problems.iter() {
                 let column = column_of(kind, &p.field).unwrap_or(first);
-                flags
-                    .entry(column)
-                    .or_insert_with(|| Flag::Invalid(p.code.to_string()));
+                flags.entry(column).or_insert_with(|| Flag::Invalid(p.code));
             }
         }
         _ => {

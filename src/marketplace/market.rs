@@ -10,15 +10,19 @@ use crate::domain::ParseError;
 pub struct Problem {
     /// The listing field at fault (`title`, `images[2]`, `package.weight_g`).
     pub field: String,
-    pub code: String,
+    pub code: crate::domain::Reason,
     pub message: String,
 }
 
 impl Problem {
-    pub fn new(field: impl Into<String>, code: &str, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: crate::domain::Reason,
+        message: impl Into<String>,
+    ) -> Self {
         Self {
             field: field.into(),
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::Listing;
 use super::market::{ExportPack, Marketplace, PackError, PackItem, Problem};
 use crate::domain::ParseError;
+use crate::domain::Reason;
 
 /// What a marketplace's file (`assets/marketplaces/<id>.toml`) says about it.
 #[derive(Debug, Deserialize)]
@@ -122,7 +123,7 @@ fn chars_between(out: &mut Vec<Problem>, field: &str, text: &str, (min, max): (u
     if n < min || n > max {
         out.push(Problem::new(
             field,
-            "length",
+            Reason::Length,
             format!("{min} to {max} characters, not {n}"),
         ));
     }
@@ -149,21 +150,21 @@ impl Marketplace for PackMarketplace {
         if !(r.price_vnd.0..=r.price_vnd.1).contains(&l.price_vnd) {
             out.push(Problem::new(
                 "price_vnd",
-                "price_range",
+                Reason::PriceRange,
                 format!("{} to {} VND", r.price_vnd.0, r.price_vnd.1),
             ));
         }
         if !(0..=r.max_stock).contains(&l.stock) {
             out.push(Problem::new(
                 "stock",
-                "stock_range",
+                Reason::StockRange,
                 format!("0 to {}", r.max_stock),
             ));
         }
         if l.category.is_none() {
             out.push(Problem::new(
                 "category",
-                "category_unmapped",
+                Reason::CategoryUnmapped,
                 format!(
                     "the product's OCOP group has no {} category (assets/marketplaces/{}.toml)",
                     self.name, self.id
@@ -174,7 +175,7 @@ impl Marketplace for PackMarketplace {
         if n < r.images.0 || n > r.images.1 {
             out.push(Problem::new(
                 "images",
-                "image_count",
+                Reason::ImageCount,
                 format!("{} to {} images, not {n}", r.images.0, r.images.1),
             ));
         }
@@ -182,7 +183,7 @@ impl Marketplace for PackMarketplace {
             if img.width.min(img.height) < r.image_min_side {
                 out.push(Problem::new(
                     format!("images[{i}]"),
-                    "image_too_small",
+                    Reason::ImageTooSmall,
                     format!(
                         "at least {0}×{0} pixels, not {1}×{2}",
                         r.image_min_side, img.width, img.height
@@ -193,14 +194,14 @@ impl Marketplace for PackMarketplace {
         match &l.package {
             None => out.push(Problem::new(
                 "package",
-                "package_required",
+                Reason::PackageRequired,
                 "the parcel's size and weight are needed to price delivery",
             )),
             Some(p) => {
                 if !(p.weight_g.is_finite() && p.weight_g > 0.0 && p.weight_g <= r.max_weight_g) {
                     out.push(Problem::new(
                         "package.weight_g",
-                        "weight_range",
+                        Reason::WeightRange,
                         format!("more than 0 and at most {} g", r.max_weight_g),
                     ));
                 }
@@ -212,7 +213,7 @@ impl Marketplace for PackMarketplace {
                     if !(v.is_finite() && v > 0.0 && v <= r.max_side_cm) {
                         out.push(Problem::new(
                             field,
-                            "size_range",
+                            Reason::SizeRange,
                             format!("more than 0 and at most {} cm", r.max_side_cm),
                         ));
                     }
@@ -276,7 +277,7 @@ impl Marketplace for PackMarketplace {
         let p = &self.spec.live_url;
         let bad = || {
             ParseError::new(
-                "live_url_pattern",
+                Reason::LiveUrlPattern,
                 format!(
                     "not a {} product page; it looks like {}",
                     self.name, p.example

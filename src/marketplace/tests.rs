@@ -6,6 +6,7 @@ use calamine::{Reader, Xlsx};
 
 use super::listing::ListingImage;
 use super::*;
+use crate::domain::Reason;
 
 pub(crate) fn listing() -> Listing {
     Listing {
@@ -37,7 +38,7 @@ pub(crate) fn listing() -> Listing {
 /// A change that breaks one rule.
 type Breaks = fn(&mut Listing);
 
-fn codes(m: &dyn Marketplace, l: &Listing) -> Vec<(String, String)> {
+fn codes(m: &dyn Marketplace, l: &Listing) -> Vec<(String, Reason)> {
     m.check(l).into_iter().map(|p| (p.field, p.code)).collect()
 }
 
@@ -60,38 +61,50 @@ fn every_mapping_file_parses_and_maps_the_sellable_groups() {
 fn a_good_listing_passes_and_each_rule_has_a_failing_case() {
     for m in registry() {
         assert_eq!(codes(m, &listing()), vec![], "{}", m.id());
-        let broken: Vec<(Breaks, &str, &str)> = vec![
-            (|l| l.title = "Mật ong".into(), "title", "length"),
-            (|l| l.title = "x".repeat(300), "title", "length"),
-            (|l| l.description = "ngắn".into(), "description", "length"),
-            (|l| l.price_vnd = 500, "price_vnd", "price_range"),
-            (|l| l.price_vnd = 2_000_000_000, "price_vnd", "price_range"),
-            (|l| l.stock = -1, "stock", "stock_range"),
-            (|l| l.category = None, "category", "category_unmapped"),
-            (|l| l.images.clear(), "images", "image_count"),
+        let broken: Vec<(Breaks, &str, Reason)> = vec![
+            (|l| l.title = "Mật ong".into(), "title", Reason::Length),
+            (|l| l.title = "x".repeat(300), "title", Reason::Length),
+            (
+                |l| l.description = "ngắn".into(),
+                "description",
+                Reason::Length,
+            ),
+            (|l| l.price_vnd = 500, "price_vnd", Reason::PriceRange),
+            (
+                |l| l.price_vnd = 2_000_000_000,
+                "price_vnd",
+                Reason::PriceRange,
+            ),
+            (|l| l.stock = -1, "stock", Reason::StockRange),
+            (|l| l.category = None, "category", Reason::CategoryUnmapped),
+            (|l| l.images.clear(), "images", Reason::ImageCount),
             (
                 |l| l.images = vec![l.images[0].clone(); 10],
                 "images",
-                "image_count",
+                Reason::ImageCount,
             ),
-            (|l| l.images[0].width = 300, "images[0]", "image_too_small"),
-            (|l| l.package = None, "package", "package_required"),
+            (
+                |l| l.images[0].width = 300,
+                "images[0]",
+                Reason::ImageTooSmall,
+            ),
+            (|l| l.package = None, "package", Reason::PackageRequired),
             (
                 |l| l.package.as_mut().unwrap().weight_g = 60_000.0,
                 "package.weight_g",
-                "weight_range",
+                Reason::WeightRange,
             ),
             (
                 |l| l.package.as_mut().unwrap().height_cm = f64::NAN,
                 "package.height_cm",
-                "size_range",
+                Reason::SizeRange,
             ),
         ];
         for (breaks, field, code) in broken {
             let mut l = listing();
             breaks(&mut l);
             assert!(
-                codes(m, &l).contains(&(field.to_owned(), code.to_owned())),
+                codes(m, &l).contains(&(field.to_owned(), code)),
                 "{}: {field} {code}: {:?}",
                 m.id(),
                 codes(m, &l)
@@ -119,7 +132,7 @@ fn live_urls_must_be_product_pages_of_that_marketplace() {
         "https://postmart.vn/p/Mật-ong-123.html",
     ] {
         let e = postmart.live_url(bad).unwrap_err();
-        assert_eq!(e.code, "live_url_pattern", "{bad}");
+        assert_eq!(e.code, Reason::LiveUrlPattern, "{bad}");
     }
     let voso = by_id("voso").unwrap();
     assert_eq!(

@@ -4,6 +4,7 @@
 use serde::Deserialize;
 
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::error::Problems;
 
 /// The shipped templates, by id (the file name without `.toml`).
@@ -80,7 +81,7 @@ impl Template {
     pub fn by_id(id: &str) -> Result<Template, ParseError> {
         let Some((id, text)) = SHIPPED.iter().find(|(k, _)| *k == id) else {
             return Err(ParseError::new(
-                "unknown_template",
+                Reason::UnknownTemplate,
                 format!(
                     "`{id}` is not a label template; use one of: {}",
                     Self::ids().join(", ")
@@ -127,7 +128,7 @@ impl Template {
                 out.push((
                     field,
                     ParseError::new(
-                        "out_of_range",
+                        Reason::OutOfRange,
                         format!("must be {min} to {max} mm, not {v}"),
                     ),
                 ));
@@ -155,7 +156,7 @@ impl Template {
             if !(1..=50).contains(&v) {
                 out.push((
                     field,
-                    ParseError::new("out_of_range", format!("must be 1 to 50, not {v}")),
+                    ParseError::new(Reason::OutOfRange, format!("must be 1 to 50, not {v}")),
                 ));
             }
         }
@@ -169,7 +170,7 @@ impl Template {
             out.push((
                 "columns",
                 ParseError::new(
-                    "sheet_overflow",
+                    Reason::SheetOverflow,
                     format!(
                         "{} columns of {} mm with {} mm gaps from a {} mm margin need {used_w:.1} mm; the page is {} mm wide",
                         self.columns, self.label_width_mm, self.gap_x_mm, self.margin_left_mm, self.page_width_mm
@@ -184,7 +185,7 @@ impl Template {
             out.push((
                 "rows",
                 ParseError::new(
-                    "sheet_overflow",
+                    Reason::SheetOverflow,
                     format!(
                         "{} rows of {} mm with {} mm gaps from a {} mm margin need {used_h:.1} mm; the page is {} mm high",
                         self.rows, self.label_height_mm, self.gap_y_mm, self.margin_top_mm, self.page_height_mm
@@ -211,7 +212,7 @@ impl Template {
 
 fn parse_shipped(id: &str, text: &str) -> Result<Template, ParseError> {
     let mut t: Template = toml::from_str(text)
-        .map_err(|e| ParseError::new("template_invalid", format!("template {id}: {e}")))?;
+        .map_err(|e| ParseError::new(Reason::TemplateInvalid, format!("template {id}: {e}")))?;
     t.id = id.to_owned();
     Ok(t)
 }
@@ -247,7 +248,7 @@ mod tests {
     #[test]
     fn unknown_templates_and_impossible_sheets_are_refused_precisely() {
         let e = Template::by_id("a4-99").unwrap_err();
-        assert_eq!(e.code, "unknown_template");
+        assert_eq!(e.code, Reason::UnknownTemplate);
         assert!(e.message.contains("a4-65-38x21"), "{}", e.message);
 
         let base = Template::by_id("a4-40-52x29").unwrap();
@@ -270,7 +271,7 @@ mod tests {
                     ..Default::default()
                 },
                 "columns",
-                "sheet_overflow",
+                Reason::SheetOverflow,
             ),
             (
                 Overrides {
@@ -278,7 +279,7 @@ mod tests {
                     ..Default::default()
                 },
                 "rows",
-                "sheet_overflow",
+                Reason::SheetOverflow,
             ),
             (
                 Overrides {
@@ -286,7 +287,7 @@ mod tests {
                     ..Default::default()
                 },
                 "label_height_mm",
-                "out_of_range",
+                Reason::OutOfRange,
             ),
             (
                 Overrides {
@@ -294,7 +295,7 @@ mod tests {
                     ..Default::default()
                 },
                 "gap_x_mm",
-                "out_of_range",
+                Reason::OutOfRange,
             ),
             (
                 Overrides {
@@ -302,7 +303,7 @@ mod tests {
                     ..Default::default()
                 },
                 "columns",
-                "out_of_range",
+                Reason::OutOfRange,
             ),
         ] {
             match base.clone().customised(&o) {

@@ -15,6 +15,7 @@ use super::layout::{fit, wrap};
 use super::raster::{Canvas, Font, Glyphs};
 use super::{Heading, Label, PrintError, Renderer, grouped};
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::stamps::qr::{Ecc, Encoder, Matrix, QUIET_ZONE, stamp_segments};
 
 /// Smallest module printed, in mm.
@@ -32,7 +33,7 @@ impl Dpi {
             203 => Ok(Dpi::D203),
             300 => Ok(Dpi::D300),
             _ => Err(ParseError::new(
-                "unsupported_dpi",
+                Reason::UnsupportedDpi,
                 format!("dpi is 203 or 300, not {v}"),
             )),
         }
@@ -151,7 +152,10 @@ impl Zpl {
             } else {
                 Err((
                     field,
-                    ParseError::new("out_of_range", format!("must be {min} to 200 mm, not {v}")),
+                    ParseError::new(
+                        Reason::OutOfRange,
+                        format!("must be {min} to 200 mm, not {v}"),
+                    ),
                 ))
             }
         };
@@ -429,7 +433,7 @@ mod tests {
             tiny.module_dots(41).is_err(),
             "15 mm cannot hold 41 modules of 0.5 mm"
         );
-        assert_eq!(Dpi::parse(600).unwrap_err().code, "unsupported_dpi");
+        assert_eq!(Dpi::parse(600).unwrap_err().code, Reason::UnsupportedDpi);
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::db::Db;
 use crate::domain::batch::{BatchStatus, earliest_date};
 use crate::domain::growing_area::AreaStatus;
 use crate::domain::role::Action;
-use crate::domain::{LotCode, ParseError};
+use crate::domain::{LotCode, ParseError, Reason};
 use crate::error::Code;
 use crate::error::{AppError, Problems};
 
@@ -50,13 +50,13 @@ fn check_dates(
         if d.is_some_and(|d| d > today) {
             p.push(
                 field,
-                ParseError::new("date_in_future", "this date is in the future"),
+                ParseError::new(Reason::DateInFuture, "this date is in the future"),
             );
         }
         if d.is_some_and(|d| d < earliest_date()) {
             p.push(
                 field,
-                ParseError::new("date_too_early", "this date is before 2000"),
+                ParseError::new(Reason::DateTooEarly, "this date is before 2000"),
             );
         }
     }
@@ -67,7 +67,7 @@ fn check_dates(
         p.push(
             "expires_on",
             ParseError::new(
-                "date_order",
+                Reason::DateOrder,
                 "the expiry date is before the production date",
             ),
         );
@@ -88,14 +88,14 @@ async fn growing_area_for<C: ConnectionTrait>(
         .ok_or_else(|| {
             AppError::validation(
                 "growing_area_id",
-                ParseError::new("not_found", "no such growing area"),
+                ParseError::new(Reason::NotFound, "no such growing area"),
             )
         })?;
     if AreaStatus::from(area.status) != AreaStatus::Active {
         return Err(AppError::validation(
             "growing_area_id",
             ParseError::new(
-                "growing_area_not_active",
+                Reason::GrowingAreaNotActive,
                 format!(
                     "growing area {} is {}",
                     area.code,
@@ -218,7 +218,10 @@ pub async fn update(
     }
     let new_status = match changes.status {
         Some(to) => status.change_to(to).map_err(|e| AppError::Conflict {
-            code: Code::parse(e.code).unwrap_or(Code::InvalidStatusTransition),
+            code: match e.code {
+                Reason::RecallNeedsEvent => Code::RecallNeedsEvent,
+                _ => Code::InvalidStatusTransition,
+            },
             detail: e.message,
         })?,
         None => status,

@@ -20,6 +20,7 @@ use super::{ledger, now};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::role::Action;
 use crate::error::{AppError, Code};
 use crate::media::{self, Accept, Rejected, UploadLimits};
@@ -97,15 +98,17 @@ impl From<Rejected> for AppError {
                 code: Code::ContentTypeMismatch,
                 detail,
             },
-            Rejected::Empty => AppError::validation("file", ParseError::new("empty_file", detail)),
+            Rejected::Empty => {
+                AppError::validation("file", ParseError::new(Reason::EmptyFile, detail))
+            }
             Rejected::TooManyPixels { .. } => {
-                AppError::validation("file", ParseError::new("too_many_pixels", detail))
+                AppError::validation("file", ParseError::new(Reason::TooManyPixels, detail))
             }
             Rejected::Corrupt(_) => {
-                AppError::validation("file", ParseError::new("corrupt_image", detail))
+                AppError::validation("file", ParseError::new(Reason::CorruptImage, detail))
             }
             Rejected::Inflates { .. } => {
-                AppError::validation("file", ParseError::new("inflates_too_far", detail))
+                AppError::validation("file", ParseError::new(Reason::InflatesTooFar, detail))
             }
         }
     }

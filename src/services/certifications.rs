@@ -12,6 +12,7 @@ use super::{Page, PageRequest, load, now, paginate, today};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::ocop::{self, OcopLevel, OcopStars};
 use crate::domain::role::Action;
 use crate::error::AppError;
@@ -39,14 +40,14 @@ pub async fn create(
     if new.decision_date > today() {
         return Err(AppError::validation(
             "decision_date",
-            ParseError::new("date_in_future", "the decision date is in the future"),
+            ParseError::new(Reason::DateInFuture, "the decision date is in the future"),
         ));
     }
     if new.decision_date < programme_start() {
         return Err(AppError::validation(
             "decision_date",
             ParseError::new(
-                "date_before_ocop",
+                Reason::DateBeforeOcop,
                 "OCOP certifications exist from 7 May 2018 (Decision 490/QĐ-TTg)",
             ),
         ));
@@ -54,7 +55,7 @@ pub async fn create(
     let valid_until = ocop::valid_until(new.decision_date).ok_or_else(|| {
         AppError::validation(
             "decision_date",
-            ParseError::new("date_range", "the decision date is out of range"),
+            ParseError::new(Reason::DateRange, "the decision date is out of range"),
         )
     })?;
     let txn = db.write_txn().await?;

@@ -21,6 +21,7 @@ use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::batch::{
     BatchStatus, EventDetails, EventKind, PhiWarning, earliest_date, phi_warnings,
 };
@@ -59,13 +60,13 @@ fn check_time(new: &NewEvent) -> Result<(), AppError> {
     if new.occurred_at > now() + Duration::minutes(FUTURE_TOLERANCE_MINUTES) {
         return Err(AppError::validation(
             "occurred_at",
-            ParseError::new("date_in_future", "the event time is in the future"),
+            ParseError::new(Reason::DateInFuture, "the event time is in the future"),
         ));
     }
     if new.occurred_at.date_naive() < earliest_date() {
         return Err(AppError::validation(
             "occurred_at",
-            ParseError::new("date_too_early", "the event time is before 2000"),
+            ParseError::new(Reason::DateTooEarly, "the event time is before 2000"),
         ));
     }
     Ok(())
@@ -331,7 +332,7 @@ async fn plan(
         if found.is_none() {
             return Err(AppError::validation(
                 "corrects",
-                ParseError::new("not_found", "no such event in this batch"),
+                ParseError::new(Reason::NotFound, "no such event in this batch"),
             ));
         }
     }
@@ -346,7 +347,7 @@ async fn plan(
             return Err(AppError::validation(
                 format!("details.photos[{i}]"),
                 ParseError::new(
-                    "unknown_photo",
+                    Reason::UnknownPhoto,
                     "upload the photo to this batch first (POST /api/v1/batches/{id}/photos) and use the sha256 it returns",
                 ),
             ));

@@ -11,6 +11,7 @@ use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::GrowingAreaCode;
+use crate::domain::Reason;
 use crate::domain::geo::Boundary;
 use crate::domain::growing_area::{AreaCertificate, AreaScope, AreaStatus};
 use crate::domain::role::Action;
@@ -160,7 +161,7 @@ pub async fn update(
     {
         return Err(AppError::validation(
             "valid_until",
-            crate::domain::ParseError::new("date_order", "valid_until is before issued_on"),
+            crate::domain::ParseError::new(Reason::DateOrder, "valid_until is before issued_on"),
         ));
     }
     let mut row: growing_area::ActiveModel = current.into();

@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::now;
 use crate::auth::{Principal, Scope};
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::error::AppError;
 
 fn table() -> Alias {
@@ -41,7 +42,7 @@ impl Claim {
             return Err(AppError::validation(
                 "Idempotency-Key",
                 ParseError::new(
-                    "idempotency_key_format",
+                    Reason::IdempotencyKeyFormat,
                     "1 to 200 visible ASCII characters, e.g. a UUID",
                 ),
             ));
@@ -76,7 +77,7 @@ impl Claim {
             return Err(AppError::validation(
                 "Idempotency-Key",
                 ParseError::new(
-                    "idempotency_key_reused",
+                    Reason::IdempotencyKeyReused,
                     "this key was used for a different request; use a new key for a new request",
                 ),
             ));

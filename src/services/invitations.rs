@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::{now, organization};
 use crate::auth::{Principal, password, token};
 use crate::db::Db;
+use crate::domain::Reason;
 use crate::domain::contact::Login;
 use crate::domain::role::{Action, Role};
 use crate::error::{AppError, Code};
@@ -192,7 +193,10 @@ pub async fn accept(
             attempt.failed(db).await?;
             return Err(AppError::validation(
                 "password",
-                crate::domain::ParseError::new("wrong_password", "not this account's password"),
+                crate::domain::ParseError::new(
+                    Reason::WrongPassword,
+                    "not this account's password",
+                ),
             ));
         }
         attempt.succeeded(db).await?;

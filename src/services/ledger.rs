@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::now;
 use super::records::Recorded;
+use crate::domain::Reason;
 use crate::error::AppError;
 use crate::ledger::merkle::{self, Fetched, Frontier, Recorder, TwoPass};
 use crate::ledger::{Hash, canonical, chain};
@@ -247,7 +248,7 @@ fn bad_request(size_field: &'static str) -> impl Fn(merkle::ProofRequestError) -
         };
         AppError::validation(
             field,
-            crate::domain::ParseError::new("outside_the_log", e.to_string()),
+            crate::domain::ParseError::new(Reason::OutsideTheLog, e.to_string()),
         )
     }
 }

@@ -15,6 +15,7 @@ use super::{ledger, load, now, today};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::role::Action;
 use crate::error::Code;
 use crate::error::{AppError, FieldProblem};
@@ -261,13 +262,13 @@ fn check_amounts(price: Option<i64>, stock: Option<i64>) -> Result<(), AppError>
     if price.is_some_and(|p| p <= 0) {
         problems.push(FieldProblem::new(
             "price_vnd",
-            ParseError::new("price_range", "a price is a positive number of đồng"),
+            ParseError::new(Reason::PriceRange, "a price is a positive number of đồng"),
         ));
     }
     if stock.is_some_and(|s| s < 0) {
         problems.push(FieldProblem::new(
             "stock",
-            ParseError::new("stock_range", "stock is 0 or more"),
+            ParseError::new(Reason::StockRange, "stock is 0 or more"),
         ));
     }
     if problems.is_empty() {
@@ -297,7 +298,7 @@ pub async fn create(
         if found.is_none() {
             return Err(AppError::validation(
                 "batch_id",
-                ParseError::new("not_found", "no such batch of this product"),
+                ParseError::new(Reason::NotFound, "no such batch of this product"),
             ));
         }
     }
@@ -441,7 +442,7 @@ pub async fn export_pack(
         for p in &c.problems {
             problems.push(FieldProblem {
                 field: format!("listings[{i}].{}", p.field),
-                code: p.code.clone(),
+                code: p.code,
                 message: format!("{} ({}): {}", c.listing.title, c.listing.sku, p.message),
             });
         }

@@ -8,6 +8,7 @@ use super::ledger;
 use super::{Page, PageRequest, now, organization, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
+use crate::domain::Reason;
 use crate::domain::contact::{Email, Phone};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::role::Action;
@@ -47,7 +48,7 @@ fn check_tax_code_kind(kind: OrganizationKind, tax: &TaxCode) -> Result<(), AppE
         return Err(AppError::validation(
             "tax_code",
             crate::domain::ParseError::new(
-                "tax_code_personal_id_not_allowed",
+                Reason::TaxCodePersonalIdNotAllowed,
                 "a 12-digit personal id is a tax code only for household businesses and farms",
             ),
         ));

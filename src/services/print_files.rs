@@ -13,6 +13,7 @@ use super::stamps::{Identity, get_run, in_run, in_run_after};
 use super::{certifications, now, today};
 use crate::auth::Principal;
 use crate::db::Db;
+use crate::domain::Reason;
 use crate::domain::role::Action;
 use crate::error::{AppError, Code};
 use crate::print::csv::Csv;
@@ -91,7 +92,7 @@ pub fn renderer(
             zpl.module_dots(sample.size_with_border()).map_err(|e| {
                 AppError::validation(
                     "height_mm",
-                    crate::domain::ParseError::new("label_too_small", e.to_string()),
+                    crate::domain::ParseError::new(Reason::LabelTooSmall, e.to_string()),
                 )
             })?;
             Box::new(zpl)

@@ -17,6 +17,7 @@ use super::{ledger, now};
 use crate::auth::Principal;
 use crate::db::Db;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::role::Action;
 use crate::domain::stamp::{StampStatus, VoidReason};
 use crate::error::{AppError, Code};
@@ -161,7 +162,7 @@ async fn active_among<C: ConnectionTrait>(
         return Err(AppError::validation(
             "serials",
             ParseError::new(
-                "not_in_run",
+                Reason::NotInRun,
                 format!(
                     "{} serial(s) are not stamps of this run: {}{}",
                     missing.len(),

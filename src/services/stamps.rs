@@ -14,6 +14,7 @@ use super::batches::status_of;
 use super::{Page, PageRequest, ledger, load, now, paginate, stamp_rows};
 use crate::auth::Principal;
 use crate::db::Db;
+use crate::domain::Reason;
 use crate::domain::batch::BatchStatus;
 use crate::domain::role::Action;
 use crate::domain::{Gtin, ParseError};
@@ -29,7 +30,7 @@ pub fn check_count(count: u64) -> Result<u64, ParseError> {
         Ok(count)
     } else {
         Err(ParseError::new(
-            "count_range",
+            Reason::CountRange,
             format!("a run has 1 to {MAX_RUN} stamps; issue several runs for more"),
         ))
     }

@@ -16,6 +16,7 @@
 use crate::domain::{Gtin, LotCode, ParseError};
 
 use super::Serial;
+use crate::domain::Reason;
 
 /// What a Digital Link path identifies.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,7 +49,7 @@ pub fn percent_encode(value: &str) -> String {
 fn percent_decode(segment: &str) -> Result<String, ParseError> {
     let bad = || {
         ParseError::new(
-            "digital_link_encoding",
+            Reason::DigitalLinkEncoding,
             format!("`{segment}` is not correctly percent-encoded"),
         )
     };
@@ -182,7 +183,7 @@ impl DigitalLink {
                 };
                 if rest.len() % 2 != 0 {
                     return Err(ParseError::new(
-                        "digital_link_structure",
+                        Reason::DigitalLinkStructure,
                         "every key qualifier needs a value",
                     ));
                 }
@@ -196,21 +197,21 @@ impl DigitalLink {
                         "21" => 3,
                         other => {
                             return Err(ParseError::new(
-                                "digital_link_qualifier",
+                                Reason::DigitalLinkQualifier,
                                 format!("`{other}` is not a key qualifier of a GTIN (22, 10, 21)"),
                             ));
                         }
                     };
                     if rank <= last_rank {
                         return Err(ParseError::new(
-                            "digital_link_order",
+                            Reason::DigitalLinkOrder,
                             "key qualifiers must appear in the order 22, 10, 21, each at most once",
                         ));
                     }
                     last_rank = rank;
                     if value.is_empty() || value.chars().count() > 20 {
                         return Err(ParseError::new(
-                            "digital_link_value",
+                            Reason::DigitalLinkValue,
                             format!("the value of ({ai}) must have 1 to 20 characters"),
                         ));
                     }
@@ -223,7 +224,7 @@ impl DigitalLink {
                 Ok(link)
             }
             _ => Err(ParseError::new(
-                "digital_link_structure",
+                Reason::DigitalLinkStructure,
                 "expected /01/{GTIN}[/22/{variant}][/10/{lot}][/21/{serial}] or /S/{serial}",
             )),
         }
@@ -232,11 +233,11 @@ impl DigitalLink {
     /// Parses a full Digital Link URI whose base is `base`.
     pub fn parse_uri(uri: &str, base: &url::Url) -> Result<Self, ParseError> {
         let parsed = url::Url::parse(uri)
-            .map_err(|_| ParseError::new("digital_link_structure", "not an absolute URI"))?;
+            .map_err(|_| ParseError::new(Reason::DigitalLinkStructure, "not an absolute URI"))?;
         let prefix = base.path().trim_end_matches('/');
         let path = parsed.path().strip_prefix(prefix).ok_or_else(|| {
             ParseError::new(
-                "digital_link_structure",
+                Reason::DigitalLinkStructure,
                 "the URI is not under this service's address",
             )
         })?;
@@ -317,21 +318,27 @@ mod tests {
         let code = |p: &str| DigitalLink::parse_path(p).unwrap_err().code;
         assert_eq!(
             code("/01/08934588012228/21/ABC/10/LOT"),
-            "digital_link_order"
+            Reason::DigitalLinkOrder
         );
-        assert_eq!(code("/01/08934588012228/10/A/10/B"), "digital_link_order");
+        assert_eq!(
+            code("/01/08934588012228/10/A/10/B"),
+            Reason::DigitalLinkOrder
+        );
         assert_eq!(
             code("/01/08934588012228/17/261231"),
-            "digital_link_qualifier"
+            Reason::DigitalLinkQualifier
         );
-        assert_eq!(code("/01/08934588012229/21/ABC"), "gtin_check_digit");
-        assert_eq!(code("/01/08934588012228/21"), "digital_link_structure");
-        assert_eq!(code("/01/08934588012228/21/%ZZ"), "digital_link_encoding");
+        assert_eq!(code("/01/08934588012229/21/ABC"), Reason::GtinCheckDigit);
+        assert_eq!(code("/01/08934588012228/21"), Reason::DigitalLinkStructure);
+        assert_eq!(
+            code("/01/08934588012228/21/%ZZ"),
+            Reason::DigitalLinkEncoding
+        );
         assert_eq!(
             code("/01/08934588012228/21/ABCDEFGHIJKLMNOPQRSTU"),
-            "digital_link_value"
+            Reason::DigitalLinkValue
         );
-        assert_eq!(code("/02/08934588012228"), "digital_link_structure");
+        assert_eq!(code("/02/08934588012228"), Reason::DigitalLinkStructure);
         assert_eq!(
             DigitalLink::parse_path("/S/0123456789ABCDEF")
                 .unwrap()

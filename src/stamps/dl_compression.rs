@@ -23,6 +23,7 @@
 use crate::domain::{Gtin, LotCode, ParseError};
 
 use super::DigitalLink;
+use crate::domain::Reason;
 
 const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
@@ -88,7 +89,7 @@ fn digit_bits(digits: usize) -> usize {
 }
 
 fn bad(message: impl Into<String>) -> ParseError {
-    ParseError::new("digital_link_compressed", message)
+    ParseError::new(Reason::DigitalLinkCompressed, message)
 }
 
 /// The bits of a base64 segment, read left to right.
@@ -244,7 +245,7 @@ pub fn decompress(segment: &str) -> Result<DigitalLink, ParseError> {
     let text = |ai: &str| -> Result<Option<String>, ParseError> {
         match get(ai) {
             Some(v) if v.is_empty() || v.chars().count() > 20 => Err(ParseError::new(
-                "digital_link_value",
+                Reason::DigitalLinkValue,
                 format!("the value of ({ai}) must have 1 to 20 characters"),
             )),
             v => Ok(v.map(str::to_owned)),
@@ -291,8 +292,8 @@ mod tests {
     #[test]
     fn refuses_what_it_cannot_read() {
         let code = |s: &str| decompress(s).unwrap_err().code;
-        assert_eq!(code("AAAAAAAAAAAA"), "digital_link_compressed");
-        assert_eq!(code("ARBAfe!tiA"), "digital_link_compressed");
+        assert_eq!(code("AAAAAAAAAAAA"), Reason::DigitalLinkCompressed);
+        assert_eq!(code("ARBAfe!tiA"), Reason::DigitalLinkCompressed);
         // AI (00), an SSCC: valid, but not this resolver's.
         assert!(decompress("ABBAfeOtiA").is_err());
         assert!(!looks_compressed("healthz"));

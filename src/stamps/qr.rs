@@ -24,6 +24,7 @@ use std::fmt::Write;
 use qrcode::{Color, EcLevel, QrCode};
 
 use crate::domain::ParseError;
+use crate::domain::Reason;
 
 /// Error-correction level offered for stamps.
 #[derive(
@@ -263,7 +264,7 @@ pub fn parse_module_px(v: u32) -> Result<u32, ParseError> {
         Ok(v)
     } else {
         Err(ParseError::new(
-            "module_px_range",
+            Reason::ModulePxRange,
             format!("module_px is 1 to {MAX_MODULE_PX}"),
         ))
     }

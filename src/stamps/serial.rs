@@ -7,6 +7,7 @@
 //! as `0`, lower case as upper case, and hyphens and spaces are ignored.
 
 use crate::domain::ParseError;
+use crate::domain::Reason;
 
 pub const LEN: usize = 16;
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -61,7 +62,7 @@ impl Serial {
             };
             if !ALPHABET.contains(&(c as u8)) || !c.is_ascii() {
                 return Err(ParseError::new(
-                    "serial_character",
+                    Reason::SerialCharacter,
                     format!(
                         "`{c}` is not used in stamp serials (digits and letters except I, L, O, U)"
                     ),
@@ -71,7 +72,7 @@ impl Serial {
         }
         if out.len() != LEN {
             return Err(ParseError::new(
-                "serial_length",
+                Reason::SerialLength,
                 format!("a stamp serial has {LEN} characters, not {}", out.len()),
             ));
         }
@@ -132,12 +133,15 @@ mod tests {
         );
         assert_eq!(
             Serial::parse("0123456789ABCDEU").unwrap_err().code,
-            "serial_character"
+            Reason::SerialCharacter
         );
         assert_eq!(
             Serial::parse("0123456789ABCDÉF").unwrap_err().code,
-            "serial_character"
+            Reason::SerialCharacter
         );
-        assert_eq!(Serial::parse("0123").unwrap_err().code, "serial_length");
+        assert_eq!(
+            Serial::parse("0123").unwrap_err().code,
+            Reason::SerialLength
+        );
     }
 }

@@ -53,7 +53,7 @@ async fn listings_view(
                 problems: c
                     .problems
                     .iter()
-                    .map(|p| l.problem(&p.code, &p.message))
+                    .map(|p| l.problem(p.code, &p.message))
                     .collect(),
                 live_url: c.row.live_url.clone(),
                 review: c
@@ -195,7 +195,7 @@ pub(super) async fn add_listing(
             }
             Err(e) => {
                 let known = ["price_vnd", "stock"];
-                let message = |f: &str, _: &str| {
+                let message = |f: &str, _| {
                     if f == "stock" {
                         l.err_stock
                     } else {

@@ -12,6 +12,7 @@ use uuid::Uuid;
 
 use super::posted::Posted;
 use super::shared::*;
+use crate::domain::Reason;
 use crate::domain::contact::Phone;
 use crate::domain::role::{Action, Role};
 use crate::services::invitations::{self, Invited};
@@ -373,7 +374,7 @@ pub(super) async fn accept(
                 &q,
             );
         }
-        Err(AppError::Validation(p)) if p.iter().any(|f| f.code == "wrong_password") => {
+        Err(AppError::Validation(p)) if p.iter().any(|f| f.code == Reason::WrongPassword) => {
             (StatusCode::UNPROCESSABLE_ENTITY, m.err_wrong_password)
         }
         Err(AppError::Validation(_)) => (StatusCode::UNPROCESSABLE_ENTITY, m.err_policy),

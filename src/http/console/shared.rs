@@ -376,12 +376,12 @@ pub(super) fn form_errors(
     t: &'static crate::web::console_view::ConsoleTexts,
     known: &[&'static str],
     prefix: &'static str,
-    message: impl Fn(&str, &str) -> &'static str,
+    message: impl Fn(&str, crate::domain::Reason) -> &'static str,
 ) -> Result<BTreeMap<&'static str, &'static str>, AppError> {
     match e {
         AppError::Validation(problems) => Ok(problems
             .iter()
-            .filter_map(|p| field_of(&p.field, known, prefix).map(|f| (f, message(f, &p.code))))
+            .filter_map(|p| field_of(&p.field, known, prefix).map(|f| (f, message(f, p.code))))
             .collect()),
         AppError::Forbidden(_) => Ok(BTreeMap::from([("_", t.forbidden)])),
         other => Err(other),

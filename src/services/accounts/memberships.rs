@@ -11,6 +11,7 @@ use super::users::users_by_id;
 use crate::auth::{Principal, Scope};
 use crate::db::Db;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::role::{Action, Role};
 use crate::error::{AppError, Code};
 use crate::services::{Page, PageRequest, load, now, organization, paginate};
@@ -35,7 +36,7 @@ pub async fn add_member(
     if User::find_by_id(user_id).one(&txn).await?.is_none() {
         return Err(AppError::validation(
             "user_id",
-            ParseError::new("not_found", "no such user"),
+            ParseError::new(Reason::NotFound, "no such user"),
         ));
     }
     let existing = Membership::find()

@@ -18,6 +18,7 @@ use super::users::sign_in;
 use crate::auth::{Principal, password};
 use crate::db::Db;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::contact::Login;
 use crate::domain::role::Role;
 use crate::error::{AppError, Code};
@@ -118,7 +119,7 @@ pub async fn change_password(
     if !ok {
         return Err(AppError::validation(
             "current_password",
-            ParseError::new("wrong_password", "the current password is wrong"),
+            ParseError::new(Reason::WrongPassword, "the current password is wrong"),
         ));
     }
     let hash = tokio::task::spawn_blocking(move || password::hash(&new_password))

@@ -11,6 +11,7 @@ use super::tokens::insert_token;
 use crate::auth::{Principal, password};
 use crate::db::Db;
 use crate::domain::ParseError;
+use crate::domain::Reason;
 use crate::domain::contact::{Email, Login, Phone};
 use crate::domain::role::Role;
 use crate::error::{AppError, Code};
@@ -29,7 +30,10 @@ pub async fn create_user(db: &Db, who: &Principal, new: NewUser) -> Result<user:
     if new.email.is_none() && new.phone.is_none() {
         return Err(AppError::validation(
             "email",
-            ParseError::new("login_required", "give an e-mail address or a phone number"),
+            ParseError::new(
+                Reason::LoginRequired,
+                "give an e-mail address or a phone number",
+            ),
         ));
     }
     let pw = new.password;
@@ -144,7 +148,7 @@ pub async fn sign_in(db: &Db, s: SignIn) -> Result<IssuedToken, AppError> {
             return Err(AppError::validation(
                 "organization_id",
                 ParseError::new(
-                    "organization_required",
+                    Reason::OrganizationRequired,
                     "name the organization to sign in to",
                 ),
             ));

@@ -44,7 +44,7 @@ pub async fn enqueue(
                 .iter()
                 .map(|p| FieldProblem {
                     field: format!("listing.{}", p.field),
-                    code: p.code.clone(),
+                    code: p.code,
                     message: p.message.clone(),
                 })
                 .collect(),

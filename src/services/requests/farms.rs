@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::domain::Reason;
 use crate::domain::geo::{Axis, Coordinates};
 use crate::domain::{CommuneCode, ParseError, text};
 use crate::error::{AppError, Problems};
@@ -46,7 +47,7 @@ pub fn coordinates(
             p.push(
                 "longitude",
                 ParseError::new(
-                    "coordinates_incomplete",
+                    Reason::CoordinatesIncomplete,
                     "give the longitude with the latitude",
                 ),
             );
@@ -56,7 +57,7 @@ pub fn coordinates(
             p.push(
                 "latitude",
                 ParseError::new(
-                    "coordinates_incomplete",
+                    Reason::CoordinatesIncomplete,
                     "give the latitude with the longitude",
                 ),
             );

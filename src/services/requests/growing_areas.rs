@@ -4,6 +4,7 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::domain::Reason;
 use crate::domain::geo::Boundary;
 use crate::domain::growing_area::{
     AreaCertificate, AreaScope, AreaStatus, parse_area_ha, parse_market,
@@ -44,7 +45,7 @@ fn check_certificates(p: &mut Problems, certs: Vec<AreaCertificate>) -> Vec<Area
         p.push(
             "certificates",
             ParseError::new(
-                "too_many_certificates",
+                Reason::TooManyCertificates,
                 format!("at most {MAX_CERTIFICATES} certificates"),
             ),
         );
@@ -67,7 +68,7 @@ impl CreateGrowingArea {
             p.push(
                 "target_market",
                 ParseError::new(
-                    "market_required",
+                    Reason::MarketRequired,
                     "an export growing area names its target market",
                 ),
             );
@@ -83,7 +84,7 @@ impl CreateGrowingArea {
         {
             p.push(
                 "valid_until",
-                ParseError::new("date_order", "valid_until is before issued_on"),
+                ParseError::new(Reason::DateOrder, "valid_until is before issued_on"),
             );
         }
         let boundary = check_boundary(&mut p, self.boundary);

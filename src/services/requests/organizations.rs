@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::domain::Reason;
 use crate::domain::contact::{Email, Phone};
 use crate::domain::organization::OrganizationKind;
 use crate::domain::{CommuneCode, ParseError, ProvinceCode, TaxCode, text};
@@ -36,7 +37,7 @@ fn parse_website(s: &str) -> Result<url::Url, ParseError> {
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
         .ok_or_else(|| {
             ParseError::new(
-                "url_format",
+                Reason::UrlFormat,
                 "a website is an http(s) address, e.g. https://htx.vn",
             )
         })
@@ -48,7 +49,7 @@ fn parse_gs1_prefix(s: &str) -> Result<String, ParseError> {
         Ok(s.to_owned())
     } else {
         Err(ParseError::new(
-            "gs1_prefix_format",
+            Reason::Gs1PrefixFormat,
             "a GS1 company prefix is 6 to 12 digits",
         ))
     }

@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 
 use super::Chrome;
+use crate::domain::Reason;
 use crate::domain::batch::BatchStatus;
 use crate::error::Code;
 use crate::i18n::Lang;
@@ -540,12 +541,12 @@ impl BatchPage {
 }
 
 /// The message for a batch field's problem (`code` from the domain's parsers).
-pub fn batch_error(b: &'static BatchTexts, field: &str, code: &str) -> &'static str {
+pub fn batch_error(b: &'static BatchTexts, field: &str, code: Reason) -> &'static str {
     match (field, code) {
         ("lot_code", _) => b.err_lot,
         ("quantity", _) => b.err_quantity,
         ("unit", _) => b.err_unit,
-        (_, "date_in_future") => b.err_future,
+        (_, Reason::DateInFuture) => b.err_future,
         ("expires_on", _) => b.err_expiry,
         ("growing_area_id", _) => b.err_area,
         _ => b.err_date,
@@ -562,9 +563,9 @@ pub fn conflict_message(b: &'static BatchTexts, code: Code, lang: Lang) -> &'sta
 }
 
 /// The message for a diary field's problem; input fields are named `in0_product`…
-pub fn event_error(b: &'static BatchTexts, field: &str, code: &str) -> &'static str {
+pub fn event_error(b: &'static BatchTexts, field: &str, code: Reason) -> &'static str {
     match (field, code) {
-        (_, "recall_reason_required") => b.err_reason,
+        (_, Reason::RecallReasonRequired) => b.err_reason,
         ("occurred_at", _) => b.err_when,
         (f, _) if f.ends_with("_dose") => b.err_dose,
         (f, _) if f.ends_with("_phi_days") => b.err_phi,

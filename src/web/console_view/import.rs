@@ -231,8 +231,8 @@ pub fn flag_message(kind: Kind, column: &str, flag: &Flag, lang: Lang) -> &'stat
         Flag::NotAccepted => b.err_not_accepted,
         Flag::InputMissing => b.err_input,
         Flag::Invalid(code) => match kind {
-            Kind::Farms => farm_error(t, column, code),
-            Kind::GrowingAreas => area_error(t, column, code),
+            Kind::Farms => farm_error(t, column, *code),
+            Kind::GrowingAreas => area_error(t, column, *code),
             Kind::Diary => {
                 // The diary page's form names the first input's fields `in0_…`.
                 let form_field = match column {
@@ -241,7 +241,7 @@ pub fn flag_message(kind: Kind, column: &str, flag: &Flag, lang: Lang) -> &'stat
                     "phi_days" => "in0_phi_days",
                     other => other,
                 };
-                event_error(b, form_field, code)
+                event_error(b, form_field, *code)
             }
         },
         Flag::Conflict(code) => conflict_message(b, *code, lang),

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use askama::Template;
 
 use super::Chrome;
+use crate::domain::Reason;
 use crate::i18n::Lang;
 use crate::services::listings::ListingStatus;
 use entity::outbox_job::JobStatus;
@@ -46,7 +47,7 @@ pub struct ListingTexts {
     pub default_saved: &'static str,
     pub statuses: [(ListingStatus, &'static str); 7],
     pub push_statuses: [(JobStatus, &'static str); 4],
-    pub problems: [(&'static str, &'static str); 9],
+    pub problems: [(Reason, &'static str); 9],
     pub err_price: &'static str,
     pub err_stock: &'static str,
     pub err_size: &'static str,
@@ -106,18 +107,21 @@ pub const VI: ListingTexts = ListingTexts {
         (JobStatus::Failed, "Gửi không được"),
     ],
     problems: [
-        ("length", "Độ dài chưa đúng quy định của sàn"),
-        ("price_range", "Giá ngoài khoảng sàn cho phép"),
-        ("stock_range", "Tồn kho ngoài khoảng sàn cho phép"),
+        (Reason::Length, "Độ dài chưa đúng quy định của sàn"),
+        (Reason::PriceRange, "Giá ngoài khoảng sàn cho phép"),
+        (Reason::StockRange, "Tồn kho ngoài khoảng sàn cho phép"),
         (
-            "category_unmapped",
+            Reason::CategoryUnmapped,
             "Nhóm OCOP của sản phẩm chưa có danh mục trên sàn",
         ),
-        ("image_count", "Số ảnh sản phẩm chưa đúng"),
-        ("image_too_small", "Ảnh sản phẩm quá nhỏ"),
-        ("package_required", "Cần khối lượng và kích thước kiện hàng"),
-        ("weight_range", "Khối lượng kiện hàng không hợp lệ"),
-        ("size_range", "Kích thước kiện hàng không hợp lệ"),
+        (Reason::ImageCount, "Số ảnh sản phẩm chưa đúng"),
+        (Reason::ImageTooSmall, "Ảnh sản phẩm quá nhỏ"),
+        (
+            Reason::PackageRequired,
+            "Cần khối lượng và kích thước kiện hàng",
+        ),
+        (Reason::WeightRange, "Khối lượng kiện hàng không hợp lệ"),
+        (Reason::SizeRange, "Kích thước kiện hàng không hợp lệ"),
     ],
     err_price: "Nhập giá là số đồng, ví dụ 180000.",
     err_stock: "Nhập tồn kho là số nguyên từ 0.",
@@ -178,21 +182,21 @@ pub const EN: ListingTexts = ListingTexts {
         (JobStatus::Failed, "Could not be sent"),
     ],
     problems: [
-        ("length", "Length outside the marketplace's rule"),
-        ("price_range", "Price outside the marketplace's range"),
-        ("stock_range", "Stock outside the marketplace's range"),
+        (Reason::Length, "Length outside the marketplace's rule"),
+        (Reason::PriceRange, "Price outside the marketplace's range"),
+        (Reason::StockRange, "Stock outside the marketplace's range"),
         (
-            "category_unmapped",
+            Reason::CategoryUnmapped,
             "The product's OCOP group has no category on this marketplace",
         ),
-        ("image_count", "Wrong number of product photos"),
-        ("image_too_small", "A product photo is too small"),
+        (Reason::ImageCount, "Wrong number of product photos"),
+        (Reason::ImageTooSmall, "A product photo is too small"),
         (
-            "package_required",
+            Reason::PackageRequired,
             "The parcel's weight and size are needed",
         ),
-        ("weight_range", "Parcel weight out of range"),
-        ("size_range", "Parcel size out of range"),
+        (Reason::WeightRange, "Parcel weight out of range"),
+        (Reason::SizeRange, "Parcel size out of range"),
     ],
     err_price: "Give the price in đồng, e.g. 180000.",
     err_stock: "Give the stock as a whole number from 0.",
@@ -209,10 +213,6 @@ pub fn listing_texts(lang: Lang) -> &'static ListingTexts {
         Lang::Vi => &VI,
         Lang::En => &EN,
     }
-}
-
-fn lookup(table: &[(&'static str, &'static str)], key: &str) -> Option<&'static str> {
-    table.iter().find(|(k, _)| *k == key).map(|(_, v)| *v)
 }
 
 impl ListingTexts {
@@ -242,8 +242,13 @@ impl ListingTexts {
     }
 
     /// A marketplace's objection in words, with its figures.
-    pub fn problem(&self, code: &str, message: &str) -> String {
-        match lookup(&self.problems, code) {
+    pub fn problem(&self, code: Reason, message: &str) -> String {
+        match self
+            .problems
+            .iter()
+            .find(|(k, _)| *k == code)
+            .map(|(_, v)| *v)
+        {
             Some(words) => format!("{words} ({message})"),
             None => message.to_owned(),
         }

@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 
+use crate::domain::Reason;
 use crate::error::Code;
 use crate::i18n::Lang;
 
@@ -123,13 +124,12 @@ impl FarmRow {
 }
 
 /// The message in `lang` for a farm field's problem (`code` from the domain's parsers).
-pub fn farm_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
+pub fn farm_error(t: &'static ConsoleTexts, field: &str, code: Reason) -> &'static str {
     match (field, code) {
         ("name", _) => t.err_name,
         ("address", _) => t.err_address,
         ("commune_code", _) => t.err_commune,
-        (_, "coordinates_incomplete") => t.err_pair,
-        (_, "not_a_number") => t.err_number,
+        (_, Reason::CoordinatesIncomplete) => t.err_pair,
         _ => t.err_coordinate,
     }
 }
@@ -184,7 +184,7 @@ impl AreasPage {
 }
 
 /// The message in `lang` for a growing-area field's problem.
-pub fn area_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
+pub fn area_error(t: &'static ConsoleTexts, field: &str, code: Reason) -> &'static str {
     match (field, code) {
         ("code", _) => t.err_code,
         ("target_market", _) => t.err_market,
@@ -266,7 +266,7 @@ impl ProductsPage {
 }
 
 /// The message in `lang` for a product or certificate field's problem.
-pub fn product_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'static str {
+pub fn product_error(t: &'static ConsoleTexts, field: &str, code: Reason) -> &'static str {
     match (field, code) {
         ("name", _) => t.err_name,
         ("unit", _) => t.err_unit,
@@ -276,7 +276,7 @@ pub fn product_error(t: &'static ConsoleTexts, field: &str, code: &str) -> &'sta
         ("cert.stars", _) => t.err_stars,
         ("cert.level", _) => t.err_level,
         ("cert.decision_number", _) => t.err_decision_number,
-        ("cert.decision_date", "date_in_future") => t.err_future,
+        ("cert.decision_date", Reason::DateInFuture) => t.err_future,
         ("cert.decision_date", _) => t.err_date,
         ("cert.issuing_body", _) => t.err_issuer,
         ("cert.product_id", _) => t.err_product,

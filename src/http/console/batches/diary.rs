@@ -194,7 +194,7 @@ pub(in crate::http::console) async fn add_event(
                 Err(AppError::Validation(problems)) => {
                     for p in problems.iter() {
                         let field = event_field(&p.field);
-                        errors.insert(field, event_error(b, field, &p.code));
+                        errors.insert(field, event_error(b, field, p.code));
                     }
                 }
                 Err(AppError::Forbidden(_)) => {
