@@ -169,7 +169,8 @@ pub struct Resolved {
     /// That URI's part below the public base URL: the one path its page is served at.
     pub path: String,
     pub stamp: stamp::Model,
-    pub lot: Lot,
+    /// Shared by every stamp of the batch resolved at the same ledger size.
+    pub lot: Arc<Lot>,
     pub standing: Standing,
 }
 
@@ -180,13 +181,20 @@ pub struct Resolved {
 /// `n` is current for as long as the log has `n` entries: one read of the log head replaces
 /// the dozen queries of a resolution. Scan and PIN counters are not in the ledger and are
 /// never taken from here. Entries also expire at midnight (certificates run out by date).
+///
+/// A lot (everything but the stamp itself) is kept once per batch under the same rule, so a
+/// stamp of a batch whose lot is current costs one read of the stamp: real traffic scans each
+/// stamp a few times in its life, so most requests are for stamps not seen before.
 #[derive(Default)]
 pub struct ResolveCache {
     map: dashmap::DashMap<String, (u64, chrono::NaiveDate, Arc<Resolved>)>,
+    lots: dashmap::DashMap<uuid::Uuid, (u64, chrono::NaiveDate, Arc<Lot>)>,
 }
 
-/// Entries kept before the cache starts over (a few KB each).
+/// Stamps kept before the cache starts over (a few hundred bytes each beside their shared lot).
 const CACHE_LIMIT: usize = 20_000;
+/// Lots kept before that cache starts over (a diary and its photos' rows, a few KB each).
+const LOT_LIMIT: usize = 2_000;
 
 /// The serial a Digital Link path names, and the link.
 pub fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
@@ -227,6 +235,22 @@ impl ResolveCache {
         self.map
             .insert(r.serial.as_str().to_owned(), (size, today(), r));
     }
+
+    /// The batch's lot as read at ledger size `size` today, if kept.
+    fn lot(&self, batch_id: uuid::Uuid, size: u64) -> Option<Arc<Lot>> {
+        let day = today();
+        self.lots
+            .get(&batch_id)
+            .filter(|e| e.0 == size && e.1 == day)
+            .map(|e| e.2.clone())
+    }
+
+    fn put_lot(&self, size: u64, lot: Arc<Lot>) {
+        if self.lots.len() >= LOT_LIMIT {
+            self.lots.clear();
+        }
+        self.lots.insert(lot.batch.id, (size, today(), lot));
+    }
 }
 
 /// Resolves afresh and caches the result under `size`, a ledger size read before this call.
@@ -238,7 +262,7 @@ pub async fn refresh(
     base: &url::Url,
     size: u64,
 ) -> Result<Arc<Resolved>, ResolveError> {
-    let r = Arc::new(resolve_serial(db, link, serial, base).await?);
+    let r = Arc::new(resolve_serial(db, cache, link, serial, base, size).await?);
     cache.put(size, r.clone());
     Ok(r)
 }
@@ -270,34 +294,43 @@ pub async fn resolve_cached(
     refresh(db, cache, &link, serial, base, size).await
 }
 
-/// Finds the stamp a Digital Link path names. The GTIN and lot in the path, when given, must
-/// be the stamp's own; a serial is read in upper case (Crockford: `o`→`0`, `i`/`l`→`1`).
+/// Finds the stamp a Digital Link path names, its lot from `cache` when read at ledger size
+/// `size`. The GTIN and lot in the path, when given, must be the stamp's own; a serial is read
+/// in upper case (Crockford: `o`→`0`, `i`/`l`→`1`).
 async fn resolve_serial(
     db: &Db,
+    cache: &ResolveCache,
     link: &DigitalLink,
     serial: Serial,
     base: &url::Url,
+    size: u64,
 ) -> Result<Resolved, ResolveError> {
     let conn = db.read();
     let stamp = stamp::Entity::find_by_id(serial.as_str().to_owned())
         .one(conn)
         .await?
         .ok_or(ResolveError::Unknown)?;
-    let batch = batch::Entity::find_by_id(stamp.batch_id)
-        .one(conn)
-        .await?
-        .ok_or(ResolveError::Unknown)?;
-    let product = product::Entity::find_by_id(batch.product_id)
-        .one(conn)
-        .await?
-        .ok_or(ResolveError::Unknown)?;
-    let identity = Identity::of(&batch, &product)?;
-    if (link.gtin.is_some() && link.gtin != identity.gtin)
-        || (link.lot.is_some() && link.lot != identity.lot)
+    let lot = match cache.lot(stamp.batch_id, size) {
+        Some(lot) => lot,
+        None => {
+            let batch = batch::Entity::find_by_id(stamp.batch_id)
+                .one(conn)
+                .await?
+                .ok_or(ResolveError::Unknown)?;
+            let product = product::Entity::find_by_id(batch.product_id)
+                .one(conn)
+                .await?
+                .ok_or(ResolveError::Unknown)?;
+            let identity = Identity::of(&batch, &product)?;
+            let lot = Arc::new(load_lot(db, identity, batch, product).await?);
+            cache.put_lot(size, lot.clone());
+            lot
+        }
+    };
+    if (link.gtin.is_some() && link.gtin != lot.gtin) || (link.lot.is_some() && link.lot != lot.lot)
     {
         return Err(ResolveError::Unknown);
     }
-    let lot = load_lot(db, identity, batch, product).await?;
     let standing = if lot.recalled() {
         Standing::Recalled
     } else if StampStatus::from(stamp.status) == StampStatus::Void {

@@ -676,6 +676,49 @@ async fn proofs_read_one_block_of_the_run_and_are_limited_per_client() {
     assert_eq!(res.headers()["retry-after"], "60");
 }
 
+/// Stamps of one batch share what the batch shows (read once per ledger size): a stamp never
+/// scanned before shows a diary entry recorded after another stamp's scan, and a void stays
+/// the voided stamp's own.
+#[tokio::test]
+async fn stamps_of_a_batch_share_its_page_but_not_their_standing() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 3).await;
+    let paths: Vec<String> = stamps.iter().map(path_of).collect();
+    let (s, _, body) = get(&app, &paths[0], &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(!body.contains("Thu hoạch đợt hai"));
+    let (s, e) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/events"),
+            json!({"kind": "harvesting", "occurred_at": "2026-03-02T07:00:00Z", "details": {"description": "Thu hoạch đợt hai"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{e}");
+    for p in &paths[..2] {
+        let (s, _, body) = get(&app, p, &[BROWSER]).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(body.contains("Thu hoạch đợt hai"), "{p}: {body}");
+    }
+    let (_, runs) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
+        .await;
+    let run = runs["items"][0]["id"].as_str().unwrap();
+    let (s, _) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/stamp-runs/{run}/voids"),
+            json!({"reason": "lost", "serials": [stamps[2]["serial"]]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let (s, _, _) = get(&app, &paths[2], &[BROWSER]).await;
+    assert_eq!(s, StatusCode::GONE);
+    let (s, _, body) = get(&app, &paths[1], &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(body.contains("Thu hoạch đợt hai"));
+}
+
 #[tokio::test]
 async fn a_page_seen_before_shows_a_void_or_recall_at_once() {
     let app = TestApp::spawn().await;
