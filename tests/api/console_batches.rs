@@ -47,8 +47,62 @@ fn days_ago(days: i64) -> String {
         .to_string()
 }
 
+/// The owner of `w` signed in, on the batch list: the browser and the forms' token.
+async fn signed_in<'a>(app: &'a TestApp, w: &World) -> (Browser<'a>, String) {
+    let mut b = Browser::new(app);
+    b.sign_in(&w.login, "mật khẩu an toàn").await;
+    let p = b.get("/console/batches").await;
+    assert_eq!(p.status, StatusCode::OK);
+    let token = csrf(&p.body);
+    (b, token)
+}
+
+/// Opens lot GAO-2026-11 through the console's form: the batch page's path and the batch's id.
+async fn open_batch(b: &mut Browser<'_>, w: &World, token: &str) -> (String, String) {
+    let p = b
+        .post(
+            "/console/batches",
+            &[
+                ("csrf", token),
+                ("product_id", &w.product),
+                ("lot_code", "GAO-2026-11"),
+                ("growing_area_id", &w.area),
+                ("quantity", "1200,5"),
+                ("unit", "kg"),
+                ("produced_on", &chrono::Utc::now().date_naive().to_string()),
+            ],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let at = p.location.unwrap();
+    let page = at
+        .strip_suffix("?saved=batch")
+        .unwrap_or_else(|| panic!("{at}"))
+        .to_owned();
+    let id = page.rsplit('/').next().unwrap().to_owned();
+    (page, id)
+}
+
+/// A new organization's owner signed in, with lot GAO-2026-11 opened: the app's browser, the
+/// forms' token, the batch page's path and the batch's id.
+macro_rules! opened {
+    ($app:ident, $b:ident, $token:ident, $page:ident, $id:pat) => {
+        let $app = TestApp::spawn().await;
+        let w = world(
+            &$app,
+            "HTX Gạo Tám Xoan",
+            "0911111111",
+            "VN-66-650-24370-01-21",
+        )
+        .await;
+        let (mut $b, $token) = signed_in(&$app, &w).await;
+        let ($page, $id) = open_batch(&mut $b, &w, &$token).await;
+    };
+}
+
 #[tokio::test]
-async fn a_batch_is_opened_its_diary_kept_with_photos_and_its_stamps_issued_and_printed() {
+async fn a_batch_is_opened_in_the_console_with_mistakes_named_in_place() {
     let app = TestApp::spawn().await;
     let w = world(
         &app,
@@ -57,17 +111,13 @@ async fn a_batch_is_opened_its_diary_kept_with_photos_and_its_stamps_issued_and_
         "VN-66-650-24370-01-21",
     )
     .await;
-    let mut b = Browser::new(&app);
-    b.sign_in(&w.login, "mật khẩu an toàn").await;
-
+    let (mut b, token) = signed_in(&app, &w).await;
     let p = b.get("/console/batches").await;
-    assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("Mở lô hàng mới") && p.body.contains("Chưa có lô hàng nào"));
     assert!(
         p.body
             .contains("VN-66-650-24370-01-21 · cà phê · Vườn ông Ba")
     );
-    let token = csrf(&p.body);
 
     // Mistakes are named in place and what was typed stays.
     let p = b
@@ -102,39 +152,24 @@ async fn a_batch_is_opened_its_diary_kept_with_photos_and_its_stamps_issued_and_
         )
         .await;
     assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(p.body.contains("Mã lô gồm 1–20 ký tự"), "{}", p.body);
 
-    let p = b
-        .post(
-            "/console/batches",
-            &[
-                ("csrf", &token),
-                ("product_id", &w.product),
-                ("lot_code", "GAO-2026-11"),
-                ("growing_area_id", &w.area),
-                ("quantity", "1200,5"),
-                ("unit", "kg"),
-                ("produced_on", &chrono::Utc::now().date_naive().to_string()),
-            ],
-            HeaderMap::new(),
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
-    let at = p.location.unwrap();
-    assert!(at.ends_with("?saved=batch"), "{at}");
-    let page = at.split('?').next().unwrap().to_owned();
-    let id = page.rsplit('/').next().unwrap().to_owned();
+    let (page, id) = open_batch(&mut b, &w, &token).await;
     let (s, batch) = app.get(&app.admin, &format!("/api/v1/batches/{id}")).await;
     assert_eq!(s, StatusCode::OK);
     assert_eq!(batch["quantity"], 1200.5);
     assert_eq!(batch["growing_area_id"], w.area.as_str());
 
-    let p = b.get(&at).await;
+    let p = b.get(&format!("{page}?saved=batch")).await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("Lô GAO-2026-11 · Mật ong hoa cà phê"));
     assert!(p.body.contains("Đã mở lô hàng") && p.body.contains("Đang sản xuất"));
     assert!(p.body.contains("Chuỗi nhật ký nguyên vẹn"));
     assert!(p.body.contains("Nhật ký chưa có mục nào"));
+}
+
+#[tokio::test]
+async fn the_diary_keeps_inputs_their_pre_harvest_interval_and_a_photo_across_mistakes() {
+    opened!(app, b, token, page, id);
     let events = format!("{page}/events");
 
     // Spraying three days ago, with a pre-harvest interval of 7 days and a photo.
@@ -263,7 +298,11 @@ async fn a_batch_is_opened_its_diary_kept_with_photos_and_its_stamps_issued_and_
         .get(&app.admin, &format!("/api/v1/batches/{id}/events"))
         .await;
     assert_eq!(listed["items"].as_array().unwrap().len(), 3);
+}
 
+#[tokio::test]
+async fn stamps_are_issued_printed_and_their_scans_charted() {
+    opened!(app, b, token, page, _);
     // 100 stamps, the PDF and the printers' CSV.
     let stamps = format!("{page}/stamps");
     let p = b
@@ -321,6 +360,20 @@ async fn a_batch_is_opened_its_diary_kept_with_photos_and_its_stamps_issued_and_
     let chart = part(&p.body, r#"id="scan-chart""#, "</section>");
     assert!(chart.contains("Tổng: <strong>1</strong>"), "{chart}");
     assert_eq!(chart.matches("<rect ").count(), 30);
+}
+
+#[tokio::test]
+async fn a_sealed_batch_takes_no_spraying_and_its_page_reads_in_english() {
+    opened!(_app, b, token, page, _);
+    let events = format!("{page}/events");
+    let p = b
+        .post(
+            &format!("{page}/stamps"),
+            &[("csrf", &token), ("count", "100")],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
 
     // Sealed: the page says so, and spraying is no longer taken.
     let p = b
