@@ -88,7 +88,7 @@ function request()
   return wrk.format("GET", p, { ["Accept"] = "text/html" })
 end
 function done(summary, latency, requests)
-  io.write(string.format("requests: %d over %d stamps\n", summary.requests, #paths))
+  io.write(string.format("requests: %d (stamps: %s)\n", summary.requests, os.getenv("COUNT")))
 end
 LUA
 
@@ -96,10 +96,10 @@ run() { wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" | grep -E "Requ
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
 echo "stamps: $COUNT of one batch (SQLite); command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
 echo "--- distinct stamps, first pass (none seen before)"
-PATHS="$WORK/paths.txt" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"
+COUNT="$COUNT" PATHS="$WORK/paths.txt" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"
 echo "--- one stamp, repeated"
 run -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
 echo "--- distinct stamps, second pass"
-PATHS="$WORK/paths.txt" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"
+COUNT="$COUNT" PATHS="$WORK/paths.txt" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"
 echo "server memory (RSS) at the end: $(($(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status") / 1024)) MB"
 grep -c ' ERROR ' "$WORK/server.log" | xargs echo "server errors logged:" || true
