@@ -91,7 +91,7 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         settings: Arc::new(settings),
         metrics: Arc::new(Metrics::default()),
         log_key,
-        background: tokio_util::task::TaskTracker::new(),
+        background: Default::default(),
     }))
 }
 
@@ -135,8 +135,7 @@ pub async fn serve(
     }
     forget.abort();
     // Print files still being kept after their response are finished, not cut off.
-    background.close();
-    background.wait().await;
+    background.idle().await;
     // Scans answered from memory are committed before the process ends.
     scans.flush().await;
     served

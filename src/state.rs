@@ -64,5 +64,5 @@ pub struct Shared {
     pub diary: DiaryWriter,
     /// Work a response leaves running after its last byte (a print file streamed to the
     /// client and then kept): shutdown waits for it, tests settle it.
-    pub background: tokio_util::task::TaskTracker,
+    pub background: crate::services::in_flight::InFlight,
 }

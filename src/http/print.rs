@@ -105,7 +105,8 @@ pub(crate) async fn stream(
         }
     });
     let (tx, rx) = tokio::sync::mpsc::channel(4);
-    state.background.clone().spawn(async move {
+    let background = state.background.clone();
+    background.spawn(async move {
         let (rendered_tx, mut rendered) = tokio::sync::mpsc::channel(4);
         let base = state.settings.public_base_url.clone();
         let render = async {

@@ -18,6 +18,7 @@ pub mod events;
 pub mod farms;
 pub mod growing_areas;
 pub mod idempotency;
+pub mod in_flight;
 pub mod invitations;
 pub mod ledger;
 pub mod listings;

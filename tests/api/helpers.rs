@@ -208,13 +208,10 @@ impl TestApp {
         s
     }
 
-    /// Waits until the work responses left running has finished (a print file being kept
-    /// after its last byte, a cut-off stream noticing its client is gone).
+    /// Waits until the work responses have left running is finished (a print file being
+    /// kept after its last byte, a cut-off stream noticing its client is gone).
     pub async fn settle_background(&self) {
-        let background = &self.state.background;
-        background.close();
-        background.wait().await;
-        background.reopen();
+        self.state.background.idle().await;
     }
 
     /// Every object in the server's blob store.
