@@ -185,16 +185,68 @@ pub struct Resolved {
 /// A lot (everything but the stamp itself) is kept once per batch under the same rule, so a
 /// stamp of a batch whose lot is current costs one read of the stamp: real traffic scans each
 /// stamp a few times in its life, so most requests are for stamps not seen before.
-#[derive(Default)]
 pub struct ResolveCache {
-    map: dashmap::DashMap<String, (u64, chrono::NaiveDate, Arc<Resolved>)>,
-    lots: dashmap::DashMap<uuid::Uuid, (u64, chrono::NaiveDate, Arc<Lot>)>,
+    stamps: Kept<String, Resolved>,
+    lots: Kept<uuid::Uuid, Lot>,
 }
 
-/// Stamps kept before the cache starts over (a few hundred bytes each beside their shared lot).
-const CACHE_LIMIT: usize = 20_000;
-/// Lots kept before that cache starts over (a diary and its photos' rows, a few KB each).
-const LOT_LIMIT: usize = 2_000;
+impl Default for ResolveCache {
+    fn default() -> Self {
+        Self {
+            // A few hundred bytes a stamp beside its shared lot.
+            stamps: Kept::new(20_000),
+            // A diary and its photos' rows, a few KB a lot.
+            lots: Kept::new(2_000),
+        }
+    }
+}
+
+/// Values by key, each with the ledger size it was read at, for today only; past `limit`
+/// entries the map starts over.
+struct Kept<K, V> {
+    map: dashmap::DashMap<K, (u64, chrono::NaiveDate, Arc<V>)>,
+    limit: usize,
+}
+
+impl<K: Eq + std::hash::Hash, V> Kept<K, V> {
+    fn new(limit: usize) -> Self {
+        Self {
+            map: dashmap::DashMap::new(),
+            limit,
+        }
+    }
+
+    /// Today's value under `key`, whatever ledger size it was read at, with that size.
+    fn any_size<Q>(&self, key: &Q) -> Option<(u64, Arc<V>)>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + std::hash::Hash + ?Sized,
+    {
+        let day = today();
+        self.map
+            .get(key)
+            .filter(|e| e.1 == day)
+            .map(|e| (e.0, e.2.clone()))
+    }
+
+    /// Today's value under `key` if read at ledger size `size`.
+    fn at<Q>(&self, key: &Q, size: u64) -> Option<Arc<V>>
+    where
+        K: std::borrow::Borrow<Q>,
+        Q: Eq + std::hash::Hash + ?Sized,
+    {
+        self.any_size(key)
+            .filter(|(at, _)| *at == size)
+            .map(|(_, v)| v)
+    }
+
+    fn put(&self, key: K, size: u64, value: Arc<V>) {
+        if self.map.len() >= self.limit {
+            self.map.clear();
+        }
+        self.map.insert(key, (size, today(), value));
+    }
+}
 
 /// The serial a Digital Link path names, and the link.
 pub fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
@@ -221,35 +273,7 @@ impl ResolveCache {
 
     /// [`peek`](Self::peek) by a serial as written, unparsed: only an exact match is found.
     pub fn peek_str(&self, serial: &str) -> Option<(u64, Arc<Resolved>)> {
-        let day = today();
-        self.map
-            .get(serial)
-            .filter(|e| e.1 == day)
-            .map(|e| (e.0, e.2.clone()))
-    }
-
-    fn put(&self, size: u64, r: Arc<Resolved>) {
-        if self.map.len() >= CACHE_LIMIT {
-            self.map.clear();
-        }
-        self.map
-            .insert(r.serial.as_str().to_owned(), (size, today(), r));
-    }
-
-    /// The batch's lot as read at ledger size `size` today, if kept.
-    fn lot(&self, batch_id: uuid::Uuid, size: u64) -> Option<Arc<Lot>> {
-        let day = today();
-        self.lots
-            .get(&batch_id)
-            .filter(|e| e.0 == size && e.1 == day)
-            .map(|e| e.2.clone())
-    }
-
-    fn put_lot(&self, size: u64, lot: Arc<Lot>) {
-        if self.lots.len() >= LOT_LIMIT {
-            self.lots.clear();
-        }
-        self.lots.insert(lot.batch.id, (size, today(), lot));
+        self.stamps.any_size(serial)
     }
 }
 
@@ -263,7 +287,9 @@ pub async fn refresh(
     size: u64,
 ) -> Result<Arc<Resolved>, ResolveError> {
     let r = Arc::new(resolve_serial(db, cache, link, serial, base, size).await?);
-    cache.put(size, r.clone());
+    cache
+        .stamps
+        .put(r.serial.as_str().to_owned(), size, r.clone());
     Ok(r)
 }
 
@@ -278,13 +304,7 @@ pub async fn resolve_cached(
     // Read the log's size first: a write racing with this resolution leaves it tagged with
     // the older size, so the next request resolves again.
     let size = super::ledger::head(db.read(), false).await?.size;
-    let day = today();
-    if let Some(hit) = cache.map.get(serial.as_str())
-        && hit.0 == size
-        && hit.1 == day
-    {
-        let r = hit.2.clone();
-        drop(hit);
+    if let Some(r) = cache.stamps.at(serial.as_str(), size) {
         return if matches(&link, &r) {
             Ok(r)
         } else {
@@ -310,7 +330,7 @@ async fn resolve_serial(
         .one(conn)
         .await?
         .ok_or(ResolveError::Unknown)?;
-    let lot = match cache.lot(stamp.batch_id, size) {
+    let lot = match cache.lots.at(&stamp.batch_id, size) {
         Some(lot) => lot,
         None => {
             let batch = batch::Entity::find_by_id(stamp.batch_id)
@@ -323,7 +343,7 @@ async fn resolve_serial(
                 .ok_or(ResolveError::Unknown)?;
             let identity = Identity::of(&batch, &product)?;
             let lot = Arc::new(load_lot(db, identity, batch, product).await?);
-            cache.put_lot(size, lot.clone());
+            cache.lots.put(lot.batch.id, size, lot.clone());
             lot
         }
     };

@@ -326,18 +326,7 @@ async fn malformed_unknown_mismatched_void_and_recalled_get_their_status_in_both
     }
 
     // A voided stamp: 410 with a page explaining it, in both languages and forms.
-    let (_, runs) = app
-        .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
-        .await;
-    let run_id = runs["items"][0]["id"].as_str().unwrap();
-    let (s, v) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/stamp-runs/{run_id}/voids"),
-            json!({"reason": "lost", "serials": [stamps[1]["serial"]]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
+    void_lost(&app, &batch, &stamps[1]).await;
     let void_path = path_of(&stamps[1]);
     let (s, _, body) = get(&app, &void_path, &[BROWSER]).await;
     assert_eq!(s, StatusCode::GONE);
@@ -676,6 +665,22 @@ async fn proofs_read_one_block_of_the_run_and_are_limited_per_client() {
     assert_eq!(res.headers()["retry-after"], "60");
 }
 
+/// Voids `stamp` of the batch's first run as lost, through the API.
+async fn void_lost(app: &TestApp, batch: &str, stamp: &Value) {
+    let (_, runs) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
+        .await;
+    let run = runs["items"][0]["id"].as_str().unwrap();
+    let (s, v) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/stamp-runs/{run}/voids"),
+            json!({"reason": "lost", "serials": [stamp["serial"]]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+}
+
 /// Stamps of one batch share what the batch shows (read once per ledger size): a stamp never
 /// scanned before shows a diary entry recorded after another stamp's scan, and a void stays
 /// the voided stamp's own.
@@ -700,18 +705,7 @@ async fn stamps_of_a_batch_share_its_page_but_not_their_standing() {
         assert_eq!(s, StatusCode::OK);
         assert!(body.contains("Thu hoạch đợt hai"), "{p}: {body}");
     }
-    let (_, runs) = app
-        .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
-        .await;
-    let run = runs["items"][0]["id"].as_str().unwrap();
-    let (s, _) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/stamp-runs/{run}/voids"),
-            json!({"reason": "lost", "serials": [stamps[2]["serial"]]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    void_lost(&app, &batch, &stamps[2]).await;
     let (s, _, _) = get(&app, &paths[2], &[BROWSER]).await;
     assert_eq!(s, StatusCode::GONE);
     let (s, _, body) = get(&app, &paths[1], &[BROWSER]).await;
@@ -728,18 +722,7 @@ async fn a_page_seen_before_shows_a_void_or_recall_at_once() {
         let (s, _, _) = get(&app, p, &[BROWSER]).await;
         assert_eq!(s, StatusCode::OK);
     }
-    let (_, runs) = app
-        .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
-        .await;
-    let run = runs["items"][0]["id"].as_str().unwrap();
-    let (s, _) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/stamp-runs/{run}/voids"),
-            json!({"reason": "lost", "serials": [stamps[0]["serial"]]}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    void_lost(&app, &batch, &stamps[0]).await;
     let (s, _, body) = get(&app, &first, &[BROWSER]).await;
     assert_eq!(
         s,
