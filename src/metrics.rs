@@ -68,6 +68,21 @@ pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     durations: Family<RequestLabels, Histogram>,
+    pub resolver: ResolverCounters,
+}
+
+/// What the scan resolver's cache did: how often it read from the database, and what ledger
+/// entries made it drop (services/resolve_cache.rs).
+#[derive(Clone, Default)]
+pub struct ResolverCounters {
+    /// Lots (a batch's shared page data) read from the database.
+    pub lots_read: Counter,
+    /// Stamps resolved from the database (their own row; the lot may come from the cache).
+    pub stamps_read: Counter,
+    /// Cached lots dropped because an entry named something they show.
+    pub lots_dropped: Counter,
+    /// Ledger entries read to bring the cache up to date.
+    pub entries_applied: Counter,
 }
 
 impl Default for Metrics {
@@ -85,10 +100,35 @@ impl Default for Metrics {
             "HTTP request latency",
             durations.clone(),
         );
+        let resolver = ResolverCounters::default();
+        let mut sub = |name: &str, help: &str, c: &Counter| {
+            registry.register(name, help, c.clone());
+        };
+        sub(
+            "resolver_lots_read",
+            "Lots (the page data the stamps of a batch share) read from the database",
+            &resolver.lots_read,
+        );
+        sub(
+            "resolver_stamps_read",
+            "Stamps resolved from the database",
+            &resolver.stamps_read,
+        );
+        sub(
+            "resolver_lots_dropped",
+            "Cached lots dropped because a ledger entry changed what they show",
+            &resolver.lots_dropped,
+        );
+        sub(
+            "resolver_ledger_entries_applied",
+            "Ledger entries read to keep the resolver's cache current",
+            &resolver.entries_applied,
+        );
         Self {
             registry,
             requests,
             durations,
+            resolver,
         }
     }
 }

@@ -76,20 +76,23 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         clock: Default::default(),
         requeues: Default::default(),
     };
+    let metrics = Arc::new(Metrics::default());
     Ok(AppState::new(crate::state::Shared {
         outbox,
         blobs,
         pin_key,
         diary: DiaryWriter::start(db.clone()),
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
-        resolve_cache: Arc::new(crate::services::resolve::ResolveCache::default()),
+        resolve_cache: Arc::new(crate::services::resolve::ResolveCache::new(
+            metrics.resolver.clone(),
+        )),
         scan_frames: Arc::new(crate::web::scan_frame::FrameCache::default()),
         limits: Arc::new(crate::http::limits::Limits::new(
             settings.scan_rate_per_minute,
         )),
         db,
         settings: Arc::new(settings),
-        metrics: Arc::new(Metrics::default()),
+        metrics,
         log_key,
         background: Default::default(),
     }))

@@ -30,6 +30,8 @@ pub mod products;
 pub mod records;
 pub mod requests;
 pub mod resolve;
+pub mod resolve_cache;
+pub mod resolved;
 pub mod scan_rows;
 pub mod scan_stats;
 pub mod scans;

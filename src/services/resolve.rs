@@ -9,11 +9,12 @@ use entity::{
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::blobs::BlobKind;
+pub use super::resolve_cache::ResolveCache;
+pub use super::resolved::{Certificate, Lot, Resolved, Standing};
 use super::stamps::Identity;
 use super::today;
 use crate::db::Db;
 use crate::domain::ParseError;
-use crate::domain::batch::BatchStatus;
 use crate::domain::ocop;
 use crate::domain::stamp::StampStatus;
 use crate::error::AppError;
@@ -41,24 +42,6 @@ impl From<sea_orm::DbErr> for ResolveError {
     fn from(e: sea_orm::DbErr) -> Self {
         ResolveError::App(e.into())
     }
-}
-
-/// Whether the item may be trusted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Standing {
-    Genuine,
-    /// The stamp was voided (misprint, loss, recall of its run).
-    Void,
-    /// The batch was recalled.
-    Recalled,
-}
-
-/// A certificate as a shopper should read it today.
-#[derive(Debug, Clone)]
-pub struct Certificate {
-    pub model: ocop_certification::Model,
-    pub in_force: bool,
 }
 
 /// A product's certificates, newest decision first, each marked in force today or not.
@@ -117,137 +100,6 @@ pub async fn public_product(db: &Db, id: uuid::Uuid) -> Result<PublicProduct, Ap
     })
 }
 
-/// Everything about a lot (a batch) that its public pages show: the same for every stamp of
-/// the batch, and what the lot's own page (`/01/{gtin}/10/{lot}`) shows.
-pub struct Lot {
-    pub gtin: Option<crate::domain::Gtin>,
-    pub lot: Option<crate::domain::LotCode>,
-    pub batch: batch::Model,
-    pub product: product::Model,
-    pub producer: organization::Model,
-    pub farm: Option<farm::Model>,
-    pub growing_area: Option<growing_area::Model>,
-    pub certificates: Vec<Certificate>,
-    /// The diary, oldest first.
-    pub events: Vec<batch_event::Model>,
-    /// The product's photos, first uploaded first.
-    pub photos: Vec<blob::Model>,
-    /// Photos uploaded to the batch's diary (events name them by hash).
-    pub diary_photos: Vec<blob::Model>,
-    /// Live marketplace pages of the product: (marketplace name, URL).
-    pub links: Vec<(String, String)>,
-}
-
-impl Lot {
-    /// The certificate in force with the most stars, if any.
-    pub fn current_certificate(&self) -> Option<&ocop_certification::Model> {
-        self.certificates
-            .iter()
-            .filter(|c| c.in_force)
-            .map(|c| &c.model)
-            .max_by_key(|c| (c.stars, c.decision_date))
-    }
-
-    pub fn recalled(&self) -> bool {
-        BatchStatus::from(self.batch.status) == BatchStatus::Recalled
-    }
-
-    /// The lot's own Digital Link path, `/01/{gtin}/10/{lot}`; none for a product without a
-    /// GTIN.
-    pub fn path(&self) -> Option<String> {
-        self.gtin
-            .as_ref()
-            .map(|g| digital_link::lot_path(g, self.lot.as_ref()))
-    }
-}
-
-/// Everything a scan page shows: the stamp, and its lot.
-pub struct Resolved {
-    pub serial: Serial,
-    /// The stamp's canonical URI (what its QR code holds).
-    pub uri: String,
-    /// That URI's part below the public base URL: the one path its page is served at.
-    pub path: String,
-    pub stamp: stamp::Model,
-    /// Shared by every stamp of the batch resolved at the same ledger size.
-    pub lot: Arc<Lot>,
-    pub standing: Standing,
-}
-
-/// Resolved stamps, kept while the ledger does not grow.
-///
-/// Everything a scan page shows from the registry (product, producer, certificates, diary,
-/// voids, recalls) is written together with a ledger entry, so an entry cached at ledger size
-/// `n` is current for as long as the log has `n` entries: one read of the log head replaces
-/// the dozen queries of a resolution. Scan and PIN counters are not in the ledger and are
-/// never taken from here. Entries also expire at midnight (certificates run out by date).
-///
-/// A lot (everything but the stamp itself) is kept once per batch under the same rule, so a
-/// stamp of a batch whose lot is current costs one read of the stamp: real traffic scans each
-/// stamp a few times in its life, so most requests are for stamps not seen before.
-pub struct ResolveCache {
-    stamps: Kept<String, Resolved>,
-    lots: Kept<uuid::Uuid, Lot>,
-}
-
-impl Default for ResolveCache {
-    fn default() -> Self {
-        Self {
-            // A few hundred bytes a stamp beside its shared lot.
-            stamps: Kept::new(20_000),
-            // A diary and its photos' rows, a few KB a lot.
-            lots: Kept::new(2_000),
-        }
-    }
-}
-
-/// Values by key, each with the ledger size it was read at, for today only; past `limit`
-/// entries the map starts over.
-struct Kept<K, V> {
-    map: dashmap::DashMap<K, (u64, chrono::NaiveDate, Arc<V>)>,
-    limit: usize,
-}
-
-impl<K: Eq + std::hash::Hash, V> Kept<K, V> {
-    fn new(limit: usize) -> Self {
-        Self {
-            map: dashmap::DashMap::new(),
-            limit,
-        }
-    }
-
-    /// Today's value under `key`, whatever ledger size it was read at, with that size.
-    fn any_size<Q>(&self, key: &Q) -> Option<(u64, Arc<V>)>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: Eq + std::hash::Hash + ?Sized,
-    {
-        let day = today();
-        self.map
-            .get(key)
-            .filter(|e| e.1 == day)
-            .map(|e| (e.0, e.2.clone()))
-    }
-
-    /// Today's value under `key` if read at ledger size `size`.
-    fn at<Q>(&self, key: &Q, size: u64) -> Option<Arc<V>>
-    where
-        K: std::borrow::Borrow<Q>,
-        Q: Eq + std::hash::Hash + ?Sized,
-    {
-        self.any_size(key)
-            .filter(|(at, _)| *at == size)
-            .map(|(_, v)| v)
-    }
-
-    fn put(&self, key: K, size: u64, value: Arc<V>) {
-        if self.map.len() >= self.limit {
-            self.map.clear();
-        }
-        self.map.insert(key, (size, today(), value));
-    }
-}
-
 /// The serial a Digital Link path names, and the link.
 pub fn parse(path: &str) -> Result<(DigitalLink, Serial), ResolveError> {
     let link = DigitalLink::parse_path(path).map_err(ResolveError::Malformed)?;
@@ -264,20 +116,7 @@ pub fn matches(link: &DigitalLink, r: &Resolved) -> bool {
         && (link.lot.is_none() || link.lot == r.lot.lot)
 }
 
-impl ResolveCache {
-    /// A cached resolution whatever its age, with the ledger size it was made at; the caller
-    /// checks that size against a current one before trusting it.
-    pub fn peek(&self, serial: &Serial) -> Option<(u64, Arc<Resolved>)> {
-        self.peek_str(serial.as_str())
-    }
-
-    /// [`peek`](Self::peek) by a serial as written, unparsed: only an exact match is found.
-    pub fn peek_str(&self, serial: &str) -> Option<(u64, Arc<Resolved>)> {
-        self.stamps.any_size(serial)
-    }
-}
-
-/// Resolves afresh and caches the result under `size`, a ledger size read before this call.
+/// Resolves afresh and keeps the result, under `size`: a ledger size read before this call.
 pub async fn refresh(
     db: &Db,
     cache: &ResolveCache,
@@ -286,10 +125,9 @@ pub async fn refresh(
     base: &url::Url,
     size: u64,
 ) -> Result<Arc<Resolved>, ResolveError> {
+    cache.catch_up(db.read(), size).await?;
     let r = Arc::new(resolve_serial(db, cache, link, serial, base, size).await?);
-    cache
-        .stamps
-        .put(r.serial.as_str().to_owned(), size, r.clone());
+    cache.put_stamp(size, r.clone());
     Ok(r)
 }
 
@@ -301,10 +139,11 @@ pub async fn resolve_cached(
     base: &url::Url,
 ) -> Result<Arc<Resolved>, ResolveError> {
     let (link, serial) = parse(path)?;
-    // Read the log's size first: a write racing with this resolution leaves it tagged with
-    // the older size, so the next request resolves again.
+    // The log's size is read first: a write racing with this resolution is applied to the
+    // cache by the next request that reads the larger size.
     let size = super::ledger::head(db.read(), false).await?.size;
-    if let Some(r) = cache.stamps.at(serial.as_str(), size) {
+    cache.catch_up(db.read(), size).await?;
+    if let Some(r) = cache.stamp(serial.as_str()) {
         return if matches(&link, &r) {
             Ok(r)
         } else {
@@ -314,9 +153,9 @@ pub async fn resolve_cached(
     refresh(db, cache, &link, serial, base, size).await
 }
 
-/// Finds the stamp a Digital Link path names, its lot from `cache` when read at ledger size
-/// `size`. The GTIN and lot in the path, when given, must be the stamp's own; a serial is read
-/// in upper case (Crockford: `o`→`0`, `i`/`l`→`1`).
+/// Finds the stamp a Digital Link path names, its lot from `cache` when there. The GTIN and
+/// lot in the path, when given, must be the stamp's own; a serial is read in upper case
+/// (Crockford: `o`→`0`, `i`/`l`→`1`).
 async fn resolve_serial(
     db: &Db,
     cache: &ResolveCache,
@@ -330,7 +169,7 @@ async fn resolve_serial(
         .one(conn)
         .await?
         .ok_or(ResolveError::Unknown)?;
-    let lot = match cache.lots.at(&stamp.batch_id, size) {
+    let lot = match cache.lot(stamp.batch_id) {
         Some(lot) => lot,
         None => {
             let batch = batch::Entity::find_by_id(stamp.batch_id)
@@ -341,9 +180,8 @@ async fn resolve_serial(
                 .one(conn)
                 .await?
                 .ok_or(ResolveError::Unknown)?;
-            let identity = Identity::of(&batch, &product)?;
-            let lot = Arc::new(load_lot(db, identity, batch, product).await?);
-            cache.lots.put(lot.batch.id, size, lot.clone());
+            let lot = Arc::new(load_lot(db, batch, product).await?);
+            cache.put_lot(size, lot.clone());
             lot
         }
     };
@@ -368,13 +206,16 @@ async fn resolve_serial(
     })
 }
 
-/// The lot `/01/{gtin}/10/{lot}` names: 404 when no product has that GTIN or it has no batch
-/// of that lot code.
+/// The lot `/01/{gtin}/10/{lot}` names, through the cache: 404 when no product has that GTIN
+/// or it has no batch of that lot code.
 pub async fn resolve_lot(
     db: &Db,
+    cache: &ResolveCache,
     gtin: &crate::domain::Gtin,
     lot: &crate::domain::LotCode,
-) -> Result<Lot, ResolveError> {
+) -> Result<Arc<Lot>, ResolveError> {
+    let size = super::ledger::head(db.read(), false).await?.size;
+    cache.catch_up(db.read(), size).await?;
     let product = product_by_gtin(db, gtin).await?;
     let batch = batch::Entity::find()
         .filter(batch::Column::ProductId.eq(product.id))
@@ -382,8 +223,12 @@ pub async fn resolve_lot(
         .one(db.read())
         .await?
         .ok_or(ResolveError::Unknown)?;
-    let identity = Identity::of(&batch, &product)?;
-    load_lot(db, identity, batch, product).await
+    if let Some(lot) = cache.lot(batch.id) {
+        return Ok(lot);
+    }
+    let lot = Arc::new(load_lot(db, batch, product).await?);
+    cache.put_lot(size, lot.clone());
+    Ok(lot)
 }
 
 /// The product a GTIN names (GTINs are unique among products).
@@ -401,10 +246,10 @@ pub async fn product_by_gtin(
 /// Everything else a lot's pages show, read for a batch and its product.
 async fn load_lot(
     db: &Db,
-    identity: Identity,
     batch: batch::Model,
     product: product::Model,
 ) -> Result<Lot, ResolveError> {
+    let identity = Identity::of(&batch, &product)?;
     let conn = db.read();
     let producer = organization::Entity::find_by_id(batch.organization_id)
         .one(conn)

@@ -26,6 +26,7 @@ mod print;
 mod registry;
 mod resolver;
 mod scan;
+mod scan_cache;
 mod stamps;
 mod storage;
 mod tiki;

@@ -37,8 +37,8 @@ pub(super) async fn live(state: &AppState, r: &Resolved) -> Result<Live, AppErro
 /// The stamp a path names and, for a browser's GET of its canonical address, the stored scan.
 ///
 /// A scan of a stamp resolved before is stored first: the ledger size the scan writer read in
-/// its transaction then says whether the cached resolution is current, so a repeat scan costs
-/// no read of its own. Otherwise the stamp is resolved first, so an unknown serial is never
+/// its transaction then says whether the cached resolution is current (services/resolve_cache.rs),
+/// so a repeat scan costs no read of its own. Otherwise the stamp is resolved first, so an unknown serial is never
 /// stored, and a path that will be redirected is not counted (its canonical GET will be).
 pub(super) async fn locate(
     state: &AppState,
@@ -56,34 +56,32 @@ pub(super) async fn locate(
             .trim_end_matches('/')
             .rsplit('/')
             .next()
-            .and_then(|serial| state.resolve_cache.peek_str(serial))
-            .filter(|(_, r)| canonical(r));
+            .and_then(|serial| state.resolve_cache.stamp(serial))
+            .filter(|r| canonical(r));
         let hit = match exact {
             Some(hit) => Some(hit),
             None => {
                 let (link, serial) = resolve::parse(path)?;
                 state
                     .resolve_cache
-                    .peek(&serial)
-                    .filter(|(_, r)| resolve::matches(&link, r) && canonical(r))
+                    .stamp(serial.as_str())
+                    .filter(|r| resolve::matches(&link, r) && canonical(r))
             }
         };
-        if let Some((size, cached)) = hit
+        if let Some(cached) = hit
             && let Some(stored) = record(state, &cached, client, lang).await
         {
-            let r = if stored.ledger_size == size {
-                cached
-            } else {
-                let (link, serial) = resolve::parse(path)?;
-                resolve::refresh(
-                    &state.db,
-                    &state.resolve_cache,
-                    &link,
-                    serial,
-                    base,
-                    stored.ledger_size,
-                )
-                .await?
+            // The writer read the log's size in its transaction: bring the cache up to it, and
+            // use the resolution if nothing it shows has changed since.
+            let size = stored.ledger_size;
+            state.resolve_cache.catch_up(state.db.read(), size).await?;
+            let r = match state.resolve_cache.stamp(cached.serial.as_str()) {
+                Some(current) if Arc::ptr_eq(&current, &cached) => cached,
+                _ => {
+                    let (link, serial) = resolve::parse(path)?;
+                    resolve::refresh(&state.db, &state.resolve_cache, &link, serial, base, size)
+                        .await?
+                }
             };
             return Ok((r, Some(stored)));
         }

@@ -56,10 +56,11 @@ pub(super) async fn broader(
     };
     let mut res = match (level, dl.lot.as_ref()) {
         (Level::Lot, Some(lot_code)) => {
-            let lot = match resolve::resolve_lot(&state.db, gtin, lot_code).await {
-                Ok(lot) => lot,
-                Err(e) => return failure(e, want, lang),
-            };
+            let lot =
+                match resolve::resolve_lot(&state.db, &state.resolve_cache, gtin, lot_code).await {
+                    Ok(lot) => lot,
+                    Err(e) => return failure(e, want, lang),
+                };
             let status = if lot.recalled() {
                 StatusCode::GONE
             } else {

@@ -1,0 +1,303 @@
+//! Keeping resolutions current: a lot per batch and a resolution per stamp, each dropped
+//! exactly when a ledger entry names something its pages show.
+//!
+//! Everything a scan page shows from the registry (product, producer, farm, growing area,
+//! certificates, diary, photos, listings, voids, recalls) is written together with a ledger
+//! entry, in one transaction. The cache remembers the ledger size up to which it has read the
+//! entries (`seen`). A request reads the log's size first; when it is larger, the entries in
+//! between are read once (one query, whichever node wrote them) and every lot or stamp they
+//! name is dropped ([`touches`]). So a diary entry in one batch leaves every other batch's
+//! pages cached, and a change made on another node shows here at the next request that reads
+//! the larger size. Scan and PIN counters are not in the ledger and are never taken from here.
+//! Entries also expire at midnight (certificates run out by date).
+//!
+//! A value read while the log had `n` entries is kept only if the cache has applied exactly
+//! `n` entries when it is put: if more were applied meanwhile, one of them might have changed
+//! what was read, so the value is used once and not kept.
+
+use std::sync::{Arc, RwLock};
+
+use dashmap::DashMap;
+use entity::ledger_entry;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::resolved::{Lot, Resolved};
+use super::today;
+use crate::error::AppError;
+use crate::metrics::ResolverCounters;
+
+/// Most entries read to catch up; past it the cache starts over (cheaper than reading them).
+const MAX_GAP: u64 = 10_000;
+
+/// What one ledger entry changes on the public pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Touch {
+    /// Every lot that shows this record: a batch, product, producer, farm or growing area.
+    Shown(Uuid),
+    /// These stamps' own pages (a void that names its serials).
+    Stamps(Vec<String>),
+    /// Every stamp page of this batch, not its lot (a void of a whole run).
+    StampsOf(Uuid),
+    /// Nothing a public page shows (a new stamp run: its stamps were never resolved).
+    Nothing,
+    /// A table this rule does not know: everything is dropped, to be safe.
+    Everything,
+}
+
+/// What an entry of `table` about `subject` changes, from its columns and canonical payload.
+pub fn touches(table: &str, subject: Uuid, batch: Option<Uuid>, payload: &str) -> Touch {
+    let field = |name: &str| {
+        serde_json::from_str::<serde_json::Value>(payload)
+            .ok()
+            .and_then(|p| p.get(name).cloned())
+    };
+    let id_in = |name: &str| {
+        field(name)
+            .and_then(|v| v.as_str().and_then(|s| Uuid::parse_str(s).ok()))
+            .map_or(Touch::Everything, Touch::Shown)
+    };
+    match table {
+        "organizations" | "farms" | "growing_areas" | "products" => Touch::Shown(subject),
+        "batches" | "batch_events" => Touch::Shown(batch.unwrap_or(subject)),
+        // Certificates and listings show on their product's lots; a file on what it is
+        // attached to (a product's photo, a batch's diary photo).
+        "ocop_certifications" | "listings" => id_in("product_id"),
+        "blobs" => id_in("subject_id"),
+        "stamp_runs" => Touch::Nothing,
+        "stamp_voids" => match (field("serials"), batch) {
+            (Some(serde_json::Value::Array(list)), _) => Touch::Stamps(
+                list.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect(),
+            ),
+            (_, Some(b)) => Touch::StampsOf(b),
+            (_, None) => Touch::Everything,
+        },
+        _ => Touch::Everything,
+    }
+}
+
+/// A value kept for the day it was read on.
+struct Slot<V> {
+    day: chrono::NaiveDate,
+    value: Arc<V>,
+}
+
+/// Resolved lots and stamps, current as of the ledger size `seen`.
+pub struct ResolveCache {
+    lots: DashMap<Uuid, Slot<Lot>>,
+    stamps: DashMap<String, Slot<Resolved>>,
+    /// The ledger size whose entries have all been applied; none before the first request.
+    seen: RwLock<Option<u64>>,
+    /// One catch-up at a time; the others wait for it and find the cache current.
+    catching_up: tokio::sync::Mutex<()>,
+    lot_limit: usize,
+    stamp_limit: usize,
+    counters: ResolverCounters,
+}
+
+impl ResolveCache {
+    /// A diary and its photos' rows are a few KB a lot; a stamp beside its shared lot a few
+    /// hundred bytes.
+    pub fn new(counters: ResolverCounters) -> Self {
+        Self::with_limits(2_000, 20_000, counters)
+    }
+
+    pub fn with_limits(lot_limit: usize, stamp_limit: usize, counters: ResolverCounters) -> Self {
+        Self {
+            counters,
+            lots: DashMap::new(),
+            stamps: DashMap::new(),
+            seen: RwLock::new(None),
+            catching_up: tokio::sync::Mutex::new(()),
+            lot_limit,
+            stamp_limit,
+        }
+    }
+
+    fn seen(&self) -> Option<u64> {
+        self.seen.read().map(|s| *s).unwrap_or(None)
+    }
+
+    /// Applies the ledger entries below `size` that the cache has not read yet.
+    pub async fn catch_up<C: ConnectionTrait>(&self, conn: &C, size: u64) -> Result<(), AppError> {
+        if self.seen().is_some_and(|seen| seen >= size) {
+            return Ok(());
+        }
+        let _one = self.catching_up.lock().await;
+        let from = match self.seen() {
+            Some(seen) if seen >= size => return Ok(()),
+            Some(seen) if size - seen <= MAX_GAP => seen,
+            // Nothing cached yet, or too far behind: start over at `size`.
+            _ => {
+                self.apply(size, None);
+                return Ok(());
+            }
+        };
+        let rows: Vec<(String, Uuid, Option<Uuid>, String)> = ledger_entry::Entity::find()
+            .select_only()
+            .column(ledger_entry::Column::SubjectTable)
+            .column(ledger_entry::Column::SubjectId)
+            .column(ledger_entry::Column::BatchId)
+            .column(ledger_entry::Column::Payload)
+            .filter(ledger_entry::Column::Idx.gte(to_i64(from)))
+            .filter(ledger_entry::Column::Idx.lt(to_i64(size)))
+            .order_by_asc(ledger_entry::Column::Idx)
+            .into_tuple()
+            .all(conn)
+            .await?;
+        self.counters.entries_applied.inc_by(rows.len() as u64);
+        let touched = rows
+            .iter()
+            .map(|(table, subject, batch, payload)| touches(table, *subject, *batch, payload))
+            .collect();
+        self.apply(size, Some(touched));
+        Ok(())
+    }
+
+    /// Drops what `touched` names (everything when none) and records `size` as seen.
+    fn apply(&self, size: u64, touched: Option<Vec<Touch>>) {
+        let Ok(mut seen) = self.seen.write() else {
+            return;
+        };
+        let touched = touched.unwrap_or_else(|| vec![Touch::Everything]);
+        for touch in touched {
+            match touch {
+                Touch::Shown(id) => self.lots.retain(|_, slot| {
+                    let keep = !slot.value.shows(id);
+                    if !keep {
+                        self.counters.lots_dropped.inc();
+                    }
+                    keep
+                }),
+                Touch::Stamps(serials) => {
+                    for s in serials {
+                        self.stamps.remove(&s);
+                    }
+                }
+                Touch::StampsOf(batch) => self
+                    .stamps
+                    .retain(|_, slot| slot.value.lot.batch.id != batch),
+                Touch::Nothing => {}
+                Touch::Everything => {
+                    self.lots.clear();
+                    self.stamps.clear();
+                }
+            }
+        }
+        *seen = Some(size);
+    }
+
+    /// Today's lot of `batch`, current as of the size last caught up to.
+    pub fn lot(&self, batch: Uuid) -> Option<Arc<Lot>> {
+        let day = today();
+        self.lots
+            .get(&batch)
+            .filter(|slot| slot.day == day)
+            .map(|slot| slot.value.clone())
+    }
+
+    /// Today's resolution of `serial` (as written: only an exact match is found), whose lot
+    /// is still the current one.
+    pub fn stamp(&self, serial: &str) -> Option<Arc<Resolved>> {
+        let day = today();
+        let r = self
+            .stamps
+            .get(serial)
+            .filter(|slot| slot.day == day)
+            .map(|slot| slot.value.clone())?;
+        let lot = self.lot(r.lot.batch.id)?;
+        Arc::ptr_eq(&lot, &r.lot).then_some(r)
+    }
+
+    /// Keeps `lot`, read from the database when the log had `size` entries, if no entry was
+    /// applied since.
+    pub fn put_lot(&self, size: u64, lot: Arc<Lot>) {
+        self.counters.lots_read.inc();
+        self.put(&self.lots, self.lot_limit, lot.batch.id, size, lot);
+    }
+
+    /// Keeps the resolution of a stamp, read from the database when the log had `size`
+    /// entries.
+    pub fn put_stamp(&self, size: u64, r: Arc<Resolved>) {
+        self.counters.stamps_read.inc();
+        self.put(
+            &self.stamps,
+            self.stamp_limit,
+            r.serial.as_str().to_owned(),
+            size,
+            r,
+        );
+    }
+
+    fn put<K: Eq + std::hash::Hash, V>(
+        &self,
+        map: &DashMap<K, Slot<V>>,
+        limit: usize,
+        key: K,
+        size: u64,
+        value: Arc<V>,
+    ) {
+        // The read lock keeps `apply` out between the check and the insert.
+        let Ok(seen) = self.seen.read() else {
+            return;
+        };
+        if *seen != Some(size) {
+            return;
+        }
+        if map.len() >= limit {
+            map.clear();
+        }
+        map.insert(
+            key,
+            Slot {
+                day: today(),
+                value,
+            },
+        );
+    }
+}
+
+fn to_i64(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_table_touches_what_shows_it() {
+        let id = Uuid::now_v7();
+        let other = Uuid::now_v7();
+        assert_eq!(touches("farms", id, None, "{}"), Touch::Shown(id));
+        assert_eq!(
+            touches("batch_events", id, Some(other), "{}"),
+            Touch::Shown(other)
+        );
+        let on_product = format!(r#"{{"id":"{id}","product_id":"{other}"}}"#);
+        assert_eq!(
+            touches("ocop_certifications", id, None, &on_product),
+            Touch::Shown(other)
+        );
+        assert_eq!(
+            touches("listings", id, None, &on_product),
+            Touch::Shown(other)
+        );
+        let photo = format!(r#"{{"id":"{id}","subject_id":"{other}"}}"#);
+        assert_eq!(touches("blobs", id, None, &photo), Touch::Shown(other));
+        assert_eq!(touches("stamp_runs", id, Some(other), "{}"), Touch::Nothing);
+        assert_eq!(
+            touches("stamp_voids", id, Some(other), r#"{"serials":["A","B"]}"#),
+            Touch::Stamps(vec!["A".into(), "B".into()])
+        );
+        assert_eq!(
+            touches("stamp_voids", id, Some(other), r#"{"serials":null}"#),
+            Touch::StampsOf(other)
+        );
+        // What the rule cannot read, or a table it does not know, drops everything.
+        assert_eq!(touches("listings", id, None, "{"), Touch::Everything);
+        assert_eq!(touches("memberships", id, None, "{}"), Touch::Everything);
+    }
+}
