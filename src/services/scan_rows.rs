@@ -10,10 +10,29 @@
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
+use entity::stamp;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
 use crate::error::AppError;
+
+/// A stamp's counters as they are now (they are not in the ledger).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Live {
+    pub scan_count: i64,
+    pub first_scanned_at: Option<DateTime<Utc>>,
+    pub claimed_at: Option<DateTime<Utc>>,
+}
+
+impl Live {
+    pub fn of(s: &stamp::Model) -> Self {
+        Self {
+            scan_count: s.scan_count,
+            first_scanned_at: s.first_scanned_at,
+            claimed_at: s.claimed_at,
+        }
+    }
+}
 
 /// One scan to store.
 #[derive(Debug, Clone)]
@@ -99,6 +118,42 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, jobs: &[ScanJob]) -> Result<()
         conn.execute_raw(stmt).await?;
     }
     Ok(())
+}
+
+/// Adds `n` scans, the first at `first`, to a stamp's counters; its counters after, or none
+/// when there is no such stamp. One statement, its text fixed (prepared once a connection).
+pub async fn count<C: ConnectionTrait>(
+    conn: &C,
+    serial: &str,
+    n: i64,
+    first: DateTime<Utc>,
+) -> Result<Option<Live>, AppError> {
+    let backend = conn.get_database_backend();
+    let sql = match backend {
+        DbBackend::Postgres => {
+            "UPDATE stamps SET scan_count = scan_count + $1, \
+             first_scanned_at = COALESCE(first_scanned_at, $2) WHERE serial = $3 \
+             RETURNING scan_count, first_scanned_at, claimed_at"
+        }
+        _ => {
+            "UPDATE stamps SET scan_count = scan_count + ?, \
+             first_scanned_at = COALESCE(first_scanned_at, ?) WHERE serial = ? \
+             RETURNING scan_count, first_scanned_at, claimed_at"
+        }
+    };
+    let stmt = Statement::from_sql_and_values(
+        backend,
+        sql,
+        [n.into(), first.into(), serial.to_owned().into()],
+    );
+    let Some(row) = conn.query_one_raw(stmt).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Live {
+        scan_count: row.try_get("", "scan_count")?,
+        first_scanned_at: row.try_get("", "first_scanned_at")?,
+        claimed_at: row.try_get("", "claimed_at")?,
+    }))
 }
 
 #[cfg(test)]

@@ -21,8 +21,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
-use entity::{scan, stamp};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use entity::scan;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::{Notify, mpsc, oneshot};
 
@@ -39,25 +38,7 @@ const SHARDS: usize = 32;
 /// Views kept per shard before stale ones are dropped.
 const SHARD_SOFT_CAP: usize = 4096;
 
-pub use super::scan_rows::ScanJob;
-
-/// A stamp's counters as they are now (they are not in the ledger).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Live {
-    pub scan_count: i64,
-    pub first_scanned_at: Option<DateTime<Utc>>,
-    pub claimed_at: Option<DateTime<Utc>>,
-}
-
-impl Live {
-    pub fn of(s: &stamp::Model) -> Self {
-        Self {
-            scan_count: s.scan_count,
-            first_scanned_at: s.first_scanned_at,
-            claimed_at: s.claimed_at,
-        }
-    }
-}
+pub use super::scan_rows::{Live, ScanJob};
 
 /// What storing a scan tells the page: the counters with this scan, the recent windows, and
 /// the ledger's size as the writer last saw it (which tells whether a cached resolution is
@@ -382,35 +363,30 @@ type Synced = (BTreeMap<String, (Live, Vec<DateTime<Utc>>)>, u64);
 async fn store(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<Synced, AppError> {
     let txn = db.write_txn().await?;
     super::scan_rows::insert(&txn, jobs).await?;
-    let mut per_stamp: BTreeMap<&str, (i64, DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
+    // Each stamp's scans in this group, newest first.
+    let mut per_stamp: BTreeMap<&str, Vec<DateTime<Utc>>> = BTreeMap::new();
     for j in jobs {
-        let e = per_stamp.entry(&j.serial).or_insert((0, j.at, j.at));
-        e.0 += 1;
-        e.1 = Ord::min(e.1, j.at);
-        e.2 = Ord::max(e.2, j.at);
+        per_stamp.entry(&j.serial).or_default().push(j.at);
     }
     let ledger_size = super::ledger::head(&txn, false).await?.size;
+    let keep = Ord::max(Ord::max(thresholds.per_day, thresholds.per_week), 1) as usize;
     let mut out = BTreeMap::new();
-    for (serial, (n, first, latest)) in per_stamp {
-        stamp::Entity::update_many()
-            .col_expr(
-                stamp::Column::ScanCount,
-                Expr::col(stamp::Column::ScanCount).add(n),
-            )
-            .col_expr(
-                stamp::Column::FirstScannedAt,
-                Expr::col(stamp::Column::FirstScannedAt).if_null(first),
-            )
-            .filter(stamp::Column::Serial.eq(serial))
-            .exec(&txn)
-            .await?;
-        let live = stamp::Entity::find_by_id(serial.to_owned())
-            .one(&txn)
+    for (serial, mut times) in per_stamp {
+        times.sort_unstable_by(|a, b| b.cmp(a));
+        let n = times.len() as i64;
+        let first = times.last().copied().unwrap_or_else(super::now);
+        let live = super::scan_rows::count(&txn, serial, n, first)
             .await?
-            .map(|s| Live::of(&s))
             .unwrap_or_default();
-        let times = recent_times(&txn, serial, latest, thresholds).await?;
-        out.insert(serial.to_owned(), (live, times));
+        // A stamp whose every scan is in this group (most scans: a stamp is scanned a few
+        // times in its life) has no older ones to read.
+        let recent = if live.scan_count > n {
+            recent_times(&txn, serial, times[0], thresholds).await?
+        } else {
+            times.truncate(keep);
+            times
+        };
+        out.insert(serial.to_owned(), (live, recent));
     }
     txn.commit().await?;
     Ok((out, ledger_size))
