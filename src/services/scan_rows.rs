@@ -7,6 +7,7 @@
 //! the statement texts are built once per process and every connection prepares each at most
 //! once (sqlx keeps prepared statements per connection, keyed by their text).
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Utc};
@@ -120,40 +121,100 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, jobs: &[ScanJob]) -> Result<()
     Ok(())
 }
 
-/// Adds `n` scans, the first at `first`, to a stamp's counters; its counters after, or none
-/// when there is no such stamp. One statement, its text fixed (prepared once a connection).
+/// Values bound per stamp counted: serial, scans, first scan.
+const PER_STAMP: usize = 3;
+
+/// The text of the statement that counts the scans of `rows` stamps (a power of two up to
+/// [`CHUNK`]): one `UPDATE … FROM (VALUES …) RETURNING` (SQLite 3.33+, PostgreSQL).
+fn count_sql(backend: DbBackend, rows: usize) -> &'static str {
+    static SQLITE: OnceLock<Vec<String>> = OnceLock::new();
+    static POSTGRES: OnceLock<Vec<String>> = OnceLock::new();
+    let (cell, numbered) = match backend {
+        DbBackend::Postgres => (&POSTGRES, true),
+        _ => (&SQLITE, false),
+    };
+    let texts = cell.get_or_init(|| {
+        (0..SIZES)
+            .map(|k| build_count_sql(numbered, 1 << k))
+            .collect()
+    });
+    texts
+        .get(rows.trailing_zeros() as usize)
+        .map_or("", String::as_str)
+}
+
+fn build_count_sql(numbered: bool, rows: usize) -> String {
+    // SQLite names a VALUES list's columns column1, column2…; PostgreSQL takes an alias list.
+    let (alias, serial, n, first) = if numbered {
+        ("v(serial, n, first)", "v.serial", "v.n", "v.first")
+    } else {
+        ("v", "v.column1", "v.column2", "v.column3")
+    };
+    let mut sql = format!(
+        "UPDATE stamps SET scan_count = stamps.scan_count + {n}, \
+         first_scanned_at = COALESCE(stamps.first_scanned_at, {first}) FROM (VALUES "
+    );
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        if numbered {
+            let k = r * PER_STAMP;
+            sql.push_str(&format!(
+                "(${}::text, ${}::bigint, ${}::timestamptz)",
+                k + 1,
+                k + 2,
+                k + 3
+            ));
+        } else {
+            sql.push_str("(?, ?, ?)");
+        }
+    }
+    sql.push_str(&format!(
+        ") AS {alias} WHERE stamps.serial = {serial} \
+         RETURNING stamps.serial, stamps.scan_count, stamps.first_scanned_at, stamps.claimed_at"
+    ));
+    sql
+}
+
+/// One stamp's scans in a group: how many, and the first one's time.
+pub struct Count<'a> {
+    pub serial: &'a str,
+    pub scans: i64,
+    pub first: DateTime<Utc>,
+}
+
+/// Adds each stamp's scans to its counters, in a few statements of fixed texts (prepared once
+/// a connection); returns the counters after, by serial (a serial with no stamp is absent).
 pub async fn count<C: ConnectionTrait>(
     conn: &C,
-    serial: &str,
-    n: i64,
-    first: DateTime<Utc>,
-) -> Result<Option<Live>, AppError> {
+    stamps: &[Count<'_>],
+) -> Result<HashMap<String, Live>, AppError> {
     let backend = conn.get_database_backend();
-    let sql = match backend {
-        DbBackend::Postgres => {
-            "UPDATE stamps SET scan_count = scan_count + $1, \
-             first_scanned_at = COALESCE(first_scanned_at, $2) WHERE serial = $3 \
-             RETURNING scan_count, first_scanned_at, claimed_at"
+    let mut out = HashMap::with_capacity(stamps.len());
+    let mut rest = stamps;
+    for size in chunks(stamps.len()) {
+        let (now, later) = rest.split_at(size);
+        rest = later;
+        let mut values: Vec<Value> = Vec::with_capacity(size * PER_STAMP);
+        for c in now {
+            values.push(c.serial.to_owned().into());
+            values.push(c.scans.into());
+            values.push(c.first.into());
         }
-        _ => {
-            "UPDATE stamps SET scan_count = scan_count + ?, \
-             first_scanned_at = COALESCE(first_scanned_at, ?) WHERE serial = ? \
-             RETURNING scan_count, first_scanned_at, claimed_at"
+        let stmt = Statement::from_sql_and_values(backend, count_sql(backend, size), values);
+        for row in conn.query_all_raw(stmt).await? {
+            out.insert(
+                row.try_get("", "serial")?,
+                Live {
+                    scan_count: row.try_get("", "scan_count")?,
+                    first_scanned_at: row.try_get("", "first_scanned_at")?,
+                    claimed_at: row.try_get("", "claimed_at")?,
+                },
+            );
         }
-    };
-    let stmt = Statement::from_sql_and_values(
-        backend,
-        sql,
-        [n.into(), first.into(), serial.to_owned().into()],
-    );
-    let Some(row) = conn.query_one_raw(stmt).await? else {
-        return Ok(None);
-    };
-    Ok(Some(Live {
-        scan_count: row.try_get("", "scan_count")?,
-        first_scanned_at: row.try_get("", "first_scanned_at")?,
-        claimed_at: row.try_get("", "claimed_at")?,
-    }))
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -170,6 +231,17 @@ mod tests {
         for n in 0..300 {
             assert_eq!(chunks(n).sum::<usize>(), n);
         }
+    }
+
+    #[test]
+    fn counting_binds_three_values_a_stamp() {
+        assert_eq!(
+            count_sql(DbBackend::Sqlite, 4).matches('?').count(),
+            4 * PER_STAMP
+        );
+        assert!(
+            count_sql(DbBackend::Postgres, 2).contains("($4::text, $5::bigint, $6::timestamptz)")
+        );
     }
 
     #[test]

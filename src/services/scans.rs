@@ -289,7 +289,15 @@ async fn commit(db: &Db, views: &Views, group: Vec<Msg>) {
         for (i, _) in &replies {
             waits[*i] = true;
         }
-        let result = store(db, &jobs, views.thresholds).await;
+        // A failed group rolled back as a whole; one retry rides out a transient failure (on
+        // PostgreSQL, a deadlock with another node's writer counting the same stamps).
+        let result = match store(db, &jobs, views.thresholds).await {
+            Err(e) => {
+                tracing::warn!(scans = jobs.len(), error = %e, "storing scans failed, retrying");
+                store(db, &jobs, views.thresholds).await
+            }
+            ok => ok,
+        };
         // Scans answered from memory, by stamp: now committed (or lost), no longer pending.
         let mut answered: BTreeMap<&str, usize> = BTreeMap::new();
         for (j, _) in jobs.iter().zip(&waits).filter(|(_, w)| !**w) {
@@ -370,17 +378,24 @@ async fn store(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<Sync
     }
     let ledger_size = super::ledger::head(&txn, false).await?.size;
     let keep = Ord::max(Ord::max(thresholds.per_day, thresholds.per_week), 1) as usize;
+    let counts: Vec<_> = per_stamp
+        .iter_mut()
+        .map(|(serial, times)| {
+            times.sort_unstable_by(|a, b| b.cmp(a));
+            super::scan_rows::Count {
+                serial,
+                scans: times.len() as i64,
+                first: times.last().copied().unwrap_or_else(super::now),
+            }
+        })
+        .collect();
+    let counted = super::scan_rows::count(&txn, &counts).await?;
     let mut out = BTreeMap::new();
     for (serial, mut times) in per_stamp {
-        times.sort_unstable_by(|a, b| b.cmp(a));
-        let n = times.len() as i64;
-        let first = times.last().copied().unwrap_or_else(super::now);
-        let live = super::scan_rows::count(&txn, serial, n, first)
-            .await?
-            .unwrap_or_default();
+        let live = counted.get(serial).copied().unwrap_or_default();
         // A stamp whose every scan is in this group (most scans: a stamp is scanned a few
         // times in its life) has no older ones to read.
-        let recent = if live.scan_count > n {
+        let recent = if live.scan_count > times.len() as i64 {
             recent_times(&txn, serial, times[0], thresholds).await?
         } else {
             times.truncate(keep);
