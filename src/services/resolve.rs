@@ -138,10 +138,24 @@ pub async fn resolve_cached(
     path: &str,
     base: &url::Url,
 ) -> Result<Arc<Resolved>, ResolveError> {
+    resolve_cached_at(db, cache, path, base, None).await
+}
+
+/// [`resolve_cached`], given the log's size when the caller knows a recent one.
+pub async fn resolve_cached_at(
+    db: &Db,
+    cache: &ResolveCache,
+    path: &str,
+    base: &url::Url,
+    size: Option<u64>,
+) -> Result<Arc<Resolved>, ResolveError> {
     let (link, serial) = parse(path)?;
     // The log's size is read first: a write racing with this resolution is applied to the
     // cache by the next request that reads the larger size.
-    let size = super::ledger::head(db.read(), false).await?.size;
+    let size = match size {
+        Some(size) => size,
+        None => super::ledger::head(db.read(), false).await?.size,
+    };
     cache.catch_up(db.read(), size).await?;
     if let Some(r) = cache.stamp(serial.as_str()) {
         return if matches(&link, &r) {

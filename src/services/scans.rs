@@ -217,6 +217,15 @@ impl ScanWriter {
             .map_err(|_| AppError::Unavailable(anyhow::anyhow!("the scan writer dropped a scan")))?
     }
 
+    /// The log's size as the writer read it in its last commit, when that is fresh (less than
+    /// [`FRESH`] ago, and this process has appended nothing since): a page may trust it as it
+    /// trusts the views, instead of reading the log's head itself.
+    pub fn fresh_ledger_size(&self) -> Option<u64> {
+        self.views
+            .log_is_fresh()
+            .then(|| self.views.ledger_size.load(Ordering::Acquire))
+    }
+
     /// The stamp's counters merged with scans answered from memory and not yet committed
     /// (`db` was read from the database).
     pub fn live(&self, serial: &str, db: Live) -> Live {

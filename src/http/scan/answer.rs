@@ -86,7 +86,14 @@ pub(super) async fn locate(
             return Ok((r, Some(stored)));
         }
     }
-    let r = resolve::resolve_cached(&state.db, &state.resolve_cache, path, base).await?;
+    // A scan trusts the log's size the scan writer read less than a second ago, as it trusts
+    // its counters (services/scans.rs), and saves a read of the log's head.
+    let size = if is_scan {
+        state.scans.fresh_ledger_size()
+    } else {
+        None
+    };
+    let r = resolve::resolve_cached_at(&state.db, &state.resolve_cache, path, base, size).await?;
     let stored = if is_scan && canonical(&r) {
         record(state, &r, client, lang).await
     } else {
