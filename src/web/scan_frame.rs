@@ -1,11 +1,12 @@
-//! A scan page in parts: the frame, which depends only on the resolved stamp and the language,
-//! and the live parts of each scan (first scan, count, the copy warning, the PIN form).
+//! A scan page in parts: the frame, which depends only on the stamp's lot, its standing and
+//! the language, and what differs per stamp and per scan (the serial; first scan, count, the
+//! copy warning, the PIN form).
 //!
 //! The frame is most of the page (the diary, certificates, origin) and most of its rendering
-//! cost, so it is rendered once per resolution and language and kept ([`FrameCache`]); a scan
-//! renders only its live parts into it. A resolution is a new `Arc` whenever the stamp's
-//! records change (the resolver's cache is keyed by the ledger's size and the day), and a frame
-//! is only used with the resolution it was rendered from.
+//! cost, so it is rendered once per lot, standing and language and kept ([`FrameCache`]): every
+//! stamp of a batch shares it, and a scan renders only its holes. A lot is a new `Arc` whenever
+//! a record its pages show changes (services/resolve_cache.rs), and a frame is only used with
+//! the lot it was rendered from.
 
 use std::sync::Arc;
 
@@ -14,17 +15,35 @@ use dashmap::DashMap;
 
 use super::scan_view::ScanPage;
 use crate::i18n::{Lang, Texts};
-use crate::services::resolve::{Resolved, Standing};
+use crate::services::resolve::{Lot, Resolved, Standing};
 use crate::services::scans::{Live, Recent};
 
 const LIVE_MARK: &str = "<!--live-->";
 const PIN_MARK: &str = "<!--pin-->";
+/// Stand-ins for the stamp's serial while a lot's frame is rendered. Askama escapes none of
+/// these characters (U+E000 is private use); a frame whose values themselves hold one is
+/// not cut (see [`Frame::render`]).
+const SERIAL_MARK: &str = "\u{E000}s\u{E000}";
+const PROOF_MARK: &str = "\u{E000}p\u{E000}";
 
-/// `templates/scan.html` rendered, cut where the live parts go.
+/// Where the page of one scan differs from its frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Hole {
+    /// The serial, grouped in fours (`ABCD EFGH …`).
+    Serial,
+    /// The serial's proof bundle, `/api/v1/stamps/{serial}/proof`.
+    Proof,
+    /// First scan, count and copy warning.
+    Live,
+    /// The PIN form.
+    Pin,
+}
+
+/// `templates/scan.html` rendered for a lot, a standing and a language, cut where each
+/// stamp's serial and each scan's live parts go.
 pub struct Frame {
-    head: String,
-    middle: String,
-    tail: String,
+    /// Text, then what follows it (none after the last piece).
+    pieces: Vec<(String, Option<Hole>)>,
 }
 
 /// What this scan tells.
@@ -68,22 +87,54 @@ impl PinBox {
 }
 
 impl Frame {
+    /// The frame of `r`'s lot for stamps of `r`'s standing, with holes for the serial; if
+    /// the lot's own values hold a stand-in, a frame for `r` alone (its serial written in).
     pub fn render(r: &Resolved, lang: Lang, log_key: &str) -> Result<Self, askama::Error> {
-        let html = ScanPage::build(r, lang, log_key).render()?;
-        let cut = html.split_once(LIVE_MARK).and_then(|(head, rest)| {
-            rest.split_once(PIN_MARK)
-                .map(|(middle, tail)| (head, middle, tail))
-        });
-        let Some((head, middle, tail)) = cut else {
+        let marked = ScanPage::build(r, lang, log_key, SERIAL_MARK, PROOF_MARK).render()?;
+        let live = [(LIVE_MARK, Hole::Live), (PIN_MARK, Hole::Pin)];
+        if marked.matches('\u{E000}').count() == 4 {
+            let serial = [(SERIAL_MARK, Hole::Serial), (PROOF_MARK, Hole::Proof)];
+            return Self::cut(&marked, &[live[0], live[1], serial[0], serial[1]]);
+        }
+        let serial = crate::print::grouped(r.serial.as_str());
+        let proof = proof_url(r);
+        Self::cut(
+            &ScanPage::build(r, lang, log_key, &serial, &proof).render()?,
+            &live,
+        )
+    }
+
+    /// Cuts a rendered page at `marks`.
+    fn cut(html: &str, marks: &[(&str, Hole)]) -> Result<Self, askama::Error> {
+        let mut pieces = Vec::new();
+        let mut rest = html;
+        loop {
+            let next = marks
+                .iter()
+                .filter_map(|(mark, hole)| rest.find(mark).map(|at| (at, *mark, *hole)))
+                .min_by_key(|(at, _, _)| *at);
+            match next {
+                Some((at, mark, hole)) => {
+                    pieces.push((rest[..at].to_owned(), Some(hole)));
+                    rest = &rest[at + mark.len()..];
+                }
+                None => {
+                    pieces.push((rest.to_owned(), None));
+                    break;
+                }
+            }
+        }
+        let holes = |h: Hole| pieces.iter().filter(|(_, x)| *x == Some(h)).count();
+        if holes(Hole::Live) != 1 || holes(Hole::Pin) != 1 {
             return Err(askama::Error::Custom(
                 "templates/scan.html lacks its live or pin mark".into(),
             ));
-        };
-        Ok(Self {
-            head: head.to_owned(),
-            middle: middle.to_owned(),
-            tail: tail.to_owned(),
-        })
+        }
+        Ok(Self { pieces })
+    }
+
+    fn len(&self) -> usize {
+        self.pieces.iter().map(|(text, _)| text.len()).sum()
     }
 
     /// The whole page for one scan.
@@ -101,65 +152,88 @@ impl Frame {
             first_scan: live.first_scanned_at.map(|d| lang.time(d)),
             scan_count: live.scan_count,
         };
-        let mut out =
-            String::with_capacity(self.head.len() + self.middle.len() + self.tail.len() + 1024);
-        out.push_str(&self.head);
-        part.render_into(&mut out)?;
-        out.push_str(&self.middle);
-        if let Some(pin) = pin {
-            pin.render_into(&mut out)?;
+        let mut out = String::with_capacity(self.len() + 1024);
+        for (text, hole) in &self.pieces {
+            out.push_str(text);
+            match hole {
+                // A serial is Crockford base32: nothing in it needs escaping.
+                Some(Hole::Serial) => out.push_str(&crate::print::grouped(r.serial.as_str())),
+                Some(Hole::Proof) => out.push_str(&proof_url(r)),
+                Some(Hole::Live) => part.render_into(&mut out)?,
+                Some(Hole::Pin) => {
+                    if let Some(pin) = &pin {
+                        pin.render_into(&mut out)?;
+                    }
+                }
+                None => {}
+            }
         }
-        out.push_str(&self.tail);
         Ok(out)
     }
 }
 
-/// Frames kept before the cache starts over (about 4 KB a language each).
-const CACHE_LIMIT: usize = 5_000;
-
-/// A stamp's frames in each language, for the resolution they were rendered from.
-type Frames = (Arc<Resolved>, [Option<Arc<Frame>>; 2]);
-
-/// Rendered frames by serial.
-#[derive(Default)]
-pub struct FrameCache {
-    map: DashMap<String, Frames>,
+fn proof_url(r: &Resolved) -> String {
+    format!("/api/v1/stamps/{}/proof", r.serial.as_str())
 }
 
-fn slot(lang: Lang) -> usize {
-    match lang {
+/// Lots whose frames are kept before the cache starts over (six frames of about 4 KB at
+/// most a lot: two languages, three standings).
+const CACHE_LIMIT: usize = 2_000;
+
+/// A lot's frames by language and standing, for the lot they were rendered from.
+type Frames = (Arc<Lot>, [Option<Arc<Frame>>; 6]);
+
+/// Rendered frames by batch: every stamp of a batch shares them.
+#[derive(Default)]
+pub struct FrameCache {
+    map: DashMap<uuid::Uuid, Frames>,
+}
+
+fn slot(lang: Lang, standing: Standing) -> usize {
+    let l = match lang {
         Lang::Vi => 0,
         Lang::En => 1,
-    }
+    };
+    let s = match standing {
+        Standing::Genuine => 0,
+        Standing::Void => 1,
+        Standing::Recalled => 2,
+    };
+    l * 3 + s
 }
 
 impl FrameCache {
-    /// The frame of `r` in `lang`, rendered now if this resolution has none yet.
+    /// The frame for `r` in `lang`, rendered now if its lot has none yet for its standing.
     pub fn frame(
         &self,
-        r: &Arc<Resolved>,
+        r: &Resolved,
         lang: Lang,
         log_key: &str,
     ) -> Result<Arc<Frame>, askama::Error> {
-        let serial = r.serial.as_str();
-        if let Some(entry) = self.map.get(serial)
-            && Arc::ptr_eq(&entry.0, r)
-            && let Some(frame) = &entry.1[slot(lang)]
+        let batch = r.lot.batch.id;
+        let at = slot(lang, r.standing);
+        if let Some(entry) = self.map.get(&batch)
+            && Arc::ptr_eq(&entry.0, &r.lot)
+            && let Some(frame) = &entry.1[at]
         {
             return Ok(frame.clone());
         }
         let frame = Arc::new(Frame::render(r, lang, log_key)?);
+        if frame.pieces.iter().all(|(_, h)| *h != Some(Hole::Serial)) {
+            // Written for this stamp alone: not shared.
+            return Ok(frame);
+        }
         if self.map.len() >= CACHE_LIMIT {
             self.map.clear();
         }
         let mut entry = self
             .map
-            .entry(serial.to_owned())
-            .or_insert_with(|| (r.clone(), [None, None]));
-        if !Arc::ptr_eq(&entry.0, r) {
-            *entry = (r.clone(), [None, None]);
+            .entry(batch)
+            .or_insert_with(|| (r.lot.clone(), Default::default()));
+        if !Arc::ptr_eq(&entry.0, &r.lot) {
+            *entry = (r.lot.clone(), Default::default());
         }
-        entry.1[slot(lang)] = Some(frame.clone());
+        entry.1[at] = Some(frame.clone());
         Ok(frame)
     }
 }

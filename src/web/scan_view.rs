@@ -234,8 +234,16 @@ pub(crate) fn event_line(
 }
 
 impl<'a> ScanPage<'a> {
-    /// A stamp's page without its live parts (web/scan_frame.rs puts them in).
-    pub fn build(r: &Resolved, lang: Lang, log_key: &'a str) -> Self {
+    /// A stamp's page without its live parts (web/scan_frame.rs puts them in), its serial
+    /// written as `serial` and its proof bundle's address as `proof_url` (stand-ins, for a
+    /// frame every stamp of the lot shares).
+    pub fn build(
+        r: &Resolved,
+        lang: Lang,
+        log_key: &'a str,
+        serial: &str,
+        proof_url: &str,
+    ) -> Self {
         let t = lang.t();
         let (standing, standing_title, standing_detail) = match r.standing {
             Standing::Genuine => ("genuine", t.genuine, None),
@@ -248,8 +256,8 @@ impl<'a> ScanPage<'a> {
             log_key,
             (standing, standing_title, standing_detail),
         );
-        page.serial = Some(crate::print::grouped(r.serial.as_str()));
-        page.proof_url = Some(format!("/api/v1/stamps/{}/proof", r.serial.as_str()));
+        page.serial = Some(serial.to_owned());
+        page.proof_url = Some(proof_url.to_owned());
         page
     }
 

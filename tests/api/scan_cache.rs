@@ -148,3 +148,42 @@ async fn a_change_made_on_one_node_shows_on_the_pages_another_node_has_cached() 
     let (s, _) = on_other(&stamps[2]).await;
     assert_eq!(s, StatusCode::GONE);
 }
+
+/// The serial as the page prints it, in groups of four.
+fn grouped(stamp: &Value) -> String {
+    let serial = stamp["serial"].as_str().unwrap();
+    let chars: Vec<char> = serial.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[tokio::test]
+async fn stamps_sharing_a_frame_each_show_their_own_serial_even_when_the_diary_holds_its_stand_in()
+{
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 2).await;
+    let check = |body: &str, own: &Value, other: &Value| {
+        let proof = format!(
+            "data-proof=\"/api/v1/stamps/{}/proof\"",
+            own["serial"].as_str().unwrap()
+        );
+        assert!(body.contains(&proof), "{body}");
+        assert!(body.contains(&grouped(own)), "{body}");
+        assert!(!body.contains(other["serial"].as_str().unwrap()));
+        assert!(!body.contains(&grouped(other)));
+    };
+    for (own, other) in [(&stamps[0], &stamps[1]), (&stamps[1], &stamps[0])] {
+        check(&page(&app, own).await, own, other);
+    }
+    // A diary entry that holds the frame's own stand-ins is printed as written.
+    let odd = "Ghi chú \u{E000}s\u{E000} và \u{E000}p\u{E000}";
+    diary(&app, &batch, odd).await;
+    for (own, other) in [(&stamps[0], &stamps[1]), (&stamps[1], &stamps[0])] {
+        let body = page(&app, own).await;
+        check(&body, own, other);
+        assert!(body.contains(odd), "{body}");
+    }
+}
