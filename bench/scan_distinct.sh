@@ -6,11 +6,16 @@
 #
 #   bench/scan_distinct.sh [stamps] [duration-seconds] [connections]
 #   BENCH_BIN=path/to/ocop-trace  BENCH_PORT=p (default 18084)
+#   BENCH_WRITES=n  diary entries a second another organization writes in the busy rounds
+#                   (default 20; 0 leaves them out)
 #
-# Rounds, in order: distinct stamps (first pass: none seen before), one stamp, distinct stamps
-# again (second pass: stamps already seen, while the ledger has not grown). wrk's threads each
-# walk their own share of the stamps, so no stamp is requested twice in the first pass unless
-# the round outlasts the stamps (the script says so). Memory of the server is read at the end.
+# Rounds, in order: distinct stamps (first pass: none seen before), one stamp; then the same
+# two while another organization keeps its diary (BENCH_WRITES entries a second, on stamps of
+# the second half, also never seen); then distinct stamps again (second pass: the first half,
+# seen before). A write must drop only the pages that show it, so the busy rounds should be
+# close to the quiet ones. wrk's threads each walk their own share of the stamps, so no stamp
+# is requested twice in a first pass unless the round outlasts them (the script says so).
+# Memory of the server is read at the end.
 #
 # Needs: wrk, curl, python3.
 set -euo pipefail
@@ -19,11 +24,13 @@ STAMPS="${1:-100000}"
 DURATION="${2:-20}"
 CONNECTIONS="${3:-64}"
 PORT="${BENCH_PORT:-18084}"
+WRITES="${BENCH_WRITES:-20}"
 BIN="${BENCH_BIN:-target/release/ocop-trace}"
 
 [ -n "${BENCH_BIN:-}" ] || cargo build --release --quiet
 WORK=$(mktemp -d)
 cleanup() {
+  [ -z "${WRITER:-}" ] || kill "$WRITER" 2>/dev/null || true
   kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true
   rm -rf "$WORK"
 }
@@ -31,6 +38,7 @@ trap cleanup EXIT
 
 export OCOP_DATA_DIR="$WORK/data" OCOP_LISTEN="127.0.0.1:$PORT" RUST_LOG=warn
 export OCOP_PUBLIC_BASE_URL="http://127.0.0.1:$PORT" OCOP_SCAN_RATE_PER_MINUTE=0
+export OCOP_METRICS_TOKEN=bench-metrics
 TOKEN=$("$BIN" token create --admin --name bench 2>/dev/null)
 start_server() {
   "$BIN" >>"$WORK/server.log" 2>&1 &
@@ -53,6 +61,17 @@ for row in csv.reader(sys.stdin):
 ' >"$WORK/paths.txt"
 COUNT=$(wc -l <"$WORK/paths.txt")
 ONE=$(head -1 "$WORK/paths.txt")
+if [ "$WRITES" -gt 0 ]; then
+  # The quiet rounds walk the first half of the stamps, the busy ones the second.
+  COUNT=$((COUNT / 2))
+  head -n "$COUNT" "$WORK/paths.txt" >"$WORK/quiet.txt"
+  tail -n +"$((COUNT + 1))" "$WORK/paths.txt" | head -n "$COUNT" >"$WORK/busy.txt"
+  OTHER_ORG=$(api /api/v1/organizations '{"kind":"cooperative","name":"HTX Chè Tân Cương","address":"Thái Nguyên"}' | id)
+  OTHER_PRODUCT=$(api "/api/v1/organizations/$OTHER_ORG/products" '{"name":"Chè Tân Cương","unit":"gói"}' | id)
+  OTHER_BATCH=$(api "/api/v1/products/$OTHER_PRODUCT/batches" '{"lot_code":"TC2026A","quantity":100,"unit":"kg"}' | id)
+else
+  cp "$WORK/paths.txt" "$WORK/quiet.txt"
+fi
 # A fresh process: no stamp is in any cache when the first round starts.
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 start_server
@@ -87,13 +106,27 @@ run() {
   if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
-echo "stamps: $COUNT of one batch (SQLite); command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
+echo "stamps: $(wc -l <"$WORK/paths.txt") of one batch (SQLite), $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
+distinct() { COUNT="$COUNT" PATHS="$1" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"; }
 echo "--- distinct stamps, first pass (none seen before)"
-COUNT="$COUNT" PATHS="$WORK/paths.txt" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"
+distinct "$WORK/quiet.txt"
 echo "--- one stamp, repeated"
 run -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
+if [ "$WRITES" -gt 0 ]; then
+  python3 bench/lib/diary_load.py "$PORT" "$TOKEN" "$OTHER_BATCH" "$WRITES" >"$WORK/writer.txt" &
+  WRITER=$!
+  echo "--- distinct stamps, first pass, while another organization writes $WRITES diary entries/s"
+  distinct "$WORK/busy.txt"
+  echo "--- one stamp, repeated, while another organization writes $WRITES diary entries/s"
+  run -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
+  kill "$WRITER"; wait "$WRITER" || { cat "$WORK/writer.txt"; echo "a diary entry was refused" >&2; exit 1; }
+  WRITER=
+  cat "$WORK/writer.txt"
+fi
 echo "--- distinct stamps, second pass"
-COUNT="$COUNT" PATHS="$WORK/paths.txt" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"
+distinct "$WORK/quiet.txt"
+echo "resolver, since the restart (lots and stamps read from the database, lots dropped by writes):"
+curl -sf -H "Authorization: Bearer $OCOP_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" | grep -E '^ocop_resolver_' || true
 echo "server memory (RSS) at the end: $(($(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status") / 1024)) MB"
 ERRORS=$(grep -c ' ERROR ' "$WORK/server.log" || true)
 echo "server errors logged: $ERRORS"
