@@ -6,6 +6,8 @@
 #
 #   bench/scan_distinct.sh [stamps] [duration-seconds] [connections]
 #   BENCH_BIN=path/to/ocop-trace  BENCH_PORT=p (default 18084)
+#   BENCH_POSTGRES=postgres://user@host:port  runs on a fresh PostgreSQL database made there
+#                   (dropped at the end) instead of SQLite
 #   BENCH_WRITES=n  diary entries a second another organization writes in the busy rounds
 #                   (default 20; 0 leaves them out)
 #
@@ -17,7 +19,7 @@
 # is requested twice in a first pass unless the round outlasts them (the script says so).
 # Memory of the server is read at the end.
 #
-# Needs: wrk, curl, python3.
+# Needs: wrk, curl, python3 (and psql for BENCH_POSTGRES).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STAMPS="${1:-100000}"
@@ -33,12 +35,19 @@ cleanup() {
   [ -z "${WRITER:-}" ] || kill "$WRITER" 2>/dev/null || true
   kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true
   rm -rf "$WORK"
+  [ -z "${BENCH_POSTGRES:-}" ] || psql -q "$BENCH_POSTGRES/postgres" -c "DROP DATABASE IF EXISTS $DB_NAME" || true
 }
 trap cleanup EXIT
 
 export OCOP_DATA_DIR="$WORK/data" OCOP_LISTEN="127.0.0.1:$PORT" RUST_LOG=warn
 export OCOP_PUBLIC_BASE_URL="http://127.0.0.1:$PORT" OCOP_SCAN_RATE_PER_MINUTE=0
 export OCOP_METRICS_TOKEN=bench-metrics
+DB_KIND=SQLite
+if [ -n "${BENCH_POSTGRES:-}" ]; then
+  DB_NAME="ocop_bench_$$" DB_KIND=PostgreSQL
+  psql -q "$BENCH_POSTGRES/postgres" -c "CREATE DATABASE $DB_NAME"
+  export DATABASE_URL="$BENCH_POSTGRES/$DB_NAME"
+fi
 TOKEN=$("$BIN" token create --admin --name bench 2>/dev/null)
 start_server() {
   "$BIN" >>"$WORK/server.log" 2>&1 &
@@ -106,7 +115,7 @@ run() {
   if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
-echo "stamps: $(wc -l <"$WORK/paths.txt") of one batch (SQLite), $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
+echo "stamps: $(wc -l <"$WORK/paths.txt") of one batch ($DB_KIND), $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
 distinct() { COUNT="$COUNT" PATHS="$1" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"; }
 echo "--- distinct stamps, first pass (none seen before)"
 distinct "$WORK/quiet.txt"
