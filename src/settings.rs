@@ -101,6 +101,9 @@ pub struct SettingsArgs {
     /// Scan-page requests per client address per minute; 0 turns the limit off [default: 60].
     #[arg(long, env = "OCOP_SCAN_RATE_PER_MINUTE", global = true)]
     pub scan_rate_per_minute: Option<u32>,
+    /// Memory for the scan page's caches (lots, stamps, rendered frames), in MB [default: 64].
+    #[arg(long, env = "OCOP_SCAN_CACHE_MB", global = true)]
+    pub scan_cache_mb: Option<u32>,
     /// Days a token exchanged for a password (`POST /api/v1/auth/tokens`) lives [default: 30].
     #[arg(long, env = "OCOP_PASSWORD_TOKEN_DAYS", global = true)]
     pub password_token_days: Option<u32>,
@@ -228,6 +231,8 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub scan_thresholds: crate::services::scans::Thresholds,
     pub scan_rate_per_minute: u32,
+    /// Bytes the scan page's caches may hold, all together (approximately).
+    pub scan_cache_bytes: u64,
     /// How long a token exchanged for a password lives.
     pub password_token_life: chrono::TimeDelta,
     /// `/metrics` is served only with `Authorization: Bearer <this>`; never when `None`.
@@ -347,6 +352,7 @@ impl Settings {
             marketplace_timeout: seconds(a.marketplace_timeout_secs, 60),
             marketplace_review_poll: seconds(a.marketplace_review_poll_secs, 300),
             scan_rate_per_minute: a.scan_rate_per_minute.unwrap_or(60),
+            scan_cache_bytes: u64::from(a.scan_cache_mb.unwrap_or(64).max(1)) << 20,
             password_token_life: chrono::TimeDelta::days(i64::from(
                 a.password_token_days.unwrap_or(30).clamp(1, 3650),
             )),

@@ -83,10 +83,14 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         pin_key,
         diary: DiaryWriter::start(db.clone()),
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
+        // Half of the scan caches' memory for lots and stamps, half for rendered frames.
         resolve_cache: Arc::new(crate::services::resolve::ResolveCache::new(
+            settings.scan_cache_bytes / 2,
             metrics.resolver.clone(),
         )),
-        scan_frames: Arc::new(crate::web::scan_frame::FrameCache::default()),
+        scan_frames: Arc::new(crate::web::scan_frame::FrameCache::new(
+            settings.scan_cache_bytes / 2,
+        )),
         limits: Arc::new(crate::http::limits::Limits::new(
             settings.scan_rate_per_minute,
         )),

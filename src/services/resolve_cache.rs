@@ -17,7 +17,6 @@
 
 use std::sync::{Arc, RwLock};
 
-use dashmap::DashMap;
 use entity::ledger_entry;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
@@ -78,41 +77,65 @@ pub fn touches(table: &str, subject: Uuid, batch: Option<Uuid>, payload: &str) -
     }
 }
 
-/// A value kept for the day it was read on.
+/// A value kept for the day it was read on, with about how many bytes it holds.
 struct Slot<V> {
     day: chrono::NaiveDate,
     value: Arc<V>,
+    bytes: u64,
+}
+
+impl<V> Clone for Slot<V> {
+    fn clone(&self) -> Self {
+        Self {
+            day: self.day,
+            value: self.value.clone(),
+            bytes: self.bytes,
+        }
+    }
+}
+
+/// Weighs a slot by the bytes it holds.
+#[derive(Clone, Copy)]
+struct ByBytes;
+
+impl<K, V> quick_cache::Weighter<K, Slot<V>> for ByBytes {
+    fn weight(&self, _: &K, slot: &Slot<V>) -> u64 {
+        slot.bytes
+    }
+}
+
+type Kept<K, V> = quick_cache::sync::Cache<K, Slot<V>, ByBytes>;
+
+/// A cache that holds about `bytes` (S3-FIFO: what is used again stays, a scan through many
+/// stamps used once does not push it out).
+fn kept<K: Eq + std::hash::Hash + Clone, V>(bytes: u64, typical: u64) -> Kept<K, V> {
+    let items = usize::try_from(bytes / typical.max(1))
+        .unwrap_or(usize::MAX)
+        .max(16);
+    Kept::with_weighter(items, bytes, ByBytes)
 }
 
 /// Resolved lots and stamps, current as of the ledger size `seen`.
 pub struct ResolveCache {
-    lots: DashMap<Uuid, Slot<Lot>>,
-    stamps: DashMap<String, Slot<Resolved>>,
+    lots: Kept<Uuid, Lot>,
+    stamps: Kept<String, Resolved>,
     /// The ledger size whose entries have all been applied; none before the first request.
     seen: RwLock<Option<u64>>,
     /// One catch-up at a time; the others wait for it and find the cache current.
     catching_up: tokio::sync::Mutex<()>,
-    lot_limit: usize,
-    stamp_limit: usize,
     counters: ResolverCounters,
 }
 
 impl ResolveCache {
-    /// A diary and its photos' rows are a few KB a lot; a stamp beside its shared lot a few
-    /// hundred bytes.
-    pub fn new(counters: ResolverCounters) -> Self {
-        Self::with_limits(2_000, 20_000, counters)
-    }
-
-    pub fn with_limits(lot_limit: usize, stamp_limit: usize, counters: ResolverCounters) -> Self {
+    /// Caches that hold about `bytes`: two thirds for lots (a diary and its photos' rows, a
+    /// few KB each), one third for stamps (a few hundred bytes each beside their shared lot).
+    pub fn new(bytes: u64, counters: ResolverCounters) -> Self {
         Self {
-            counters,
-            lots: DashMap::new(),
-            stamps: DashMap::new(),
+            lots: kept(bytes / 3 * 2, 8 << 10),
+            stamps: kept(bytes / 3, 1 << 10),
             seen: RwLock::new(None),
             catching_up: tokio::sync::Mutex::new(()),
-            lot_limit,
-            stamp_limit,
+            counters,
         }
     }
 
@@ -195,7 +218,7 @@ impl ResolveCache {
         self.lots
             .get(&batch)
             .filter(|slot| slot.day == day)
-            .map(|slot| slot.value.clone())
+            .map(|slot| slot.value)
     }
 
     /// Today's resolution of `serial` (as written: only an exact match is found), whose lot
@@ -206,7 +229,7 @@ impl ResolveCache {
             .stamps
             .get(serial)
             .filter(|slot| slot.day == day)
-            .map(|slot| slot.value.clone())?;
+            .map(|slot| slot.value)?;
         let lot = self.lot(r.lot.batch.id)?;
         Arc::ptr_eq(&lot, &r.lot).then_some(r)
     }
@@ -215,29 +238,25 @@ impl ResolveCache {
     /// applied since.
     pub fn put_lot(&self, size: u64, lot: Arc<Lot>) {
         self.counters.lots_read.inc();
-        self.put(&self.lots, self.lot_limit, lot.batch.id, size, lot);
+        let bytes = lot.approx_bytes();
+        self.put(&self.lots, lot.batch.id, size, lot, bytes);
     }
 
     /// Keeps the resolution of a stamp, read from the database when the log had `size`
     /// entries.
     pub fn put_stamp(&self, size: u64, r: Arc<Resolved>) {
         self.counters.stamps_read.inc();
-        self.put(
-            &self.stamps,
-            self.stamp_limit,
-            r.serial.as_str().to_owned(),
-            size,
-            r,
-        );
+        let bytes = r.approx_bytes();
+        self.put(&self.stamps, r.serial.as_str().to_owned(), size, r, bytes);
     }
 
-    fn put<K: Eq + std::hash::Hash, V>(
+    fn put<K: Eq + std::hash::Hash + Clone, V>(
         &self,
-        map: &DashMap<K, Slot<V>>,
-        limit: usize,
+        map: &Kept<K, V>,
         key: K,
         size: u64,
         value: Arc<V>,
+        bytes: u64,
     ) {
         // The read lock keeps `apply` out between the check and the insert.
         let Ok(seen) = self.seen.read() else {
@@ -246,16 +265,13 @@ impl ResolveCache {
         if *seen != Some(size) {
             return;
         }
-        if map.len() >= limit {
-            map.clear();
-        }
-        map.insert(
-            key,
-            Slot {
-                day: today(),
-                value,
-            },
-        );
+        let day = today();
+        map.insert(key, Slot { day, value, bytes });
+    }
+
+    /// About how many bytes the lots and stamps kept hold.
+    pub fn bytes(&self) -> u64 {
+        self.lots.weight() + self.stamps.weight()
     }
 }
 
@@ -266,6 +282,24 @@ fn to_i64(n: u64) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cache_holds_about_its_bytes_whatever_is_put_in_it() {
+        let cache: Kept<u32, ()> = kept(100_000, 1_000);
+        for k in 0..10_000 {
+            let bytes = 500 + u64::from(k % 7) * 300;
+            cache.insert(
+                k,
+                Slot {
+                    day: today(),
+                    value: Arc::new(()),
+                    bytes,
+                },
+            );
+        }
+        assert!(cache.weight() <= 100_000, "{}", cache.weight());
+        assert!(cache.weight() > 50_000, "{}", cache.weight());
+    }
 
     #[test]
     fn each_table_touches_what_shows_it() {

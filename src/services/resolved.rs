@@ -69,6 +69,23 @@ impl Lot {
             || self.growing_area.as_ref().is_some_and(|a| a.id == id)
     }
 
+    /// About how many bytes the lot holds (its rows and their text), for the cache's budget.
+    pub fn approx_bytes(&self) -> u64 {
+        let json = |v: &serde_json::Value| v.to_string().len();
+        let events: usize = self
+            .events
+            .iter()
+            .map(|e| 256 + e.kind.len() + json(&e.details) + e.actor.len())
+            .sum();
+        let files = (self.photos.len() + self.diary_photos.len()) * 384;
+        let certificates = self.certificates.len() * 320;
+        let links: usize = self.links.iter().map(|(a, b)| 64 + a.len() + b.len()).sum();
+        let text = self.product.description.as_deref().map_or(0, str::len)
+            + self.producer.address.len()
+            + self.product.name.len();
+        (std::mem::size_of::<Self>() + 2048 + events + files + certificates + links + text) as u64
+    }
+
     pub fn recalled(&self) -> bool {
         BatchStatus::from(self.batch.status) == BatchStatus::Recalled
     }
@@ -79,6 +96,13 @@ impl Lot {
         self.gtin
             .as_ref()
             .map(|g| digital_link::lot_path(g, self.lot.as_ref()))
+    }
+}
+
+impl Resolved {
+    /// About how many bytes the resolution holds besides its shared lot.
+    pub fn approx_bytes(&self) -> u64 {
+        (std::mem::size_of::<Self>() + 512 + self.uri.len() + self.path.len()) as u64
     }
 }
 

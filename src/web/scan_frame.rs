@@ -11,7 +11,6 @@
 use std::sync::Arc;
 
 use askama::Template;
-use dashmap::DashMap;
 
 use super::scan_view::ScanPage;
 use crate::i18n::{Lang, Texts};
@@ -176,17 +175,46 @@ fn proof_url(r: &Resolved) -> String {
     format!("/api/v1/stamps/{}/proof", r.serial.as_str())
 }
 
-/// Lots whose frames are kept before the cache starts over (six frames of about 4 KB at
-/// most a lot: two languages, three standings).
-const CACHE_LIMIT: usize = 2_000;
+/// A lot's frames by language and standing (two languages, three standings), for the lot they
+/// were rendered from.
+#[derive(Clone)]
+struct Frames {
+    lot: Arc<Lot>,
+    frames: [Option<Arc<Frame>>; 6],
+}
 
-/// A lot's frames by language and standing, for the lot they were rendered from.
-type Frames = (Arc<Lot>, [Option<Arc<Frame>>; 6]);
+/// Weighs a lot's frames by their bytes.
+#[derive(Clone, Copy)]
+struct ByBytes;
 
-/// Rendered frames by batch: every stamp of a batch shares them.
-#[derive(Default)]
+impl quick_cache::Weighter<uuid::Uuid, Frames> for ByBytes {
+    fn weight(&self, _: &uuid::Uuid, f: &Frames) -> u64 {
+        let text: usize = f.frames.iter().flatten().map(|f| f.len()).sum();
+        (text + 256) as u64
+    }
+}
+
+/// Rendered frames by batch: every stamp of a batch shares them. Holds about the bytes it is
+/// given (S3-FIFO).
 pub struct FrameCache {
-    map: DashMap<uuid::Uuid, Frames>,
+    map: quick_cache::sync::Cache<uuid::Uuid, Frames, ByBytes>,
+}
+
+impl FrameCache {
+    pub fn new(bytes: u64) -> Self {
+        // A frame is about 4 KB.
+        let items = usize::try_from(bytes / (8 << 10))
+            .unwrap_or(usize::MAX)
+            .max(16);
+        Self {
+            map: quick_cache::sync::Cache::with_weighter(items, bytes, ByBytes),
+        }
+    }
+
+    /// About how many bytes the frames kept hold.
+    pub fn bytes(&self) -> u64 {
+        self.map.weight()
+    }
 }
 
 fn slot(lang: Lang, standing: Standing) -> usize {
@@ -212,28 +240,21 @@ impl FrameCache {
     ) -> Result<Arc<Frame>, askama::Error> {
         let batch = r.lot.batch.id;
         let at = slot(lang, r.standing);
-        if let Some(entry) = self.map.get(&batch)
-            && Arc::ptr_eq(&entry.0, &r.lot)
-            && let Some(frame) = &entry.1[at]
-        {
-            return Ok(frame.clone());
+        let kept = self.map.get(&batch).filter(|f| Arc::ptr_eq(&f.lot, &r.lot));
+        if let Some(frame) = kept.as_ref().and_then(|f| f.frames[at].clone()) {
+            return Ok(frame);
         }
         let frame = Arc::new(Frame::render(r, lang, log_key)?);
         if frame.pieces.iter().all(|(_, h)| *h != Some(Hole::Serial)) {
             // Written for this stamp alone: not shared.
             return Ok(frame);
         }
-        if self.map.len() >= CACHE_LIMIT {
-            self.map.clear();
-        }
-        let mut entry = self
-            .map
-            .entry(batch)
-            .or_insert_with(|| (r.lot.clone(), Default::default()));
-        if !Arc::ptr_eq(&entry.0, &r.lot) {
-            *entry = (r.lot.clone(), Default::default());
-        }
-        entry.1[at] = Some(frame.clone());
+        let mut entry = kept.unwrap_or_else(|| Frames {
+            lot: r.lot.clone(),
+            frames: Default::default(),
+        });
+        entry.frames[at] = Some(frame.clone());
+        self.map.insert(batch, entry);
         Ok(frame)
     }
 }

@@ -187,3 +187,24 @@ async fn stamps_sharing_a_frame_each_show_their_own_serial_even_when_the_diary_h
         assert!(body.contains(odd), "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_small_cache_stays_within_its_bytes_and_every_page_is_still_right() {
+    // 64 KB in all: half for lots and stamps, half for frames; a frame is about 5 KB.
+    let app = TestApp::spawn_with(|s| s.scan_cache_bytes = 64 << 10).await;
+    let (_, stamps) = world(&app, 40).await;
+    for round in 0..2 {
+        for (i, stamp) in stamps.iter().enumerate() {
+            let body = page(&app, stamp).await;
+            assert!(body.contains(&grouped(stamp)), "round {round}, stamp {i}");
+            assert!(body.contains("Phun thuốc trừ nấm"));
+        }
+    }
+    let (resolved, frames) = (
+        app.state.resolve_cache.bytes(),
+        app.state.scan_frames.bytes(),
+    );
+    assert!(resolved <= 32 << 10, "{resolved}");
+    assert!(frames <= 32 << 10, "{frames}");
+    assert!(resolved > 0 && frames > 0);
+}
