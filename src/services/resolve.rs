@@ -186,17 +186,23 @@ async fn resolve_serial(
     let lot = match cache.lot(stamp.batch_id) {
         Some(lot) => lot,
         None => {
-            let batch = batch::Entity::find_by_id(stamp.batch_id)
-                .one(conn)
-                .await?
-                .ok_or(ResolveError::Unknown)?;
-            let product = product::Entity::find_by_id(batch.product_id)
-                .one(conn)
-                .await?
-                .ok_or(ResolveError::Unknown)?;
-            let lot = Arc::new(load_lot(db, batch, product).await?);
-            cache.put_lot(size, lot.clone());
-            lot
+            let _one = cache.loading(stamp.batch_id).await;
+            match cache.lot(stamp.batch_id) {
+                Some(lot) => lot,
+                None => {
+                    let batch = batch::Entity::find_by_id(stamp.batch_id)
+                        .one(conn)
+                        .await?
+                        .ok_or(ResolveError::Unknown)?;
+                    let product = product::Entity::find_by_id(batch.product_id)
+                        .one(conn)
+                        .await?
+                        .ok_or(ResolveError::Unknown)?;
+                    let lot = Arc::new(load_lot(db, batch, product).await?);
+                    cache.put_lot(size, lot.clone());
+                    lot
+                }
+            }
         }
     };
     if (link.gtin.is_some() && link.gtin != lot.gtin) || (link.lot.is_some() && link.lot != lot.lot)
@@ -237,6 +243,10 @@ pub async fn resolve_lot(
         .one(db.read())
         .await?
         .ok_or(ResolveError::Unknown)?;
+    if let Some(lot) = cache.lot(batch.id) {
+        return Ok(lot);
+    }
+    let _one = cache.loading(batch.id).await;
     if let Some(lot) = cache.lot(batch.id) {
         return Ok(lot);
     }

@@ -123,8 +123,14 @@ pub struct ResolveCache {
     seen: RwLock<Option<u64>>,
     /// One catch-up at a time; the others wait for it and find the cache current.
     catching_up: tokio::sync::Mutex<()>,
+    /// Lot loads, striped by batch: requests that miss the same lot together wait for one
+    /// load instead of each reading it (a cold start under load).
+    loading: Vec<tokio::sync::Mutex<()>>,
     counters: ResolverCounters,
 }
+
+/// Stripes of [`ResolveCache::loading`].
+const LOADING_STRIPES: usize = 64;
 
 impl ResolveCache {
     /// Caches that hold about `bytes`: two thirds for lots (a diary and its photos' rows, a
@@ -135,6 +141,9 @@ impl ResolveCache {
             stamps: kept(bytes / 3, 1 << 10),
             seen: RwLock::new(None),
             catching_up: tokio::sync::Mutex::new(()),
+            loading: (0..LOADING_STRIPES)
+                .map(|_| tokio::sync::Mutex::new(()))
+                .collect(),
             counters,
         }
     }
@@ -219,6 +228,13 @@ impl ResolveCache {
             .get(&batch)
             .filter(|slot| slot.day == day)
             .map(|slot| slot.value)
+    }
+
+    /// Held while the lot of `batch` is read: a caller that misses the lot takes this, looks
+    /// again, and reads the lot only if it is still missing.
+    pub async fn loading(&self, batch: Uuid) -> tokio::sync::MutexGuard<'_, ()> {
+        let stripe = (batch.as_u128() % LOADING_STRIPES as u128) as usize;
+        self.loading[stripe].lock().await
     }
 
     /// Today's resolution of `serial` (as written: only an exact match is found), whose lot

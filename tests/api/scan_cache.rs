@@ -208,3 +208,15 @@ async fn a_small_cache_stays_within_its_bytes_and_every_page_is_still_right() {
     assert!(frames <= 32 << 10, "{frames}");
     assert!(resolved > 0 && frames > 0);
 }
+
+#[tokio::test]
+async fn stamps_of_a_cold_lot_scanned_together_read_it_once() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 24).await;
+    let pages = stamps.iter().map(|s| page(&app, s));
+    for body in futures_util::future::join_all(pages).await {
+        assert!(body.contains("Phun thuốc trừ nấm"));
+    }
+    assert_eq!(counter(&app, "resolver_lots_read"), 1);
+    assert_eq!(counter(&app, "resolver_stamps_read"), 24);
+}
