@@ -135,7 +135,12 @@ fi
 echo "--- distinct stamps, second pass"
 distinct "$WORK/quiet.txt"
 echo "resolver, since the restart (lots and stamps read from the database, lots dropped by writes):"
-curl -sf -H "Authorization: Bearer $OCOP_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" | grep -E '^ocop_resolver_' || true
+curl -sf -H "Authorization: Bearer $OCOP_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"
+grep -E '^ocop_resolver_' "$WORK/metrics.txt"
+# The other organization's diary is on none of the pages scanned: a write that dropped one of
+# their lots dropped too much.
+DROPPED=$(awk '/^ocop_resolver_lots_dropped_total/ {print $2}' "$WORK/metrics.txt")
+if [ "${DROPPED:-missing}" != 0 ]; then echo "writes elsewhere dropped $DROPPED cached lots" >&2; exit 1; fi
 echo "server memory (RSS) at the end: $(($(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status") / 1024)) MB"
 ERRORS=$(grep -c ' ERROR ' "$WORK/server.log" || true)
 echo "server errors logged: $ERRORS"

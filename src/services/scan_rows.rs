@@ -50,41 +50,57 @@ const PER_ROW: usize = 5;
 const CHUNK: usize = 64;
 const SIZES: usize = CHUNK.trailing_zeros() as usize + 1;
 
-/// The statement text for `rows` rows (a power of two up to [`CHUNK`]).
-fn insert_sql(backend: DbBackend, rows: usize) -> &'static str {
-    static SQLITE: OnceLock<Vec<String>> = OnceLock::new();
-    static POSTGRES: OnceLock<Vec<String>> = OnceLock::new();
-    let (cell, numbered) = match backend {
-        DbBackend::Postgres => (&POSTGRES, true),
-        _ => (&SQLITE, false),
-    };
-    let texts = cell.get_or_init(|| (0..SIZES).map(|k| build_sql(numbered, 1 << k)).collect());
-    let k = rows.trailing_zeros() as usize;
-    texts.get(k).map_or("", String::as_str)
+/// Statement texts for 1, 2, 4 … [`CHUNK`] rows on each backend, built once per process.
+type Texts = [OnceLock<Vec<String>>; 2];
+
+/// The text in `texts` for `rows` rows (a power of two up to [`CHUNK`]), built by
+/// `build(numbered placeholders?, rows)` on first use.
+fn text_for(
+    texts: &'static Texts,
+    backend: DbBackend,
+    rows: usize,
+    build: fn(bool, usize) -> String,
+) -> &'static str {
+    let numbered = backend == DbBackend::Postgres;
+    let all = texts[usize::from(numbered)]
+        .get_or_init(|| (0..SIZES).map(|k| build(numbered, 1 << k)).collect());
+    all.get(rows.trailing_zeros() as usize)
+        .map_or("", String::as_str)
 }
 
-fn build_sql(numbered: bool, rows: usize) -> String {
-    let mut sql = String::with_capacity(rows * 32 + 80);
-    sql.push_str("INSERT INTO scans (id, serial, scanned_at, client_hash, language) VALUES ");
+/// `rows` tuples of placeholders, one per type in `types` (PostgreSQL: `$n::type`, numbered
+/// on; SQLite: `?`).
+fn values(numbered: bool, rows: usize, types: &[&str]) -> String {
+    let mut out = String::with_capacity(rows * types.len() * 12);
     for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
+        out.push_str(if r > 0 { ",(" } else { "(" });
+        for (c, ty) in types.iter().enumerate() {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            if numbered {
+                out.push_str(&format!("${}", r * types.len() + c + 1));
+                if !ty.is_empty() {
+                    out.push_str(&format!("::{ty}"));
+                }
+            } else {
+                out.push('?');
+            }
         }
-        if numbered {
-            let n = r * PER_ROW;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${})",
-                n + 1,
-                n + 2,
-                n + 3,
-                n + 4,
-                n + 5
-            ));
-        } else {
-            sql.push_str("(?, ?, ?, ?, ?)");
-        }
+        out.push(')');
     }
-    sql
+    out
+}
+
+/// The statement text that writes `rows` scans.
+fn insert_sql(backend: DbBackend, rows: usize) -> &'static str {
+    static TEXTS: Texts = [OnceLock::new(), OnceLock::new()];
+    text_for(&TEXTS, backend, rows, |numbered, rows| {
+        format!(
+            "INSERT INTO scans (id, serial, scanned_at, client_hash, language) VALUES {}",
+            values(numbered, rows, &[""; PER_ROW])
+        )
+    })
 }
 
 /// The sizes of the statements that write `n` rows: as many full chunks as fit, then the
@@ -121,60 +137,26 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, jobs: &[ScanJob]) -> Result<()
     Ok(())
 }
 
-/// Values bound per stamp counted: serial, scans, first scan.
-const PER_STAMP: usize = 3;
-
-/// The text of the statement that counts the scans of `rows` stamps (a power of two up to
-/// [`CHUNK`]): one `UPDATE … FROM (VALUES …) RETURNING` (SQLite 3.33+, PostgreSQL).
+/// The text of the statement that counts the scans of `rows` stamps: one
+/// `UPDATE … FROM (VALUES …) RETURNING` (SQLite 3.33+, PostgreSQL).
 fn count_sql(backend: DbBackend, rows: usize) -> &'static str {
-    static SQLITE: OnceLock<Vec<String>> = OnceLock::new();
-    static POSTGRES: OnceLock<Vec<String>> = OnceLock::new();
-    let (cell, numbered) = match backend {
-        DbBackend::Postgres => (&POSTGRES, true),
-        _ => (&SQLITE, false),
-    };
-    let texts = cell.get_or_init(|| {
-        (0..SIZES)
-            .map(|k| build_count_sql(numbered, 1 << k))
-            .collect()
-    });
-    texts
-        .get(rows.trailing_zeros() as usize)
-        .map_or("", String::as_str)
-}
-
-fn build_count_sql(numbered: bool, rows: usize) -> String {
-    // SQLite names a VALUES list's columns column1, column2…; PostgreSQL takes an alias list.
-    let (alias, serial, n, first) = if numbered {
-        ("v(serial, n, first)", "v.serial", "v.n", "v.first")
-    } else {
-        ("v", "v.column1", "v.column2", "v.column3")
-    };
-    let mut sql = format!(
-        "UPDATE stamps SET scan_count = stamps.scan_count + {n}, \
-         first_scanned_at = COALESCE(stamps.first_scanned_at, {first}) FROM (VALUES "
-    );
-    for r in 0..rows {
-        if r > 0 {
-            sql.push(',');
-        }
-        if numbered {
-            let k = r * PER_STAMP;
-            sql.push_str(&format!(
-                "(${}::text, ${}::bigint, ${}::timestamptz)",
-                k + 1,
-                k + 2,
-                k + 3
-            ));
+    static TEXTS: Texts = [OnceLock::new(), OnceLock::new()];
+    text_for(&TEXTS, backend, rows, |numbered, rows| {
+        // SQLite names a VALUES list's columns column1, column2…; PostgreSQL takes an alias
+        // list (and the types, which it cannot infer there).
+        let (alias, serial, n, first) = if numbered {
+            ("v(serial, n, first)", "v.serial", "v.n", "v.first")
         } else {
-            sql.push_str("(?, ?, ?)");
-        }
-    }
-    sql.push_str(&format!(
-        ") AS {alias} WHERE stamps.serial = {serial} \
-         RETURNING stamps.serial, stamps.scan_count, stamps.first_scanned_at, stamps.claimed_at"
-    ));
-    sql
+            ("v", "v.column1", "v.column2", "v.column3")
+        };
+        format!(
+            "UPDATE stamps SET scan_count = stamps.scan_count + {n}, \
+             first_scanned_at = COALESCE(stamps.first_scanned_at, {first}) FROM (VALUES {}) \
+             AS {alias} WHERE stamps.serial = {serial} RETURNING stamps.serial, \
+             stamps.scan_count, stamps.first_scanned_at, stamps.claimed_at",
+            values(numbered, rows, &["text", "bigint", "timestamptz"])
+        )
+    })
 }
 
 /// One stamp's scans in a group: how many, and the first one's time.
@@ -196,7 +178,7 @@ pub async fn count<C: ConnectionTrait>(
     for size in chunks(stamps.len()) {
         let (now, later) = rest.split_at(size);
         rest = later;
-        let mut values: Vec<Value> = Vec::with_capacity(size * PER_STAMP);
+        let mut values: Vec<Value> = Vec::with_capacity(size * 3);
         for c in now {
             values.push(c.serial.to_owned().into());
             values.push(c.scans.into());
@@ -235,10 +217,7 @@ mod tests {
 
     #[test]
     fn counting_binds_three_values_a_stamp() {
-        assert_eq!(
-            count_sql(DbBackend::Sqlite, 4).matches('?').count(),
-            4 * PER_STAMP
-        );
+        assert_eq!(count_sql(DbBackend::Sqlite, 4).matches('?').count(), 4 * 3);
         assert!(
             count_sql(DbBackend::Postgres, 2).contains("($4::text, $5::bigint, $6::timestamptz)")
         );

@@ -48,15 +48,7 @@ pub async fn world(app: &TestApp, count: u64) -> (String, Vec<Value>) {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{e}");
-    let (s, run) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/batches/{batch}/stamp-runs"),
-            json!({"count": count}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{run}");
-    let stamps = all_stamps(app, run["id"].as_str().unwrap()).await;
+    let stamps = all_stamps(app, &crate::stamps::run_of(app, &batch, count).await).await;
     (batch, stamps)
 }
 

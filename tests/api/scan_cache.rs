@@ -3,7 +3,7 @@
 
 use crate::helpers::TestApp;
 use crate::scan::{BROWSER, get, path_of, world};
-use crate::stamps::all_stamps;
+use crate::stamps::{all_stamps, run_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -18,10 +18,7 @@ fn counter(app: &TestApp, name: &str) -> u64 {
 
 /// A second batch of the world's product, with `count` stamps.
 async fn second_batch(app: &TestApp, first: &str, count: u64) -> (String, Vec<Value>) {
-    let (_, batch) = app
-        .get(&app.admin, &format!("/api/v1/batches/{first}"))
-        .await;
-    let product = batch["product_id"].as_str().unwrap();
+    let product = product_of(app, first).await;
     let (s, batch) = app
         .post(
             &app.admin,
@@ -31,15 +28,8 @@ async fn second_batch(app: &TestApp, first: &str, count: u64) -> (String, Vec<Va
         .await;
     assert_eq!(s, StatusCode::CREATED, "{batch}");
     let batch = batch["id"].as_str().unwrap().to_owned();
-    let (s, run) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/batches/{batch}/stamp-runs"),
-            json!({"count": count}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{run}");
-    (batch, all_stamps(app, run["id"].as_str().unwrap()).await)
+    let run = run_of(app, &batch, count).await;
+    (batch, all_stamps(app, &run).await)
 }
 
 async fn diary(app: &TestApp, batch: &str, text: &str) {
@@ -79,14 +69,7 @@ async fn a_write_drops_only_the_lots_whose_pages_show_it() {
     assert_eq!(counter(&app, "resolver_lots_read"), 3);
 
     // A new stamp run shows on no page: nothing is dropped.
-    let (s, _) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/batches/{b}/stamp-runs"),
-            json!({"count": 1}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED);
+    run_of(&app, &b, 1).await;
     page(&app, &a_stamps[1]).await;
     assert_eq!(counter(&app, "resolver_lots_dropped"), 1);
 

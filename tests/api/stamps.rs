@@ -15,6 +15,19 @@ pub async fn batch(app: &TestApp) -> (String, String) {
     (org, app.create_batch(&app.admin, &product, "MO2026A").await)
 }
 
+/// Issues a run of `count` stamps for `batch`; its id.
+pub async fn run_of(app: &TestApp, batch: &str, count: u64) -> String {
+    let (s, run) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/batches/{batch}/stamp-runs"),
+            json!({"count": count}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{run}");
+    run["id"].as_str().unwrap().to_owned()
+}
+
 pub async fn all_stamps(app: &TestApp, run: &str) -> Vec<Value> {
     let mut out = vec![];
     let mut path = format!("/api/v1/stamp-runs/{run}/stamps?limit=40");

@@ -5,19 +5,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, assert_field_error, assert_problem};
 use crate::ledger::{checkpoint_covering, verify};
-use crate::stamps::{all_stamps, batch};
-
-async fn run_of(app: &TestApp, batch: &str, count: u64) -> String {
-    let (s, run) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/batches/{batch}/stamp-runs"),
-            json!({"count": count}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{run}");
-    run["id"].as_str().unwrap().to_owned()
-}
+use crate::stamps::{all_stamps, batch, run_of};
 
 fn statuses(stamps: &[Value]) -> Vec<&str> {
     stamps
