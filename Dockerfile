@@ -7,7 +7,8 @@ RUN cargo build --release --locked
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
     && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --home /data --create-home ocop
+    && useradd --system --home /data --create-home ocop \
+    && install -d -o ocop /journal
 COPY --from=build /src/target/release/ocop-trace /usr/local/bin/ocop-trace
 USER ocop
 WORKDIR /data

@@ -104,6 +104,10 @@ pub struct SettingsArgs {
     /// Memory for the scan page's caches (lots, stamps, rendered frames), in MB [default: 64].
     #[arg(long, env = "OCOP_SCAN_CACHE_MB", global = true)]
     pub scan_cache_mb: Option<u32>,
+    /// This node's scan journal: scans answered before their commit, kept so a crash of the
+    /// process loses none. One directory per node [default: <data dir>/scan-journal].
+    #[arg(long, env = "OCOP_SCAN_JOURNAL_DIR", global = true)]
+    pub scan_journal_dir: Option<PathBuf>,
     /// Days a token exchanged for a password (`POST /api/v1/auth/tokens`) lives [default: 30].
     #[arg(long, env = "OCOP_PASSWORD_TOKEN_DAYS", global = true)]
     pub password_token_days: Option<u32>,
@@ -233,6 +237,8 @@ pub struct Settings {
     pub scan_rate_per_minute: u32,
     /// Bytes the scan page's caches may hold, all together (approximately).
     pub scan_cache_bytes: u64,
+    /// This node's scan journal (`services::scan_journal`).
+    pub scan_journal_dir: PathBuf,
     /// How long a token exchanged for a password lives.
     pub password_token_life: chrono::TimeDelta,
     /// `/metrics` is served only with `Authorization: Bearer <this>`; never when `None`.
@@ -327,6 +333,9 @@ impl Settings {
                 .log_key_file
                 .unwrap_or_else(|| data_dir.join("log-signing.key")),
             pin_key_file: a.pin_key_file.unwrap_or_else(|| data_dir.join("pin.key")),
+            scan_journal_dir: a
+                .scan_journal_dir
+                .unwrap_or_else(|| data_dir.join("scan-journal")),
             secrets_key_file: a
                 .secrets_key_file
                 .unwrap_or_else(|| data_dir.join("secrets.key")),

@@ -108,6 +108,12 @@ pub async fn serve(
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Before the first request: scans a crashed process answered and had not committed are
+    // stored, and from now on no answered scan is lost with the process.
+    state
+        .scans
+        .open_journal(&state.settings.scan_journal_dir)
+        .await?;
     let signer = tokio::spawn(checkpoints::run_signer(
         state.db.clone(),
         state.log_key.clone(),

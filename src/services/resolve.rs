@@ -179,6 +179,7 @@ async fn resolve_serial(
     size: u64,
 ) -> Result<Resolved, ResolveError> {
     let conn = db.read();
+    let read_at = std::time::Instant::now();
     let stamp = stamp::Entity::find_by_id(serial.as_str().to_owned())
         .one(conn)
         .await?
@@ -221,6 +222,7 @@ async fn resolve_serial(
         path: digital_link::stamp_path(lot.gtin.as_ref(), lot.lot.as_ref(), &serial),
         serial,
         stamp,
+        read_at,
         lot,
         standing,
     })

@@ -114,6 +114,8 @@ pub struct Resolved {
     /// That URI's part below the public base URL: the one path its page is served at.
     pub path: String,
     pub stamp: stamp::Model,
+    /// When `stamp` was read from the database.
+    pub read_at: std::time::Instant,
     /// Shared by every stamp of the batch while nothing its pages show changes.
     pub lot: Arc<Lot>,
     pub standing: Standing,

@@ -38,6 +38,9 @@ impl Live {
 /// One scan to store.
 #[derive(Debug, Clone)]
 pub struct ScanJob {
+    /// The scan's id, chosen when it is made: a scan read back from the journal after a crash
+    /// is stored only if no row has its id.
+    pub id: Uuid,
     pub serial: String,
     pub at: DateTime<Utc>,
     pub client_hash: [u8; 32],
@@ -125,7 +128,7 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, jobs: &[ScanJob]) -> Result<()
         rest = later;
         let mut values: Vec<Value> = Vec::with_capacity(size * PER_ROW);
         for j in now {
-            values.push(Uuid::now_v7().into());
+            values.push(j.id.into());
             values.push(j.serial.clone().into());
             values.push(j.at.into());
             values.push(j.client_hash.to_vec().into());

@@ -9,10 +9,12 @@
 //! entry was written by this process since (so a void or recall made here shows at once). The
 //! scan is then counted in memory and queued; the page does not wait for its commit. Otherwise
 //! (a stamp not scanned in the last second, or a change just made) the page waits for the
-//! commit, as every scan did before. The trade-off, chosen for throughput under load: a crash
-//! loses the scans of the last commit interval (milliseconds) — counters for copy detection,
-//! not records; PIN claims are always written before they are answered — and a change made on
-//! another node reaches this node's pages within a second. Sharded locks, held for a few
+//! commit, as every scan did before. A scan is answered before its commit only once it is
+//! written to this node's journal ([`super::scan_journal`]): a crash of the process loses no
+//! scan it answered, as the next start stores what the journal holds (a crash of the machine
+//! may lose the last moments' scans, which were never flushed to disk). The trade-off, chosen
+//! for throughput under load: a change made on another node, and another node's scans of the
+//! same stamp, reach this node's pages within a second. Sharded locks, held for a few
 //! instructions: requests are never serialised behind one lock.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
@@ -25,6 +27,9 @@ use entity::scan;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::{Notify, mpsc, oneshot};
 
+use anyhow::Context;
+
+use super::scan_journal::Journal;
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -53,8 +58,9 @@ pub struct Stored {
 type Reply = oneshot::Sender<Result<Stored, AppError>>;
 
 enum Msg {
-    /// A scan; with a reply when the page waits for its commit.
-    Scan(ScanJob, Option<Reply>),
+    /// A scan; with its journal segment when it was written there, and a reply when the page
+    /// waits for its commit.
+    Scan(ScanJob, Option<u64>, Option<Reply>),
     /// Answered once every scan queued before it is committed.
     Flush(oneshot::Sender<()>),
 }
@@ -62,7 +68,7 @@ enum Msg {
 impl Msg {
     /// Somebody waits for this message's commit.
     fn waits(&self) -> bool {
-        !matches!(self, Msg::Scan(_, None))
+        !matches!(self, Msg::Scan(_, _, None))
     }
 }
 
@@ -147,12 +153,48 @@ impl Views {
     }
 }
 
+impl Views {
+    /// Counts the first scan of a stamp whose row (`row`, read by this request, with no scan
+    /// yet) shows no scans, in a new view, when the log's size is fresh: such a stamp has no
+    /// older scan times to read, so nothing is gained by waiting for the commit. A view
+    /// already there (a scan of the stamp answered since the row was read) wins.
+    fn answer_first(&self, job: &ScanJob, row: Live) -> Option<Stored> {
+        if row.scan_count != 0 || !self.log_is_fresh() {
+            return None;
+        }
+        let mut shard = self.shard(&job.serial).lock().ok()?;
+        if let Some(seen) = shard.get(&job.serial)
+            && (seen.fresh() || !seen.pending.is_empty())
+        {
+            drop(shard);
+            return self.answer(job);
+        }
+        let seen = Seen {
+            live: row,
+            recent: Vec::new(),
+            pending: VecDeque::from([job.at]),
+            synced: Instant::now(),
+        };
+        let stored = Stored {
+            live: seen.live(),
+            recent: tally_with(std::iter::empty(), 1, job.at, self.thresholds),
+            ledger_size: self.ledger_size.load(Ordering::Acquire),
+        };
+        shard.insert(job.serial.clone(), seen);
+        Some(stored)
+    }
+}
+
 #[derive(Clone)]
 pub struct ScanWriter {
     queue: mpsc::Sender<Msg>,
     /// Ends the writer's gathering: somebody waits for a commit.
     hurry: Arc<Notify>,
     views: Arc<Views>,
+    /// Set when the server starts ([`ScanWriter::open_journal`]); without it (a command-line
+    /// run) every scan waits for its commit.
+    journal: Arc<OnceLock<Journal>>,
+    db: Db,
 }
 
 impl ScanWriter {
@@ -169,6 +211,8 @@ impl ScanWriter {
         let task_views = views.clone();
         let hurry = Arc::new(Notify::new());
         let task_hurry = hurry.clone();
+        let journal: Arc<OnceLock<Journal>> = Arc::default();
+        let (task_journal, task_db) = (journal.clone(), db.clone());
         tokio::spawn(async move {
             let mut last_commit = tokio::time::Instant::now();
             while let Some(first) = rx.recv().await {
@@ -186,30 +230,95 @@ impl ScanWriter {
                     drain(&mut rx, &mut group);
                 }
                 last_commit = tokio::time::Instant::now();
-                commit(&db, &task_views, group).await;
+                commit(&task_db, &task_views, task_journal.get(), group).await;
             }
         });
         Self {
             queue,
             views,
             hurry,
+            journal,
+            db,
         }
+    }
+
+    /// Opens this node's scan journal: stores the scans a crashed process left in it (those
+    /// the database does not hold yet), then lets scans be answered before their commit.
+    /// Returns how many scans were stored again.
+    pub async fn open_journal(&self, dir: &std::path::Path) -> anyhow::Result<usize> {
+        let (journal, left) = Journal::open(dir)?;
+        if left.unreadable > 0 {
+            tracing::warn!(
+                lines = left.unreadable,
+                dir = %dir.display(),
+                "lines of the scan journal could not be read (cut short by a machine crash?)"
+            );
+        }
+        let restored = match restore(&self.db, &left.jobs, self.views.thresholds).await {
+            Ok(n) => {
+                for file in &left.files {
+                    std::fs::remove_file(file).with_context(|| {
+                        format!("deleting the scan journal segment {}", file.display())
+                    })?;
+                }
+                n
+            }
+            Err(e) => {
+                // Kept for the next start; this node journals into new segments meanwhile.
+                tracing::error!(
+                    error = %e.into_anyhow(),
+                    scans = left.jobs.len(),
+                    dir = %dir.display(),
+                    "storing the scans left in the journal failed; they are kept for the next start"
+                );
+                0
+            }
+        };
+        if restored > 0 {
+            tracing::warn!(
+                scans = restored,
+                "stored scans the last process answered and had not committed"
+            );
+        }
+        self.journal
+            .set(journal)
+            .map_err(|_| anyhow::anyhow!("the scan journal is already open"))?;
+        Ok(restored)
     }
 
     /// Records a scan; returns the stamp's counters with it and its recent scans — from memory
     /// when the view is fresh (the scan is committed shortly after), otherwise once committed.
-    pub async fn record(&self, job: ScanJob) -> Result<Stored, AppError> {
+    ///
+    /// A scan is answered before its commit only once it is in the journal, so a crash of
+    /// the process loses none that was answered.
+    ///
+    /// `row`: the stamp's counters as this request read them from the database, when it did
+    /// (a stamp not seen lately); a stamp never scanned is then answered at once too.
+    pub async fn record(&self, job: ScanJob, row: Option<Live>) -> Result<Stored, AppError> {
         let stopped = || AppError::Unavailable(anyhow::anyhow!("the scan writer has stopped"));
-        if let Some(stored) = self.views.answer(&job) {
+        let segment = self.journal.get().and_then(|j| match j.append(&job) {
+            Ok(segment) => Some(segment),
+            Err(e) => {
+                tracing::warn!(error = %e, "writing a scan to the journal failed; it waits for its commit");
+                None
+            }
+        });
+        let answered = || match row {
+            Some(row) => self.views.answer_first(&job, row),
+            None => self.views.answer(&job),
+        };
+        if segment.is_some()
+            && let Some(stored) = answered()
+        {
             self.queue
-                .send(Msg::Scan(job, None))
+                .send(Msg::Scan(job, segment, None))
                 .await
                 .map_err(|_| stopped())?;
             return Ok(stored);
         }
         let (tx, rx) = oneshot::channel();
         self.queue
-            .send(Msg::Scan(job, Some(tx)))
+            .send(Msg::Scan(job, segment, Some(tx)))
             .await
             .map_err(|_| stopped())?;
         self.hurry.notify_one();
@@ -275,18 +384,20 @@ fn drain(rx: &mut mpsc::Receiver<Msg>, group: &mut Vec<Msg>) {
     }
 }
 
-/// Commits a group of scans, refreshes the views of their stamps, and answers the pages that
-/// wait and the flushes.
-async fn commit(db: &Db, views: &Views, group: Vec<Msg>) {
+/// Commits a group of scans, refreshes the views of their stamps, tells the journal which
+/// of its scans are committed, and answers the pages that wait and the flushes.
+async fn commit(db: &Db, views: &Views, journal: Option<&Journal>, group: Vec<Msg>) {
     let mut jobs = Vec::with_capacity(group.len());
     let mut replies = Vec::new();
     let mut flushes = Vec::new();
+    let mut segments = Vec::new();
     for msg in group {
         match msg {
-            Msg::Scan(job, reply) => {
+            Msg::Scan(job, segment, reply) => {
                 if let Some(r) = reply {
                     replies.push((jobs.len(), r));
                 }
+                segments.extend(segment);
                 jobs.push(job);
             }
             Msg::Flush(done) => flushes.push(done),
@@ -314,6 +425,9 @@ async fn commit(db: &Db, views: &Views, group: Vec<Msg>) {
         }
         match &result {
             Ok((synced, ledger_size)) => {
+                if let Some(journal) = journal {
+                    journal.committed(segments);
+                }
                 for (serial, (live, recent)) in synced {
                     let Ok(mut shard) = views.shard(serial).lock() else {
                         continue;
@@ -342,7 +456,8 @@ async fn commit(db: &Db, views: &Views, group: Vec<Msg>) {
                 );
             }
             Err(e) => {
-                tracing::error!(scans = jobs.len(), error = %e, "storing scans failed");
+                // Their lines stay in the journal: the next start stores them.
+                tracing::error!(scans = jobs.len(), error = %e, "storing scans failed; the journal keeps them for the next start");
                 for serial in answered.keys() {
                     if let Ok(mut shard) = views.shard(serial).lock() {
                         shard.remove(*serial);
@@ -369,9 +484,45 @@ async fn commit(db: &Db, views: &Views, group: Vec<Msg>) {
             });
         }
     }
+    if !flushes.is_empty()
+        && let Some(journal) = journal
+    {
+        journal.close();
+    }
     for done in flushes {
         let _ = done.send(());
     }
+}
+
+/// Stores the scans among `jobs` that the database does not hold (found by serial and id);
+/// returns how many.
+async fn restore(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<usize, AppError> {
+    use sea_orm::Condition;
+    let mut missing = Vec::new();
+    for chunk in jobs.chunks(64) {
+        let mut any = Condition::any();
+        for j in chunk {
+            any = any.add(
+                Condition::all()
+                    .add(scan::Column::Serial.eq(j.serial.as_str()))
+                    .add(scan::Column::Id.eq(j.id)),
+            );
+        }
+        let held: std::collections::HashSet<uuid::Uuid> = scan::Entity::find()
+            .select_only()
+            .column(scan::Column::Id)
+            .filter(any)
+            .into_tuple::<uuid::Uuid>()
+            .all(db.read())
+            .await?
+            .into_iter()
+            .collect();
+        missing.extend(chunk.iter().filter(|j| !held.contains(&j.id)).cloned());
+    }
+    for group in missing.chunks(MAX_GROUP) {
+        store(db, group, thresholds).await?;
+    }
+    Ok(missing.len())
 }
 
 /// Each stamp's counters and recent scan times after the commit, and the log's size.

@@ -175,6 +175,11 @@ impl TestApp {
     /// Like [`second_server`](Self::second_server), with changed settings.
     pub async fn second_server_with(&self, change: impl FnOnce(&mut Settings)) -> String {
         let mut s = self.node_settings();
+        // Each node journals its own scans.
+        s.scan_journal_dir = self
+            .data_dir
+            .path()
+            .join(format!("scan-journal-{}", uuid::Uuid::now_v7().simple()));
         change(&mut s);
         let state = startup::prepare(s).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

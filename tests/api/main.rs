@@ -27,6 +27,7 @@ mod registry;
 mod resolver;
 mod scan;
 mod scan_cache;
+mod scan_journal;
 mod stamps;
 mod storage;
 mod tiki;

@@ -69,7 +69,7 @@ pub(super) async fn locate(
             }
         };
         if let Some(cached) = hit
-            && let Some(stored) = record(state, &cached, client, lang).await
+            && let Some(stored) = record(state, &cached, client, lang, None).await
         {
             // The writer read the log's size in its transaction: bring the cache up to it, and
             // use the resolution if nothing it shows has changed since.
@@ -93,9 +93,12 @@ pub(super) async fn locate(
     } else {
         None
     };
+    let asked = std::time::Instant::now();
     let r = resolve::resolve_cached_at(&state.db, &state.resolve_cache, path, base, size).await?;
     let stored = if is_scan && canonical(&r) {
-        record(state, &r, client, lang).await
+        // A row read by this request holds the stamp's counters as they are now.
+        let row = (r.read_at >= asked).then(|| Live::of(&r.stamp));
+        record(state, &r, client, lang, row).await
     } else {
         None
     };
@@ -110,15 +113,17 @@ pub(super) async fn record(
     r: &Resolved,
     client: std::net::IpAddr,
     lang: Lang,
+    row: Option<Live>,
 ) -> Option<Stored> {
     let at = crate::services::now();
     let job = ScanJob {
+        id: uuid::Uuid::now_v7(),
         serial: r.serial.as_str().to_owned(),
         at,
         client_hash: client_hash(state, client),
         language: lang.code(),
     };
-    match state.scans.record(job).await {
+    match state.scans.record(job, row).await {
         Ok(stored) => Some(stored),
         Err(e) => {
             tracing::error!(error = %e.into_anyhow(), "recording a scan");

@@ -1,0 +1,95 @@
+//! The scan journal (services/scan_journal.rs): scans a node answered and had not committed when
+//! its process died are stored when it starts again, each once. The real `kill -9` under load
+//! is `bench/scan_nodes.sh`, run by `.ci/run`.
+
+use crate::helpers::TestApp;
+use crate::scan::{BROWSER, get, path_of, world};
+use reqwest::StatusCode;
+use sea_orm::{ConnectionTrait, Statement};
+use uuid::Uuid;
+
+async fn number(app: &TestApp, sql: &str, serial: &str) -> i64 {
+    let backend = app.db.read().get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => sql.replace('?', "$1"),
+        _ => sql.to_owned(),
+    };
+    let row = app
+        .db
+        .read()
+        .query_one_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [serial.into()],
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+#[tokio::test]
+async fn scans_a_killed_node_answered_are_stored_once_when_it_starts_again() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 2).await;
+    let serial = |i: usize| stamps[i]["serial"].as_str().unwrap().to_owned();
+    let (a, b) = (serial(0), serial(1));
+    let (s, _, body) = get(&app, &path_of(&stamps[0]), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    app.state.scans.flush().await;
+    let committed: Uuid = app
+        .db
+        .read()
+        .query_one_raw(Statement::from_string(
+            app.db.read().get_database_backend(),
+            format!("SELECT id FROM scans WHERE serial = '{a}'"),
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index(0)
+        .unwrap();
+
+    // What a node killed right after answering three more scans (two of A, one of B) leaves:
+    // its segment also holds the scan it had committed, and its last line was cut short.
+    let dir = app.data_dir.path().join("killed-node-journal");
+    std::fs::create_dir_all(&dir).unwrap();
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap();
+    let line =
+        |id: Uuid, serial: &str| format!("{} {serial} {now} {} vi\n", id.simple(), "ab".repeat(32));
+    let segment = dir.join("scans-0000000000000007.log");
+    let text = [
+        line(committed, &a),
+        line(Uuid::now_v7(), &a),
+        line(Uuid::now_v7(), &a),
+        line(Uuid::now_v7(), &b),
+        format!("{} {b} 17", Uuid::now_v7().simple()),
+    ]
+    .concat();
+    std::fs::write(&segment, text).unwrap();
+
+    let node = app
+        .second_server_with(|s| s.scan_journal_dir = dir.clone())
+        .await;
+    // The node answers once it has stored what the journal held.
+    let health = reqwest::get(format!("{node}/healthz")).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+
+    let count = "SELECT scan_count FROM stamps WHERE serial = ?";
+    let rows = "SELECT COUNT(*) FROM scans WHERE serial = ?";
+    assert_eq!(
+        number(&app, count, &a).await,
+        3,
+        "one committed + two restored"
+    );
+    assert_eq!(number(&app, rows, &a).await, 3);
+    assert_eq!(number(&app, count, &b).await, 1);
+    assert_eq!(number(&app, rows, &b).await, 1);
+    assert!(!segment.exists(), "a restored segment is deleted");
+
+    // The node's pages count on from there.
+    let (s, _, body) = get(&app, &path_of(&stamps[1]), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    app.state.scans.flush().await;
+    assert_eq!(number(&app, count, &b).await, 2);
+}
