@@ -111,7 +111,7 @@ LUA
 # A round that got any answer but 2xx fails the script: every stamp here is genuine.
 run() {
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" >"$WORK/round.txt"
-  grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors|requests:" "$WORK/round.txt"
+  grep -E "Requests/sec|99%|90%|75%|50%|Latency|Non-2xx|Socket errors|requests:" "$WORK/round.txt"
   if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"

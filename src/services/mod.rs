@@ -38,6 +38,7 @@ pub mod scan_stats;
 pub mod scans;
 pub mod sign_in_limits;
 pub mod stamp_proof;
+pub mod stamp_reads;
 pub mod stamp_rows;
 pub mod stamp_voids;
 pub mod stamps;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use entity::{
-    batch, batch_event, blob, farm, growing_area, ocop_certification, organization, product, stamp,
+    batch, batch_event, blob, farm, growing_area, ocop_certification, organization, product,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
@@ -180,8 +180,8 @@ async fn resolve_serial(
 ) -> Result<Resolved, ResolveError> {
     let conn = db.read();
     let read_at = std::time::Instant::now();
-    let stamp = stamp::Entity::find_by_id(serial.as_str().to_owned())
-        .one(conn)
+    let stamp = cache
+        .stamp_row(db, serial.as_str())
         .await?
         .ok_or(ResolveError::Unknown)?;
     let lot = match cache.lot(stamp.batch_id) {

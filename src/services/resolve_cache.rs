@@ -126,6 +126,8 @@ pub struct ResolveCache {
     /// Lot loads, striped by batch: requests that miss the same lot together wait for one
     /// load instead of each reading it (a cold start under load).
     loading: Vec<tokio::sync::Mutex<()>>,
+    /// Rows of stamps not cached, read many requests' at once (started on first use).
+    reader: std::sync::OnceLock<super::stamp_reads::StampReader>,
     counters: ResolverCounters,
 }
 
@@ -144,8 +146,21 @@ impl ResolveCache {
             loading: (0..LOADING_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
+            reader: std::sync::OnceLock::new(),
             counters,
         }
+    }
+
+    /// A stamp's row from the database, read together with the other requests' meanwhile.
+    pub async fn stamp_row(
+        &self,
+        db: &crate::db::Db,
+        serial: &str,
+    ) -> Result<Option<entity::stamp::Model>, AppError> {
+        self.reader
+            .get_or_init(|| super::stamp_reads::StampReader::start(db.clone()))
+            .get(serial)
+            .await
     }
 
     fn seen(&self) -> Option<u64> {

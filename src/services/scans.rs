@@ -35,6 +35,10 @@ use crate::error::AppError;
 
 /// Most scans committed in one transaction.
 pub const MAX_GROUP: usize = 1024;
+/// Scans queued for the writer at most; past it a page waits for room. Two groups: enough to
+/// gather the next while one commits, and when the writer is saturated a page waits for at
+/// most about two commits rather than a long queue.
+const QUEUE: usize = 2 * MAX_GROUP;
 /// How long scans answered from memory may gather after a commit before the next one.
 pub const GATHER: std::time::Duration = std::time::Duration::from_millis(10);
 /// How old the in-memory view may be for a page to answer from it.
@@ -200,7 +204,7 @@ pub struct ScanWriter {
 impl ScanWriter {
     /// Starts the writer task on the current runtime.
     pub fn start(db: Db, thresholds: Thresholds) -> Self {
-        let (queue, mut rx) = mpsc::channel::<Msg>(8192);
+        let (queue, mut rx) = mpsc::channel::<Msg>(QUEUE);
         let views = Arc::new(Views {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             ledger_size: AtomicU64::new(0),
