@@ -114,6 +114,7 @@ pub async fn serve(
         .scans
         .open_journal(&state.settings.scan_journal_dir)
         .await?;
+    state.scans.listen_to_other_nodes();
     let signer = tokio::spawn(checkpoints::run_signer(
         state.db.clone(),
         state.log_key.clone(),

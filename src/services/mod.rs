@@ -33,6 +33,7 @@ pub mod resolve;
 pub mod resolve_cache;
 pub mod resolved;
 pub mod scan_journal;
+pub mod scan_news;
 pub mod scan_rows;
 pub mod scan_stats;
 pub mod scans;

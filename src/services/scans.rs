@@ -114,6 +114,8 @@ struct Views {
     /// When that transaction committed, in ms since `epoch()` (0: never).
     synced_ms: AtomicU64,
     thresholds: Thresholds,
+    /// Notifications of other nodes' scans heard (services/scan_news.rs).
+    heard: AtomicU64,
 }
 
 impl Views {
@@ -158,6 +160,30 @@ impl Views {
 }
 
 impl Views {
+    /// Makes these stamps' views stale: their next scan waits for a commit.
+    fn forget(&self, serials: &mut dyn Iterator<Item = &str>) {
+        let stale = Instant::now() - FRESH;
+        for serial in serials {
+            if let Ok(mut shard) = self.shard(serial).lock()
+                && let Some(seen) = shard.get_mut(serial)
+            {
+                seen.synced = stale;
+            }
+        }
+    }
+
+    /// Makes every view stale.
+    fn forget_all(&self) {
+        let stale = Instant::now() - FRESH;
+        for shard in &self.shards {
+            if let Ok(mut shard) = shard.lock() {
+                for seen in shard.values_mut() {
+                    seen.synced = stale;
+                }
+            }
+        }
+    }
+
     /// Counts the first scan of a stamp whose row (`row`, read by this request, with no scan
     /// yet) shows no scans, in a new view, when the log's size is fresh: such a stamp has no
     /// older scan times to read, so nothing is gained by waiting for the commit. A view
@@ -199,6 +225,8 @@ pub struct ScanWriter {
     /// run) every scan waits for its commit.
     journal: Arc<OnceLock<Journal>>,
     db: Db,
+    /// This process's name in the scans it announces to the other nodes (services/scan_news.rs).
+    node: Arc<str>,
 }
 
 impl ScanWriter {
@@ -211,12 +239,15 @@ impl ScanWriter {
             appends_seen: AtomicU64::new(0),
             synced_ms: AtomicU64::new(0),
             thresholds,
+            heard: AtomicU64::new(0),
         });
         let task_views = views.clone();
         let hurry = Arc::new(Notify::new());
         let task_hurry = hurry.clone();
         let journal: Arc<OnceLock<Journal>> = Arc::default();
         let (task_journal, task_db) = (journal.clone(), db.clone());
+        let node: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
+        let task_node = node.clone();
         tokio::spawn(async move {
             let mut last_commit = tokio::time::Instant::now();
             while let Some(first) = rx.recv().await {
@@ -234,7 +265,7 @@ impl ScanWriter {
                     drain(&mut rx, &mut group);
                 }
                 last_commit = tokio::time::Instant::now();
-                commit(&task_db, &task_views, task_journal.get(), group).await;
+                commit(&task_db, &task_views, task_journal.get(), &task_node, group).await;
             }
         });
         Self {
@@ -243,7 +274,27 @@ impl ScanWriter {
             hurry,
             journal,
             db,
+            node,
         }
+    }
+
+    /// Listens for the stamps other nodes scan, and drops this node's views of them
+    /// (PostgreSQL; a SQLite database serves one node).
+    pub fn listen_to_other_nodes(&self) {
+        if self.db.read().get_database_backend() != sea_orm::DbBackend::Postgres {
+            return;
+        }
+        let pool = self.db.read().get_postgres_connection_pool().clone();
+        let (views, missed) = (self.views.clone(), self.views.clone());
+        tokio::spawn(super::scan_news::listen(
+            pool,
+            self.node.to_string(),
+            move |serials| {
+                views.forget(serials);
+                views.heard.fetch_add(1, Ordering::Relaxed);
+            },
+            move || missed.forget_all(),
+        ));
     }
 
     /// Opens this node's scan journal: stores the scans a crashed process left in it (those
@@ -258,7 +309,8 @@ impl ScanWriter {
                 "lines of the scan journal could not be read (cut short by a machine crash?)"
             );
         }
-        let restored = match restore(&self.db, &left.jobs, self.views.thresholds).await {
+        let restored = match restore(&self.db, &left.jobs, self.views.thresholds, &self.node).await
+        {
             Ok(n) => {
                 for file in &left.files {
                     std::fs::remove_file(file).with_context(|| {
@@ -361,11 +413,12 @@ impl ScanWriter {
     /// Drops the in-memory view of a stamp whose row changed outside the writer (a PIN claim):
     /// its next scan waits for a commit and sees the row as it is.
     pub fn forget(&self, serial: &str) {
-        if let Ok(mut shard) = self.views.shard(serial).lock()
-            && let Some(seen) = shard.get_mut(serial)
-        {
-            seen.synced = Instant::now() - FRESH;
-        }
+        self.views.forget(&mut std::iter::once(serial));
+    }
+
+    /// How many notifications of other nodes' scans this node has heard.
+    pub fn heard(&self) -> u64 {
+        self.views.heard.load(Ordering::Relaxed)
     }
 
     /// Waits until every scan queued so far is committed (at shutdown).
@@ -390,7 +443,7 @@ fn drain(rx: &mut mpsc::Receiver<Msg>, group: &mut Vec<Msg>) {
 
 /// Commits a group of scans, refreshes the views of their stamps, tells the journal which
 /// of its scans are committed, and answers the pages that wait and the flushes.
-async fn commit(db: &Db, views: &Views, journal: Option<&Journal>, group: Vec<Msg>) {
+async fn commit(db: &Db, views: &Views, journal: Option<&Journal>, node: &str, group: Vec<Msg>) {
     let mut jobs = Vec::with_capacity(group.len());
     let mut replies = Vec::new();
     let mut flushes = Vec::new();
@@ -415,10 +468,10 @@ async fn commit(db: &Db, views: &Views, journal: Option<&Journal>, group: Vec<Ms
         }
         // A failed group rolled back as a whole; one retry rides out a transient failure (on
         // PostgreSQL, a deadlock with another node's writer counting the same stamps).
-        let result = match store(db, &jobs, views.thresholds).await {
+        let result = match store(db, &jobs, views.thresholds, node).await {
             Err(e) => {
                 tracing::warn!(scans = jobs.len(), error = %e, "storing scans failed, retrying");
-                store(db, &jobs, views.thresholds).await
+                store(db, &jobs, views.thresholds, node).await
             }
             ok => ok,
         };
@@ -500,7 +553,12 @@ async fn commit(db: &Db, views: &Views, journal: Option<&Journal>, group: Vec<Ms
 
 /// Stores the scans among `jobs` that the database does not hold (found by serial and id);
 /// returns how many.
-async fn restore(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<usize, AppError> {
+async fn restore(
+    db: &Db,
+    jobs: &[ScanJob],
+    thresholds: Thresholds,
+    node: &str,
+) -> Result<usize, AppError> {
     use sea_orm::Condition;
     let mut missing = Vec::new();
     for chunk in jobs.chunks(64) {
@@ -524,7 +582,7 @@ async fn restore(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<us
         missing.extend(chunk.iter().filter(|j| !held.contains(&j.id)).cloned());
     }
     for group in missing.chunks(MAX_GROUP) {
-        store(db, group, thresholds).await?;
+        store(db, group, thresholds, node).await?;
     }
     Ok(missing.len())
 }
@@ -532,7 +590,12 @@ async fn restore(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<us
 /// Each stamp's counters and recent scan times after the commit, and the log's size.
 type Synced = (BTreeMap<String, (Live, Vec<DateTime<Utc>>)>, u64);
 
-async fn store(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<Synced, AppError> {
+async fn store(
+    db: &Db,
+    jobs: &[ScanJob],
+    thresholds: Thresholds,
+    node: &str,
+) -> Result<Synced, AppError> {
     let txn = db.write_txn().await?;
     super::scan_rows::insert(&txn, jobs).await?;
     // Each stamp's scans in this group, newest first.
@@ -554,6 +617,8 @@ async fn store(db: &Db, jobs: &[ScanJob], thresholds: Thresholds) -> Result<Sync
         })
         .collect();
     let counted = super::scan_rows::count(&txn, &counts).await?;
+    // The other nodes drop their views of these stamps when this transaction commits.
+    super::scan_news::announce(&txn, node, per_stamp.keys().copied()).await?;
     let mut out = BTreeMap::new();
     for (serial, mut times) in per_stamp {
         let live = counted.get(serial).copied().unwrap_or_default();

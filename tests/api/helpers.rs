@@ -174,6 +174,14 @@ impl TestApp {
 
     /// Like [`second_server`](Self::second_server), with changed settings.
     pub async fn second_server_with(&self, change: impl FnOnce(&mut Settings)) -> String {
+        self.second_node_with(change).await.0
+    }
+
+    /// A second node's address and state (its scan writer, its caches).
+    pub async fn second_node_with(
+        &self,
+        change: impl FnOnce(&mut Settings),
+    ) -> (String, ocop_trace::state::AppState) {
         let mut s = self.node_settings();
         // Each node journals its own scans.
         s.scan_journal_dir = self
@@ -184,8 +192,12 @@ impl TestApp {
         let state = startup::prepare(s).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(startup::serve(state, listener, std::future::pending()));
-        address
+        tokio::spawn(startup::serve(
+            state.clone(),
+            listener,
+            std::future::pending(),
+        ));
+        (address, state)
     }
 
     /// The environment that points a command-line run at the server's blob store.

@@ -886,3 +886,63 @@ async fn link_types_redirect_to_their_link_and_unknown_ones_are_404() {
     let j: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(j["scan_count"], 1, "{j}");
 }
+
+/// Waits until `node` has heard `n` notifications of other nodes' scans.
+async fn heard(node: &ocop_trace::state::AppState, n: u64) {
+    for _ in 0..500 {
+        if node.scans.heard() >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("heard {} notifications, not {n}", node.scans.heard());
+}
+
+#[tokio::test]
+async fn copy_warnings_hold_across_nodes() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 1).await;
+    let path = path_of(&stamps[0]);
+    let (b, b_state) = app.second_node_with(|_| {}).await;
+    let warning = "Cảnh báo: tem có thể bị sao chép";
+    let on_b = |path: String| {
+        let url = format!("{b}{path}");
+        async move {
+            let r = client()
+                .get(url)
+                .header(BROWSER.0, BROWSER.1)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::OK);
+            r.text().await.unwrap()
+        }
+    };
+    // Scans of one stamp on two nodes, each a commit apart (shoppers seconds apart).
+    let (_, _, first) = get(&app, &path, &[BROWSER]).await;
+    assert!(first.contains("Đây là lần quét đầu tiên."), "{first}");
+    app.state.scans.flush().await;
+    let a_heard = app.state.scans.heard();
+    let second = on_b(path.clone()).await;
+    assert!(second.contains("<strong>2</strong>"), "{second}");
+    assert!(!second.contains(warning));
+    if app.db.read().get_database_backend() != sea_orm::DbBackend::Postgres {
+        // A SQLite database serves one node: there is nothing to listen to.
+        assert_eq!(app.state.scans.heard(), 0);
+        return;
+    }
+    // Node A heard of B's scan and dropped its view: its third scan counts B's.
+    heard(&app.state, a_heard + 1).await;
+    let b_heard = b_state.scans.heard();
+    let (_, _, third) = get(&app, &path, &[BROWSER]).await;
+    assert!(third.contains("<strong>3</strong>"), "{third}");
+    assert!(
+        third.contains(warning),
+        "3 scans in 24 h on two nodes: {third}"
+    );
+    // And B heard of A's: its page counts all four.
+    heard(&b_state, b_heard + 1).await;
+    let fourth = on_b(path.clone()).await;
+    assert!(fourth.contains("<strong>4</strong>"), "{fourth}");
+    assert!(fourth.contains(warning));
+}
