@@ -10,6 +10,10 @@
 #                   (dropped at the end) instead of SQLite
 #   BENCH_WRITES=n  diary entries a second another organization writes in the busy rounds
 #                   (default 20; 0 leaves them out)
+#   BENCH_BATCHES=n the stamps are issued in n batches of the product (default 1), each its
+#                   own lot, e.g. 10000000 stamps in 100 batches
+#   BENCH_WALK=n    stamps walked by the distinct rounds (default: all), taken from the first
+#                   batches' runs
 #
 # Rounds, in order: distinct stamps (first pass: none seen before), one stamp; then the same
 # two while another organization keeps its diary (BENCH_WRITES entries a second, on stamps of
@@ -59,15 +63,29 @@ start_server
 
 . bench/lib/scan_world.sh
 scan_world
-RUN=$(api "/api/v1/batches/$BATCH/stamp-runs" "{\"count\":$STAMPS}" | id)
-curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/stamp-runs/$RUN/stamps.csv" \
-  | python3 -c '
+BATCHES="${BENCH_BATCHES:-1}"
+PER=$((STAMPS / BATCHES))
+WALK="${BENCH_WALK:-$STAMPS}"
+ISSUE_START=$(date +%s)
+: >"$WORK/paths.txt"
+for i in $(seq 1 "$BATCHES"); do
+  if [ "$i" -gt 1 ]; then
+    BATCH=$(api "/api/v1/products/$PRODUCT/batches" "{\"lot_code\":\"CF2026-$i\",\"quantity\":500,\"unit\":\"kg\",\"growing_area_id\":\"$AREA\"}" | id)
+  fi
+  RUN=$(api "/api/v1/batches/$BATCH/stamp-runs" "{\"count\":$PER}" | id)
+  if [ "$(wc -l <"$WORK/paths.txt")" -lt "$WALK" ]; then
+    curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/stamp-runs/$RUN/stamps.csv" \
+      | python3 -c '
 import csv, sys
 for row in csv.reader(sys.stdin):
     for cell in row:
         if cell.startswith("http://"):
             print("/" + cell.split("/", 3)[3]); break
-' >"$WORK/paths.txt"
+' >>"$WORK/paths.txt"
+  fi
+  [ "$BATCHES" -eq 1 ] || [ $((i % 10)) -ne 0 ] || echo "issued $((i * PER)) stamps in $i batches ($(($(date +%s) - ISSUE_START)) s)" >&2
+done
+head -n "$WALK" "$WORK/paths.txt" >"$WORK/walk.txt" && mv "$WORK/walk.txt" "$WORK/paths.txt"
 COUNT=$(wc -l <"$WORK/paths.txt")
 ONE=$(head -1 "$WORK/paths.txt")
 if [ "$WRITES" -gt 0 ]; then
@@ -115,7 +133,7 @@ run() {
   if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
-echo "stamps: $(wc -l <"$WORK/paths.txt") of one batch ($DB_KIND), $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
+echo "stamps: $STAMPS in $BATCHES batch(es) ($DB_KIND), $(wc -l <"$WORK/paths.txt") walked, $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
 distinct() { COUNT="$COUNT" PATHS="$1" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"; }
 echo "--- distinct stamps, first pass (none seen before)"
 distinct "$WORK/quiet.txt"
@@ -141,6 +159,7 @@ grep -E '^ocop_resolver_' "$WORK/metrics.txt"
 # their lots dropped too much.
 DROPPED=$(awk '/^ocop_resolver_lots_dropped_total/ {print $2}' "$WORK/metrics.txt")
 if [ "${DROPPED:-missing}" != 0 ]; then echo "writes elsewhere dropped $DROPPED cached lots" >&2; exit 1; fi
+[ -n "${BENCH_POSTGRES:-}" ] || echo "database on disk: $(du -sh "$WORK/data" | cut -f1)"
 echo "server memory (RSS) at the end: $(($(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status") / 1024)) MB"
 ERRORS=$(grep -c ' ERROR ' "$WORK/server.log" || true)
 echo "server errors logged: $ERRORS"
