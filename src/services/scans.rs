@@ -12,9 +12,11 @@
 //! commit, as every scan did before. A scan is answered before its commit only once it is
 //! written to this node's journal ([`super::scan_journal`]): a crash of the process loses no
 //! scan it answered, as the next start stores what the journal holds (a crash of the machine
-//! may lose the last moments' scans, which were never flushed to disk). The trade-off, chosen
-//! for throughput under load: a change made on another node, and another node's scans of the
-//! same stamp, reach this node's pages within a second. Sharded locks, held for a few
+//! may lose the last moments' scans, which were never flushed to disk). On PostgreSQL each
+//! commit announces its stamps to the other nodes, which drop their views of them
+//! ([`super::scan_news`]), so scans on several nodes are counted together within a commit's
+//! time. The trade-off, chosen for throughput under load: a change made on another node (a
+//! PIN claim, a void) reaches this node's pages within a second. Sharded locks, held for a few
 //! instructions: requests are never serialised behind one lock.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
