@@ -202,6 +202,74 @@ pub async fn count<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// The text of the statement that reads the latest scans of `rows` stamps: one `LIMIT`ed
+/// subquery a stamp (each reads at most its limit of rows off the (serial, time) key), joined
+/// by `UNION ALL`, so a group's stamps cost one round trip, not one each.
+fn recent_sql(backend: DbBackend, rows: usize) -> &'static str {
+    static TEXTS: Texts = [OnceLock::new(), OnceLock::new()];
+    text_for(&TEXTS, backend, rows, |numbered, rows| {
+        (0..rows)
+            .map(|r| {
+                let p = |k: usize| {
+                    if numbered {
+                        format!("${}", 3 * r + k)
+                    } else {
+                        "?".to_owned()
+                    }
+                };
+                format!(
+                    "SELECT * FROM (SELECT serial, scanned_at FROM scans WHERE serial = {} AND \
+                     scanned_at >= {} ORDER BY scanned_at DESC LIMIT {}) AS r{r}",
+                    p(1),
+                    p(2),
+                    p(3)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(" UNION ALL ")
+    })
+}
+
+/// One stamp whose latest scans are wanted: those since `since`, newest first, at most `keep`.
+pub struct Wanted<'a> {
+    pub serial: &'a str,
+    pub since: DateTime<Utc>,
+}
+
+/// The latest scans of each stamp in `wanted` (since its `since`, newest first, at most
+/// `keep`), by serial, in a few statements of fixed texts.
+pub async fn recent<C: ConnectionTrait>(
+    conn: &C,
+    wanted: &[Wanted<'_>],
+    keep: u64,
+) -> Result<HashMap<String, Vec<DateTime<Utc>>>, AppError> {
+    let backend = conn.get_database_backend();
+    let mut out: HashMap<String, Vec<DateTime<Utc>>> = HashMap::with_capacity(wanted.len());
+    let mut rest = wanted;
+    for size in chunks(wanted.len()) {
+        let (now, later) = rest.split_at(size);
+        rest = later;
+        let mut values: Vec<Value> = Vec::with_capacity(size * 3);
+        for w in now {
+            values.push(w.serial.to_owned().into());
+            values.push(w.since.into());
+            values.push((keep as i64).into());
+        }
+        let stmt = Statement::from_sql_and_values(backend, recent_sql(backend, size), values);
+        for row in conn.query_all_raw(stmt).await? {
+            let serial: String = row.try_get("", "serial")?;
+            out.entry(serial)
+                .or_default()
+                .push(row.try_get("", "scanned_at")?);
+        }
+    }
+    // Newest first, whatever order the union came back in.
+    for times in out.values_mut() {
+        times.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,6 +292,16 @@ mod tests {
         assert!(
             count_sql(DbBackend::Postgres, 2).contains("($4::text, $5::bigint, $6::timestamptz)")
         );
+    }
+
+    #[test]
+    fn latest_scans_are_read_a_limited_subquery_a_stamp() {
+        let sqlite = recent_sql(DbBackend::Sqlite, 2);
+        assert_eq!(sqlite.matches("UNION ALL").count(), 1);
+        assert_eq!(sqlite.matches('?').count(), 6);
+        assert!(recent_sql(DbBackend::Postgres, 2).ends_with(
+            "WHERE serial = $4 AND scanned_at >= $5 ORDER BY scanned_at DESC LIMIT $6) AS r1"
+        ));
     }
 
     #[test]

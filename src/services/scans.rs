@@ -26,7 +26,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, Utc};
 use entity::scan;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use anyhow::Context;
@@ -621,16 +621,30 @@ async fn store(
     let counted = super::scan_rows::count(&txn, &counts).await?;
     // The other nodes drop their views of these stamps when this transaction commits.
     super::scan_news::announce(&txn, node, per_stamp.keys().copied()).await?;
+    // A stamp whose every scan is in this group (most scans: a stamp is scanned a few times
+    // in its life) has no older ones to read; the others' are read together.
+    let older: Vec<_> = per_stamp
+        .iter()
+        .filter(|(serial, times)| {
+            counted
+                .get(**serial)
+                .is_some_and(|live| live.scan_count > times.len() as i64)
+        })
+        .map(|(serial, times)| super::scan_rows::Wanted {
+            serial,
+            since: times[0] - Duration::days(7),
+        })
+        .collect();
+    let mut read = super::scan_rows::recent(&txn, &older, keep as u64).await?;
     let mut out = BTreeMap::new();
     for (serial, mut times) in per_stamp {
         let live = counted.get(serial).copied().unwrap_or_default();
-        // A stamp whose every scan is in this group (most scans: a stamp is scanned a few
-        // times in its life) has no older ones to read.
-        let recent = if live.scan_count > times.len() as i64 {
-            recent_times(&txn, serial, times[0], thresholds).await?
-        } else {
-            times.truncate(keep);
-            times
+        let recent = match read.remove(serial) {
+            Some(recent) => recent,
+            None => {
+                times.truncate(keep);
+                times
+            }
         };
         out.insert(serial.to_owned(), (live, recent));
     }
@@ -664,26 +678,6 @@ pub struct Recent {
     pub last_7d: u64,
     /// Past a threshold: the page warns that the stamp may be copied.
     pub suspicious: bool,
-}
-
-/// A stamp's scan times in the 7 days before `now`, newest first, up to the larger threshold
-/// (a hot stamp never reads more rows than that).
-pub async fn recent_times<C: ConnectionTrait>(
-    conn: &C,
-    serial: &str,
-    now: DateTime<Utc>,
-    t: Thresholds,
-) -> Result<Vec<DateTime<Utc>>, AppError> {
-    Ok(scan::Entity::find()
-        .select_only()
-        .column(scan::Column::ScannedAt)
-        .filter(scan::Column::Serial.eq(serial))
-        .filter(scan::Column::ScannedAt.gte(now - Duration::days(7)))
-        .order_by_desc(scan::Column::ScannedAt)
-        .limit(Ord::max(Ord::max(t.per_day, t.per_week), 1))
-        .into_tuple::<DateTime<Utc>>()
-        .all(conn)
-        .await?)
 }
 
 /// The recent windows of scans at `times`, as of `now`, counted up to the thresholds.
