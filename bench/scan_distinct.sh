@@ -74,14 +74,7 @@ for i in $(seq 1 "$BATCHES"); do
   fi
   RUN=$(api "/api/v1/batches/$BATCH/stamp-runs" "{\"count\":$PER}" | id)
   if [ "$(wc -l <"$WORK/paths.txt")" -lt "$WALK" ]; then
-    curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/stamp-runs/$RUN/stamps.csv" \
-      | python3 -c '
-import csv, sys
-for row in csv.reader(sys.stdin):
-    for cell in row:
-        if cell.startswith("http://"):
-            print("/" + cell.split("/", 3)[3]); break
-' >>"$WORK/paths.txt"
+    stamp_paths "$RUN" >>"$WORK/paths.txt"
   fi
   [ "$BATCHES" -eq 1 ] || [ $((i % 10)) -ne 0 ] || echo "issued $((i * PER)) stamps in $i batches ($(($(date +%s) - ISSUE_START)) s)" >&2
 done

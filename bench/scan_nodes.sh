@@ -92,14 +92,7 @@ for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null &
 PORT_SAVED=$PORT PORT=$A_PORT
 scan_world
 RUN=$(api "/api/v1/batches/$BATCH/stamp-runs" "{\"count\":$STAMPS}" | id)
-curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/stamp-runs/$RUN/stamps.csv" \
-  | python3 -c '
-import csv, sys
-for row in csv.reader(sys.stdin):
-    for cell in row:
-        if cell.startswith("http://"):
-            print("/" + cell.split("/", 3)[3]); break
-' >"$WORK/paths.txt"
+stamp_paths "$RUN" >"$WORK/paths.txt"
 PORT=$PORT_SAVED
 THIRD=$(($(wc -l <"$WORK/paths.txt") / 3))
 split -d -l "$THIRD" "$WORK/paths.txt" "$WORK/part."

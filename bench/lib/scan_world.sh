@@ -1,6 +1,7 @@
 # Sourced by the scan benchmarks: `api` and `id` against the server on $PORT with $TOKEN, and
 # `scan_world`, which registers a coffee cooperative with its farm, growing area, a 4-star
-# product and batch CF2026A with five diary entries, and sets ORG, FARM, AREA, PRODUCT, BATCH.
+# product and batch CF2026A with five diary entries, and sets ORG, FARM, AREA, PRODUCT, BATCH;
+# and `stamp_paths RUN`, which prints the path of each stamp of a run (from its CSV export).
 api() { curl -sf -X POST "http://127.0.0.1:$PORT$1" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "$2"; }
 id() { python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])'; }
 scan_world() {
@@ -13,4 +14,14 @@ scan_world() {
   for kind in planting fertilizing spraying harvesting packing; do
     api "/api/v1/batches/$BATCH/events" "{\"kind\":\"$kind\",\"occurred_at\":\"2026-02-01T07:00:00Z\",\"details\":{\"description\":\"Ghi chép $kind\"}}" >/dev/null
   done
+}
+stamp_paths() {
+  curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/stamp-runs/$1/stamps.csv" \
+  | python3 -c '
+import csv, sys
+for row in csv.reader(sys.stdin):
+    for cell in row:
+        if cell.startswith("http://"):
+            print("/" + cell.split("/", 3)[3]); break
+'
 }

@@ -23,7 +23,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use data_encoding::HEXLOWER;
+
 use super::scan_rows::ScanJob;
+use crate::stamps::serial::Serial;
 
 /// How long a segment is written to before the next one begins.
 pub const ROTATE: Duration = Duration::from_millis(250);
@@ -161,12 +164,11 @@ impl Journal {
         let done: Vec<u64> = state
             .open
             .iter()
-            .filter(|(n, left)| **left == 0 && Some(**n) != current)
+            .filter(|(n, _)| Some(**n) != current)
             .map(|(n, _)| *n)
             .collect();
         for n in done {
-            state.open.remove(&n);
-            self.remove(n);
+            self.retire(&mut state, n);
         }
     }
 
@@ -176,28 +178,20 @@ impl Journal {
         let Ok(mut state) = self.state.lock() else {
             return;
         };
-        if let Some(segment) = state.current.take()
-            && state
-                .open
-                .get(&segment.number)
-                .is_none_or(|left| *left == 0)
-        {
-            state.open.remove(&segment.number);
-            self.remove(segment.number);
+        if let Some(segment) = state.current.take() {
+            self.retire(&mut state, segment.number);
         }
     }
 
     /// Scans written and not yet committed.
-    pub fn uncommitted(&self) -> u64 {
+    #[cfg(test)]
+    fn uncommitted(&self) -> u64 {
         self.state.lock().map_or(0, |s| s.open.values().sum())
     }
 
     fn rotate(&self, state: &mut State) -> std::io::Result<()> {
-        if let Some(old) = state.current.take()
-            && state.open.get(&old.number).is_none_or(|left| *left == 0)
-        {
-            state.open.remove(&old.number);
-            self.remove(old.number);
+        if let Some(old) = state.current.take() {
+            self.retire(state, old.number);
         }
         let number = state.next;
         state.next += 1;
@@ -211,6 +205,14 @@ impl Journal {
             began: Instant::now(),
         });
         Ok(())
+    }
+
+    /// Deletes segment `number`, no longer written to, if every scan in it is committed.
+    fn retire(&self, state: &mut State, number: u64) {
+        if state.open.get(&number).is_none_or(|left| *left == 0) {
+            state.open.remove(&number);
+            self.remove(number);
+        }
     }
 
     fn path(&self, number: u64) -> PathBuf {
@@ -237,15 +239,12 @@ fn segment_number(path: &Path) -> Option<u64> {
 
 /// `id serial nanoseconds client-hash language`, space-separated, one line.
 fn format_line(job: &ScanJob) -> String {
-    let mut hash = String::with_capacity(64);
-    for b in job.client_hash {
-        hash.push_str(&format!("{b:02x}"));
-    }
     format!(
-        "{} {} {} {hash} {}\n",
+        "{} {} {} {} {}\n",
         job.id.simple(),
         job.serial,
         job.at.timestamp_nanos_opt().unwrap_or_default(),
+        HEXLOWER.encode(&job.client_hash),
         job.language
     )
 }
@@ -253,29 +252,24 @@ fn format_line(job: &ScanJob) -> String {
 fn parse(line: &str) -> Option<ScanJob> {
     let mut parts = line.split(' ');
     let id = Uuid::try_parse(parts.next()?).ok()?;
-    let serial = parts.next()?;
+    let serial = Serial::parse(parts.next()?).ok()?;
     let at = DateTime::<Utc>::from_timestamp_nanos(parts.next()?.parse().ok()?);
-    let hex = parts.next()?;
+    let client_hash = HEXLOWER
+        .decode(parts.next()?.as_bytes())
+        .ok()?
+        .try_into()
+        .ok()?;
     let language = match parts.next()? {
         "vi" => "vi",
         "en" => "en",
         _ => return None,
     };
-    if parts.next().is_some()
-        || hex.len() != 64
-        || serial.is_empty()
-        || serial.len() > 16
-        || !serial.bytes().all(|b| b.is_ascii_alphanumeric())
-    {
+    if parts.next().is_some() {
         return None;
-    }
-    let mut client_hash = [0u8; 32];
-    for (i, out) in client_hash.iter_mut().enumerate() {
-        *out = u8::from_str_radix(hex.get(2 * i..2 * i + 2)?, 16).ok()?;
     }
     Some(ScanJob {
         id,
-        serial: serial.to_owned(),
+        serial: serial.as_str().to_owned(),
         at,
         client_hash,
         language,
@@ -330,7 +324,7 @@ mod tests {
         assert!(left.jobs.is_empty() && left.files.is_empty());
         // A second server on the same directory is refused.
         assert!(Journal::open(dir.path()).is_err());
-        let (a, b) = (job("AAAA"), job("BBBB"));
+        let (a, b) = (job("AAAAAAAAAAAAAAAA"), job("BBBBBBBBBBBBBBBB"));
         let sa = journal.append(&a).unwrap();
         let sb = journal.append(&b).unwrap();
         assert_eq!(sa, sb);
@@ -342,7 +336,7 @@ mod tests {
         assert_eq!(ids, [a.id, b.id], "the whole segment is read back");
         assert_eq!(left.unreadable, 0);
         // A new segment, numbered after the old ones.
-        let s = journal.append(&job("CCCC")).unwrap();
+        let s = journal.append(&job("CCCCCCCCCCCCCCCC")).unwrap();
         assert!(s > sa);
         journal.committed([s]);
         journal.close();
@@ -353,9 +347,9 @@ mod tests {
     fn a_rotated_segment_is_deleted_once_its_scans_are_committed() {
         let dir = tempfile::tempdir().unwrap();
         let (journal, _) = Journal::open(dir.path()).unwrap();
-        let first = journal.append(&job("AAAA")).unwrap();
+        let first = journal.append(&job("AAAAAAAAAAAAAAAA")).unwrap();
         std::thread::sleep(ROTATE);
-        let second = journal.append(&job("BBBB")).unwrap();
+        let second = journal.append(&job("BBBBBBBBBBBBBBBB")).unwrap();
         assert_ne!(first, second);
         assert_eq!(segments(dir.path()), 2);
         journal.committed([first]);

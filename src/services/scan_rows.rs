@@ -119,22 +119,37 @@ fn chunks(n: usize) -> impl Iterator<Item = usize> {
     )
 }
 
+/// The statements for `items`: one per chunk (see [`chunks`]), with the text `text` gives for
+/// its size and the values `bind` gives for each item.
+fn statements<T>(
+    backend: DbBackend,
+    items: &[T],
+    text: fn(DbBackend, usize) -> &'static str,
+    bind: impl Fn(&T) -> Vec<Value>,
+) -> Vec<Statement> {
+    let mut rest = items;
+    chunks(items.len())
+        .map(|size| {
+            let (now, later) = rest.split_at(size);
+            rest = later;
+            let values = now.iter().flat_map(&bind).collect::<Vec<_>>();
+            Statement::from_sql_and_values(backend, text(backend, size), values)
+        })
+        .collect()
+}
+
 /// Writes one row per scan.
 pub async fn insert<C: ConnectionTrait>(conn: &C, jobs: &[ScanJob]) -> Result<(), AppError> {
-    let backend = conn.get_database_backend();
-    let mut rest = jobs;
-    for size in chunks(jobs.len()) {
-        let (now, later) = rest.split_at(size);
-        rest = later;
-        let mut values: Vec<Value> = Vec::with_capacity(size * PER_ROW);
-        for j in now {
-            values.push(j.id.into());
-            values.push(j.serial.clone().into());
-            values.push(j.at.into());
-            values.push(j.client_hash.to_vec().into());
-            values.push(j.language.into());
-        }
-        let stmt = Statement::from_sql_and_values(backend, insert_sql(backend, size), values);
+    let bind = |j: &ScanJob| {
+        vec![
+            j.id.into(),
+            j.serial.clone().into(),
+            j.at.into(),
+            j.client_hash.to_vec().into(),
+            j.language.into(),
+        ]
+    };
+    for stmt in statements(conn.get_database_backend(), jobs, insert_sql, bind) {
         conn.execute_raw(stmt).await?;
     }
     Ok(())
@@ -175,19 +190,9 @@ pub async fn count<C: ConnectionTrait>(
     conn: &C,
     stamps: &[Count<'_>],
 ) -> Result<HashMap<String, Live>, AppError> {
-    let backend = conn.get_database_backend();
     let mut out = HashMap::with_capacity(stamps.len());
-    let mut rest = stamps;
-    for size in chunks(stamps.len()) {
-        let (now, later) = rest.split_at(size);
-        rest = later;
-        let mut values: Vec<Value> = Vec::with_capacity(size * 3);
-        for c in now {
-            values.push(c.serial.to_owned().into());
-            values.push(c.scans.into());
-            values.push(c.first.into());
-        }
-        let stmt = Statement::from_sql_and_values(backend, count_sql(backend, size), values);
+    let bind = |c: &Count<'_>| vec![c.serial.to_owned().into(), c.scans.into(), c.first.into()];
+    for stmt in statements(conn.get_database_backend(), stamps, count_sql, bind) {
         for row in conn.query_all_raw(stmt).await? {
             out.insert(
                 row.try_get("", "serial")?,
@@ -243,19 +248,10 @@ pub async fn recent<C: ConnectionTrait>(
     wanted: &[Wanted<'_>],
     keep: u64,
 ) -> Result<HashMap<String, Vec<DateTime<Utc>>>, AppError> {
-    let backend = conn.get_database_backend();
     let mut out: HashMap<String, Vec<DateTime<Utc>>> = HashMap::with_capacity(wanted.len());
-    let mut rest = wanted;
-    for size in chunks(wanted.len()) {
-        let (now, later) = rest.split_at(size);
-        rest = later;
-        let mut values: Vec<Value> = Vec::with_capacity(size * 3);
-        for w in now {
-            values.push(w.serial.to_owned().into());
-            values.push(w.since.into());
-            values.push((keep as i64).into());
-        }
-        let stmt = Statement::from_sql_and_values(backend, recent_sql(backend, size), values);
+    let keep = keep as i64;
+    let bind = |w: &Wanted<'_>| vec![w.serial.to_owned().into(), w.since.into(), keep.into()];
+    for stmt in statements(conn.get_database_backend(), wanted, recent_sql, bind) {
         for row in conn.query_all_raw(stmt).await? {
             let serial: String = row.try_get("", "serial")?;
             out.entry(serial)

@@ -159,9 +159,7 @@ impl Views {
             ledger_size: self.ledger_size.load(Ordering::Acquire),
         })
     }
-}
 
-impl Views {
     /// Makes these stamps' views stale: their next scan waits for a commit.
     fn forget(&self, serials: &mut dyn Iterator<Item = &str>) {
         let stale = Instant::now() - FRESH;

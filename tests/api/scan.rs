@@ -927,8 +927,9 @@ async fn copy_warnings_hold_across_nodes() {
     assert!(second.contains("<strong>2</strong>"), "{second}");
     assert!(!second.contains(warning));
     if app.db.read().get_database_backend() != sea_orm::DbBackend::Postgres {
-        // A SQLite database serves one node: there is nothing to listen to.
-        assert_eq!(app.state.scans.heard(), 0);
+        // A SQLite database serves one node, so nodes do not tell each other of scans (the
+        // counts above come from the database both read); the rest needs PostgreSQL, which
+        // `.ci/run` runs this suite on.
         return;
     }
     // Node A heard of B's scan and dropped its view: its third scan counts B's.
