@@ -108,6 +108,11 @@ pub struct SettingsArgs {
     /// process loses none. One directory per node [default: <data dir>/scan-journal].
     #[arg(long, env = "OCOP_SCAN_JOURNAL_DIR", global = true)]
     pub scan_journal_dir: Option<PathBuf>,
+    /// Days each scan's row is kept (its client hash, time and language); older rows are
+    /// deleted once a day. Stamps' scan counts and batches' counts per day stay. 0 keeps
+    /// every row; at least 8 (copy warnings look back 7 days) [default: 400].
+    #[arg(long, env = "OCOP_SCAN_KEEP_DAYS", global = true)]
+    pub scan_keep_days: Option<u32>,
     /// Days a token exchanged for a password (`POST /api/v1/auth/tokens`) lives [default: 30].
     #[arg(long, env = "OCOP_PASSWORD_TOKEN_DAYS", global = true)]
     pub password_token_days: Option<u32>,
@@ -239,6 +244,8 @@ pub struct Settings {
     pub scan_cache_bytes: u64,
     /// This node's scan journal (`services::scan_journal`).
     pub scan_journal_dir: PathBuf,
+    /// How long a scan's row is kept; `None` keeps every row (`services::scan_retention`).
+    pub scan_keep: Option<chrono::TimeDelta>,
     /// How long a token exchanged for a password lives.
     pub password_token_life: chrono::TimeDelta,
     /// `/metrics` is served only with `Authorization: Bearer <this>`; never when `None`.
@@ -362,6 +369,10 @@ impl Settings {
             marketplace_review_poll: seconds(a.marketplace_review_poll_secs, 300),
             scan_rate_per_minute: a.scan_rate_per_minute.unwrap_or(60),
             scan_cache_bytes: u64::from(a.scan_cache_mb.unwrap_or(64).max(1)) << 20,
+            scan_keep: match a.scan_keep_days.unwrap_or(400) {
+                0 => None,
+                days => Some(chrono::TimeDelta::days(i64::from(days.max(8)))),
+            },
             password_token_life: chrono::TimeDelta::days(i64::from(
                 a.password_token_days.unwrap_or(30).clamp(1, 3650),
             )),
@@ -503,6 +514,24 @@ mod tests {
             s.database_url
         );
         assert_eq!(s.public_base_url.as_str(), "http://0.0.0.0:9000/");
+    }
+
+    #[test]
+    fn scans_are_kept_400_days_unless_told_and_never_less_than_the_copy_window() {
+        let keep = |days: Option<u32>| {
+            let args = SettingsArgs {
+                scan_keep_days: days,
+                ..Default::default()
+            };
+            Settings::resolve(&args)
+                .unwrap()
+                .scan_keep
+                .map(|d| d.num_days())
+        };
+        assert_eq!(keep(None), Some(400));
+        assert_eq!(keep(Some(0)), None, "0 keeps every scan");
+        assert_eq!(keep(Some(3)), Some(8), "copy warnings read 7 days back");
+        assert_eq!(keep(Some(90)), Some(90));
     }
 
     #[test]

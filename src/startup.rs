@@ -123,6 +123,11 @@ pub async fn serve(
         .settings
         .outbox_worker
         .then(|| tokio::spawn(crate::services::outbox::run(state.outbox.clone())));
+    // Scans older than the retention are deleted once a day (the first sweep at start).
+    let retention = state
+        .settings
+        .scan_keep
+        .map(|keep| tokio::spawn(crate::services::scan_retention::run(state.db.clone(), keep)));
     let (limits, db) = (state.limits.clone(), state.db.clone());
     let forget = tokio::spawn(async move {
         let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -148,6 +153,9 @@ pub async fn serve(
         p.abort();
     }
     forget.abort();
+    if let Some(r) = retention {
+        r.abort();
+    }
     // Print files still being kept after their response are finished, not cut off.
     background.idle().await;
     // Scans answered from memory are committed before the process ends.

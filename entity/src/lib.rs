@@ -23,6 +23,7 @@ pub mod outbox_job;
 pub mod pin_attempt;
 pub mod product;
 pub mod scan;
+pub mod scan_day;
 pub mod stamp;
 pub mod stamp_run;
 pub mod stamp_void;

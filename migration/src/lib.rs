@@ -32,6 +32,7 @@ mod m20261203_000024_create_idempotency_keys;
 mod m20261203_000025_stamp_run_pin_root;
 mod m20261203_000026_product_default_link;
 mod m20261203_000027_invitation_consent;
+mod m20261205_000028_create_scan_days;
 
 pub struct Migrator;
 
@@ -66,6 +67,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000025_stamp_run_pin_root::Migration),
             Box::new(m20261203_000026_product_default_link::Migration),
             Box::new(m20261203_000027_invitation_consent::Migration),
+            Box::new(m20261205_000028_create_scan_days::Migration),
         ]
     }
 }

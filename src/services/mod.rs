@@ -34,6 +34,7 @@ pub mod resolve_cache;
 pub mod resolved;
 pub mod scan_journal;
 pub mod scan_news;
+pub mod scan_retention;
 pub mod scan_rows;
 pub mod scan_stats;
 pub mod scans;

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::stamp;
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
@@ -171,7 +171,7 @@ fn count_sql(backend: DbBackend, rows: usize) -> &'static str {
             "UPDATE stamps SET scan_count = stamps.scan_count + {n}, \
              first_scanned_at = COALESCE(stamps.first_scanned_at, {first}) FROM (VALUES {}) \
              AS {alias} WHERE stamps.serial = {serial} RETURNING stamps.serial, \
-             stamps.scan_count, stamps.first_scanned_at, stamps.claimed_at",
+             stamps.scan_count, stamps.first_scanned_at, stamps.claimed_at, stamps.batch_id",
             values(numbered, rows, &["text", "bigint", "timestamptz"])
         )
     })
@@ -184,27 +184,61 @@ pub struct Count<'a> {
     pub first: DateTime<Utc>,
 }
 
+/// A stamp's counters after a group's scans were added, and its batch.
+#[derive(Debug, Clone, Copy)]
+pub struct Counted {
+    pub live: Live,
+    pub batch_id: Uuid,
+}
+
 /// Adds each stamp's scans to its counters, in a few statements of fixed texts (prepared once
 /// a connection); returns the counters after, by serial (a serial with no stamp is absent).
 pub async fn count<C: ConnectionTrait>(
     conn: &C,
     stamps: &[Count<'_>],
-) -> Result<HashMap<String, Live>, AppError> {
+) -> Result<HashMap<String, Counted>, AppError> {
     let mut out = HashMap::with_capacity(stamps.len());
     let bind = |c: &Count<'_>| vec![c.serial.to_owned().into(), c.scans.into(), c.first.into()];
     for stmt in statements(conn.get_database_backend(), stamps, count_sql, bind) {
         for row in conn.query_all_raw(stmt).await? {
             out.insert(
                 row.try_get("", "serial")?,
-                Live {
-                    scan_count: row.try_get("", "scan_count")?,
-                    first_scanned_at: row.try_get("", "first_scanned_at")?,
-                    claimed_at: row.try_get("", "claimed_at")?,
+                Counted {
+                    live: Live {
+                        scan_count: row.try_get("", "scan_count")?,
+                        first_scanned_at: row.try_get("", "first_scanned_at")?,
+                        claimed_at: row.try_get("", "claimed_at")?,
+                    },
+                    batch_id: row.try_get("", "batch_id")?,
                 },
             );
         }
     }
     Ok(out)
+}
+
+/// The text of the statement that adds `rows` (batch, day, scans) counts to `scan_days`.
+fn days_sql(backend: DbBackend, rows: usize) -> &'static str {
+    static TEXTS: Texts = [OnceLock::new(), OnceLock::new()];
+    text_for(&TEXTS, backend, rows, |numbered, rows| {
+        format!(
+            "INSERT INTO scan_days (batch_id, day, scans) VALUES {} ON CONFLICT (batch_id, day) \
+             DO UPDATE SET scans = scan_days.scans + excluded.scans",
+            values(numbered, rows, &["uuid", "date", "bigint"])
+        )
+    })
+}
+
+/// Adds scans to their batches' counts per day (each (batch, day) once in `days`).
+pub async fn add_days<C: ConnectionTrait>(
+    conn: &C,
+    days: &[(Uuid, NaiveDate, i64)],
+) -> Result<(), AppError> {
+    let bind = |&(batch, day, n): &(Uuid, NaiveDate, i64)| vec![batch.into(), day.into(), n.into()];
+    for stmt in statements(conn.get_database_backend(), days, days_sql, bind) {
+        conn.execute_raw(stmt).await?;
+    }
+    Ok(())
 }
 
 /// The text of the statement that reads the latest scans of `rows` stamps: one `LIMIT`ed

@@ -24,15 +24,17 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::scan;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use tokio::sync::{Notify, mpsc, oneshot};
+use uuid::Uuid;
 
 use anyhow::Context;
 
 use super::scan_journal::Journal;
 use crate::db::Db;
+use crate::domain::local_time::day_of;
 use crate::error::AppError;
 
 /// Most scans committed in one transaction.
@@ -617,6 +619,15 @@ async fn store(
         })
         .collect();
     let counted = super::scan_rows::count(&txn, &counts).await?;
+    // The batches' counts per day (in Vietnam) for the console's chart, in the same commit.
+    let mut days: BTreeMap<(Uuid, NaiveDate), i64> = BTreeMap::new();
+    for j in jobs {
+        if let Some(c) = counted.get(&j.serial) {
+            *days.entry((c.batch_id, day_of(j.at))).or_default() += 1;
+        }
+    }
+    let days: Vec<_> = days.into_iter().map(|((b, d), n)| (b, d, n)).collect();
+    super::scan_rows::add_days(&txn, &days).await?;
     // The other nodes drop their views of these stamps when this transaction commits.
     super::scan_news::announce(&txn, node, per_stamp.keys().copied()).await?;
     // A stamp whose every scan is in this group (most scans: a stamp is scanned a few times
@@ -626,7 +637,7 @@ async fn store(
         .filter(|(serial, times)| {
             counted
                 .get(**serial)
-                .is_some_and(|live| live.scan_count > times.len() as i64)
+                .is_some_and(|c| c.live.scan_count > times.len() as i64)
         })
         .map(|(serial, times)| super::scan_rows::Wanted {
             serial,
@@ -636,7 +647,7 @@ async fn store(
     let mut read = super::scan_rows::recent(&txn, &older, keep as u64).await?;
     let mut out = BTreeMap::new();
     for (serial, mut times) in per_stamp {
-        let live = counted.get(serial).copied().unwrap_or_default();
+        let live = counted.get(serial).map(|c| c.live).unwrap_or_default();
         let recent = match read.remove(serial) {
             Some(recent) => recent,
             None => {

@@ -415,12 +415,30 @@ async fn repeated_scans_raise_the_copy_warning_at_the_thresholds() {
 }
 
 #[tokio::test]
-async fn scans_per_day_are_counted_on_vietnam_days_by_the_database() {
+async fn scans_per_day_are_counted_on_vietnam_days_by_the_scan_writer() {
     use chrono::{Duration, NaiveTime, Utc};
     use ocop_trace::domain::local_time::{VIETNAM, day_of};
     use ocop_trace::services::scan_stats::{DAYS, per_day};
+    use ocop_trace::services::scans::ScanJob;
     let app = TestApp::spawn().await;
     let (batch, stamps) = world(&app, 2).await;
+    let (s, b) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+    let (s, other) = app
+        .post(
+            &app.admin,
+            &format!(
+                "/api/v1/products/{}/batches",
+                b["product_id"].as_str().unwrap()
+            ),
+            json!({"lot_code": "CF2026B", "quantity": 100.0, "unit": "kg"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{other}");
+    let other_batch = other["id"].as_str().unwrap().to_owned();
+    let others = all_stamps(&app, &crate::stamps::run_of(&app, &other_batch, 1).await).await;
     let today = day_of(Utc::now());
     let first = today - Duration::days(i64::from(DAYS) - 1);
     let midnight = |d: chrono::NaiveDate| {
@@ -437,18 +455,24 @@ async fn scans_per_day_are_counted_on_vietnam_days_by_the_database() {
         midnight(today) + Duration::hours(12),  // today
         midnight(today) + Duration::hours(13),
     ];
+    let scan = |serial: &serde_json::Value, at| ScanJob {
+        id: uuid::Uuid::now_v7(),
+        serial: serial["serial"].as_str().unwrap().to_owned(),
+        at,
+        client_hash: [0; 32],
+        language: "vi",
+    };
+    // Scans stored by the writer, as pages store them, some in one group and some alone.
+    let mut pending = Vec::new();
     for (i, t) in times.iter().enumerate() {
-        app.sql(
-            "INSERT INTO scans (id, serial, scanned_at, client_hash, language) VALUES ($1, $2, $3, $4, 'vi')",
-            vec![
-                uuid::Uuid::now_v7().into(),
-                stamps[i % 2]["serial"].as_str().unwrap().into(),
-                (*t).into(),
-                vec![0u8; 32].into(),
-            ],
-        )
-        .await;
+        pending.push(app.state.scans.record(scan(&stamps[i % 2], *t), None));
     }
+    // Another batch's scan on the same day counts for that batch only.
+    pending.push(app.state.scans.record(scan(&others[0], times[4]), None));
+    for stored in futures_util::future::join_all(pending).await {
+        stored.unwrap();
+    }
+    app.state.scans.flush().await;
     let who = ocop_trace::auth::Principal::system("test");
     let days = per_day(&app.db, &who, batch.parse().unwrap(), today)
         .await
@@ -458,6 +482,11 @@ async fn scans_per_day_are_counted_on_vietnam_days_by_the_database() {
     assert_eq!(days[1], (first + Duration::days(1), 1));
     assert_eq!(days[DAYS as usize - 1], (today, 2));
     assert_eq!(days.iter().map(|d| d.1).sum::<u64>(), 5);
+    let other = per_day(&app.db, &who, other_batch.parse().unwrap(), today)
+        .await
+        .unwrap();
+    assert_eq!(other.iter().map(|d| d.1).sum::<u64>(), 1);
+    assert_eq!(other[DAYS as usize - 1], (today, 1));
 }
 
 #[tokio::test]
@@ -758,7 +787,7 @@ async fn the_newest_migrations_roll_back_and_forward_keeping_every_scan() {
     use migration::{Migrator, MigratorTrait};
     use sea_orm::{EntityTrait, PaginatorTrait};
     let app = TestApp::spawn().await;
-    let (_, stamps) = world(&app, 2).await;
+    let (batch, stamps) = world(&app, 2).await;
     for stamp in &stamps {
         for _ in 0..3 {
             get(&app, &path_of(stamp), &[BROWSER]).await;
@@ -773,11 +802,24 @@ async fn the_newest_migrations_roll_back_and_forward_keeping_every_scan() {
     app.state.scans.flush().await;
     assert_eq!(stored().await, 6);
     let conn = sea_orm::Database::connect(&app.database_url).await.unwrap();
-    // Migrations 20 (outbox jobs by listing) and 19 (scans clustered) undone, then redone.
+    let charted = || async {
+        let who = ocop_trace::auth::Principal::system("test");
+        let today = ocop_trace::domain::local_time::day_of(chrono::Utc::now());
+        ocop_trace::services::scan_stats::per_day(&app.db, &who, batch.parse().unwrap(), today)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.1)
+            .sum::<u64>()
+    };
+    assert_eq!(charted().await, 6, "counted per day by the writer");
+    // The two newest migrations (28 drops the day counts) undone, then redone: the scans are
+    // kept and the day counts filled again from them.
     Migrator::down(&conn, Some(2)).await.unwrap();
-    assert_eq!(stored().await, 6, "rows kept with the old key");
+    assert_eq!(stored().await, 6, "rows kept");
     Migrator::up(&conn, None).await.unwrap();
-    assert_eq!(stored().await, 6, "rows kept with the new key");
+    assert_eq!(stored().await, 6, "rows kept");
+    assert_eq!(charted().await, 6, "day counts filled from the scans");
     assert!(
         Migrator::get_pending_migrations(&conn)
             .await
@@ -791,6 +833,8 @@ async fn the_newest_migrations_roll_back_and_forward_keeping_every_scan() {
         page.contains("Cảnh báo: tem có thể bị sao chép"),
         "4 scans in 24 h"
     );
+    app.state.scans.flush().await;
+    assert_eq!(charted().await, 7);
 }
 
 /// GS1-Conformant Resolver: `linkType` picks a link — a 307 to it, or the form it names — an
@@ -946,4 +990,67 @@ async fn copy_warnings_hold_across_nodes() {
     let fourth = on_b(path.clone()).await;
     assert!(fourth.contains("<strong>4</strong>"), "{fourth}");
     assert!(fourth.contains(warning));
+}
+
+#[tokio::test]
+async fn scans_older_than_the_retention_are_deleted_and_their_counts_kept() {
+    use chrono::{Duration, Utc};
+    use ocop_trace::services::scan_retention::sweep;
+    use ocop_trace::services::scans::ScanJob;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 3).await;
+    let now = Utc::now();
+    let scan = |stamp: &Value, days_ago: i64| ScanJob {
+        id: uuid::Uuid::now_v7(),
+        serial: stamp["serial"].as_str().unwrap().to_owned(),
+        at: now - Duration::days(days_ago),
+        client_hash: [0; 32],
+        language: "vi",
+    };
+    let jobs = [
+        scan(&stamps[0], 500),
+        scan(&stamps[0], 450),
+        scan(&stamps[0], 1),
+        scan(&stamps[1], 2),
+        scan(&stamps[2], 401),
+    ];
+    for job in jobs {
+        app.state.scans.record(job, None).await.unwrap();
+    }
+    app.state.scans.flush().await;
+    let rows = || async {
+        entity::scan::Entity::find()
+            .count(app.db.read())
+            .await
+            .unwrap()
+    };
+    let counted = || async {
+        let days = entity::scan_day::Entity::find()
+            .all(app.db.read())
+            .await
+            .unwrap();
+        days.iter().map(|d| d.scans).sum::<i64>()
+    };
+    assert_eq!((rows().await, counted().await), (5, 5));
+    assert_eq!(sweep(&app.db, now - Duration::days(400)).await.unwrap(), 3);
+    assert_eq!(rows().await, 2, "the scans of the last 400 days stay");
+    assert_eq!(counted().await, 5, "the days' counts stay");
+    let stamp = entity::stamp::Entity::find_by_id(stamps[0]["serial"].as_str().unwrap())
+        .one(app.db.read())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stamp.scan_count, 3, "the stamp's count stays");
+    assert_eq!(sweep(&app.db, now - Duration::days(400)).await.unwrap(), 0);
+    // And the stamp's page still counts on from its kept count.
+    let (status, _, _) = get(&app, &path_of(&stamps[0]), &[BROWSER]).await;
+    assert_eq!(status, StatusCode::OK);
+    app.state.scans.flush().await;
+    let stamp = entity::stamp::Entity::find_by_id(stamps[0]["serial"].as_str().unwrap())
+        .one(app.db.read())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stamp.scan_count, 4);
 }
