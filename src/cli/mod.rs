@@ -85,6 +85,9 @@ pub enum Command {
     /// Check the blob store against the file records.
     #[command(subcommand)]
     Storage(StorageCommand),
+    /// Scan records.
+    #[command(subcommand)]
+    Scans(ScansCommand),
     /// Create the log's Ed25519 signing key (in OCOP_LOG_KEY_FILE) and print its verifier key.
     Keygen {
         /// Key name and checkpoint origin [default: host and path of the public base URL].
@@ -132,6 +135,17 @@ pub enum StorageCommand {
 }
 
 #[derive(Debug, Subcommand)]
+pub enum ScansCommand {
+    /// Delete scans older than the retention now (the service does it once a day); stamps'
+    /// scan counts and batches' counts per day stay. Prints how many were deleted.
+    Prune {
+        /// Keep this many days [default: OCOP_SCAN_KEEP_DAYS, 400]; at least 8.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(8..))]
+        keep_days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 pub enum TokenCommand {
     /// Create a token and print it on stdout (nothing else is printed there).
     Create {
@@ -170,6 +184,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Print(args) => print::run(settings, args).await,
         Command::Export(args) => export::run(settings, args).await,
         Command::Import(args) => import::run(settings, args).await,
+        Command::Scans(ScansCommand::Prune { keep_days }) => prune_scans(settings, keep_days).await,
         Command::Storage(StorageCommand::Check { remove_orphans }) => {
             storage_check(settings, remove_orphans).await
         }
@@ -265,6 +280,39 @@ async fn issue(settings: Settings, batch: &str, count: u64, pin: bool) -> anyhow
     #[allow(clippy::print_stdout)] // The run id on stdout is this command's output.
     {
         println!("{}", run.id);
+    }
+    Ok(())
+}
+
+async fn prune_scans(settings: Settings, keep_days: Option<u32>) -> anyhow::Result<()> {
+    let keep = match keep_days {
+        Some(days) => chrono::TimeDelta::days(i64::from(days)),
+        None => settings.scan_keep.context(
+            "OCOP_SCAN_KEEP_DAYS is 0 (every scan is kept); give --keep-days to prune anyway",
+        )?,
+    };
+    let db = db::connect(&settings.database_url, settings.db_max_connections).await?;
+    let bar = indicatif::ProgressBar::new_spinner().with_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} deleting scans older than {prefix} days: {msg} ({elapsed})",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.set_prefix(keep.num_days().to_string());
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    let deleted = services::scan_retention::sweep(&db, services::now() - keep, &|stamps, n| {
+        bar.set_message(format!("{stamps} stamps visited, {n} scans deleted"));
+    })
+    .await
+    .map_err(AppError::into_anyhow)
+    .context("deleting old scans")?;
+    bar.finish_and_clear();
+    #[allow(clippy::print_stdout)] // The count is this command's output.
+    {
+        println!(
+            "deleted {deleted} scans older than {} days",
+            keep.num_days()
+        );
     }
     Ok(())
 }

@@ -98,13 +98,22 @@ pub async fn load(
         })
         .collect();
     let backend = conn.get_database_backend();
+    let week_ago = now() - chrono::Duration::days(7);
+    // Only the stamps of batches scanned this week (their days' counts say which) are
+    // looked at: an organization with millions of stamps and a few batches in the shops
+    // reads the scans of those few.
     let rows = ScanRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         "SELECT s.serial AS serial, b.lot_code AS lot_code, COUNT(*) AS scans \
          FROM scans s JOIN stamps st ON st.serial = s.serial JOIN batches b ON b.id = st.batch_id \
          WHERE b.organization_id = $1 AND s.scanned_at >= $2 \
+         AND b.id IN (SELECT batch_id FROM scan_days WHERE day >= $3) \
          GROUP BY s.serial, b.lot_code ORDER BY COUNT(*) DESC, s.serial LIMIT 20",
-        [org.id.into(), (now() - chrono::Duration::days(7)).into()],
+        [
+            org.id.into(),
+            week_ago.into(),
+            crate::domain::local_time::day_of(week_ago).into(),
+        ],
     ))
     .all(conn)
     .await?;

@@ -21,8 +21,13 @@ const SLICE: u64 = 500;
 /// How often a node sweeps.
 pub const EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
-/// Deletes every scan older than `before`; returns how many.
-pub async fn sweep(db: &Db, before: DateTime<Utc>) -> Result<u64, AppError> {
+/// Deletes every scan older than `before`; returns how many. `progress(stamps, deleted)` is
+/// told after each slice how many stamps were visited and scans deleted so far.
+pub async fn sweep(
+    db: &Db,
+    before: DateTime<Utc>,
+    progress: &(dyn Fn(u64, u64) + Sync),
+) -> Result<u64, AppError> {
     let backend = db.read().get_database_backend();
     let (next, delete) = match backend {
         DbBackend::Postgres => (
@@ -39,7 +44,7 @@ pub async fn sweep(db: &Db, before: DateTime<Utc>) -> Result<u64, AppError> {
         ),
     };
     let mut after = String::new();
-    let mut deleted = 0;
+    let (mut deleted, mut visited) = (0, 0);
     loop {
         let values = || vec![after.clone().into(), before.into(), (SLICE as i64).into()];
         // The slice's last serial, read first: the delete then covers exactly that slice.
@@ -57,6 +62,8 @@ pub async fn sweep(db: &Db, before: DateTime<Utc>) -> Result<u64, AppError> {
             .await?;
         txn.commit().await?;
         deleted += done.rows_affected();
+        visited += slice.len() as u64;
+        progress(visited, deleted);
         after = last;
     }
 }
@@ -71,7 +78,7 @@ pub async fn run(db: Db, keep: chrono::TimeDelta) {
     loop {
         every.tick().await;
         let started = std::time::Instant::now();
-        match sweep(&db, super::now() - keep).await {
+        match sweep(&db, super::now() - keep, &|_, _| {}).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(
                 deleted = n,

@@ -413,3 +413,48 @@ async fn import_reports_every_bad_cell_by_line_and_writes_all_rows_or_none() {
     assert!(err.contains("more than an upload may be (20"), "{err}");
     assert_eq!(farms().await.len(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scans_prune_deletes_old_scans_now_and_refuses_less_than_the_copy_window() {
+    use chrono::{Duration, Utc};
+    use ocop_trace::services::scans::ScanJob;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let app = TestApp::spawn().await;
+    let (_, stamps) = crate::scan::world(&app, 1).await;
+    for days_ago in [500, 1] {
+        let job = ScanJob {
+            id: uuid::Uuid::now_v7(),
+            serial: stamps[0]["serial"].as_str().unwrap().to_owned(),
+            at: Utc::now() - Duration::days(days_ago),
+            client_hash: [0; 32],
+            language: "vi",
+        };
+        app.state.scans.record(job, None).await.unwrap();
+    }
+    app.state.scans.flush().await;
+    let out = ocop_trace(&app)
+        .args(["scans", "prune", "--keep-days", "3"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("8.."), "{stderr}");
+    let out = ocop_trace(&app)
+        .args(["scans", "prune", "--keep-days", "400"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "deleted 1 scans older than 400 days\n"
+    );
+    let rows = entity::scan::Entity::find()
+        .count(app.db.read())
+        .await
+        .unwrap();
+    assert_eq!(rows, 1);
+}

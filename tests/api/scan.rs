@@ -1033,7 +1033,12 @@ async fn scans_older_than_the_retention_are_deleted_and_their_counts_kept() {
         days.iter().map(|d| d.scans).sum::<i64>()
     };
     assert_eq!((rows().await, counted().await), (5, 5));
-    assert_eq!(sweep(&app.db, now - Duration::days(400)).await.unwrap(), 3);
+    assert_eq!(
+        sweep(&app.db, now - Duration::days(400), &|_, _| {})
+            .await
+            .unwrap(),
+        3
+    );
     assert_eq!(rows().await, 2, "the scans of the last 400 days stay");
     assert_eq!(counted().await, 5, "the days' counts stay");
     let stamp = entity::stamp::Entity::find_by_id(stamps[0]["serial"].as_str().unwrap())
@@ -1042,7 +1047,12 @@ async fn scans_older_than_the_retention_are_deleted_and_their_counts_kept() {
         .unwrap()
         .unwrap();
     assert_eq!(stamp.scan_count, 3, "the stamp's count stays");
-    assert_eq!(sweep(&app.db, now - Duration::days(400)).await.unwrap(), 0);
+    assert_eq!(
+        sweep(&app.db, now - Duration::days(400), &|_, _| {})
+            .await
+            .unwrap(),
+        0
+    );
     // And the stamp's page still counts on from its kept count.
     let (status, _, _) = get(&app, &path_of(&stamps[0]), &[BROWSER]).await;
     assert_eq!(status, StatusCode::OK);
