@@ -96,28 +96,6 @@ fi
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 start_server
 
-# Each wrk thread walks its own share of the stamps (wrk numbers threads in `setup`).
-cat >"$WORK/distinct.lua" <<'LUA'
-local threads = 0
-function setup(thread)
-  thread:set("id", threads)
-  threads = threads + 1
-end
-function init(args)
-  paths = {}
-  for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
-  span = math.floor(#paths / tonumber(os.getenv("THREADS")))
-  first, i = id * span, 0
-end
-function request()
-  local p = paths[first + (i % span) + 1]
-  i = i + 1
-  return wrk.format("GET", p, { ["Accept"] = "text/html" })
-end
-function done(summary, latency, requests)
-  io.write(string.format("requests: %d (stamps: %s)\n", summary.requests, os.getenv("COUNT")))
-end
-LUA
 
 # A round that got any answer but 2xx fails the script: every stamp here is genuine.
 run() {
@@ -127,7 +105,7 @@ run() {
 }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
 echo "stamps: $STAMPS in $BATCHES batch(es) ($DB_KIND), $(wc -l <"$WORK/paths.txt") walked, $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
-distinct() { COUNT="$COUNT" PATHS="$1" THREADS=2 run -s "$WORK/distinct.lua" "http://127.0.0.1:$PORT"; }
+distinct() { COUNT="$COUNT" PATHS="$1" THREADS=2 run -s bench/lib/walk.lua "http://127.0.0.1:$PORT"; }
 echo "--- distinct stamps, first pass (none seen before)"
 distinct "$WORK/quiet.txt"
 echo "--- one stamp, repeated"

@@ -111,27 +111,18 @@ page() {
 echo "batch page (chart) median of $RUNS: $(page "/console/batches/$FIRST_BATCH") s"
 echo "dashboard median of $RUNS: $(page "/console") s"
 
-cat >"$WORK/walk.lua" <<'LUA'
-local threads = 0
-function setup(thread) thread:set("id", threads); threads = threads + 1 end
-function init(args)
-  paths = {}
-  for line in io.lines(os.getenv("PATHS")) do paths[#paths + 1] = line end
-  span = math.floor(#paths / 2)
-  first, i = id * span, 0
-end
-function request()
-  local p = paths[first + (i % span) + 1]
-  i = i + 1
-  return wrk.format("GET", p, { ["Accept"] = "text/html" })
-end
-LUA
 echo "--- scan page, stamps of the first batch ($(wc -l <"$WORK/paths.txt")), each scanned $PER_STAMP times before, none since the start: wrk -t2 -c64 -d${DURATION}s"
-PATHS="$WORK/paths.txt" wrk -t2 -c64 -d"${DURATION}s" --latency -s "$WORK/walk.lua" "$BASE" >"$WORK/round.txt"
+COUNT=$(wc -l <"$WORK/paths.txt") PATHS="$WORK/paths.txt" THREADS=2 wrk -t2 -c64 -d"${DURATION}s" --latency -s bench/lib/walk.lua "$BASE" >"$WORK/round.txt"
 grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors" "$WORK/round.txt"
 if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
 echo "server memory (RSS) at the end: $(($(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status") / 1024)) MB"
 stop
+# The day counts the scan writer kept under that traffic, against the scan rows counted by
+# the sqlite3 shell itself: the first batch's scans since the first of its 30 chart days.
+ROWS=$(sqlite3 "$DB" "SELECT COUNT(*) FROM scans WHERE serial IN (SELECT serial FROM stamps WHERE batch_id = $BATCH_KEY) AND date(substr(scanned_at, 1, 19), '+7 hours') >= date('now', '+7 hours', '-29 days')")
+KEPT=$(sqlite3 "$DB" "SELECT SUM(scans) FROM scan_days WHERE batch_id = $BATCH_KEY AND day >= date('now', '+7 hours', '-29 days')")
+echo "first batch, last 30 days: $ROWS scan rows, $KEPT in the day counts"
+[ "$ROWS" = "$KEPT" ] || { echo "the day counts disagree with the scan rows" >&2; exit 1; }
 
 T0=$(date +%s.%N)
 "$BIN" scans prune --keep-days 400 2>/dev/null
