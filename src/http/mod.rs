@@ -29,6 +29,7 @@ pub mod public_page;
 pub mod scan;
 pub mod stamp_voids;
 pub mod stamps;
+pub mod tiles;
 
 use std::time::Duration;
 
@@ -159,6 +160,7 @@ pub fn router(state: AppState) -> Router {
         );
     api.route("/media/{key}", axum::routing::get(files::media))
         .merge(ops::router())
+        .merge(tiles::router())
         .merge(scan::router())
         .merge(product_page::router())
         .merge(console::router(state.settings.upload_limits.max_bytes))

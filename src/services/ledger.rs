@@ -306,3 +306,13 @@ pub async fn latest_checkpoint<C: ConnectionTrait>(
         .one(conn)
         .await?)
 }
+
+/// The bytes of a C2SP hash tile: its hashes, read from the stored hashes in one query. The
+/// caller checks that the tree holds the tile ([`crate::ledger::tiles::TileRef::within`]).
+pub async fn hash_tile<C: ConnectionTrait>(
+    conn: &C,
+    tile: crate::ledger::tiles::TileRef,
+) -> Result<Vec<u8>, AppError> {
+    let tile = tile.hash_tile();
+    with_stored_hashes(conn, |r| tile.read_data(r)).await
+}

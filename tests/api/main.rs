@@ -31,6 +31,7 @@ mod scan_journal;
 mod stamps;
 mod storage;
 mod tiki;
+mod tiles;
 mod validation;
 mod verify_trials;
 mod voids;
