@@ -61,7 +61,7 @@ impl LogBuilder {
         payload: String,
         t: chrono::DateTime<chrono::Utc>,
     ) {
-        let leaf = chain::leaf(payload.as_bytes());
+        let leaf = ocop_trace::ledger::public_form::leaf(kind, payload.as_bytes());
         self.chain_hash = chain::link(&self.chain_hash, &leaf);
         let stored: Vec<u8> = self
             .frontier
@@ -116,7 +116,7 @@ async fn log_of(n: u64) -> (Db, ocop_trace::ledger::note::LogKey) {
             updated_at: t,
         };
         let mut log = LogBuilder::default();
-        let (payload, _) = ledger::prepare(&org).unwrap();
+        let (payload, _) = ledger::prepare("created", &org).unwrap();
         log.push("organizations.created", "organizations", org.id, payload, t);
         org.clone()
             .into_active_model()
@@ -138,7 +138,7 @@ async fn log_of(n: u64) -> (Db, ocop_trace::ledger::note::LogKey) {
                 created_at: t,
                 updated_at: t,
             };
-            let (payload, _) = ledger::prepare(&f).unwrap();
+            let (payload, _) = ledger::prepare("created", &f).unwrap();
             log.push("farms.created", farm::Model::TABLE, f.id, payload, t);
             pending_rows.push(f.into_active_model().reset_all());
             if log.entries.len() >= 1_000 || log.next == n {
@@ -163,6 +163,7 @@ async fn log_of(n: u64) -> (Db, ocop_trace::ledger::note::LogKey) {
             size: Set(log.next as i64),
             chain_hash: Set(log.chain_hash.0.to_vec()),
             frontier: Set(log.frontier.to_bytes()),
+            public_from: Set(0),
         }
         .update(state.db.read())
         .await

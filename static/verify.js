@@ -172,7 +172,15 @@
     // 3. The run in the log.
     var payload = JSON.parse(b.entry.payload);
     if (payload.root !== toHex(runRoot) || payload.id !== b.run.id) fail("run entry");
-    var logRoot = await rootFromInclusion(b.entry.index, b.entry.tree_size, await leaf(utf8(b.entry.payload)), b.entry.path.map(hex));
+    // The leaf hashes the entry's public form, which names the payload by its SHA-256 (or,
+    // for a run logged before the public form, the payload itself).
+    var leafData = b.entry.payload;
+    if (b.entry.public_form != null) {
+      var form = JSON.parse(b.entry.public_form);
+      if (form.kind !== "stamp_runs.created" || form.payload_sha256 !== toHex(await sha([utf8(b.entry.payload)]))) fail("run entry form");
+      leafData = b.entry.public_form;
+    }
+    var logRoot = await rootFromInclusion(b.entry.index, b.entry.tree_size, await leaf(utf8(leafData)), b.entry.path.map(hex));
 
     // 4. The checkpoint, signed by the pinned key.
     var pinned = panel.getAttribute("data-key");

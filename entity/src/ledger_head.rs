@@ -1,4 +1,5 @@
-//! The `ledger_head` table: one row, the log's size, last chain hash and Merkle frontier.
+//! The `ledger_head` table: one row, the log's size, last chain hash, Merkle frontier and
+//! where the public form of entries begins.
 //! Every append locks it, which makes appends strictly sequential across processes.
 
 use sea_orm::entity::prelude::*;
@@ -11,6 +12,8 @@ pub struct Model {
     pub size: i64,
     pub chain_hash: Vec<u8>,
     pub frontier: Vec<u8>,
+    /// Entries from this index on are hashed in their public form (migration 29).
+    pub public_from: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

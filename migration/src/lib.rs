@@ -33,6 +33,7 @@ mod m20261203_000025_stamp_run_pin_root;
 mod m20261203_000026_product_default_link;
 mod m20261203_000027_invitation_consent;
 mod m20261205_000028_create_scan_days;
+mod m20261205_000029_ledger_public_form;
 
 pub struct Migrator;
 
@@ -68,6 +69,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000026_product_default_link::Migration),
             Box::new(m20261203_000027_invitation_consent::Migration),
             Box::new(m20261205_000028_create_scan_days::Migration),
+            Box::new(m20261205_000029_ledger_public_form::Migration),
         ]
     }
 }

@@ -146,8 +146,12 @@ pub struct EntryView {
     pub subject_table: String,
     pub subject_id: Uuid,
     pub batch_id: Option<Uuid>,
-    /// The canonical (RFC 8785) payload exactly as hashed.
+    /// The canonical (RFC 8785) payload.
     pub payload: String,
+    /// What the leaf hashes and the log's entry bundles publish:
+    /// `{"kind":…,"payload_sha256":…}` (RFC 8785), SHA-256 of `payload` included. Absent for
+    /// an entry logged before the public form (migration 29), whose leaf hashes `payload`.
+    pub public_form: Option<String>,
     pub leaf_hash: String,
     pub chain_hash: String,
     pub created_at: DateTime<Utc>,
@@ -164,6 +168,7 @@ pub async fn entry(
     let (index, e) = readable_entry(&state, &who, &raw).await?;
     Ok(Json(EntryView {
         index,
+        public_form: ledger::public_form_of(&e),
         kind: e.kind,
         subject_table: e.subject_table,
         subject_id: e.subject_id,
@@ -212,8 +217,9 @@ pub struct EntryProofView {
 }
 
 /// An offline-verifiable proof that the entry is in the log: a C2SP `tlog-proof` document
-/// (text/plain), or JSON with `Accept: application/json`. Verify it with the entry's payload
-/// and the key at `/.well-known/ocop-trace/log-key`.
+/// (text/plain), or JSON with `Accept: application/json`. Verify it with the entry's public
+/// form (or, for an entry logged before it, its payload) and the key at
+/// `/.well-known/ocop-trace/log-key`.
 #[utoipa::path(get, path = "/api/v1/log/entries/{index}/proof", operation_id = "get_log_entry_proof", tag = "ledger", params(("index" = u64, Path)),
     responses((status = 200, description = "A C2SP tlog-proof (text/plain, the default), or JSON with `Accept: application/json`",
             content((String = "text/plain"), (EntryProofView = "application/json"))),

@@ -1,5 +1,8 @@
 //! The ledger as a C2SP `tlog-tiles` log, so that mirrors, monitors and witnesses follow it with
-//! standard tooling: `/checkpoint` and the hash tiles `/tile/<L>/<N>[.p/<W>]`.
+//! standard tooling: `/checkpoint`, the hash tiles `/tile/<L>/<N>[.p/<W>]` and the entry
+//! bundles `/tile/entries/<N>[.p/<W>]`, which hold each entry's public form
+//! (`ledger::public_form`): its kind and its payload's SHA-256, nothing a record's read right
+//! guards.
 //!
 //! The log's prefix is the public base URL, whose host and path are already the checkpoint's
 //! origin. Tiles are served for the latest signed checkpoint: a tile its tree holds never
@@ -66,9 +69,15 @@ async fn tile(
     if !tile.within(signed) {
         return Err(AppError::NotFound("tile"));
     }
-    if tile.level.is_none() {
-        return Err(AppError::NotFound("entry bundle"));
-    }
-    let data = ledger::hash_tile(conn, tile).await?;
+    let data = if tile.level.is_some() {
+        ledger::hash_tile(conn, tile).await?
+    } else {
+        // Entries logged before the public form hash their payload, which is not public.
+        let public_from = ledger::head(conn, false).await?.public_from;
+        if tile.entry_range().start < public_from {
+            return Err(AppError::NotFound("entry bundle"));
+        }
+        ledger::entry_bundle(conn, tile).await?
+    };
     Ok(with_headers(data, "application/octet-stream", IMMUTABLE))
 }

@@ -17,6 +17,7 @@ pub mod canonical;
 pub mod chain;
 pub mod merkle;
 pub mod note;
+pub mod public_form;
 pub mod tiles;
 
 pub use tlog_tiles::Hash;

@@ -177,6 +177,39 @@ pub fn tiles_of(size: u64) -> Vec<TileRef> {
     out
 }
 
+/// An entry bundle: each entry prefixed by its length as a big-endian `u16`.
+pub fn bundle<'a>(entries: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<u8>, EntryTooLong> {
+    let mut out = Vec::new();
+    for e in entries {
+        let len = u16::try_from(e.len()).map_err(|_| EntryTooLong(e.len()))?;
+        out.extend_from_slice(&len.to_be_bytes());
+        out.extend_from_slice(e);
+    }
+    Ok(out)
+}
+
+/// An entry longer than an entry bundle can hold.
+#[derive(Debug, thiserror::Error)]
+#[error("an entry of {0} bytes does not fit an entry bundle (65,535 at most)")]
+pub struct EntryTooLong(pub usize);
+
+/// The entries of a bundle, or `None` if its length prefixes do not add up.
+pub fn unbundle(data: &[u8]) -> Option<Vec<&[u8]>> {
+    let mut out = Vec::new();
+    let mut rest = data;
+    while !rest.is_empty() {
+        let (len, tail) = rest.split_first_chunk::<2>()?;
+        let len = usize::from(u16::from_be_bytes(*len));
+        if tail.len() < len {
+            return None;
+        }
+        let (entry, tail) = tail.split_at(len);
+        out.push(entry);
+        rest = tail;
+    }
+    Some(out)
+}
+
 /// Tiles already fetched, keyed by their `tlog_tiles` coordinates: what a client hands to
 /// [`tlog_tiles::TileHashReader`], which checks each tile against the tree's root as it reads it.
 #[derive(Debug, Default)]
@@ -244,6 +277,18 @@ mod tests {
         ] {
             assert!(TileRef::parse(path).is_err(), "{path:?} parsed");
         }
+    }
+
+    #[test]
+    fn bundles_are_length_prefixed_entries() {
+        let entries: [&[u8]; 3] = [b"ab", b"", &[7; 300]];
+        let data = bundle(entries).unwrap();
+        assert_eq!(&data[..4], &[0, 2, b'a', b'b']);
+        assert_eq!(&data[4..8], &[0, 0, 1, 44]);
+        assert_eq!(unbundle(&data).unwrap(), entries.to_vec());
+        assert!(unbundle(&data[..data.len() - 1]).is_none());
+        assert!(unbundle(&[0]).is_none());
+        assert!(bundle([&[0u8; 65_536][..]]).is_err());
     }
 
     #[test]

@@ -152,7 +152,7 @@ pub async fn create(
         updated_at: t,
     };
     // The batch's chain starts at the leaf hash of its own creation entry.
-    let (payload, leaf) = ledger::prepare(&row)?;
+    let (payload, leaf) = ledger::prepare("created", &row)?;
     row.chain_head = leaf.0.to_vec();
     row.clone()
         .into_active_model()

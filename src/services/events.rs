@@ -28,6 +28,7 @@ use crate::domain::batch::{
 use crate::domain::role::Action;
 use crate::error::{AppError, Code};
 use crate::ledger::chain;
+use crate::ledger::public_form::LeafForm;
 
 pub struct NewEvent {
     pub kind: EventKind,
@@ -240,7 +241,7 @@ async fn write(
         }
         let b = b.update(txn).await?;
         if status_changed {
-            let (payload, leaf) = ledger::prepare(&b)?;
+            let (payload, leaf) = ledger::prepare("updated", &b)?;
             ledger::insert_at(
                 txn,
                 &mut head,
@@ -375,7 +376,7 @@ async fn plan(
         prev_hash: prev.0.to_vec(),
         hash: Vec::new(),
     };
-    let (payload, leaf) = ledger::prepare(&event)?;
+    let (payload, leaf) = ledger::prepare("appended", &event)?;
     let hash = chain::link(&prev, &leaf);
     event.hash = hash.0.to_vec();
     // The batch as later jobs of this group will see it.
@@ -487,8 +488,14 @@ pub async fn history(db: &Db, who: &Principal, batch_id: Uuid) -> Result<History
         // Stamp runs are links of the chain too; their stamps are re-checked by `verify`.
         if let super::batch_chain::Link::Event(e) = link {
             let prev = crate::ledger::from_slice(&e.prev_hash).unwrap_or(chain::GENESIS);
-            let (_, leaf) = ledger::prepare(&e)?;
-            intact &= e.hash == chain::link(&prev, &leaf).0.to_vec();
+            // In a log begun before the public form (migration 29), older events' leaves hash
+            // their payload itself; both forms bind the same payload.
+            let payload = ledger::payload_of(&e)?;
+            let leaves = [LeafForm::Public, LeafForm::Payload]
+                .map(|form| form.leaf("batch_events.appended", payload.as_bytes()));
+            intact &= leaves
+                .iter()
+                .any(|leaf| e.hash == chain::link(&prev, leaf).0.to_vec());
             events.push(e);
         }
     }

@@ -20,7 +20,7 @@ use super::records::Recorded;
 use crate::domain::Reason;
 use crate::error::AppError;
 use crate::ledger::merkle::{self, Fetched, Frontier, Recorder, TwoPass};
-use crate::ledger::{Hash, canonical, chain};
+use crate::ledger::{Hash, canonical, chain, public_form};
 
 /// The log's state as of the last append.
 #[derive(Debug, Clone)]
@@ -28,6 +28,8 @@ pub struct Head {
     pub size: u64,
     pub chain: Hash,
     pub frontier: Frontier,
+    /// Entries from this index on are hashed in their public form (`ledger::public_form`).
+    pub public_from: u64,
 }
 
 impl Head {
@@ -45,10 +47,13 @@ fn to_head(row: ledger_head::Model) -> Result<Head, AppError> {
     let chain =
         crate::ledger::from_slice(&row.chain_hash).ok_or_else(|| corrupt("chain hash length"))?;
     let frontier = Frontier::from_bytes(size, &row.frontier).map_err(corrupt)?;
+    let public_from =
+        u64::try_from(row.public_from).map_err(|_| corrupt("negative public_from"))?;
     Ok(Head {
         size,
         chain,
         frontier,
+        public_from,
     })
 }
 
@@ -65,11 +70,17 @@ pub async fn head<C: ConnectionTrait>(conn: &C, lock: bool) -> Result<Head, AppE
     )
 }
 
-/// The canonical payload of a row and its leaf hash.
-pub fn prepare<R: Recorded>(row: &R) -> Result<(String, Hash), AppError> {
+/// The canonical payload of a row.
+pub fn payload_of<R: Recorded>(row: &R) -> Result<String, AppError> {
     let bytes = canonical::to_vec(&row.payload()).map_err(AppError::internal)?;
-    let payload = String::from_utf8(bytes).map_err(AppError::internal)?;
-    let leaf = chain::leaf(payload.as_bytes());
+    String::from_utf8(bytes).map_err(AppError::internal)
+}
+
+/// The canonical payload of a row and the leaf hash of its `<table>.<verb>` entry, in the
+/// public form every new entry takes.
+pub fn prepare<R: Recorded>(verb: &str, row: &R) -> Result<(String, Hash), AppError> {
+    let payload = payload_of(row)?;
+    let leaf = public_form::leaf(&format!("{}.{verb}", R::TABLE), payload.as_bytes());
     Ok((payload, leaf))
 }
 
@@ -86,7 +97,7 @@ pub async fn append<C: ConnectionTrait, R: Recorded>(
     verb: &str,
     row: &R,
 ) -> Result<Appended, AppError> {
-    let (payload, leaf) = prepare(row)?;
+    let (payload, leaf) = prepare(verb, row)?;
     append_prepared(
         conn,
         &format!("{}.{verb}", R::TABLE),
@@ -167,6 +178,7 @@ pub async fn save_head<C: ConnectionTrait>(conn: &C, head: &Head) -> Result<(), 
         size: Set(i64::try_from(head.size).map_err(|_| corrupt("log full"))?),
         chain_hash: Set(head.chain.0.to_vec()),
         frontier: Set(head.frontier.to_bytes()),
+        public_from: sea_orm::ActiveValue::NotSet,
     }
     .update(conn)
     .await?;
@@ -186,6 +198,13 @@ pub async fn creation_leaf<C: ConnectionTrait>(
         .await?
         .ok_or_else(|| corrupt(format!("{table} {subject} has no creation entry")))?;
     crate::ledger::from_slice(&row.leaf_hash).ok_or_else(|| corrupt("leaf hash length"))
+}
+
+/// The public form of a stored entry (`ledger::public_form`), or `None` for an entry logged
+/// before the public form began, whose leaf hashes its payload.
+pub fn public_form_of(entry: &ledger_entry::Model) -> Option<String> {
+    let form = public_form::public_form(&entry.kind, entry.payload.as_bytes());
+    (entry.leaf_hash == chain::leaf(&form).0).then(|| String::from_utf8(form).ok())?
 }
 
 pub async fn entry<C: ConnectionTrait>(
@@ -315,4 +334,39 @@ pub async fn hash_tile<C: ConnectionTrait>(
 ) -> Result<Vec<u8>, AppError> {
     let tile = tile.hash_tile();
     with_stored_hashes(conn, |r| tile.read_data(r)).await
+}
+
+/// A C2SP entry bundle: the public form of each entry the bundle covers, in index order.
+/// The caller checks that the tree holds the bundle and that its entries are in the public
+/// form.
+pub async fn entry_bundle<C: ConnectionTrait>(
+    conn: &C,
+    tile: crate::ledger::tiles::TileRef,
+) -> Result<Vec<u8>, AppError> {
+    let range = tile.entry_range();
+    let (start, end) = (
+        i64::try_from(range.start).map_err(|_| AppError::NotFound("entry bundle"))?,
+        i64::try_from(range.end).map_err(|_| AppError::NotFound("entry bundle"))?,
+    );
+    let rows: Vec<(i64, String, String)> = ledger_entry::Entity::find()
+        .select_only()
+        .column(ledger_entry::Column::Idx)
+        .column(ledger_entry::Column::Kind)
+        .column(ledger_entry::Column::Payload)
+        .filter(ledger_entry::Column::Idx.gte(start))
+        .filter(ledger_entry::Column::Idx.lt(end))
+        .order_by_asc(ledger_entry::Column::Idx)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    if rows.len() as u64 != range.end - range.start {
+        return Err(corrupt(format!(
+            "entries {start}..{end} are not all stored"
+        )));
+    }
+    let forms: Vec<Vec<u8>> = rows
+        .iter()
+        .map(|(_, kind, payload)| public_form::public_form(kind, payload.as_bytes()))
+        .collect();
+    crate::ledger::tiles::bundle(forms.iter().map(Vec::as_slice)).map_err(AppError::internal)
 }

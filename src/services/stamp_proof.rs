@@ -47,6 +47,10 @@ pub struct EntryProof {
     /// The run's ledger entry: its index and its canonical JSON payload (which holds the root).
     pub index: i64,
     pub payload: String,
+    /// The entry's public form, `{"kind":"stamp_runs.created","payload_sha256":…}`, which its
+    /// leaf hashes; absent for a run logged before the public form, whose leaf hashes the
+    /// payload itself.
+    pub public_form: Option<String>,
     /// Size of the checkpoint's tree and the entry's inclusion path in it (hex).
     pub tree_size: i64,
     pub path: Vec<String>,
@@ -173,6 +177,7 @@ pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof
         },
         entry: EntryProof {
             index: entry.idx,
+            public_form: ledger::public_form_of(&entry),
             payload: entry.payload,
             tree_size: checkpoint.size,
             path: hex_all(&entry_path),

@@ -21,6 +21,7 @@ use crate::db::Db;
 use crate::domain::stamp::StampStatus;
 use crate::error::AppError;
 use crate::ledger::merkle::Frontier;
+use crate::ledger::public_form::{self, LeafForm};
 use crate::ledger::{Hash, canonical, chain, hex, note};
 
 /// The first place where stored data and the ledger disagree.
@@ -80,6 +81,8 @@ fn hex_bytes(b: &[u8]) -> String {
 struct Latest {
     index: u64,
     leaf: Hash,
+    /// SHA-256 of the entry's payload, which the row must still give.
+    payload_sha256: Hash,
 }
 
 /// Runs every check; `progress` is called with the number of entries checked so far.
@@ -95,6 +98,8 @@ pub async fn verify(
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("the ledger_head row is missing")))?;
     let head_size = u64::try_from(head.size).unwrap_or(u64::MAX);
+    // A doctored value makes some entry's leaf differ below, which is reported there.
+    let public_from = u64::try_from(head.public_from).unwrap_or(0);
     let checkpoints = checkpoint::Entity::find()
         .order_by_asc(checkpoint::Column::Size)
         .all(conn)
@@ -149,7 +154,7 @@ pub async fn verify(
                     "bytes that are not",
                 )));
             }
-            let leaf = chain::leaf(e.payload.as_bytes());
+            let leaf = LeafForm::at(next, public_from).leaf(&e.kind, e.payload.as_bytes());
             if e.leaf_hash != leaf.0 {
                 return Ok(Err(diverge(
                     "ledger_entries",
@@ -188,7 +193,11 @@ pub async fn verify(
             }
             latest.insert(
                 (e.subject_table.clone(), e.subject_id),
-                Latest { index: next, leaf },
+                Latest {
+                    index: next,
+                    leaf,
+                    payload_sha256: public_form::payload_sha256(e.payload.as_bytes()),
+                },
             );
             next += 1;
             report.entries += 1;
@@ -418,7 +427,7 @@ impl<C: ConnectionTrait> Rows<'_, C> {
             };
             after = Some(last.subject_id());
             for row in rows {
-                let (payload, leaf) = ledger::prepare(&row)?;
+                let payload = ledger::payload_of(&row)?;
                 let key = (E::Model::TABLE.to_owned(), row.subject_id());
                 let Some(recorded) = self.latest.remove(&key) else {
                     return Ok(Err(diverge(
@@ -429,7 +438,7 @@ impl<C: ConnectionTrait> Rows<'_, C> {
                         "a row the ledger never recorded",
                     )));
                 };
-                if recorded.leaf != leaf {
+                if recorded.payload_sha256 != public_form::payload_sha256(payload.as_bytes()) {
                     let entry = ledger::entry(self.conn, recorded.index).await?;
                     return Ok(Err(field_difference(
                         E::Model::TABLE,
@@ -438,7 +447,7 @@ impl<C: ConnectionTrait> Rows<'_, C> {
                         &payload,
                     )));
                 }
-                if let Err(d) = row.extra_checks(&leaf) {
+                if let Err(d) = row.extra_checks(&recorded.leaf) {
                     return Ok(Err(d));
                 }
                 self.checked += 1;

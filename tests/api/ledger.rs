@@ -91,13 +91,20 @@ async fn every_write_is_an_entry_provable_against_a_signed_checkpoint() {
             merkle::verify_inclusion(&proof, index, size, leaf, root),
             "entry {index}"
         );
-        // The leaf is the hash of the entry's canonical payload.
+        // The leaf is the hash of the entry's public form, which names its kind and the
+        // SHA-256 of its canonical payload.
         let (_, e) = app
             .get(&app.admin, &format!("/api/v1/log/entries/{index}"))
             .await;
+        let form = e["public_form"].as_str().unwrap();
+        assert_eq!(ledger::chain::leaf(form.as_bytes()), leaf);
         assert_eq!(
-            ledger::chain::leaf(e["payload"].as_str().unwrap().as_bytes()),
-            leaf
+            form,
+            String::from_utf8(ledger::public_form::public_form(
+                e["kind"].as_str().unwrap(),
+                e["payload"].as_str().unwrap().as_bytes()
+            ))
+            .unwrap()
         );
     }
     let (_, c) = app
@@ -416,12 +423,12 @@ async fn an_entry_proof_bundle_verifies_offline_with_only_the_published_key() {
         "{text}"
     );
     let (_, e) = app.get(&app.admin, "/api/v1/log/entries/6").await;
-    let leaf = ledger::chain::leaf(e["payload"].as_str().unwrap().as_bytes());
+    let leaf = ledger::chain::leaf(e["public_form"].as_str().unwrap().as_bytes());
     let verified = ledger::bundle::verify(&text, leaf, key.trim()).unwrap();
     assert_eq!((verified.index, verified.size), (6, 9));
-    // Another entry's payload does not verify with this proof.
+    // Another entry does not verify with this proof.
     let (_, other) = app.get(&app.admin, "/api/v1/log/entries/7").await;
-    let wrong = ledger::chain::leaf(other["payload"].as_str().unwrap().as_bytes());
+    let wrong = ledger::chain::leaf(other["public_form"].as_str().unwrap().as_bytes());
     assert!(ledger::bundle::verify(&text, wrong, key.trim()).is_err());
 
     let res = app

@@ -578,12 +578,23 @@ fn check_bundle(b: &Value, serial: &str) -> Result<(), String> {
         b["log_key"].as_str().unwrap(),
     )
     .map_err(|e| e.to_string())?;
+    // The leaf hashes the public form, which names the payload by its SHA-256.
+    let form = b["entry"]["public_form"].as_str().ok_or("no public form")?;
+    let f: Value = serde_json::from_str(form).unwrap();
+    if f["kind"] != "stamp_runs.created"
+        || f["payload_sha256"]
+            != ocop_trace::ledger::hex(&ocop_trace::ledger::public_form::payload_sha256(
+                payload.as_bytes(),
+            ))
+    {
+        return Err("entry form".into());
+    }
     if size != b["entry"]["tree_size"].as_u64().unwrap()
         || !merkle::verify_inclusion(
             &path(&b["entry"]["path"]),
             b["entry"]["index"].as_u64().unwrap(),
             size,
-            chain::leaf(payload.as_bytes()),
+            chain::leaf(form.as_bytes()),
             root,
         )
     {

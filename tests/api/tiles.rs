@@ -2,8 +2,9 @@
 //! reader (which checks every tile against the signed root). CI also reads it with Go's
 //! `golang.org/x/mod/sumdb/tlog` (tests/interop/tlog).
 
-use ocop_trace::ledger::note;
-use ocop_trace::ledger::tiles::{TileMap, TileRef, tiles_of};
+use ocop_trace::ledger::merkle::Frontier;
+use ocop_trace::ledger::tiles::{TileMap, TileRef, tiles_of, unbundle};
+use ocop_trace::ledger::{chain, note};
 use ocop_trace::services::ledger as store;
 use reqwest::StatusCode;
 use tlog_tiles::TileHashReader;
@@ -16,7 +17,7 @@ async fn append(app: &TestApp, count: usize) {
     let txn = app.state.db.write_txn().await.unwrap();
     for i in 0..count {
         let payload = format!("{{\"n\":{i}}}");
-        let leaf = ocop_trace::ledger::chain::leaf(payload.as_bytes());
+        let leaf = ocop_trace::ledger::public_form::leaf("test.appended", payload.as_bytes());
         store::append_prepared(
             &txn,
             "test.appended",
@@ -47,6 +48,12 @@ async fn signed(app: &TestApp, size: u64) -> (u64, ocop_trace::ledger::Hash) {
     assert_eq!(body, text, "the same checkpoint as /api/v1/log/checkpoint");
     let (_, key) = app.text("/.well-known/ocop-trace/log-key").await;
     note::verify_checkpoint(body.as_bytes(), key.trim()).unwrap()
+}
+
+async fn fetch_raw(app: &TestApp, path: &str) -> Vec<u8> {
+    let res = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.bytes().await.unwrap().to_vec()
 }
 
 async fn get_tile(app: &TestApp, tile: &TileRef) -> reqwest::Response {
@@ -97,6 +104,35 @@ async fn the_log_is_served_as_tiles_that_prove_every_entry_against_the_checkpoin
         tlog_tiles::check_record(&proof, size, root, index, leaf).unwrap();
     }
 
+    // The entry bundles hold each entry's public form, which hashes to its leaf in the
+    // level-0 tiles; no payload is in them.
+    for tile in tiles_of(size).into_iter().filter(|t| t.level == Some(0)) {
+        let bundle_ref = TileRef::entries(tile.n, tile.width);
+        let res = get_tile(&app, &bundle_ref).await;
+        assert_eq!(res.status(), StatusCode::OK, "{bundle_ref}");
+        assert_eq!(
+            res.headers()["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+        let data = res.bytes().await.unwrap().to_vec();
+        let entries = unbundle(&data).unwrap();
+        assert_eq!(entries.len(), tile.width as usize);
+        let leaves = &tiles.0[&tile.hash_tile()];
+        for (i, e) in entries.iter().enumerate() {
+            assert_eq!(
+                &chain::leaf(e).0[..],
+                &leaves[i * 32..i * 32 + 32],
+                "{bundle_ref} #{i}"
+            );
+            let form: serde_json::Value = serde_json::from_slice(e).unwrap();
+            assert_eq!(form.as_object().unwrap().len(), 2, "{form}");
+        }
+        assert!(!String::from_utf8_lossy(&data).contains("Tân Cương"));
+    }
+    let first = unbundle(&fetch_raw(&app, "/tile/entries/000").await).unwrap()[0].to_vec();
+    let (_, org) = app.get(&app.admin, "/api/v1/log/entries/0").await;
+    assert_eq!(org["public_form"].as_str().unwrap().as_bytes(), &first[..]);
+
     // Entries past the signed size are not served until a checkpoint covers them; the tiles
     // served before stay as they were.
     append(&app, 200).await;
@@ -129,8 +165,6 @@ async fn the_log_is_served_as_tiles_that_prove_every_entry_against_the_checkpoin
 async fn a_path_that_names_no_tile_of_the_signed_tree_is_not_found() {
     let app = TestApp::spawn().await;
     app.create_organization("HTX Nước mắm Phú Quốc").await;
-    let res = app.client.get(app.url("/checkpoint")).send().await.unwrap();
-    assert_eq!(res.status(), StatusCode::NOT_FOUND, "nothing signed yet");
     append(&app, 10).await;
     signed(&app, 11).await;
     assert_eq!(
@@ -151,9 +185,83 @@ async fn a_path_that_names_no_tile_of_the_signed_tree_is_not_found() {
         "/tile/0/x018/x446/x744/x073/x709/x551/616",
         "/tile/8/0/000.p/11",
         "/tile/data/000",
+        "/tile/entries/000",
+        "/tile/entries/000.p/12",
+        "/tile/entries/x000/000.p/11",
         "/tile/",
     ] {
         let (s, b) = app.get(&app.admin, path).await;
         assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
     }
+}
+
+/// A log begun before the public form (migration 29) keeps its earlier leaves: `verify` checks
+/// each entry in its own form, the bundles holding earlier entries are not served (their leaves
+/// hash payloads), and entries appended since are in the public form.
+#[tokio::test]
+async fn a_log_begun_before_the_public_form_keeps_its_leaves() {
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+    let app = TestApp::spawn().await;
+    for name in ["HTX Một", "HTX Hai", "HTX Ba"] {
+        app.create_organization(name).await;
+    }
+    // Rewrite the three entries as an older version wrote them: leaves over the payload.
+    let conn = app.db.read();
+    let entries = entity::ledger_entry::Entity::find()
+        .all(conn)
+        .await
+        .unwrap();
+    let (mut frontier, mut chain_hash) = (Frontier::default(), chain::GENESIS);
+    for e in entries {
+        let leaf = chain::leaf(e.payload.as_bytes());
+        chain_hash = chain::link(&chain_hash, &leaf);
+        let stored: Vec<u8> = frontier.append(leaf).iter().flat_map(|h| h.0).collect();
+        entity::ledger_entry::ActiveModel {
+            idx: Set(e.idx),
+            leaf_hash: Set(leaf.0.to_vec()),
+            chain_hash: Set(chain_hash.0.to_vec()),
+            stored_hashes: Set(stored),
+            ..Default::default()
+        }
+        .update(conn)
+        .await
+        .unwrap();
+    }
+    entity::ledger_head::ActiveModel {
+        id: Set(1),
+        chain_hash: Set(chain_hash.0.to_vec()),
+        frontier: Set(frontier.to_bytes()),
+        public_from: Set(3),
+        ..Default::default()
+    }
+    .update(conn)
+    .await
+    .unwrap();
+    app.sql("DELETE FROM checkpoints", vec![]).await;
+
+    app.create_organization("HTX Bốn").await;
+    signed(&app, 4).await;
+    let verified = ocop_trace::services::verify::verify(
+        &app.state.db,
+        app.state.log_key.verifier_key(),
+        &|_, _| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(verified.map(|r| r.entries), Ok(4));
+
+    let (_, old) = app.get(&app.admin, "/api/v1/log/entries/2").await;
+    assert!(old["public_form"].is_null(), "{old}");
+    let (_, new) = app.get(&app.admin, "/api/v1/log/entries/3").await;
+    let form = new["public_form"].as_str().unwrap();
+    assert_eq!(
+        ocop_trace::ledger::hex(&chain::leaf(form.as_bytes())),
+        new["leaf_hash"].as_str().unwrap()
+    );
+    assert_eq!(
+        get_tile(&app, &TileRef::hashes(0, 0, 4)).await.status(),
+        StatusCode::OK
+    );
+    let (s, b) = app.get(&app.admin, "/tile/entries/000.p/4").await;
+    assert_problem(s, &b, StatusCode::NOT_FOUND, "not_found");
 }

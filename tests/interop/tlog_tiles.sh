@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reads ocop-trace's ledger as a C2SP tlog-tiles log with Go's golang.org/x/mod/sumdb/tlog
-# (tests/interop/tlog/main.go): a tree of 313 entries, then the same log grown past two full
+# (tests/interop/tlog/main.go), hash tiles and entry bundles: a tree of 313 entries, then the same log grown past two full
 # level-0 tiles, proven consistent with the first; a forged earlier tree must be refused.
 #
 #   tests/interop/tlog_tiles.sh            (BIN=path/to/ocop-trace, default target/debug)
@@ -71,4 +71,4 @@ if "$WORK/tlogcheck" "http://127.0.0.1:$PORT" "$WORK/first" 2>"$WORK/forged.err"
   echo "a forged earlier tree was accepted" >&2; exit 1
 fi
 grep -q "not an extension" "$WORK/forged.err"
-echo "tlog interop: OK (Go sumdb/tlog read 713 entries from tiles; forged earlier tree refused)"
+echo "tlog interop: OK (Go sumdb/tlog read 713 entries from tiles and bundles; forged earlier tree refused)"

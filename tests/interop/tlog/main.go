@@ -6,6 +6,8 @@
 //     <url>/.well-known/ocop-trace/log-key;
 //   - it reads every leaf hash of the tree through tlog.TileHashReader, which fetches the
 //     tiles <url>/tile/<L>/<N>[.p/<W>] and checks each one against the signed root;
+//   - it reads every entry from the entry bundles <url>/tile/entries/<N>[.p/<W>] and checks
+//     that each hashes to its leaf and is a public form (kind and payload SHA-256 only);
 //   - with a state file from an earlier run, it proves the new tree consistent with the tree it
 //     saw then, and saves the new tree for the next run.
 //
@@ -16,6 +18,7 @@ package main
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -125,6 +128,38 @@ func main() {
 	leaves, err := hashes.ReadHashes(indexes)
 	if err != nil {
 		fail("leaf hashes: %v", err)
+	}
+	// Every entry from the entry bundles tile/entries/<N>[.p/<W>]: length-prefixed public
+	// forms, each hashing (tlog.RecordHash, RFC 6962) to its verified leaf.
+	for start := int64(0); start < tree.N; start += 256 {
+		width := tree.N - start
+		if width > 256 {
+			width = 256
+		}
+		tile := tlog.Tile{H: 8, L: 0, N: start / 256, W: int(width)}
+		path := strings.Replace(tile.Path(), "tile/8/0/", "tile/entries/", 1)
+		data := get(base + "/" + path)
+		for k := int64(0); k < width; k++ {
+			if len(data) < 2 {
+				fail("%s: entry %d missing", path, start+k)
+			}
+			size := int(data[0])<<8 | int(data[1])
+			if len(data) < 2+size {
+				fail("%s: entry %d cut short", path, start+k)
+			}
+			entry := data[2 : 2+size]
+			data = data[2+size:]
+			if tlog.RecordHash(entry) != leaves[start+k] {
+				fail("entry %d from %s does not hash to its leaf: %q", start+k, path, entry)
+			}
+			var form map[string]interface{}
+			if err := json.Unmarshal(entry, &form); err != nil || len(form) != 2 || form["kind"] == nil || form["payload_sha256"] == nil {
+				fail("entry %d is not a public form: %q", start+k, entry)
+			}
+		}
+		if len(data) != 0 {
+			fail("%s: %d bytes after its %d entries", path, len(data), width)
+		}
 	}
 	for _, i := range []int64{0, tree.N / 2, tree.N - 1} {
 		proof, err := tlog.ProveRecord(tree.N, i, hashes)
