@@ -49,3 +49,4 @@ pub mod storage;
 pub mod telemetry;
 pub mod urls;
 pub mod web;
+pub mod witness;

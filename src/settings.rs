@@ -113,6 +113,15 @@ pub struct SettingsArgs {
     /// every row; at least 8 (copy warnings look back 7 days) [default: 400].
     #[arg(long, env = "OCOP_SCAN_KEEP_DAYS", global = true)]
     pub scan_keep_days: Option<u32>,
+    /// Witnesses that cosign the log's checkpoints (C2SP tlog-witness), each as
+    /// `<verifier key> <URL>` (the key the witness prints with `ocop-trace witness
+    /// --print-key`), separated by commas. None by default.
+    #[arg(long, env = "OCOP_WITNESSES", global = true, value_delimiter = ',')]
+    pub witnesses: Option<Vec<String>>,
+    /// How many of the witnesses must cosign a checkpoint before shoppers' pages say it was
+    /// confirmed independently [default: a majority of them].
+    #[arg(long, env = "OCOP_WITNESS_QUORUM", global = true)]
+    pub witness_quorum: Option<usize>,
     /// Days a token exchanged for a password (`POST /api/v1/auth/tokens`) lives [default: 30].
     #[arg(long, env = "OCOP_PASSWORD_TOKEN_DAYS", global = true)]
     pub password_token_days: Option<u32>,
@@ -246,6 +255,10 @@ pub struct Settings {
     pub scan_journal_dir: PathBuf,
     /// How long a scan's row is kept; `None` keeps every row (`services::scan_retention`).
     pub scan_keep: Option<chrono::TimeDelta>,
+    /// The witnesses the log submits its checkpoints to (`services::witnessing`).
+    pub witnesses: Vec<WitnessEndpoint>,
+    /// Cosignatures a checkpoint needs to count as independently confirmed (1..=witnesses).
+    pub witness_quorum: usize,
     /// How long a token exchanged for a password lives.
     pub password_token_life: chrono::TimeDelta,
     /// `/metrics` is served only with `Authorization: Bearer <this>`; never when `None`.
@@ -262,6 +275,33 @@ pub struct Settings {
     /// How often a pending marketplace review (Tiki) is asked about.
     pub marketplace_review_poll: std::time::Duration,
 }
+
+/// Parses `<verifier key> <URL>`.
+fn witness_endpoint(text: &str) -> anyhow::Result<WitnessEndpoint> {
+    let mut parts = text.split_whitespace();
+    let (Some(key), Some(url), None) = (parts.next(), parts.next(), parts.next()) else {
+        anyhow::bail!("OCOP_WITNESSES: `{text}` is not `<verifier key> <URL>`");
+    };
+    let verifier = crate::ledger::cosignature::CosignatureVerifier::parse(key)
+        .map_err(|e| anyhow::anyhow!("OCOP_WITNESSES: {e}"))?;
+    let url = url::Url::parse(url)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .ok_or_else(|| anyhow::anyhow!("OCOP_WITNESSES: `{url}` is not an http(s) URL"))?;
+    Ok(WitnessEndpoint { url, verifier })
+}
+
+fn witness_quorum(given: Option<usize>, witnesses: usize) -> anyhow::Result<usize> {
+    match given {
+        None => Ok(witnesses / 2 + usize::from(witnesses > 0)),
+        Some(k) if (1..=witnesses).contains(&k) => Ok(k),
+        Some(k) => anyhow::bail!(
+            "OCOP_WITNESS_QUORUM is {k}, but it must be between 1 and the {witnesses} witnesses configured"
+        ),
+    }
+}
+
+pub use crate::services::witnessing::WitnessEndpoint;
 
 pub const DEFAULT_CONFIG_FILE: &str = "ocop-trace.toml";
 
@@ -314,6 +354,13 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| PathBuf::from("./data"));
         let blob_store = blob_store(&a, &data_dir)?;
+        let witnesses = a
+            .witnesses
+            .iter()
+            .flatten()
+            .filter(|w| !w.trim().is_empty())
+            .map(|w| witness_endpoint(w))
+            .collect::<anyhow::Result<Vec<_>>>()?;
         let listen = a.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080)));
         let database_url = a.database_url.clone().unwrap_or_else(|| {
             DatabaseUrl(format!(
@@ -373,6 +420,8 @@ impl Settings {
                 0 => None,
                 days => Some(chrono::TimeDelta::days(i64::from(days.max(8)))),
             },
+            witness_quorum: witness_quorum(a.witness_quorum, witnesses.len())?,
+            witnesses,
             password_token_life: chrono::TimeDelta::days(i64::from(
                 a.password_token_days.unwrap_or(30).clamp(1, 3650),
             )),

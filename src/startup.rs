@@ -119,6 +119,13 @@ pub async fn serve(
         state.db.clone(),
         state.log_key.clone(),
     ));
+    // Witnesses are asked to cosign off the append path; one that is down only logs.
+    let witnessing = (!state.settings.witnesses.is_empty()).then(|| {
+        tokio::spawn(crate::services::witnessing::run(
+            state.db.clone(),
+            state.settings.witnesses.clone(),
+        ))
+    });
     let pusher = state
         .settings
         .outbox_worker
@@ -149,6 +156,9 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     signer.abort();
+    if let Some(w) = witnessing {
+        w.abort();
+    }
     if let Some(p) = pusher {
         p.abort();
     }

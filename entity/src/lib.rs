@@ -8,6 +8,7 @@ pub mod batch;
 pub mod batch_event;
 pub mod blob;
 pub mod checkpoint;
+pub mod checkpoint_cosignature;
 pub mod farm;
 pub mod growing_area;
 pub mod invitation;

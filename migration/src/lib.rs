@@ -34,6 +34,7 @@ mod m20261203_000026_product_default_link;
 mod m20261203_000027_invitation_consent;
 mod m20261205_000028_create_scan_days;
 mod m20261205_000029_ledger_public_form;
+mod m20261205_000030_create_checkpoint_cosignatures;
 
 pub struct Migrator;
 
@@ -70,6 +71,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000027_invitation_consent::Migration),
             Box::new(m20261205_000028_create_scan_days::Migration),
             Box::new(m20261205_000029_ledger_public_form::Migration),
+            Box::new(m20261205_000030_create_checkpoint_cosignatures::Migration),
         ]
     }
 }

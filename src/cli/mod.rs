@@ -3,6 +3,7 @@
 mod export;
 mod import;
 mod print;
+mod witness;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
@@ -88,6 +89,9 @@ pub enum Command {
     /// Scan records.
     #[command(subcommand)]
     Scans(ScansCommand),
+    /// Run a C2SP tlog-witness for other logs: cosign each checkpoint that consistently
+    /// extends the last one cosigned, refuse and keep as evidence one that does not.
+    Witness(witness::WitnessArgs),
     /// Create the log's Ed25519 signing key (in OCOP_LOG_KEY_FILE) and print its verifier key.
     Keygen {
         /// Key name and checkpoint origin [default: host and path of the public base URL].
@@ -179,6 +183,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Keygen { name, force } => keygen(&settings, name, force),
+        Command::Witness(args) => witness::run(args).await,
         Command::Verify { verifier_key } => verify(settings, verifier_key).await,
         Command::Issue { batch, count, pin } => issue(settings, &batch, count, pin).await,
         Command::Print(args) => print::run(settings, args).await,

@@ -35,14 +35,18 @@ fn hexes(v: &[Hash]) -> Vec<String> {
 }
 
 /// The latest signed checkpoint: a C2SP `tlog-checkpoint` (origin, size, base64 root) signed as
-/// a C2SP signed note with the key published at `/.well-known/ocop-trace/log-key`.
+/// a C2SP signed note with the key published at `/.well-known/ocop-trace/log-key`, followed by
+/// the C2SP cosignatures of the witnesses that have cosigned it so far.
 #[utoipa::path(get, path = "/api/v1/log/checkpoint", operation_id = "get_log_checkpoint", tag = "ledger", security(),
     responses((status = 200, content_type = "text/plain", body = String), (status = 404, description = "nothing signed yet")))]
 pub async fn checkpoint(State(state): State<AppState>) -> Result<Response, AppError> {
-    let c = ledger::latest_checkpoint(state.db.read())
+    let conn = state.db.read();
+    let c = ledger::latest_checkpoint(conn)
         .await?
         .ok_or(AppError::NotFound("checkpoint"))?;
-    Ok(text(c.note))
+    Ok(text(
+        crate::services::witnessing::cosigned_note(conn, &c).await?,
+    ))
 }
 
 /// The log's verifier key, `<name>+<key id>+<base64 Ed25519 key>` (C2SP signed-note).

@@ -16,7 +16,7 @@ use axum::routing::get;
 
 use crate::error::AppError;
 use crate::ledger::tiles::TileRef;
-use crate::services::ledger;
+use crate::services::{ledger, witnessing};
 use crate::state::AppState;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -44,13 +44,15 @@ fn with_headers(
     res
 }
 
-/// The latest signed checkpoint, as `/api/v1/log/checkpoint` serves it.
+/// The latest signed checkpoint with the witnesses' cosignatures collected so far, as
+/// `/api/v1/log/checkpoint` serves it.
 async fn checkpoint(State(state): State<AppState>) -> Result<Response, AppError> {
-    let c = ledger::latest_checkpoint(state.db.read())
+    let conn = state.db.read();
+    let c = ledger::latest_checkpoint(conn)
         .await?
         .ok_or(AppError::NotFound("checkpoint"))?;
     Ok(with_headers(
-        c.note,
+        witnessing::cosigned_note(conn, &c).await?,
         "text/plain; charset=utf-8",
         CHECKPOINT_MAX_AGE,
     ))

@@ -15,6 +15,7 @@
 pub mod bundle;
 pub mod canonical;
 pub mod chain;
+pub mod cosignature;
 pub mod merkle;
 pub mod note;
 pub mod public_form;

@@ -47,6 +47,7 @@ pub mod stamps;
 pub mod storage_check;
 pub mod stored;
 pub mod verify;
+pub mod witnessing;
 
 use sea_orm::sea_query::IntoValueTuple;
 use sea_orm::{

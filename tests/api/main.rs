@@ -36,3 +36,4 @@ mod validation;
 mod verify_trials;
 mod voids;
 mod webdriver;
+mod witness;

@@ -824,9 +824,17 @@ async fn the_newest_migrations_roll_back_and_forward_keeping_every_scan() {
             .sum::<u64>()
     };
     assert_eq!(charted().await, 6, "counted per day by the writer");
-    // The two newest migrations (28 drops the day counts) undone, then redone: the scans are
-    // kept and the day counts filled again from them.
-    Migrator::down(&conn, Some(2)).await.unwrap();
+    // Migrations back to before 27 undone (28 drops the day counts; 29 keeps its column;
+    // 30 drops the cosignatures), then redone: the scans are kept and the day counts filled
+    // again from them.
+    Migrator::down(&conn, Some(4)).await.unwrap();
+    assert!(
+        !migration::SchemaManager::new(&conn)
+            .has_table("scan_days")
+            .await
+            .unwrap(),
+        "migration 28 undone"
+    );
     assert_eq!(stored().await, 6, "rows kept");
     Migrator::up(&conn, None).await.unwrap();
     assert_eq!(stored().await, 6, "rows kept");
