@@ -2,6 +2,7 @@
 
 mod export;
 mod import;
+mod monitor;
 mod print;
 mod witness;
 
@@ -89,6 +90,9 @@ pub enum Command {
     /// Scan records.
     #[command(subcommand)]
     Scans(ScansCommand),
+    /// Follow a log from outside through its tiles and check every entry, checkpoint
+    /// signature and cosignature; exit 1 with the proof when the log misbehaved.
+    Monitor(monitor::MonitorArgs),
     /// Run a C2SP tlog-witness for other logs: cosign each checkpoint that consistently
     /// extends the last one cosigned, refuse and keep as evidence one that does not.
     Witness(witness::WitnessArgs),
@@ -184,6 +188,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Keygen { name, force } => keygen(&settings, name, force),
         Command::Witness(args) => witness::run(args).await,
+        Command::Monitor(args) => monitor::run(args).await,
         Command::Verify { verifier_key } => verify(settings, verifier_key).await,
         Command::Issue { batch, count, pin } => issue(settings, &batch, count, pin).await,
         Command::Print(args) => print::run(settings, args).await,
@@ -537,4 +542,25 @@ async fn onboard(state: &crate::state::AppState, args: OnboardArgs) -> Result<St
         Role::Owner,
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    /// A subcommand's argument sharing an id with a global setting parses as the wrong type and
+    /// panics when read: every command line below must parse.
+    #[test]
+    fn subcommands_parse_beside_the_global_settings() {
+        for line in [
+            "ocop-trace witness --name w.test/1 --log k --address 127.0.0.1:1 --dir d",
+            "ocop-trace monitor http://x.test --witness-key k --quorum 1 --state s",
+            "ocop-trace --listen 127.0.0.1:9 --witnesses a serve",
+        ] {
+            let cli = Cli::try_parse_from(line.split(' '));
+            assert!(cli.is_ok(), "{line}: {cli:?}");
+        }
+    }
 }

@@ -20,8 +20,8 @@ pub struct WitnessArgs {
     #[arg(long, env = "OCOP_WITNESS_DIR", default_value = "witness")]
     dir: PathBuf,
     /// Address to listen on.
-    #[arg(long, env = "OCOP_WITNESS_LISTEN", default_value = "127.0.0.1:7380")]
-    listen: String,
+    #[arg(long, env = "OCOP_WITNESS_ADDRESS", default_value = "127.0.0.1:7380")]
+    address: String,
     /// A log to follow: its verifier key as it publishes it at
     /// /.well-known/ocop-trace/log-key (`<origin>+<id>+<base64>`). Repeat, or separate with
     /// commas, for several logs.
@@ -46,11 +46,11 @@ pub async fn run(args: WitnessArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let listener = TcpListener::bind(&args.listen)
+    let listener = TcpListener::bind(&args.address)
         .await
-        .with_context(|| format!("listening on {}", args.listen))?;
+        .with_context(|| format!("listening on {}", args.address))?;
     tracing::info!(
-        listen = %args.listen,
+        listen = %args.address,
         key = %witness.verifier_key(),
         logs = args.logs.len(),
         "witness started"

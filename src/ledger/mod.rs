@@ -16,6 +16,7 @@ pub mod bundle;
 pub mod canonical;
 pub mod chain;
 pub mod cosignature;
+pub mod follow;
 pub mod merkle;
 pub mod note;
 pub mod public_form;

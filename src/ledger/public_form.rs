@@ -57,12 +57,13 @@ pub fn payload_sha256(payload: &[u8]) -> Hash {
 /// `{"kind":…,"payload_sha256":…}` in RFC 8785 form: members in code-unit order, no
 /// whitespace, the kind escaped as JSON strings are (kinds are ASCII: `<table>.<verb>`).
 pub fn public_form(kind: &str, payload: &[u8]) -> Vec<u8> {
+    public_form_text(kind, &hex(&payload_sha256(payload))).into_bytes()
+}
+
+/// The public form naming `kind` and a payload's SHA-256 given in lower-case hex.
+pub fn public_form_text(kind: &str, payload_sha256_hex: &str) -> String {
     let kind = serde_json::Value::String(kind.to_owned());
-    format!(
-        r#"{{"kind":{kind},"payload_sha256":"{}"}}"#,
-        hex(&payload_sha256(payload))
-    )
-    .into_bytes()
+    format!(r#"{{"kind":{kind},"payload_sha256":"{payload_sha256_hex}"}}"#)
 }
 
 /// The leaf of a new entry: every entry appended now is in the public form.

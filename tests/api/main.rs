@@ -18,6 +18,7 @@ mod hostile;
 mod layers;
 mod ledger;
 mod listings;
+mod monitor;
 mod operations;
 mod outbox;
 mod pagination;
