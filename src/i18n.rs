@@ -153,6 +153,10 @@ pub struct Texts {
     pub verify_ok: &'static str,
     pub verify_fail: &'static str,
     pub verify_unsupported: &'static str,
+    /// Appended to `verify_ok` when witnesses cosigned: `{n}` their number, `{names}` them.
+    pub verify_witnessed: &'static str,
+    /// Intact, but fewer than the quorum of witnesses cosigned: `{n}` of `{k}`.
+    pub verify_unconfirmed: &'static str,
     pub verify_noscript: &'static str,
     pub serial: &'static str,
     pub pin_title: &'static str,
@@ -215,6 +219,8 @@ pub static VI: Texts = Texts {
     verify_ok: "Dữ liệu nguyên vẹn: tem nằm trong sổ cái đã ký và không bị sửa đổi.",
     verify_fail: "Không kiểm tra được: bằng chứng không khớp. Dữ liệu có thể đã bị sửa đổi.",
     verify_unsupported: "Trình duyệt này không hỗ trợ kiểm tra chữ ký Ed25519. Dữ liệu vẫn được hiển thị.",
+    verify_witnessed: "Đã được {n} bên độc lập xác nhận: {names}.",
+    verify_unconfirmed: "Tem nằm trong sổ cái đã ký, nhưng mới có {n}/{k} bên độc lập xác nhận. Hãy quét lại sau ít phút.",
     verify_noscript: "Bật JavaScript để tự kiểm tra bằng chứng mật mã.",
     serial: "Số tem",
     pin_title: "Xác nhận sản phẩm bằng mã PIN",
@@ -277,6 +283,8 @@ pub static EN: Texts = Texts {
     verify_ok: "Record intact: this stamp is in the signed ledger and has not been changed.",
     verify_fail: "Check failed: the proof does not match. The record may have been altered.",
     verify_unsupported: "This browser cannot check Ed25519 signatures. The record is still shown.",
+    verify_witnessed: "Confirmed by {n} independent witnesses: {names}.",
+    verify_unconfirmed: "This stamp is in the signed ledger, but only {n} of {k} independent witnesses have confirmed it yet. Scan again in a few minutes.",
     verify_noscript: "Turn on JavaScript to check the cryptographic proof yourself.",
     serial: "Stamp number",
     pin_title: "Confirm the item with its PIN",

@@ -288,7 +288,11 @@ fn witness_endpoint(text: &str) -> anyhow::Result<WitnessEndpoint> {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https"))
         .ok_or_else(|| anyhow::anyhow!("OCOP_WITNESSES: `{url}` is not an http(s) URL"))?;
-    Ok(WitnessEndpoint { url, verifier })
+    Ok(WitnessEndpoint {
+        url,
+        key: key.to_owned(),
+        verifier,
+    })
 }
 
 fn witness_quorum(given: Option<usize>, witnesses: usize) -> anyhow::Result<usize> {
@@ -434,6 +438,14 @@ impl Settings {
             data_dir,
             database_url,
             public_base_url,
+        })
+    }
+
+    /// What the scan page's proof checks: k of the configured witnesses; none without them.
+    pub fn witness_policy(&self) -> Option<crate::services::stamp_proof::WitnessPolicy> {
+        (!self.witnesses.is_empty()).then(|| crate::services::stamp_proof::WitnessPolicy {
+            quorum: self.witness_quorum,
+            keys: self.witnesses.iter().map(|w| w.key.clone()).collect(),
         })
     }
 

@@ -8,7 +8,12 @@
 // 4. The checkpoint (a C2SP signed note) is signed with Ed25519 by the pinned log key. The
 //    key is pinned on first use in localStorage; so is the last checkpoint, and the next scan
 //    asks for a consistency proof from it (RFC 9162), so the log cannot be rewritten unseen.
-// Green when all holds; red when anything fails; grey when the browser lacks Ed25519.
+// 5. With witnesses (C2SP tlog-witness), the checkpoint must carry valid cosignatures
+//    (Ed25519 cosignature/v1) of at least `quorum` of them; the witnesses and the quorum are
+//    remembered like the key, and may grow but not be dropped or lowered.
+// Green when all holds; amber when intact but short of the witness quorum; red when anything
+// fails (a listed witness's cosignature that does not verify, too); grey when the browser
+// lacks Ed25519.
 "use strict";
 (function () {
   var panel = document.getElementById("verify");
@@ -16,9 +21,12 @@
   var text = document.getElementById("verify-text");
   var STORE = "ocop-trace:log";
 
-  function show(state, detail) {
+  function show(state, detail, extra) {
     panel.setAttribute("data-state", state);
-    text.textContent = panel.getAttribute("data-" + state) + (detail ? " (" + detail + ")" : "");
+    text.textContent = panel.getAttribute("data-" + state) + (detail ? " (" + detail + ")" : "") + (extra ? " " + extra : "");
+  }
+  function fill(template, values) {
+    return template.replace(/\{(\w+)\}/g, function (_, k) { return values[k]; });
   }
 
   function fail(why) {
@@ -145,6 +153,36 @@
     fail("signature");
   }
 
+  // Cosignatures (C2SP tlog-cosignature, Ed25519 cosignature/v1) in the note by the listed
+  // witnesses: the names of those that verify; a listed witness's line that does not verify
+  // fails the check.
+  async function cosigners(note, vkeys) {
+    var split = note.lastIndexOf("\n\n");
+    if (split < 0) fail("note");
+    var body = note.slice(0, split + 1);
+    var sigs = note.slice(split + 2).split("\n");
+    var names = [];
+    for (var w = 0; w < vkeys.length; w++) {
+      var m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkeys[w]);
+      if (!m) fail("witness key");
+      var raw = b64(m[3]);
+      if (raw.length !== 33 || raw[0] !== 4) fail("witness key type");
+      var key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]);
+      for (var i = 0; i < sigs.length; i++) {
+        var s = /^\u2014 (\S+) (\S+)$/.exec(sigs[i]);
+        if (!s || s[1] !== m[1]) continue;
+        var sig = b64(s[2]);
+        if (sig.length !== 76 || !equal(sig.slice(0, 4), hex(m[2]))) continue;
+        var time = new DataView(sig.buffer, sig.byteOffset + 4, 8).getBigUint64(0);
+        var msg = concat([utf8("cosignature/v1\ntime " + time.toString() + "\n"), utf8(body)]);
+        if (!(await crypto.subtle.verify({ name: "Ed25519" }, key, sig.slice(12), msg))) fail("witness " + m[1]);
+        names.push(m[1]);
+        break;
+      }
+    }
+    return names;
+  }
+
   function serialFromAddress() {
     var segs = location.pathname.replace(/\/+$/, "").split("/");
     return decodeURIComponent(segs[segs.length - 1]).toUpperCase();
@@ -202,10 +240,23 @@
         if (!(await consistent(memory.size, oldRoot, cp.size, cp.root, c.proof.map(hex)))) fail("consistency");
       }
     }
-    if (!memory || !memory.size || memory.size <= cp.size) {
-      try { localStorage.setItem(STORE, JSON.stringify({ key: pinned, size: cp.size, root: toHex(cp.root) })); } catch (e) { /* private mode */ }
+    // 6. The witnesses: k of n cosigned this checkpoint.
+    var policy = b.witnesses || { quorum: 0, keys: [] };
+    var remembered = (memory && memory.witnesses) || { quorum: 0, keys: [] };
+    for (var i = 0; i < remembered.keys.length; i++) {
+      if (policy.keys.indexOf(remembered.keys[i]) < 0) fail("a witness was dropped");
     }
-    show("ok");
+    if (policy.quorum < remembered.quorum) fail("the witness quorum was lowered");
+    var names = policy.keys.length ? await cosigners(b.checkpoint, policy.keys) : [];
+    if (!memory || !memory.size || memory.size <= cp.size) {
+      try { localStorage.setItem(STORE, JSON.stringify({ key: pinned, size: cp.size, root: toHex(cp.root), witnesses: policy })); } catch (e) { /* private mode */ }
+    }
+    if (names.length < policy.quorum) {
+      show("unconfirmed", null);
+      text.textContent = fill(panel.getAttribute("data-unconfirmed"), { n: names.length, k: policy.quorum });
+      return;
+    }
+    show("ok", null, names.length ? fill(panel.getAttribute("data-witnessed"), { n: names.length, names: names.join(", ") }) : "");
   }
 
   check().catch(function (e) {

@@ -291,9 +291,14 @@ pub async fn proof(
         return Ok(res);
     }
     let serial = Serial::parse(&serial).map_err(|_| AppError::NotFound("stamp"))?;
-    let bundle =
-        crate::services::stamp_proof::prove(&state.db, &serial, state.log_key.verifier_key())
-            .await?;
+    let policy = state.settings.witness_policy();
+    let bundle = crate::services::stamp_proof::prove(
+        &state.db,
+        &serial,
+        state.log_key.verifier_key(),
+        policy.as_ref(),
+    )
+    .await?;
     let mut res = Json(bundle).into_response();
     super::public_page::cors(&mut res);
     res.headers_mut()

@@ -7,7 +7,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::ledger;
+use super::{ledger, witnessing};
 use crate::db::Db;
 use crate::error::AppError;
 use crate::ledger::{Hash, hex};
@@ -29,6 +29,17 @@ pub struct StampProof {
     /// The key that signs checkpoints (`name+id+base64`), as published at
     /// `/.well-known/ocop-trace/log-key`.
     pub log_key: String,
+    /// The witnesses whose cosignatures the checkpoint carries (C2SP tlog-cosignature) and how
+    /// many of them must have cosigned; absent when the log has no witnesses.
+    pub witnesses: Option<WitnessPolicy>,
+}
+
+/// k of n witnesses.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct WitnessPolicy {
+    pub quorum: usize,
+    /// Their verifier keys, `<name>+<id>+base64(0x04 ‖ key)`.
+    pub keys: Vec<String>,
 }
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -128,7 +139,12 @@ async fn run_hashes<C: sea_orm::ConnectionTrait>(
 /// A stamp's proof bundle. It costs a few indexed reads whatever the run's size: the stamp,
 /// its run (with the run's block roots), the 256 stamp hashes of its block, the run's ledger
 /// entry and the entry's inclusion path.
-pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof, AppError> {
+pub async fn prove(
+    db: &Db,
+    serial: &Serial,
+    log_key: &str,
+    witnesses: Option<&WitnessPolicy>,
+) -> Result<StampProof, AppError> {
     let conn = db.read();
     let s = stamp::Entity::find_by_id(serial.as_str().to_owned())
         .one(conn)
@@ -152,14 +168,20 @@ pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof
         .one(conn)
         .await?
         .ok_or_else(|| AppError::internal(anyhow::anyhow!("run {} has no ledger entry", run.id)))?;
-    let checkpoint = ledger::latest_checkpoint(conn)
-        .await?
-        .filter(|c| c.size > entry.idx)
-        .ok_or_else(|| {
-            AppError::Unavailable(anyhow::anyhow!(
-                "the run is not in a signed checkpoint yet; one is signed within a second"
-            ))
-        })?;
+    // With witnesses, the latest checkpoint enough of them cosigned, if one covers the run.
+    let confirmed = match witnesses {
+        Some(w) => witnessing::latest_confirmed(conn, entry.idx, &w.keys, w.quorum).await?,
+        None => None,
+    };
+    let latest = match confirmed {
+        Some(c) => Some(c),
+        None => ledger::latest_checkpoint(conn).await?,
+    };
+    let checkpoint = latest.filter(|c| c.size > entry.idx).ok_or_else(|| {
+        AppError::Unavailable(anyhow::anyhow!(
+            "the run is not in a signed checkpoint yet; one is signed within a second"
+        ))
+    })?;
     let entry_path = ledger::inclusion(conn, entry.idx as u64, checkpoint.size as u64).await?;
     let hex_all = |v: &[Hash]| v.iter().map(hex).collect::<Vec<_>>();
     Ok(StampProof {
@@ -182,7 +204,8 @@ pub async fn prove(db: &Db, serial: &Serial, log_key: &str) -> Result<StampProof
             tree_size: checkpoint.size,
             path: hex_all(&entry_path),
         },
-        checkpoint: checkpoint.note,
+        checkpoint: witnessing::cosigned_note(conn, &checkpoint).await?,
         log_key: log_key.to_owned(),
+        witnesses: witnesses.cloned(),
     })
 }

@@ -10,7 +10,9 @@
 use std::time::{Duration, Instant};
 
 use entity::{checkpoint, checkpoint_cosignature};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 
 use super::ledger;
 use crate::db::Db;
@@ -21,6 +23,8 @@ use crate::error::AppError;
 pub struct WitnessEndpoint {
     /// Where its `add-checkpoint` lives: `<url>/add-checkpoint`.
     pub url: url::Url,
+    /// Its verifier key as configured (`<name>+<id>+<base64>`).
+    pub key: String,
     pub verifier: crate::ledger::cosignature::CosignatureVerifier,
 }
 
@@ -188,6 +192,42 @@ pub async fn cosigned_note<C: ConnectionTrait>(
         note.push_str(&c.line);
     }
     Ok(note)
+}
+
+/// The latest checkpoint larger than `above` entries that at least `quorum` of the witnesses
+/// (by verifier key) have cosigned.
+pub async fn latest_confirmed<C: ConnectionTrait>(
+    conn: &C,
+    above: i64,
+    keys: &[String],
+    quorum: usize,
+) -> Result<Option<checkpoint::Model>, AppError> {
+    let names: Vec<&str> = keys
+        .iter()
+        .map(|k| k.split('+').next().unwrap_or_default())
+        .collect();
+    // Witnesses cosign only the latest checkpoint they are sent, so cosigned sizes are few.
+    let rows: Vec<i64> = checkpoint_cosignature::Entity::find()
+        .select_only()
+        .column(checkpoint_cosignature::Column::Size)
+        .filter(checkpoint_cosignature::Column::Size.gt(above))
+        .filter(checkpoint_cosignature::Column::Witness.is_in(names))
+        .order_by_desc(checkpoint_cosignature::Column::Size)
+        .limit(1_000)
+        .into_tuple()
+        .all(conn)
+        .await?;
+    let mut counted: Vec<(i64, usize)> = Vec::new();
+    for size in rows {
+        match counted.last_mut() {
+            Some((s, n)) if *s == size => *n += 1,
+            _ => counted.push((size, 1)),
+        }
+    }
+    let Some((size, _)) = counted.into_iter().find(|(_, n)| *n >= quorum) else {
+        return Ok(None);
+    };
+    Ok(checkpoint::Entity::find_by_id(size).one(conn).await?)
 }
 
 /// One witness as the background task sees it.

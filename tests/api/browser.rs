@@ -52,7 +52,7 @@ async fn run(mut cmd: Command) -> std::process::Output {
 }
 
 /// The page's DOM after its scripts ran.
-async fn dom(profile: &Path, url: &str) -> String {
+pub(crate) async fn dom(profile: &Path, url: &str) -> String {
     let mut cmd = chromium(profile);
     cmd.arg("--dump-dom").arg(url);
     let out = run(cmd).await;
@@ -64,7 +64,7 @@ async fn dom(profile: &Path, url: &str) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-async fn screenshot(profile: &Path, url: &str, name: &str) {
+pub(crate) async fn screenshot(profile: &Path, url: &str, name: &str) {
     let file = screenshots().join(name);
     let mut cmd = chromium(profile);
     cmd.arg(format!("--screenshot={}", file.display())).arg(url);
@@ -80,7 +80,7 @@ async fn screenshot(profile: &Path, url: &str, name: &str) {
     );
 }
 
-fn state(dom: &str) -> &str {
+pub(crate) fn state(dom: &str) -> &str {
     let at = dom.find("id=\"verify\"").expect("the verification panel");
     let rest = &dom[at..];
     let s = rest.find("data-state=\"").unwrap() + 12;

@@ -38,6 +38,7 @@ async fn start_witness(name: &str, log_vkey: &str) -> RunningWitness {
 fn endpoint(url: &str, vkey: &str) -> WitnessEndpoint {
     WitnessEndpoint {
         url: url.parse().unwrap(),
+        key: vkey.to_owned(),
         verifier: CosignatureVerifier::parse(vkey).unwrap(),
     }
 }
@@ -218,4 +219,138 @@ async fn a_witness_refuses_a_split_view_and_keeps_the_evidence() {
         let (s, _, body) = add(&w, bad.to_owned()).await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{bad:?}: {body}");
     }
+}
+
+/// A log with witnesses `up` (running) and `down` (configured, unreachable) and a quorum;
+/// returns the app and the running witnesses.
+async fn witnessed_app(up: &[&str], down: usize, quorum: usize) -> (TestApp, Vec<RunningWitness>) {
+    let dir = tempfile::tempdir().unwrap();
+    let (key_file, log_vkey) = log_key_in(dir.path());
+    let mut running = Vec::new();
+    for name in up {
+        running.push(start_witness(name, &log_vkey).await);
+    }
+    let mut endpoints: Vec<WitnessEndpoint> =
+        running.iter().map(|w| endpoint(&w.url, &w.vkey)).collect();
+    for i in 0..down {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let key = ocop_trace::ledger::cosignature::WitnessKey::new(
+            &format!("witness.down.test/{i}"),
+            &[i as u8; 32],
+        )
+        .unwrap()
+        .verifier_key();
+        endpoints.push(endpoint(
+            &format!("http://{}/", l.local_addr().unwrap()),
+            &key,
+        ));
+    }
+    let app = TestApp::spawn_with(move |s| {
+        s.log_key_file = key_file;
+        s.witnesses = endpoints;
+        s.witness_quorum = quorum;
+    })
+    .await;
+    std::mem::forget(dir);
+    (app, running)
+}
+
+async fn log_size(app: &TestApp) -> u64 {
+    let (_, head) = app
+        .get(&app.admin, "/api/v1/log/proof/inclusion?index=0")
+        .await;
+    head["size"].as_u64().unwrap()
+}
+
+/// The stamp's proof names the witness policy and carries a checkpoint they cosigned.
+#[tokio::test]
+async fn a_stamp_proof_carries_the_checkpoint_the_quorum_cosigned() {
+    let (app, witnesses) = witnessed_app(&["witness.a.test/w", "witness.b.test/w"], 1, 2).await;
+    let (_, stamps) = crate::scan::world(&app, 1).await;
+    let size = log_size(&app).await;
+    cosigned(&app, size, 2).await;
+    let serial = stamps[0]["serial"].as_str().unwrap();
+    let (s, proof) = app
+        .get(&app.admin, &format!("/api/v1/stamps/{serial}/proof"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{proof}");
+    assert_eq!(proof["witnesses"]["quorum"], 2);
+    assert_eq!(proof["witnesses"]["keys"].as_array().unwrap().len(), 3);
+    let note = proof["checkpoint"].as_str().unwrap();
+    let refs: Vec<&RunningWitness> = witnesses.iter().collect();
+    assert_eq!(verified_cosignatures(note, &refs), 2, "{note}");
+}
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run with --ignored"]
+async fn the_scan_page_is_green_only_with_the_quorum_and_red_on_a_bad_cosignature() {
+    use crate::browser::{dom, screenshot, state};
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+    let (app, _w) = witnessed_app(
+        &["witness.sonnptnt.test/w1", "witness.vinastas.test/w2"],
+        1,
+        2,
+    )
+    .await;
+    let (_, stamps) = crate::scan::world(&app, 2).await;
+    cosigned(&app, log_size(&app).await, 2).await;
+    let url = app.url(&format!("{}?lang=vi", crate::scan::path_of(&stamps[0])));
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom(profile.path(), &url).await;
+    assert_eq!(state(&page), "ok", "{page}");
+    assert!(
+        page.contains(
+            "Đã được 2 bên độc lập xác nhận: witness.sonnptnt.test/w1, witness.vinastas.test/w2."
+        ),
+        "{page}"
+    );
+    screenshot(profile.path(), &url, "scan-vi-witnessed.png").await;
+    let en = url.replace("?lang=vi", "?lang=en");
+    let page = dom(profile.path(), &en).await;
+    assert!(
+        page.contains("Confirmed by 2 independent witnesses"),
+        "{page}"
+    );
+
+    // A cosignature by a listed witness that does not verify: red, in a fresh browser too.
+    let rows = entity::checkpoint_cosignature::Entity::find()
+        .all(app.db.read())
+        .await
+        .unwrap();
+    for row in rows {
+        let (head, b64) = row.line.trim_end().rsplit_once(' ').unwrap();
+        let mut sig = data_encoding::BASE64.decode(b64.as_bytes()).unwrap();
+        let last = sig.len() - 1;
+        sig[last] ^= 1;
+        entity::checkpoint_cosignature::ActiveModel {
+            size: Set(row.size),
+            witness: Set(row.witness.clone()),
+            line: Set(format!("{head} {}\n", data_encoding::BASE64.encode(&sig))),
+            ..Default::default()
+        }
+        .update(app.db.read())
+        .await
+        .unwrap();
+    }
+    let fresh = tempfile::tempdir().unwrap();
+    let page = dom(fresh.path(), &url).await;
+    assert_eq!(state(&page), "fail", "{page}");
+    screenshot(fresh.path(), &url, "scan-vi-bad-cosignature.png").await;
+}
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run with --ignored"]
+async fn below_the_quorum_the_scan_page_is_amber_not_green() {
+    use crate::browser::{dom, screenshot, state};
+    // 2 of 2 required, one of them down.
+    let (app, _w) = witnessed_app(&["witness.sonnptnt.test/w1"], 1, 2).await;
+    let (_, stamps) = crate::scan::world(&app, 1).await;
+    cosigned(&app, log_size(&app).await, 1).await;
+    let url = app.url(&format!("{}?lang=vi", crate::scan::path_of(&stamps[0])));
+    let profile = tempfile::tempdir().unwrap();
+    let page = dom(profile.path(), &url).await;
+    assert_eq!(state(&page), "unconfirmed", "{page}");
+    assert!(page.contains("mới có 1/2 bên độc lập xác nhận"), "{page}");
+    screenshot(profile.path(), &url, "scan-vi-unconfirmed.png").await;
 }
