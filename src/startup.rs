@@ -83,6 +83,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         pin_key,
         diary: DiaryWriter::start(db.clone()),
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
+        tiles: crate::services::tile_cache::TileCache::new(
+            crate::services::tile_cache::DEFAULT_BYTES,
+        ),
         // Half of the scan caches' memory for lots and stamps, half for rendered frames.
         resolve_cache: Arc::new(crate::services::resolve::ResolveCache::new(
             settings.scan_cache_bytes / 2,

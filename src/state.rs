@@ -54,6 +54,8 @@ pub struct Shared {
     pub resolve_cache: Arc<crate::services::resolve::ResolveCache>,
     /// Scan pages rendered but for their live parts, by resolution.
     pub scan_frames: Arc<crate::web::scan_frame::FrameCache>,
+    /// Tiles of the log already served (they never change).
+    pub tiles: crate::services::tile_cache::TileCache,
     /// Group-commits scans.
     pub scans: crate::services::scans::ScanWriter,
     /// Stored files: uploads, downloads, public images.

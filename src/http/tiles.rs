@@ -63,6 +63,9 @@ async fn tile(
     Path(path): Path<String>,
 ) -> Result<Response, AppError> {
     let tile = TileRef::parse(&path).map_err(|_| AppError::NotFound("tile"))?;
+    if let Some(kept) = state.tiles.get(&tile) {
+        return Ok(with_headers(kept, "application/octet-stream", IMMUTABLE));
+    }
     let conn = state.db.read();
     let signed = ledger::latest_checkpoint(conn)
         .await?
@@ -81,5 +84,7 @@ async fn tile(
         }
         ledger::entry_bundle(conn, tile).await?
     };
+    let data = bytes::Bytes::from(data);
+    state.tiles.keep(tile, data.clone());
     Ok(with_headers(data, "application/octet-stream", IMMUTABLE))
 }

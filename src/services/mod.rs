@@ -46,6 +46,7 @@ pub mod stamp_voids;
 pub mod stamps;
 pub mod storage_check;
 pub mod stored;
+pub mod tile_cache;
 pub mod verify;
 pub mod witnessing;
 
