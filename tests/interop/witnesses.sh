@@ -85,6 +85,7 @@ grep -q "^OK: 320 entries verified (20 new), 2 witness cosignature(s)" "$WORK/m2
 # own witnessing submits to the witnesses, whose held tree it does not extend.
 start_log "$WORK/log2" $((PORT + 1))
 organizations $((PORT + 1)) 330 "HTX Khác" log2
+cosigned $((PORT + 1)) 330 0
 for _ in $(seq 1 100); do
   n=$(ls "$WORK"/w1/evidence "$WORK"/w2/evidence 2>/dev/null | grep -c '\.txt$' || true)
   [ "$n" -ge 2 ] && break; sleep 0.1
@@ -106,5 +107,5 @@ cat "$WORK/m3.out" | head -3
 # does not extend the one seen (1); either way the monitor does not pass it.
 [ "$status" -ne 0 ] || { echo "the monitor passed a split view" >&2; exit 1; }
 "$BIN" monitor "http://127.0.0.1:$((PORT + 1))" --state "$WORK/monitor.json" >"$WORK/m4.out" || status=$?
-grep -q "^FAILED: the tree of 330 entries does not extend the one of 320 seen before" "$WORK/m4.out"
+grep -Eq "^FAILED: the tree of 330 entries does not extend the one of 320 seen before" "$WORK/m4.out" || { cat "$WORK/m4.out" >&2; exit 1; }
 echo "witness interop: OK (3 witnesses cosigned, quorum held with one down, split view refused by the witnesses with evidence and reported by the monitor)"
