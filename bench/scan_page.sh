@@ -11,6 +11,7 @@
 # Needs: wrk, nginx (Debian nginx-light or nginx), curl, python3, gzip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib/nginx.sh
 DURATION="${1:-30}"
 CONNECTIONS="${2:-64}"
 ROUNDS="${3:-2}"
@@ -25,7 +26,7 @@ BIN="${BENCH_BIN:-target/$PROFILE/ocop-trace}"
 WORK=$(mktemp -d)
 cleanup() {
   kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  stop_nginx "$WORK"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -52,19 +53,7 @@ js_gz=$(curl -sf "http://127.0.0.1:$PORT/static/verify.js" | gzip -9c | wc -c)
 mkdir -p "$WORK/www"
 chmod 755 "$WORK"
 head -c "$(wc -c <"$WORK/page.html")" /dev/urandom | base64 -w 0 | head -c "$(wc -c <"$WORK/page.html")" >"$WORK/www/page.html"
-cat >"$WORK/nginx.conf" <<NGINX
-user root;
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; }
-}
-NGINX
-nginx -c "$WORK/nginx.conf" -p "$WORK"
-sleep 0.5
+start_nginx "$WORK" "$NGINX_PORT"
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
 echo "page: $(wc -c <"$WORK/page.html") bytes of HTML; compressed (gzip -9): HTML $html_gz + CSS $css_gz + JS $js_gz = $((html_gz + css_gz + js_gz)) bytes (budget 30,720)"

@@ -13,6 +13,7 @@
 # Needs: wrk, nginx (Debian nginx-light), GNU time, curl, python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib/nginx.sh
 ENTRIES="${1:-1000000}"; DURATION="${2:-20}"; ROUNDS="${3:-2}"; TILES="${4:-2000}"
 PORT="${BENCH_PORT:-18086}"; NGINX_PORT=$((PORT + 1))
 BIN="${BENCH_BIN:-target/release/ocop-trace}"
@@ -25,7 +26,7 @@ fi
 WORK=$(mktemp -d)
 cleanup() {
   kill "${SERVER:-}" 2>/dev/null || true; wait "${SERVER:-}" 2>/dev/null || true
-  [ -f "$WORK/nginx.pid" ] && kill "$(cat "$WORK/nginx.pid")" 2>/dev/null || true
+  stop_nginx "$WORK"
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -76,21 +77,7 @@ for p in paths:
 open(os.path.join(work, "paths"), "w").write("\n".join(paths) + "\n")
 print(f"tiles: {len(paths)} distinct ({len(picked)} hash tiles, {len(picked)} entry bundles)")
 PY
-chmod -R a+rX "$WORK"
-cat >"$WORK/nginx.conf" <<NGINX
-user root;
-worker_processes auto;
-pid $WORK/nginx.pid;
-error_log $WORK/nginx-error.log;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  default_type application/octet-stream;
-  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/www; }
-}
-NGINX
-nginx -c "$WORK/nginx.conf" -p "$WORK"
-sleep 0.5
+start_nginx "$WORK" "$NGINX_PORT"
 export PATHS="$WORK/paths" THREADS=2 COUNT="$TILES"
 echo "command: wrk -t2 -c64 -d${DURATION}s --latency -s bench/lib/walk.lua, $ROUNDS alternating rounds"
 for round in $(seq 1 "$ROUNDS"); do

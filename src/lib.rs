@@ -27,6 +27,7 @@ pub mod cli;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod fetch;
 pub mod heavy;
 pub mod http;
 pub mod i18n;

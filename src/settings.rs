@@ -596,6 +596,53 @@ mod tests {
     }
 
     #[test]
+    fn witnesses_are_a_key_and_a_url_each_and_the_quorum_defaults_to_a_majority() {
+        let key = |name: &str, seed: u8| {
+            crate::ledger::cosignature::WitnessKey::new(name, &[seed; 32])
+                .unwrap()
+                .verifier_key()
+        };
+        let with = |witnesses: Vec<String>, quorum: Option<usize>| {
+            Settings::resolve(&SettingsArgs {
+                witnesses: Some(witnesses),
+                witness_quorum: quorum,
+                ..Default::default()
+            })
+        };
+        let three: Vec<String> = (1..=3)
+            .map(|i| format!("{} https://w{i}.test/", key(&format!("w{i}.test"), i)))
+            .collect();
+        let s = with(three.clone(), None).unwrap();
+        assert_eq!((s.witnesses.len(), s.witness_quorum), (3, 2));
+        assert_eq!(s.witness_policy().unwrap().keys[0], key("w1.test", 1));
+        assert_eq!(with(three.clone(), Some(3)).unwrap().witness_quorum, 3);
+        assert!(with(three.clone(), Some(4)).is_err(), "more than there are");
+        assert!(with(three, Some(0)).is_err());
+        assert!(
+            with(vec![String::new()], None)
+                .unwrap()
+                .witness_policy()
+                .is_none()
+        );
+        for bad in [
+            format!("{} ftp://w.test/", key("w.test", 1)),
+            format!("{} https://w.test/ extra", key("w.test", 1)),
+            key("w.test", 1),
+            "w.test+00000000+AAAA https://w.test/".to_owned(),
+        ] {
+            assert!(with(vec![bad.clone()], None).is_err(), "{bad}");
+        }
+        assert!(
+            Settings::resolve(&SettingsArgs {
+                witness_quorum: Some(1),
+                ..Default::default()
+            })
+            .is_err(),
+            "a quorum without witnesses"
+        );
+    }
+
+    #[test]
     fn unknown_keys_in_the_file_are_rejected_and_a_named_file_must_exist() {
         let f = file("lissten = \"x\"");
         let args = SettingsArgs {

@@ -117,21 +117,26 @@
   }
 
   // A C2SP verifier key `name+hexid+base64(0x01 ‖ key)`.
-  function parseKey(vkey) {
+  // A C2SP verifier key `name+id+base64(type ‖ key)`: 1 for a log's Ed25519 key, 4 for a
+  // witness's cosignature/v1 key.
+  function parseKey(vkey, type) {
     // The base64 part may itself contain "+": split at the first two only.
     var m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkey);
     if (!m) fail("key");
     var raw = b64(m[3]);
-    if (raw.length !== 33 || raw[0] !== 1) fail("key type");
+    if (raw.length !== 33 || raw[0] !== type) fail("key type");
     return { name: m[1], id: hex(m[2]), key: raw.slice(1) };
   }
 
   // A C2SP signed note: text, a blank line, `— name base64(id ‖ signature)` lines.
-  async function checkNote(note, key) {
+  function splitNote(note) {
     var split = note.lastIndexOf("\n\n");
     if (split < 0) fail("note");
-    var body = note.slice(0, split + 1);
-    var sigs = note.slice(split + 2).split("\n");
+    return { body: note.slice(0, split + 1), sigs: note.slice(split + 2).split("\n") };
+  }
+
+  async function checkNote(note, key) {
+    var parts = splitNote(note), body = parts.body, sigs = parts.sigs;
     var cryptoKey;
     try {
       cryptoKey = await crypto.subtle.importKey("raw", key.key, { name: "Ed25519" }, false, ["verify"]);
@@ -157,26 +162,20 @@
   // witnesses: the names of those that verify; a listed witness's line that does not verify
   // fails the check.
   async function cosigners(note, vkeys) {
-    var split = note.lastIndexOf("\n\n");
-    if (split < 0) fail("note");
-    var body = note.slice(0, split + 1);
-    var sigs = note.slice(split + 2).split("\n");
+    var parts = splitNote(note), body = parts.body, sigs = parts.sigs;
     var names = [];
     for (var w = 0; w < vkeys.length; w++) {
-      var m = /^([^+]+)\+([0-9a-f]{8})\+(.+)$/.exec(vkeys[w]);
-      if (!m) fail("witness key");
-      var raw = b64(m[3]);
-      if (raw.length !== 33 || raw[0] !== 4) fail("witness key type");
-      var key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]);
+      var witness = parseKey(vkeys[w], 4);
+      var key = await crypto.subtle.importKey("raw", witness.key, { name: "Ed25519" }, false, ["verify"]);
       for (var i = 0; i < sigs.length; i++) {
         var s = /^\u2014 (\S+) (\S+)$/.exec(sigs[i]);
-        if (!s || s[1] !== m[1]) continue;
+        if (!s || s[1] !== witness.name) continue;
         var sig = b64(s[2]);
-        if (sig.length !== 76 || !equal(sig.slice(0, 4), hex(m[2]))) continue;
+        if (sig.length !== 76 || !equal(sig.slice(0, 4), witness.id)) continue;
         var time = new DataView(sig.buffer, sig.byteOffset + 4, 8).getBigUint64(0);
         var msg = concat([utf8("cosignature/v1\ntime " + time.toString() + "\n"), utf8(body)]);
-        if (!(await crypto.subtle.verify({ name: "Ed25519" }, key, sig.slice(12), msg))) fail("witness " + m[1]);
-        names.push(m[1]);
+        if (!(await crypto.subtle.verify({ name: "Ed25519" }, key, sig.slice(12), msg))) fail("witness " + witness.name);
+        names.push(witness.name);
         break;
       }
     }
@@ -225,7 +224,7 @@
     var memory = null;
     try { memory = JSON.parse(localStorage.getItem(STORE) || "null"); } catch (e) { memory = null; }
     if (memory && memory.key && memory.key !== pinned) fail("the log key changed");
-    var cp = await checkNote(b.checkpoint, parseKey(pinned));
+    var cp = await checkNote(b.checkpoint, parseKey(pinned, 1));
     if (cp.size !== b.entry.tree_size || !equal(cp.root, logRoot)) fail("checkpoint");
 
     // 5. The log only grew since this browser last looked.

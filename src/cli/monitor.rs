@@ -16,9 +16,9 @@ use signed_note::{Note, StandardVerifier, Verifier, Verifiers};
 
 use crate::ledger::cosignature::CosignatureVerifier;
 use crate::ledger::follow::{self, Broken, Seen};
+use crate::ledger::hex;
 use crate::ledger::merkle::Frontier;
 use crate::ledger::tiles::{TileRef, WIDTH, unbundle};
-use crate::ledger::{Hash, hex};
 
 #[derive(Debug, clap::Args)]
 pub struct MonitorArgs {
@@ -97,6 +97,9 @@ fn under(base: &url::Url, path: &str) -> String {
     crate::urls::url_under(base, path)
 }
 
+/// The most read of one answer: a full entry bundle holds 256 entries of at most 65,537 bytes.
+const ANSWER_LIMIT: usize = 256 * 65_537;
+
 async fn fetch(http: &reqwest::Client, url: &str) -> anyhow::Result<Vec<u8>> {
     let res = http
         .get(url)
@@ -106,11 +109,9 @@ async fn fetch(http: &reqwest::Client, url: &str) -> anyhow::Result<Vec<u8>> {
     if !res.status().is_success() {
         bail!("GET {url}: {}", res.status());
     }
-    Ok(res
-        .bytes()
+    crate::fetch::body_limited(res, ANSWER_LIMIT)
         .await
-        .with_context(|| format!("GET {url}"))?
-        .to_vec())
+        .with_context(|| format!("GET {url}"))
 }
 
 fn read_state(path: &Path) -> anyhow::Result<Option<Seen>> {
@@ -335,7 +336,7 @@ async fn find_changed(
                     index: bundle.entry_range().start + i as u64,
                     entry: String::from_utf8_lossy(entry).into_owned(),
                     entry_hash: hex(&leaf),
-                    tile_hash: hex(&Hash(tile_leaf.try_into().unwrap_or([0; 32]))),
+                    tile_hash: data_encoding::HEXLOWER.encode(tile_leaf),
                 }));
             }
         }

@@ -32,6 +32,8 @@ pub struct WitnessEndpoint {
 const TICK: Duration = Duration::from_millis(500);
 /// The longest wait before asking a failing witness again.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// The most of a witness's reply that is read.
+const REPLY_LIMIT: usize = 64 * 1024;
 /// A witness that has not answered by then is counted as down for this round.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -95,10 +97,11 @@ pub async fn submit(
             .await
             .map_err(|e| SubmitError::Unreachable(e.without_url().to_string()))?;
         let status = res.status().as_u16();
-        let text = res
-            .text()
+        // A cosignature line or a size is a few hundred bytes.
+        let text = crate::fetch::body_limited(res, REPLY_LIMIT)
             .await
-            .map_err(|e| SubmitError::Unreachable(e.without_url().to_string()))?;
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|e| SubmitError::Unreachable(e.to_string()))?;
         match status {
             200 => {
                 store_cosignature(db, witness, cp.size, &body, &text).await?;

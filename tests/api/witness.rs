@@ -223,7 +223,11 @@ async fn a_witness_refuses_a_split_view_and_keeps_the_evidence() {
 
 /// A log with witnesses `up` (running) and `down` (configured, unreachable) and a quorum;
 /// returns the app and the running witnesses.
-async fn witnessed_app(up: &[&str], down: usize, quorum: usize) -> (TestApp, Vec<RunningWitness>) {
+async fn witnessed_app(
+    up: &[&str],
+    down: usize,
+    quorum: usize,
+) -> (TestApp, Vec<RunningWitness>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let (key_file, log_vkey) = log_key_in(dir.path());
     let mut running = Vec::new();
@@ -251,8 +255,7 @@ async fn witnessed_app(up: &[&str], down: usize, quorum: usize) -> (TestApp, Vec
         s.witness_quorum = quorum;
     })
     .await;
-    std::mem::forget(dir);
-    (app, running)
+    (app, running, dir)
 }
 
 async fn log_size(app: &TestApp) -> u64 {
@@ -265,7 +268,8 @@ async fn log_size(app: &TestApp) -> u64 {
 /// The stamp's proof names the witness policy and carries a checkpoint they cosigned.
 #[tokio::test]
 async fn a_stamp_proof_carries_the_checkpoint_the_quorum_cosigned() {
-    let (app, witnesses) = witnessed_app(&["witness.a.test/w", "witness.b.test/w"], 1, 2).await;
+    let (app, witnesses, _key) =
+        witnessed_app(&["witness.a.test/w", "witness.b.test/w"], 1, 2).await;
     let (_, stamps) = crate::scan::world(&app, 1).await;
     let size = log_size(&app).await;
     cosigned(&app, size, 2).await;
@@ -287,7 +291,7 @@ async fn the_scan_page_is_green_only_with_the_quorum_and_red_on_a_bad_cosignatur
     use crate::browser::{dom, screenshot, state};
     use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
-    let (app, _w) = witnessed_app(
+    let (app, _w, _key) = witnessed_app(
         &["witness.sonnptnt.test/w1", "witness.vinastas.test/w2"],
         1,
         2,
@@ -344,7 +348,7 @@ async fn the_scan_page_is_green_only_with_the_quorum_and_red_on_a_bad_cosignatur
 async fn below_the_quorum_the_scan_page_is_amber_not_green() {
     use crate::browser::{dom, screenshot, state};
     // 2 of 2 required, one of them down.
-    let (app, _w) = witnessed_app(&["witness.sonnptnt.test/w1"], 1, 2).await;
+    let (app, _w, _key) = witnessed_app(&["witness.sonnptnt.test/w1"], 1, 2).await;
     let (_, stamps) = crate::scan::world(&app, 1).await;
     cosigned(&app, log_size(&app).await, 1).await;
     let url = app.url(&format!("{}?lang=vi", crate::scan::path_of(&stamps[0])));
