@@ -408,7 +408,9 @@ async fn repeated_scans_raise_the_copy_warning_at_the_thresholds() {
         .await;
     }
     // Rows written behind the scan writer's back (as another node's would be) reach a page
-    // once its in-memory view is older than `FRESH`: aged here at once.
+    // once its in-memory view is older than `FRESH`: aged here at once, after the scan above
+    // is committed (otherwise its commit, landing after `forget`, refills the view).
+    app.state.scans.flush().await;
     app.state.scans.forget(serial);
     let (_, _, page) = get(&app, &path_of(&stamps[1]), &[BROWSER]).await;
     assert!(page.contains(warning), "1 + 1 + 8 = 10 scans in 7 days");
