@@ -26,6 +26,7 @@ pub mod auth;
 pub mod cli;
 pub mod db;
 pub mod domain;
+pub mod epcis;
 pub mod error;
 pub mod fetch;
 pub mod heavy;

@@ -9,6 +9,8 @@ pub mod batch_event;
 pub mod blob;
 pub mod checkpoint;
 pub mod checkpoint_cosignature;
+pub mod epcis_event;
+pub mod epcis_index_state;
 pub mod farm;
 pub mod growing_area;
 pub mod invitation;

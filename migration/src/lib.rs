@@ -35,6 +35,7 @@ mod m20261203_000027_invitation_consent;
 mod m20261205_000028_create_scan_days;
 mod m20261205_000029_ledger_public_form;
 mod m20261205_000030_create_checkpoint_cosignatures;
+mod m20261205_000031_create_epcis_events;
 
 pub struct Migrator;
 
@@ -72,6 +73,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000028_create_scan_days::Migration),
             Box::new(m20261205_000029_ledger_public_form::Migration),
             Box::new(m20261205_000030_create_checkpoint_cosignatures::Migration),
+            Box::new(m20261205_000031_create_epcis_events::Migration),
         ]
     }
 }
