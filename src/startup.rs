@@ -82,6 +82,9 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         blobs,
         pin_key,
         diary: DiaryWriter::start(db.clone()),
+        epcis: Arc::new(crate::services::epcis_index::EpcisIndex::new(
+            settings.public_base_url.clone(),
+        )),
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
         tiles: crate::services::tile_cache::TileCache::new(
             crate::services::tile_cache::DEFAULT_BYTES,
@@ -129,6 +132,10 @@ pub async fn serve(
             state.settings.witnesses.clone(),
         ))
     });
+    let epcis = tokio::spawn(crate::services::epcis_index::run(
+        state.db.clone(),
+        state.epcis.clone(),
+    ));
     let pusher = state
         .settings
         .outbox_worker
@@ -159,6 +166,7 @@ pub async fn serve(
     .await
     .context("serving HTTP");
     signer.abort();
+    epcis.abort();
     if let Some(w) = witnessing {
         w.abort();
     }

@@ -62,6 +62,8 @@ pub struct Shared {
     pub blobs: crate::services::blobs::Blobs,
     /// Marketplace pushes.
     pub outbox: crate::services::outbox::Outbox,
+    /// Every recorded fact as an EPCIS 2.0 event, indexed from the ledger.
+    pub epcis: Arc<crate::services::epcis_index::EpcisIndex>,
     /// Group-commits diary appends.
     pub diary: DiaryWriter,
     /// Work a response leaves running after its last byte (a print file streamed to the

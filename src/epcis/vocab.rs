@@ -81,6 +81,20 @@ impl Ids {
         }
     }
 
+    /// The serial a stamp identifier names: `https://id.gs1.org/01/{gtin}/21/{serial}` (the
+    /// canonical form of any Digital Link with a serial) or our `{base}/S/{serial}`.
+    pub fn serial_of(&self, epc: &str) -> Option<String> {
+        let serial = match epc.strip_prefix(&self.under("/S/")) {
+            Some(s) => s.to_owned(),
+            None => {
+                let canonical = super::hash::canonical(epc);
+                let rest = canonical.strip_prefix("https://id.gs1.org/01/")?;
+                rest.split_once("/21/")?.1.to_owned()
+            }
+        };
+        (!serial.is_empty() && !serial.contains('/')).then_some(serial)
+    }
+
     pub fn farm(&self, id: uuid::Uuid) -> String {
         self.under(&format!("/id/farm/{id}"))
     }

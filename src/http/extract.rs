@@ -199,6 +199,25 @@ impl FromRequestParts<AppState> for Principal {
     }
 }
 
+/// A principal when the request sends a token, none when it sends no `Authorization`
+/// header (public routes that show more to a member); a token sent and not valid is a 401.
+impl axum::extract::OptionalFromRequestParts<AppState> for Principal {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        if parts.headers.contains_key(header::AUTHORIZATION) {
+            <Principal as FromRequestParts<AppState>>::from_request_parts(parts, state)
+                .await
+                .map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+}
+
 /// The client's address: the TCP peer, or the first `X-Forwarded-For` entry when the service
 /// is configured to trust its proxy (`OCOP_TRUST_FORWARDED_FOR`). Only ever stored hashed.
 pub struct ClientAddr(pub std::net::IpAddr);

@@ -9,6 +9,7 @@ pub mod certifications;
 pub mod console;
 pub mod contract;
 pub mod docs;
+pub mod epcis;
 pub mod events;
 pub mod extract;
 pub mod farms;
@@ -134,6 +135,12 @@ pub fn api(upload_max_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenA
         .routes(routes!(print::csv))
         .routes(routes!(print::templates))
         .routes(routes!(events::history))
+        .routes(routes!(epcis::events))
+        .routes(routes!(epcis::event_by_id))
+        .routes(routes!(epcis::vocabulary))
+        .routes(routes!(epcis::batch_document))
+        .routes(routes!(epcis::stamp_document))
+        .routes(routes!(epcis::events_of_epc))
         .split_for_parts()
 }
 

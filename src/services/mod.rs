@@ -14,6 +14,8 @@ pub mod checkpoints;
 pub mod clock;
 pub mod dashboard;
 pub mod diary_writer;
+pub mod epcis;
+pub mod epcis_index;
 pub mod events;
 pub mod farms;
 pub mod growing_areas;

@@ -12,6 +12,7 @@ mod console_batches;
 mod console_import;
 mod console_listings;
 mod console_members;
+mod epcis;
 mod files;
 mod helpers;
 mod hostile;

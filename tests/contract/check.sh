@@ -13,7 +13,10 @@
 #     validate /.well-known/gs1resolver and the linkset of every stamp, lot and product made
 #     in 2, and every stamp URI compressed by GS1's compression prototype (gs1-compression)
 #     is sent to its uncompressed URI (gs1_resolver.py);
-#  6. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
+#  6. GS1's EPCIS 2.0 JSON schema validates every EPCIS document of the batches made in 2, and
+#     GS1's reference implementation of the CBV 2.0 event hash (epcis-event-hash-generator)
+#     gives every event the eventID the service gave it (epcis.py);
+#  7. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
 #     requests reach real records — and fails on any 5xx, any status, content type, header or
 #     body the document does not declare, on an operation that ignores its auth, on a method
 #     the path does not have answered other than 405, and on use-after-delete.
@@ -99,6 +102,9 @@ done <"$work/records.toml.runs"
 
 echo "== GS1: description file and linkset schemas, compressed URIs"
 "$venv/bin/python" "$here/gs1_resolver.py" "$base" "$work/records.toml.uris.jsonl" "$here/gs1"
+
+echo "== GS1 EPCIS 2.0: JSON schema and the reference event hash (epcis-event-hash-generator)"
+"$venv/bin/python" "$here/epcis.py" "$base" "$token" "$here/gs1/EPCIS-JSON-Schema.json" $(cat "$work/records.toml.batches")
 
 echo "== schemathesis"
 # One worker: with two, CPython 3.11 once failed inside schemathesis ("SystemError: AST

@@ -211,4 +211,11 @@ with open(out, "w") as f:
     f.write('[[operations]]\ninclude-path-regex = "^/api/v1/stamps/"\n')
     f.write(f'parameters = {{ "path.serial" = "{serial}" }}\n\n')
     f.write('[[operations]]\ninclude-path-regex = "^/api/v1/log/entries/"\n')
-    f.write('parameters = { "path.index" = 1 }\n')
+    f.write('parameters = { "path.index" = 1 }\n\n')
+    f.write('[[operations]]\ninclude-path-regex = "^/epcis/documents/batches/"\n')
+    f.write(f'parameters = {{ "path.id" = "{batch.id}" }}\n\n')
+    f.write('[[operations]]\ninclude-path-regex = "^/epcis/documents/stamps/"\n')
+    f.write(f'parameters = {{ "path.serial" = "{serial}" }}\n')
+# The batches, for the EPCIS check (tests/contract/epcis.py).
+with open(f"{out}.batches", "w") as f:
+    f.write(f"{batch.id} {odd.id}\n")

@@ -1,0 +1,131 @@
+"""EPCIS 2.0 documents checked by GS1's own tools (issue 19).
+
+Adds diary events of every kind to the batches the generated client made (inputs with their
+pre-harvest interval, a harvest and its correction, shipping, a recall), voids a stamp, then
+for each batch and for a stamp reads the EPCIS documents (as a member and as the public) and
+the query interface, and checks that:
+
+1. every document and query document validates against GS1's EPCIS 2.0 JSON schema
+   (tests/contract/gs1/EPCIS-JSON-Schema.json, formats checked);
+2. every event's `eventID` is what GS1's reference implementation of the CBV 2.0 event hash
+   (epcis-event-hash-generator) computes for that event;
+3. following `Link: <…>; rel="next"` through `GET /epcis/events` reads each event once;
+4. the public sees no stamp serial.
+
+Usage: epcis.py BASE TOKEN SCHEMA BATCH_ID... (the first batch's first run is voided into)
+"""
+
+import json
+import sys
+import urllib.parse
+import urllib.request
+
+import jsonschema
+from epcis_event_hash_generator import hash_generator, json_to_py
+
+base, token, schema_path, *batches = sys.argv[1:]
+
+
+def call(method, path, body=None, auth=True):
+    req = urllib.request.Request(base + path, method=method)
+    if auth:
+        req.add_header("Authorization", "Bearer " + token)
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        req.add_header("Content-Type", "application/json")
+    try:
+        with urllib.request.urlopen(req, data) as res:
+            return res.status, dict(res.headers), json.loads(res.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), json.loads(e.read() or b"null")
+
+
+def ok(status, body, what):
+    if status >= 300:
+        sys.exit(f"{what}: {status} {body}")
+    return body
+
+
+with open(schema_path) as f:
+    schema = json.load(f)
+validator = jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
+
+
+def check(doc, what):
+    errors = sorted(validator.iter_errors(doc), key=lambda e: list(e.path))
+    if errors:
+        for e in errors[:5]:
+            print(f"{what}: {list(e.path)}: {e.message}")
+        sys.exit(f"{what}: not valid against the GS1 EPCIS 2.0 JSON schema")
+    body = doc["epcisBody"]
+    events = body["eventList"] if "eventList" in body else body["queryResults"]["resultsBody"]["eventList"]
+    if events:
+        hashed = hash_generator.epcis_hashes_from_events(json_to_py.event_list_from_epcis_document_json(json.loads(json.dumps(doc))))
+        ours = [e["eventID"] for e in events]
+        if hashed != ours:
+            for a, b, e in zip(hashed, ours, events):
+                if a != b:
+                    print(f"{what}: GS1 {a} ≠ ours {b} for\n{json.dumps(e, ensure_ascii=False)}")
+                    print("GS1 pre-hash:", hash_generator.derive_prehashes_from_events(
+                        json_to_py.event_list_from_epcis_document_json(json.loads(json.dumps({**doc, "epcisBody": {"eventList": [e]}})))))
+            sys.exit(f"{what}: event hash IDs differ from GS1's reference implementation")
+    return events
+
+
+first = batches[0]
+diary = f"/api/v1/batches/{first}/events"
+made = []
+for body in [
+    {"kind": "planting", "occurred_at": "2026-01-02T07:00:00+07:00", "details": {"description": "Xuống giống 500 cây"}},
+    {"kind": "fertilizing", "occurred_at": "2026-01-20T07:00:00+07:00", "details": {"inputs": [{"product": "NPK 16-16-8", "dose": 200, "dose_unit": "kg/ha"}]}},
+    {"kind": "spraying", "occurred_at": "2026-02-10T06:30:00.123456+07:00", "details": {"inputs": [
+        {"product": "Anvil 5SC", "active_ingredient": "Hexaconazole", "dose": 1.5, "dose_unit": "ml/l", "phi_days": 7},
+        {"product": "Regent 800WG", "phi_days": 14}]}},
+    {"kind": "irrigating", "occurred_at": "2026-02-12T17:00:00+07:00", "details": {"quantity": 12.5, "unit": "m3"}},
+    {"kind": "harvesting", "occurred_at": "2026-03-01T06:00:00+07:00", "details": {"quantity": 820, "unit": "kg", "location": "Lô 3, đồi phía đông"}},
+    {"kind": "processing", "occurred_at": "2026-03-02T08:00:00+07:00", "details": {"description": "Phơi, xát vỏ"}},
+    {"kind": "inspection", "occurred_at": "2026-03-03T08:00:00+07:00", "details": {"description": "Kiểm tra dư lượng: đạt"}},
+    {"kind": "note", "occurred_at": "2026-03-03T09:00:00+07:00", "details": {"description": "0070"}},
+]:
+    status, _, e = call("POST", diary, body)
+    made.append(ok(status, e, f"append {body['kind']}"))
+status, _, e = call("POST", diary, {"kind": "harvesting", "occurred_at": "2026-03-01T06:00:00+07:00",
+                                     "corrects": made[4]["id"], "details": {"quantity": 800, "unit": "kg", "reason": "cân lại"}})
+ok(status, e, "correction")
+status, _, runs = call("GET", f"/api/v1/batches/{first}/stamp-runs")
+run = ok(status, runs, "runs")["items"][0]["id"]
+status, _, stamps = call("GET", f"/api/v1/stamp-runs/{run}/stamps?limit=3")
+serials = [s["serial"] for s in ok(status, stamps, "stamps")["items"]]
+ok(*call("POST", f"/api/v1/stamp-runs/{run}/voids", {"reason": "misprint", "serials": [serials[0]]})[::2], "void")
+
+checked = 0
+for batch in batches:
+    status, headers, doc = call("GET", f"/epcis/documents/batches/{batch}")
+    events = check(ok(status, doc, "batch document"), f"batch {batch}")
+    assert headers.get("GS1-EPCIS-Version") == "2.0.0", headers
+    checked += len(events)
+    status, _, public = call("GET", f"/epcis/documents/batches/{batch}", auth=False)
+    if status == 200:
+        shown = check(public, f"public document of {batch}")
+        text = json.dumps(shown)
+        assert not any(s in text for s in serials), "a stamp serial in a public document"
+    # The same events through the query interface, a page of 3 at a time, by lot.
+    lots = {q["epcClass"] for e in events for q in e.get("quantityList", []) if "/10/" in q["epcClass"] or "/id/lot/" in q["epcClass"]}
+    for lot in lots:
+        path = "/epcis/events?" + urllib.parse.urlencode({"MATCH_epcClass": lot, "perPage": 3})
+        seen = []
+        while path:
+            status, headers, page = call("GET", path)
+            seen += [e["eventID"] for e in check(ok(status, page, "query"), f"query {path}")]
+            link = headers.get("Link")
+            path = link[len("<" + base):link.index(">")] if link else None
+        expected = [e["eventID"] for e in events if any(q.get("epcClass") == lot for q in e.get("quantityList", []))]
+        expected += [e["eventID"] for e in events if e.get("ocop:lot") == lot]
+        assert sorted(seen) == sorted(expected), (seen, expected)
+
+status, _, doc = call("GET", f"/epcis/documents/stamps/{serials[0]}")
+events = check(ok(status, doc, "stamp document"), "stamp document")
+assert any(e.get("action") == "DELETE" for e in events), "the void is in the stamp's document"
+print(f"epcis: {checked} events of {len(batches)} batches valid against GS1's schema, "
+      f"each eventID equal to GS1's reference hash; query pages and the public view checked")
