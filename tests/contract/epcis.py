@@ -36,9 +36,9 @@ def call(method, path, body=None, auth=True):
         req.add_header("Content-Type", "application/json")
     try:
         with urllib.request.urlopen(req, data) as res:
-            return res.status, dict(res.headers), json.loads(res.read() or b"null")
+            return res.status, {k.lower(): v for k, v in res.headers.items()}, json.loads(res.read() or b"null")
     except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), json.loads(e.read() or b"null")
+        return e.code, {k.lower(): v for k, v in e.headers.items()}, json.loads(e.read() or b"null")
 
 
 def ok(status, body, what):
@@ -61,7 +61,9 @@ def check(doc, what):
     body = doc["epcisBody"]
     events = body["eventList"] if "eventList" in body else body["queryResults"]["resultsBody"]["eventList"]
     if events:
-        hashed = hash_generator.epcis_hashes_from_events(json_to_py.event_list_from_epcis_document_json(json.loads(json.dumps(doc))))
+        # Version 1.9.3 reads event lists of documents, not of query documents.
+        plain = {**doc, "type": "EPCISDocument", "epcisBody": {"eventList": events}}
+        hashed = hash_generator.epcis_hashes_from_events(json_to_py.event_list_from_epcis_document_json(json.loads(json.dumps(plain))))
         ours = [e["eventID"] for e in events]
         if hashed != ours:
             for a, b, e in zip(hashed, ours, events):
@@ -103,7 +105,7 @@ checked = 0
 for batch in batches:
     status, headers, doc = call("GET", f"/epcis/documents/batches/{batch}")
     events = check(ok(status, doc, "batch document"), f"batch {batch}")
-    assert headers.get("GS1-EPCIS-Version") == "2.0.0", headers
+    assert headers.get("gs1-epcis-version") == "2.0.0", headers
     checked += len(events)
     status, _, public = call("GET", f"/epcis/documents/batches/{batch}", auth=False)
     if status == 200:
@@ -118,7 +120,7 @@ for batch in batches:
         while path:
             status, headers, page = call("GET", path)
             seen += [e["eventID"] for e in check(ok(status, page, "query"), f"query {path}")]
-            link = headers.get("Link")
+            link = headers.get("link")
             path = link[len("<" + base):link.index(">")] if link else None
         expected = [e["eventID"] for e in events if any(q.get("epcClass") == lot for q in e.get("quantityList", []))]
         expected += [e["eventID"] for e in events if e.get("ocop:lot") == lot]
