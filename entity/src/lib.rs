@@ -9,6 +9,7 @@ pub mod batch_event;
 pub mod blob;
 pub mod checkpoint;
 pub mod checkpoint_cosignature;
+pub mod epcis_capture_job;
 pub mod epcis_event;
 pub mod epcis_index_state;
 pub mod farm;

@@ -36,6 +36,7 @@ mod m20261205_000028_create_scan_days;
 mod m20261205_000029_ledger_public_form;
 mod m20261205_000030_create_checkpoint_cosignatures;
 mod m20261205_000031_create_epcis_events;
+mod m20261205_000032_create_epcis_capture_jobs;
 
 pub struct Migrator;
 
@@ -74,6 +75,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000029_ledger_public_form::Migration),
             Box::new(m20261205_000030_create_checkpoint_cosignatures::Migration),
             Box::new(m20261205_000031_create_epcis_events::Migration),
+            Box::new(m20261205_000032_create_epcis_capture_jobs::Migration),
         ]
     }
 }

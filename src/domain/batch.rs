@@ -102,6 +102,34 @@ pub struct EventDetails {
     /// ledger entry commits to these hashes, so a photo cannot be swapped afterwards.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub photos: Vec<String>,
+    /// Set by EPCIS capture only (`POST /epcis/capture`): which partner sent the event and
+    /// what it was called there. Refused in any other request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(read_only)]
+    pub captured: Option<Captured>,
+}
+
+/// Where a captured diary event came from.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Captured {
+    /// Who sent it: the name of the API token that posted the EPCIS document.
+    pub partner: String,
+    /// The document's `sender`, as the document declares it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender: Option<String>,
+    /// The event's ID in the partner's system: its `eventID`, else its CBV 2.0 event hash ID.
+    pub event_id: String,
+    /// The lot the partner's event names, when it is not this batch's own identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_lot: Option<String>,
+    /// Photos the event links to, left where the partner keeps them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub photos: Vec<String>,
+    /// The event exactly as the partner sent it, sealed with the entry.
+    #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    #[schema(value_type = Object)]
+    pub original: serde_json::Value,
 }
 
 /// Most photos one diary event can carry.

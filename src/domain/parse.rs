@@ -143,6 +143,7 @@ string_enum! {
         QuantityRange => "quantity_range",
         RecallNeedsEvent => "recall_needs_event",
         RecallReasonRequired => "recall_reason_required",
+        SchemaViolation => "schema_violation",
         SerialCharacter => "serial_character",
         SerialLength => "serial_length",
         SheetOverflow => "sheet_overflow",

@@ -125,8 +125,6 @@ pub struct DiaryFact {
     pub details: EventDetails,
     /// The event this one corrects, by its event hash ID.
     pub corrects: Option<String>,
-    /// The partner that sent the event through capture, if one did.
-    pub partner: Option<String>,
 }
 
 /// UN/ECE Recommendation 20 codes for the units producers write.
@@ -210,8 +208,19 @@ pub fn diary(ids: &Ids, lot: &LotFacts, fact: &DiaryFact) -> Result<Built, HashE
     if let Some(c) = &fact.corrects {
         extensions.insert(vocab::key("corrects"), json!(c));
     }
-    if let Some(p) = &fact.partner {
-        extensions.insert(vocab::key("capturedFrom"), json!(p));
+    // Sent by a partner through capture: who, and what the event was called there.
+    if let Some(c) = &d.captured {
+        extensions.insert(vocab::key("capturedFrom"), json!(c.partner));
+        extensions.insert(vocab::key("sourceEventID"), json!(c.event_id));
+        if let Some(l) = &c.source_lot {
+            extensions.insert(vocab::key("sourceLot"), json!(l));
+        }
+        if let Some(sender) = &c.sender {
+            extensions.insert(vocab::key("sender"), json!(sender));
+        }
+        if !c.photos.is_empty() {
+            extensions.insert(vocab::key("sourcePhotos"), json!(c.photos));
+        }
     }
     e.extend(extensions);
     finish(ids, e, fact.recorded_at, fact.occurred_at)
@@ -380,7 +389,6 @@ mod tests {
                 ..Default::default()
             },
             corrects: None,
-            partner: None,
         };
         let b = diary(&ids(), &lot(), &fact).unwrap();
         let e = &b.event;
@@ -412,7 +420,6 @@ mod tests {
             recorded_at: at,
             details: EventDetails::default(),
             corrects: None,
-            partner: None,
         };
         let packing = diary(&ids(), &lot(), &base).unwrap();
         assert_eq!(packing.event["bizStep"], "packing");

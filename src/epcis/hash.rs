@@ -78,7 +78,13 @@ impl Namespaces {
         }
     }
 
-    fn value(&self, value: &str) -> String {
+    /// The prefixes and their IRIs.
+    pub fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(p, i)| (p.as_str(), i.as_str()))
+    }
+
+    /// A compact IRI (`prefix:local`) with its prefix expanded; anything else as it is.
+    pub fn expand(&self, value: &str) -> String {
         match value.split_once(':') {
             Some((prefix, local)) if self.0.contains_key(prefix) => {
                 format!("{}{local}", self.0[prefix])
@@ -265,7 +271,7 @@ fn prefixed(name: &str, parts: Vec<String>) -> String {
 
 /// `key=value`, the value canonicalised; nothing for an empty value.
 fn keyed(key: &str, value: &str, ns: &Namespaces) -> Option<String> {
-    let v = canonical(&ns.value(value.trim()));
+    let v = canonical(&ns.expand(value.trim()));
     (!v.is_empty()).then(|| format!("{key}={v}"))
 }
 
@@ -289,7 +295,7 @@ fn generic(key: &str, value: &Value, ns: &Namespaces) -> Vec<String> {
             if text.is_empty() {
                 vec![key.to_owned()]
             } else {
-                vec![format!("{key}={}", canonical(&ns.value(text)))]
+                vec![format!("{key}={}", canonical(&ns.expand(text)))]
             }
         }
     }

@@ -6,6 +6,7 @@
 //! `services/epcis_index.rs`, reading it is `services/epcis.rs`, the routes `http/epcis.rs`;
 //! the mapping, with an example per kind of record, is `docs/EPCIS.md`.
 
+pub mod capture;
 pub mod event;
 pub mod hash;
 pub mod query;

@@ -64,6 +64,12 @@ impl Ids {
         }
     }
 
+    /// The batch our own lot URI (`{base}/id/lot/{id}`) names.
+    pub fn batch_of(&self, uri: &str) -> Option<uuid::Uuid> {
+        uri.strip_prefix(&self.under("/id/lot/"))
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+    }
+
     /// A product (class of all its lots): `https://id.gs1.org/01/{gtin}`, else ours.
     pub fn product(&self, gtin: Option<&crate::domain::Gtin>, product_id: uuid::Uuid) -> String {
         match gtin {
@@ -283,6 +289,26 @@ const TERMS: &[(&str, &str, &str)] = &[
         "capturedFrom",
         "Đối tác đã gửi sự kiện qua EPCIS capture",
         "Partner that sent the event through EPCIS capture",
+    ),
+    (
+        "sourceEventID",
+        "Mã sự kiện trong hệ thống của đối tác",
+        "The event's ID in the partner's system",
+    ),
+    (
+        "sourceLot",
+        "Lô hàng mà sự kiện của đối tác nêu (lô của nhà cung cấp)",
+        "Lot the partner's event names (a supplier's lot)",
+    ),
+    (
+        "sender",
+        "Bên gửi tài liệu EPCIS, như tài liệu khai",
+        "Sender of the EPCIS document, as the document declares it",
+    ),
+    (
+        "sourcePhotos",
+        "Ảnh công việc, lưu tại hệ thống của đối tác",
+        "Photos of the work, kept by the partner's system",
     ),
     ("lot", "Lô hàng của các tem", "Lot the stamps belong to"),
     ("stampRun", "Đợt phát hành tem", "Stamp run"),

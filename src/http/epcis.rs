@@ -179,6 +179,119 @@ pub async fn stamp_document(
     Ok(stream(state, events))
 }
 
+/// Where a captured document's events go.
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CaptureParams {
+    /// Record every event in this batch (one of the caller's), whatever lot the events name:
+    /// for events of a supplier's lot (one step back). Without it, each event goes to the lot
+    /// it names, which must be one of this service's.
+    #[serde(rename = "intoBatch")]
+    #[param(rename = "intoBatch")]
+    pub into_batch: Option<uuid::Uuid>,
+}
+
+/// Largest EPCIS document capture reads (500 events of a few KB each).
+pub const CAPTURE_BYTES: usize = 4 * 1024 * 1024;
+
+fn capture_headers(mut res: Response) -> Response {
+    res = versioned(res);
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(
+        "GS1-EPCIS-Capture-Limit",
+        HeaderValue::from(crate::epcis::capture::CAPTURE_LIMIT),
+    );
+    h.insert(
+        "GS1-EPCIS-Capture-File-Size-Limit",
+        HeaderValue::from(CAPTURE_BYTES),
+    );
+    res
+}
+
+/// Captures an EPCIS 2.0 document from a partner system (a packer, a processor, a lab): its
+/// ObjectEvents become diary entries of the lots they name (or of `intoBatch`), sealed in the
+/// ledger and shown on the scan page with the partner named. The document is checked against
+/// GS1's EPCIS 2.0 JSON schema at once (422 naming each fault); the rest is a capture job
+/// (202, `Location` of the job): every event is recorded or none (`rollback`), and an event
+/// already captured (same event ID) is not recorded twice.
+#[utoipa::path(post, path = "/epcis/capture", operation_id = "epcis_capture", tag = "epcis",
+    security(("bearer" = [])), params(CaptureParams,
+        ("GS1-Capture-Error-Behaviour" = Option<String>, Header, description = "`rollback` (the only behaviour)")),
+    request_body(content = Object, content_type = "application/ld+json", description = "an EPCISDocument"),
+    responses(
+        (status = 202, description = "the capture job, running", body = crate::services::epcis_capture::CaptureJob,
+            headers(("Location" = String), ("GS1-EPCIS-Capture-Limit" = u32))),
+        (status = 401, description = "no or an unknown token"),
+        (status = 413, description = "the document is larger than 4 MiB (`payload_too_large`)"),
+        (status = 415, description = "not JSON"),
+        (status = 422, description = "not an EPCIS 2.0 document by GS1's schema (`validation_failed`, each fault's path)")))]
+pub async fn capture(
+    State(state): State<AppState>,
+    who: Principal,
+    AppQuery(params): AppQuery<CaptureParams>,
+    req: axum::extract::Request,
+) -> Result<Response, AppError> {
+    if let Some(b) = req.headers().get("GS1-Capture-Error-Behaviour")
+        && !b.as_bytes().eq_ignore_ascii_case(b"rollback")
+    {
+        return Err(AppError::validation(
+            "GS1-Capture-Error-Behaviour",
+            crate::domain::ParseError::new(
+                crate::domain::Reason::UnknownValue,
+                "only `rollback`: a document is recorded whole or not at all",
+            ),
+        ));
+    }
+    let doc: Value = super::extract::large_json(req, CAPTURE_BYTES).await?;
+    let id = crate::services::epcis_capture::submit(
+        &state.db,
+        state.epcis.ids(),
+        &who,
+        doc,
+        params.into_batch,
+    )
+    .await?;
+    let job = crate::services::epcis_capture::job(&state.db, &who, id).await?;
+    let mut res = capture_headers(
+        serde_json::to_string(&job)
+            .unwrap_or_default()
+            .into_response(),
+    );
+    *res.status_mut() = axum::http::StatusCode::ACCEPTED;
+    let location = url_under(
+        &state.settings.public_base_url,
+        &format!("/epcis/capture/{id}"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    Ok(res)
+}
+
+/// A capture job: running, or finished with `success` and, if it failed, every fault found
+/// (`errors`, RFC 9457 problems naming the event and the field).
+#[utoipa::path(get, path = "/epcis/capture/{captureID}", operation_id = "epcis_capture_job", tag = "epcis",
+    security(("bearer" = [])), params(("captureID" = uuid::Uuid, Path)),
+    responses((status = 200, body = crate::services::epcis_capture::CaptureJob),
+        (status = 404, description = "no such job of the caller's")))]
+pub async fn capture_job(
+    State(state): State<AppState>,
+    who: Principal,
+    PathId(id): PathId,
+) -> Result<Response, AppError> {
+    let job = crate::services::epcis_capture::job(&state.db, &who, id).await?;
+    Ok(capture_headers(
+        serde_json::to_string(&job)
+            .unwrap_or_default()
+            .into_response(),
+    ))
+}
+
 /// Events read per query while a document streams: memory stays bounded whatever the batch.
 const STREAM_PAGE: u64 = 200;
 

@@ -23,20 +23,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
     type Rejection = AppError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<mime::Mime>().ok())
-            .is_some_and(|m| {
-                m.type_() == "application"
-                    && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
-            });
-        if !is_json {
-            return Err(AppError::UnsupportedMediaType {
-                expected: "application/json",
-            });
-        }
+        require_json(req.headers())?;
         let bytes = Bytes::from_request(req, state).await.map_err(|e| {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 AppError::PayloadTooLarge { limit: BODY_LIMIT }
@@ -49,6 +36,35 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
         })?;
         parse_json(&bytes).map(AppJson)
     }
+}
+
+/// `Content-Type: application/json` or any `application/…+json` (`ld+json`), else 415.
+pub fn require_json(headers: &axum::http::HeaderMap) -> Result<(), AppError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == "application"
+                && (m.subtype() == "json" || m.suffix().is_some_and(|s| s == "json"))
+        });
+    if is_json {
+        Ok(())
+    } else {
+        Err(AppError::UnsupportedMediaType {
+            expected: "application/json",
+        })
+    }
+}
+
+/// A JSON body larger than [`BODY_LIMIT`] allows: up to `limit` bytes, read whatever the
+/// router's default limit (for documents such as EPCIS captures).
+pub async fn large_json<T: DeserializeOwned>(req: Request, limit: usize) -> Result<T, AppError> {
+    require_json(req.headers())?;
+    let bytes = axum::body::to_bytes(req.into_body(), limit)
+        .await
+        .map_err(|_| AppError::PayloadTooLarge { limit })?;
+    parse_json(&bytes)
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {

@@ -141,6 +141,8 @@ pub fn api(upload_max_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenA
         .routes(routes!(epcis::batch_document))
         .routes(routes!(epcis::stamp_document))
         .routes(routes!(epcis::events_of_epc))
+        .routes(routes!(epcis::capture))
+        .routes(routes!(epcis::capture_job))
         .split_for_parts()
 }
 

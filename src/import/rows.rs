@@ -314,6 +314,7 @@ fn diary_row(cx: &Context, layout: &Layout, row: &[String], flags: &mut Flags) -
             location: optional(c("location")),
             reason: optional(c("reason")),
             photos: Vec::new(),
+            captured: None,
         },
         corrects: None,
     };

@@ -187,7 +187,6 @@ impl EpcisIndex {
                 recorded_at: row.recorded_at,
                 details,
                 corrects: corrects.clone(),
-                partner: None,
             },
         )
         .map_err(corrupt)?;

@@ -15,6 +15,7 @@ pub mod clock;
 pub mod dashboard;
 pub mod diary_writer;
 pub mod epcis;
+pub mod epcis_capture;
 pub mod epcis_index;
 pub mod events;
 pub mod farms;

@@ -20,6 +20,9 @@ pub struct EventLine {
     pub inputs: Vec<String>,
     pub photos: Vec<Photo>,
     pub correction: bool,
+    /// The partner that sent the entry through EPCIS capture, with the sender its document
+    /// declared and the supplier's lot it names, as one line.
+    pub partner: Option<String>,
 }
 
 /// An image on the page: a thumbnail linking to the full picture, both same-origin.
@@ -230,6 +233,16 @@ pub(crate) fn event_line(
             .map(Photo::of)
             .collect(),
         correction: e.corrects.is_some(),
+        partner: details.get("captured").map(|c| {
+            let s = |k: &str| c.get(k).and_then(|v| v.as_str()).unwrap_or_default();
+            let mut line = format!("{} {}", t.captured_from, s("partner"));
+            for extra in [s("sender"), s("source_lot")] {
+                if !extra.is_empty() {
+                    line.push_str(&format!(" · {extra}"));
+                }
+            }
+            line
+        }),
     }
 }
 

@@ -370,3 +370,346 @@ async fn our_vocabulary_is_served_with_words_in_vietnamese_and_english() {
     assert_eq!(phi["rdfs:label"][0]["@language"], "vi");
     assert_eq!(phi["rdfs:label"][1]["@language"], "en");
 }
+
+// ---- capture (POST /epcis/capture) --------------------------------------------------------
+
+/// Sends a document for capture: the 202's job, followed by its `Location` until it ends.
+async fn capture(app: &TestApp, token: &str, query: &str, doc: &Value) -> Value {
+    let res = reqwest::Client::new()
+        .post(app.url(&format!("/epcis/capture{query}")))
+        .bearer_auth(token)
+        .header("content-type", "application/ld+json")
+        .body(doc.to_string())
+        .send()
+        .await
+        .unwrap();
+    if res.status() != StatusCode::ACCEPTED {
+        panic!("{}: {}", res.status(), res.text().await.unwrap());
+    }
+    assert_eq!(res.headers()["gs1-epcis-capture-limit"], "500");
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    let first: Value = res.json().await.unwrap();
+    let id = first["captureID"].as_str().unwrap().to_owned();
+    assert!(
+        location.ends_with(&format!("/epcis/capture/{id}")),
+        "{location}"
+    );
+    assert_eq!(first["captureErrorBehaviour"], "rollback");
+    for _ in 0..200 {
+        let (s, job) = app.get(token, &format!("/epcis/capture/{id}")).await;
+        assert_eq!(s, StatusCode::OK, "{job}");
+        if job["running"] == false {
+            assert!(job["finishedAt"].is_string(), "{job}");
+            return job;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    panic!("capture job {id} still running after 5 s");
+}
+
+fn partner_document(events: Vec<Value>) -> Value {
+    json!({
+        "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",
+                     // Our vocabulary under a prefix of the partner's choosing.
+                     {"ocopv": "http://127.0.0.1/epcis/voc/"}],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2026-04-02T03:00:00Z",
+        "sender": "urn:epc:id:pgln:8934588.00002",
+        "epcisBody": {"eventList": events},
+    })
+}
+
+async fn diary(app: &TestApp, token: &str, batch: &str) -> Vec<Value> {
+    let (s, page) = app
+        .get(token, &format!("/api/v1/batches/{batch}/events?limit=100"))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{page}");
+    page["items"].as_array().unwrap().clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partners_events_become_diary_entries_once_each_named_on_the_scan_page() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Gạo Tám Xoan").await;
+    let product = app
+        .create_product(&app.admin, &org, Some("8934588012228"))
+        .await;
+    let batch = app.create_batch(&app.admin, &product, "GAO26").await;
+    let lab = app.token_for(&org, "member").await;
+    // The test servers' public base URL.
+    let base = "http://trace.test/";
+    let voc = format!("{base}epcis/voc/");
+    let mut doc = partner_document(vec![
+        json!({"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "packing",
+               "eventTime": "2026-04-01T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+               "quantityList": [{"epcClass": "https://id.gs1.org/01/08934588012228/10/GAO26", "quantity": 500, "uom": "KGM"}],
+               "readPoint": {"id": "urn:epc:id:sgln:8934588.00002.0"},
+               "ocopv:description": "Đóng túi 5 kg"}),
+        json!({"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "https://ref.gs1.org/cbv/BizStep-inspecting",
+               "eventTime": "2026-04-01T10:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+               "quantityList": [{"epcClass": format!("{base}id/lot/{batch}")}],
+               "ocopv:description": "Không phát hiện dư lượng thuốc BVTV"}),
+    ]);
+    doc["@context"][1]["ocopv"] = json!(voc);
+    let job = capture(&app, &lab, "", &doc).await;
+    assert_eq!(job["success"], true, "{job}");
+    assert_eq!(job["recorded"], 2, "{job}");
+    let entries = diary(&app, &app.admin, &batch).await;
+    assert_eq!(entries.len(), 2);
+    let packing = &entries[0];
+    assert_eq!(packing["kind"], "packing");
+    assert_eq!(packing["details"]["quantity"], 500.0);
+    assert_eq!(packing["details"]["unit"], "kg");
+    assert_eq!(packing["details"]["description"], "Đóng túi 5 kg");
+    let captured = &packing["details"]["captured"];
+    assert_eq!(captured["partner"], "member token");
+    assert_eq!(captured["sender"], "urn:epc:id:pgln:8934588.00002");
+    assert!(
+        captured["event_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("ni:///sha-256;")
+    );
+    assert_eq!(
+        captured["original"]["readPoint"]["id"],
+        "urn:epc:id:sgln:8934588.00002.0"
+    );
+    assert!(
+        captured.get("source_lot").is_none(),
+        "the event named this very lot"
+    );
+
+    // The same document again: recorded, but nothing twice.
+    let again = capture(&app, &lab, "", &doc).await;
+    assert_eq!(again["success"], true, "{again}");
+    assert_eq!(diary(&app, &app.admin, &batch).await.len(), 2);
+
+    // Sealed like any entry, exported with the partner named.
+    let (s, exported) = document(
+        &app,
+        Some(&app.admin),
+        &format!("/epcis/documents/batches/{batch}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let list = events(&exported);
+    assert_eq!(steps(&list), ["packing", "inspecting"]);
+    assert_eq!(list[0]["ocop:capturedFrom"], "member token");
+    assert_eq!(list[0]["ocop:sourceEventID"], captured["event_id"]);
+
+    // The lot page names the partner in the diary.
+    let (s, page) = app.text("/01/08934588012228/10/GAO26?lang=en").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(
+        page.contains(
+            "Sent by a partner system (EPCIS): member token · urn:epc:id:pgln:8934588.00002"
+        ),
+        "{page}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_document_writes_nothing_and_each_fault_is_named() {
+    let app = TestApp::spawn().await;
+    let org = app.create_organization("HTX Mật ong Bạc Hà").await;
+    let product = app
+        .create_product(&app.admin, &org, Some("8934588012228"))
+        .await;
+    let batch = app.create_batch(&app.admin, &product, "MO26").await;
+    let member = app.token_for(&org, "member").await;
+    let good = json!({"type": "ObjectEvent", "action": "OBSERVE", "bizStep": "packing",
+        "eventTime": "2026-04-01T08:00:00+07:00", "eventTimeZoneOffset": "+07:00",
+        "quantityList": [{"epcClass": "https://id.gs1.org/01/08934588012228/10/MO26"}]});
+
+    // Not an EPCIS document by GS1's schema: refused at once, naming where.
+    let mut bad_time = good.clone();
+    bad_time["eventTime"] = json!("hôm qua");
+    let (s, body) = app
+        .post(
+            &member,
+            "/epcis/capture",
+            partner_document(vec![good.clone(), bad_time]),
+        )
+        .await;
+    assert_problem(
+        s,
+        &body,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    );
+    assert!(
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["code"] == "schema_violation"
+                && e["field"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("epcisBody.eventList[1]")),
+        "{body}"
+    );
+
+    // A step the diary does not know, and an event of a lot nobody registered.
+    let mut receiving = good.clone();
+    receiving["bizStep"] = json!("receiving");
+    let job = capture(
+        &app,
+        &member,
+        "",
+        &partner_document(vec![good.clone(), receiving]),
+    )
+    .await;
+    assert_eq!(job["success"], false);
+    let errors = job["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{job}");
+    assert_eq!(errors[0]["eventIndex"], 1);
+    assert_eq!(errors[0]["field"], "epcisBody.eventList[1].bizStep");
+    assert_eq!(errors[0]["code"], "unknown_value");
+    assert_eq!(
+        errors[0]["type"],
+        "https://ref.gs1.org/standards/epcis/exceptions#ValidationException"
+    );
+
+    let mut unknown_lot = good.clone();
+    unknown_lot["quantityList"][0]["epcClass"] =
+        json!("https://id.gs1.org/01/08934588012228/10/NOPE");
+    let job = capture(
+        &app,
+        &member,
+        "",
+        &partner_document(vec![good.clone(), unknown_lot]),
+    )
+    .await;
+    assert_eq!(job["errors"][0]["eventIndex"], 1, "{job}");
+    assert_eq!(job["errors"][0]["code"], "not_found");
+
+    // A time in the future: the diary's own rule, named as the partner wrote it.
+    let mut future = good.clone();
+    future["eventTime"] = json!("2099-01-01T00:00:00+07:00");
+    let job = capture(
+        &app,
+        &member,
+        "",
+        &partner_document(vec![good.clone(), future]),
+    )
+    .await;
+    assert_eq!(job["success"], false);
+    assert_eq!(job["errors"][0]["eventIndex"], 1, "{job}");
+    assert_eq!(
+        job["errors"][0]["field"],
+        "epcisBody.eventList[1].eventTime"
+    );
+    assert_eq!(job["errors"][0]["code"], "date_in_future");
+
+    // Another organization's token may not write to this lot.
+    let other = app.create_organization("HTX khác").await;
+    let stranger = app.token_for(&other, "owner").await;
+    let job = capture(&app, &stranger, "", &partner_document(vec![good.clone()])).await;
+    assert_eq!(job["success"], false);
+    assert!(
+        matches!(job["errors"][0]["status"].as_u64(), Some(403 | 404)),
+        "{job}"
+    );
+    // Each organization reads its own jobs only.
+    let theirs = format!("/epcis/capture/{}", job["captureID"].as_str().unwrap());
+    let (s, _) = app.get(&stranger, &theirs).await;
+    assert_eq!(s, StatusCode::OK, "its own job");
+    let (s, body) = app.get(&member, &theirs).await;
+    assert_problem(s, &body, StatusCode::NOT_FOUND, "not_found");
+
+    assert!(
+        diary(&app, &app.admin, &batch).await.is_empty(),
+        "nothing was written"
+    );
+
+    // Only the rollback behaviour, and never without a token.
+    let res = reqwest::Client::new()
+        .post(app.url("/epcis/capture"))
+        .bearer_auth(&member)
+        .header("GS1-Capture-Error-Behaviour", "proceed")
+        .json(&partner_document(vec![good.clone()]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let (s, body) = app
+        .post_anonymous("/epcis/capture", partner_document(vec![good.clone()]))
+        .await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED, "{body}");
+    // A diary entry cannot claim to come from a partner.
+    let (s, body) = app
+        .post(&member, &format!("/api/v1/batches/{batch}/events"),
+            json!({"kind": "note", "occurred_at": "2026-04-01T08:00:00+07:00",
+                   "details": {"description": "x", "captured": {"partner": "Bộ Y tế", "event_id": "x"}}}))
+        .await;
+    assert_field_error(s, &body, "details.captured", "unknown_field");
+}
+
+/// One step forward: a processor captures its supplier's published history into its own lot,
+/// and its own export carries it, naming the supplier's lot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lots_export_captured_into_a_second_organizations_lot_round_trips() {
+    let app = TestApp::spawn().await;
+    let supplier = lot(&app).await;
+    let (s, published) = document(
+        &app,
+        None,
+        &format!("/epcis/documents/batches/{}", supplier.batch),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let sent = events(&published).len();
+
+    let processor = app
+        .create_organization("Công ty Chế biến Cà phê Buôn Ma Thuột")
+        .await;
+    let product = app.create_product(&app.admin, &processor, None).await;
+    let batch = app.create_batch(&app.admin, &product, "RANG26").await;
+    let token = app.token_for(&processor, "manager").await;
+    let job = capture(&app, &token, &format!("?intoBatch={batch}"), &published).await;
+    assert_eq!(job["success"], true, "{job}");
+    assert_eq!(job["recorded"].as_u64().unwrap() as usize, sent);
+    let entries = diary(&app, &token, &batch).await;
+    assert_eq!(entries.len(), sent);
+    let spraying = entries.iter().find(|e| e["kind"] == "spraying").unwrap();
+    assert_eq!(spraying["details"]["inputs"][0]["phi_days"], 7);
+    assert_eq!(spraying["details"]["inputs"][0]["product"], "Anvil 5SC");
+    assert_eq!(
+        spraying["details"]["captured"]["source_lot"],
+        "https://id.gs1.org/01/08934588012228/10/CF2026A"
+    );
+    let (s, mine) = document(
+        &app,
+        Some(&token),
+        &format!("/epcis/documents/batches/{batch}"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let mine = events(&mine);
+    assert_eq!(mine.len(), sent);
+    let published_events = events(&published);
+    let theirs: std::collections::BTreeSet<&str> = published_events
+        .iter()
+        .map(|e| e["eventID"].as_str().unwrap())
+        .collect();
+    let named: std::collections::BTreeSet<&str> = mine
+        .iter()
+        .map(|e| e["ocop:sourceEventID"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named, theirs,
+        "each captured event names the supplier's event ID"
+    );
+    // The supplier's lot is untouched, and sending the document again adds nothing.
+    let again = capture(&app, &token, &format!("?intoBatch={batch}"), &published).await;
+    assert_eq!(again["success"], true, "{again}");
+    assert_eq!(diary(&app, &token, &batch).await.len(), sent);
+    let _ = (
+        supplier.org,
+        supplier.run,
+        supplier.serials,
+        supplier.spraying,
+    );
+}

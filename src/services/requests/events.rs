@@ -29,6 +29,15 @@ impl AppendEvent {
             p.push(&format!("details.{field}"), e);
         }
         let d = &self.details;
+        if d.captured.is_some() {
+            p.push(
+                "details.captured",
+                crate::domain::ParseError::new(
+                    crate::domain::Reason::UnknownField,
+                    "set by EPCIS capture (POST /epcis/capture) only",
+                ),
+            );
+        }
         for (field, value, max) in [
             ("description", &d.description, 5000),
             ("unit", &d.unit, 32),

@@ -131,6 +131,7 @@ fn parse_event(
             location: optional(&form.location),
             reason: optional(&form.reason),
             photos,
+            captured: None,
         },
         corrects: None,
     })
