@@ -24,6 +24,7 @@
 
 pub mod auth;
 pub mod cli;
+pub mod dataset;
 pub mod db;
 pub mod domain;
 pub mod epcis;

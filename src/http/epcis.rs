@@ -312,7 +312,7 @@ struct Streamed {
 }
 
 /// The document written as it is read: its head, the events a page at a time, its tail.
-fn stream(state: AppState, events: BatchEvents) -> Response {
+pub(crate) fn stream(state: AppState, events: BatchEvents) -> Response {
     let text = event::document(state.epcis.ids(), crate::services::now(), Vec::new()).to_string();
     // `…"eventList":[]}}`: the head ends with the `[`, the tail starts with the `]`.
     let cut = text.rfind("[]").map_or(text.len(), |i| i + 1);

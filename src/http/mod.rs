@@ -8,6 +8,7 @@ pub mod batches;
 pub mod certifications;
 pub mod console;
 pub mod contract;
+pub mod dataset;
 pub mod docs;
 pub mod epcis;
 pub mod events;
@@ -143,6 +144,8 @@ pub fn api(upload_max_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenA
         .routes(routes!(epcis::events_of_epc))
         .routes(routes!(epcis::capture))
         .routes(routes!(epcis::capture_job))
+        .routes(routes!(dataset::json))
+        .routes(routes!(dataset::xlsx))
         .split_for_parts()
 }
 

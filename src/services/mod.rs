@@ -13,6 +13,7 @@ pub mod certifications;
 pub mod checkpoints;
 pub mod clock;
 pub mod dashboard;
+pub mod dataset;
 pub mod diary_writer;
 pub mod epcis;
 pub mod epcis_capture;

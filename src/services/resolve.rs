@@ -270,7 +270,7 @@ pub async fn product_by_gtin(
 }
 
 /// Everything else a lot's pages show, read for a batch and its product.
-async fn load_lot(
+pub(crate) async fn load_lot(
     db: &Db,
     batch: batch::Model,
     product: product::Model,

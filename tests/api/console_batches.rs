@@ -362,6 +362,26 @@ async fn stamps_are_issued_printed_and_their_scans_charted() {
     let chart = texts(&p.body, "#scan-chart").concat();
     assert!(chart.contains("Tổng: 1"), "{chart}");
     assert_eq!(texts(&p.body, "#scan-chart rect").len(), 30);
+
+    // The lot's records for officials and partners are a tap away.
+    let links = attr(&p.body, "#share a", "href");
+    assert_eq!(links.len(), 2, "{links:?}");
+    assert!(links[0].ends_with("/traceability.xlsx"), "{links:?}");
+    let sheet = b.get(&links[0]).await;
+    assert_eq!(sheet.status, StatusCode::OK);
+    assert!(sheet.body.starts_with("PK"), "an .xlsx is a zip");
+    let epcis = b.get(&links[1]).await;
+    assert_eq!(epcis.status, StatusCode::OK);
+    let doc: serde_json::Value = serde_json::from_str(&epcis.body).unwrap();
+    assert_eq!(doc["type"], "EPCISDocument");
+    assert!(
+        doc["epcisBody"]["eventList"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["bizStep"] == "commissioning"),
+        "the organization's own download has its stamp runs"
+    );
 }
 
 #[tokio::test]
@@ -454,6 +474,8 @@ async fn another_organization_sees_and_changes_nothing_of_a_batch() {
     for path in [
         format!("/console/stamp-runs/{run}/labels.pdf"),
         format!("/console/stamp-runs/{run}/stamps.csv"),
+        format!("/console/batches/{batch}/traceability.xlsx"),
+        format!("/console/batches/{batch}/epcis.jsonld"),
     ] {
         assert_eq!(
             other.get(&path).await.status,

@@ -713,3 +713,78 @@ async fn a_lots_export_captured_into_a_second_organizations_lot_round_trips() {
         supplier.spraying,
     );
 }
+
+// ---- the Circular 02/2024/TT-BKHCN data set -----------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lots_circular_02_data_set_reads_as_json_and_as_a_workbook() {
+    use calamine::Reader;
+    let app = TestApp::spawn().await;
+    let lot = lot(&app).await;
+    let path = format!("/api/v1/batches/{}/traceability", lot.batch);
+    let (s, set) = app.get(&app.admin, &path).await;
+    assert_eq!(s, StatusCode::OK, "{set}");
+    assert_eq!(set["circular"], "02/2024/TT-BKHCN");
+    assert_eq!(set["product"]["trace_code"], "(01)08934588012228");
+    assert_eq!(set["lot"]["trace_code"], "(01)08934588012228(10)CF2026A");
+    assert_eq!(set["lot"]["growing_area_code"], "VN-66-650-24370-01-21");
+    assert_eq!(set["lot"]["stamps_issued"], 5);
+    assert_eq!(set["producer"]["name"], "HTX Cà phê Ea Tul");
+    let stages = set["stages"].as_array().unwrap();
+    let kinds: Vec<&str> = stages.iter().map(|s| s["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["planting", "spraying", "harvesting", "harvesting"]);
+    // Work in the field happened in the growing area; every stage names the lot.
+    assert_eq!(stages[1]["location_trace_code"], "VN-66-650-24370-01-21");
+    assert_eq!(stages[1]["time"], "2026-02-10T06:30:00+07:00");
+    assert!(
+        stages
+            .iter()
+            .all(|s| s["product_trace_code"] == "(01)08934588012228(10)CF2026A")
+    );
+    assert_eq!(
+        stages[2]["corrected"], true,
+        "the first harvest was corrected"
+    );
+    assert_eq!(set["certificates"][0]["stars"], 4);
+    assert!(
+        set["product"]["standards"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("OCOP 4 sao"),
+        "{set}"
+    );
+
+    let (s, content_type, bytes) = app.download(&app.admin, &format!("{path}.xlsx")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        content_type,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    );
+    let mut book = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes)).unwrap();
+    let general = book.worksheet_range("Thong tin chung").unwrap();
+    let rows: Vec<Vec<String>> = general
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "Mã truy vết lô hàng" && r[2] == "(01)08934588012228(10)CF2026A"),
+        "{rows:?}"
+    );
+    let stage_rows = book.worksheet_range("Cong doan").unwrap();
+    assert_eq!(stage_rows.rows().count(), 1 + 4);
+    assert_eq!(stage_rows.get((2, 0)).unwrap().to_string(), "Phun thuốc");
+    assert_eq!(
+        stage_rows.get((2, 4)).unwrap().to_string(),
+        "VN-66-650-24370-01-21"
+    );
+
+    // Another organization's members do not read it; nobody reads it without a token.
+    let other = app.create_organization("HTX khác").await;
+    let stranger = app.token_for(&other, "owner").await;
+    let (s, body) = app.get(&stranger, &path).await;
+    assert_problem(s, &body, StatusCode::NOT_FOUND, "not_found");
+    let (s, _) = app.text(&path).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+    let _ = (lot.org, lot.run, lot.serials, lot.spraying);
+}

@@ -74,6 +74,14 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
             post(batches::add_event).layer(DefaultBodyLimit::max(upload_limit)),
         )
         .route("/console/batches/{id}/seal", post(batches::seal))
+        .route(
+            "/console/batches/{id}/traceability.xlsx",
+            get(print::dataset_xlsx),
+        )
+        .route(
+            "/console/batches/{id}/epcis.jsonld",
+            get(print::epcis_document),
+        )
         .route("/console/batches/{id}/stamps", post(batches::issue_stamps))
         .route(
             "/console/stamp-runs/{id}/labels.pdf",

@@ -72,3 +72,48 @@ pub(super) async fn stamps_csv(
 ) -> Response {
     download(state, s, &raw, Ok(Format::Csv), false).await
 }
+
+fn batch_id(raw: &str) -> Result<Uuid, AppError> {
+    Uuid::parse_str(raw).map_err(|_| AppError::NotFound("batch"))
+}
+
+/// The batch's Circular 02/2024/TT-BKHCN data set, as the workbook the API serves.
+pub(super) async fn dataset_xlsx(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(raw): Path<String>,
+) -> Response {
+    let made = async {
+        let set = crate::services::dataset::of_batch(
+            &state.db,
+            state.epcis.ids(),
+            &s.who,
+            batch_id(&raw)?,
+        )
+        .await?;
+        crate::http::dataset::workbook(&set)
+    };
+    made.await.unwrap_or_else(IntoResponse::into_response)
+}
+
+/// The batch's EPCIS 2.0 document, streamed as the API serves it, as a download.
+pub(super) async fn epcis_document(
+    State(state): State<AppState>,
+    s: Signed,
+    Path(raw): Path<String>,
+) -> Response {
+    let made = async {
+        let id = batch_id(&raw)?;
+        let events =
+            crate::services::epcis::of_batch(&state.db, &state.epcis, Some(&s.who), id).await?;
+        let mut res = crate::http::epcis::stream(state, events);
+        if let Ok(v) = axum::http::HeaderValue::from_str(&format!(
+            "attachment; filename=\"epcis-{id}.jsonld\""
+        )) {
+            res.headers_mut()
+                .insert(axum::http::header::CONTENT_DISPOSITION, v);
+        }
+        Ok::<_, AppError>(res)
+    };
+    made.await.unwrap_or_else(IntoResponse::into_response)
+}
