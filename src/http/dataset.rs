@@ -33,7 +33,7 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 /// certificates, with Vietnamese and English headings.
 #[utoipa::path(get, path = "/api/v1/batches/{id}/traceability.xlsx", operation_id = "get_batch_traceability_xlsx", tag = "batches",
     params(("id" = uuid::Uuid, Path)),
-    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = Vec<u8>),
+    responses((status = 200, content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", body = inline(crate::http::contract::Binary)),
         (status = 404, description = "no such batch the caller may read")))]
 pub async fn xlsx(
     State(state): State<AppState>,

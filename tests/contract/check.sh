@@ -15,7 +15,9 @@
 #     is sent to its uncompressed URI (gs1_resolver.py);
 #  6. GS1's EPCIS 2.0 JSON schema validates every EPCIS document of the batches made in 2, and
 #     GS1's reference implementation of the CBV 2.0 event hash (epcis-event-hash-generator)
-#     gives every event the eventID the service gave it (epcis.py);
+#     gives every event the eventID the service gave it; a lot's document captured into a
+#     second organization's lot comes back valid; the Circular 02 workbook opens in openpyxl
+#     (epcis.py);
 #  7. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
 #     requests reach real records — and fails on any 5xx, any status, content type, header or
 #     body the document does not declare, on an operation that ignores its auth, on a method

@@ -14,11 +14,13 @@ the query interface, and checks that:
 5. round trip: the first batch's public document, captured (`POST /epcis/capture`, a job
    followed through its `Location`) into a second organization's lot, comes back in that
    lot's own document, again valid by GS1's schema and GS1's hash, each event naming the
-   supplier's event ID; sending it again records nothing twice.
+   supplier's event ID; sending it again records nothing twice;
+6. the Circular 02 data set's workbook opens in openpyxl and agrees with its JSON.
 
 Usage: epcis.py BASE TOKEN SCHEMA BATCH_ID... (the first batch's first run is voided into)
 """
 
+import io
 import json
 import sys
 import time
@@ -26,6 +28,7 @@ import urllib.parse
 import urllib.request
 
 import jsonschema
+import openpyxl
 from epcis_event_hash_generator import hash_generator, json_to_py
 
 base, token, schema_path, *batches = sys.argv[1:]
@@ -174,6 +177,21 @@ status, _, diary_page = call("GET", f"/api/v1/batches/{lot}/events?limit=100", b
 assert len(ok(status, diary_page, "processor's diary")["items"]) == len(sent), "captured twice"
 print(f"epcis: {len(sent)} events captured into a second organization's lot and exported again, "
       f"valid by GS1's schema and hash; sent again, nothing recorded twice")
+
+# 6. The Circular 02 data set of the first batch, opened by openpyxl as an official's
+#    spreadsheet program would, agrees with the JSON.
+status, _, dataset = call("GET", f"/api/v1/batches/{first}/traceability")
+ok(status, dataset, "data set")
+req = urllib.request.Request(f"{base}/api/v1/batches/{first}/traceability.xlsx", headers={"Authorization": "Bearer " + token})
+with urllib.request.urlopen(req) as res:
+    book = openpyxl.load_workbook(io.BytesIO(res.read()), read_only=True)
+general = {row[1]: row[2] for row in book["Thong tin chung"].iter_rows(min_row=2, values_only=True)}
+assert general["Lot trace code"] == dataset["lot"]["trace_code"], general
+stage_rows = list(book["Cong doan"].iter_rows(min_row=2, values_only=True))
+assert len(stage_rows) == len(dataset["stages"]), (len(stage_rows), len(dataset["stages"]))
+assert [r[3] for r in stage_rows] == [s["product_trace_code"] for s in dataset["stages"]]
+print(f"circular 02: the workbook of {dataset['lot']['lot_code']} opens in openpyxl, "
+      f"{len(stage_rows)} stages as in the JSON")
 
 print(f"epcis: {checked} events of {len(batches)} batches valid against GS1's schema, "
       f"each eventID equal to GS1's reference hash; query pages and the public view checked")
