@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-30}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(digital_link identifiers sheet event_json)
+[ ${#targets[@]} -gt 0 ] || targets=(digital_link identifiers sheet event_json epcis_capture)
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked --version 0.13.2
 for t in "${targets[@]}"; do
   printf '\n-- %s: %s s\n' "$t" "$secs"

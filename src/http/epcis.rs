@@ -293,7 +293,10 @@ pub async fn capture_job(
 }
 
 /// Events read per query while a document streams: memory stays bounded whatever the batch.
-const STREAM_PAGE: u64 = 200;
+/// A commissioning event lists 1,000 stamps (about 110 KB as JSON, several times that parsed),
+/// so a page of 20 holds a few MB; at 200 a page of a big run held over 100 MB
+/// (bench/RESULTS.md).
+const STREAM_PAGE: u64 = 20;
 
 enum Stage {
     Start,
