@@ -115,6 +115,25 @@ pub fn element_string(gtin: &str, lot: Option<&str>) -> String {
     }
 }
 
+/// A sheet of the workbook: named, its headings in bold, its columns this wide.
+fn sheet<'a>(
+    book: &'a mut Workbook,
+    name: &str,
+    heads: &[&str],
+    widths: &[u8],
+) -> Result<&'a mut rust_xlsxwriter::Worksheet, XlsxError> {
+    let bold = Format::new().set_bold();
+    let sheet = book.add_worksheet();
+    sheet.set_name(name)?;
+    for (c, h) in heads.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (c, w) in widths.iter().enumerate() {
+        sheet.set_column_width(c as u16, *w)?;
+    }
+    Ok(sheet)
+}
+
 fn opt<T: ToString>(v: &Option<T>) -> String {
     v.as_ref().map(ToString::to_string).unwrap_or_default()
 }
@@ -197,93 +216,74 @@ impl DataSet {
     /// certificates, each sheet with Vietnamese and English headings.
     pub fn xlsx(&self) -> Result<Vec<u8>, XlsxError> {
         let mut book = Workbook::new();
-        let bold = Format::new().set_bold();
         let wrap = Format::new().set_text_wrap();
+        let yes_no = |b: bool, no: &'static str| if b { "có / yes" } else { no };
 
-        let sheet = book.add_worksheet();
-        sheet.set_name("Thong tin chung")?;
-        for (c, h) in ["Thông tin", "Element", "Giá trị / Value"]
-            .iter()
-            .enumerate()
-        {
-            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-        }
+        let general = sheet(
+            &mut book,
+            "Thong tin chung",
+            &["Thông tin", "Element", "Giá trị / Value"],
+            &[32, 30, 60],
+        )?;
         for (r, (vi, en, value)) in self.general().into_iter().enumerate() {
             let r = r as u32 + 1;
-            sheet.write_string(r, 0, vi)?;
-            sheet.write_string(r, 1, en)?;
-            sheet.write_string_with_format(r, 2, &value, &wrap)?;
+            general.write_string(r, 0, vi)?;
+            general.write_string(r, 1, en)?;
+            general.write_string_with_format(r, 2, &value, &wrap)?;
         }
-        sheet.set_column_width(0, 32)?;
-        sheet.set_column_width(1, 30)?;
-        sheet.set_column_width(2, 60)?;
 
-        let sheet = book.add_worksheet();
-        sheet.set_name("Cong doan")?;
-        let heads = [
-            "Công đoạn",
-            "Stage",
-            "Thời gian / Time",
-            "Mã truy vết sản phẩm / Product trace code",
-            "Mã truy vết địa điểm / Location trace code",
-            "Mô tả / Description",
-            "Người ghi / Recorded by",
-            "Đã đính chính / Corrected",
-        ];
-        for (c, h) in heads.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-        }
+        let stages = sheet(
+            &mut book,
+            "Cong doan",
+            &[
+                "Công đoạn",
+                "Stage",
+                "Thời gian / Time",
+                "Mã truy vết sản phẩm / Product trace code",
+                "Mã truy vết địa điểm / Location trace code",
+                "Mô tả / Description",
+                "Người ghi / Recorded by",
+                "Đã đính chính / Corrected",
+            ],
+            &[18, 16, 22, 40, 40, 50, 28, 14],
+        )?;
         for (r, s) in self.stages.iter().enumerate() {
             let r = r as u32 + 1;
-            sheet.write_string(r, 0, &s.name_vi)?;
-            sheet.write_string(r, 1, &s.name_en)?;
-            sheet.write_string(r, 2, s.time.format("%Y-%m-%d %H:%M %:z").to_string())?;
-            sheet.write_string(r, 3, &s.product_trace_code)?;
-            sheet.write_string(r, 4, &s.location_trace_code)?;
-            sheet.write_string_with_format(r, 5, opt(&s.description), &wrap)?;
-            sheet.write_string(r, 6, &s.recorded_by)?;
-            sheet.write_string(r, 7, if s.corrected { "có / yes" } else { "" })?;
-        }
-        for (c, w) in [18, 16, 22, 40, 40, 50, 28, 14].iter().enumerate() {
-            sheet.set_column_width(c as u16, *w)?;
+            stages.write_string(r, 0, &s.name_vi)?;
+            stages.write_string(r, 1, &s.name_en)?;
+            stages.write_string(r, 2, s.time.format("%Y-%m-%d %H:%M %:z").to_string())?;
+            stages.write_string(r, 3, &s.product_trace_code)?;
+            stages.write_string(r, 4, &s.location_trace_code)?;
+            stages.write_string_with_format(r, 5, opt(&s.description), &wrap)?;
+            stages.write_string(r, 6, &s.recorded_by)?;
+            stages.write_string(r, 7, yes_no(s.corrected, ""))?;
         }
 
-        let sheet = book.add_worksheet();
-        sheet.set_name("Chung nhan")?;
-        let heads = [
-            "Chương trình / Programme",
-            "Sao / Stars",
-            "Cấp / Level",
-            "Số quyết định / Decision",
-            "Ngày / Date",
-            "Cơ quan ban hành / Issued by",
-            "Hiệu lực đến / Valid until",
-            "Còn hiệu lực / In force",
-        ];
-        for (c, h) in heads.iter().enumerate() {
-            sheet.write_string_with_format(0, c as u16, *h, &bold)?;
-        }
+        let certificates = sheet(
+            &mut book,
+            "Chung nhan",
+            &[
+                "Chương trình / Programme",
+                "Sao / Stars",
+                "Cấp / Level",
+                "Số quyết định / Decision",
+                "Ngày / Date",
+                "Cơ quan ban hành / Issued by",
+                "Hiệu lực đến / Valid until",
+                "Còn hiệu lực / In force",
+            ],
+            &[22, 10, 14, 24, 12, 36, 14, 14],
+        )?;
         for (r, c) in self.certificates.iter().enumerate() {
             let r = r as u32 + 1;
-            sheet.write_string(r, 0, &c.programme)?;
-            sheet.write_number(r, 1, f64::from(c.stars))?;
-            sheet.write_string(r, 2, &c.level)?;
-            sheet.write_string(r, 3, &c.decision_number)?;
-            sheet.write_string(r, 4, c.decision_date.to_string())?;
-            sheet.write_string(r, 5, &c.issuing_body)?;
-            sheet.write_string(r, 6, c.valid_until.to_string())?;
-            sheet.write_string(
-                r,
-                7,
-                if c.in_force {
-                    "có / yes"
-                } else {
-                    "không / no"
-                },
-            )?;
-        }
-        for (c, w) in [22, 10, 14, 24, 12, 36, 14, 14].iter().enumerate() {
-            sheet.set_column_width(c as u16, *w)?;
+            certificates.write_string(r, 0, &c.programme)?;
+            certificates.write_number(r, 1, f64::from(c.stars))?;
+            certificates.write_string(r, 2, &c.level)?;
+            certificates.write_string(r, 3, &c.decision_number)?;
+            certificates.write_string(r, 4, c.decision_date.to_string())?;
+            certificates.write_string(r, 5, &c.issuing_body)?;
+            certificates.write_string(r, 6, c.valid_until.to_string())?;
+            certificates.write_string(r, 7, yes_no(c.in_force, "không / no"))?;
         }
         book.save_to_buffer()
     }

@@ -17,11 +17,21 @@ use sha2::Digest;
 use super::hash::{self, Namespaces};
 use super::vocab::{self, Ids};
 use crate::domain::batch::{Captured, EventDetails, EventKind, InputUse};
-use crate::domain::{ParseError, Reason};
+use crate::domain::{ParseError, Reason, text};
 use crate::error::FieldProblem;
 
 /// Most events one document may carry (sent as `GS1-EPCIS-Capture-Limit`).
 pub const CAPTURE_LIMIT: usize = 500;
+
+/// Largest event, as JSON, that capture seals with its diary entry.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+
+/// Longest identifier or name a partner's event may carry into the sealed record and onto the
+/// scan page (`sender`, `eventID`, a lot URI, a photo URL).
+const MAX_ID_CHARS: usize = 500;
+
+/// Most photo links one captured event keeps.
+const MAX_PHOTOS: usize = crate::domain::batch::MAX_PHOTOS;
 
 /// Most schema problems reported for one document: the first ones say what is wrong.
 const MAX_SCHEMA_PROBLEMS: usize = 50;
@@ -48,6 +58,8 @@ pub struct Incoming {
     pub occurred_at: DateTime<Utc>,
     /// The lot the event names (its `quantityList` class, or `ocop:lot`), canonical.
     pub lot: String,
+    /// The batch, when the lot is named by our own URI (`…/id/lot/{id}`).
+    pub batch: Option<uuid::Uuid>,
     /// What the diary records; `captured` is filled but for `partner`, which the service
     /// sets from the caller.
     pub details: EventDetails,
@@ -165,10 +177,19 @@ pub fn read(doc: &Value, ids: &Ids) -> Result<Document, Vec<FieldProblem>> {
         )]);
     }
     let ns = Namespaces::of_context(doc.get("@context").unwrap_or(&Value::Null));
-    let sender = doc.get("sender").and_then(Value::as_str).map(str::to_owned);
+    let mut problems = Vec::new();
+    let sender = match doc.get("sender").and_then(Value::as_str) {
+        None => None,
+        Some(s) => match text::line(s, 1, MAX_ID_CHARS) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                problems.push(FieldProblem::new("sender", e));
+                None
+            }
+        },
+    };
     let mut seen = HashSet::new();
     let mut events = Vec::new();
-    let mut problems = Vec::new();
     for (index, event) in list.iter().enumerate() {
         match read_event(index, event, &ns, ids, sender.as_deref()) {
             Ok(e) => {
@@ -246,6 +267,14 @@ fn read_event(
             "an event is a JSON object",
         )]);
     };
+    let size = event.to_string().len();
+    if size > MAX_EVENT_BYTES {
+        return Err(vec![problem(
+            format!("epcisBody.eventList[{index}]"),
+            Reason::SizeRange,
+            format!("{size} bytes as JSON; an event is at most {MAX_EVENT_BYTES}"),
+        )]);
+    }
     // An event may define prefixes of its own.
     let mut ns = doc_ns.clone();
     if let Some(c) = obj.get("@context") {
@@ -368,10 +397,17 @@ fn read_event(
             )),
         }
     }
-    let photos = ext_get("photos")
+    let photos: Vec<String> = ext_get("photos")
         .and_then(Value::as_array)
         .map(|l| l.iter().filter_map(text).collect())
         .unwrap_or_default();
+    if photos.len() > MAX_PHOTOS {
+        problems.push(problem(
+            at("ocop:photos"),
+            Reason::TooManyPhotos,
+            format!("at most {MAX_PHOTOS} photos per event"),
+        ));
+    }
     let corrects = ext_get("corrects").and_then(text);
 
     let event_id = match obj.get("eventID").and_then(Value::as_str) {
@@ -380,10 +416,25 @@ fn read_event(
             // Events the hash does not cover yet (business transactions, sources): a digest
             // of the event as sent, so that the same event sent again is still recognized.
             let digest = sha2::Sha256::digest(event.to_string().as_bytes());
-            let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-            format!("ni:///sha-256;{hex}")
+            format!("ni:///sha-256;{}", data_encoding::HEXLOWER.encode(&digest))
         }),
     };
+    // What is sealed with the entry and may be shown on the scan page stays a short line.
+    let ids_to_check = [
+        ("eventID", Some(&event_id)),
+        ("quantityList", lot.as_ref()),
+        ("ocop:corrects", corrects.as_ref()),
+    ];
+    for (field, value) in ids_to_check {
+        if let Some(Err(e)) = value.map(|v| text::line(v, 1, MAX_ID_CHARS)) {
+            problems.push(FieldProblem::new(at(field), e));
+        }
+    }
+    for (i, p) in photos.iter().enumerate() {
+        if let Err(e) = text::line(p, 1, MAX_ID_CHARS) {
+            problems.push(FieldProblem::new(at(&format!("ocop:photos[{i}]")), e));
+        }
+    }
 
     let (Some(kind), Some(occurred_at), Some(lot), true) =
         (kind, occurred_at, lot, problems.is_empty())
@@ -402,6 +453,7 @@ fn read_event(
         index,
         kind,
         occurred_at,
+        batch: ids.batch_of(&lot),
         lot,
         details,
         corrects,
@@ -556,6 +608,30 @@ mod tests {
             [
                 "epcisBody.eventList[1].bizStep",
                 "epcisBody.eventList[2].action"
+            ]
+        );
+    }
+
+    #[test]
+    fn what_a_partner_names_stays_bounded() {
+        let mut big = spraying();
+        big["voc:description"] = json!("x".repeat(MAX_EVENT_BYTES));
+        let mut photos = spraying();
+        photos["eventTime"] = json!("2026-03-02T08:30:00+07:00");
+        photos["voc:photos"] = json!(vec!["https://partner.example/p.jpg"; MAX_PHOTOS + 1]);
+        let mut d = doc(vec![big, photos]);
+        d["sender"] = json!("a\nb");
+        let problems = read(&d, &ids()).unwrap_err();
+        let found: Vec<(&str, Reason)> = problems
+            .iter()
+            .map(|p| (p.field.as_str(), p.code))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("sender", Reason::TextMultiline),
+                ("epcisBody.eventList[0]", Reason::SizeRange),
+                ("epcisBody.eventList[1].ocop:photos", Reason::TooManyPhotos),
             ]
         );
     }

@@ -248,7 +248,7 @@ pub async fn capture(
         ));
     }
     let doc: Value = super::extract::large_json(req, CAPTURE_BYTES).await?;
-    let id = crate::services::epcis_capture::submit(
+    let job = crate::services::epcis_capture::submit(
         &state.db,
         state.epcis.ids(),
         &who,
@@ -256,7 +256,7 @@ pub async fn capture(
         params.into_batch,
     )
     .await?;
-    let job = crate::services::epcis_capture::job(&state.db, &who, id).await?;
+    let id = job.capture_id;
     let mut res = capture_headers(
         serde_json::to_string(&job)
             .unwrap_or_default()

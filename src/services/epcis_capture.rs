@@ -27,7 +27,7 @@ use crate::auth::{Principal, Scope};
 use crate::db::Db;
 use crate::epcis::capture::{self, Incoming};
 use crate::epcis::vocab::Ids;
-use crate::error::AppError;
+use crate::error::{AppError, FieldProblem};
 use crate::services::requests::events::AppendEvent;
 
 /// How long a job may run before it reads as interrupted.
@@ -180,44 +180,67 @@ fn view(row: epcis_capture_job::Model) -> CaptureJob {
     }
 }
 
-/// Checks the document against the schema and starts its capture job; the job's id.
+/// What the blocking pool makes of a document: GS1's schema's faults, or its events read.
+enum Checked {
+    Invalid(Vec<FieldProblem>),
+    Read {
+        events: usize,
+        read: Result<capture::Document, Vec<FieldProblem>>,
+    },
+}
+
+/// Checks the document against the schema and starts its capture job; the job as it starts.
+/// The schema check and the reading (CPU work on outside input, up to 4 MiB) run on the
+/// blocking pool (`heavy`), the appends in the job's own task.
 pub async fn submit(
     db: &Db,
     ids: &Ids,
     who: &Principal,
     doc: Value,
     into: Option<Uuid>,
-) -> Result<Uuid, AppError> {
-    let problems = capture::check_schema(&doc)
-        .map_err(|e| AppError::internal(anyhow::anyhow!("GS1's EPCIS schema: {e}")))?;
-    if !problems.is_empty() {
-        return Err(AppError::Validation(problems));
-    }
-    let count = doc
-        .get("epcisBody")
-        .and_then(|b| b.get("eventList"))
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    let id = Uuid::now_v7();
+) -> Result<CaptureJob, AppError> {
+    let reading = ids.clone();
+    let checked = crate::heavy::run(move || -> Result<Checked, String> {
+        let problems = capture::check_schema(&doc)?;
+        if !problems.is_empty() {
+            return Ok(Checked::Invalid(problems));
+        }
+        let events = doc
+            .get("epcisBody")
+            .and_then(|b| b.get("eventList"))
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        Ok(Checked::Read {
+            events,
+            read: capture::read(&doc, &reading),
+        })
+    })
+    .await
+    .ok_or_else(|| AppError::internal(anyhow::anyhow!("checking an EPCIS document panicked")))?
+    .map_err(|e| AppError::internal(anyhow::anyhow!("GS1's EPCIS schema: {e}")))?;
+    let (events, read) = match checked {
+        Checked::Invalid(problems) => return Err(AppError::Validation(problems)),
+        Checked::Read { events, read } => (events, read),
+    };
     let txn = db.write_txn().await?;
-    epcis_capture_job::ActiveModel {
-        id: Set(id),
+    let row = epcis_capture_job::ActiveModel {
+        id: Set(Uuid::now_v7()),
         owner: Set(owner_of(who)),
         created_at: Set(now()),
         finished_at: Set(None),
         running: Set(true),
         success: Set(false),
-        event_count: Set(i32::try_from(count).unwrap_or(i32::MAX)),
+        event_count: Set(i32::try_from(events).unwrap_or(i32::MAX)),
         recorded: Set(0),
         errors: Set("[]".into()),
     }
     .insert(&txn)
     .await?;
     txn.commit().await?;
-    let (db, ids, who) = (db.clone(), ids.clone(), who.clone());
+    let id = row.id;
+    let (db, who) = (db.clone(), who.clone());
     tokio::spawn(async move {
-        let outcome = run(&db, &ids, &who, &doc, into).await;
-        let (success, recorded, errors) = match outcome {
+        let (success, recorded, errors) = match run(&db, &who, read, into).await {
             Ok(n) => (true, n, Vec::new()),
             Err(errors) => (false, 0, errors),
         };
@@ -239,7 +262,7 @@ pub async fn submit(
             tracing::error!(job = %id, error = %e, "could not record how an EPCIS capture job ended");
         }
     });
-    Ok(id)
+    Ok(view(row))
 }
 
 /// A capture job, if it is the caller's.
@@ -255,12 +278,11 @@ pub async fn job(db: &Db, who: &Principal, id: Uuid) -> Result<CaptureJob, AppEr
 /// Runs a job: the number of entries recorded, or every fault found.
 async fn run(
     db: &Db,
-    ids: &Ids,
     who: &Principal,
-    doc: &Value,
+    read: Result<capture::Document, Vec<FieldProblem>>,
     into: Option<Uuid>,
 ) -> Result<usize, Vec<CaptureError>> {
-    let document = capture::read(doc, ids).map_err(|problems| {
+    let document = read.map_err(|problems| {
         problems
             .into_iter()
             .flat_map(|p| {
@@ -279,7 +301,7 @@ async fn run(
     let mut errors = Vec::new();
     for incoming in document.events {
         let here = (incoming.index, incoming.event_id().to_owned());
-        match entry(db, ids, who, incoming, into, &mut lots).await {
+        match entry(db, who, incoming, into, &mut lots).await {
             Ok(job) => jobs.push((here, job)),
             Err(e) => errors.extend(CaptureError::of(e, Some((here.0, &here.1)))),
         }
@@ -307,16 +329,16 @@ fn event_index(field: &str) -> Option<usize> {
 /// One partner event as an append to the batch it belongs to.
 async fn entry(
     db: &Db,
-    ids: &Ids,
     who: &Principal,
     incoming: Incoming,
     into: Option<Uuid>,
     lots: &mut HashMap<String, Option<Uuid>>,
 ) -> Result<EventJob, AppError> {
-    let named = match lots.get(&incoming.lot) {
-        Some(b) => *b,
-        None => {
-            let b = batch_of_lot(db, ids, &incoming.lot).await?;
+    let named = match (incoming.batch, lots.get(&incoming.lot)) {
+        (Some(b), _) => Some(b),
+        (None, Some(b)) => *b,
+        (None, None) => {
+            let b = batch_of_lot(db, &incoming.lot).await?;
             lots.insert(incoming.lot.clone(), b);
             b
         }
@@ -364,17 +386,13 @@ async fn entry(
 /// sent again a replay.
 fn claim(who: &Principal, batch_id: Uuid, event_id: &str) -> Result<Claim, AppError> {
     let digest = sha2::Sha256::digest(event_id.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    let key = format!("{batch_id}:{hex}");
+    let key = format!("{batch_id}:{}", data_encoding::HEXLOWER.encode(&digest));
     Claim::new(who, CLAIM_ROUTE, &key, &key)
 }
 
-/// The batch a lot identifier names: our own lot URI, or a GTIN and lot code of one of our
-/// products.
-async fn batch_of_lot(db: &Db, ids: &Ids, lot: &str) -> Result<Option<Uuid>, AppError> {
-    if let Some(id) = ids.batch_of(lot) {
-        return Ok(Some(id));
-    }
+/// The batch a GS1 lot identifier names: a GTIN and lot code of one of our products (our own
+/// lot URIs are read by the reader, [`Incoming::batch`]).
+async fn batch_of_lot(db: &Db, lot: &str) -> Result<Option<Uuid>, AppError> {
     let Some(path) = lot.strip_prefix("https://id.gs1.org") else {
         return Ok(None);
     };
@@ -384,12 +402,10 @@ async fn batch_of_lot(db: &Db, ids: &Ids, lot: &str) -> Result<Option<Uuid>, App
     let (Some(gtin), Some(code), None) = (link.gtin, link.lot, link.serial) else {
         return Ok(None);
     };
-    let Some(product) = entity::product::Entity::find()
-        .filter(entity::product::Column::Gtin.eq(gtin.as_str()))
-        .one(db.read())
-        .await?
-    else {
-        return Ok(None);
+    let product = match super::resolve::product_by_gtin(db, &gtin).await {
+        Ok(p) => p,
+        Err(super::resolve::ResolveError::App(e)) => return Err(e),
+        Err(_) => return Ok(None),
     };
     Ok(entity::batch::Entity::find()
         .filter(entity::batch::Column::ProductId.eq(product.id))

@@ -603,6 +603,37 @@ async fn a_bad_document_writes_nothing_and_each_fault_is_named() {
     );
     assert_eq!(job["errors"][0]["code"], "date_in_future");
 
+    // A job whose server stopped before it ended reads as failed once ten minutes have passed.
+    let stalled = job["captureID"].as_str().unwrap().to_owned();
+    let long_ago = chrono::Utc::now() - chrono::TimeDelta::minutes(11);
+    app.sql(
+        "UPDATE epcis_capture_jobs SET running = $1, finished_at = NULL, errors = '[]', created_at = $2 WHERE id = $3",
+        vec![
+            true.into(),
+            long_ago.into(),
+            uuid::Uuid::parse_str(&stalled).unwrap().into(),
+        ],
+    )
+    .await;
+    let (s, job) = app.get(&member, &format!("/epcis/capture/{stalled}")).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(job["running"], false, "{job}");
+    assert_eq!(job["success"], false);
+    assert_eq!(job["errors"][0]["status"], 503, "{job}");
+
+    // What the partner names is sealed and shown: it stays a short line.
+    let mut loud = partner_document(vec![good.clone()]);
+    loud["sender"] = json!("x".repeat(501));
+    let job = capture(&app, &member, "", &loud).await;
+    assert_eq!(job["errors"][0]["field"], "sender", "{job}");
+    assert_eq!(job["errors"][0]["code"], "text_too_long");
+    // A document larger than capture reads is a 413, read no further.
+    let huge = format!("{{\"pad\":\"{}\"}}", "x".repeat(4 * 1024 * 1024));
+    let (s, body) = app
+        .post_raw(&member, "/epcis/capture", "application/json", huge)
+        .await;
+    assert_problem(s, &body, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large");
+
     // Another organization's token may not write to this lot.
     let other = app.create_organization("HTX khác").await;
     let stranger = app.token_for(&other, "owner").await;
