@@ -16,7 +16,8 @@
 #  6. GS1's EPCIS 2.0 JSON schema validates every EPCIS document of the batches made in 2, and
 #     GS1's reference implementation of the CBV 2.0 event hash (epcis-event-hash-generator)
 #     gives every event the eventID the service gave it; a lot's document captured into a
-#     second organization's lot comes back valid; the Circular 02 workbook opens in openpyxl
+#     second organization's lot comes back valid; a document made by epcis2.js (the EPCIS 2.0
+#     SDK of EVRYTHNG and Zebra) is captured; the Circular 02 workbook opens in openpyxl
 #     (epcis.py);
 #  7. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
 #     requests reach real records — and fails on any 5xx, any status, content type, header or
@@ -54,10 +55,11 @@ fi
 if ! cmp -s "$here/package.json" "$venv/node/package.json"; then
   mkdir -p "$venv/node"
   cp "$here/package.json" "$venv/node/"
+  cp -r "$here/empty-fs" "$venv/node/"
   (cd "$venv/node" && npm install --no-audit --no-fund --silent)
 fi
 # Node resolves modules from the script's own place (ES modules ignore NODE_PATH).
-cp "$here/digital_link.js" "$here/render_zpl.mjs" "$venv/node/"
+cp "$here/digital_link.js" "$here/render_zpl.mjs" "$here/epcis2_document.js" "$venv/node/"
 
 unset DATABASE_URL OCOP_DATABASE_URL
 "$bin" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
@@ -106,7 +108,7 @@ echo "== GS1: description file and linkset schemas, compressed URIs"
 "$venv/bin/python" "$here/gs1_resolver.py" "$base" "$work/records.toml.uris.jsonl" "$here/gs1"
 
 echo "== GS1 EPCIS 2.0: JSON schema and the reference event hash (epcis-event-hash-generator)"
-"$venv/bin/python" "$here/epcis.py" "$base" "$token" "$here/gs1/EPCIS-JSON-Schema.json" $(cat "$work/records.toml.batches")
+NODE_CLIENTS="$venv/node" "$venv/bin/python" "$here/epcis.py" "$base" "$token" "$here/gs1/EPCIS-JSON-Schema.json" $(cat "$work/records.toml.batches")
 
 echo "== schemathesis"
 # One worker: with two, CPython 3.11 once failed inside schemathesis ("SystemError: AST

@@ -15,13 +15,19 @@ the query interface, and checks that:
    followed through its `Location`) into a second organization's lot, comes back in that
    lot's own document, again valid by GS1's schema and GS1's hash, each event naming the
    supplier's event ID; sending it again records nothing twice;
-6. the Circular 02 data set's workbook opens in openpyxl and agrees with its JSON.
+6. the Circular 02 data set's workbook opens in openpyxl and agrees with its JSON;
+7. a document made by a partner's SDK, epcis2.js (tests/contract/epcis2_document.js, with its
+   own event hash ID on one event), is captured: its events become diary entries keeping the
+   SDK's eventID and the fields we do not map; sent again, nothing twice.
 
 Usage: epcis.py BASE TOKEN SCHEMA BATCH_ID... (the first batch's first run is voided into)
+Environment: NODE_CLIENTS, the folder where check.sh installed the npm clients.
 """
 
 import io
 import json
+import os
+import subprocess
 import sys
 import time
 import urllib.parse
@@ -177,6 +183,31 @@ status, _, diary_page = call("GET", f"/api/v1/batches/{lot}/events?limit=100", b
 assert len(ok(status, diary_page, "processor's diary")["items"]) == len(sent), "captured twice"
 print(f"epcis: {len(sent)} events captured into a second organization's lot and exported again, "
       f"valid by GS1's schema and hash; sent again, nothing recorded twice")
+
+# 7. A document made by epcis2.js, the SDK a partner's system would use, into the processor's lot.
+made = subprocess.run(["node", os.path.join(os.environ["NODE_CLIENTS"], "epcis2_document.js"),
+                       f"{base}/epcis/voc/", f"{base}/id/lot/{lot}"], check=True, capture_output=True, text=True)
+sdk_doc = json.loads(made.stdout)
+before = len(sent)
+for attempt in (1, 2):
+    status, headers, job = call("POST", "/epcis/capture", sdk_doc, bearer=processor)
+    assert status == 202, (status, job)
+    location = urllib.parse.urlparse(headers["location"]).path
+    for _ in range(200):
+        status, _, job = call("GET", location, bearer=processor)
+        if not ok(status, job, "capture job")["running"]:
+            break
+        time.sleep(0.05)
+    assert job["success"], job
+    status, _, diary_page = call("GET", f"/api/v1/batches/{lot}/events?limit=100", bearer=processor)
+    entries = ok(status, diary_page, "processor's diary")["items"]
+    assert len(entries) == before + 2, (attempt, len(entries))
+packed = [e for e in entries if e["kind"] == "packing"]
+assert packed and packed[0]["details"]["captured"]["event_id"] == sdk_doc["epcisBody"]["eventList"][0]["eventID"], packed
+assert packed[0]["details"]["captured"]["original"]["readPoint"]["id"] == "urn:epc:id:sgln:8934588.00002.0"
+assert packed[0]["details"]["description"] == "Đóng túi 5 kg"
+print("epcis2.js: its document captured, 2 diary entries keeping the SDK's eventID and readPoint; "
+      "sent again, nothing twice")
 
 # 6. The Circular 02 data set of the first batch, opened by openpyxl as an official's
 #    spreadsheet program would, agrees with the JSON.
