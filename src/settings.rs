@@ -227,6 +227,13 @@ pub struct SettingsArgs {
     /// Time limit of one request to a marketplace API, in seconds [default: 60].
     #[arg(long, env = "OCOP_MARKETPLACE_TIMEOUT_SECS", global = true)]
     pub marketplace_timeout_secs: Option<u64>,
+    /// The traceability portal's EPCIS 2.0 capture endpoint: batches' events are pushed there
+    /// (`POST /api/v1/batches/{id}/portal-pushes`, the console's batch page). Unset: no portal.
+    #[arg(long, env = "OCOP_PORTAL_CAPTURE_URL", global = true)]
+    pub portal_capture_url: Option<url::Url>,
+    /// Bearer token the portal gave this service, sent with every push.
+    #[arg(long, env = "OCOP_PORTAL_TOKEN", global = true, hide_env_values = true)]
+    pub portal_token: Option<Sensitive<String>>,
     /// Largest uploaded file, in bytes [default: 20971520 (20 MiB)].
     #[arg(long, env = "OCOP_UPLOAD_MAX_BYTES", global = true)]
     pub upload_max_bytes: Option<usize>,
@@ -274,6 +281,8 @@ pub struct Settings {
     pub marketplace_timeout: std::time::Duration,
     /// How often a pending marketplace review (Tiki) is asked about.
     pub marketplace_review_poll: std::time::Duration,
+    /// The traceability portal batches' events are pushed to (`services::outbox::portal`).
+    pub portal: Option<crate::services::outbox::PortalConfig>,
 }
 
 /// Parses `<verifier key> <URL>`.
@@ -412,6 +421,16 @@ impl Settings {
                 per_week: a.scan_warn_7d.unwrap_or(scan_defaults.per_week).max(1),
             },
             marketplace_apis,
+            portal: match a.portal_capture_url {
+                Some(u) if !matches!(u.scheme(), "http" | "https") => {
+                    anyhow::bail!("OCOP_PORTAL_CAPTURE_URL must be an http(s) URL, not {u}")
+                }
+                Some(capture_url) => Some(crate::services::outbox::PortalConfig {
+                    capture_url,
+                    token: a.portal_token.filter(|t| !t.as_str().is_empty()),
+                }),
+                None => None,
+            },
             outbox_retry_base: std::time::Duration::from_millis(
                 a.outbox_retry_base_ms.unwrap_or(2_000).max(1),
             ),

@@ -75,16 +75,19 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         secrets,
         clock: Default::default(),
         requeues: Default::default(),
+        portal: settings.portal.clone(),
+        epcis: Arc::new(crate::services::epcis_index::EpcisIndex::new(
+            settings.public_base_url.clone(),
+        )),
     };
     let metrics = Arc::new(Metrics::default());
+    let epcis = outbox.epcis.clone();
     Ok(AppState::new(crate::state::Shared {
         outbox,
         blobs,
         pin_key,
         diary: DiaryWriter::start(db.clone()),
-        epcis: Arc::new(crate::services::epcis_index::EpcisIndex::new(
-            settings.public_base_url.clone(),
-        )),
+        epcis,
         scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
         tiles: crate::services::tile_cache::TileCache::new(
             crate::services::tile_cache::DEFAULT_BYTES,

@@ -37,6 +37,7 @@ mod m20261205_000029_ledger_public_form;
 mod m20261205_000030_create_checkpoint_cosignatures;
 mod m20261205_000031_create_epcis_events;
 mod m20261205_000032_create_epcis_capture_jobs;
+mod m20261205_000033_create_portal_pushes;
 
 pub struct Migrator;
 
@@ -76,6 +77,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000030_create_checkpoint_cosignatures::Migration),
             Box::new(m20261205_000031_create_epcis_events::Migration),
             Box::new(m20261205_000032_create_epcis_capture_jobs::Migration),
+            Box::new(m20261205_000033_create_portal_pushes::Migration),
         ]
     }
 }

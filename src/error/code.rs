@@ -150,6 +150,8 @@ codes! {
         "Không đọc được thông tin kết nối gian hàng; hãy kết nối lại.", "The shop's connection cannot be read; connect it again.";
     MarketplaceReview = "marketplace_review", 409,
         "Sàn đang duyệt sản phẩm; hãy chờ kết quả.", "The marketplace is reviewing the product; wait for its answer.";
+    PortalNotConfigured = "portal_not_configured", 409,
+        "Dịch vụ chưa được cấu hình để gửi dữ liệu lên Cổng truy xuất nguồn gốc.", "The service is not set up to send data to the traceability portal.";
     // 5xx.
     Unavailable = "unavailable", 503,
         "Dịch vụ tạm thời gián đoạn; hãy thử lại sau.", "The service is briefly unavailable; try again later.";

@@ -23,6 +23,7 @@ pub mod observe;
 pub mod ops;
 pub mod organizations;
 mod paging;
+pub mod portal;
 pub mod print;
 pub mod problem;
 pub mod product_page;
@@ -146,6 +147,7 @@ pub fn api(upload_max_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenA
         .routes(routes!(epcis::capture_job))
         .routes(routes!(dataset::json))
         .routes(routes!(dataset::xlsx))
+        .routes(routes!(portal::push, portal::pushes))
         .split_for_parts()
 }
 

@@ -239,15 +239,7 @@ pub async fn of_batch(
         .one(db.read())
         .await?
         .ok_or(AppError::NotFound("batch"))?;
-    let condition = visible(who).add(
-        Condition::any()
-            .add(epcis_event::Column::BatchId.eq(b.id))
-            .add(
-                Condition::all()
-                    .add(epcis_event::Column::ProductId.eq(b.product_id))
-                    .add(epcis_event::Column::Source.eq(Source::Certification.as_str())),
-            ),
-    );
+    let condition = visible(who).add(of_lot(&b));
     let any = epcis_event::Entity::find()
         .filter(condition.clone())
         .filter(epcis_event::Column::BatchId.eq(b.id))
@@ -258,6 +250,29 @@ pub async fn of_batch(
         return Err(AppError::NotFound("batch"));
     }
     Ok(BatchEvents { condition })
+}
+
+/// Every event of batch `b` (and its product's certificates), whoever may read them: what
+/// its organization shares with the traceability portal (`services::outbox::portal`).
+pub async fn all_of_batch(
+    db: &Db,
+    index: &EpcisIndex,
+    b: &batch::Model,
+) -> Result<BatchEvents, AppError> {
+    index.catch_up(db).await?;
+    Ok(BatchEvents {
+        condition: of_lot(b),
+    })
+}
+
+fn of_lot(b: &batch::Model) -> Condition {
+    Condition::any()
+        .add(epcis_event::Column::BatchId.eq(b.id))
+        .add(
+            Condition::all()
+                .add(epcis_event::Column::ProductId.eq(b.product_id))
+                .add(epcis_event::Column::Source.eq(Source::Certification.as_str())),
+        )
 }
 
 /// The events of the batch of stamp `serial`, and the stamp's own (its commissioning, a

@@ -8,18 +8,18 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, assert_field_error, assert_problem};
 use crate::stamps::{all_stamps, run_of};
 
-struct Lot {
-    org: String,
-    batch: String,
+pub(crate) struct Lot {
+    pub(crate) org: String,
+    pub(crate) batch: String,
     run: String,
     serials: Vec<String>,
-    spraying: String,
+    pub(crate) spraying: String,
 }
 
 /// A lot of a product with a GTIN, grown in a registered area: its diary (planting, a
 /// spraying with its pre-harvest interval, a harvest, a correction of the harvest), an OCOP
 /// certificate, a run of 5 stamps and one stamp voided.
-async fn lot(app: &TestApp) -> Lot {
+pub(crate) async fn lot(app: &TestApp) -> Lot {
     let org = app.create_organization("HTX Cà phê Ea Tul").await;
     let farm = app.create_farm(&app.admin, &org).await;
     let area = app
@@ -83,7 +83,11 @@ async fn lot(app: &TestApp) -> Lot {
     }
 }
 
-async fn document(app: &TestApp, token: Option<&str>, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn document(
+    app: &TestApp,
+    token: Option<&str>,
+    path: &str,
+) -> (StatusCode, Value) {
     let mut req = reqwest::Client::new().get(app.url(path));
     if let Some(t) = token {
         req = req.bearer_auth(t);
@@ -101,7 +105,7 @@ async fn document(app: &TestApp, token: Option<&str>, path: &str) -> (StatusCode
     )
 }
 
-fn events(doc: &Value) -> Vec<Value> {
+pub(crate) fn events(doc: &Value) -> Vec<Value> {
     let body = &doc["epcisBody"];
     body["eventList"]
         .as_array()

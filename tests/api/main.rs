@@ -24,6 +24,7 @@ mod operations;
 mod outbox;
 mod pagination;
 mod pin;
+mod portal;
 mod print;
 mod registry;
 mod resolver;

@@ -75,6 +75,10 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
         )
         .route("/console/batches/{id}/seal", post(batches::seal))
         .route(
+            "/console/batches/{id}/portal-push",
+            post(batches::push_to_portal),
+        )
+        .route(
             "/console/batches/{id}/traceability.xlsx",
             get(print::dataset_xlsx),
         )

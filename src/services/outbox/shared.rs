@@ -38,6 +38,19 @@ pub struct Outbox {
     /// Updates being queued after a change ([`super::requeue_changed`]); [`super::drain`]
     /// waits for them.
     pub requeues: crate::services::in_flight::InFlight,
+    /// The traceability portal batches' events are pushed to, when one is configured.
+    pub portal: Option<PortalConfig>,
+    /// Where a batch's EPCIS events are read from.
+    pub epcis: Arc<crate::services::epcis_index::EpcisIndex>,
+}
+
+/// The traceability portal: an EPCIS 2.0 capture endpoint (`POST` of an EPCIS document).
+#[derive(Clone, Debug)]
+pub struct PortalConfig {
+    /// `OCOP_PORTAL_CAPTURE_URL`.
+    pub capture_url: url::Url,
+    /// `OCOP_PORTAL_TOKEN`: sent as `Authorization: Bearer …` when set.
+    pub token: Option<crate::sensitive::Sensitive<String>>,
 }
 
 pub(super) fn sealed(outbox: &Outbox, plain: &str) -> Result<String, AppError> {

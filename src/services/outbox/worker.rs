@@ -2,23 +2,18 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use entity::outbox_job::JobStatus;
 use entity::{listing, outbox_attempt, outbox_job};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, Set};
 use uuid::Uuid;
 
 use super::accounts::connection;
 use super::accounts::store_tokens;
+use super::lease::{backoff, claim_from};
 use super::reviews::defer;
 use super::reviews::poll_reviews;
 use super::reviews::review_under_way;
-use super::shared::LEASE;
 use super::shared::MAX_ATTEMPTS;
-use super::shared::MAX_DELAY;
 use super::shared::Outbox;
 use super::shared::Sent;
 use super::shared::clip;
@@ -28,74 +23,9 @@ use crate::marketplace::Listing;
 use crate::marketplace::api::{PushError, Pushed};
 use crate::services::ledger;
 
-/// The delay before attempt `attempts + 1`: the marketplace's `Retry-After` when it gave one,
-/// otherwise `base · 2^(attempts-1)` up to an hour, plus up to 50 % jitter.
-pub fn backoff(base: Duration, attempts: i32, retry_after: Option<Duration>) -> Duration {
-    if let Some(after) = retry_after {
-        return after.min(MAX_DELAY);
-    }
-    let exp = base.saturating_mul(1u32 << attempts.clamp(1, 20).saturating_sub(1));
-    let delay = exp.min(MAX_DELAY);
-    let mut b = [0u8; 2];
-    let jitter = if getrandom::fill(&mut b).is_ok() {
-        f64::from(u16::from_le_bytes(b)) / f64::from(u16::MAX) * 0.5
-    } else {
-        0.25
-    };
-    delay.mul_f64(1.0 + jitter)
-}
-
-pub(super) fn due(t: DateTime<Utc>) -> Condition {
-    Condition::any()
-        .add(
-            Condition::all()
-                .add(outbox_job::Column::Status.eq(JobStatus::Pending))
-                .add(outbox_job::Column::NextAttemptAt.lte(t)),
-        )
-        .add(
-            Condition::all()
-                .add(outbox_job::Column::Status.eq(JobStatus::Running))
-                .add(outbox_job::Column::LeaseUntil.lte(t)),
-        )
-}
-
-/// Takes one due job (or one whose worker's lease ran out), or `None`.
+/// Takes one due listing push (or one whose worker's lease ran out), or `None`.
 pub async fn claim(outbox: &Outbox) -> Result<Option<outbox_job::Model>, AppError> {
-    let db = &outbox.db;
-    let t = outbox.clock.now();
-    let Some(job) = outbox_job::Entity::find()
-        .filter(due(t))
-        .order_by_asc(outbox_job::Column::NextAttemptAt)
-        .one(db.read())
-        .await?
-    else {
-        return Ok(None);
-    };
-    let lease = t + chrono::Duration::from_std(LEASE).unwrap_or_default();
-    let txn = db.write_txn().await?;
-    // Conditional: of two workers, only one sees its update apply.
-    let taken = outbox_job::Entity::update_many()
-        .col_expr(
-            outbox_job::Column::Status,
-            Expr::value(JobStatus::Running.as_str()),
-        )
-        .col_expr(outbox_job::Column::LeaseUntil, Expr::value(lease))
-        .col_expr(
-            outbox_job::Column::Attempts,
-            Expr::col(outbox_job::Column::Attempts).add(1),
-        )
-        .col_expr(outbox_job::Column::UpdatedAt, Expr::value(t))
-        .filter(outbox_job::Column::Id.eq(job.id))
-        .filter(due(t))
-        .exec(&txn)
-        .await?;
-    txn.commit().await?;
-    if taken.rows_affected != 1 {
-        return Ok(None);
-    }
-    Ok(outbox_job::Entity::find_by_id(job.id)
-        .one(db.read())
-        .await?)
+    claim_from::<outbox_job::Entity>(outbox).await
 }
 
 /// What one attempt came to.
@@ -278,7 +208,8 @@ pub async fn finish(
     Ok(())
 }
 
-/// Runs due jobs until there is none, the updates of changes made before it included.
+/// Runs due jobs until there is none (listing pushes, the updates of changes made before it
+/// included, then portal pushes).
 pub async fn drain(outbox: &Outbox) -> Result<(), AppError> {
     super::queue::requeued(outbox).await;
     while let Some(job) = claim(outbox).await? {
@@ -301,7 +232,7 @@ pub async fn drain(outbox: &Outbox) -> Result<(), AppError> {
             }
         }
     }
-    Ok(())
+    super::portal_worker::drain_portal(outbox).await
 }
 
 /// The worker: drains due jobs and follows pending reviews, then sleeps until woken or a

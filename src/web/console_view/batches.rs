@@ -77,6 +77,16 @@ pub struct BatchTexts {
     pub share: &'static str,
     pub download_dataset: &'static str,
     pub download_epcis: &'static str,
+    /// The push of the lot's events to the traceability portal.
+    pub portal: &'static str,
+    pub portal_hint: &'static str,
+    pub portal_push: &'static str,
+    pub portal_off: &'static str,
+    pub portal_never: &'static str,
+    pub portal_latest: &'static str,
+    pub portal_events: &'static str,
+    pub portal_attempts: &'static str,
+    pub portal_saved: &'static str,
     pub print_pins: &'static str,
     pub pins_printed: &'static str,
     pub scan_chart: &'static str,
@@ -170,6 +180,15 @@ pub const VI: BatchTexts = BatchTexts {
     share: "Chia sẻ dữ liệu truy xuất",
     download_dataset: "Bộ dữ liệu theo Thông tư 02/2024/TT-BKHCN (.xlsx)",
     download_epcis: "Tài liệu EPCIS 2.0 cho đối tác (.jsonld)",
+    portal: "Cổng truy xuất nguồn gốc",
+    portal_hint: "Gửi các sự kiện EPCIS của lô mà cổng chưa có; gửi lại chỉ gửi phần mới hoặc đã sửa.",
+    portal_push: "Gửi lên cổng",
+    portal_off: "Dịch vụ chưa được cấu hình để gửi lên cổng truy xuất (liên hệ quản trị viên).",
+    portal_never: "Lô này chưa được gửi lên cổng.",
+    portal_latest: "Lần gửi gần nhất",
+    portal_events: "sự kiện đã được cổng nhận",
+    portal_attempts: "lần thử",
+    portal_saved: "Đã xếp lô vào hàng gửi lên cổng; trạng thái hiện bên dưới.",
     print_pins: "In kèm mã PIN (một lần)",
     pins_printed: "Mã PIN đã được in lúc",
     scan_chart: "Lượt quét mỗi ngày (30 ngày qua)",
@@ -263,6 +282,15 @@ pub const EN: BatchTexts = BatchTexts {
     share: "Share traceability data",
     download_dataset: "Data set of Circular 02/2024/TT-BKHCN (.xlsx)",
     download_epcis: "EPCIS 2.0 document for partners (.jsonld)",
+    portal: "Traceability portal",
+    portal_hint: "Sends the lot's EPCIS events the portal does not have; sending again sends only what is new or corrected.",
+    portal_push: "Send to the portal",
+    portal_off: "The service is not set up to send to a traceability portal (ask the administrator).",
+    portal_never: "This lot has not been sent to the portal.",
+    portal_latest: "Latest push",
+    portal_events: "events accepted by the portal",
+    portal_attempts: "attempts",
+    portal_saved: "The lot is queued for the portal; its status shows below.",
     print_pins: "Print with PINs (once)",
     pins_printed: "PINs printed at",
     scan_chart: "Scans per day (last 30 days)",
@@ -527,6 +555,24 @@ pub struct BatchPage {
     pub saved: Option<&'static str>,
     /// Whether the person's role records diaries and stamps (an inspector only reads).
     pub can_write: bool,
+    /// The traceability portal, when the service has one.
+    pub portal: Option<PortalState>,
+}
+
+/// Where the lot stands with the traceability portal.
+pub struct PortalState {
+    pub latest: Option<PortalLine>,
+    /// Whether the person may push (manages the registry).
+    pub can_push: bool,
+}
+
+/// The latest push: its status in words, when, how many events, its last error.
+pub struct PortalLine {
+    pub status: &'static str,
+    pub when: String,
+    pub events: i32,
+    pub attempts: i32,
+    pub error: Option<String>,
 }
 
 impl BatchPage {

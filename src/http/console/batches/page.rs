@@ -14,8 +14,9 @@ use crate::http::console::shared::*;
 use crate::services::blobs::BlobKind;
 use crate::services::{events, products, scan_stats, stamps};
 use crate::web::console_view::batches::{
-    BatchPage, Entry, EventForm, KINDS, RunRow, ScanChart, batch_texts,
+    BatchPage, Entry, EventForm, KINDS, PortalLine, PortalState, RunRow, ScanChart, batch_texts,
 };
+use crate::web::console_view::listings::listing_texts;
 
 /// A batch id from the path; anything else is a batch that does not exist.
 pub(super) fn batch_id(raw: &str) -> Result<Uuid, AppError> {
@@ -134,7 +135,9 @@ pub(in crate::http::console) async fn batch_view(
     if event.occurred_at.is_empty() {
         event.occurred_at = crate::domain::local_time::input_value(now);
     }
+    let portal = portal_state(state, s, batch.organization_id, id).await?;
     Ok(BatchPage {
+        portal,
         c: s.chrome(),
         b,
         id: id.to_string(),
@@ -170,6 +173,40 @@ pub(in crate::http::console) async fn batch_view(
     })
 }
 
+/// The lot with the traceability portal: its latest push, and whether the person may push.
+async fn portal_state(
+    state: &AppState,
+    s: &Signed,
+    organization: Uuid,
+    id: Uuid,
+) -> Result<Option<PortalState>, AppError> {
+    if state.outbox.portal.is_none() {
+        return Ok(None);
+    }
+    let latest = crate::services::outbox::portal_pushes(&state.outbox, &s.who, id, 1)
+        .await?
+        .into_iter()
+        .next()
+        .map(|(p, _)| PortalLine {
+            status: listing_texts(s.lang).push_status(p.status),
+            when: s.lang.time(p.done_at.unwrap_or(p.updated_at)),
+            events: p.events_sent,
+            attempts: p.attempts,
+            error: p.last_error,
+        });
+    Ok(Some(PortalState {
+        latest,
+        can_push: s
+            .who
+            .authorize(
+                organization,
+                crate::domain::role::Action::ManageRegistry,
+                "batch",
+            )
+            .is_ok(),
+    }))
+}
+
 /// How many stamps the issue form offers.
 pub(super) const DEFAULT_STAMPS: &str = "100";
 
@@ -184,6 +221,7 @@ pub(in crate::http::console) async fn batch_page(
         Some("event") => Some(b.event_saved),
         Some("sealed") => Some(b.sealed_saved),
         Some("stamps") => Some(b.stamps_saved),
+        Some("portal") => Some(b.portal_saved),
         _ => None,
     };
     let view = async {
