@@ -17,8 +17,9 @@
 #     GS1's reference implementation of the CBV 2.0 event hash (epcis-event-hash-generator)
 #     gives every event the eventID the service gave it; a lot's document captured into a
 #     second organization's lot comes back valid; a document made by epcis2.js (the EPCIS 2.0
-#     SDK of EVRYTHNG and Zebra) is captured; the Circular 02 workbook opens in openpyxl
-#     (epcis.py);
+#     SDK of EVRYTHNG and Zebra) is captured; the Circular 02 workbook opens in openpyxl; a
+#     batch pushed to a traceability portal (played by epcis.py, down for its first request)
+#     arrives whole, each document valid by GS1's schema and hash (epcis.py);
 #  7. schemathesis fuzzes every operation — with the records made in 2 as path parameters, so
 #     requests reach real records — and fails on any 5xx, any status, content type, header or
 #     body the document does not declare, on an operation that ignores its auth, on a method
@@ -33,7 +34,10 @@ bin=$(realpath "$1")
 venv=${2:-${TMPDIR:-/tmp}/ocop-contract-venv}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+port=$(free_port)
+# The traceability portal epcis.py plays (GS1's schema and hash check what it receives).
+export PORTAL_PORT=$(free_port) PORTAL_TOKEN=contract-portal-token
 base="http://127.0.0.1:$port"
 server=""
 cleanup() {
@@ -62,7 +66,9 @@ fi
 cp "$here/digital_link.js" "$here/render_zpl.mjs" "$here/epcis2_document.js" "$venv/node/"
 
 unset DATABASE_URL OCOP_DATABASE_URL
-"$bin" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
+OCOP_PORTAL_CAPTURE_URL="http://127.0.0.1:$PORTAL_PORT/capture" OCOP_PORTAL_TOKEN="$PORTAL_TOKEN" \
+  OCOP_OUTBOX_RETRY_BASE_MS=300 \
+  "$bin" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
   curl -fsS "$base/readyz" >/dev/null 2>&1 && break

@@ -20,11 +20,19 @@ the query interface, and checks that:
    own event hash ID on one event), is captured: its events become diary entries keeping the
    SDK's eventID and the fields we do not map; sent again, nothing twice.
 
+8. the first batch pushed to the traceability portal (`POST /api/v1/batches/{id}/portal-pushes`):
+   this script plays the portal at PORTAL_PORT — 503 for the first request, then 202 — and
+   every document it receives validates against GS1's schema and hash; together they hold
+   every event of the batch's own document, each once per accepted document.
+
 Usage: epcis.py BASE TOKEN SCHEMA BATCH_ID... (the first batch's first run is voided into)
-Environment: NODE_CLIENTS, the folder where check.sh installed the npm clients.
+Environment: NODE_CLIENTS, the folder where check.sh installed the npm clients; PORTAL_PORT
+and PORTAL_TOKEN, the portal the service was started with (OCOP_PORTAL_CAPTURE_URL).
 """
 
+import http.server
 import io
+import threading
 import json
 import os
 import subprocess
@@ -226,3 +234,57 @@ print(f"circular 02: the workbook of {dataset['lot']['lot_code']} opens in openp
 
 print(f"epcis: {checked} events of {len(batches)} batches valid against GS1's schema, "
       f"each eventID equal to GS1's reference hash; query pages and the public view checked")
+
+# 8. The first batch pushed to the traceability portal, played here: down for the first
+#    request, then accepting; what it receives is checked by GS1's schema and hash.
+portal = {"requests": 0, "documents": [], "faults": []}
+
+
+class Portal(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        portal["requests"] += 1
+        if self.headers.get("Authorization") != "Bearer " + os.environ["PORTAL_TOKEN"]:
+            portal["faults"].append("no or wrong bearer token")
+            return self.answer(401)
+        if self.headers.get("Content-Type") != "application/ld+json" or self.headers.get("GS1-EPCIS-Version") != "2.0.0":
+            portal["faults"].append(f"headers: {dict(self.headers)}")
+        if portal["requests"] == 1:
+            return self.answer(503)
+        portal["documents"].append(json.loads(body))
+        self.answer(202, {"Location": f"/capture/{len(portal['documents'])}"})
+
+    def answer(self, status, headers=None):
+        self.send_response(status)
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORTAL_PORT"])), Portal)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+status, _, push = call("POST", f"/api/v1/batches/{first}/portal-pushes", {})
+assert status == 202, (status, push)
+for _ in range(600):
+    status, _, pushes = call("GET", f"/api/v1/batches/{first}/portal-pushes")
+    latest = ok(status, pushes, "portal pushes")[0]
+    if latest["status"] in ("done", "failed"):
+        break
+    time.sleep(0.1)
+server.shutdown()
+assert latest["status"] == "done", latest
+assert [a["outcome"] for a in latest["history"]] == ["retry", "ok"], latest
+assert not portal["faults"], portal["faults"]
+received = []
+for i, doc in enumerate(portal["documents"]):
+    received += [e["eventID"] for e in check(doc, f"document {i} pushed to the portal")]
+status, _, own = call("GET", f"/epcis/documents/batches/{first}")
+expected = [e["eventID"] for e in ok(status, own, "batch document")["epcisBody"]["eventList"]]
+assert sorted(received) == sorted(expected), (len(received), len(expected))
+assert latest["events_sent"] == len(expected), latest
+print(f"portal: the first batch's {len(expected)} events pushed through a 503 in "
+      f"{len(portal['documents'])} document(s), each valid by GS1's schema and hash")
