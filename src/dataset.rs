@@ -31,7 +31,8 @@ pub struct DataSet {
 pub struct ProductElements {
     pub name: String,
     pub name_en: Option<String>,
-    /// The product's trace code (mã truy vết sản phẩm): `(01){GTIN}`, else its URI.
+    /// The product's trace code (mã truy vết sản phẩm): `(01){GTIN}`, else the code entered
+    /// for it, else its URI.
     pub trace_code: String,
     pub gtin: Option<String>,
     /// The first photo of the product, if any.
@@ -54,14 +55,16 @@ pub struct ProducerElements {
     pub tax_code: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
-    /// The producer's location trace code: its URI (no GLN is registered).
+    /// The producer's location trace code: the one entered (its GLN, or its own code), else
+    /// its URI.
     pub location_trace_code: String,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct LotElements {
     pub lot_code: String,
-    /// The lot's product trace code: `(01){GTIN}(10){lot}`, else the lot's URI.
+    /// The lot's product trace code: `(01){GTIN}(10){lot}` (also from an entered `(01)` code),
+    /// else the lot's URI.
     pub trace_code: String,
     pub quantity: f64,
     pub unit: String,
@@ -75,6 +78,8 @@ pub struct LotElements {
     pub growing_area_code: Option<String>,
     pub farm: Option<String>,
     pub farm_address: Option<String>,
+    /// The location trace code entered for the farm (its GLN, say), if any.
+    pub farm_trace_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -209,6 +214,11 @@ impl DataSet {
             ),
             ("Trang trại", "Farm", opt(&l.farm)),
             ("Địa chỉ trang trại", "Farm address", opt(&l.farm_address)),
+            (
+                "Mã truy vết địa điểm (trang trại)",
+                "Location trace code (farm)",
+                opt(&l.farm_trace_code),
+            ),
         ]
     }
 

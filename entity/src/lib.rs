@@ -34,4 +34,5 @@ pub mod scan_day;
 pub mod stamp;
 pub mod stamp_run;
 pub mod stamp_void;
+pub mod trace_code;
 pub mod user;

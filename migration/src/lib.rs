@@ -38,6 +38,7 @@ mod m20261205_000030_create_checkpoint_cosignatures;
 mod m20261205_000031_create_epcis_events;
 mod m20261205_000032_create_epcis_capture_jobs;
 mod m20261205_000033_create_portal_pushes;
+mod m20261205_000034_create_trace_codes;
 
 pub struct Migrator;
 
@@ -78,6 +79,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000031_create_epcis_events::Migration),
             Box::new(m20261205_000032_create_epcis_capture_jobs::Migration),
             Box::new(m20261205_000033_create_portal_pushes::Migration),
+            Box::new(m20261205_000034_create_trace_codes::Migration),
         ]
     }
 }

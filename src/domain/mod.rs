@@ -21,12 +21,14 @@ pub mod role;
 pub mod stamp;
 pub mod tax_code;
 pub mod text;
+pub mod trace_code;
 
 pub use admin_unit::{CommuneCode, ProvinceCode};
 pub use growing_area_code::GrowingAreaCode;
 pub use gtin::Gtin;
 pub use lot_code::LotCode;
 pub use tax_code::TaxCode;
+pub use trace_code::TraceCode;
 
 pub use parse::{ParseError, Reason};
 pub(crate) use parse::{gs1_check_digit, string_enum};

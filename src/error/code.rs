@@ -150,6 +150,8 @@ codes! {
         "Không đọc được thông tin kết nối gian hàng; hãy kết nối lại.", "The shop's connection cannot be read; connect it again.";
     MarketplaceReview = "marketplace_review", 409,
         "Sàn đang duyệt sản phẩm; hãy chờ kết quả.", "The marketplace is reviewing the product; wait for its answer.";
+    TraceCodeFromGtin = "trace_code_from_gtin", 409,
+        "Sản phẩm đã có mã GTIN; mã truy vết của sản phẩm là mã GTIN đó.", "The product has a GTIN; its trace code is that GTIN.";
     PortalNotConfigured = "portal_not_configured", 409,
         "Dịch vụ chưa được cấu hình để gửi dữ liệu lên Cổng truy xuất nguồn gốc.", "The service is not set up to send data to the traceability portal.";
     // 5xx.

@@ -33,6 +33,7 @@ pub mod scan;
 pub mod stamp_voids;
 pub mod stamps;
 pub mod tiles;
+pub mod trace_codes;
 
 use std::time::Duration;
 
@@ -148,6 +149,9 @@ pub fn api(upload_max_bytes: usize) -> (Router<AppState>, utoipa::openapi::OpenA
         .routes(routes!(dataset::json))
         .routes(routes!(dataset::xlsx))
         .routes(routes!(portal::push, portal::pushes))
+        .routes(routes!(trace_codes::product))
+        .routes(routes!(trace_codes::farm))
+        .routes(routes!(trace_codes::organization))
         .split_for_parts()
 }
 

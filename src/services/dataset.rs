@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::load;
 use super::resolve::{ResolveError, load_lot};
+use super::trace_codes::{self, Traced};
 use crate::auth::Principal;
 use crate::dataset::{
     CIRCULAR, CertificateElements, DataSet, LotElements, ProducerElements, ProductElements, Stage,
@@ -50,15 +51,28 @@ pub async fn of_batch(
         ResolveError::Malformed(p) => AppError::validation("batch", p),
     })?;
     let (b, p, o) = (&lot.batch, &lot.product, &lot.producer);
-    let product_code = match &p.gtin {
-        Some(g) => element_string(g, None),
-        None => ids.product(None, p.id),
+    let farm_id = lot.farm.as_ref().map(|f| f.id);
+    let mut traced = vec![(Traced::Product, p.id), (Traced::Organization, o.id)];
+    traced.extend(farm_id.map(|f| (Traced::Farm, f)));
+    let mut entered = trace_codes::of(db, &traced).await?;
+    let entered_product = entered.remove(&(Traced::Product, p.id));
+    let farm_code = farm_id.and_then(|f| entered.remove(&(Traced::Farm, f)));
+    let (product_code, lot_code) = match (&p.gtin, entered_product) {
+        (Some(g), _) => (
+            element_string(g, None),
+            element_string(g, Some(&b.lot_code)),
+        ),
+        // An entered `(01)…` alone is a GTIN the registry lacks: the lot is under it.
+        (None, Some(code)) if code.starts_with("(01)") && !code[4..].contains('(') => {
+            let lot = format!("{code}(10){}", b.lot_code);
+            (code, lot)
+        }
+        (None, Some(code)) => (code, ids.lot(None, None, b.id)),
+        (None, None) => (ids.product(None, p.id), ids.lot(None, None, b.id)),
     };
-    let lot_code = match &p.gtin {
-        Some(g) => element_string(g, Some(&b.lot_code)),
-        None => ids.lot(None, None, b.id),
-    };
-    let producer_code = ids.organization(o.id);
+    let producer_code = entered
+        .remove(&(Traced::Organization, o.id))
+        .unwrap_or_else(|| ids.organization(o.id));
     let area_code = lot.growing_area.as_ref().map(|a| a.code.clone());
     let mut standards: Vec<String> = lot
         .certificates
@@ -145,6 +159,7 @@ pub async fn of_batch(
             growing_area_code: area_code,
             farm: lot.farm.as_ref().map(|f| f.name.clone()),
             farm_address: lot.farm.as_ref().map(|f| f.address.clone()),
+            farm_trace_code: farm_code,
         },
         stages,
         certificates: lot

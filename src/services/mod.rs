@@ -51,6 +51,7 @@ pub mod stamps;
 pub mod storage_check;
 pub mod stored;
 pub mod tile_cache;
+pub mod trace_codes;
 pub mod verify;
 pub mod witnessing;
 

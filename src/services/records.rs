@@ -221,3 +221,19 @@ impl Recorded for entity::listing::Model {
         })
     }
 }
+
+impl Recorded for entity::trace_code::Model {
+    const TABLE: &'static str = "trace_codes";
+    // The ledger's subject is the row itself; the row's `subject_id` is what it names.
+    #[allow(clippy::misnamed_getters)]
+    fn subject_id(&self) -> Uuid {
+        self.id
+    }
+    fn payload(&self) -> Value {
+        json!({
+            "id": self.id, "organization_id": self.organization_id, "subject": self.subject,
+            "subject_id": self.subject_id, "code": self.code,
+            "created_at": t(&self.created_at), "updated_at": t(&self.updated_at),
+        })
+    }
+}

@@ -63,7 +63,8 @@ pub fn touches(table: &str, subject: Uuid, batch: Option<Uuid>, payload: &str) -
         // attached to (a product's photo, a batch's diary photo).
         "ocop_certifications" | "listings" => id_in("product_id"),
         "blobs" => id_in("subject_id"),
-        "stamp_runs" => Touch::Nothing,
+        // The scan page shows no trace code (the Circular 02 data set does).
+        "stamp_runs" | "trace_codes" => Touch::Nothing,
         "stamp_voids" => match (field("serials"), batch) {
             (Some(serde_json::Value::Array(list)), _) => Touch::Stamps(
                 list.iter()

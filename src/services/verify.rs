@@ -271,6 +271,7 @@ pub async fn verify(
     check_table!(stamp_void);
     check_table!(blob);
     check_table!(listing);
+    check_table!(trace_code);
     report.rows = rows.checked;
     if let Some(((table, id), _)) = latest.iter().next() {
         return Ok(Err(diverge(
@@ -301,6 +302,7 @@ fn check_index(e: &ledger_entry::Model, seen: bool, idx: u64) -> Result<(), Dive
         | "growing_areas"
         | "products"
         | "ocop_certifications"
+        | "trace_codes"
         | "batches" => ("created", &["updated"]),
         "batch_events" => ("appended", &[]),
         // `updated`: a run issued before its PIN hashes were committed to, sealed later.
@@ -494,6 +496,7 @@ impl ExtraChecks for entity::stamp_run::Model {}
 impl ExtraChecks for entity::stamp_void::Model {}
 impl ExtraChecks for entity::blob::Model {}
 impl ExtraChecks for entity::listing::Model {}
+impl ExtraChecks for entity::trace_code::Model {}
 
 impl ExtraChecks for batch_event::Model {
     fn extra_checks(&self, leaf: &Hash) -> Result<(), Divergence> {

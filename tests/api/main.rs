@@ -35,6 +35,7 @@ mod stamps;
 mod storage;
 mod tiki;
 mod tiles;
+mod trace_codes;
 mod validation;
 mod verify_trials;
 mod voids;

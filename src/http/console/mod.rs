@@ -79,6 +79,10 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
             post(batches::push_to_portal),
         )
         .route(
+            "/console/batches/{id}/trace-code",
+            post(batches::set_trace_code),
+        )
+        .route(
             "/console/batches/{id}/traceability.xlsx",
             get(print::dataset_xlsx),
         )

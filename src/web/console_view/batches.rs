@@ -77,6 +77,18 @@ pub struct BatchTexts {
     pub share: &'static str,
     pub download_dataset: &'static str,
     pub download_epcis: &'static str,
+    /// Trace codes (Circular 02) of the lot's product, producer and farm.
+    pub trace: &'static str,
+    pub trace_hint: &'static str,
+    pub trace_product: &'static str,
+    pub trace_producer: &'static str,
+    pub trace_farm: &'static str,
+    pub trace_uri: &'static str,
+    pub trace_gtin: &'static str,
+    pub trace_save: &'static str,
+    pub trace_saved: &'static str,
+    pub err_trace_code: &'static str,
+    pub err_trace_gtin: &'static str,
     /// The push of the lot's events to the traceability portal.
     pub portal: &'static str,
     pub portal_hint: &'static str,
@@ -180,6 +192,17 @@ pub const VI: BatchTexts = BatchTexts {
     share: "Chia sẻ dữ liệu truy xuất",
     download_dataset: "Bộ dữ liệu theo Thông tư 02/2024/TT-BKHCN (.xlsx)",
     download_epcis: "Tài liệu EPCIS 2.0 cho đối tác (.jsonld)",
+    trace: "Mã truy vết",
+    trace_hint: "Nhập mã truy vết (TCVN 13274:2020) cho những gì chưa có mã: GLN của cơ sở, mã riêng của sản phẩm chưa có GTIN. Mã GS1 viết dạng (01)… hoặc (414)…; mã riêng gồm 3–48 chữ không dấu và số, nối bằng - . /",
+    trace_product: "Mã truy vết sản phẩm",
+    trace_producer: "Mã truy vết địa điểm (cơ sở sản xuất)",
+    trace_farm: "Mã truy vết địa điểm (trang trại)",
+    trace_uri: "chưa nhập: đang dùng địa chỉ định danh của hệ thống",
+    trace_gtin: "theo mã GTIN của sản phẩm",
+    trace_save: "Lưu mã",
+    trace_saved: "Đã lưu mã truy vết.",
+    err_trace_code: "Mã chưa đúng định dạng: mã GS1 như (01)08934588012228 hoặc (414)8934588000010 (đúng số kiểm tra), hoặc mã riêng 3–48 ký tự gồm chữ không dấu và số, nối bằng - . /",
+    err_trace_gtin: "Sản phẩm đã có mã GTIN; mã truy vết là mã GTIN đó.",
     portal: "Cổng truy xuất nguồn gốc",
     portal_hint: "Gửi các sự kiện EPCIS của lô mà cổng chưa có; gửi lại chỉ gửi phần mới hoặc đã sửa.",
     portal_push: "Gửi lên cổng",
@@ -282,6 +305,17 @@ pub const EN: BatchTexts = BatchTexts {
     share: "Share traceability data",
     download_dataset: "Data set of Circular 02/2024/TT-BKHCN (.xlsx)",
     download_epcis: "EPCIS 2.0 document for partners (.jsonld)",
+    trace: "Trace codes",
+    trace_hint: "Enter trace codes (TCVN 13274:2020) where none is registered: the premises' GLN, a code of your own for a product without a GTIN. GS1 codes are written (01)… or (414)…; your own codes have 3–48 Latin letters and digits, joined by - . /",
+    trace_product: "Product trace code",
+    trace_producer: "Location trace code (producer's premises)",
+    trace_farm: "Location trace code (farm)",
+    trace_uri: "not entered: the system's identifier is used",
+    trace_gtin: "from the product's GTIN",
+    trace_save: "Save code",
+    trace_saved: "The trace code is saved.",
+    err_trace_code: "The code is not in a trace code format: a GS1 code such as (01)08934588012228 or (414)8934588000010 (with a right check digit), or a code of your own of 3–48 Latin letters and digits joined by - . /",
+    err_trace_gtin: "The product has a GTIN; its trace code is that GTIN.",
     portal: "Traceability portal",
     portal_hint: "Sends the lot's EPCIS events the portal does not have; sending again sends only what is new or corrected.",
     portal_push: "Send to the portal",
@@ -557,6 +591,24 @@ pub struct BatchPage {
     pub can_write: bool,
     /// The traceability portal, when the service has one.
     pub portal: Option<PortalState>,
+    /// The lot's trace codes: product, producer, farm.
+    pub trace_rows: Vec<TraceRow>,
+    /// (field, text) of a trace code that was refused, to show again.
+    pub trace_typed: Option<(&'static str, String)>,
+}
+
+/// One trace code of the lot, as the data set gives it, and whether it may be entered here.
+pub struct TraceRow {
+    /// `product`, `organization` or `farm` (the form's `subject`).
+    pub subject: &'static str,
+    /// `trace.{subject}`: where its error goes.
+    pub field: &'static str,
+    pub label: &'static str,
+    /// The code the data set uses, or empty.
+    pub code: String,
+    /// Why there is no code of its own: our URI is used, or it comes from the GTIN.
+    pub note: Option<&'static str>,
+    pub can_set: bool,
 }
 
 /// Where the lot stands with the traceability portal.
@@ -576,14 +628,26 @@ pub struct PortalLine {
 }
 
 impl BatchPage {
+    /// What to show in a trace code's input: what was typed when it was refused, else the
+    /// code entered.
+    pub fn trace_value(&self, row: &TraceRow) -> String {
+        match &self.trace_typed {
+            Some((field, typed)) if *field == row.field => typed.clone(),
+            _ if row.note.is_some() => String::new(),
+            _ => row.code.clone(),
+        }
+    }
+
     pub fn error(&self, field: &str) -> Option<&'static str> {
         self.errors.get(field).copied()
     }
 
-    /// Whether the errors shown belong to the stamp form (`stamps.` fields) or the diary's.
+    /// Whether the errors shown belong to the stamp form (`stamps.` fields) or the diary's
+    /// (a trace code's, `trace.`, show at their own form).
     pub fn has_errors(&self, stamps: bool) -> bool {
         self.errors
             .keys()
+            .filter(|k| !k.starts_with("trace."))
             .any(|k| k.starts_with("stamps.") == stamps)
     }
 

@@ -14,7 +14,8 @@ use crate::http::console::shared::*;
 use crate::services::blobs::BlobKind;
 use crate::services::{events, products, scan_stats, stamps};
 use crate::web::console_view::batches::{
-    BatchPage, Entry, EventForm, KINDS, PortalLine, PortalState, RunRow, ScanChart, batch_texts,
+    BatchPage, Entry, EventForm, KINDS, PortalLine, PortalState, RunRow, ScanChart, TraceRow,
+    batch_texts,
 };
 use crate::web::console_view::listings::listing_texts;
 
@@ -136,8 +137,11 @@ pub(in crate::http::console) async fn batch_view(
         event.occurred_at = crate::domain::local_time::input_value(now);
     }
     let portal = portal_state(state, s, batch.organization_id, id).await?;
+    let trace_rows = trace_rows(state, s, batch.organization_id, id).await?;
     Ok(BatchPage {
         portal,
+        trace_rows,
+        trace_typed: None,
         c: s.chrome(),
         b,
         id: id.to_string(),
@@ -207,6 +211,59 @@ async fn portal_state(
     }))
 }
 
+/// The lot's trace codes as its Circular 02 data set gives them.
+async fn trace_rows(
+    state: &AppState,
+    s: &Signed,
+    organization: Uuid,
+    id: Uuid,
+) -> Result<Vec<TraceRow>, AppError> {
+    let b = batch_texts(s.lang);
+    let set = crate::services::dataset::of_batch(&state.db, state.epcis.ids(), &s.who, id).await?;
+    let manages = s
+        .who
+        .authorize(
+            organization,
+            crate::domain::role::Action::ManageRegistry,
+            "batch",
+        )
+        .is_ok();
+    let uri = |code: &str| code.starts_with("http://") || code.starts_with("https://");
+    let mut rows = vec![
+        TraceRow {
+            subject: "product",
+            field: "trace.product",
+            label: b.trace_product,
+            note: match (&set.product.gtin, uri(&set.product.trace_code)) {
+                (Some(_), _) => Some(b.trace_gtin),
+                (None, true) => Some(b.trace_uri),
+                (None, false) => None,
+            },
+            code: set.product.trace_code,
+            can_set: manages && set.product.gtin.is_none(),
+        },
+        TraceRow {
+            subject: "organization",
+            field: "trace.organization",
+            label: b.trace_producer,
+            note: uri(&set.producer.location_trace_code).then_some(b.trace_uri),
+            code: set.producer.location_trace_code,
+            can_set: manages,
+        },
+    ];
+    if set.lot.farm.is_some() {
+        rows.push(TraceRow {
+            subject: "farm",
+            field: "trace.farm",
+            label: b.trace_farm,
+            note: set.lot.farm_trace_code.is_none().then_some(b.trace_uri),
+            code: set.lot.farm_trace_code.unwrap_or_default(),
+            can_set: manages,
+        });
+    }
+    Ok(rows)
+}
+
 /// How many stamps the issue form offers.
 pub(super) const DEFAULT_STAMPS: &str = "100";
 
@@ -222,6 +279,7 @@ pub(in crate::http::console) async fn batch_page(
         Some("sealed") => Some(b.sealed_saved),
         Some("stamps") => Some(b.stamps_saved),
         Some("portal") => Some(b.portal_saved),
+        Some("trace") => Some(b.trace_saved),
         _ => None,
     };
     let view = async {

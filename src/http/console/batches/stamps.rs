@@ -34,26 +34,6 @@ pub(in crate::http::console) async fn seal(
     }
 }
 
-/// Queues a push of the lot's events to the traceability portal.
-pub(in crate::http::console) async fn push_to_portal(
-    State(state): State<AppState>,
-    Path(raw): Path<String>,
-    Posted { s, form: _ }: Posted<crate::http::console::sign_in::CsrfForm>,
-) -> Response {
-    let pushed = async {
-        let id = batch_id(&raw)?;
-        crate::services::outbox::push_batch(&state.outbox, &s.who, id).await?;
-        Ok::<_, AppError>(id)
-    }
-    .await;
-    match pushed {
-        Ok(id) => {
-            Redirect::to(&format!("/console/batches/{id}?saved=portal#share")).into_response()
-        }
-        Err(e) => e.into_response(),
-    }
-}
-
 #[derive(Deserialize)]
 pub struct StampPost {
     #[serde(default)]
