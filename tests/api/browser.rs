@@ -568,3 +568,50 @@ async fn the_pin_sheet_button_delivers_the_whole_file_in_a_browser_then_closes()
     assert!(view["pins_delivered_at"].is_string(), "{view}");
     assert_eq!(view["pins_attempts"], 1);
 }
+
+#[tokio::test]
+#[ignore = "needs chromium and chromedriver; run by .ci/run with --ignored"]
+async fn a_manager_enters_a_trace_code_and_sends_the_lot_to_the_portal_from_a_phone() {
+    use crate::webdriver::Driver;
+    let (base, portal) = crate::portal::fake_portal(Vec::new()).await;
+    let app = crate::portal::app_with_portal(&base).await;
+    let lot = crate::epcis::lot(&app).await;
+    crate::console::member(&app, &lot.org, "0912345680", "manager").await;
+    let shots = screenshots();
+    let d = Driver::start(360, 740).await;
+    d.go(&app.url("/console/sign-in")).await;
+    d.fill("#login", "0912345680").await;
+    d.fill("#password", "mật khẩu an toàn").await;
+    d.click("button[type=submit]").await;
+    d.wait_for("Lô hàng đang sản xuất").await;
+
+    // The premises' GLN, mistyped: named at its field, what was typed kept.
+    let page_url = app.url(&format!("/console/batches/{}", lot.batch));
+    d.go(&format!("{page_url}#trace")).await;
+    d.wait_for("Mã truy vết địa điểm (cơ sở sản xuất)").await;
+    d.fill("#trace-organization", "8934588000011").await;
+    d.click("form.trace:has(#trace-organization) button").await;
+    let page = d.wait_for("Mã chưa đúng định dạng").await;
+    assert!(page.contains("value=\"8934588000011\""), "{page}");
+    d.screenshot(&shots.join("console-trace-code-error-360.png"))
+        .await;
+    d.fill("#trace-organization", "8934588000010").await;
+    d.click("form.trace:has(#trace-organization) button").await;
+    let page = d.wait_for("Đã lưu mã truy vết.").await;
+    assert!(page.contains("(414)8934588000010"), "{page}");
+
+    // Sent to the portal: queued, then (the worker run here) accepted.
+    d.click("form[action$='/portal-push'] button").await;
+    d.wait_for("Đã xếp lô vào hàng gửi lên cổng").await;
+    ocop_trace::services::outbox::drain(&app.state.outbox)
+        .await
+        .unwrap();
+    d.go(&format!("{page_url}#trace")).await;
+    let page = d.wait_for("sự kiện đã được cổng nhận").await;
+    assert!(page.contains("Đã gửi"), "{page}");
+    d.screenshot(&shots.join("console-share-360.png")).await;
+    assert_eq!(
+        portal.lock().unwrap_or_else(|e| e.into_inner()).taken.len(),
+        1
+    );
+}

@@ -23,7 +23,7 @@ const TOKEN: &str = "portal-token-3f9a1c";
 
 /// What the fake portal does with each capture in turn (then: accept).
 #[derive(Clone, Copy, Debug)]
-enum Step {
+pub(crate) enum Step {
     Unavailable,
     /// Takes the events, then answers after the client has given up.
     AnswerLate,
@@ -32,16 +32,16 @@ enum Step {
 }
 
 #[derive(Default)]
-struct Portal {
+pub(crate) struct Portal {
     script: Vec<Step>,
     /// Event IDs of each document taken, in order.
-    taken: Vec<Vec<String>>,
+    pub(crate) taken: Vec<Vec<String>>,
     requests: usize,
 }
 
 type Shared = Arc<Mutex<Portal>>;
 
-async fn fake_portal(script: Vec<Step>) -> (String, Shared) {
+pub(crate) async fn fake_portal(script: Vec<Step>) -> (String, Shared) {
     use axum::http::{HeaderMap, StatusCode as S};
     use axum::response::IntoResponse;
     let state: Shared = Arc::new(Mutex::new(Portal {
@@ -102,7 +102,7 @@ async fn fake_portal(script: Vec<Step>) -> (String, Shared) {
     (serve(app).await, state)
 }
 
-async fn app_with_portal(base: &str) -> TestApp {
+pub(crate) async fn app_with_portal(base: &str) -> TestApp {
     let url = format!("{base}/capture");
     TestApp::spawn_with(move |s| {
         s.portal = Some(outbox::PortalConfig {

@@ -84,6 +84,7 @@ pub struct BatchTexts {
     pub trace_producer: &'static str,
     pub trace_farm: &'static str,
     pub trace_uri: &'static str,
+    pub trace_none: &'static str,
     pub trace_gtin: &'static str,
     pub trace_save: &'static str,
     pub trace_saved: &'static str,
@@ -198,6 +199,7 @@ pub const VI: BatchTexts = BatchTexts {
     trace_producer: "Mã truy vết địa điểm (cơ sở sản xuất)",
     trace_farm: "Mã truy vết địa điểm (trang trại)",
     trace_uri: "chưa nhập: đang dùng địa chỉ định danh của hệ thống",
+    trace_none: "chưa nhập",
     trace_gtin: "theo mã GTIN của sản phẩm",
     trace_save: "Lưu mã",
     trace_saved: "Đã lưu mã truy vết.",
@@ -311,6 +313,7 @@ pub const EN: BatchTexts = BatchTexts {
     trace_producer: "Location trace code (producer's premises)",
     trace_farm: "Location trace code (farm)",
     trace_uri: "not entered: the system's identifier is used",
+    trace_none: "not entered",
     trace_gtin: "from the product's GTIN",
     trace_save: "Save code",
     trace_saved: "The trace code is saved.",
@@ -628,6 +631,13 @@ pub struct PortalLine {
 }
 
 impl BatchPage {
+    /// Whether the notice of what was saved belongs to the share section (shown there, where
+    /// the page opens after it) rather than the top.
+    pub fn saved_in_share(&self) -> bool {
+        self.saved
+            .is_some_and(|s| s == self.b.trace_saved || s == self.b.portal_saved)
+    }
+
     /// What to show in a trace code's input: what was typed when it was refused, else the
     /// code entered.
     pub fn trace_value(&self, row: &TraceRow) -> String {

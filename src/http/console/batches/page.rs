@@ -256,7 +256,7 @@ async fn trace_rows(
             subject: "farm",
             field: "trace.farm",
             label: b.trace_farm,
-            note: set.lot.farm_trace_code.is_none().then_some(b.trace_uri),
+            note: set.lot.farm_trace_code.is_none().then_some(b.trace_none),
             code: set.lot.farm_trace_code.unwrap_or_default(),
             can_set: manages,
         });
