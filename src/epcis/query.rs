@@ -76,6 +76,25 @@ pub struct EventQuery {
     pub after: Option<Uuid>,
 }
 
+/// How far an event's time may run ahead of its recording (a phone's clock; the diary's
+/// tolerance is 10 minutes) plus how far two nodes' clocks may disagree: the margin of
+/// [`EventQuery::id_floor`].
+pub const CLOCK_MARGIN: chrono::TimeDelta = chrono::TimeDelta::hours(1);
+
+impl EventQuery {
+    /// The least index row id an answer can have, from the query's lower time bounds: a row
+    /// is written (its UUIDv7 id taken) after its record was recorded, and a record is
+    /// recorded after its event happened, both within [`CLOCK_MARGIN`]. Bounding the id lets
+    /// the database start a time query where its answers start, instead of at the first row.
+    pub fn id_floor(&self) -> Option<Uuid> {
+        let from = self.ge_event_time.max(self.ge_record_time)? - CLOCK_MARGIN;
+        let ms = u64::try_from(from.timestamp_millis()).unwrap_or(0);
+        let mut bytes = [0u8; 16];
+        bytes[..6].copy_from_slice(&ms.to_be_bytes()[2..]);
+        Some(Uuid::from_bytes(bytes))
+    }
+}
+
 fn list(raw: &str) -> Vec<String> {
     raw.split('|')
         .map(str::trim)
@@ -249,5 +268,37 @@ mod tests {
         .parse()
         .unwrap();
         assert!(q.no_object_events);
+    }
+
+    #[test]
+    fn the_id_floor_is_below_every_row_written_after_the_time_less_the_margin() {
+        let t = chrono::Utc::now();
+        let q = EventQuery {
+            ge_event_time: Some(t),
+            ..Default::default()
+        };
+        let floor = q.id_floor().unwrap();
+        // A row written now for an event of 10 minutes from now (a phone ahead), and one
+        // written by a node whose clock is 50 minutes behind.
+        assert!(floor <= Uuid::now_v7());
+        let behind = uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            u64::try_from((t - chrono::TimeDelta::minutes(50)).timestamp()).unwrap(),
+            0,
+        );
+        assert!(floor <= Uuid::new_v7(behind));
+        // Rows written more than the margin before it are below it.
+        let old = uuid::Timestamp::from_unix(
+            uuid::NoContext,
+            u64::try_from((t - chrono::TimeDelta::hours(2)).timestamp()).unwrap(),
+            0,
+        );
+        assert!(Uuid::new_v7(old) < floor);
+        assert_eq!(EventQuery::default().id_floor(), None);
+        let ancient = EventQuery {
+            ge_record_time: Some(chrono::DateTime::UNIX_EPOCH),
+            ..Default::default()
+        };
+        assert_eq!(ancient.id_floor(), Some(Uuid::nil()));
     }
 }

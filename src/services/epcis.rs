@@ -183,6 +183,9 @@ pub async fn query(
     if let Some(after) = q.after {
         c = c.add(epcis_event::Column::Id.gt(after));
     }
+    if let Some(floor) = q.id_floor() {
+        c = c.add(epcis_event::Column::Id.gte(floor));
+    }
     page(db, c, q.per_page).await
 }
 
