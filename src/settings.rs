@@ -230,7 +230,7 @@ pub struct SettingsArgs {
     /// The traceability portal's EPCIS 2.0 capture endpoint: batches' events are pushed there
     /// (`POST /api/v1/batches/{id}/portal-pushes`, the console's batch page). Unset: no portal.
     #[arg(long, env = "OCOP_PORTAL_CAPTURE_URL", global = true)]
-    pub portal_capture_url: Option<url::Url>,
+    pub portal_capture_url: Option<String>,
     /// Bearer token the portal gave this service, sent with every push.
     #[arg(long, env = "OCOP_PORTAL_TOKEN", global = true, hide_env_values = true)]
     pub portal_token: Option<Sensitive<String>>,
@@ -421,15 +421,20 @@ impl Settings {
                 per_week: a.scan_warn_7d.unwrap_or(scan_defaults.per_week).max(1),
             },
             marketplace_apis,
-            portal: match a.portal_capture_url {
-                Some(u) if !matches!(u.scheme(), "http" | "https") => {
-                    anyhow::bail!("OCOP_PORTAL_CAPTURE_URL must be an http(s) URL, not {u}")
-                }
-                Some(capture_url) => Some(crate::services::outbox::PortalConfig {
-                    capture_url,
+            // Empty is unset, as a compose file's `${OCOP_PORTAL_CAPTURE_URL:-}` gives it.
+            portal: match a.portal_capture_url.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(raw) => Some(crate::services::outbox::PortalConfig {
+                    capture_url: url::Url::parse(raw)
+                        .ok()
+                        .filter(|u| matches!(u.scheme(), "http" | "https"))
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "OCOP_PORTAL_CAPTURE_URL must be an http(s) URL, not `{raw}`"
+                            )
+                        })?,
                     token: a.portal_token.filter(|t| !t.as_str().is_empty()),
                 }),
-                None => None,
             },
             outbox_retry_base: std::time::Duration::from_millis(
                 a.outbox_retry_base_ms.unwrap_or(2_000).max(1),
@@ -594,6 +599,42 @@ mod tests {
             s.database_url
         );
         assert_eq!(s.public_base_url.as_str(), "http://0.0.0.0:9000/");
+    }
+
+    #[test]
+    fn the_portal_is_an_http_url_and_empty_means_none() {
+        let portal = |url: &str, token: Option<&str>| {
+            Settings::resolve(&SettingsArgs {
+                portal_capture_url: Some(url.into()),
+                portal_token: token.map(Into::into),
+                ..Default::default()
+            })
+            .map(|s| s.portal)
+        };
+        assert!(portal("", Some("t")).unwrap().is_none());
+        assert!(portal("  ", None).unwrap().is_none());
+        let p = portal(
+            "https://truyxuat.gov.vn/epcis/capture",
+            Some("secret-token"),
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(p.capture_url.path(), "/epcis/capture");
+        assert!(
+            !format!("{p:?}").contains("secret-token"),
+            "the token is redacted"
+        );
+        assert!(
+            portal("https://x.vn/capture", Some(""))
+                .unwrap()
+                .unwrap()
+                .token
+                .is_none()
+        );
+        for bad in ["ftp://x.vn/capture", "truyxuat.gov.vn/capture"] {
+            let e = portal(bad, None).unwrap_err().to_string();
+            assert!(e.contains("OCOP_PORTAL_CAPTURE_URL"), "{e}");
+        }
     }
 
     #[test]
