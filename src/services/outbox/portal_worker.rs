@@ -15,6 +15,7 @@ use super::lease::{backoff, claim_from};
 use super::portal::configured;
 use super::shared::MAX_ATTEMPTS;
 use super::shared::Outbox;
+use super::shared::PortalConfig;
 use super::shared::clip;
 use crate::error::AppError;
 use crate::marketplace::api::{PushError, read, without_query};
@@ -107,7 +108,7 @@ async fn deliver(
             if !document.is_empty()
                 && (document.len() >= DOCUMENT_EVENTS || bytes + size > DOCUMENT_BYTES)
             {
-                receipts.extend(send(outbox, push, attempt, &document, accepted).await?);
+                receipts.extend(send(outbox, portal, push, attempt, &document, accepted).await?);
                 (document, bytes) = (Vec::new(), 0);
             }
             bytes += size;
@@ -115,7 +116,7 @@ async fn deliver(
         }
     }
     if !document.is_empty() {
-        receipts.extend(send(outbox, push, attempt, &document, accepted).await?);
+        receipts.extend(send(outbox, portal, push, attempt, &document, accepted).await?);
     }
     Ok(match (*accepted, receipts.as_slice()) {
         (0, _) => "the portal has every event of the batch already: nothing to send".into(),
@@ -165,12 +166,12 @@ fn declared_in_error(e: &Value) -> bool {
 /// the portal's capture job (`Location`), when it names one.
 async fn send(
     outbox: &Outbox,
+    portal: &PortalConfig,
     push: &portal_push::Model,
     attempt: Uuid,
     events: &[Value],
     accepted: &mut i32,
 ) -> Result<Option<String>, PushError> {
-    let portal = configured(outbox).map_err(internal)?;
     let body =
         crate::epcis::event::document(outbox.epcis.ids(), outbox.clock.now(), events.to_vec());
     let body = serde_json::to_vec(&body).map_err(internal)?;
@@ -203,7 +204,7 @@ async fn send(
         .headers()
         .get(reqwest::header::LOCATION)
         .and_then(|v| v.to_str().ok())
-        .map(|v| clip(v).chars().take(300).collect::<String>());
+        .map(|v| v.chars().take(300).collect::<String>());
     let (status, retry_after, text) = read(response).await.map_err(|e| e.redacted(&secrets))?;
     if !(200..300).contains(&status) {
         return Err(
