@@ -30,6 +30,7 @@ pub mod portal_push;
 pub mod portal_push_attempt;
 pub mod product;
 pub mod scan;
+pub mod scan_alert;
 pub mod scan_day;
 pub mod stamp;
 pub mod stamp_run;

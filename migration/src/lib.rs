@@ -40,6 +40,7 @@ mod m20261205_000032_create_epcis_capture_jobs;
 mod m20261205_000033_create_portal_pushes;
 mod m20261205_000034_create_trace_codes;
 mod m20261205_000035_epcis_query_indexes;
+mod m20261205_000036_create_scan_alerts;
 
 pub struct Migrator;
 
@@ -82,6 +83,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000033_create_portal_pushes::Migration),
             Box::new(m20261205_000034_create_trace_codes::Migration),
             Box::new(m20261205_000035_epcis_query_indexes::Migration),
+            Box::new(m20261205_000036_create_scan_alerts::Migration),
         ]
     }
 }

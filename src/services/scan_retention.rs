@@ -2,8 +2,8 @@
 //! `OCOP_SCAN_KEEP_DAYS`, then deleted once a day, a slice of stamps at a time.
 //!
 //! What the scans are counted for outlives them: a stamp's `scan_count` and first scan time,
-//! and its batch's counts per day (`scan_days`) are kept. Copy warnings read 7 days back,
-//! within the shortest retention allowed.
+//! and its batch's counts per day (`scan_days`) are kept; copy warnings (`scan_alerts`) go with
+//! the scans. Copy warnings read 7 days back, within the shortest retention allowed.
 //!
 //! The rows are kept by (serial, time), so the sweep walks the stamps that were ever scanned
 //! before the cut in serial order and deletes each one's oldest rows off the key: no index on
@@ -53,6 +53,19 @@ pub async fn sweep(
             .query_all_raw(Statement::from_sql_and_values(backend, next, values()))
             .await?;
         let Some(last) = slice.last() else {
+            // Copy warnings as old as the scans deleted go with them (a few rows).
+            let cut = match backend {
+                DbBackend::Postgres => "DELETE FROM scan_alerts WHERE warned_at < $1",
+                _ => "DELETE FROM scan_alerts WHERE warned_at < ?1",
+            };
+            let txn = db.write_txn().await?;
+            txn.execute_raw(Statement::from_sql_and_values(
+                backend,
+                cut,
+                [before.into()],
+            ))
+            .await?;
+            txn.commit().await?;
             return Ok(deleted);
         };
         let last: String = last.try_get("", "serial")?;

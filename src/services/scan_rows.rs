@@ -241,6 +241,53 @@ pub async fn add_days<C: ConnectionTrait>(
     Ok(())
 }
 
+/// The text of the statement that records `rows` stamps' copy warnings in `scan_alerts`.
+fn alerts_sql(backend: DbBackend, rows: usize) -> &'static str {
+    static TEXTS: Texts = [OnceLock::new(), OnceLock::new()];
+    text_for(&TEXTS, backend, rows, |numbered, rows| {
+        format!(
+            "INSERT INTO scan_alerts (serial, batch_id, warned_at, day_scans, week_scans) VALUES {} \
+             ON CONFLICT (serial) DO UPDATE SET warned_at = excluded.warned_at, \
+             day_scans = excluded.day_scans, week_scans = excluded.week_scans",
+            values(
+                numbered,
+                rows,
+                &["text", "uuid", "timestamptz", "bigint", "bigint"]
+            )
+        )
+    })
+}
+
+/// A stamp whose scans crossed a threshold: its batch, the scan, and the windows' counts.
+pub struct Alert<'a> {
+    pub serial: &'a str,
+    pub batch_id: Uuid,
+    pub at: DateTime<Utc>,
+    pub last_24h: u64,
+    pub last_7d: u64,
+}
+
+/// Records copy warnings (each stamp once in `alerts`, in serial order, so that two nodes'
+/// writers take the rows' locks in the same order).
+pub async fn add_alerts<C: ConnectionTrait>(
+    conn: &C,
+    alerts: &[Alert<'_>],
+) -> Result<(), AppError> {
+    let bind = |a: &Alert<'_>| {
+        vec![
+            a.serial.to_owned().into(),
+            a.batch_id.into(),
+            a.at.into(),
+            (a.last_24h as i64).into(),
+            (a.last_7d as i64).into(),
+        ]
+    };
+    for stmt in statements(conn.get_database_backend(), alerts, alerts_sql, bind) {
+        conn.execute_raw(stmt).await?;
+    }
+    Ok(())
+}
+
 /// The text of the statement that reads the latest scans of `rows` stamps: one `LIMIT`ed
 /// subquery a stamp (each reads at most its limit of rows off the (serial, time) key), joined
 /// by `UNION ALL`, so a group's stamps cost one round trip, not one each.

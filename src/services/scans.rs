@@ -646,8 +646,9 @@ async fn store(
         .collect();
     let mut read = super::scan_rows::recent(&txn, &older, keep as u64).await?;
     let mut out = BTreeMap::new();
+    let mut alerts = Vec::new();
     for (serial, mut times) in per_stamp {
-        let live = counted.get(serial).map(|c| c.live).unwrap_or_default();
+        let at = times[0];
         let recent = match read.remove(serial) {
             Some(recent) => recent,
             None => {
@@ -655,8 +656,24 @@ async fn store(
                 times
             }
         };
-        out.insert(serial.to_owned(), (live, recent));
+        let Some(c) = counted.get(serial) else {
+            out.insert(serial.to_owned(), (Live::default(), recent));
+            continue;
+        };
+        // Past a threshold: kept for the console's dashboard (a few rows, not a week of scans).
+        let r = tally(recent.iter().copied(), at, thresholds);
+        if r.suspicious {
+            alerts.push(super::scan_rows::Alert {
+                serial,
+                batch_id: c.batch_id,
+                at,
+                last_24h: r.last_24h,
+                last_7d: r.last_7d,
+            });
+        }
+        out.insert(serial.to_owned(), (c.live, recent));
     }
+    super::scan_rows::add_alerts(&txn, &alerts).await?;
     txn.commit().await?;
     Ok((out, ledger_size))
 }

@@ -1,4 +1,4 @@
-//! The dashboard: open batches, lapsing certificates, recent scans.
+//! The dashboard: open batches, lapsing certificates, the week's scans and suspected copies.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -10,14 +10,7 @@ use crate::services::dashboard;
 pub(super) async fn home(State(state): State<AppState>, s: Signed) -> Response {
     let view = async {
         let org = current_org(&state, &s.who).await?;
-        let d = dashboard::load(
-            &state.db,
-            &s.who,
-            org.id,
-            crate::services::today(),
-            state.settings.scan_thresholds,
-        )
-        .await?;
+        let d = dashboard::load(&state.db, &s.who, org.id, crate::services::today()).await?;
         Ok(DashboardPage {
             c: s.chrome(),
             organization: d.organization.name,
@@ -43,9 +36,17 @@ pub(super) async fn home(State(state): State<AppState>, s: Signed) -> Response {
                 })
                 .collect(),
             scans: d
-                .recent_scans
+                .week_batches
                 .into_iter()
-                .map(|r| (r.serial, r.lot_code, r.scans, r.suspicious))
+                .map(|b| (b.batch_id.to_string(), b.lot_code, b.product, b.scans))
+                .collect(),
+            copied: d
+                .copied
+                .into_iter()
+                .map(|a| {
+                    let when = s.lang.time(a.warned_at);
+                    (a.serial, a.lot_code, a.scans, when)
+                })
                 .collect(),
         })
     }

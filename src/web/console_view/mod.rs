@@ -59,8 +59,10 @@ pub struct DashboardPage {
     pub batches: Vec<(String, String, String, String)>,
     /// (product, stars, decision number, valid until).
     pub expiring: Vec<(String, String, String, String)>,
-    /// (serial, lot, scans, suspected copy).
-    pub scans: Vec<(String, String, i64, bool)>,
+    /// (batch id, lot, product, scans this week).
+    pub scans: Vec<(String, String, String, i64)>,
+    /// (serial, lot, scans in its life, its latest suspicious scan).
+    pub copied: Vec<(String, String, i64, String)>,
 }
 
 /// The farm form as typed.
