@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Scans at scale, on SQLite: a database whose STAMPS stamps (in BATCHES batches) were each
 # scanned PER_STAMP times over the last 500 days (1,000,000 × 100 = 100,000,000 scans), then:
-#  - the day counts filled from the scans, as migration 28 does on an existing database;
+#  - the day counts filled from the scans, as migration 28 does on an existing database, and
+#    the copy warnings, as migration 36 does;
 #  - the console's chart for the first batch, counted the old way (30 range counts over the
 #    batch's scans, in the `sqlite3` shell) and the new way (its 30 rows of `scan_days`);
 #  - the signed-in batch page and dashboard (median of RUNS loads), cold server;
@@ -81,6 +82,14 @@ DELETE FROM scan_days;
 INSERT INTO "scan_days" ("batch_id", "day", "scans") SELECT st."batch_id", date(substr(s."scanned_at", 1, 19), '+7 hours'), COUNT(*) FROM "scans" s JOIN "stamps" st ON st."serial" = s."serial" GROUP BY 1, 2;
 SQL
 echo "day counts filled from the scans (what migration 28 does once): $(seconds "$T0") s, $(sqlite3 "$DB" 'SELECT COUNT(*) FROM scan_days') rows"
+
+# What migration 36 does once: the stamps that look copied this week (10 scans or more).
+T0=$(date +%s.%N)
+sqlite3 "$DB" <<'SQL'
+DELETE FROM scan_alerts;
+INSERT INTO "scan_alerts" ("serial", "batch_id", "warned_at", "day_scans", "week_scans") SELECT * FROM (SELECT st."serial", st."batch_id", (SELECT MAX(s."scanned_at") FROM "scans" s WHERE s."serial" = st."serial") AS "warned_at", 0 AS "day_scans", (SELECT COUNT(*) FROM "scans" s WHERE s."serial" = st."serial" AND s."scanned_at" >= strftime('%Y-%m-%dT%H:%M:%f', 'now', '-7 days')) AS "week_scans" FROM "stamps" st WHERE st."scan_count" >= 10) AS t WHERE t."week_scans" >= 10;
+SQL
+echo "copy warnings filled from the scans (what migration 36 does once): $(seconds "$T0") s, $(sqlite3 "$DB" 'SELECT COUNT(*) FROM scan_alerts') rows"
 
 # The chart of the first batch, both ways, three times each in the shell (the last is quoted).
 OLD_SQL=$(python3 - "$BATCH_KEY" <<'PY'
