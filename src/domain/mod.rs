@@ -6,6 +6,7 @@
 //! and the console translates.
 
 pub mod admin_unit;
+pub mod admin_units;
 pub mod batch;
 pub mod contact;
 pub mod geo;

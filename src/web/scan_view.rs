@@ -155,22 +155,31 @@ pub(crate) fn explain_code(code: &str, lang: Lang) -> String {
                 sequence,
                 issued_year,
             },
-            Lang::Vi,
-        ) => format!(
-            "{code} — mã trong nước: tỉnh {province_code}, huyện {district_code}, xã {commune_code}, vùng số {sequence}, cấp năm {issued_year}"
-        ),
-        (
-            ParsedCode::Domestic {
+            lang,
+        ) => {
+            // A code with a district number was given under the list before 2025-07-01.
+            let en = lang == Lang::En;
+            let place = crate::domain::admin_units::before_2025_place(
                 province_code,
                 district_code,
                 commune_code,
-                sequence,
-                issued_year,
-            },
-            Lang::En,
-        ) => format!(
-            "{code} — domestic code: province {province_code}, district {district_code}, commune {commune_code}, area {sequence}, issued {issued_year}"
-        ),
+                en,
+            );
+            match (place, en) {
+                (Some(place), false) => format!(
+                    "{code} — mã trong nước: {place} (theo danh mục hành chính trước 1/7/2025), vùng số {sequence}, cấp năm {issued_year}"
+                ),
+                (Some(place), true) => format!(
+                    "{code} — domestic code: {place} (as listed before 1 July 2025), area {sequence}, issued {issued_year}"
+                ),
+                (None, false) => format!(
+                    "{code} — mã trong nước: tỉnh {province_code}, huyện {district_code}, xã {commune_code}, vùng số {sequence}, cấp năm {issued_year}"
+                ),
+                (None, true) => format!(
+                    "{code} — domestic code: province {province_code}, district {district_code}, commune {commune_code}, area {sequence}, issued {issued_year}"
+                ),
+            }
+        }
         (ParsedCode::Export { .. } | ParsedCode::ExportDotted { .. }, Lang::Vi) => {
             format!("{code} — mã xuất khẩu")
         }

@@ -331,7 +331,8 @@ async fn a_producer_signs_in_and_registers_a_farm_in_the_console() {
     // A growing-area code is explained as it is typed (the page's one script asks the server).
     d.go(&app.url("/console/growing-areas")).await;
     d.fill("#code", "VN-66-650-24370-94-21").await;
-    d.wait_for("xã 24370, vùng số 94, cấp năm 2021").await;
+    d.wait_for("Tỉnh Đắk Lắk (theo danh mục hành chính trước 1/7/2025), vùng số 94, cấp năm 2021")
+        .await;
     d.fill("#crop", "cà phê").await;
     d.screenshot(&shots.join("console-growing-area-360.png"))
         .await;

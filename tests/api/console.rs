@@ -314,7 +314,7 @@ async fn the_farm_form_shows_errors_in_place_keeps_what_was_typed_and_checks_csr
     let good = [
         ("name", "Vườn ông Ba"),
         ("address", "Thôn 3, xã Ea Tul"),
-        ("commune_code", "24370"),
+        ("commune_code", "24277"),
         ("latitude", "12.79"),
         ("longitude", "108.12"),
     ];
@@ -338,6 +338,12 @@ async fn the_farm_form_shows_errors_in_place_keeps_what_was_typed_and_checks_csr
     assert_eq!(p.location.as_deref(), Some("/console/farms?saved=1"));
     let p = b.get("/console/farms?saved=1").await;
     assert!(p.body.contains("Đã lưu trang trại.") && p.body.contains("Vườn ông Ba"));
+    // The commune by its name in the list in force (34 provinces since 2025-07-01).
+    assert!(
+        p.body.contains("24277 · Xã Ea Tul, Tỉnh Đắk Lắk"),
+        "{}",
+        p.body
+    );
     assert!(
         p.body
             .contains("openstreetmap.org/?mlat=12.79&#38;mlon=108.12"),
@@ -347,7 +353,7 @@ async fn the_farm_form_shows_errors_in_place_keeps_what_was_typed_and_checks_csr
     let (_, farms) = app
         .get(&app.admin, &format!("/api/v1/organizations/{org}/farms"))
         .await;
-    assert_eq!(farms["items"][0]["commune_code"], "24370");
+    assert_eq!(farms["items"][0]["commune_code"], "24277");
 }
 
 #[tokio::test]
@@ -480,14 +486,14 @@ async fn growing_area_codes_are_explained_checked_and_kept_to_the_organizations_
         .await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(
-        p.body.contains("tỉnh 66") && p.body.contains("xã 24370") && p.body.contains("2021"),
+        p.body.contains("Xã Ea Tân, Huyện Krông Năng, Tỉnh Đắk Lắk") && p.body.contains("2021"),
         "{}",
         p.body
     );
     let p = b
         .get("/console/growing-areas/explain?code=VN-66-650-24370-94-21&lang=en")
         .await;
-    assert!(p.body.contains("province 66"), "{}", p.body);
+    assert!(p.body.contains("Dak Lak Province"), "{}", p.body);
     let p = b
         .get("/console/growing-areas/explain?code=v%C3%B9ng%201")
         .await;

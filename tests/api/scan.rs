@@ -111,7 +111,7 @@ async fn a_browser_gets_the_page_in_vietnamese_and_english_with_strict_headers()
         "Tem truy xuất hợp lệ",
         "★★★★ <span>Sản phẩm OCOP</span>",
         "HTX Cà phê Ea Tul",
-        "VN-66-650-24370-94-21 — mã trong nước: tỉnh 66, huyện 650, xã 24370, vùng số 94, cấp năm 2021",
+        "VN-66-650-24370-94-21 — mã trong nước: Xã Ea Tân, Huyện Krông Năng, Tỉnh Đắk Lắk (theo danh mục hành chính trước 1/7/2025), vùng số 94, cấp năm 2021",
         "Phun thuốc",
         "Ridomil Gold 68WG (Metalaxyl-M) 2.5 g/l — thời gian cách ly 7 ngày",
         "CF2026A",
@@ -148,7 +148,7 @@ async fn a_browser_gets_the_page_in_vietnamese_and_english_with_strict_headers()
         "<html lang=\"en\">",
         "Valid traceability stamp",
         "Ea Tul ground Robusta coffee",
-        "domestic code: province 66",
+        "domestic code: Ea Tan Commune, Krong Nang District, Dak Lak Province (as listed before 1 July 2025)",
         "pre-harvest interval 7 days",
         "First scanned",
     ] {

@@ -22,7 +22,10 @@ async fn farms_view(
     Ok(FarmsPage {
         c: signed.chrome(),
         organization,
-        farms: farm_rows.iter().map(FarmRow::of).collect(),
+        farms: farm_rows
+            .iter()
+            .map(|f| FarmRow::of(f, signed.lang))
+            .collect(),
         form,
         errors,
         saved,

@@ -24,7 +24,7 @@ async fn areas_view(
         .map(|(f, a)| {
             let FarmRow {
                 map_url, marker, ..
-            } = FarmRow::of(&f);
+            } = FarmRow::of(&f, lang);
             AreaRow {
                 farm: f.name,
                 meaning: explain_code(&a.code, lang),

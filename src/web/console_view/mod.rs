@@ -83,7 +83,9 @@ pub struct FarmForm {
 pub struct FarmRow {
     pub name: String,
     pub address: String,
-    pub commune_code: String,
+    /// The commune's code and names ("24370 · Xã Ea Tân, Huyện Krông Năng, Tỉnh Đắk Lắk"),
+    /// in the list in force when the farm was registered; empty when none was given.
+    pub commune: String,
     /// An OpenStreetMap link when the farm has coordinates.
     pub map_url: Option<String>,
     /// Where the farm falls on the drawn map of Vietnam.
@@ -109,11 +111,19 @@ impl FarmsPage {
 }
 
 impl FarmRow {
-    pub fn of(f: &entity::farm::Model) -> Self {
+    pub fn of(f: &entity::farm::Model, lang: Lang) -> Self {
+        use crate::domain::admin_units::{Edition, commune_path};
+        let commune = f.commune_code.as_deref().map_or_else(String::new, |code| {
+            let edition = Edition::on(f.created_at.date_naive());
+            match commune_path(edition, code, lang == Lang::En) {
+                Some(names) => format!("{code} · {names}"),
+                None => code.to_owned(),
+            }
+        });
         Self {
             name: f.name.clone(),
             address: f.address.clone(),
-            commune_code: f.commune_code.clone().unwrap_or_default(),
+            commune,
             marker: f
                 .latitude
                 .zip(f.longitude)
