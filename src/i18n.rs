@@ -148,6 +148,7 @@ pub struct Texts {
     /// Before the name of the partner system that sent a diary entry through EPCIS capture.
     pub captured_from: &'static str,
     pub phi: &'static str,
+    pub phi_breach: &'static str,
     pub days: &'static str,
     pub certificates: &'static str,
     pub verify_title: &'static str,
@@ -215,6 +216,7 @@ pub static VI: Texts = Texts {
     no_events: "Chưa có ghi chép.",
     captured_from: "Do hệ thống đối tác gửi (EPCIS):",
     phi: "thời gian cách ly",
+    phi_breach: "Lưu ý: thu hoạch khi chưa hết thời gian cách ly của",
     days: "ngày",
     certificates: "Chứng nhận",
     verify_title: "Kiểm tra tính toàn vẹn",
@@ -280,6 +282,7 @@ pub static EN: Texts = Texts {
     no_events: "Nothing recorded yet.",
     captured_from: "Sent by a partner system (EPCIS):",
     phi: "pre-harvest interval",
+    phi_breach: "Note: harvested before the pre-harvest interval had passed for",
     days: "days",
     certificates: "Certificates",
     verify_title: "Integrity check",

@@ -3,7 +3,10 @@
 
 use askama::Template;
 
+use chrono::{DateTime, Utc};
+
 use crate::domain::GrowingAreaCode;
+use crate::domain::batch::{EventDetails, EventKind, phi_warnings};
 use crate::domain::growing_area_code::ParsedCode;
 use crate::i18n::{Lang, Texts};
 use crate::services::resolve::{Lot, Resolved, Standing};
@@ -23,6 +26,60 @@ pub struct EventLine {
     /// The partner that sent the entry through EPCIS capture, with the sender its document
     /// declared and the supplier's lot it names, as one line.
     pub partner: Option<String>,
+    /// A harvest made inside an input's pre-harvest interval: each such input, when it was
+    /// applied, its interval and when harvesting became safe.
+    pub phi_warnings: Vec<String>,
+}
+
+/// A lot's applications of fertilizers and sprays, for checking its harvests against their
+/// pre-harvest intervals.
+pub(crate) struct Applications(Vec<(DateTime<Utc>, EventDetails)>);
+
+impl Applications {
+    pub(crate) fn of(events: &[entity::batch_event::Model]) -> Self {
+        Self(
+            events
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        EventKind::parse(&e.kind),
+                        Ok(EventKind::Fertilizing | EventKind::Spraying)
+                    )
+                })
+                .filter_map(|e| {
+                    Some((
+                        e.occurred_at,
+                        serde_json::from_value(e.details.clone()).ok()?,
+                    ))
+                })
+                .collect(),
+        )
+    }
+
+    /// The applications: when, and what was applied.
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (DateTime<Utc>, &EventDetails)> + '_ {
+        self.0.iter().map(|(at, d)| (*at, d))
+    }
+
+    /// For a harvest, each application whose interval it fell inside, in words.
+    pub(crate) fn warnings(&self, e: &entity::batch_event::Model, lang: Lang) -> Vec<String> {
+        if e.kind != EventKind::Harvesting.as_str() {
+            return Vec::new();
+        }
+        phi_warnings(self.iter(), e.occurred_at)
+            .into_iter()
+            .map(|w| {
+                format!(
+                    "{} ({}, {} {}: {})",
+                    w.input,
+                    lang.time(w.applied_at),
+                    w.phi_days,
+                    lang.t().days,
+                    lang.time(w.safe_from)
+                )
+            })
+            .collect()
+    }
 }
 
 /// An image on the page: a thumbnail linking to the full picture, both same-origin.
@@ -194,6 +251,7 @@ pub(crate) fn explain_code(code: &str, lang: Lang) -> String {
 pub(crate) fn event_line(
     e: &entity::batch_event::Model,
     diary_photos: &[entity::blob::Model],
+    applications: &Applications,
     lang: Lang,
 ) -> EventLine {
     let t = lang.t();
@@ -242,6 +300,7 @@ pub(crate) fn event_line(
             .map(Photo::of)
             .collect(),
         correction: e.corrects.is_some(),
+        phi_warnings: applications.warnings(e, lang),
         partner: details.get("captured").map(|c| {
             let s = |k: &str| c.get(k).and_then(|v| v.as_str()).unwrap_or_default();
             let mut line = format!("{} {}", t.captured_from, s("partner"));
@@ -371,11 +430,13 @@ impl<'a> ScanPage<'a> {
             origin,
             map_url,
             batch,
-            events: r
-                .events
-                .iter()
-                .map(|e| event_line(e, &r.diary_photos, lang))
-                .collect(),
+            events: {
+                let applications = Applications::of(&r.events);
+                r.events
+                    .iter()
+                    .map(|e| event_line(e, &r.diary_photos, &applications, lang))
+                    .collect()
+            },
             links: r.links.clone(),
             certificates,
             serial: None,

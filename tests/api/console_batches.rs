@@ -224,6 +224,31 @@ async fn the_diary_keeps_inputs_their_pre_harvest_interval_and_a_photo_across_mi
     );
     // Newest first.
     assert!(diary.find("Thu hoạch").unwrap() < diary.find("Phun thuốc").unwrap());
+    // The shopper's page of a stamp of the lot says it too, in both languages.
+    let run = crate::stamps::run_of(&app, &id, 1).await;
+    let stamp = crate::scan::path_of(&crate::stamps::all_stamps(&app, &run).await[0]);
+    for (lang, words) in [
+        (
+            "vi",
+            "Lưu ý: thu hoạch khi chưa hết thời gian cách ly của Anvil 5SC",
+        ),
+        (
+            "en",
+            "Note: harvested before the pre-harvest interval had passed for Anvil 5SC",
+        ),
+    ] {
+        let shopper = app
+            .client
+            .get(app.url(&format!("{stamp}?lang={lang}")))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(shopper.status(), StatusCode::OK);
+        let html = shopper.text().await.unwrap();
+        let diary = texts(&html, "#diary").concat();
+        assert!(diary.contains(words), "{diary}");
+    }
 
     // A form with mistakes keeps its photo: uploaded once, carried to the next try.
     let p = b

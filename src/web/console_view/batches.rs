@@ -496,10 +496,9 @@ pub struct RunRow {
     pub pins_printed: Option<String>,
 }
 
-/// A diary entry with the food-safety warnings it raised.
+/// A diary entry (with the food-safety warnings it raised, `line.phi_warnings`).
 pub struct Entry {
     pub line: EventLine,
-    pub warnings: Vec<String>,
 }
 
 /// Scans per day as bars of an inline SVG (no script, no third-party code).

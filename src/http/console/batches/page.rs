@@ -9,7 +9,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use crate::domain::batch::{BatchStatus, EventDetails, EventKind, phi_warnings};
+use crate::domain::batch::BatchStatus;
 use crate::http::console::shared::*;
 use crate::services::blobs::BlobKind;
 use crate::services::{events, products, scan_stats, stamps};
@@ -18,6 +18,7 @@ use crate::web::console_view::batches::{
     batch_texts,
 };
 use crate::web::console_view::listings::listing_texts;
+use crate::web::scan_view::Applications;
 
 /// A batch id from the path; anything else is a batch that does not exist.
 pub(super) fn batch_id(raw: &str) -> Result<Uuid, AppError> {
@@ -45,51 +46,20 @@ pub(in crate::http::console) async fn batch_view(
         None => None,
     };
     let photos = state.blobs.list(who, BlobKind::DiaryPhoto, id).await?;
-    let details: Vec<(DateTime<Utc>, EventKind, EventDetails)> = history
-        .events
-        .iter()
-        .filter_map(|e| {
-            let kind = EventKind::parse(&e.kind).ok()?;
-            let d = serde_json::from_value(e.details.clone()).ok()?;
-            Some((e.occurred_at, kind, d))
-        })
-        .collect();
-    let applications = || {
-        details
-            .iter()
-            .filter(|(_, k, _)| matches!(k, EventKind::Fertilizing | EventKind::Spraying))
-            .map(|(at, _, d)| (*at, d))
-    };
+    let applications = Applications::of(&history.events);
     let mut entries: Vec<(DateTime<Utc>, Entry)> = history
         .events
         .iter()
         .map(|e| {
-            let warnings = if e.kind == EventKind::Harvesting.as_str() {
-                phi_warnings(applications(), e.occurred_at)
-                    .into_iter()
-                    .map(|w| {
-                        format!(
-                            "{} ({}, {} {}: {})",
-                            w.input,
-                            lang.time(w.applied_at),
-                            w.phi_days,
-                            lang.t().days,
-                            lang.time(w.safe_from)
-                        )
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let line = crate::web::scan_view::event_line(e, &photos, lang);
-            (e.occurred_at, Entry { line, warnings })
+            let line = crate::web::scan_view::event_line(e, &photos, &applications, lang);
+            (e.occurred_at, Entry { line })
         })
         .collect();
     entries.sort_by_key(|e| std::cmp::Reverse(e.0));
     let now = crate::services::now();
     let status = BatchStatus::from(batch.status);
-    let harvest_from =
-        crate::domain::batch::harvest_from(status, applications(), now).map(|safe| lang.time(safe));
+    let harvest_from = crate::domain::batch::harvest_from(status, applications.iter(), now)
+        .map(|safe| lang.time(safe));
     let runs = stamps::list_runs(&state.db, who, id, everything()).await?;
     let runs = runs
         .items
