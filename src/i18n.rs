@@ -92,6 +92,45 @@ impl Lang {
         }
     }
 
+    /// A number as people write it: `1.250,5` in Vietnamese, `1,250.5` in English (the
+    /// shortest decimals that give the number back).
+    pub fn number(self, x: f64) -> String {
+        let (thousands, point) = match self {
+            Lang::Vi => ('.', ','),
+            Lang::En => (',', '.'),
+        };
+        let plain = format!("{}", x.abs());
+        let (whole, decimals) = plain.split_once('.').unwrap_or((&plain, ""));
+        let mut out = String::with_capacity(plain.len() + 4);
+        if x < 0.0 {
+            out.push('-');
+        }
+        for (i, digit) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i) % 3 == 0 {
+                out.push(thousands);
+            }
+            out.push(digit);
+        }
+        if !decimals.is_empty() {
+            out.push(point);
+            out.push_str(decimals);
+        }
+        out
+    }
+
+    /// The council that rated a product, in words ("OCOP cấp tỉnh", "OCOP, provincial rating").
+    pub fn ocop_level(self, level: &str) -> &'static str {
+        let (vi, en) = match level {
+            "central" => ("OCOP cấp Trung ương", "OCOP, national rating"),
+            "district" => ("OCOP cấp huyện", "OCOP, district rating"),
+            _ => ("OCOP cấp tỉnh", "OCOP, provincial rating"),
+        };
+        match self {
+            Lang::Vi => vi,
+            Lang::En => en,
+        }
+    }
+
     pub fn event_kind(self, kind: &str) -> &'static str {
         let (vi, en) = match kind {
             "planting" => ("Gieo trồng", "Planting"),
@@ -149,6 +188,7 @@ pub struct Texts {
     pub captured_from: &'static str,
     pub phi: &'static str,
     pub phi_breach: &'static str,
+    pub meta_description: &'static str,
     pub days: &'static str,
     pub certificates: &'static str,
     pub verify_title: &'static str,
@@ -217,6 +257,7 @@ pub static VI: Texts = Texts {
     captured_from: "Do hệ thống đối tác gửi (EPCIS):",
     phi: "thời gian cách ly",
     phi_breach: "Lưu ý: thu hoạch khi chưa hết thời gian cách ly của",
+    meta_description: "Truy xuất nguồn gốc sản phẩm OCOP:",
     days: "ngày",
     certificates: "Chứng nhận",
     verify_title: "Kiểm tra tính toàn vẹn",
@@ -283,6 +324,7 @@ pub static EN: Texts = Texts {
     captured_from: "Sent by a partner system (EPCIS):",
     phi: "pre-harvest interval",
     phi_breach: "Note: harvested before the pre-harvest interval had passed for",
+    meta_description: "Traceability of an OCOP product:",
     days: "days",
     certificates: "Certificates",
     verify_title: "Integrity check",
@@ -318,6 +360,17 @@ pub static EN: Texts = Texts {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn numbers_are_written_as_each_language_writes_them() {
+        use super::Lang;
+        assert_eq!(Lang::Vi.number(1250.5), "1.250,5");
+        assert_eq!(Lang::En.number(1250.5), "1,250.5");
+        assert_eq!(Lang::Vi.number(0.5), "0,5");
+        assert_eq!(Lang::Vi.number(1_000_000.0), "1.000.000");
+        assert_eq!(Lang::En.number(-12.25), "-12.25");
+        assert_eq!(Lang::Vi.number(999.0), "999");
+    }
+
     use super::*;
 
     #[test]

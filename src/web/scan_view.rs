@@ -186,8 +186,8 @@ pub(crate) fn cert_line(c: &crate::services::resolve::Certificate, lang: Lang) -
     CertLine {
         stars: stars(c.model.stars),
         text: format!(
-            "OCOP {} — {} {} ({}) · {} {}",
-            c.model.level,
+            "{} — {} {} ({}) · {} {}",
+            lang.ocop_level(&c.model.level),
             t.certificate,
             c.model.decision_number,
             c.model.issuing_body,
@@ -273,7 +273,7 @@ pub(crate) fn event_line(
                         line.push_str(&format!(" ({})", s("active_ingredient")));
                     }
                     if let Some(dose) = i.get("dose").and_then(|v| v.as_f64()) {
-                        line.push_str(&format!(" {dose} {}", s("dose_unit")));
+                        line.push_str(&format!(" {} {}", lang.number(dose), s("dose_unit")));
                     }
                     if let Some(phi) = i.get("phi_days").and_then(|v| v.as_i64()) {
                         line.push_str(&format!(" — {} {phi} {}", t.phi, t.days));
@@ -395,7 +395,7 @@ impl<'a> ScanPage<'a> {
         }];
         batch.push(Fact {
             label: t.quantity,
-            value: format!("{} {}", b.quantity, b.unit),
+            value: format!("{} {}", lang.number(b.quantity), b.unit),
         });
         for (label, date) in [
             (t.harvested, b.harvested_on),

@@ -189,7 +189,7 @@ async fn the_diary_keeps_inputs_their_pre_harvest_interval_and_a_photo_across_mi
     let diary = texts(&p.body, "#diary").concat();
     assert!(diary.contains("Phun thuốc") && diary.contains("Phun phòng rầy nâu"));
     assert!(
-        diary.contains("Anvil 5SC (Hexaconazole) 1.5 ml/l"),
+        diary.contains("Anvil 5SC (Hexaconazole) 1,5 ml/l"),
         "{diary}"
     );
     let photos = attr(&p.body, "#diary img", "src");

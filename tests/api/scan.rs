@@ -97,6 +97,23 @@ pub fn header<'a>(h: &'a HeaderMap, name: &str) -> &'a str {
 }
 
 #[tokio::test]
+async fn the_icon_is_served_where_browsers_and_installed_apps_ask_for_it() {
+    let app = TestApp::spawn().await;
+    for (path, kind, magic) in [
+        ("/favicon.ico", "image/x-icon", &[0u8, 0, 1, 0][..]),
+        ("/static/icon-192.png", "image/png", &b"\x89PNG"[..]),
+        ("/static/icon-512.png", "image/png", &b"\x89PNG"[..]),
+        ("/static/icon.svg", "image/svg+xml", &b"<svg"[..]),
+    ] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert_eq!(res.headers()["content-type"], kind, "{path}");
+        let body = res.bytes().await.unwrap();
+        assert!(body.starts_with(magic), "{path}");
+    }
+}
+
+#[tokio::test]
 async fn a_browser_gets_the_page_in_vietnamese_and_english_with_strict_headers() {
     let app = TestApp::spawn().await;
     let (_, stamps) = world(&app, 2).await;
@@ -107,13 +124,16 @@ async fn a_browser_gets_the_page_in_vietnamese_and_english_with_strict_headers()
     assert_eq!(header(&h, "content-type"), "text/html; charset=utf-8");
     for needle in [
         "<html lang=\"vi\">",
+        "<meta name=\"description\" content=\"Truy xuất nguồn gốc sản phẩm OCOP: Cà phê Robusta rang xay Ea Tul — HTX Cà phê Ea Tul\">",
+        "<link rel=\"icon\" href=\"/static/icon.svg\"",
         "Cà phê Robusta rang xay Ea Tul",
         "Tem truy xuất hợp lệ",
         "★★★★ <span>Sản phẩm OCOP</span>",
+        "OCOP cấp tỉnh — Quyết định 1234/QĐ-UBND",
         "HTX Cà phê Ea Tul",
         "VN-66-650-24370-94-21 — mã trong nước: Xã Ea Tân, Huyện Krông Năng, Tỉnh Đắk Lắk (theo danh mục hành chính trước 1/7/2025), vùng số 94, cấp năm 2021",
         "Phun thuốc",
-        "Ridomil Gold 68WG (Metalaxyl-M) 2.5 g/l — thời gian cách ly 7 ngày",
+        "Ridomil Gold 68WG (Metalaxyl-M) 2,5 g/l — thời gian cách ly 7 ngày",
         "CF2026A",
         "Đây là lần quét đầu tiên.",
         "openstreetmap.org/?mlat=12.79&#38;mlon=108.12",
@@ -148,6 +168,7 @@ async fn a_browser_gets_the_page_in_vietnamese_and_english_with_strict_headers()
         "<html lang=\"en\">",
         "Valid traceability stamp",
         "Ea Tul ground Robusta coffee",
+        "OCOP, provincial rating — ",
         "domestic code: Ea Tan Commune, Krong Nang District, Dak Lak Province (as listed before 1 July 2025)",
         "pre-harvest interval 7 days",
         "First scanned",

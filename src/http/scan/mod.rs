@@ -47,6 +47,10 @@ pub fn router() -> Router<AppState> {
         .route("/.well-known/gs1resolver", get(resolver_description))
         .route("/static/scan.css", get(css))
         .route("/static/verify.js", get(js))
+        .route("/static/icon.svg", get(assets::icon_svg))
+        .route("/static/icon-192.png", get(assets::icon_192))
+        .route("/static/icon-512.png", get(assets::icon_512))
+        .route("/favicon.ico", get(assets::favicon))
 }
 
 async fn scan(
