@@ -63,3 +63,4 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
     });
   });
 })();
+

@@ -213,6 +213,18 @@ async fn a_member_signs_in_sees_the_dashboard_in_both_languages_and_signs_out() 
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("HTX Mật ong Cư M&#39;gar") || p.body.contains("HTX Mật ong Cư M'gar"));
     assert!(p.body.contains("Lô hàng đang sản xuất"), "{}", p.body);
+    // Its tab is marked, and only its.
+    assert!(
+        p.body
+            .contains(r#"<a href="/console" aria-current="page">"#)
+    );
+    assert_eq!(p.body.matches("aria-current").count(), 1);
+    let p = b.get("/console/farms").await;
+    assert!(
+        p.body
+            .contains(r#"<a href="/console/farms" aria-current="page">"#)
+    );
+    assert_eq!(p.body.matches("aria-current").count(), 1);
 
     // English, remembered.
     let p = b.get("/console?lang=en").await;

@@ -349,6 +349,13 @@ async fn stamps_are_issued_printed_and_their_scans_charted() {
         "{}",
         p.body
     );
+    // Each label stock named short enough for a phone's choice list, in the page's language.
+    assert!(
+        p.body
+            .contains(r#"<option value="a4-40-52x29">A4 · 40 nhãn 52,5 × 29,7 mm</option>"#),
+        "{}",
+        p.body
+    );
     let pdfs = attr(
         &p.body,
         r#"form[method="get"][action$="/labels.pdf"]"#,

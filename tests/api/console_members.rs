@@ -62,6 +62,13 @@ async fn an_owner_invites_people_who_join_by_link_and_roles_hold() {
     assert_eq!(p.status, StatusCode::OK);
     assert!(p.body.contains("Lời mời tham gia HTX Nước mắm Phú Quốc"));
     assert!(p.body.contains("0966 666 661"), "{}", p.body);
+    // Password managers offer to make one, not to fill an old one.
+    assert!(
+        p.body
+            .contains(r#"type="password" autocomplete="new-password""#),
+        "{}",
+        p.body
+    );
     let p = tu
         .post(&link, &[("password", "ngắn")], HeaderMap::new())
         .await;

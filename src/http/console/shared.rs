@@ -191,6 +191,30 @@ pub struct Signed {
     pub(super) lang: Lang,
     pub(super) q: LangQuery,
     pub(super) same_origin: bool,
+    /// The console section the page belongs to (`/console/farms`), for its tab.
+    pub(super) section: &'static str,
+}
+
+/// The section tabs' paths; a page belongs to the longest that starts its path.
+const SECTIONS: [&str; 9] = [
+    "/console",
+    "/console/batches",
+    "/console/farms",
+    "/console/growing-areas",
+    "/console/products",
+    "/console/listings",
+    "/console/import",
+    "/console/members",
+    "/console/organization",
+];
+
+fn section_of(path: &str) -> &'static str {
+    SECTIONS
+        .iter()
+        .filter(|s| path == **s || path.strip_prefix(**s).is_some_and(|r| r.starts_with('/')))
+        .max_by_key(|s| s.len())
+        .copied()
+        .unwrap_or("")
 }
 
 impl axum::extract::FromRequestParts<AppState> for Signed {
@@ -208,6 +232,7 @@ impl axum::extract::FromRequestParts<AppState> for Signed {
         Ok(Self {
             lang: lang(&q, &parts.headers),
             same_origin: origin_ok(&parts.headers),
+            section: section_of(parts.uri.path()),
             who,
             secret,
             q,
@@ -221,11 +246,13 @@ impl Signed {
     }
 
     pub(super) fn chrome(&self) -> Chrome {
-        Chrome::new(
+        let mut c = Chrome::new(
             self.lang,
             csrf_token(&self.secret),
             Some(self.who.name.clone()),
-        )
+        );
+        c.section = self.section;
+        c
     }
 
     /// A form's POST is this site's: its CSRF token matches the session's and its origin is

@@ -26,9 +26,20 @@ pub struct Chrome {
     pub other_lang: &'static str,
     pub csrf: String,
     pub signed_in_as: Option<String>,
+    /// The section tab of the page (its path), marked `aria-current`.
+    pub section: &'static str,
 }
 
 impl Chrome {
+    /// ` aria-current="page"` for the tab of the page's section.
+    pub fn current(&self, tab: &str) -> &'static str {
+        if self.section == tab {
+            " aria-current=\"page\""
+        } else {
+            ""
+        }
+    }
+
     pub fn new(lang: Lang, csrf: String, signed_in_as: Option<String>) -> Self {
         Self {
             t: texts(lang),
@@ -36,6 +47,7 @@ impl Chrome {
             other_lang: lang.other().code(),
             csrf,
             signed_in_as,
+            section: "",
         }
     }
 }

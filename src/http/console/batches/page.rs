@@ -131,7 +131,10 @@ pub(in crate::http::console) async fn batch_view(
         runs,
         stocks: crate::print::Template::all()
             .into_iter()
-            .map(|t| (t.id, t.name))
+            .map(|t| {
+                let name = crate::web::console_view::batches::stock_name(&t, lang);
+                (t.id, name)
+            })
             .collect(),
         stamp_count,
         chart: ScanChart::of(&days, lang, b.scans_on),
