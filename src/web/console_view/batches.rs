@@ -705,6 +705,30 @@ pub fn event_error(b: &'static BatchTexts, field: &str, code: Reason) -> &'stati
     }
 }
 
+/// A label stock as a phone can show it in one line of a choice: "A4 · 65 nhãn 38,1 × 21,2 mm"
+/// (its shipped name carries both languages and was cut off at 360 px).
+pub fn stock_name(t: &crate::print::Template, lang: Lang) -> String {
+    let paper = if (t.page_width_mm - 210.0).abs() < 0.5 && (t.page_height_mm - 297.0).abs() < 0.5 {
+        "A4".to_owned()
+    } else {
+        format!(
+            "{} × {} mm",
+            lang.number(t.page_width_mm),
+            lang.number(t.page_height_mm)
+        )
+    };
+    let labels = match lang {
+        Lang::Vi => "nhãn",
+        Lang::En => "labels",
+    };
+    format!(
+        "{paper} · {} {labels} {} × {} mm",
+        t.columns * t.rows,
+        lang.number(t.label_width_mm),
+        lang.number(t.label_height_mm)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -728,28 +752,4 @@ mod tests {
         assert_eq!(chart.bars[3].title, "200 scans on 4 Nov 2026");
         assert_eq!(chart.width(), 300);
     }
-}
-
-/// A label stock as a phone can show it in one line of a choice: "A4 · 65 nhãn 38,1 × 21,2 mm"
-/// (its shipped name carries both languages and was cut off at 360 px).
-pub fn stock_name(t: &crate::print::Template, lang: Lang) -> String {
-    let paper = if (t.page_width_mm - 210.0).abs() < 0.5 && (t.page_height_mm - 297.0).abs() < 0.5 {
-        "A4".to_owned()
-    } else {
-        format!(
-            "{} × {} mm",
-            lang.number(t.page_width_mm),
-            lang.number(t.page_height_mm)
-        )
-    };
-    let labels = match lang {
-        Lang::Vi => "nhãn",
-        Lang::En => "labels",
-    };
-    format!(
-        "{paper} · {} {labels} {} × {} mm",
-        t.columns * t.rows,
-        lang.number(t.label_width_mm),
-        lang.number(t.label_height_mm)
-    )
 }
