@@ -19,7 +19,7 @@ pub(super) async fn home(State(state): State<AppState>, s: Signed) -> Response {
                 .open_batches
                 .into_iter()
                 .map(|(b, product)| {
-                    let qty = format!("{} {}", b.quantity, b.unit);
+                    let qty = format!("{} {}", s.lang.number(b.quantity), b.unit);
                     (b.id.to_string(), b.lot_code, product, qty)
                 })
                 .collect(),

@@ -32,7 +32,7 @@ async fn batches_view(
             id: r.id.to_string(),
             product: products.name(&r.product_id),
             status_label: b.status(r.status.into()),
-            quantity: format!("{} {}", r.quantity, r.unit),
+            quantity: format!("{} {}", s.lang.number(r.quantity), r.unit),
             stamps_issued: r.stamps_issued,
             lot: r.lot_code,
             status: r.status.into(),

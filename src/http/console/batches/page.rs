@@ -119,7 +119,7 @@ pub(in crate::http::console) async fn batch_view(
         product: product.name,
         status: batch.status.into(),
         status_label: b.status(batch.status.into()),
-        quantity: format!("{} {}", batch.quantity, batch.unit),
+        quantity: format!("{} {}", lang.number(batch.quantity), batch.unit),
         area,
         dates,
         intact: history.intact,
