@@ -64,3 +64,197 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
   });
 })();
 
+
+// Offline-first diary: an entry saved with no network is kept on the phone (IndexedDB, with its
+// photo), listed as "not sent yet", and sent when the network returns (on the next page load,
+// when the browser says it is online again, or on "Send now"). Each entry carries the
+// idempotency key the form was shown with, so an entry sent twice is recorded once; an entry
+// the server refuses stays on the phone with the server's words, to correct or discard.
+(function () {
+  var form = document.querySelector("form[action$='/events'][enctype='multipart/form-data']");
+  if (!form || !window.indexedDB) { return; }
+  var vi = document.documentElement.lang !== "en";
+  var T = vi ? {
+    pending: "Chưa gửi", sendNow: "Gửi ngay", discard: "Bỏ mục này", edit: "Sửa lại",
+    waiting: "Đang chờ mạng để gửi", refused: "Máy chủ không nhận:", signIn: "Hãy đăng nhập lại rồi bấm Gửi ngay.",
+    saved: "Đã lưu trên điện thoại, sẽ gửi khi có mạng.", photo: "có ảnh", at: "lúc"
+  } : {
+    pending: "Not sent yet", sendNow: "Send now", discard: "Discard", edit: "Edit",
+    waiting: "Waiting for the network", refused: "The server refused it:", signIn: "Sign in again, then tap Send now.",
+    saved: "Saved on this phone; it will be sent when the network is back.", photo: "with a photo", at: "at"
+  };
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) { return crypto.randomUUID(); }
+    var b = new Uint8Array(16);
+    crypto.getRandomValues(b);
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  // The time the work was done, taken on the phone, as the form writes it (Vietnam, UTC+7).
+  function vietnamNow() { return new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 16); }
+  function open() {
+    return new Promise(function (resolve, reject) {
+      var r = indexedDB.open("ocop-diary", 1);
+      r.onupgradeneeded = function () { r.result.createObjectStore("pending", { keyPath: "key" }); };
+      r.onsuccess = function () { resolve(r.result); };
+      r.onerror = function () { reject(r.error); };
+    });
+  }
+  function tx(mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var t = db.transaction("pending", mode);
+        var out = work(t.objectStore("pending"));
+        t.oncomplete = function () { resolve(out && out.result); };
+        t.onerror = function () { reject(t.error); };
+      });
+    });
+  }
+  function all() { return tx("readonly", function (s) { return s.getAll(); }).then(function (l) { return (l || []).filter(function (e) { return e.action === form.action; }); }); }
+  function put(e) { return tx("readwrite", function (s) { s.put(e); }); }
+  function drop(key) { return tx("readwrite", function (s) { s.delete(key); }); }
+
+  var box = document.createElement("section");
+  box.className = "card";
+  box.id = "pending";
+  box.hidden = true;
+  var diary = document.getElementById("diary");
+  (diary || form).parentNode.insertBefore(box, diary || form);
+
+  function show() {
+    return all().then(function (list) {
+      box.hidden = list.length === 0;
+      box.textContent = "";
+      if (!list.length) { return; }
+      var h = document.createElement("h2");
+      h.textContent = T.pending + " (" + list.length + ")";
+      var send = document.createElement("button");
+      send.type = "button";
+      send.textContent = T.sendNow;
+      send.addEventListener("click", function () { sync(true); });
+      var ol = document.createElement("ol");
+      ol.className = "timeline";
+      list.sort(function (a, b) { return a.savedAt - b.savedAt; }).forEach(function (e) {
+        var li = document.createElement("li");
+        li.className = "pending " + e.status;
+        li.setAttribute("data-key", e.key);
+        var head = document.createElement("strong");
+        head.textContent = e.label + " · " + e.when.replace("T", " ") + (e.photo ? " · " + T.photo : "");
+        li.appendChild(head);
+        if (e.description) { var p = document.createElement("p"); p.textContent = e.description; li.appendChild(p); }
+        var state = document.createElement("p");
+        state.className = e.status === "refused" ? "alert" : "muted";
+        state.textContent = e.status === "refused" ? T.refused + " " + e.message : (e.message || T.waiting);
+        li.appendChild(state);
+        if (e.status === "refused") {
+          var edit = document.createElement("button");
+          edit.type = "button"; edit.className = "link"; edit.textContent = T.edit;
+          edit.addEventListener("click", function () {
+            e.fields.forEach(function (f) {
+              var el = form.elements[f[0]];
+              if (!el || f[0] === "csrf") { return; }
+              if (el.length && el[0] && el[0].type === "radio") { Array.prototype.forEach.call(el, function (r) { r.checked = r.value === f[1]; }); }
+              else if (el.type !== "file") { el.value = f[1]; }
+            });
+            drop(e.key).then(show);
+            form.scrollIntoView();
+          });
+          var discard = document.createElement("button");
+          discard.type = "button"; discard.className = "link"; discard.textContent = T.discard;
+          discard.addEventListener("click", function () { drop(e.key).then(show); });
+          li.appendChild(edit); li.appendChild(document.createTextNode(" · ")); li.appendChild(discard);
+        }
+        ol.appendChild(li);
+      });
+      box.appendChild(h); box.appendChild(send); box.appendChild(ol);
+    });
+  }
+
+  function body(fields, photo) {
+    var fd = new FormData();
+    var csrf = form.elements.csrf ? form.elements.csrf.value : "";
+    fields.forEach(function (f) { fd.append(f[0], f[0] === "csrf" ? csrf : f[1]); });
+    if (photo) { fd.append("photo", photo, photo.name || "photo.jpg"); }
+    fd.set("answer", "json");
+    return fd;
+  }
+  function post(fields, photo) {
+    return fetch(form.action, { method: "POST", body: body(fields, photo), credentials: "same-origin", redirect: "manual", headers: { Accept: "application/json" } })
+      .then(function (r) {
+        if (r.type === "opaqueredirect" || r.status === 401 || r.status === 403) { return { signIn: true }; }
+        var type = r.headers.get("content-type") || "";
+        if (type.indexOf("json") < 0) { return { other: r.status }; }
+        return r.json().then(function (j) { return { ok: r.ok, json: j, status: r.status }; });
+      });
+  }
+
+  var syncing = false;
+  function sync(reload) {
+    if (syncing) { return Promise.resolve(); }
+    syncing = true;
+    var sent = 0;
+    return all().then(function (list) {
+      return list.filter(function (e) { return e.status !== "refused"; }).reduce(function (chain, e) {
+        return chain.then(function () {
+          return post(e.fields, e.photo).then(function (r) {
+            if (r.ok) { sent += 1; return drop(e.key); }
+            if (r.signIn) { e.message = T.signIn; return put(e); }
+            if (r.json) { e.status = "refused"; e.message = r.json.message || String(r.status); return put(e); }
+            e.message = T.waiting + " (HTTP " + r.other + ")";
+            return put(e);
+          }, function () { /* still no network: it waits */ });
+        });
+      }, Promise.resolve());
+    }).then(function () {
+      syncing = false;
+      if (sent && reload !== false) { location.reload(); return; }
+      return show();
+    }, function () { syncing = false; return show(); });
+  }
+
+  form.addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var fd = new FormData(form);
+    if (!fd.get("occurred_at")) { fd.set("occurred_at", vietnamNow()); }
+    var photo = fd.get("photo");
+    fd.delete("photo");
+    if (!(photo && photo.size)) { photo = null; }
+    var fields = [];
+    fd.forEach(function (v, k) { if (typeof v === "string") { fields.push([k, v]); } });
+    var checked = form.querySelector("input[name=kind]:checked");
+    var label = checked && checked.parentNode ? checked.parentNode.textContent.trim() : "";
+    var entry = {
+      key: fd.get("idempotency_key") || newKey(), action: form.action, fields: fields, photo: photo,
+      savedAt: Date.now(), when: fd.get("occurred_at"), label: label,
+      description: fd.get("description") || "", status: "waiting", message: ""
+    };
+    post(fields, photo).then(function (r) {
+      if (r.ok && r.json && r.json.location) { location.href = r.json.location; return; }
+      if (r.signIn) { HTMLFormElement.prototype.submit.call(form); return; }
+      // Refused: the server shows each mistake at its field (nothing was recorded).
+      HTMLFormElement.prototype.submit.call(form);
+    }, function () {
+      // No network: kept on the phone, the form emptied for the next entry.
+      put(entry).then(function () {
+        form.reset();
+        if (form.elements.idempotency_key) { form.elements.idempotency_key.value = newKey(); }
+        return show();
+      }).then(function () {
+        var note = document.createElement("p");
+        note.className = "muted";
+        note.setAttribute("role", "status");
+        note.textContent = T.saved;
+        box.insertBefore(note, box.firstChild.nextSibling);
+      });
+    });
+  });
+
+  window.addEventListener("online", function () { sync(); });
+  show().then(function () { if (navigator.onLine !== false) { sync(); } });
+})();
+
+// The installable app: a service worker keeps the pages opened recently for use offline.
+if ("serviceWorker" in navigator && window.isSecureContext) {
+  navigator.serviceWorker.register("/console/sw.js", { scope: "/console/" }).catch(function () {});
+}

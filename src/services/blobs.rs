@@ -199,6 +199,20 @@ impl Blobs {
                     AppError::internal(anyhow::anyhow!("the image decoder panicked"))
                 })??;
 
+        // The same picture sent again for the same subject (a phone retrying an upload the
+        // network cut, an offline diary entry sent twice) is the row already recorded: cleaning
+        // is deterministic, so the same file gives the same bytes and key.
+        let key = crate::storage::BlobKey::of(&clean.bytes).to_string();
+        if let Some(row) = blob::Entity::find()
+            .filter(blob::Column::Kind.eq(kind.as_str()))
+            .filter(blob::Column::SubjectId.eq(subject))
+            .filter(blob::Column::Sha256.eq(key))
+            .filter(blob::Column::RemovedAt.is_null())
+            .one(self.db.read())
+            .await?
+        {
+            return Ok(row);
+        }
         let mut staged = Staged::new(self.store.as_ref());
         let stored = self
             .store_clean(

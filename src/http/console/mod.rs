@@ -10,6 +10,7 @@
 //! - Vietnamese by default; `?lang=en` switches and is remembered in a cookie.
 //! - A form with mistakes comes back with what was typed and a message next to each field.
 
+mod app;
 mod batches;
 mod dashboard;
 mod farms;
@@ -144,6 +145,9 @@ pub fn router(upload_max_bytes: usize) -> axum::Router<AppState> {
         )
         .layer(axum::middleware::from_fn(error_pages))
         .route("/static/console.js", get(js))
+        .route("/console/sw.js", get(app::service_worker))
+        .route("/console/manifest.webmanifest", get(app::manifest))
+        .route("/console/offline", get(app::offline))
         .route("/static/console.css", get(css))
 }
 

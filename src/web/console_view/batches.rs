@@ -440,6 +440,37 @@ pub struct EventForm {
     pub inputs: [InputForm; 2],
     /// The sha256 of a photo already uploaded with an earlier try of this form.
     pub photo: String,
+    /// The entry's idempotency key: made when the form is shown (or by the phone for an entry
+    /// kept offline), so that the same entry sent twice is recorded once.
+    pub idempotency_key: String,
+}
+
+impl EventForm {
+    /// What the entry asks, to refuse its key sent again with another entry.
+    pub fn request(&self) -> String {
+        let inputs: Vec<_> = self
+            .inputs
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}|{}|{}|{}|{}",
+                    i.product, i.active_ingredient, i.dose, i.dose_unit, i.phi_days
+                )
+            })
+            .collect();
+        format!(
+            "{}|{}|{}|{}|{}|{}|{}|{}|{}",
+            self.kind,
+            self.occurred_at,
+            self.description,
+            self.quantity,
+            self.unit,
+            self.location,
+            self.reason,
+            self.photo,
+            inputs.join("|")
+        )
+    }
 }
 
 /// How many inputs the form offers.
@@ -466,6 +497,7 @@ impl EventForm {
             reason: get("reason"),
             inputs: [input(0), input(1)],
             photo: get("photo_sha256"),
+            idempotency_key: get("idempotency_key"),
         }
     }
 }
@@ -582,6 +614,8 @@ pub struct BatchPage {
     /// Inputs used before: (trade name, active ingredient, dose unit, PHI days).
     pub known_inputs: Vec<(String, String, String, String)>,
     pub event: EventForm,
+    /// The diary form's idempotency key: the one typed entry's, else a new one.
+    pub event_key: String,
     pub runs: Vec<RunRow>,
     /// (id, name) of the label stocks.
     pub stocks: Vec<(String, String)>,

@@ -147,6 +147,8 @@ pub(in crate::http::console) async fn add_event(
     };
     let (b, t) = (batch_texts(s.lang), s.t());
     let mut form = EventForm::from_fields(&body.fields);
+    // The phone's offline queue asks for the answer as JSON (`answer=json`).
+    let json = body.fields.get("answer").is_some_and(|a| a == "json");
     let mut errors = BTreeMap::new();
     // A photo is kept as soon as it arrives, so that a mistake elsewhere does not make the
     // producer take it again; the form carries its hash to the next try.
@@ -175,19 +177,32 @@ pub(in crate::http::console) async fn add_event(
         Ok(_) if !errors.is_empty() => {}
         Ok(request) => {
             let recorded = async {
+                let idempotency = match form.idempotency_key.trim() {
+                    "" => None,
+                    key => Some(crate::services::idempotency::Claim::new(
+                        &s.who,
+                        "console.events",
+                        key,
+                        &format!("{id}|{}", form.request()),
+                    )?),
+                };
                 let job = events::EventJob {
                     who: s.who.clone(),
                     batch_id: id,
                     new: request.parse()?,
-                    idempotency: None,
+                    idempotency,
                 };
                 state.diary.append(job).await
             }
             .await;
             match recorded {
                 Ok(_) => {
-                    return Redirect::to(&format!("/console/batches/{id}?saved=event#diary"))
-                        .into_response();
+                    let to = format!("/console/batches/{id}?saved=event#diary");
+                    if json {
+                        return axum::Json(serde_json::json!({ "saved": true, "location": to }))
+                            .into_response();
+                    }
+                    return Redirect::to(&to).into_response();
                 }
                 Err(AppError::Conflict { code, .. }) => {
                     errors.insert("kind", conflict_message(b, code, s.lang));
@@ -204,6 +219,15 @@ pub(in crate::http::console) async fn add_event(
                 Err(e) => return e.into_response(),
             }
         }
+    }
+    if json {
+        // Each mistake in the person's language, for the entry kept on the phone.
+        let message = errors.values().copied().collect::<Vec<_>>().join(" ");
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(serde_json::json!({ "saved": false, "errors": errors, "message": message })),
+        )
+            .into_response();
     }
     let view = batch_view(&state, &s, id, form, DEFAULT_STAMPS.into(), errors, None).await;
     s.show(StatusCode::UNPROCESSABLE_ENTITY, view)

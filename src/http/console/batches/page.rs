@@ -127,6 +127,10 @@ pub(in crate::http::console) async fn batch_view(
         harvest_from,
         kinds: KINDS.iter().map(|k| (*k, lang.event_kind(k))).collect(),
         known_inputs,
+        event_key: match event.idempotency_key.trim() {
+            "" => Uuid::new_v4().to_string(),
+            key => key.to_owned(),
+        },
         event,
         runs,
         stocks: crate::print::Template::all()
