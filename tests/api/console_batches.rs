@@ -564,3 +564,122 @@ async fn another_organization_sees_and_changes_nothing_of_a_batch() {
         p.body
     );
 }
+
+#[tokio::test]
+async fn an_entry_sent_again_from_the_phone_is_recorded_once_and_a_refusal_is_said_in_json() {
+    opened!(app, b, token, page, id);
+    let events = format!("{page}/events");
+    // The form is shown with a key of its own, new at each showing.
+    let p = b.get(&page).await;
+    let key = attr(&p.body, "input[name=idempotency_key]", "value")[0].clone();
+    assert_eq!(key.len(), 36, "{key}");
+    let again = b.get(&page).await;
+    assert_ne!(
+        attr(&again.body, "input[name=idempotency_key]", "value")[0],
+        key
+    );
+
+    // An entry kept offline, sent three times (a network cut after the server wrote it): the
+    // time is the phone's, one entry, one photo.
+    let when = days_ago(1);
+    let entry = [
+        ("csrf", token.as_str()),
+        ("idempotency_key", key.as_str()),
+        ("answer", "json"),
+        ("kind", "irrigating"),
+        ("occurred_at", when.as_str()),
+        ("description", "Tưới rãnh lúc sáng sớm"),
+    ];
+    for _ in 0..3 {
+        let p = b
+            .post_multipart(&events, &entry, Some(("photo", photo_jpeg(640, 480))))
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+        let answer: serde_json::Value = serde_json::from_str(&p.body).unwrap();
+        assert_eq!(answer["saved"], true);
+        assert_eq!(
+            answer["location"],
+            format!("/console/batches/{id}?saved=event#diary")
+        );
+    }
+    let (_, listed) = app
+        .get(&app.admin, &format!("/api/v1/batches/{id}/events"))
+        .await;
+    let watered: Vec<_> = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "irrigating")
+        .collect();
+    assert_eq!(watered.len(), 1, "{listed}");
+    let at = chrono::DateTime::parse_from_rfc3339(watered[0]["occurred_at"].as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::FixedOffset::east_opt(7 * 3600).unwrap());
+    assert_eq!(at.format("%Y-%m-%dT%H:%M").to_string(), when);
+    let (_, photos) = app
+        .get(&app.admin, &format!("/api/v1/batches/{id}/photos"))
+        .await;
+    assert_eq!(photos.as_array().unwrap().len(), 1, "{photos}");
+
+    // The same key with another entry is refused, named in the person's language.
+    let mut other = entry;
+    other[5] = ("description", "Một việc khác");
+    let p = b.post_multipart(&events, &other, None).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+
+    // Sealed while an entry waited on the phone: refused in JSON, with the reason in words.
+    let p = b
+        .post(
+            &format!("{page}/seal"),
+            &[("csrf", &token)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    let waiting = [
+        ("csrf", token.as_str()),
+        ("idempotency_key", "4b0e6f0e-6a38-4c1c-9d1e-2f7c9a0b1c2d"),
+        ("answer", "json"),
+        ("kind", "spraying"),
+        ("occurred_at", when.as_str()),
+    ];
+    let p = b.post_multipart(&events, &waiting, None).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", p.body);
+    let answer: serde_json::Value = serde_json::from_str(&p.body).unwrap();
+    assert_eq!(answer["saved"], false);
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .contains("Lô ở trạng thái này không nhận công việc này"),
+        "{answer}"
+    );
+}
+
+#[tokio::test]
+async fn the_console_installs_as_an_app_that_works_offline() {
+    let app = TestApp::spawn().await;
+    let get = |path: &'static str| {
+        let url = app.url(path);
+        let client = app.client.clone();
+        async move { client.get(url).send().await.unwrap() }
+    };
+    let m = get("/console/manifest.webmanifest").await;
+    assert_eq!(m.status(), StatusCode::OK);
+    assert_eq!(m.headers()["content-type"], "application/manifest+json");
+    let m: serde_json::Value = m.json().await.unwrap();
+    assert_eq!(m["scope"], "/console/");
+    let sw = get("/console/sw.js").await;
+    assert_eq!(sw.status(), StatusCode::OK);
+    assert_eq!(sw.headers()["cache-control"], "no-cache");
+    assert!(
+        sw.text()
+            .await
+            .unwrap()
+            .contains("addEventListener(\"fetch\"")
+    );
+    let offline = get("/console/offline").await;
+    assert_eq!(offline.status(), StatusCode::OK);
+    let text = offline.text().await.unwrap();
+    assert!(text.contains("Không có mạng") && text.contains("No network"));
+}
