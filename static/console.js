@@ -93,6 +93,14 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
   }
   // The time the work was done, taken on the phone, as the form writes it (Vietnam, UTC+7).
   function vietnamNow() { return new Date(Date.now() + 7 * 3600 * 1000).toISOString().slice(0, 16); }
+  // "2026-12-06T05:56" as the pages write a time: "05:56, 06/12/2026" or "6 Dec 2026, 05:56".
+  function written(v) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}:\d{2})/.exec(v || "");
+    if (!m) { return v || ""; }
+    if (vi) { return m[4] + ", " + m[3] + "/" + m[2] + "/" + m[1]; }
+    var months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    return Number(m[3]) + " " + months[Number(m[2]) - 1] + " " + m[1] + ", " + m[4];
+  }
   function open() {
     return new Promise(function (resolve, reject) {
       var r = indexedDB.open("ocop-diary", 1);
@@ -119,8 +127,9 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
   box.className = "card";
   box.id = "pending";
   box.hidden = true;
-  var diary = document.getElementById("diary");
-  (diary || form).parentNode.insertBefore(box, diary || form);
+  // Above the form: what waits on the phone is the first thing seen.
+  var card = document.getElementById("add-event") || form;
+  card.parentNode.insertBefore(box, card);
 
   function show() {
     return all().then(function (list) {
@@ -140,7 +149,9 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
         li.className = "pending " + e.status;
         li.setAttribute("data-key", e.key);
         var head = document.createElement("strong");
-        head.textContent = e.label + " · " + e.when.replace("T", " ") + (e.photo ? " · " + T.photo : "");
+        var radio = form.querySelector("input[name=kind][value='" + (e.kind || "") + "']");
+        var label = radio && radio.parentNode ? radio.parentNode.textContent.trim() : e.label;
+        head.textContent = label + " · " + written(e.when) + (e.photo ? " · " + T.photo : "");
         li.appendChild(head);
         if (e.description) { var p = document.createElement("p"); p.textContent = e.description; li.appendChild(p); }
         var state = document.createElement("p");
@@ -193,12 +204,12 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
   function sync(reload) {
     if (syncing) { return Promise.resolve(); }
     syncing = true;
-    var sent = 0;
+    var sent = 0, to = null;
     return all().then(function (list) {
       return list.filter(function (e) { return e.status !== "refused"; }).reduce(function (chain, e) {
         return chain.then(function () {
           return post(e.fields, e.photo).then(function (r) {
-            if (r.ok) { sent += 1; return drop(e.key); }
+            if (r.ok) { sent += 1; to = r.json.location; return drop(e.key); }
             if (r.signIn) { e.message = T.signIn; return put(e); }
             if (r.json) { e.status = "refused"; e.message = r.json.message || String(r.status); return put(e); }
             e.message = T.waiting + " (HTTP " + r.other + ")";
@@ -208,7 +219,8 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
       }, Promise.resolve());
     }).then(function () {
       syncing = false;
-      if (sent && reload !== false) { location.reload(); return; }
+      // Sent: the diary as the server now has it, with its "saved" note.
+      if (sent && reload !== false) { location.href = to || location.href; return; }
       return show();
     }, function () { syncing = false; return show(); });
   }
@@ -226,7 +238,7 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
     var label = checked && checked.parentNode ? checked.parentNode.textContent.trim() : "";
     var entry = {
       key: fd.get("idempotency_key") || newKey(), action: form.action, fields: fields, photo: photo,
-      savedAt: Date.now(), when: fd.get("occurred_at"), label: label,
+      savedAt: Date.now(), when: fd.get("occurred_at"), label: label, kind: fd.get("kind") || "",
       description: fd.get("description") || "", status: "waiting", message: ""
     };
     post(fields, photo).then(function (r) {

@@ -18,8 +18,12 @@ self.addEventListener("activate", function (e) {
   }).then(function () { return self.clients.claim(); }));
 });
 
-// A page is kept under its path alone (`?saved=event` and the language are the same page).
-function pageKey(url) { var u = new URL(url); return u.origin + u.pathname; }
+// A page is kept under its path and language (`?saved=event` is the same page).
+function pageKey(url) {
+  var u = new URL(url);
+  var lang = u.searchParams.get("lang");
+  return u.origin + u.pathname + (lang ? "?lang=" + lang : "");
+}
 
 function trim(cache) {
   return cache.keys().then(function (keys) {

@@ -616,3 +616,125 @@ async fn a_manager_enters_a_trace_code_and_sends_the_lot_to_the_portal_from_a_ph
         1
     );
 }
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run with --ignored"]
+async fn diary_entries_made_with_no_signal_are_kept_on_the_phone_and_sent_once_when_it_returns() {
+    use crate::webdriver::{Driver, Link};
+    let app = TestApp::spawn().await;
+    let lot = crate::epcis::lot(&app).await;
+    crate::console::member(&app, &lot.org, "0912345681", "manager").await;
+    let link = Link::to(app.address.trim_start_matches("http://").to_owned()).await;
+    let shots = screenshots();
+    let photo = std::env::temp_dir().join(format!("ruong-{}.jpg", lot.batch));
+    std::fs::write(&photo, ocop_trace::media::samples::photo_jpeg(640, 480)).unwrap();
+
+    let d = Driver::start(360, 740).await;
+    d.go(&link.url("/console/sign-in")).await;
+    d.fill("#login", "0912345681").await;
+    d.fill("#password", "mật khẩu an toàn").await;
+    d.click("button[type=submit]").await;
+    d.wait_for("Lô hàng đang sản xuất").await;
+    // The batch page opened once with signal: the app's worker installs and keeps it.
+    // The language is remembered (a cookie); each is asked for by name, and each is kept.
+    let page = link.url(&format!("/console/batches/{}?lang=vi", lot.batch));
+    let page_en = link.url(&format!("/console/batches/{}?lang=en", lot.batch));
+    d.go(&page).await;
+    d.wait_for("Ghi nhật ký").await;
+    let ready = d
+        .execute_async(
+            "var done = arguments[arguments.length - 1]; \
+             navigator.serviceWorker.ready.then(function () { done(true); }, function (e) { done(String(e)); });",
+        )
+        .await;
+    assert_eq!(ready, true, "{ready}");
+    d.go(&page_en).await;
+    d.wait_for("Add to the diary").await;
+    d.go(&page).await;
+    d.wait_for("Ghi nhật ký").await;
+
+    // No signal: two entries, one with a photo, kept on the phone.
+    link.cut();
+    for (description, with_photo) in [("Tưới rãnh đợt 1", true), ("Tưới rãnh đợt 2", false)]
+    {
+        d.click("label.chip:has(input[value=irrigating])").await;
+        d.fill("#description", description).await;
+        if with_photo {
+            d.attach("#photo", &photo).await;
+        }
+        d.click("#add-event button[type=submit]").await;
+        d.wait_for(description).await;
+    }
+    let shown = d.wait_for("Chưa gửi (2)").await;
+    assert!(shown.contains("có ảnh"), "{shown}");
+    // Opened again with no signal: the page is the kept copy, the entries still waiting.
+    d.go(&page).await;
+    d.wait_for("Chưa gửi (2)").await;
+    d.execute_async("document.getElementById('pending').scrollIntoView(); arguments[arguments.length - 1](true);")
+        .await;
+    d.screenshot(&shots.join("console-offline-pending-360.png"))
+        .await;
+    d.go(&page_en).await;
+    d.wait_for("Not sent yet (2)").await;
+    d.execute_async("document.getElementById('pending').scrollIntoView(); arguments[arguments.length - 1](true);")
+        .await;
+    d.screenshot(&shots.join("console-offline-pending-en-360.png"))
+        .await;
+
+    // Signal again: sent, each once, with the phone's time and the photo.
+    d.go(&page).await;
+    d.wait_for("Chưa gửi (2)").await;
+    link.restore();
+    d.click("#pending button").await;
+    d.wait_for("Đã ghi vào nhật ký.").await;
+    let (_, events) = app
+        .get(&app.admin, &format!("/api/v1/batches/{}/events", lot.batch))
+        .await;
+    for description in ["Tưới rãnh đợt 1", "Tưới rãnh đợt 2"] {
+        let found: Vec<_> = events["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["details"]["description"] == description)
+            .collect();
+        assert_eq!(found.len(), 1, "{description}: {events}");
+        if description.ends_with('1') {
+            assert_eq!(found[0]["details"]["photos"].as_array().unwrap().len(), 1);
+        }
+    }
+    let page_now = d.source().await;
+    assert!(!page_now.contains("Chưa gửi ("), "nothing left waiting");
+
+    // Sealed while an entry waited: the server's refusal is shown, the entry kept.
+    d.go(&page).await;
+    d.wait_for("Ghi nhật ký").await;
+    link.cut();
+    d.click("label.chip:has(input[value=spraying])").await;
+    d.fill("#description", "Phun sau khi đóng lô").await;
+    d.click("#add-event button[type=submit]").await;
+    d.wait_for("Chưa gửi (1)").await;
+    let (s, sealed) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/batches/{}", lot.batch),
+            serde_json::json!({"status": "sealed"}),
+        )
+        .await;
+    assert!(s.is_success(), "{sealed}");
+    link.restore();
+    d.click("#pending button").await;
+    let shown = d.wait_for("Máy chủ không nhận").await;
+    assert!(
+        shown.contains("Lô ở trạng thái này không nhận công việc này"),
+        "{shown}"
+    );
+    d.execute_async("document.getElementById('pending').scrollIntoView(); arguments[arguments.length - 1](true);")
+        .await;
+    d.screenshot(&shots.join("console-offline-refused-360.png"))
+        .await;
+    let (_, events) = app
+        .get(&app.admin, &format!("/api/v1/batches/{}/events", lot.batch))
+        .await;
+    assert!(!events.to_string().contains("Phun sau khi đóng lô"));
+    let _ = std::fs::remove_file(&photo);
+}
