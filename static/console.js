@@ -131,19 +131,22 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
   var card = document.getElementById("add-event") || form;
   card.parentNode.insertBefore(box, card);
 
+  // The heading, the button and the list are made once (a tap on "Send now" never lands on a
+  // button the list's refresh replaced); show() refreshes their contents.
+  var heading = document.createElement("h2");
+  var sendNow = document.createElement("button");
+  sendNow.type = "button";
+  sendNow.textContent = T.sendNow;
+  sendNow.addEventListener("click", function () { sync(true); });
+  var ol = document.createElement("ol");
+  ol.className = "timeline";
+  box.appendChild(heading); box.appendChild(sendNow); box.appendChild(ol);
+
   function show() {
     return all().then(function (list) {
       box.hidden = list.length === 0;
-      box.textContent = "";
-      if (!list.length) { return; }
-      var h = document.createElement("h2");
-      h.textContent = T.pending + " (" + list.length + ")";
-      var send = document.createElement("button");
-      send.type = "button";
-      send.textContent = T.sendNow;
-      send.addEventListener("click", function () { sync(true); });
-      var ol = document.createElement("ol");
-      ol.className = "timeline";
+      heading.textContent = T.pending + " (" + list.length + ")";
+      ol.textContent = "";
       list.sort(function (a, b) { return a.savedAt - b.savedAt; }).forEach(function (e) {
         var li = document.createElement("li");
         li.className = "pending " + e.status;
@@ -178,7 +181,6 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
         }
         ol.appendChild(li);
       });
-      box.appendChild(h); box.appendChild(send); box.appendChild(ol);
     });
   }
 
@@ -200,10 +202,12 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
       });
   }
 
-  var syncing = false;
+  // One send at a time; asked again meanwhile (a tap, the network back), it runs once more.
+  var syncing = false, again = false;
   function sync(reload) {
-    if (syncing) { return Promise.resolve(); }
+    if (syncing) { again = true; return Promise.resolve(); }
     syncing = true;
+    again = false;
     var sent = 0, to = null;
     return all().then(function (list) {
       return list.filter(function (e) { return e.status !== "refused"; }).reduce(function (chain, e) {
@@ -221,7 +225,7 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
       syncing = false;
       // Sent: the diary as the server now has it, with its "saved" note.
       if (sent && reload !== false) { location.href = to || location.href; return; }
-      return show();
+      return show().then(function () { if (again) { return sync(reload); } });
     }, function () { syncing = false; return show(); });
   }
 
@@ -257,7 +261,7 @@ document.querySelectorAll("input[data-explain]").forEach(function (input) {
         note.className = "muted";
         note.setAttribute("role", "status");
         note.textContent = T.saved;
-        box.insertBefore(note, box.firstChild.nextSibling);
+        box.insertBefore(note, sendNow);
       });
     });
   });

@@ -44,7 +44,8 @@ pub fn secure(res: &mut Response) {
             (
                 header::CONTENT_SECURITY_POLICY,
                 "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-                 connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                 connect-src 'self'; manifest-src 'self'; worker-src 'self'; form-action 'self'; \
+                 base-uri 'none'; frame-ancestors 'none'",
             ),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
             (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
