@@ -1,5 +1,5 @@
 //! Names of Vietnamese administrative units, by code, in the edition of the statistics office's
-//! list that was in force when a code was given (shipped in `data/admin_units`, with its source).
+//! list that was in force when a code was given (shipped in `assets/admin_units`, with its source).
 //!
 //! Since 2025-07-01 (Decision 19/2025/QĐ-TTg) there are 34 provinces and communes, no districts;
 //! the codes of communes were reused, so `00004` is Phường Ba Đình now and was Phường Trúc
@@ -88,11 +88,11 @@ fn list(edition: Edition) -> &'static List {
     match edition {
         Edition::Before2025 => BEFORE.get_or_init(|| {
             read(include_str!(
-                "../../data/admin_units/vn-before-2025-07-01.csv"
+                "../../assets/admin_units/vn-before-2025-07-01.csv"
             ))
         }),
         Edition::Since2025 => {
-            SINCE.get_or_init(|| read(include_str!("../../data/admin_units/vn-2025-07-01.csv")))
+            SINCE.get_or_init(|| read(include_str!("../../assets/admin_units/vn-2025-07-01.csv")))
         }
     }
 }
