@@ -729,6 +729,46 @@ async fn diary_entries_made_with_no_signal_are_kept_on_the_phone_and_sent_once_w
     let page_now = d.wait_for("Chưa gửi (0)").await;
     assert!(page_now.contains("Tưới rãnh đợt 2"), "{page_now}");
 
+    // The signal goes as the answer comes back: the entry was written, the phone never heard
+    // so and keeps it; sent again, it is answered from the first write and recorded once.
+    link.lose_answers();
+    d.click("label.chip:has(input[value=harvesting])").await;
+    d.fill("#description", "Gặt khi mất sóng giữa chừng").await;
+    d.attach("#photo", &photo).await;
+    d.click("#add-event button[type=submit]").await;
+    d.wait_for("Chưa gửi (1)").await;
+    let (_, events) = app
+        .get(&app.admin, &format!("/api/v1/batches/{}/events", lot.batch))
+        .await;
+    assert_eq!(
+        events
+            .to_string()
+            .matches("Gặt khi mất sóng giữa chừng")
+            .count(),
+        1,
+        "written before its answer was lost"
+    );
+    link.restore();
+    d.execute_async(SEND_NOW).await;
+    d.wait_for("Đã ghi vào nhật ký.").await;
+    d.go(&page).await;
+    d.wait_for("Chưa gửi (0)").await;
+    let (_, events) = app
+        .get(&app.admin, &format!("/api/v1/batches/{}/events", lot.batch))
+        .await;
+    assert_eq!(
+        events
+            .to_string()
+            .matches("Gặt khi mất sóng giữa chừng")
+            .count(),
+        1,
+        "{events}"
+    );
+    let (_, photos) = app
+        .get(&app.admin, &format!("/api/v1/batches/{}/photos", lot.batch))
+        .await;
+    assert_eq!(photos.as_array().unwrap().len(), 1, "one photo: {photos}");
+
     // Sealed while an entry waited: the server's refusal is shown, the entry kept.
     d.go(&page).await;
     d.wait_for("Ghi nhật ký").await;

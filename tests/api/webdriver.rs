@@ -222,6 +222,9 @@ impl Driver {
 pub struct Link {
     pub port: u16,
     up: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// Requests reach the service but its answers are lost (the signal went as the answer
+    /// came back): the connection is closed when the first byte of an answer arrives.
+    answers_lost: std::sync::Arc<std::sync::atomic::AtomicBool>,
     open: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
 }
 
@@ -232,8 +235,9 @@ impl Link {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let up = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let answers_lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let open = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
-        let (up2, open2) = (up.clone(), open.clone());
+        let (up2, lost2, open2) = (up.clone(), answers_lost.clone(), open.clone());
         tokio::spawn(async move {
             while let Ok((mut inbound, _)) = listener.accept().await {
                 if !up2.load(Ordering::SeqCst) {
@@ -241,15 +245,43 @@ impl Link {
                     continue;
                 }
                 let target = target.clone();
+                let lose = lost2.clone();
                 let task = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await else {
+                        return;
+                    };
+                    if !lose.load(Ordering::SeqCst) {
                         let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                        return;
                     }
+                    use tokio::io::AsyncReadExt;
+                    let (mut from_browser, _to_browser) = inbound.into_split();
+                    let (mut from_service, mut to_service) = outbound.into_split();
+                    let request = tokio::spawn(async move {
+                        let _ = tokio::io::copy(&mut from_browser, &mut to_service).await;
+                    });
+                    let mut first = [0u8; 1];
+                    let _ = from_service.read(&mut first).await;
+                    request.abort();
                 });
                 open2.lock().unwrap().push(task.abort_handle());
             }
         });
-        Self { port, up, open }
+        Self {
+            port,
+            up,
+            answers_lost,
+            open,
+        }
+    }
+
+    /// From now on requests arrive and their answers are lost, until [`Link::restore`].
+    pub fn lose_answers(&self) {
+        self.answers_lost
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        for task in self.open.lock().unwrap().drain(..) {
+            task.abort();
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -265,5 +297,10 @@ impl Link {
 
     pub fn restore(&self) {
         self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+        self.answers_lost
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        for task in self.open.lock().unwrap().drain(..) {
+            task.abort();
+        }
     }
 }
