@@ -24,17 +24,8 @@ OUT="$PWD/target/lighthouse"
 mkdir -p "$OUT/node"
 [ -x "$OUT/node/node_modules/.bin/lighthouse" ] || npm install --prefix "$OUT/node" --no-audit --no-fund --silent lighthouse@12 >/dev/null
 LH="$OUT/node/node_modules/.bin/lighthouse"
-WORK=$(mktemp -d)
-SERVER=""
-stop() { [ -z "$SERVER" ] || { kill "$SERVER" 2>/dev/null || true; wait "$SERVER" 2>/dev/null || true; }; SERVER=""; }
-trap 'stop; rm -rf "$WORK"' EXIT
-export OCOP_DATA_DIR="$WORK/data" OCOP_LISTEN="127.0.0.1:$PORT" RUST_LOG=warn
-export OCOP_PUBLIC_BASE_URL="http://127.0.0.1:$PORT"
-BASE="http://127.0.0.1:$PORT"
-TOKEN=$("$BIN" token create --admin --name bench 2>/dev/null)
-"$BIN" >>"$WORK/server.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 1 600); do curl -sf "$BASE/healthz" >/dev/null && break; sleep 0.1; done
+. bench/lib/server.sh
+start
 . bench/lib/scan_world.sh
 scan_world
 RUN=$(api "/api/v1/batches/$BATCH/stamp-runs" '{"count":10}' | id)

@@ -380,11 +380,7 @@ async fn a_producer_opens_a_batch_keeps_its_diary_issues_stamps_and_imports_a_sh
     let shots = screenshots();
     let files = tempfile::tempdir().unwrap();
     let d = Driver::start(360, 740).await;
-    d.go(&app.url("/console/sign-in")).await;
-    d.fill("#login", "0912345679").await;
-    d.fill("#password", "mật khẩu an toàn").await;
-    d.click("button[type=submit]").await;
-    d.wait_for("Lô hàng đang sản xuất").await;
+    d.sign_in(&app.url("/console/sign-in"), "0912345679").await;
 
     // Open a batch.
     d.go(&app.url("/console/batches")).await;
@@ -533,11 +529,7 @@ async fn the_pin_sheet_button_delivers_the_whole_file_in_a_browser_then_closes()
     assert_eq!(s, StatusCode::CREATED, "{run}");
     crate::console::member(&app, &org, "0912345680", "manager").await;
     let d = Driver::start(360, 740).await;
-    d.go(&app.url("/console/sign-in")).await;
-    d.fill("#login", "0912345680").await;
-    d.fill("#password", "mật khẩu an toàn").await;
-    d.click("button[type=submit]").await;
-    d.wait_for("Lô hàng đang sản xuất").await;
+    d.sign_in(&app.url("/console/sign-in"), "0912345680").await;
     let page_url = app.url(&format!("/console/batches/{batch}"));
     d.go(&page_url).await;
     d.wait_for("In kèm mã PIN").await;
@@ -580,11 +572,7 @@ async fn a_manager_enters_a_trace_code_and_sends_the_lot_to_the_portal_from_a_ph
     crate::console::member(&app, &lot.org, "0912345680", "manager").await;
     let shots = screenshots();
     let d = Driver::start(360, 740).await;
-    d.go(&app.url("/console/sign-in")).await;
-    d.fill("#login", "0912345680").await;
-    d.fill("#password", "mật khẩu an toàn").await;
-    d.click("button[type=submit]").await;
-    d.wait_for("Lô hàng đang sản xuất").await;
+    d.sign_in(&app.url("/console/sign-in"), "0912345680").await;
 
     // The premises' GLN, mistyped: named at its field, what was typed kept.
     let page_url = app.url(&format!("/console/batches/{}", lot.batch));
@@ -634,11 +622,7 @@ async fn diary_entries_made_with_no_signal_are_kept_on_the_phone_and_sent_once_w
     std::fs::write(&photo, ocop_trace::media::samples::photo_jpeg(640, 480)).unwrap();
 
     let d = Driver::start(360, 740).await;
-    d.go(&link.url("/console/sign-in")).await;
-    d.fill("#login", "0912345681").await;
-    d.fill("#password", "mật khẩu an toàn").await;
-    d.click("button[type=submit]").await;
-    d.wait_for("Lô hàng đang sản xuất").await;
+    d.sign_in(&link.url("/console/sign-in"), "0912345681").await;
     // The batch page opened once with signal: the app's worker installs and keeps it.
     // The language is remembered (a cookie); each is asked for by name, and each is kept.
     let page = link.url(&format!("/console/batches/{}?lang=vi", lot.batch));

@@ -174,6 +174,16 @@ impl Driver {
         v["value"].as_str().unwrap().to_owned()
     }
 
+    /// Signs `login` in on the console's sign-in page at `sign_in_url` (the tests' password)
+    /// and waits for the dashboard.
+    pub async fn sign_in(&self, sign_in_url: &str, login: &str) {
+        self.go(sign_in_url).await;
+        self.fill("#login", login).await;
+        self.fill("#password", "mật khẩu an toàn").await;
+        self.click("button[type=submit]").await;
+        self.wait_for("Lô hàng đang sản xuất").await;
+    }
+
     pub async fn click(&self, css: &str) {
         let id = self.find(css).await;
         self.call(
