@@ -70,6 +70,7 @@ string_enum! {
         BoundaryRing => "boundary_ring",
         CategoryUnmapped => "category_unmapped",
         CommuneCodeFormat => "commune_code_format",
+        CommuneCodeNotCurrent => "commune_code_not_current",
         CoordinatesIncomplete => "coordinates_incomplete",
         CoordinatesOutsideVietnam => "coordinates_outside_vietnam",
         CorruptImage => "corrupt_image",

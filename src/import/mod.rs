@@ -55,7 +55,7 @@ pub const FARM_COLUMNS: [Column; 5] = [
         true,
         "Thôn 3, xã Ea Tul, Cư M'gar, Đắk Lắk",
     ),
-    col("commune_code", "Mã xã", "Commune code", false, "24370"),
+    col("commune_code", "Mã xã", "Commune code", false, "24277"),
     col("latitude", "Vĩ độ", "Latitude", false, "12.79"),
     col("longitude", "Kinh độ", "Longitude", false, "108.12"),
 ];
@@ -228,10 +228,10 @@ mod tests {
     fn columns_are_found_by_any_of_their_names_in_any_order() {
         let headers = ["  địa chỉ ", "Farm name", "Mã xã*", "ghi chú"].map(String::from);
         let layout = Layout::of(Kind::Farms, &headers).unwrap();
-        let row = ["Ea Tul", "Vườn ông Ba", "24370"].map(String::from);
+        let row = ["Ea Tul", "Vườn ông Ba", "24277"].map(String::from);
         assert_eq!(layout.cell(&row, "name"), "Vườn ông Ba");
         assert_eq!(layout.cell(&row, "address"), "Ea Tul");
-        assert_eq!(layout.cell(&row, "commune_code"), "24370");
+        assert_eq!(layout.cell(&row, "commune_code"), "24277");
         assert_eq!(layout.cell(&row, "latitude"), "");
     }
 

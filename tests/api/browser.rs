@@ -320,7 +320,7 @@ async fn a_producer_signs_in_and_registers_a_farm_in_the_console() {
     d.screenshot(&shots.join("console-farm-errors-360.png"))
         .await;
     d.fill("#name", "Vườn ông Ba").await;
-    d.fill("#commune_code", "24370").await;
+    d.fill("#commune_code", "24277").await;
     d.fill("#longitude", "108.12").await;
     d.click("#new-farm button").await;
     let page = d.wait_for("Đã lưu trang trại.").await;

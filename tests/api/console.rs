@@ -343,6 +343,16 @@ async fn the_farm_form_shows_errors_in_place_keeps_what_was_typed_and_checks_csr
         .await;
     assert_eq!(farms["items"].as_array().unwrap().len(), 0);
 
+    // A commune code of the list before the 2025 merger: said so at its field, nothing written.
+    let mut old_code = with_token.clone();
+    old_code[2] = ("commune_code", "24370");
+    let p = b.post("/console/farms", &old_code, HeaderMap::new()).await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        texts(&p.body, "#commune-error")[0].contains("không có trong danh mục xã hiện hành"),
+        "{}",
+        p.body
+    );
     let p = b
         .post("/console/farms", &with_token, HeaderMap::new())
         .await;

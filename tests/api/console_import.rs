@@ -97,7 +97,7 @@ async fn farms_from_csv_are_flagged_row_by_row_then_written_all_at_once() {
 
     // Excel in Vietnamese: semicolons, decimal commas, a commune code that lost its zero.
     let sheet = "Tên trang trại;Địa chỉ;Mã xã;Vĩ độ;Kinh độ\r\n\
-                 Đồi chè Suối Giàng;Văn Chấn, Yên Bái;4567;21,63;104,5\r\n\
+                 Đồi chè Suối Giàng;Văn Chấn, Yên Bái;4672;21,63;104,5\r\n\
                  ;Xã Nậm Mười;ABCDE;91;104\r\n\
                  Nương chè Nậm Búng;Văn Chấn, Yên Bái;;;\r\n";
     let p = upload(
@@ -160,7 +160,7 @@ async fn farms_from_csv_are_flagged_row_by_row_then_written_all_at_once() {
         .iter()
         .find(|f| f["name"] == "Đồi chè Suối Giàng")
         .unwrap();
-    assert_eq!(suoi["commune_code"], "04567");
+    assert_eq!(suoi["commune_code"], "04672");
     assert_eq!(suoi["latitude"], 21.63);
 
     // A tampered confirmation is checked again, not trusted.

@@ -377,7 +377,7 @@ impl TestApp {
 
     pub async fn create_farm(&self, token: &str, org: &str) -> String {
         let (s, b) = self
-            .post(token, &format!("/api/v1/organizations/{org}/farms"), json!({"name": "Vườn ông Ba", "address": "Ea Tul", "commune_code": "24370", "latitude": 12.79, "longitude": 108.12}))
+            .post(token, &format!("/api/v1/organizations/{org}/farms"), json!({"name": "Vườn ông Ba", "address": "Ea Tul", "commune_code": "24277", "latitude": 12.79, "longitude": 108.12}))
             .await;
         assert_eq!(s, StatusCode::CREATED, "{b}");
         b["id"].as_str().unwrap().to_owned()

@@ -65,7 +65,7 @@ farm = made(
         org.id,
         client=client,
         body=CreateFarm.from_dict(
-            {"name": "Vườn ông Ba", "address": "Ea Tul", "commune_code": "24370", "latitude": 12.79, "longitude": 108.12}
+            {"name": "Vườn ông Ba", "address": "Ea Tul", "commune_code": "24277", "latitude": 12.79, "longitude": 108.12}
         ),
     ),
     "create farm",

@@ -74,7 +74,7 @@ impl CreateFarm {
         let commune_code = p.check_opt(
             "commune_code",
             self.commune_code.as_deref(),
-            CommuneCode::parse,
+            CommuneCode::parse_current,
         );
         let location = coordinates(&mut p, self.latitude, self.longitude);
         let (Some(name), Some(address), Some(commune_code), Some(location)) =
@@ -117,7 +117,7 @@ impl UpdateFarm {
                 .check_opt(
                     "commune_code",
                     self.commune_code.as_deref(),
-                    CommuneCode::parse,
+                    CommuneCode::parse_current,
                 )
                 .flatten(),
             location: coordinates(&mut p, self.latitude, self.longitude).flatten(),

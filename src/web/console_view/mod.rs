@@ -152,6 +152,7 @@ pub fn farm_error(t: &'static ConsoleTexts, field: &str, code: Reason) -> &'stat
     match (field, code) {
         ("name", _) => t.err_name,
         ("address", _) => t.err_address,
+        ("commune_code", Reason::CommuneCodeNotCurrent) => t.err_commune_old,
         ("commune_code", _) => t.err_commune,
         (_, Reason::CoordinatesIncomplete) => t.err_pair,
         _ => t.err_coordinate,
