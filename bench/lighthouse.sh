@@ -29,7 +29,7 @@ start
 . bench/lib/scan_world.sh
 scan_world
 RUN=$(api "/api/v1/batches/$BATCH/stamp-runs" '{"count":10}' | id)
-STAMP=$(stamp_paths "$RUN" | head -1)
+STAMP=$(stamp_paths "$RUN" | sed -n 1p)  # sed reads it all: no broken pipe under pipefail
 USER_ID=$(api /api/v1/users '{"phone":"0912345678","name":"Chị Hoa","password":"mật khẩu an toàn"}' | id)
 api "/api/v1/organizations/$ORG/memberships" "{\"user_id\":\"$USER_ID\",\"role\":\"owner\"}" >/dev/null
 curl -sf -c "$WORK/cookies" -o /dev/null -X POST "$BASE/console/sign-in" \
