@@ -179,12 +179,21 @@ pub(in crate::http::console) async fn add_event(
             let recorded = async {
                 let idempotency = match form.idempotency_key.trim() {
                     "" => None,
-                    key => Some(crate::services::idempotency::Claim::new(
-                        &s.who,
-                        "console.events",
-                        key,
-                        &format!("{id}|{}", form.request()),
-                    )?),
+                    key => {
+                        // The form's key with what was typed: the same entry sent again is
+                        // answered from its first write, while another entry typed on the
+                        // same form (the back button brings the old key back) is a new one.
+                        use sha2::Digest;
+                        let request = format!("{id}|{}", form.request());
+                        let typed = data_encoding::HEXLOWER
+                            .encode(&sha2::Sha256::digest(request.as_bytes())[..8]);
+                        Some(crate::services::idempotency::Claim::new(
+                            &s.who,
+                            "console.events",
+                            &format!("{key}:{typed}"),
+                            &request,
+                        )?)
+                    }
                 };
                 let job = events::EventJob {
                     who: s.who.clone(),
