@@ -45,9 +45,6 @@ pub struct CopiedStamp {
     pub lot_code: String,
     /// Scans in the stamp's life.
     pub scans: i64,
-    /// Scans in the day and week before its latest warned scan (counted up to the thresholds).
-    pub last_24h: i64,
-    pub last_7d: i64,
     pub warned_at: DateTime<Utc>,
 }
 
@@ -64,8 +61,6 @@ struct AlertRow {
     serial: String,
     lot_code: String,
     scans: i64,
-    last_24h: i64,
-    last_7d: i64,
     warned_at: DateTime<Utc>,
 }
 
@@ -147,7 +142,7 @@ pub async fn load(
     let copied = AlertRow::find_by_statement(Statement::from_sql_and_values(
         backend,
         "SELECT a.serial AS serial, b.lot_code AS lot_code, st.scan_count AS scans, \
-         a.day_scans AS last_24h, a.week_scans AS last_7d, a.warned_at AS warned_at \
+         a.warned_at AS warned_at \
          FROM scan_alerts a JOIN batches b ON b.id = a.batch_id \
          JOIN stamps st ON st.serial = a.serial \
          WHERE b.organization_id = $1 AND a.warned_at >= $2 \
@@ -161,8 +156,6 @@ pub async fn load(
         serial: r.serial,
         lot_code: r.lot_code,
         scans: r.scans,
-        last_24h: r.last_24h,
-        last_7d: r.last_7d,
         warned_at: r.warned_at,
     })
     .collect();

@@ -263,8 +263,9 @@ pub struct Alert<'a> {
     pub serial: &'a str,
     pub batch_id: Uuid,
     pub at: DateTime<Utc>,
-    pub last_24h: u64,
-    pub last_7d: u64,
+    /// Scans in the day and the week before it, counted up to the thresholds.
+    pub day_scans: u64,
+    pub week_scans: u64,
 }
 
 /// Records copy warnings (each stamp once in `alerts`, in serial order, so that two nodes'
@@ -278,8 +279,8 @@ pub async fn add_alerts<C: ConnectionTrait>(
             a.serial.to_owned().into(),
             a.batch_id.into(),
             a.at.into(),
-            (a.last_24h as i64).into(),
-            (a.last_7d as i64).into(),
+            (a.day_scans as i64).into(),
+            (a.week_scans as i64).into(),
         ]
     };
     for stmt in statements(conn.get_database_backend(), alerts, alerts_sql, bind) {

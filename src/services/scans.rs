@@ -667,8 +667,8 @@ async fn store(
                 serial,
                 batch_id: c.batch_id,
                 at,
-                last_24h: r.last_24h,
-                last_7d: r.last_7d,
+                day_scans: r.last_24h,
+                week_scans: r.last_7d,
             });
         }
         out.insert(serial.to_owned(), (c.live, recent));

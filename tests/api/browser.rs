@@ -605,6 +605,14 @@ async fn a_manager_enters_a_trace_code_and_sends_the_lot_to_the_portal_from_a_ph
     );
 }
 
+/// How many times `text` stands in the batch's diary, as the API lists it.
+async fn diary_mentions(app: &TestApp, batch: &str, text: &str) -> usize {
+    let (_, events) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}/events"))
+        .await;
+    events.to_string().matches(text).count()
+}
+
 /// Taps the offline queue's "Send now" if the page shows it.
 const SEND_NOW: &str = "var b = document.querySelector('#pending button'); if (b) { b.click(); } \
                         arguments[arguments.length - 1](true);";
@@ -721,14 +729,8 @@ async fn diary_entries_made_with_no_signal_are_kept_on_the_phone_and_sent_once_w
     d.attach("#photo", &photo).await;
     d.click("#add-event button[type=submit]").await;
     d.wait_for("Chưa gửi (1)").await;
-    let (_, events) = app
-        .get(&app.admin, &format!("/api/v1/batches/{}/events", lot.batch))
-        .await;
     assert_eq!(
-        events
-            .to_string()
-            .matches("Gặt khi mất sóng giữa chừng")
-            .count(),
+        diary_mentions(&app, &lot.batch, "Gặt khi mất sóng giữa chừng").await,
         1,
         "written before its answer was lost"
     );
@@ -737,16 +739,10 @@ async fn diary_entries_made_with_no_signal_are_kept_on_the_phone_and_sent_once_w
     d.wait_for("Đã ghi vào nhật ký.").await;
     d.go(&page).await;
     d.wait_for("Chưa gửi (0)").await;
-    let (_, events) = app
-        .get(&app.admin, &format!("/api/v1/batches/{}/events", lot.batch))
-        .await;
     assert_eq!(
-        events
-            .to_string()
-            .matches("Gặt khi mất sóng giữa chừng")
-            .count(),
+        diary_mentions(&app, &lot.batch, "Gặt khi mất sóng giữa chừng").await,
         1,
-        "{events}"
+        "recorded once"
     );
     let (_, photos) = app
         .get(&app.admin, &format!("/api/v1/batches/{}/photos", lot.batch))

@@ -39,6 +39,18 @@ fn days_ago(days: i64) -> String {
         .to_string()
 }
 
+/// Seals the batch whose page is `page` through its form.
+async fn seal(b: &mut Browser<'_>, page: &str, token: &str) {
+    let p = b
+        .post(
+            &format!("{page}/seal"),
+            &[("csrf", token)],
+            HeaderMap::new(),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER);
+}
+
 /// The owner of `w` signed in, on the batch list: the browser and the forms' token.
 async fn signed_in<'a>(app: &'a TestApp, w: &World) -> (Browser<'a>, String) {
     let mut b = Browser::new(app);
@@ -430,14 +442,7 @@ async fn a_sealed_batch_takes_no_spraying_and_its_page_reads_in_english() {
     assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
 
     // Sealed: the page says so, and spraying is no longer taken.
-    let p = b
-        .post(
-            &format!("{page}/seal"),
-            &[("csrf", &token)],
-            HeaderMap::new(),
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    seal(&mut b, &page, &token).await;
     let p = b.get(&page).await;
     assert!(p.body.contains("Đã đóng lô"));
     let p = b
@@ -639,14 +644,7 @@ async fn an_entry_sent_again_from_the_phone_is_recorded_once_and_a_refusal_is_sa
     );
 
     // Sealed while an entry waited on the phone: refused in JSON, with the reason in words.
-    let p = b
-        .post(
-            &format!("{page}/seal"),
-            &[("csrf", &token)],
-            HeaderMap::new(),
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::SEE_OTHER);
+    seal(&mut b, &page, &token).await;
     let waiting = [
         ("csrf", token.as_str()),
         ("idempotency_key", "4b0e6f0e-6a38-4c1c-9d1e-2f7c9a0b1c2d"),

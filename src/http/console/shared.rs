@@ -195,21 +195,9 @@ pub struct Signed {
     pub(super) section: &'static str,
 }
 
-/// The section tabs' paths; a page belongs to the longest that starts its path.
-const SECTIONS: [&str; 9] = [
-    "/console",
-    "/console/batches",
-    "/console/farms",
-    "/console/growing-areas",
-    "/console/products",
-    "/console/listings",
-    "/console/import",
-    "/console/members",
-    "/console/organization",
-];
-
+/// The console section of `path`: the longest tab path that starts it.
 fn section_of(path: &str) -> &'static str {
-    SECTIONS
+    crate::web::console_view::SECTIONS
         .iter()
         .filter(|s| path == **s || path.strip_prefix(**s).is_some_and(|r| r.starts_with('/')))
         .max_by_key(|s| s.len())

@@ -30,14 +30,35 @@ pub struct Chrome {
     pub section: &'static str,
 }
 
+/// The section tabs' paths, in the order the header shows them.
+pub const SECTIONS: [&str; 9] = [
+    "/console",
+    "/console/batches",
+    "/console/farms",
+    "/console/growing-areas",
+    "/console/products",
+    "/console/listings",
+    "/console/import",
+    "/console/members",
+    "/console/organization",
+];
+
 impl Chrome {
-    /// ` aria-current="page"` for the tab of the page's section.
-    pub fn current(&self, tab: &str) -> &'static str {
-        if self.section == tab {
-            " aria-current=\"page\""
-        } else {
-            ""
-        }
+    /// The header's tabs: path, label in the page's language, and whether the page is in it.
+    pub fn tabs(&self) -> [(&'static str, &'static str, bool); 9] {
+        let t = self.t;
+        let labels = [
+            t.dashboard,
+            t.batches,
+            t.nav_farms,
+            t.nav_areas,
+            t.nav_products,
+            t.nav_listings,
+            t.nav_import,
+            t.nav_members,
+            t.nav_organization,
+        ];
+        std::array::from_fn(|i| (SECTIONS[i], labels[i], SECTIONS[i] == self.section))
     }
 
     pub fn new(lang: Lang, csrf: String, signed_in_as: Option<String>) -> Self {
