@@ -98,34 +98,46 @@ start_server
 
 
 # A round that got any answer but 2xx fails the script: every stamp here is genuine.
+# Each round's requests a second are kept in $WORK/rate.<name> for the ratios at the end.
 run() {
+  local name=$1; shift
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" >"$WORK/round.txt"
   grep -E "Requests/sec|99%|90%|75%|50%|Latency|Non-2xx|Socket errors|requests:" "$WORK/round.txt"
   if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
+  awk '/Requests\/sec/ {print $2}' "$WORK/round.txt" >"$WORK/rate.$name"
 }
+ratio() { python3 -c "print(f'{$(cat "$WORK/rate.$1")/$(cat "$WORK/rate.$2"):.2f}')"; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
 echo "stamps: $STAMPS in $BATCHES batch(es) ($DB_KIND), $(wc -l <"$WORK/paths.txt") walked, $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
-distinct() { COUNT="$COUNT" PATHS="$1" THREADS=2 run -s bench/lib/walk.lua "http://127.0.0.1:$PORT"; }
+distinct() { COUNT="$COUNT" PATHS="$2" THREADS=2 run "$1" -s bench/lib/walk.lua "http://127.0.0.1:$PORT"; }
+# The one stamp is also asked through the walking script, so that the client's own cost (wrk
+# runs Lua for every request of the distinct rounds, on the same two cores) is the same on
+# both sides of that ratio.
+printf '%s\n' "$ONE" "$ONE" >"$WORK/one.txt"
 echo "--- distinct stamps, first pass (none seen before)"
-distinct "$WORK/quiet.txt"
+distinct distinct "$WORK/quiet.txt"
 echo "--- one stamp, repeated"
-run -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
+run one -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
+echo "--- one stamp, repeated, through the walking script"
+distinct one_script "$WORK/one.txt"
 if [ "$WRITES" -gt 0 ]; then
   python3 bench/lib/diary_load.py "$PORT" "$TOKEN" "$OTHER_BATCH" "$WRITES" >"$WORK/writer.txt" &
   WRITER=$!
   echo "--- distinct stamps, first pass, while another organization writes $WRITES diary entries/s"
-  distinct "$WORK/busy.txt"
+  distinct distinct_busy "$WORK/busy.txt"
   echo "--- one stamp, repeated, while another organization writes $WRITES diary entries/s"
-  run -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
+  run one_busy -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
   kill "$WRITER"; wait "$WRITER" || { cat "$WORK/writer.txt"; echo "a diary entry was refused" >&2; exit 1; }
   WRITER=
   cat "$WORK/writer.txt"
 fi
 echo "--- distinct stamps, second pass"
-distinct "$WORK/quiet.txt"
-echo "resolver, since the restart (lots and stamps read from the database, lots dropped by writes):"
+distinct second "$WORK/quiet.txt"
+echo "distinct (first pass) ÷ one stamp: $(ratio distinct one); ÷ one stamp through the same script: $(ratio distinct one_script)"
+[ "$WRITES" -eq 0 ] || echo "while writing ÷ quiet: distinct $(ratio distinct_busy distinct), one stamp $(ratio one_busy one)"
+echo "resolver and scan writer, since the restart (lots and stamps read from the database, lots dropped by writes; scans committed, commits and their time, scans that found the queue full):"
 curl -sf -H "Authorization: Bearer $OCOP_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"
-grep -E '^ocop_resolver_' "$WORK/metrics.txt"
+grep -E '^ocop_(resolver_|scans_committed|scan_commit_duration_seconds_(sum|count)|scan_queue_full)' "$WORK/metrics.txt"
 # The other organization's diary is on none of the pages scanned: a write that dropped one of
 # their lots dropped too much.
 DROPPED=$(awk '/^ocop_resolver_lots_dropped_total/ {print $2}' "$WORK/metrics.txt")

@@ -75,7 +75,15 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
         // 1,000,000 stamps spent most of its time re-reading them.
         let write = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(opts.clone().pragma("cache_size", "-65536"))
+            // Statement journals in memory: each multi-row statement inside a write
+            // transaction (the scan writer's) keeps the pages it changes until it ends, and
+            // past 64 KiB SQLite wrote them to a temporary file, a system call a page
+            // (bench/RESULTS.md). Only the writer: a reader's large sort stays on disk.
+            .connect_with(
+                opts.clone()
+                    .pragma("cache_size", "-65536")
+                    .pragma("temp_store", "MEMORY"),
+            )
             .await
             .context("opening the SQLite database")?;
         let read = SqlitePoolOptions::new()

@@ -69,6 +69,31 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     durations: Family<RequestLabels, Histogram>,
     pub resolver: ResolverCounters,
+    pub scan_writer: ScanWriterCounters,
+}
+
+/// What the scan writer did (services/scans.rs): its commits, how long they took, and how
+/// often a page found its queue full (the writer is then what limits the scan page).
+#[derive(Clone)]
+pub struct ScanWriterCounters {
+    /// Scans committed.
+    pub scans: Counter,
+    /// Transactions that committed a group of scans, and how long each took.
+    pub commit_seconds: Histogram,
+    /// Scans that waited for room in the writer's queue.
+    pub queue_full: Counter,
+}
+
+impl Default for ScanWriterCounters {
+    fn default() -> Self {
+        Self {
+            scans: Counter::default(),
+            commit_seconds: Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
+            ]),
+            queue_full: Counter::default(),
+        }
+    }
 }
 
 /// What the scan resolver's cache did: how often it read from the database, and what ledger
@@ -124,11 +149,28 @@ impl Default for Metrics {
             "Ledger entries read to keep the resolver's cache current",
             &resolver.entries_applied,
         );
+        let scan_writer = ScanWriterCounters::default();
+        registry.register(
+            "scans_committed",
+            "Scans committed by the scan writer",
+            scan_writer.scans.clone(),
+        );
+        registry.register(
+            "scan_commit_duration_seconds",
+            "How long the scan writer's transactions took, each a group of scans",
+            scan_writer.commit_seconds.clone(),
+        );
+        registry.register(
+            "scan_queue_full",
+            "Scans that waited for room in the scan writer's queue",
+            scan_writer.queue_full.clone(),
+        );
         Self {
             registry,
             requests,
             durations,
             resolver,
+            scan_writer,
         }
     }
 }

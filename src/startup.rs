@@ -88,7 +88,11 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
         pin_key,
         diary: DiaryWriter::start(db.clone()),
         epcis,
-        scans: crate::services::scans::ScanWriter::start(db.clone(), settings.scan_thresholds),
+        scans: crate::services::scans::ScanWriter::start(
+            db.clone(),
+            settings.scan_thresholds,
+            metrics.scan_writer.clone(),
+        ),
         tiles: crate::services::tile_cache::TileCache::new(
             crate::services::tile_cache::DEFAULT_BYTES,
         ),

@@ -29,30 +29,22 @@ pub async fn sweep(
     progress: &(dyn Fn(u64, u64) + Sync),
 ) -> Result<u64, AppError> {
     let backend = db.read().get_database_backend();
-    let (next, delete) = match backend {
-        DbBackend::Postgres => (
-            "SELECT serial FROM stamps WHERE serial > $1 AND first_scanned_at < $2 \
-             ORDER BY serial LIMIT $3",
-            "DELETE FROM scans WHERE serial IN (SELECT serial FROM stamps WHERE serial > $1 \
-             AND first_scanned_at < $2 ORDER BY serial LIMIT $3) AND scanned_at < $2",
-        ),
-        _ => (
-            "SELECT serial FROM stamps WHERE serial > ?1 AND first_scanned_at < ?2 \
-             ORDER BY serial LIMIT ?3",
-            "DELETE FROM scans WHERE serial IN (SELECT serial FROM stamps WHERE serial > ?1 \
-             AND first_scanned_at < ?2 ORDER BY serial LIMIT ?3) AND scanned_at < ?2",
-        ),
-    };
+    let (next, delete) = statements(backend);
     let mut after = String::new();
     let (mut deleted, mut visited) = (0, 0);
     loop {
-        let values = || vec![after.clone().into(), before.into(), (SLICE as i64).into()];
-        // The slice's last serial, read first: the delete then covers exactly that slice.
-        let slice = db
+        let slice: Vec<String> = db
             .read()
-            .query_all_raw(Statement::from_sql_and_values(backend, next, values()))
-            .await?;
-        let Some(last) = slice.last() else {
+            .query_all_raw(Statement::from_sql_and_values(
+                backend,
+                &next,
+                [after.clone().into(), before.into(), (SLICE as i64).into()],
+            ))
+            .await?
+            .iter()
+            .map(|row| row.try_get::<String>("", "serial"))
+            .collect::<Result<_, _>>()?;
+        let Some(last) = slice.last().cloned() else {
             // Copy warnings as old as the scans deleted go with them (a few rows).
             let cut = match backend {
                 DbBackend::Postgres => "DELETE FROM scan_alerts WHERE warned_at < $1",
@@ -68,10 +60,19 @@ pub async fn sweep(
             txn.commit().await?;
             return Ok(deleted);
         };
-        let last: String = last.try_get("", "serial")?;
+        // The slice's serials as read, bound (the last one repeated to fill the statement's
+        // fixed size): the delete neither reads the stamps again nor covers another slice.
+        let mut values: Vec<sea_orm::Value> = vec![before.into()];
+        values.extend(
+            slice
+                .iter()
+                .chain(std::iter::repeat(&last))
+                .take(SLICE as usize)
+                .map(|s| s.clone().into()),
+        );
         let txn = db.write_txn().await?;
         let done = txn
-            .execute_raw(Statement::from_sql_and_values(backend, delete, values()))
+            .execute_raw(Statement::from_sql_and_values(backend, &delete, values))
             .await?;
         txn.commit().await?;
         deleted += done.rows_affected();
@@ -79,6 +80,30 @@ pub async fn sweep(
         progress(visited, deleted);
         after = last;
     }
+}
+
+/// The statement that reads the next slice of stamps scanned before the cut (after a serial,
+/// the cut, the slice's size) and the one that deletes their old scans (the cut, then
+/// [`SLICE`] serials).
+fn statements(backend: DbBackend) -> (String, String) {
+    let p = |n: u64| match backend {
+        DbBackend::Postgres => format!("${n}"),
+        _ => format!("?{n}"),
+    };
+    let next = format!(
+        "SELECT serial FROM stamps WHERE serial > {} AND first_scanned_at < {} \
+         ORDER BY serial LIMIT {}",
+        p(1),
+        p(2),
+        p(3)
+    );
+    let serials: Vec<String> = (2..SLICE + 2).map(p).collect();
+    let delete = format!(
+        "DELETE FROM scans WHERE serial IN ({}) AND scanned_at < {}",
+        serials.join(", "),
+        p(1)
+    );
+    (next, delete)
 }
 
 /// How long after a start a node first sweeps (not while it warms its caches).

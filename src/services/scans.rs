@@ -36,6 +36,7 @@ use super::scan_journal::Journal;
 use crate::db::Db;
 use crate::domain::local_time::day_of;
 use crate::error::AppError;
+use crate::metrics::ScanWriterCounters;
 
 /// Most scans committed in one transaction.
 pub const MAX_GROUP: usize = 1024;
@@ -229,11 +230,13 @@ pub struct ScanWriter {
     db: Db,
     /// This process's name in the scans it announces to the other nodes (services/scan_news.rs).
     node: Arc<str>,
+    /// Counts the scans that found the queue full.
+    queue_full: prometheus_client::metrics::counter::Counter,
 }
 
 impl ScanWriter {
     /// Starts the writer task on the current runtime.
-    pub fn start(db: Db, thresholds: Thresholds) -> Self {
+    pub fn start(db: Db, thresholds: Thresholds, counters: ScanWriterCounters) -> Self {
         let (queue, mut rx) = mpsc::channel::<Msg>(QUEUE);
         let views = Arc::new(Views {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
@@ -250,6 +253,7 @@ impl ScanWriter {
         let (task_journal, task_db) = (journal.clone(), db.clone());
         let node: Arc<str> = uuid::Uuid::new_v4().simple().to_string().into();
         let task_node = node.clone();
+        let task_counters_full = counters.queue_full.clone();
         tokio::spawn(async move {
             let mut last_commit = tokio::time::Instant::now();
             while let Some(first) = rx.recv().await {
@@ -267,7 +271,12 @@ impl ScanWriter {
                     drain(&mut rx, &mut group);
                 }
                 last_commit = tokio::time::Instant::now();
+                let scans = group.iter().filter(|m| matches!(m, Msg::Scan(..))).count();
                 commit(&task_db, &task_views, task_journal.get(), &task_node, group).await;
+                counters.scans.inc_by(scans as u64);
+                counters
+                    .commit_seconds
+                    .observe(last_commit.elapsed().as_secs_f64());
             }
         });
         Self {
@@ -277,6 +286,7 @@ impl ScanWriter {
             journal,
             db,
             node,
+            queue_full: task_counters_full,
         }
     }
 
@@ -368,20 +378,30 @@ impl ScanWriter {
         if segment.is_some()
             && let Some(stored) = answered()
         {
-            self.queue
-                .send(Msg::Scan(job, segment, None))
+            self.enqueue(Msg::Scan(job, segment, None))
                 .await
                 .map_err(|_| stopped())?;
             return Ok(stored);
         }
         let (tx, rx) = oneshot::channel();
-        self.queue
-            .send(Msg::Scan(job, segment, Some(tx)))
+        self.enqueue(Msg::Scan(job, segment, Some(tx)))
             .await
             .map_err(|_| stopped())?;
         self.hurry.notify_one();
         rx.await
             .map_err(|_| AppError::Unavailable(anyhow::anyhow!("the scan writer dropped a scan")))?
+    }
+
+    /// Queues a message for the writer, waiting for room when the queue is full (counted).
+    async fn enqueue(&self, msg: Msg) -> Result<(), ()> {
+        match self.queue.try_send(msg) {
+            Ok(()) => Ok(()),
+            Err(mpsc::error::TrySendError::Full(msg)) => {
+                self.queue_full.inc();
+                self.queue.send(msg).await.map_err(|_| ())
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => Err(()),
+        }
     }
 
     /// The log's size as the writer read it in its last commit, when that is fresh (less than

@@ -202,4 +202,15 @@ async fn stamps_of_a_cold_lot_scanned_together_read_it_once() {
     }
     assert_eq!(counter(&app, "resolver_lots_read"), 1);
     assert_eq!(counter(&app, "resolver_stamps_read"), 24);
+    // The scan writer's own figures: every scan committed, in timed transactions.
+    app.state.scans.flush().await;
+    assert_eq!(counter(&app, "scans_committed"), 24);
+    let text = app.state.metrics.render().unwrap();
+    let commits: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ocop_scan_commit_duration_seconds_count "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no commit durations in {text}"));
+    assert!((1..=24).contains(&commits), "{commits}");
+    assert!(text.contains("ocop_scan_queue_full_total "), "{text}");
 }

@@ -115,9 +115,11 @@ impl Driver {
     }
 
     /// The page's source once it holds `text` (a click's navigation may still be loading).
+    /// Up to 15 s: on a loaded two-core CI machine a script's work behind a click took more
+    /// than the 5 s this waited before.
     pub async fn wait_for(&self, text: &str) -> String {
         let mut page = String::new();
-        for _ in 0..100 {
+        for _ in 0..300 {
             page = self.source().await;
             if page.contains(text) {
                 return page;
