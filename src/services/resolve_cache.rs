@@ -11,10 +11,14 @@
 //! the larger size. Scan and PIN counters are not in the ledger and are never taken from here.
 //! Entries also expire at midnight (certificates run out by date).
 //!
-//! A value read while the log had `n` entries is kept only if the cache has applied exactly
-//! `n` entries when it is put: if more were applied meanwhile, one of them might have changed
-//! what was read, so the value is used once and not kept.
+//! A value read while the log had `n` entries is kept when it is put only if none of the
+//! entries the cache applied since `n` touches it (the cache remembers what its last
+//! [`HISTORY`] catch-ups touched). Before, any entry applied meanwhile made the value be used
+//! once and not kept: under a few diary entries a second from other organizations, a lot that
+//! took longer to read than the gap between two entries was read again and again (2,991 lot
+//! reads in one run on PostgreSQL, with no lot dropped; bench/RESULTS.md).
 
+use std::collections::VecDeque;
 use std::sync::{Arc, RwLock};
 
 use entity::ledger_entry;
@@ -28,6 +32,45 @@ use crate::metrics::ResolverCounters;
 
 /// Most entries read to catch up; past it the cache starts over (cheaper than reading them).
 const MAX_GAP: u64 = 10_000;
+/// Catch-ups remembered (what their entries touched), to keep values read before them.
+pub const HISTORY: usize = 256;
+/// Touches remembered of one catch-up; one that touched more is remembered as everything.
+const MOST_TOUCHES: usize = 256;
+
+/// How far the cache has applied the log, and what its latest catch-ups touched.
+#[derive(Default)]
+struct Applied {
+    /// The ledger size whose entries have all been applied; none before the first request.
+    size: Option<u64>,
+    /// (size before, size after, what the entries between touched), oldest first.
+    recent: VecDeque<(u64, u64, Vec<Touch>)>,
+}
+
+impl Applied {
+    /// Whether a value read at `size` is current now: nothing applied since touched it.
+    fn still_current(&self, size: u64, touched: impl Fn(&Touch) -> bool) -> bool {
+        let Some(now) = self.size else {
+            return false;
+        };
+        if now == size {
+            return true;
+        }
+        if now < size {
+            return false;
+        }
+        let mut reached = now;
+        for (from, to, touches) in self.recent.iter().rev() {
+            if *to <= size {
+                break;
+            }
+            if *to != reached || touches.iter().any(&touched) {
+                return false;
+            }
+            reached = *from;
+        }
+        reached <= size
+    }
+}
 
 /// What one ledger entry changes on the public pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,8 +163,8 @@ fn kept<K: Eq + std::hash::Hash + Clone, V>(bytes: u64, typical: u64) -> Kept<K,
 pub struct ResolveCache {
     lots: Kept<Uuid, Lot>,
     stamps: Kept<String, Resolved>,
-    /// The ledger size whose entries have all been applied; none before the first request.
-    seen: RwLock<Option<u64>>,
+    /// How far the log is applied, and what was touched lately.
+    seen: RwLock<Applied>,
     /// One catch-up at a time; the others wait for it and find the cache current.
     catching_up: tokio::sync::Mutex<()>,
     /// Lot loads, striped by batch: requests that miss the same lot together wait for one
@@ -142,7 +185,7 @@ impl ResolveCache {
         Self {
             lots: kept(bytes / 3 * 2, 8 << 10),
             stamps: kept(bytes / 3, 1 << 10),
-            seen: RwLock::new(None),
+            seen: RwLock::new(Applied::default()),
             catching_up: tokio::sync::Mutex::new(()),
             loading: (0..LOADING_STRIPES)
                 .map(|_| tokio::sync::Mutex::new(()))
@@ -165,7 +208,7 @@ impl ResolveCache {
     }
 
     fn seen(&self) -> Option<u64> {
-        self.seen.read().map(|s| *s).unwrap_or(None)
+        self.seen.read().map(|s| s.size).unwrap_or(None)
     }
 
     /// Applies the ledger entries below `size` that the cache has not read yet.
@@ -210,10 +253,10 @@ impl ResolveCache {
             return;
         };
         let touched = touched.unwrap_or_else(|| vec![Touch::Everything]);
-        for touch in touched {
+        for touch in &touched {
             match touch {
                 Touch::Shown(id) => self.lots.retain(|_, slot| {
-                    let keep = !slot.value.shows(id);
+                    let keep = !slot.value.shows(*id);
                     if !keep {
                         self.counters.lots_dropped.inc();
                     }
@@ -221,12 +264,12 @@ impl ResolveCache {
                 }),
                 Touch::Stamps(serials) => {
                     for s in serials {
-                        self.stamps.remove(&s);
+                        self.stamps.remove(s);
                     }
                 }
                 Touch::StampsOf(batch) => self
                     .stamps
-                    .retain(|_, slot| slot.value.lot.batch.id != batch),
+                    .retain(|_, slot| slot.value.lot.batch.id != *batch),
                 Touch::Nothing => {}
                 Touch::Everything => {
                     self.lots.clear();
@@ -234,7 +277,23 @@ impl ResolveCache {
                 }
             }
         }
-        *seen = Some(size);
+        match seen.size {
+            Some(before) if before < size => {
+                let kept = if touched.len() > MOST_TOUCHES {
+                    vec![Touch::Everything]
+                } else {
+                    touched
+                };
+                seen.recent.push_back((before, size, kept));
+                if seen.recent.len() > HISTORY {
+                    seen.recent.pop_front();
+                }
+            }
+            Some(_) => {}
+            // The first size, or a start over: nothing before it can be vouched for.
+            None => seen.recent.clear(),
+        }
+        seen.size = Some(size);
     }
 
     /// Today's lot of `batch`, current as of the size last caught up to.
@@ -271,7 +330,12 @@ impl ResolveCache {
     pub fn put_lot(&self, size: u64, lot: Arc<Lot>) {
         self.counters.lots_read.inc();
         let bytes = lot.approx_bytes();
-        self.put(&self.lots, lot.batch.id, size, lot, bytes);
+        let touched = |t: &Touch| match t {
+            Touch::Shown(id) => lot.shows(*id),
+            Touch::Everything => true,
+            Touch::Stamps(_) | Touch::StampsOf(_) | Touch::Nothing => false,
+        };
+        self.put(&self.lots, lot.batch.id, size, lot.clone(), bytes, touched);
     }
 
     /// Keeps the resolution of a stamp, read from the database when the log had `size`
@@ -279,9 +343,19 @@ impl ResolveCache {
     pub fn put_stamp(&self, size: u64, r: Arc<Resolved>) {
         self.counters.stamps_read.inc();
         let bytes = r.approx_bytes();
-        self.put(&self.stamps, r.serial.as_str().to_owned(), size, r, bytes);
+        let touched = |t: &Touch| match t {
+            Touch::Shown(id) => r.lot.shows(*id),
+            Touch::Stamps(serials) => serials.iter().any(|s| s == r.serial.as_str()),
+            Touch::StampsOf(batch) => *batch == r.lot.batch.id,
+            Touch::Everything => true,
+            Touch::Nothing => false,
+        };
+        let serial = r.serial.as_str().to_owned();
+        self.put(&self.stamps, serial, size, r.clone(), bytes, touched);
     }
 
+    /// Keeps `value`, read when the log had `size` entries, if no entry applied since
+    /// `touched` it.
     fn put<K: Eq + std::hash::Hash + Clone, V>(
         &self,
         map: &Kept<K, V>,
@@ -289,12 +363,13 @@ impl ResolveCache {
         size: u64,
         value: Arc<V>,
         bytes: u64,
+        touched: impl Fn(&Touch) -> bool,
     ) {
         // The read lock keeps `apply` out between the check and the insert.
         let Ok(seen) = self.seen.read() else {
             return;
         };
-        if *seen != Some(size) {
+        if !seen.still_current(size, touched) {
             return;
         }
         let day = today();
@@ -331,6 +406,46 @@ mod tests {
         }
         assert!(cache.weight() <= 100_000, "{}", cache.weight());
         assert!(cache.weight() > 50_000, "{}", cache.weight());
+    }
+
+    #[test]
+    fn a_value_read_before_entries_that_do_not_touch_it_is_still_current() {
+        let (mine, other) = (Uuid::now_v7(), Uuid::now_v7());
+        let is_mine = |t: &Touch| matches!(t, Touch::Shown(id) if *id == mine);
+        let mut applied = Applied::default();
+        assert!(!applied.still_current(5, is_mine), "nothing applied yet");
+        applied.size = Some(5);
+        assert!(applied.still_current(5, is_mine));
+        assert!(
+            !applied.still_current(6, is_mine),
+            "read past what is applied"
+        );
+        applied.recent.push_back((5, 7, vec![Touch::Shown(other)]));
+        applied.recent.push_back((7, 8, vec![Touch::Nothing]));
+        applied.size = Some(8);
+        assert!(
+            applied.still_current(5, is_mine),
+            "entries 5..8 are others'"
+        );
+        assert!(applied.still_current(7, is_mine));
+        assert!(
+            !applied.still_current(4, is_mine),
+            "entry 4 is not remembered"
+        );
+        applied.recent.push_back((8, 9, vec![Touch::Shown(mine)]));
+        applied.recent.push_back((9, 10, vec![Touch::Shown(other)]));
+        applied.size = Some(10);
+        assert!(!applied.still_current(5, is_mine), "entry 8 changed it");
+        assert!(applied.still_current(9, is_mine));
+        applied.recent.push_back((10, 11, vec![Touch::Everything]));
+        applied.size = Some(11);
+        assert!(!applied.still_current(10, |t| *t == Touch::Everything));
+        // A gap in what is remembered (a start over) vouches for nothing before it.
+        applied.recent.clear();
+        applied.recent.push_back((20, 21, vec![Touch::Nothing]));
+        applied.size = Some(21);
+        assert!(!applied.still_current(11, is_mine));
+        assert!(applied.still_current(20, is_mine));
     }
 
     #[test]
