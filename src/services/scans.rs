@@ -271,9 +271,9 @@ impl ScanWriter {
                     drain(&mut rx, &mut group);
                 }
                 last_commit = tokio::time::Instant::now();
-                let scans = group.iter().filter(|m| matches!(m, Msg::Scan(..))).count();
-                commit(&task_db, &task_views, task_journal.get(), &task_node, group).await;
-                counters.scans.inc_by(scans as u64);
+                let stored =
+                    commit(&task_db, &task_views, task_journal.get(), &task_node, group).await;
+                counters.scans.inc_by(stored as u64);
                 counters
                     .commit_seconds
                     .observe(last_commit.elapsed().as_secs_f64());
@@ -464,12 +464,20 @@ fn drain(rx: &mut mpsc::Receiver<Msg>, group: &mut Vec<Msg>) {
 }
 
 /// Commits a group of scans, refreshes the views of their stamps, tells the journal which
-/// of its scans are committed, and answers the pages that wait and the flushes.
-async fn commit(db: &Db, views: &Views, journal: Option<&Journal>, node: &str, group: Vec<Msg>) {
+/// of its scans are committed, and answers the pages that wait and the flushes. Returns how
+/// many scans it committed (none when the group failed).
+async fn commit(
+    db: &Db,
+    views: &Views,
+    journal: Option<&Journal>,
+    node: &str,
+    group: Vec<Msg>,
+) -> usize {
     let mut jobs = Vec::with_capacity(group.len());
     let mut replies = Vec::new();
     let mut flushes = Vec::new();
     let mut segments = Vec::new();
+    let mut stored = 0;
     for msg in group {
         match msg {
             Msg::Scan(job, segment, reply) => {
@@ -504,6 +512,7 @@ async fn commit(db: &Db, views: &Views, journal: Option<&Journal>, node: &str, g
         }
         match &result {
             Ok((synced, ledger_size)) => {
+                stored = jobs.len();
                 if let Some(journal) = journal {
                     journal.committed(segments);
                 }
@@ -571,6 +580,7 @@ async fn commit(db: &Db, views: &Views, journal: Option<&Journal>, node: &str, g
     for done in flushes {
         let _ = done.send(());
     }
+    stored
 }
 
 /// Stores the scans among `jobs` that the database does not hold (found by serial and id);
