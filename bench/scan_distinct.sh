@@ -142,6 +142,12 @@ grep -E '^ocop_(resolver_|scans_committed|scan_commit_duration_seconds_(sum|coun
 # their lots dropped too much.
 DROPPED=$(awk '/^ocop_resolver_lots_dropped_total/ {print $2}' "$WORK/metrics.txt")
 if [ "${DROPPED:-missing}" != 0 ]; then echo "writes elsewhere dropped $DROPPED cached lots" >&2; exit 1; fi
+# Each walked batch's lot is read once; a lot read again and again while others write (a read
+# thrown away because an unrelated entry landed meanwhile) fails here.
+LOTS=$(awk '/^ocop_resolver_lots_read_total/ {print $2}' "$WORK/metrics.txt")
+if [ "${LOTS:-missing}" = missing ] || [ "$LOTS" -gt $((2 * BATCHES + 4)) ]; then
+  echo "lots were read $LOTS times for $BATCHES batch(es): the cache does not keep them" >&2; exit 1
+fi
 [ -n "${BENCH_POSTGRES:-}" ] || echo "database on disk: $(du -sh "$WORK/data" | cut -f1)"
 echo "server memory (RSS) at the end: $(($(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status") / 1024)) MB"
 ERRORS=$(grep -c ' ERROR ' "$WORK/server.log" || true)

@@ -33,7 +33,7 @@ use crate::metrics::ResolverCounters;
 /// Most entries read to catch up; past it the cache starts over (cheaper than reading them).
 const MAX_GAP: u64 = 10_000;
 /// Catch-ups remembered (what their entries touched), to keep values read before them.
-pub const HISTORY: usize = 256;
+const HISTORY: usize = 256;
 /// Touches remembered of one catch-up; one that touched more is remembered as everything.
 const MOST_TOUCHES: usize = 256;
 
