@@ -61,19 +61,26 @@ stop
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F); SQLite $(sqlite3 --version | cut -d' ' -f1)"
 # PER_STAMP scans a stamp, evenly spread over the last 500 days (a random moment in each
-# slice), written in the key's order as the server's rows are: RFC 3339 text, UTC, µs.
+# slice), written in the key's order as the server's rows are (time, then id): RFC 3339 text,
+# UTC, µs. Then each stamp's counters and latest 10 times (Unix seconds, newest first), as the
+# scan writer keeps them in `stamp_scans` (migration 37).
 SPAN=$((500 * 86400 / PER_STAMP))
 T0=$(date +%s.%N)
 sqlite3 "$DB" >/dev/null <<SQL
 CREATE TEMP TABLE n (j INTEGER PRIMARY KEY);
 WITH RECURSIVE c(j) AS (SELECT 0 UNION ALL SELECT j + 1 FROM c WHERE j < $PER_STAMP - 1) INSERT INTO n SELECT j FROM c;
 INSERT INTO scans (serial, scanned_at, id, client_hash, language)
-SELECT s.serial,
-       strftime('%Y-%m-%dT%H:%M:%f', 'now', '-' || (($PER_STAMP - n.j) * $SPAN - abs(random()) % $SPAN) || ' seconds') || '000+00:00',
+SELECT * FROM (SELECT s.serial,
+       strftime('%Y-%m-%dT%H:%M:%f', 'now', '-' || (($PER_STAMP - n.j) * $SPAN - abs(random()) % $SPAN) || ' seconds') || '000+00:00' AS at,
        randomblob(16), randomblob(32), 'vi'
-FROM stamps s CROSS JOIN n ORDER BY s.serial, n.j;
-UPDATE stamps SET scan_count = $PER_STAMP,
-  first_scanned_at = (SELECT MIN(scanned_at) FROM scans WHERE scans.serial = stamps.serial);
+FROM stamps s CROSS JOIN n) ORDER BY at;
+INSERT INTO stamp_scans (serial, batch_id, scan_count, first_scanned_at, recent)
+SELECT r.serial, st.batch_id, $PER_STAMP, r.first, r.recent FROM (
+  SELECT serial, MIN(first) AS first, group_concat(t, '') AS recent FROM (
+    SELECT serial, MIN(scanned_at) OVER (PARTITION BY serial) AS first,
+           printf('%010d', CAST(strftime('%s', scanned_at) AS INTEGER)) AS t,
+           row_number() OVER (PARTITION BY serial ORDER BY scanned_at DESC) AS k
+    FROM scans) WHERE k <= 10 GROUP BY serial) AS r JOIN stamps st ON st.serial = r.serial;
 SQL
 echo "scans: $(sqlite3 "$DB" 'SELECT COUNT(*) FROM scans') ($PER_STAMP a stamp, $STAMPS stamps in $BATCHES batches), written in $(seconds "$T0") s; database $(du -sh "$DB" | cut -f1)"
 T0=$(date +%s.%N)
@@ -83,11 +90,12 @@ INSERT INTO "scan_days" ("batch_id", "day", "scans") SELECT st."batch_id", date(
 SQL
 echo "day counts filled from the scans (what migration 28 does once): $(seconds "$T0") s, $(sqlite3 "$DB" 'SELECT COUNT(*) FROM scan_days') rows"
 
-# What migration 36 does once: the stamps that look copied this week (10 scans or more).
+# What migration 36 does once (the stamps that look copied this week: 10 scans or more), as
+# one pass over the rows, which are now kept by time.
 T0=$(date +%s.%N)
 sqlite3 "$DB" <<'SQL'
 DELETE FROM scan_alerts;
-INSERT INTO "scan_alerts" ("serial", "batch_id", "warned_at", "day_scans", "week_scans") SELECT * FROM (SELECT st."serial", st."batch_id", (SELECT MAX(s."scanned_at") FROM "scans" s WHERE s."serial" = st."serial") AS "warned_at", 0 AS "day_scans", (SELECT COUNT(*) FROM "scans" s WHERE s."serial" = st."serial" AND s."scanned_at" >= strftime('%Y-%m-%dT%H:%M:%f', 'now', '-7 days')) AS "week_scans" FROM "stamps" st WHERE st."scan_count" >= 10) AS t WHERE t."week_scans" >= 10;
+INSERT INTO "scan_alerts" ("serial", "batch_id", "warned_at", "day_scans", "week_scans") SELECT s."serial", st."batch_id", MAX(s."scanned_at"), 0, COUNT(*) FROM "scans" s JOIN "stamps" st ON st."serial" = s."serial" WHERE s."scanned_at" >= strftime('%Y-%m-%dT%H:%M:%f', 'now', '-7 days') GROUP BY s."serial" HAVING COUNT(*) >= 10;
 SQL
 echo "copy warnings filled from the scans (what migration 36 does once): $(seconds "$T0") s, $(sqlite3 "$DB" 'SELECT COUNT(*) FROM scan_alerts') rows"
 

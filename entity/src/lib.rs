@@ -34,6 +34,7 @@ pub mod scan_alert;
 pub mod scan_day;
 pub mod stamp;
 pub mod stamp_run;
+pub mod stamp_scan;
 pub mod stamp_void;
 pub mod trace_code;
 pub mod user;

@@ -17,9 +17,6 @@ pub struct Model {
     pub status: Status,
     /// Keyed hash of the stamp's scratch PIN, when its run has PINs.
     pub pin_hash: Option<Vec<u8>>,
-    pub first_scanned_at: Option<DateTimeUtc>,
-    /// Scan pages served for this stamp.
-    pub scan_count: i64,
     /// When the scratch PIN was first confirmed, and how many times it was.
     pub claimed_at: Option<DateTimeUtc>,
     pub claim_count: i64,
@@ -39,6 +36,16 @@ pub enum Status {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    /// Its scan counters, once it was scanned.
+    #[sea_orm(has_one = "super::stamp_scan::Entity")]
+    Scans,
+}
+
+impl Related<super::stamp_scan::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Scans.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -41,6 +41,7 @@ mod m20261205_000033_create_portal_pushes;
 mod m20261205_000034_create_trace_codes;
 mod m20261205_000035_epcis_query_indexes;
 mod m20261205_000036_create_scan_alerts;
+mod m20261206_000037_stamp_scans;
 
 pub struct Migrator;
 
@@ -84,11 +85,35 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000034_create_trace_codes::Migration),
             Box::new(m20261205_000035_epcis_query_indexes::Migration),
             Box::new(m20261205_000036_create_scan_alerts::Migration),
+            Box::new(m20261206_000037_stamp_scans::Migration),
         ]
     }
 }
 
 /// Shared column helpers so every table spells ids and timestamps the same way.
+/// Migrations written as SQL, one list of statements per backend.
+pub(crate) mod raw {
+    use sea_orm_migration::prelude::*;
+    use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
+
+    /// Runs `postgres` on PostgreSQL, `sqlite` otherwise, in order.
+    pub async fn run(
+        manager: &SchemaManager<'_>,
+        sqlite: &[&str],
+        postgres: &[&str],
+    ) -> Result<(), DbErr> {
+        let db = manager.get_connection();
+        let statements = match db.get_database_backend() {
+            DbBackend::Postgres => postgres,
+            _ => sqlite,
+        };
+        for sql in statements {
+            db.execute_unprepared(sql).await?;
+        }
+        Ok(())
+    }
+}
+
 pub(crate) mod cols {
     use sea_orm_migration::prelude::*;
     use sea_orm_migration::schema::*;

@@ -310,8 +310,8 @@ async fn prune_scans(settings: Settings, keep_days: Option<u32>) -> anyhow::Resu
     );
     bar.set_prefix(keep.num_days().to_string());
     bar.enable_steady_tick(std::time::Duration::from_millis(200));
-    let deleted = services::scan_retention::sweep(&db, services::now() - keep, &|stamps, n| {
-        bar.set_message(format!("{stamps} stamps visited, {n} scans deleted"));
+    let deleted = services::scan_retention::sweep(&db, services::now() - keep, &|n| {
+        bar.set_message(format!("{n} scans deleted"));
     })
     .await
     .map_err(AppError::into_anyhow)

@@ -141,10 +141,10 @@ pub async fn load(
     .collect();
     let copied = AlertRow::find_by_statement(Statement::from_sql_and_values(
         backend,
-        "SELECT a.serial AS serial, b.lot_code AS lot_code, st.scan_count AS scans, \
+        "SELECT a.serial AS serial, b.lot_code AS lot_code, c.scan_count AS scans, \
          a.warned_at AS warned_at \
          FROM scan_alerts a JOIN batches b ON b.id = a.batch_id \
-         JOIN stamps st ON st.serial = a.serial \
+         JOIN stamp_scans c ON c.serial = a.serial \
          WHERE b.organization_id = $1 AND a.warned_at >= $2 \
          ORDER BY a.warned_at DESC, a.serial LIMIT 20",
         [org.id.into(), week_ago.into()],

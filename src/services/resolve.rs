@@ -180,7 +180,7 @@ async fn resolve_serial(
 ) -> Result<Resolved, ResolveError> {
     let conn = db.read();
     let read_at = std::time::Instant::now();
-    let stamp = cache
+    let (stamp, live) = cache
         .stamp_row(db, serial.as_str())
         .await?
         .ok_or(ResolveError::Unknown)?;
@@ -222,6 +222,7 @@ async fn resolve_serial(
         path: digital_link::stamp_path(lot.gtin.as_ref(), lot.lot.as_ref(), &serial),
         serial,
         stamp,
+        live,
         read_at,
         lot,
         standing,

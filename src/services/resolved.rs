@@ -114,7 +114,9 @@ pub struct Resolved {
     /// That URI's part below the public base URL: the one path its page is served at.
     pub path: String,
     pub stamp: stamp::Model,
-    /// When `stamp` was read from the database.
+    /// Its scan counters and PIN claim, read with it.
+    pub live: super::scan_rows::Live,
+    /// When `stamp` and `live` were read from the database.
     pub read_at: std::time::Instant,
     /// Shared by every stamp of the batch while nothing its pages show changes.
     pub lot: Arc<Lot>,

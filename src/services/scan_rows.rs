@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::stamp;
+use entity::{stamp, stamp_scan};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, Value};
 use uuid::Uuid;
 
@@ -26,10 +26,11 @@ pub struct Live {
 }
 
 impl Live {
-    pub fn of(s: &stamp::Model) -> Self {
+    /// From a stamp's row and its counters' row (none until its first scan).
+    pub fn of(s: &stamp::Model, counters: Option<&stamp_scan::Model>) -> Self {
         Self {
-            scan_count: s.scan_count,
-            first_scanned_at: s.first_scanned_at,
+            scan_count: counters.map_or(0, |c| c.scan_count),
+            first_scanned_at: counters.map(|c| c.first_scanned_at),
             claimed_at: s.claimed_at,
         }
     }
@@ -120,19 +121,25 @@ fn chunks(n: usize) -> impl Iterator<Item = usize> {
 }
 
 /// The statements for `items`: one per chunk (see [`chunks`]), with the text `text` gives for
-/// its size and the values `bind` gives for each item.
+/// its size and the values `bind` gives for each item, then `tail` (values the text takes
+/// once, after the rows').
 fn statements<T>(
     backend: DbBackend,
     items: &[T],
     text: fn(DbBackend, usize) -> &'static str,
     bind: impl Fn(&T) -> Vec<Value>,
+    tail: &[Value],
 ) -> Vec<Statement> {
     let mut rest = items;
     chunks(items.len())
         .map(|size| {
             let (now, later) = rest.split_at(size);
             rest = later;
-            let values = now.iter().flat_map(&bind).collect::<Vec<_>>();
+            let values = now
+                .iter()
+                .flat_map(&bind)
+                .chain(tail.iter().cloned())
+                .collect::<Vec<_>>();
             Statement::from_sql_and_values(backend, text(backend, size), values)
         })
         .collect()
@@ -149,67 +156,132 @@ pub async fn insert<C: ConnectionTrait>(conn: &C, jobs: &[ScanJob]) -> Result<()
             j.language.into(),
         ]
     };
-    for stmt in statements(conn.get_database_backend(), jobs, insert_sql, bind) {
+    for stmt in statements(conn.get_database_backend(), jobs, insert_sql, bind, &[]) {
         conn.execute_raw(stmt).await?;
     }
     Ok(())
 }
 
 /// The text of the statement that counts the scans of `rows` stamps: one
-/// `UPDATE … FROM (VALUES …) RETURNING` (SQLite 3.33+, PostgreSQL).
+/// `INSERT … SELECT … ON CONFLICT DO UPDATE … RETURNING` into `stamp_scans` (SQLite 3.35+,
+/// PostgreSQL). Each stamp's batch comes from its row (a serial with no stamp gives no row);
+/// its recent times are the group's prepended to those stored, cut to the last parameter's
+/// length; its PIN claim is read back from `stamps`.
 fn count_sql(backend: DbBackend, rows: usize) -> &'static str {
     static TEXTS: Texts = [OnceLock::new(), OnceLock::new()];
     text_for(&TEXTS, backend, rows, |numbered, rows| {
         // SQLite names a VALUES list's columns column1, column2…; PostgreSQL takes an alias
         // list (and the types, which it cannot infer there).
-        let (alias, serial, n, first) = if numbered {
-            ("v(serial, n, first)", "v.serial", "v.n", "v.first")
+        let (alias, serial, n, first, recent) = if numbered {
+            (
+                "v(serial, n, first, recent)",
+                "v.serial",
+                "v.n",
+                "v.first",
+                "v.recent",
+            )
         } else {
-            ("v", "v.column1", "v.column2", "v.column3")
+            ("v", "v.column1", "v.column2", "v.column3", "v.column4")
         };
+        let longest = if numbered {
+            format!("${}::integer", rows * 4 + 1)
+        } else {
+            "?".to_owned()
+        };
+        // `WHERE true`: SQLite reads `ON CONFLICT` after a join as the join's `ON` otherwise.
         format!(
-            "UPDATE stamps SET scan_count = stamps.scan_count + {n}, \
-             first_scanned_at = COALESCE(stamps.first_scanned_at, {first}) FROM (VALUES {}) \
-             AS {alias} WHERE stamps.serial = {serial} RETURNING stamps.serial, \
-             stamps.scan_count, stamps.first_scanned_at, stamps.claimed_at, stamps.batch_id",
-            values(numbered, rows, &["text", "bigint", "timestamptz"])
+            "INSERT INTO stamp_scans (serial, batch_id, scan_count, first_scanned_at, recent) \
+             SELECT {serial}, s.batch_id, {n}, {first}, {recent} FROM (VALUES {}) AS {alias} \
+             JOIN stamps AS s ON s.serial = {serial} WHERE true ON CONFLICT (serial) DO UPDATE \
+             SET scan_count = stamp_scans.scan_count + excluded.scan_count, \
+             recent = substr(excluded.recent || stamp_scans.recent, 1, {longest}) \
+             RETURNING serial, scan_count, first_scanned_at, batch_id, recent, \
+             (SELECT claimed_at FROM stamps WHERE stamps.serial = stamp_scans.serial) AS claimed_at",
+            values(numbered, rows, &["text", "bigint", "timestamptz", "text"])
         )
     })
 }
 
-/// One stamp's scans in a group: how many, and the first one's time.
+/// A stamp's latest scan times as `stamp_scans.recent` holds them: newest first, Unix seconds
+/// of ten digits each, concatenated (migration 37). Seconds suffice for windows of a day and
+/// a week.
+pub mod recent {
+    use chrono::{DateTime, Utc};
+
+    /// Characters a time takes.
+    pub const DIGITS: usize = 10;
+
+    /// `times` (newest first) as stored.
+    pub fn encode(times: &[DateTime<Utc>]) -> String {
+        times
+            .iter()
+            .map(|t| format!("{:010}", t.timestamp().clamp(0, 9_999_999_999)))
+            .collect()
+    }
+
+    /// The times in `stored`, in its order; a piece that is not a time is skipped.
+    pub fn decode(stored: &str) -> Vec<DateTime<Utc>> {
+        stored
+            .as_bytes()
+            .chunks(DIGITS)
+            .filter(|piece| piece.len() == DIGITS)
+            .filter_map(|piece| std::str::from_utf8(piece).ok()?.parse::<i64>().ok())
+            .filter_map(|secs| DateTime::from_timestamp(secs, 0))
+            .collect()
+    }
+}
+
+/// One stamp's scans in a group: how many, the first one's time, and the latest times
+/// (newest first, at most as many as are kept).
 pub struct Count<'a> {
     pub serial: &'a str,
     pub scans: i64,
     pub first: DateTime<Utc>,
+    pub latest: &'a [DateTime<Utc>],
 }
 
-/// A stamp's counters after a group's scans were added, and its batch.
-#[derive(Debug, Clone, Copy)]
+/// A stamp's counters after a group's scans were added, its batch, and its latest scan
+/// times (newest first, at most as many as are kept).
+#[derive(Debug, Clone)]
 pub struct Counted {
     pub live: Live,
     pub batch_id: Uuid,
+    pub recent: Vec<DateTime<Utc>>,
 }
 
-/// Adds each stamp's scans to its counters, in a few statements of fixed texts (prepared once
-/// a connection); returns the counters after, by serial (a serial with no stamp is absent).
+/// Adds each stamp's scans to its counters and its latest times (keeping `keep` of them), in
+/// a few statements of fixed texts (prepared once a connection); returns the counters after,
+/// by serial (a serial with no stamp is absent).
 pub async fn count<C: ConnectionTrait>(
     conn: &C,
     stamps: &[Count<'_>],
+    keep: usize,
 ) -> Result<HashMap<String, Counted>, AppError> {
     let mut out = HashMap::with_capacity(stamps.len());
-    let bind = |c: &Count<'_>| vec![c.serial.to_owned().into(), c.scans.into(), c.first.into()];
-    for stmt in statements(conn.get_database_backend(), stamps, count_sql, bind) {
+    let bind = |c: &Count<'_>| {
+        let latest = &c.latest[..c.latest.len().min(keep)];
+        vec![
+            c.serial.to_owned().into(),
+            c.scans.into(),
+            c.first.into(),
+            recent::encode(latest).into(),
+        ]
+    };
+    let longest = i32::try_from(keep * recent::DIGITS).unwrap_or(i32::MAX);
+    let backend = conn.get_database_backend();
+    for stmt in statements(backend, stamps, count_sql, bind, &[longest.into()]) {
         for row in conn.query_all_raw(stmt).await? {
+            let stored: String = row.try_get("", "recent")?;
             out.insert(
                 row.try_get("", "serial")?,
                 Counted {
                     live: Live {
                         scan_count: row.try_get("", "scan_count")?,
-                        first_scanned_at: row.try_get("", "first_scanned_at")?,
+                        first_scanned_at: Some(row.try_get("", "first_scanned_at")?),
                         claimed_at: row.try_get("", "claimed_at")?,
                     },
                     batch_id: row.try_get("", "batch_id")?,
+                    recent: recent::decode(&stored),
                 },
             );
         }
@@ -235,7 +307,7 @@ pub async fn add_days<C: ConnectionTrait>(
     days: &[(Uuid, NaiveDate, i64)],
 ) -> Result<(), AppError> {
     let bind = |&(batch, day, n): &(Uuid, NaiveDate, i64)| vec![batch.into(), day.into(), n.into()];
-    for stmt in statements(conn.get_database_backend(), days, days_sql, bind) {
+    for stmt in statements(conn.get_database_backend(), days, days_sql, bind, &[]) {
         conn.execute_raw(stmt).await?;
     }
     Ok(())
@@ -283,69 +355,10 @@ pub async fn add_alerts<C: ConnectionTrait>(
             (a.week_scans as i64).into(),
         ]
     };
-    for stmt in statements(conn.get_database_backend(), alerts, alerts_sql, bind) {
+    for stmt in statements(conn.get_database_backend(), alerts, alerts_sql, bind, &[]) {
         conn.execute_raw(stmt).await?;
     }
     Ok(())
-}
-
-/// The text of the statement that reads the latest scans of `rows` stamps: one `LIMIT`ed
-/// subquery a stamp (each reads at most its limit of rows off the (serial, time) key), joined
-/// by `UNION ALL`, so a group's stamps cost one round trip, not one each.
-fn recent_sql(backend: DbBackend, rows: usize) -> &'static str {
-    static TEXTS: Texts = [OnceLock::new(), OnceLock::new()];
-    text_for(&TEXTS, backend, rows, |numbered, rows| {
-        (0..rows)
-            .map(|r| {
-                let p = |k: usize| {
-                    if numbered {
-                        format!("${}", 3 * r + k)
-                    } else {
-                        "?".to_owned()
-                    }
-                };
-                format!(
-                    "SELECT * FROM (SELECT serial, scanned_at FROM scans WHERE serial = {} AND \
-                     scanned_at >= {} ORDER BY scanned_at DESC LIMIT {}) AS r{r}",
-                    p(1),
-                    p(2),
-                    p(3)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(" UNION ALL ")
-    })
-}
-
-/// One stamp whose latest scans are wanted: those since `since`, newest first, at most `keep`.
-pub struct Wanted<'a> {
-    pub serial: &'a str,
-    pub since: DateTime<Utc>,
-}
-
-/// The latest scans of each stamp in `wanted` (since its `since`, newest first, at most
-/// `keep`), by serial, in a few statements of fixed texts.
-pub async fn recent<C: ConnectionTrait>(
-    conn: &C,
-    wanted: &[Wanted<'_>],
-    keep: u64,
-) -> Result<HashMap<String, Vec<DateTime<Utc>>>, AppError> {
-    let mut out: HashMap<String, Vec<DateTime<Utc>>> = HashMap::with_capacity(wanted.len());
-    let keep = keep as i64;
-    let bind = |w: &Wanted<'_>| vec![w.serial.to_owned().into(), w.since.into(), keep.into()];
-    for stmt in statements(conn.get_database_backend(), wanted, recent_sql, bind) {
-        for row in conn.query_all_raw(stmt).await? {
-            let serial: String = row.try_get("", "serial")?;
-            out.entry(serial)
-                .or_default()
-                .push(row.try_get("", "scanned_at")?);
-        }
-    }
-    // Newest first, whatever order the union came back in.
-    for times in out.values_mut() {
-        times.sort_unstable_by(|a, b| b.cmp(a));
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -365,21 +378,34 @@ mod tests {
     }
 
     #[test]
-    fn counting_binds_three_values_a_stamp() {
-        assert_eq!(count_sql(DbBackend::Sqlite, 4).matches('?').count(), 4 * 3);
-        assert!(
-            count_sql(DbBackend::Postgres, 2).contains("($4::text, $5::bigint, $6::timestamptz)")
+    fn counting_binds_four_values_a_stamp_and_the_length_kept() {
+        assert_eq!(
+            count_sql(DbBackend::Sqlite, 4).matches('?').count(),
+            4 * 4 + 1
         );
+        let pg = count_sql(DbBackend::Postgres, 2);
+        assert!(pg.contains("($5::text, $6::bigint, $7::timestamptz, $8::text)"));
+        assert!(pg.contains("substr(excluded.recent || stamp_scans.recent, 1, $9::integer)"));
     }
 
     #[test]
-    fn latest_scans_are_read_a_limited_subquery_a_stamp() {
-        let sqlite = recent_sql(DbBackend::Sqlite, 2);
-        assert_eq!(sqlite.matches("UNION ALL").count(), 1);
-        assert_eq!(sqlite.matches('?').count(), 6);
-        assert!(recent_sql(DbBackend::Postgres, 2).ends_with(
-            "WHERE serial = $4 AND scanned_at >= $5 ORDER BY scanned_at DESC LIMIT $6) AS r1"
-        ));
+    fn recent_times_are_stored_as_seconds_newest_first() {
+        let t = |s: i64| DateTime::from_timestamp(s, 0).unwrap();
+        let times = [t(1_765_000_004), t(1_765_000_001), t(7)];
+        let stored = recent::encode(&times);
+        assert_eq!(stored, "176500000417650000010000000007");
+        assert_eq!(recent::decode(&stored), times);
+        // Sub-second parts are dropped; a stored value cut mid-time loses only that time.
+        let precise = DateTime::from_timestamp(1_765_000_004, 999_000_000).unwrap();
+        assert_eq!(
+            recent::decode(&recent::encode(&[precise])),
+            [t(1_765_000_004)]
+        );
+        assert_eq!(
+            recent::decode(&stored[..25]),
+            [t(1_765_000_004), t(1_765_000_001)]
+        );
+        assert!(recent::decode("").is_empty());
     }
 
     #[test]

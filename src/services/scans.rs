@@ -583,29 +583,28 @@ async fn commit(
     stored
 }
 
-/// Stores the scans among `jobs` that the database does not hold (found by serial and id);
-/// returns how many.
+/// Stores the scans among `jobs` that the database does not hold (found by id, within the
+/// time range of the chunk looked at: the rows are kept by time); returns how many.
 async fn restore(
     db: &Db,
     jobs: &[ScanJob],
     thresholds: Thresholds,
     node: &str,
 ) -> Result<usize, AppError> {
-    use sea_orm::Condition;
     let mut missing = Vec::new();
     for chunk in jobs.chunks(64) {
-        let mut any = Condition::any();
-        for j in chunk {
-            any = any.add(
-                Condition::all()
-                    .add(scan::Column::Serial.eq(j.serial.as_str()))
-                    .add(scan::Column::Id.eq(j.id)),
-            );
-        }
+        let (Some(from), Some(to)) = (
+            chunk.iter().map(|j| j.at).min(),
+            chunk.iter().map(|j| j.at).max(),
+        ) else {
+            continue;
+        };
+        let slack = Duration::seconds(1);
         let held: std::collections::HashSet<uuid::Uuid> = scan::Entity::find()
             .select_only()
             .column(scan::Column::Id)
-            .filter(any)
+            .filter(scan::Column::ScannedAt.between(from - slack, to + slack))
+            .filter(scan::Column::Id.is_in(chunk.iter().map(|j| j.id)))
             .into_tuple::<uuid::Uuid>()
             .all(db.read())
             .await?
@@ -645,10 +644,13 @@ async fn store(
                 serial,
                 scans: times.len() as i64,
                 first: times.last().copied().unwrap_or_else(super::now),
+                latest: times,
             }
         })
         .collect();
-    let counted = super::scan_rows::count(&txn, &counts).await?;
+    // Each stamp's counters and latest times come back from the statement that adds to them:
+    // copy detection reads no scan rows.
+    let counted = super::scan_rows::count(&txn, &counts, keep).await?;
     // The batches' counts per day (in Vietnam) for the console's chart, in the same commit.
     let mut days: BTreeMap<(Uuid, NaiveDate), i64> = BTreeMap::new();
     for j in jobs {
@@ -660,38 +662,17 @@ async fn store(
     super::scan_rows::add_days(&txn, &days).await?;
     // The other nodes drop their views of these stamps when this transaction commits.
     super::scan_news::announce(&txn, node, per_stamp.keys().copied()).await?;
-    // A stamp whose every scan is in this group (most scans: a stamp is scanned a few times
-    // in its life) has no older ones to read; the others' are read together.
-    let older: Vec<_> = per_stamp
-        .iter()
-        .filter(|(serial, times)| {
-            counted
-                .get(**serial)
-                .is_some_and(|c| c.live.scan_count > times.len() as i64)
-        })
-        .map(|(serial, times)| super::scan_rows::Wanted {
-            serial,
-            since: times[0] - Duration::days(7),
-        })
-        .collect();
-    let mut read = super::scan_rows::recent(&txn, &older, keep as u64).await?;
     let mut out = BTreeMap::new();
     let mut alerts = Vec::new();
     for (serial, mut times) in per_stamp {
         let at = times[0];
-        let recent = match read.remove(serial) {
-            Some(recent) => recent,
-            None => {
-                times.truncate(keep);
-                times
-            }
-        };
         let Some(c) = counted.get(serial) else {
-            out.insert(serial.to_owned(), (Live::default(), recent));
+            times.truncate(keep);
+            out.insert(serial.to_owned(), (Live::default(), times));
             continue;
         };
         // Past a threshold: kept for the console's dashboard (a few rows, not a week of scans).
-        let r = tally(recent.iter().copied(), at, thresholds);
+        let r = tally(c.recent.iter().copied(), at, thresholds);
         if r.suspicious {
             alerts.push(super::scan_rows::Alert {
                 serial,
@@ -701,7 +682,7 @@ async fn store(
                 week_scans: r.last_7d,
             });
         }
-        out.insert(serial.to_owned(), (c.live, recent));
+        out.insert(serial.to_owned(), (c.live, c.recent.clone()));
     }
     super::scan_rows::add_alerts(&txn, &alerts).await?;
     txn.commit().await?;

@@ -13,8 +13,10 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use entity::stamp;
+use entity::{stamp, stamp_scan};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+use super::scan_rows::Live;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::db::Db;
@@ -25,7 +27,9 @@ pub const MOST: usize = 64;
 /// Statements running at once.
 pub const IN_FLIGHT: usize = 2;
 
-type Row = Result<Option<stamp::Model>, AppError>;
+/// A stamp's row and its counters as they were read (with its counters' row, when it was
+/// scanned: `LEFT JOIN stamp_scans`).
+type Row = Result<Option<(stamp::Model, Live)>, AppError>;
 
 pub struct StampReader {
     queue: mpsc::UnboundedSender<(String, oneshot::Sender<Row>)>,
@@ -59,7 +63,7 @@ impl StampReader {
         Self { queue }
     }
 
-    /// The stamp's row, if there is one.
+    /// The stamp's row and counters, if there is one.
     pub async fn get(&self, serial: &str) -> Row {
         let gone = || AppError::Unavailable(anyhow::anyhow!("the stamp reader has stopped"));
         let (tx, rx) = oneshot::channel();
@@ -85,16 +89,21 @@ fn padded(wanted: &[String]) -> Vec<&str> {
 async fn read(db: &Db, wanted: Vec<(String, oneshot::Sender<Row>)>) {
     let serials: Vec<String> = wanted.iter().map(|(s, _)| s.clone()).collect();
     let rows = stamp::Entity::find()
+        .find_also_related(stamp_scan::Entity)
         .filter(stamp::Column::Serial.is_in(padded(&serials)))
         .all(db.read())
         .await;
 
     match rows {
         Ok(rows) => {
-            let by_serial: HashMap<&str, &stamp::Model> =
-                rows.iter().map(|r| (r.serial.as_str(), r)).collect();
+            let by_serial: HashMap<&str, (&stamp::Model, Live)> = rows
+                .iter()
+                .map(|(s, c)| (s.serial.as_str(), (s, Live::of(s, c.as_ref()))))
+                .collect();
             for (serial, reply) in wanted {
-                let row = by_serial.get(serial.as_str()).map(|r| (*r).clone());
+                let row = by_serial
+                    .get(serial.as_str())
+                    .map(|(s, live)| ((*s).clone(), *live));
                 let _ = reply.send(Ok(row));
             }
         }

@@ -75,7 +75,7 @@ async fn scans_a_killed_node_answered_are_stored_once_when_it_starts_again() {
     let health = reqwest::get(format!("{node}/healthz")).await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
 
-    let count = "SELECT scan_count FROM stamps WHERE serial = ?";
+    let count = "SELECT scan_count FROM stamp_scans WHERE serial = ?";
     let rows = "SELECT COUNT(*) FROM scans WHERE serial = ?";
     assert_eq!(
         number(&app, count, &a).await,

@@ -37,9 +37,7 @@ const TABLES: [(&str, &str); 15] = [
 /// Columns outside the guarantee by design (docs/LEDGER.md, "What the guarantee covers"):
 /// counters and times that change after the fact, operational state, and derived columns
 /// checked against the ledger before every use.
-const EXEMPT: [&str; 13] = [
-    "stamps.first_scanned_at",
-    "stamps.scan_count",
+const EXEMPT: [&str; 11] = [
     "stamps.claimed_at",
     "stamps.claim_count",
     "stamp_runs.pins_released_at",

@@ -13,7 +13,7 @@ use crate::web::scan_frame::PinBox;
 use crate::web::scan_view::ProblemPage;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use entity::stamp;
+use entity::{stamp, stamp_scan};
 use sea_orm::EntityTrait;
 use std::sync::Arc;
 
@@ -27,9 +27,10 @@ pub(super) fn client_hash(state: &AppState, client: std::net::IpAddr) -> [u8; 32
 /// The stamp's counters now: its row, with the scans answered and not yet committed.
 pub(super) async fn live(state: &AppState, r: &Resolved) -> Result<Live, AppError> {
     let db = stamp::Entity::find_by_id(r.serial.as_str().to_owned())
+        .find_also_related(stamp_scan::Entity)
         .one(state.db.read())
         .await?
-        .map(|s| Live::of(&s))
+        .map(|(s, c)| Live::of(&s, c.as_ref()))
         .unwrap_or_default();
     Ok(state.scans.live(r.serial.as_str(), db))
 }
@@ -97,7 +98,7 @@ pub(super) async fn locate(
     let r = resolve::resolve_cached_at(&state.db, &state.resolve_cache, path, base, size).await?;
     let stored = if is_scan && canonical(&r) {
         // A row read by this request holds the stamp's counters as they are now.
-        let row = (r.read_at >= asked).then(|| Live::of(&r.stamp));
+        let row = (r.read_at >= asked).then_some(r.live);
         record(state, &r, client, lang, row).await
     } else {
         None
