@@ -61,7 +61,11 @@ pub use super::scan_rows::{Live, ScanJob};
 pub struct Stored {
     pub live: Live,
     pub recent: Recent,
-    pub ledger_size: u64,
+    /// `None` when this process appended to the log since the writer read its size: the page
+    /// reads the size itself (the scan is still counted from memory; before, it waited for
+    /// the writer's next commit, and 20 diary entries a second made every scan page wait
+    /// for one after each of them: bench/RESULTS.md).
+    pub ledger_size: Option<u64>,
 }
 
 type Reply = oneshot::Sender<Result<Stored, AppError>>;
@@ -141,11 +145,14 @@ impl Views {
                 == super::ledger::LOCAL_APPENDS.load(Ordering::SeqCst)
     }
 
-    /// Counts the scan in memory and answers it, when the view is fresh.
+    /// The log's size the writer last read, when that is fresh (see [`Views::log_is_fresh`]).
+    fn fresh_ledger_size(&self) -> Option<u64> {
+        self.log_is_fresh()
+            .then(|| self.ledger_size.load(Ordering::Acquire))
+    }
+
+    /// Counts the scan in memory and answers it, when the stamp's view is fresh.
     fn answer(&self, job: &ScanJob) -> Option<Stored> {
-        if !self.log_is_fresh() {
-            return None;
-        }
         let mut shard = self.shard(&job.serial).lock().ok()?;
         let seen = shard.get_mut(&job.serial).filter(|s| s.fresh())?;
         seen.pending.push_back(job.at);
@@ -159,7 +166,7 @@ impl Views {
                 job.at,
                 self.thresholds,
             ),
-            ledger_size: self.ledger_size.load(Ordering::Acquire),
+            ledger_size: self.fresh_ledger_size(),
         })
     }
 
@@ -192,7 +199,7 @@ impl Views {
     /// older scan times to read, so nothing is gained by waiting for the commit. A view
     /// already there (a scan of the stamp answered since the row was read) wins.
     fn answer_first(&self, job: &ScanJob, row: Live) -> Option<Stored> {
-        if row.scan_count != 0 || !self.log_is_fresh() {
+        if row.scan_count != 0 {
             return None;
         }
         let mut shard = self.shard(&job.serial).lock().ok()?;
@@ -211,7 +218,7 @@ impl Views {
         let stored = Stored {
             live: seen.live(),
             recent: tally_with(std::iter::empty(), 1, job.at, self.thresholds),
-            ledger_size: self.ledger_size.load(Ordering::Acquire),
+            ledger_size: self.fresh_ledger_size(),
         };
         shard.insert(job.serial.clone(), seen);
         Some(stored)
@@ -408,9 +415,7 @@ impl ScanWriter {
     /// [`FRESH`] ago, and this process has appended nothing since): a page may trust it as it
     /// trusts the views, instead of reading the log's head itself.
     pub fn fresh_ledger_size(&self) -> Option<u64> {
-        self.views
-            .log_is_fresh()
-            .then(|| self.views.ledger_size.load(Ordering::Acquire))
+        self.views.fresh_ledger_size()
     }
 
     /// The stamp's counters merged with scans answered from memory and not yet committed
@@ -561,7 +566,7 @@ async fn commit(
                     .map(|(live, recent)| Stored {
                         live: *live,
                         recent: tally(recent.iter().copied(), job.at, views.thresholds),
-                        ledger_size: *ledger_size,
+                        ledger_size: Some(*ledger_size),
                     })
                     .ok_or_else(|| {
                         AppError::internal(anyhow::anyhow!("scan of {} not stored", job.serial))

@@ -74,7 +74,14 @@ pub(super) async fn locate(
         {
             // The writer read the log's size in its transaction: bring the cache up to it, and
             // use the resolution if nothing it shows has changed since.
-            let size = stored.ledger_size;
+            let size = match stored.ledger_size {
+                Some(size) => size,
+                None => {
+                    crate::services::ledger::head(state.db.read(), false)
+                        .await?
+                        .size
+                }
+            };
             state.resolve_cache.catch_up(state.db.read(), size).await?;
             let r = match state.resolve_cache.stamp(cached.serial.as_str()) {
                 Some(current) if Arc::ptr_eq(&current, &cached) => cached,
