@@ -180,7 +180,7 @@ async fn resolve_serial(
 ) -> Result<Resolved, ResolveError> {
     let conn = db.read();
     let read_at = std::time::Instant::now();
-    let (stamp, live) = cache
+    let (stamp, counters) = cache
         .stamp_row(db, serial.as_str())
         .await?
         .ok_or(ResolveError::Unknown)?;
@@ -222,7 +222,7 @@ async fn resolve_serial(
         path: digital_link::stamp_path(lot.gtin.as_ref(), lot.lot.as_ref(), &serial),
         serial,
         stamp,
-        live,
+        counters,
         read_at,
         lot,
         standing,

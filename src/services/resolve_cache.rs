@@ -200,7 +200,7 @@ impl ResolveCache {
         &self,
         db: &crate::db::Db,
         serial: &str,
-    ) -> Result<Option<(entity::stamp::Model, super::scan_rows::Live)>, AppError> {
+    ) -> Result<Option<(entity::stamp::Model, super::scan_rows::Counters)>, AppError> {
         self.reader
             .get_or_init(|| super::stamp_reads::StampReader::start(db.clone()))
             .get(serial)

@@ -102,7 +102,12 @@ impl Lot {
 impl Resolved {
     /// About how many bytes the resolution holds besides its shared lot.
     pub fn approx_bytes(&self) -> u64 {
-        (std::mem::size_of::<Self>() + 512 + self.uri.len() + self.path.len()) as u64
+        (std::mem::size_of::<Self>()
+            + 512
+            + self.uri.len()
+            + self.path.len()
+            + self.counters.recent.len() * std::mem::size_of::<chrono::DateTime<chrono::Utc>>())
+            as u64
     }
 }
 
@@ -114,9 +119,9 @@ pub struct Resolved {
     /// That URI's part below the public base URL: the one path its page is served at.
     pub path: String,
     pub stamp: stamp::Model,
-    /// Its scan counters and PIN claim, read with it.
-    pub live: super::scan_rows::Live,
-    /// When `stamp` and `live` were read from the database.
+    /// Its scan counters, PIN claim and latest scan times, read with it.
+    pub counters: super::scan_rows::Counters,
+    /// When `stamp` and `counters` were read from the database.
     pub read_at: std::time::Instant,
     /// Shared by every stamp of the batch while nothing its pages show changes.
     pub lot: Arc<Lot>,

@@ -36,6 +36,24 @@ impl Live {
     }
 }
 
+/// A stamp's counters and latest scan times (newest first), as read from the database: what
+/// a scan page needs to count a scan of it from memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Counters {
+    pub live: Live,
+    pub recent: Vec<DateTime<Utc>>,
+}
+
+impl Counters {
+    /// From a stamp's row and its counters' row (none until its first scan).
+    pub fn of(s: &stamp::Model, counters: Option<&stamp_scan::Model>) -> Self {
+        Self {
+            live: Live::of(s, counters),
+            recent: counters.map_or_else(Vec::new, |c| recent::decode(&c.recent)),
+        }
+    }
+}
+
 /// One scan to store.
 #[derive(Debug, Clone)]
 pub struct ScanJob {

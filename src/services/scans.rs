@@ -52,7 +52,7 @@ const SHARDS: usize = 32;
 /// Views kept per shard before stale ones are dropped.
 const SHARD_SOFT_CAP: usize = 4096;
 
-pub use super::scan_rows::{Live, ScanJob};
+pub use super::scan_rows::{Counters, Live, ScanJob};
 
 /// What storing a scan tells the page: the counters with this scan, the recent windows, and
 /// the ledger's size as the writer last saw it (which tells whether a cached resolution is
@@ -194,14 +194,11 @@ impl Views {
         }
     }
 
-    /// Counts the first scan of a stamp whose row (`row`, read by this request, with no scan
-    /// yet) shows no scans, in a new view, when the log's size is fresh: such a stamp has no
-    /// older scan times to read, so nothing is gained by waiting for the commit. A view
-    /// already there (a scan of the stamp answered since the row was read) wins.
-    fn answer_first(&self, job: &ScanJob, row: Live) -> Option<Stored> {
-        if row.scan_count != 0 {
-            return None;
-        }
+    /// Counts a scan of a stamp whose row (`row`, read by this request) holds its counters
+    /// and latest scan times, in a new view: nothing is gained by waiting for the commit, which
+    /// would read the same. A view already there (a scan of the stamp answered or committed
+    /// since the row was read) wins.
+    fn answer_read(&self, job: &ScanJob, row: Counters) -> Option<Stored> {
         let mut shard = self.shard(&job.serial).lock().ok()?;
         if let Some(seen) = shard.get(&job.serial)
             && (seen.fresh() || !seen.pending.is_empty())
@@ -210,14 +207,14 @@ impl Views {
             return self.answer(job);
         }
         let seen = Seen {
-            live: row,
-            recent: Vec::new(),
+            live: row.live,
+            recent: row.recent,
             pending: VecDeque::from([job.at]),
             synced: Instant::now(),
         };
         let stored = Stored {
             live: seen.live(),
-            recent: tally_with(std::iter::empty(), 1, job.at, self.thresholds),
+            recent: tally_with(seen.recent.iter().copied(), 1, job.at, self.thresholds),
             ledger_size: self.fresh_ledger_size(),
         };
         shard.insert(job.serial.clone(), seen);
@@ -367,9 +364,9 @@ impl ScanWriter {
     /// A scan is answered before its commit only once it is in the journal, so a crash of
     /// the process loses none that was answered.
     ///
-    /// `row`: the stamp's counters as this request read them from the database, when it did
-    /// (a stamp not seen lately); a stamp never scanned is then answered at once too.
-    pub async fn record(&self, job: ScanJob, row: Option<Live>) -> Result<Stored, AppError> {
+    /// `row`: the stamp's counters and latest times as this request read them from the
+    /// database, when it did (a stamp not seen lately); the scan is then answered at once too.
+    pub async fn record(&self, job: ScanJob, row: Option<Counters>) -> Result<Stored, AppError> {
         let stopped = || AppError::Unavailable(anyhow::anyhow!("the scan writer has stopped"));
         let segment = self.journal.get().and_then(|j| match j.append(&job) {
             Ok(segment) => Some(segment),
@@ -379,7 +376,7 @@ impl ScanWriter {
             }
         });
         let answered = || match row {
-            Some(row) => self.views.answer_first(&job, row),
+            Some(row) => self.views.answer_read(&job, row),
             None => self.views.answer(&job),
         };
         if segment.is_some()
@@ -435,6 +432,15 @@ impl ScanWriter {
             }
             None => db,
         }
+    }
+
+    /// Whether this node holds a fresh view of the stamp's counters (a scan of it is then
+    /// counted from memory).
+    pub fn has_fresh_view(&self, serial: &str) -> bool {
+        self.views
+            .shard(serial)
+            .lock()
+            .is_ok_and(|shard| shard.get(serial).is_some_and(Seen::fresh))
     }
 
     /// Drops the in-memory view of a stamp whose row changed outside the writer (a PIN claim):

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use entity::{stamp, stamp_scan};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
-use super::scan_rows::Live;
+use super::scan_rows::Counters;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::db::Db;
@@ -29,7 +29,7 @@ pub const IN_FLIGHT: usize = 2;
 
 /// A stamp's row and its counters as they were read (with its counters' row, when it was
 /// scanned: `LEFT JOIN stamp_scans`).
-type Row = Result<Option<(stamp::Model, Live)>, AppError>;
+type Row = Result<Option<(stamp::Model, Counters)>, AppError>;
 
 pub struct StampReader {
     queue: mpsc::UnboundedSender<(String, oneshot::Sender<Row>)>,
@@ -96,14 +96,14 @@ async fn read(db: &Db, wanted: Vec<(String, oneshot::Sender<Row>)>) {
 
     match rows {
         Ok(rows) => {
-            let by_serial: HashMap<&str, (&stamp::Model, Live)> = rows
+            let by_serial: HashMap<&str, (&stamp::Model, Counters)> = rows
                 .iter()
-                .map(|(s, c)| (s.serial.as_str(), (s, Live::of(s, c.as_ref()))))
+                .map(|(s, c)| (s.serial.as_str(), (s, Counters::of(s, c.as_ref()))))
                 .collect();
             for (serial, reply) in wanted {
                 let row = by_serial
                     .get(serial.as_str())
-                    .map(|(s, live)| ((*s).clone(), *live));
+                    .map(|(s, counters)| ((*s).clone(), counters.clone()));
                 let _ = reply.send(Ok(row));
             }
         }

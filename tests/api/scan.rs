@@ -394,6 +394,46 @@ async fn other_spellings_redirect_to_the_canonical_uri_keeping_the_query() {
     assert_eq!(s, StatusCode::OK);
 }
 
+/// A stamp scanned before and not seen lately: the row its request reads holds its counters
+/// and latest times, so the scan is counted from memory, not after the writer's commit. Shown
+/// by keeping the writer out (another connection holds the write lock on the counters) while
+/// the page is served: waiting for a commit, the page would get no counters at all.
+#[tokio::test]
+async fn a_stamp_scanned_before_is_counted_without_waiting_for_the_writer() {
+    use sea_orm::{ConnectionTrait, EntityTrait, TransactionTrait};
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 1).await;
+    let path = path_of(&stamps[0]);
+    let serial = stamps[0]["serial"].as_str().unwrap();
+    let (_, _, first) = get(&app, &path, &[BROWSER]).await;
+    assert!(first.contains("Đây là lần quét đầu tiên."));
+    app.state.scans.flush().await;
+    // Not seen lately: its view of the counters is stale (its resolution stays cached).
+    app.state.scans.forget(serial);
+
+    let other = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let txn = other.begin().await.unwrap();
+    let lock = match other.get_database_backend() {
+        sea_orm::DbBackend::Postgres => "LOCK TABLE stamp_scans IN EXCLUSIVE MODE",
+        _ => "UPDATE stamp_scans SET scan_count = scan_count WHERE serial = ''",
+    };
+    txn.execute_unprepared(lock).await.unwrap();
+    let (status, _, second) = get(&app, &path, &[BROWSER]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        second.contains("Quét lần đầu lúc") && second.contains("<strong>2</strong>"),
+        "counted from the row it read: {second}"
+    );
+    txn.rollback().await.unwrap();
+    app.state.scans.flush().await;
+    let counted = entity::stamp_scan::Entity::find_by_id(serial.to_owned())
+        .one(app.db.read())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(counted.scan_count, 2, "and committed once the lock is gone");
+}
+
 #[tokio::test]
 async fn repeated_scans_raise_the_copy_warning_at_the_thresholds() {
     let app = TestApp::spawn().await;

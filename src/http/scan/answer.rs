@@ -7,7 +7,7 @@ use crate::error::{AppError, Code};
 use crate::http::public_page::{cors, html, html_response, vary};
 use crate::i18n::Lang;
 use crate::services::resolve::{self, ResolveError, Resolved};
-use crate::services::scans::{Live, Recent, ScanJob, Stored};
+use crate::services::scans::{Counters, Live, Recent, ScanJob, Stored};
 use crate::state::AppState;
 use crate::web::scan_frame::PinBox;
 use crate::web::scan_view::ProblemPage;
@@ -105,7 +105,7 @@ pub(super) async fn locate(
     let r = resolve::resolve_cached_at(&state.db, &state.resolve_cache, path, base, size).await?;
     let stored = if is_scan && canonical(&r) {
         // A row read by this request holds the stamp's counters as they are now.
-        let row = (r.read_at >= asked).then_some(r.live);
+        let row = (r.read_at >= asked).then(|| r.counters.clone());
         record(state, &r, client, lang, row).await
     } else {
         None
@@ -121,7 +121,7 @@ pub(super) async fn record(
     r: &Resolved,
     client: std::net::IpAddr,
     lang: Lang,
-    row: Option<Live>,
+    row: Option<Counters>,
 ) -> Option<Stored> {
     let at = crate::services::now();
     let job = ScanJob {
@@ -130,6 +130,20 @@ pub(super) async fn record(
         at,
         client_hash: client_hash(state, client),
         language: lang.code(),
+    };
+    // A stamp not seen lately (no fresh view of its counters here): its counters row is read,
+    // together with other requests' (services/stamp_reads.rs), so the scan is counted from
+    // it instead of waiting for the writer's next commit.
+    let row = match row {
+        Some(row) => Some(row),
+        None if !state.scans.has_fresh_view(&job.serial) => state
+            .resolve_cache
+            .stamp_row(&state.db, &job.serial)
+            .await
+            .ok()
+            .flatten()
+            .map(|(_, counters)| counters),
+        None => None,
     };
     match state.scans.record(job, row).await {
         Ok(stored) => Some(stored),
