@@ -61,10 +61,8 @@ pub use super::scan_rows::{Counters, Live, ScanJob};
 pub struct Stored {
     pub live: Live,
     pub recent: Recent,
-    /// `None` when this process appended to the log since the writer read its size: the page
-    /// reads the size itself (the scan is still counted from memory; before, it waited for
-    /// the writer's next commit, and 20 diary entries a second made every scan page wait
-    /// for one after each of them: bench/RESULTS.md).
+    /// `None` when this process appended to the log since the writer read its size (only for
+    /// a scan counted from the row its request read): the page reads the size itself.
     pub ledger_size: Option<u64>,
 }
 
@@ -145,14 +143,11 @@ impl Views {
                 == super::ledger::LOCAL_APPENDS.load(Ordering::SeqCst)
     }
 
-    /// The log's size the writer last read, when that is fresh (see [`Views::log_is_fresh`]).
-    fn fresh_ledger_size(&self) -> Option<u64> {
-        self.log_is_fresh()
-            .then(|| self.ledger_size.load(Ordering::Acquire))
-    }
-
-    /// Counts the scan in memory and answers it, when the stamp's view is fresh.
+    /// Counts the scan in memory and answers it, when the view is fresh.
     fn answer(&self, job: &ScanJob) -> Option<Stored> {
+        if !self.log_is_fresh() {
+            return None;
+        }
         let mut shard = self.shard(&job.serial).lock().ok()?;
         let seen = shard.get_mut(&job.serial).filter(|s| s.fresh())?;
         seen.pending.push_back(job.at);
@@ -166,7 +161,7 @@ impl Views {
                 job.at,
                 self.thresholds,
             ),
-            ledger_size: self.fresh_ledger_size(),
+            ledger_size: Some(self.ledger_size.load(Ordering::Acquire)),
         })
     }
 
@@ -197,7 +192,7 @@ impl Views {
     /// Counts a scan of a stamp whose row (`row`, read by this request) holds its counters
     /// and latest scan times, in a new view: nothing is gained by waiting for the commit, which
     /// would read the same. A view already there (a scan of the stamp answered or committed
-    /// since the row was read) wins.
+    /// since the row was read) wins. The log's size is given only when it is fresh.
     fn answer_read(&self, job: &ScanJob, row: Counters) -> Option<Stored> {
         let mut shard = self.shard(&job.serial).lock().ok()?;
         if let Some(seen) = shard.get(&job.serial)
@@ -215,7 +210,9 @@ impl Views {
         let stored = Stored {
             live: seen.live(),
             recent: tally_with(seen.recent.iter().copied(), 1, job.at, self.thresholds),
-            ledger_size: self.fresh_ledger_size(),
+            ledger_size: self
+                .log_is_fresh()
+                .then(|| self.ledger_size.load(Ordering::Acquire)),
         };
         shard.insert(job.serial.clone(), seen);
         Some(stored)
@@ -412,7 +409,9 @@ impl ScanWriter {
     /// [`FRESH`] ago, and this process has appended nothing since): a page may trust it as it
     /// trusts the views, instead of reading the log's head itself.
     pub fn fresh_ledger_size(&self) -> Option<u64> {
-        self.views.fresh_ledger_size()
+        self.views
+            .log_is_fresh()
+            .then(|| self.views.ledger_size.load(Ordering::Acquire))
     }
 
     /// The stamp's counters merged with scans answered from memory and not yet committed
