@@ -13,8 +13,6 @@ use crate::web::scan_frame::PinBox;
 use crate::web::scan_view::ProblemPage;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use entity::{stamp, stamp_scan};
-use sea_orm::EntityTrait;
 use std::sync::Arc;
 
 /// The client's address as stored with scans and PIN attempts: keyed, not reversible.
@@ -26,11 +24,12 @@ pub(super) fn client_hash(state: &AppState, client: std::net::IpAddr) -> [u8; 32
 
 /// The stamp's counters now: its row, with the scans answered and not yet committed.
 pub(super) async fn live(state: &AppState, r: &Resolved) -> Result<Live, AppError> {
-    let db = stamp::Entity::find_by_id(r.serial.as_str().to_owned())
-        .find_also_related(stamp_scan::Entity)
-        .one(state.db.read())
+    // Through the batched stamp reader, as every other read of a stamp's row and counters.
+    let db = state
+        .resolve_cache
+        .stamp_row(&state.db, r.serial.as_str())
         .await?
-        .map(|(s, c)| Live::of(&s, c.as_ref()))
+        .map(|(_, counters)| counters.live)
         .unwrap_or_default();
     Ok(state.scans.live(r.serial.as_str(), db))
 }
