@@ -462,6 +462,8 @@ async fn the_dashboard_shows_open_batches_lapsing_certificates_and_suspected_cop
         .send()
         .await
         .unwrap();
+    // Answered from the journal; the dashboard reads what the scan writer has committed.
+    app.state.scans.flush().await;
     let login = member(&app, &org, "0933333333", "owner").await;
     let mut br = Browser::new(&app);
     br.sign_in(&login, "mật khẩu an toàn").await;

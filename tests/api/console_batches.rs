@@ -402,6 +402,8 @@ async fn stamps_are_issued_printed_and_their_scans_charted() {
     let path = format!("/{}", uri.splitn(4, '/').nth(3).unwrap());
     let (s, _) = app.text(&path).await;
     assert_eq!(s, StatusCode::OK);
+    // The scan was answered from the journal; the chart reads what the writer has committed.
+    app.state.scans.flush().await;
     let p = b.get(&page).await;
     let chart = texts(&p.body, "#scan-chart").concat();
     assert!(chart.contains("Tổng: 1"), "{chart}");
