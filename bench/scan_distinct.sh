@@ -14,6 +14,9 @@
 #                   own lot, e.g. 10000000 stamps in 100 batches
 #   BENCH_WALK=n    stamps walked by the distinct rounds (default: all), taken from the first
 #                   batches' runs
+#   BENCH_PERF=prefix  record the server with `perf record -g` through the quiet distinct
+#                   round (prefix.distinct) and the one-stamp round (prefix.one); use a build
+#                   with symbols (`cargo build --profile profiling`)
 #
 # Rounds, in order: distinct stamps (first pass: none seen before), one stamp; then the same
 # two while another organization keeps its diary (BENCH_WRITES entries a second, on stamps of
@@ -101,6 +104,9 @@ start_server
 # Each round's requests a second are kept in $WORK/rate.<name> for the ratios at the end.
 run() {
   local name=$1; shift
+  if [ -n "${BENCH_PERF:-}" ] && { [ "$name" = distinct ] || [ "$name" = one ]; }; then
+    perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF.$name" -- sleep "$((DURATION - 2))" >/dev/null 2>&1 &
+  fi
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" >"$WORK/round.txt"
   grep -E "Requests/sec|99%|90%|75%|50%|Latency|Non-2xx|Socket errors|requests:" "$WORK/round.txt"
   if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
