@@ -104,10 +104,14 @@ start_server
 # Each round's requests a second are kept in $WORK/rate.<name> for the ratios at the end.
 run() {
   local name=$1; shift
+  local perf=
   if [ -n "${BENCH_PERF:-}" ] && { [ "$name" = distinct ] || [ "$name" = one ]; }; then
-    perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF.$name" -- sleep "$((DURATION - 2))" >/dev/null 2>&1 &
+    perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF.$name" -- sleep "$((DURATION - 2))" >"$WORK/perf.log" 2>&1 &
+    perf=$!
   fi
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" >"$WORK/round.txt"
+  # A profile that failed (perf missing, not permitted) says so instead of leaving no file.
+  [ -z "$perf" ] || wait "$perf" || { cat "$WORK/perf.log" >&2; echo "perf record failed" >&2; exit 1; }
   grep -E "Requests/sec|99%|90%|75%|50%|Latency|Non-2xx|Socket errors|requests:" "$WORK/round.txt"
   if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
   awk '/Requests\/sec/ {print $2}' "$WORK/round.txt" >"$WORK/rate.$name"
