@@ -14,9 +14,13 @@
 #                   own lot, e.g. 10000000 stamps in 100 batches
 #   BENCH_WALK=n    stamps walked by the distinct rounds (default: all), taken from the first
 #                   batches' runs
-#   BENCH_PERF=prefix  record the server with `perf record -g` through the quiet distinct
-#                   round (prefix.distinct) and the one-stamp round (prefix.one); use a build
+#   BENCH_PERF=prefix  record the server with `perf record -g` through the distinct rounds
+#                   (prefix.distinct, prefix.distinct_busy) and the one-stamp round
+#                   (prefix.one); use a build
 #                   with symbols (`cargo build --profile profiling`)
+#   BENCH_PG_STATEMENTS=1  with BENCH_POSTGRES, print the statements that took the most of
+#                   PostgreSQL's time in the distinct first passes (needs pg_stat_statements in
+#                   shared_preload_libraries)
 #
 # Rounds, in order: distinct stamps (first pass: none seen before), one stamp; then the same
 # two while another organization keeps its diary (BENCH_WRITES entries a second, on stamps of
@@ -95,24 +99,63 @@ if [ "$WRITES" -gt 0 ]; then
 else
   cp "$WORK/paths.txt" "$WORK/quiet.txt"
 fi
+# The EPCIS index turns each stamp run into commissioning events in the background (one per
+# 1,000 stamps); an EPCIS query waits for it to catch up, so that its work on millions of
+# stamps just issued does not share the cores with the rounds.
+INDEX_START=$(date +%s)
+# A query that outlasts the request timeout is answered 503 while the index goes on.
+until curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/epcis/events?perPage=1" >/dev/null; do
+  [ $(($(date +%s) - INDEX_START)) -lt 3600 ] || { echo "the EPCIS index did not catch up in an hour" >&2; exit 1; }
+  sleep 1
+done
+echo "EPCIS index caught up with the stamp runs ($(($(date +%s) - INDEX_START)) s)" >&2
 # A fresh process: no stamp is in any cache when the first round starts.
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 start_server
 
+
+# CPU time (user + system, in clock ticks) used so far by the server, and by PostgreSQL's
+# processes when the database is PostgreSQL (0 on SQLite, which runs in the server): with
+# their reaped children's, so that a connection closed meanwhile still counts (the postmaster
+# reaps its backends).
+TICKS=$(getconf CLK_TCK)
+server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
+db_ticks() {
+  [ -n "${BENCH_POSTGRES:-}" ] || { echo 0; return; }
+  local pids; pids=$(pgrep -x postgres | sed 's|.*|/proc/&/stat|')
+  # A process that exits meanwhile is skipped.
+  cat $pids 2>/dev/null | awk '{t += $14 + $15 + $16 + $17} END {print t + 0}'
+}
 
 # A round that got any answer but 2xx fails the script: every stamp here is genuine.
 # Each round's requests a second are kept in $WORK/rate.<name> for the ratios at the end.
 run() {
   local name=$1; shift
   local perf=
-  if [ -n "${BENCH_PERF:-}" ] && { [ "$name" = distinct ] || [ "$name" = one ]; }; then
+  if [ -n "${BENCH_PERF:-}" ] && { [ "$name" = distinct ] || [ "$name" = one ] || [ "$name" = distinct_busy ]; }; then
     perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF.$name" -- sleep "$((DURATION - 2))" >"$WORK/perf.log" 2>&1 &
     perf=$!
   fi
+  local statements=
+  if [ -n "${BENCH_PG_STATEMENTS:-}" ] && { [ "$name" = distinct ] || [ "$name" = distinct_busy ]; }; then
+    statements=1
+    psql -q "$DATABASE_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
+  fi
+  local server0 db0; server0=$(server_ticks) db0=$(db_ticks)
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" >"$WORK/round.txt"
+  local server1 db1; server1=$(server_ticks) db1=$(db_ticks)
   # A profile that failed (perf missing, not permitted) says so instead of leaving no file.
   [ -z "$perf" ] || wait "$perf" || { cat "$WORK/perf.log" >&2; echo "perf record failed" >&2; exit 1; }
   grep -E "Requests/sec|99%|90%|75%|50%|Latency|Non-2xx|Socket errors|requests:" "$WORK/round.txt"
+  # Where a request's time goes: CPU of the server and of the database a request.
+  local requests; requests=$(awk '/requests in/ {print $1}' "$WORK/round.txt")
+  python3 -c "r = max($requests, 1); k = 1e6 / $TICKS / r
+print(f'  CPU a request: server {($server1 - $server0) * k:.0f} us' + ('' if not $db1 else f', PostgreSQL {($db1 - $db0) * k:.0f} us'))"
+  [ -z "$statements" ] || psql -X "$DATABASE_URL" -c "SELECT calls, round(total_exec_time) AS total_ms,
+      round(mean_exec_time::numeric, 3) AS mean_ms, round(max_exec_time::numeric, 1) AS max_ms,
+      rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+    FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+    ORDER BY total_exec_time DESC LIMIT 10"
   if grep -q "Non-2xx" "$WORK/round.txt"; then echo "a scan was not answered 2xx" >&2; exit 1; fi
   awk '/Requests\/sec/ {print $2}' "$WORK/round.txt" >"$WORK/rate.$name"
 }

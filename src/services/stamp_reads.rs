@@ -24,8 +24,8 @@ use crate::error::AppError;
 
 /// Most serials in one statement.
 pub const MOST: usize = 64;
-/// Statements running at once.
-pub const IN_FLIGHT: usize = 2;
+/// Statements running at once (as many as the lookups' connections).
+pub const IN_FLIGHT: usize = crate::db::LOOKUP_CONNECTIONS as usize;
 
 /// A stamp's row and its counters as they were read (with its counters' row, when it was
 /// scanned: `LEFT JOIN stamp_scans`).
@@ -86,38 +86,17 @@ fn padded(wanted: &[String]) -> Vec<&str> {
     serials
 }
 
-/// The stamps and their counters: one `LEFT JOIN` on SQLite (a loop over the serials'
-/// index); two `IN` lookups on PostgreSQL, where a prepared `LEFT JOIN` may keep the generic
-/// plan made while `stamp_scans` was small (a hash join over a scan of the whole table) as
-/// the table grows: 67 ms instead of 0.05 ms at 400,000 rows, and the distinct-stamp rate
-/// halved (`bench/pg_stamp_read_plans.sql`, bench/RESULTS.md). An `IN` lookup of one table
-/// has only its primary key's plan.
+/// The stamps and their counters: one `LEFT JOIN` (on SQLite a loop over the serials' index;
+/// on PostgreSQL planned with the serials each time, see [`Db::lookups`]).
 async fn rows_of(
     db: &Db,
     serials: &[&str],
 ) -> Result<Vec<(stamp::Model, Option<stamp_scan::Model>)>, sea_orm::DbErr> {
-    let stamps = stamp::Entity::find().filter(stamp::Column::Serial.is_in(serials.iter().copied()));
-    if db.read().get_database_backend() != sea_orm::DbBackend::Postgres {
-        return stamps
-            .find_also_related(stamp_scan::Entity)
-            .all(db.read())
-            .await;
-    }
-    let stamps = stamps.all(db.read()).await?;
-    let mut counters: HashMap<String, stamp_scan::Model> = stamp_scan::Entity::find()
-        .filter(stamp_scan::Column::Serial.is_in(serials.iter().copied()))
-        .all(db.read())
-        .await?
-        .into_iter()
-        .map(|c| (c.serial.clone(), c))
-        .collect();
-    Ok(stamps
-        .into_iter()
-        .map(|s| {
-            let c = counters.remove(&s.serial);
-            (s, c)
-        })
-        .collect())
+    stamp::Entity::find()
+        .filter(stamp::Column::Serial.is_in(serials.iter().copied()))
+        .find_also_related(stamp_scan::Entity)
+        .all(db.lookups())
+        .await
 }
 
 async fn read(db: &Db, wanted: Vec<(String, oneshot::Sender<Row>)>) {
