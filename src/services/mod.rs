@@ -26,6 +26,7 @@ pub mod in_flight;
 pub mod invitations;
 pub mod ledger;
 pub mod listings;
+pub mod log_size;
 pub mod organizations;
 pub mod outbox;
 pub mod pin_claims;

@@ -154,7 +154,7 @@ pub async fn resolve_cached_at(
     // cache by the next request that reads the larger size.
     let size = match size {
         Some(size) => size,
-        None => super::ledger::head(db.read(), false).await?.size,
+        None => cache.log_size(db).await?,
     };
     cache.catch_up(db.read(), size).await?;
     if let Some(r) = cache.stamp(serial.as_str()) {
@@ -237,7 +237,7 @@ pub async fn resolve_lot(
     gtin: &crate::domain::Gtin,
     lot: &crate::domain::LotCode,
 ) -> Result<Arc<Lot>, ResolveError> {
-    let size = super::ledger::head(db.read(), false).await?.size;
+    let size = cache.log_size(db).await?;
     cache.catch_up(db.read(), size).await?;
     let product = product_by_gtin(db, gtin).await?;
     let batch = batch::Entity::find()

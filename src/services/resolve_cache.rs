@@ -172,6 +172,8 @@ pub struct ResolveCache {
     loading: Vec<tokio::sync::Mutex<()>>,
     /// Rows of stamps not cached, read many requests' at once (started on first use).
     reader: std::sync::OnceLock<super::stamp_reads::StampReader>,
+    /// The log's size, read for many requests at once (started on first use).
+    sizes: std::sync::OnceLock<super::log_size::SizeReader>,
     counters: ResolverCounters,
 }
 
@@ -191,6 +193,7 @@ impl ResolveCache {
                 .map(|_| tokio::sync::Mutex::new(()))
                 .collect(),
             reader: std::sync::OnceLock::new(),
+            sizes: std::sync::OnceLock::new(),
             counters,
         }
     }
@@ -204,6 +207,14 @@ impl ResolveCache {
         self.reader
             .get_or_init(|| super::stamp_reads::StampReader::start(db.clone()))
             .get(serial)
+            .await
+    }
+
+    /// The log's size, read after this call began (together with other requests' meanwhile).
+    pub async fn log_size(&self, db: &crate::db::Db) -> Result<u64, AppError> {
+        self.sizes
+            .get_or_init(|| super::log_size::SizeReader::start(db.clone()))
+            .size()
             .await
     }
 

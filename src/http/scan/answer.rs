@@ -75,11 +75,7 @@ pub(super) async fn locate(
             // use the resolution if nothing it shows has changed since.
             let size = match stored.ledger_size {
                 Some(size) => size,
-                None => {
-                    crate::services::ledger::head(state.db.read(), false)
-                        .await?
-                        .size
-                }
+                None => state.resolve_cache.log_size(&state.db).await?,
             };
             state.resolve_cache.catch_up(state.db.read(), size).await?;
             let r = match state.resolve_cache.stamp(cached.serial.as_str()) {
