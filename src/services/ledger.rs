@@ -70,6 +70,24 @@ pub async fn head<C: ConnectionTrait>(conn: &C, lock: bool) -> Result<Head, AppE
     )
 }
 
+/// The log's size once every append in progress has ended. On PostgreSQL the head is read
+/// with a share lock, which waits for the appends holding it (each locks it before it counts
+/// itself in [`LOCAL_APPENDS`]), so every append counted before this call is in the size; the
+/// lock ends with the statement. Elsewhere a plain read: on SQLite appends and the scan
+/// writer share one write connection, so none is in progress during the writer's turn.
+pub async fn settled_size<C: ConnectionTrait>(conn: &C) -> Result<u64, AppError> {
+    let mut q = ledger_head::Entity::find_by_id(1);
+    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q = q.lock_shared();
+    }
+    Ok(to_head(
+        q.one(conn)
+            .await?
+            .ok_or_else(|| corrupt("missing head row"))?,
+    )?
+    .size)
+}
+
 /// The canonical payload of a row.
 pub fn payload_of<R: Recorded>(row: &R) -> Result<String, AppError> {
     let bytes = canonical::to_vec(&row.payload()).map_err(AppError::internal)?;
