@@ -34,20 +34,30 @@ pub struct Db {
 /// Connections of the batched lookups' pool on PostgreSQL (see [`Db::lookups`]).
 pub const LOOKUP_CONNECTIONS: u32 = 2;
 
+/// The planner's settings on the lookups' connections: no whole-table scan and no hash or
+/// merge join, so every plan of a lookup by primary key walks the keys' indexes, whatever
+/// the tables' statistics said when it was made.
+const LOOKUP_PLANS: [(&str, &str); 3] = [
+    ("enable_seqscan", "off"),
+    ("enable_hashjoin", "off"),
+    ("enable_mergejoin", "off"),
+];
+
 impl Db {
     /// Connection for reads (and for writes that need no transaction ordering).
     pub fn read(&self) -> &DatabaseConnection {
         &self.read
     }
 
-    /// Connections for batched reads by key of tables that grow from empty while the
+    /// Connections for batched reads by primary key of tables that grow from empty while the
     /// service runs (the stamp reader's `stamps LEFT JOIN stamp_scans`): on PostgreSQL a pool
-    /// of [`LOOKUP_CONNECTIONS`] whose statements are planned with their values on every run
-    /// (`plan_cache_mode = force_custom_plan`). sqlx prepares a statement once a connection,
-    /// and PostgreSQL keeps a generic plan after five runs: made while `stamp_scans` was
-    /// nearly empty, that plan scans the whole table, and keeps doing so as it grows (25 ms
-    /// for 32 serials at 15,000 rows, bench/RESULTS.md). A lookup carries up to 64 serials,
-    /// so planning it each time costs little a stamp. On SQLite, the read pool.
+    /// of [`LOOKUP_CONNECTIONS`] whose planner may only walk indexes ([`LOOKUP_PLANS`]). sqlx
+    /// prepares a statement once a connection, and PostgreSQL keeps a generic plan after five
+    /// runs: made while `stamp_scans` held a few hundred rows, that plan scanned the whole
+    /// table, and kept doing so as it grew (25 ms for 32 serials at 15,000 rows; 346 ms at
+    /// 400,000, `bench/pg_stamp_read_plans.sql`). Planning each run with the values
+    /// (`plan_cache_mode = force_custom_plan`) also avoids it, at ~0.25 ms of planning a
+    /// statement (bench/RESULTS.md). On SQLite, the read pool.
     pub fn lookups(&self) -> &DatabaseConnection {
         &self.lookups
     }
@@ -127,7 +137,7 @@ pub async fn connect(url: &str, max_connections: u32) -> anyhow::Result<Db> {
             .context("connecting to the database")?;
         opts.max_connections(LOOKUP_CONNECTIONS)
             .min_connections(0)
-            .map_sqlx_postgres_opts(|o| o.options([("plan_cache_mode", "force_custom_plan")]));
+            .map_sqlx_postgres_opts(|o| o.options(LOOKUP_PLANS));
         let lookups = Database::connect(opts)
             .await
             .context("connecting to the database")?;
