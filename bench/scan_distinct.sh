@@ -122,9 +122,9 @@ TICKS=$(getconf CLK_TCK)
 server_ticks() { awk '{print $14 + $15}' "/proc/$SERVER/stat"; }
 db_ticks() {
   [ -n "${BENCH_POSTGRES:-}" ] || { echo 0; return; }
-  local pids; pids=$(pgrep -x postgres | sed 's|.*|/proc/&/stat|')
-  # A process that exits meanwhile is skipped.
-  cat $pids 2>/dev/null | awk '{t += $14 + $15 + $16 + $17} END {print t + 0}'
+  # A process that exits meanwhile is skipped; a PostgreSQL on another machine counts 0.
+  { pgrep -x postgres || true; } | while read -r pid; do cat "/proc/$pid/stat" 2>/dev/null || true; done |
+    awk '{t += $14 + $15 + $16 + $17} END {print t + 0}'
 }
 
 # A round that got any answer but 2xx fails the script: every stamp here is genuine.
@@ -149,7 +149,7 @@ run() {
   grep -E "Requests/sec|99%|90%|75%|50%|Latency|Non-2xx|Socket errors|requests:" "$WORK/round.txt"
   # Where a request's time goes: CPU of the server and of the database a request.
   local requests; requests=$(awk '/requests in/ {print $1}' "$WORK/round.txt")
-  python3 -c "r = max($requests, 1); k = 1e6 / $TICKS / r
+  python3 -c "r = max(${requests:-0}, 1); k = 1e6 / $TICKS / r
 print(f'  CPU a request: server {($server1 - $server0) * k:.0f} us' + ('' if not $db1 else f', PostgreSQL {($db1 - $db0) * k:.0f} us'))"
   [ -z "$statements" ] || psql -X "$DATABASE_URL" -c "SELECT calls, round(total_exec_time) AS total_ms,
       round(mean_exec_time::numeric, 3) AS mean_ms, round(max_exec_time::numeric, 1) AS max_ms,

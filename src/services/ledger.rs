@@ -59,10 +59,14 @@ fn to_head(row: ledger_head::Model) -> Result<Head, AppError> {
 
 /// Reads the head; `lock` takes the row lock that serialises appends (PostgreSQL).
 pub async fn head<C: ConnectionTrait>(conn: &C, lock: bool) -> Result<Head, AppError> {
-    let mut q = ledger_head::Entity::find_by_id(1);
-    if lock {
-        q = q.lock_exclusive();
-    }
+    let q = ledger_head::Entity::find_by_id(1);
+    read_head(conn, if lock { q.lock_exclusive() } else { q }).await
+}
+
+async fn read_head<C: ConnectionTrait>(
+    conn: &C,
+    q: sea_orm::Select<ledger_head::Entity>,
+) -> Result<Head, AppError> {
     to_head(
         q.one(conn)
             .await?
@@ -70,22 +74,19 @@ pub async fn head<C: ConnectionTrait>(conn: &C, lock: bool) -> Result<Head, AppE
     )
 }
 
-/// The log's size once every append in progress has ended. On PostgreSQL the head is read
-/// with a share lock, which waits for the appends holding it (each locks it before it counts
-/// itself in [`LOCAL_APPENDS`]), so every append counted before this call is in the size; the
-/// lock ends with the statement. Elsewhere a plain read: on SQLite appends and the scan
-/// writer share one write connection, so none is in progress during the writer's turn.
+/// The log's size with every append counted in [`LOCAL_APPENDS`] before this call in it
+/// (for the scan writer, after its commit). On PostgreSQL the head is read with a share lock,
+/// which waits for the appends holding it (each locks it before it counts itself); the lock
+/// ends with the statement. On SQLite a plain read: an append holds the one write connection
+/// from before it counts itself until its commit, so the writer's commit came after it.
 pub async fn settled_size<C: ConnectionTrait>(conn: &C) -> Result<u64, AppError> {
-    let mut q = ledger_head::Entity::find_by_id(1);
-    if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
-        q = q.lock_shared();
-    }
-    Ok(to_head(
-        q.one(conn)
-            .await?
-            .ok_or_else(|| corrupt("missing head row"))?,
-    )?
-    .size)
+    let q = ledger_head::Entity::find_by_id(1);
+    let q = if conn.get_database_backend() == sea_orm::DbBackend::Postgres {
+        q.lock_shared()
+    } else {
+        q
+    };
+    Ok(read_head(conn, q).await?.size)
 }
 
 /// The canonical payload of a row.

@@ -644,15 +644,6 @@ async fn store(
     for j in jobs {
         per_stamp.entry(&j.serial).or_default().push(j.at);
     }
-    // The log's size goes with the views; on SQLite read in this turn of the write connection,
-    // which no append is halfway through. On PostgreSQL after the commit (below).
-    let postgres =
-        sea_orm::ConnectionTrait::get_database_backend(&txn) == sea_orm::DbBackend::Postgres;
-    let ledger_size = if postgres {
-        None
-    } else {
-        Some(super::ledger::settled_size(&txn).await?)
-    };
     let keep = Ord::max(Ord::max(thresholds.per_day, thresholds.per_week), 1) as usize;
     let counts: Vec<_> = per_stamp
         .iter_mut()
@@ -704,13 +695,11 @@ async fn store(
     }
     super::scan_rows::add_alerts(&txn, &alerts).await?;
     txn.commit().await?;
-    // An append this node counted before the group began may not have committed yet: read
-    // inside the transaction, its entry could be missing from a size the pages then trust for
-    // a second (a void acknowledged here, not shown here). The settled size waits for it.
-    let ledger_size = match ledger_size {
-        Some(size) => size,
-        None => super::ledger::settled_size(db.read()).await?,
-    };
+    // The log's size goes with the views. An append this node counted before the group began
+    // may not have committed yet (PostgreSQL): read inside the transaction, its entry could be
+    // missing from a size the pages then trust for a second (a void acknowledged here, not
+    // shown here). The settled size, read after the commit, waits for it.
+    let ledger_size = super::ledger::settled_size(db.read()).await?;
     Ok((out, ledger_size))
 }
 

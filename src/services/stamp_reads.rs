@@ -87,7 +87,7 @@ fn padded(wanted: &[String]) -> Vec<&str> {
 }
 
 /// The stamps and their counters: one `LEFT JOIN` (on SQLite a loop over the serials' index;
-/// on PostgreSQL planned with the serials each time, see [`Db::lookups`]).
+/// on PostgreSQL on a pool whose plans may only walk indexes, see [`Db::lookups`]).
 async fn rows_of(
     db: &Db,
     serials: &[&str],

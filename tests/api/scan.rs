@@ -1148,3 +1148,52 @@ async fn scans_older_than_the_retention_are_deleted_and_their_counts_kept() {
     app.state.scans.flush().await;
     assert_eq!(counters().await.scan_count, 4);
 }
+
+/// The plan PostgreSQL keeps for the stamp reader's lookup (sqlx prepares it once a
+/// connection; after five runs a generic plan is kept), as `EXPLAIN EXECUTE` of it in one
+/// transaction on each pool.
+async fn kept_lookup_plan(conn: &sea_orm::DatabaseConnection) -> String {
+    use sea_orm::{Statement, TransactionTrait};
+    let txn = conn.begin().await.unwrap();
+    for sql in [
+        "SET LOCAL plan_cache_mode = force_generic_plan",
+        "PREPARE lookup(text, text) AS SELECT * FROM stamps s LEFT JOIN stamp_scans c \
+         ON c.serial = s.serial WHERE s.serial IN ($1, $2)",
+    ] {
+        txn.execute_unprepared(sql).await.unwrap();
+    }
+    let rows = txn
+        .query_all_raw(Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "EXPLAIN EXECUTE lookup('A', 'B')",
+        ))
+        .await
+        .unwrap();
+    txn.rollback().await.unwrap();
+    rows.iter()
+        .map(|r| r.try_get::<String>("", "QUERY PLAN").unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn the_stamp_lookups_keep_plans_that_walk_the_indexes_on_postgresql() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 1).await;
+    let (status, _, _) = get(&app, &path_of(&stamps[0]), &[BROWSER]).await;
+    assert_eq!(status, StatusCode::OK, "the lookup pool answers");
+    if app.db.read().get_database_backend() != sea_orm::DbBackend::Postgres {
+        // On SQLite the lookups use the read pool and SQLite has no kept generic plans; the
+        // rest needs PostgreSQL, which `.ci/run` runs this suite on.
+        return;
+    }
+    // On small tables, as every database starts, the plan kept on the ordinary pool scans them
+    // whole, and would go on doing so as they grow (bench/pg_stamp_read_plans.sql).
+    let ordinary = kept_lookup_plan(app.db.read()).await;
+    assert!(ordinary.contains("Seq Scan"), "{ordinary}");
+    // The lookups' pool may only walk the primary keys' indexes.
+    let lookups = kept_lookup_plan(app.db.lookups()).await;
+    assert!(!lookups.contains("Seq Scan"), "{lookups}");
+    assert!(lookups.contains("stamps_pkey"), "{lookups}");
+    assert!(lookups.contains("stamp_scans_pkey"), "{lookups}");
+}
