@@ -18,6 +18,9 @@
 #                   (prefix.distinct, prefix.distinct_busy) and the one-stamp round
 #                   (prefix.one); use a build
 #                   with symbols (`cargo build --profile profiling`)
+#   BENCH_PG_SQL='…'  with BENCH_POSTGRES, SQL run on the database once it is filled, before
+#                   the rounds' server starts (an A/B of a schema change on one binary, e.g.
+#                   migration 38's foreign keys put back)
 #   BENCH_PG_STATEMENTS=1  with BENCH_POSTGRES, print the statements that took the most of
 #                   PostgreSQL's time in the distinct first passes (needs pg_stat_statements in
 #                   shared_preload_libraries)
@@ -111,6 +114,10 @@ done
 echo "EPCIS index caught up with the stamp runs ($(($(date +%s) - INDEX_START)) s)" >&2
 # A fresh process: no stamp is in any cache when the first round starts.
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+if [ -n "${BENCH_PG_SQL:-}" ]; then
+  psql -q -v ON_ERROR_STOP=1 "$DATABASE_URL" -c "$BENCH_PG_SQL"
+  echo "ran on the database: $BENCH_PG_SQL" >&2
+fi
 start_server
 
 

@@ -42,6 +42,7 @@ mod m20261205_000034_create_trace_codes;
 mod m20261205_000035_epcis_query_indexes;
 mod m20261205_000036_create_scan_alerts;
 mod m20261206_000037_stamp_scans;
+mod m20261207_000038_scan_tables_without_foreign_keys;
 
 pub struct Migrator;
 
@@ -86,6 +87,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000035_epcis_query_indexes::Migration),
             Box::new(m20261205_000036_create_scan_alerts::Migration),
             Box::new(m20261206_000037_stamp_scans::Migration),
+            Box::new(m20261207_000038_scan_tables_without_foreign_keys::Migration),
         ]
     }
 }

@@ -45,11 +45,13 @@ pub async fn of_batch(
         .one(db.read())
         .await?
         .ok_or(AppError::NotFound("product"))?;
-    let lot = load_lot(db, batch, product).await.map_err(|e| match e {
-        ResolveError::App(e) => e,
-        ResolveError::Unknown | ResolveError::Broader(_) => AppError::NotFound("batch"),
-        ResolveError::Malformed(p) => AppError::validation("batch", p),
-    })?;
+    let lot = load_lot(db, batch, product, super::today())
+        .await
+        .map_err(|e| match e {
+            ResolveError::App(e) => e,
+            ResolveError::Unknown | ResolveError::Broader(_) => AppError::NotFound("batch"),
+            ResolveError::Malformed(p) => AppError::validation("batch", p),
+        })?;
     let (b, p, o) = (&lot.batch, &lot.product, &lot.producer);
     let farm_id = lot.farm.as_ref().map(|f| f.id);
     let mut traced = vec![(Traced::Product, p.id), (Traced::Organization, o.id)];

@@ -205,6 +205,9 @@ pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::from_timestamp_micros(t.timestamp_micros()).unwrap_or(t)
 }
 
+/// Today in Vietnam (UTC+7): OCOP decisions, harvest and production dates are Vietnamese
+/// calendar days, so a certificate valid until a date is in force to its end there, and a
+/// producer entering today's date at 6 in the morning is not told it is in the future.
 pub fn today() -> chrono::NaiveDate {
-    chrono::Utc::now().date_naive()
+    crate::domain::local_time::day_of(chrono::Utc::now())
 }

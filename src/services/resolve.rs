@@ -44,12 +44,12 @@ impl From<sea_orm::DbErr> for ResolveError {
     }
 }
 
-/// A product's certificates, newest decision first, each marked in force today or not.
+/// A product's certificates, newest decision first, each marked in force on `day` or not.
 pub async fn certificates<C: sea_orm::ConnectionTrait>(
     conn: &C,
     product: uuid::Uuid,
+    day: chrono::NaiveDate,
 ) -> Result<Vec<Certificate>, sea_orm::DbErr> {
-    let day = today();
     Ok(ocop_certification::Entity::find()
         .filter(ocop_certification::Column::ProductId.eq(product))
         .order_by_desc(ocop_certification::Column::DecisionDate)
@@ -92,7 +92,7 @@ pub async fn public_product(db: &Db, id: uuid::Uuid) -> Result<PublicProduct, Ap
         .one(conn)
         .await?;
     Ok(PublicProduct {
-        certificates: certificates(conn, product.id).await?,
+        certificates: certificates(conn, product.id, today()).await?,
         links: super::listings::live_links(db, product.id).await?,
         photo,
         producer,
@@ -199,7 +199,7 @@ async fn resolve_serial(
                         .one(conn)
                         .await?
                         .ok_or(ResolveError::Unknown)?;
-                    let lot = Arc::new(load_lot(db, batch, product).await?);
+                    let lot = Arc::new(load_lot(db, batch, product, cache.today()).await?);
                     cache.put_lot(size, lot.clone());
                     lot
                 }
@@ -253,7 +253,7 @@ pub async fn resolve_lot(
     if let Some(lot) = cache.lot(batch.id) {
         return Ok(lot);
     }
-    let lot = Arc::new(load_lot(db, batch, product).await?);
+    let lot = Arc::new(load_lot(db, batch, product, cache.today()).await?);
     cache.put_lot(size, lot.clone());
     Ok(lot)
 }
@@ -270,11 +270,12 @@ pub async fn product_by_gtin(
         .ok_or(ResolveError::Unknown)
 }
 
-/// Everything else a lot's pages show, read for a batch and its product.
+/// Everything else a lot's pages show on `day`, read for a batch and its product.
 pub(crate) async fn load_lot(
     db: &Db,
     batch: batch::Model,
     product: product::Model,
+    day: chrono::NaiveDate,
 ) -> Result<Lot, ResolveError> {
     let identity = Identity::of(&batch, &product)?;
     let conn = db.read();
@@ -290,7 +291,7 @@ pub(crate) async fn load_lot(
         Some(a) => farm::Entity::find_by_id(a.farm_id).one(conn).await?,
         None => None,
     };
-    let certificates = certificates(conn, product.id).await?;
+    let certificates = certificates(conn, product.id, day).await?;
     let events = batch_event::Entity::find()
         .filter(batch_event::Column::BatchId.eq(batch.id))
         .order_by_asc(batch_event::Column::OccurredAt)
@@ -321,5 +322,6 @@ pub(crate) async fn load_lot(
         links,
         certificates,
         events,
+        day,
     })
 }

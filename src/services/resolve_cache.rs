@@ -25,8 +25,8 @@ use entity::ledger_entry;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
+use super::clock::Clock;
 use super::resolved::{Lot, Resolved};
-use super::today;
 use crate::error::AppError;
 use crate::metrics::ResolverCounters;
 
@@ -175,6 +175,7 @@ pub struct ResolveCache {
     /// The log's size, read for many requests at once (started on first use).
     sizes: std::sync::OnceLock<super::log_size::SizeReader>,
     counters: ResolverCounters,
+    clock: Clock,
 }
 
 /// Stripes of [`ResolveCache::loading`].
@@ -195,6 +196,7 @@ impl ResolveCache {
             reader: std::sync::OnceLock::new(),
             sizes: std::sync::OnceLock::new(),
             counters,
+            clock: Clock::default(),
         }
     }
 
@@ -307,9 +309,19 @@ impl ResolveCache {
         seen.size = Some(size);
     }
 
+    /// Today in Vietnam by this cache's clock: lots are read for it and kept until it ends.
+    pub fn today(&self) -> chrono::NaiveDate {
+        crate::domain::local_time::day_of(self.clock.now())
+    }
+
+    /// The clock that says when a day ends (a test moves it to the next day).
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
     /// Today's lot of `batch`, current as of the size last caught up to.
     pub fn lot(&self, batch: Uuid) -> Option<Arc<Lot>> {
-        let day = today();
+        let day = self.today();
         self.lots
             .get(&batch)
             .filter(|slot| slot.day == day)
@@ -326,7 +338,7 @@ impl ResolveCache {
     /// Today's resolution of `serial` (as written: only an exact match is found), whose lot
     /// is still the current one.
     pub fn stamp(&self, serial: &str) -> Option<Arc<Resolved>> {
-        let day = today();
+        let day = self.today();
         let r = self
             .stamps
             .get(serial)
@@ -346,7 +358,15 @@ impl ResolveCache {
             Touch::Everything => true,
             Touch::Stamps(_) | Touch::StampsOf(_) | Touch::Nothing => false,
         };
-        self.put(&self.lots, lot.batch.id, size, lot.clone(), bytes, touched);
+        let day = lot.day;
+        self.put(
+            &self.lots,
+            lot.batch.id,
+            (size, day),
+            lot.clone(),
+            bytes,
+            touched,
+        );
     }
 
     /// Keeps the resolution of a stamp, read from the database when the log had `size`
@@ -361,17 +381,17 @@ impl ResolveCache {
             Touch::Everything => true,
             Touch::Nothing => false,
         };
-        let serial = r.serial.as_str().to_owned();
-        self.put(&self.stamps, serial, size, r.clone(), bytes, touched);
+        let (serial, day) = (r.serial.as_str().to_owned(), r.lot.day);
+        self.put(&self.stamps, serial, (size, day), r.clone(), bytes, touched);
     }
 
-    /// Keeps `value`, read when the log had `size` entries, if no entry applied since
-    /// `touched` it.
+    /// Keeps `value`, read when the log had `size` entries for `day`, if no entry applied
+    /// since `touched` it.
     fn put<K: Eq + std::hash::Hash + Clone, V>(
         &self,
         map: &Kept<K, V>,
         key: K,
-        size: u64,
+        (size, day): (u64, chrono::NaiveDate),
         value: Arc<V>,
         bytes: u64,
         touched: impl Fn(&Touch) -> bool,
@@ -383,7 +403,6 @@ impl ResolveCache {
         if !seen.still_current(size, touched) {
             return;
         }
-        let day = today();
         map.insert(key, Slot { day, value, bytes });
     }
 
@@ -409,7 +428,7 @@ mod tests {
             cache.insert(
                 k,
                 Slot {
-                    day: today(),
+                    day: crate::services::today(),
                     value: Arc::new(()),
                     bytes,
                 },

@@ -47,6 +47,9 @@ pub struct Lot {
     pub diary_photos: Vec<blob::Model>,
     /// Live marketplace pages of the product: (marketplace name, URL).
     pub links: Vec<(String, String)>,
+    /// The day (in Vietnam) whose certificates are marked in force: a lot is current only on
+    /// that day.
+    pub day: chrono::NaiveDate,
 }
 
 impl Lot {

@@ -288,7 +288,55 @@ pub async fn verify(
         Ok(n) => report.batch_chains = n,
         Err(d) => return Ok(Err(d)),
     }
+
+    // 5. Scans and counters name stamps (on PostgreSQL no foreign key says so; migration 38).
+    if let Some(d) = scans_without_stamps(conn).await? {
+        return Ok(Err(d));
+    }
     Ok(Ok(report))
+}
+
+/// The first scan or scan counter naming no stamp, or a counter filed under another batch
+/// than its stamp's.
+async fn scans_without_stamps<C: ConnectionTrait>(
+    conn: &C,
+) -> Result<Option<Divergence>, AppError> {
+    const CHECKS: [(&str, &str, &str, &str); 3] = [
+        (
+            "scans",
+            "serial",
+            "a stamp of that serial",
+            "SELECT serial FROM scans s WHERE NOT EXISTS \
+             (SELECT 1 FROM stamps st WHERE st.serial = s.serial) LIMIT 1",
+        ),
+        (
+            "stamp_scans",
+            "serial",
+            "a stamp of that serial",
+            "SELECT serial FROM stamp_scans c WHERE NOT EXISTS \
+             (SELECT 1 FROM stamps st WHERE st.serial = c.serial) LIMIT 1",
+        ),
+        (
+            "stamp_scans",
+            "batch_id",
+            "the batch of the stamp",
+            "SELECT c.serial, c.batch_id FROM stamp_scans c \
+             JOIN stamps st ON st.serial = c.serial WHERE st.batch_id <> c.batch_id LIMIT 1",
+        ),
+    ];
+    let backend = conn.get_database_backend();
+    for (table, field, expected, sql) in CHECKS {
+        let stmt = sea_orm::Statement::from_string(backend, sql);
+        if let Some(row) = conn.query_one_raw(stmt).await? {
+            let serial: String = row.try_get("", "serial")?;
+            let found = match row.try_get::<Uuid>("", "batch_id") {
+                Ok(batch) => batch.to_string(),
+                Err(_) => "no stamp".to_owned(),
+            };
+            return Ok(Some(diverge(table, serial, field, expected, found)));
+        }
+    }
+    Ok(None)
 }
 
 /// The columns that index an entry are not hashed; they must agree with what is: its kind

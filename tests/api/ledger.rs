@@ -197,7 +197,8 @@ pub fn verify(app: &TestApp) -> (i32, String) {
     let out = ocop_trace(app).arg("verify").output().unwrap();
     (
         out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
+        // The divergence is on stdout; an error that stopped the checks is on stderr.
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr),
     )
 }
 

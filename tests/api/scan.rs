@@ -770,7 +770,7 @@ async fn proofs_read_one_block_of_the_run_and_are_limited_per_client() {
 }
 
 /// Voids `stamp` of the batch's first run as lost, through the API.
-async fn void_lost(app: &TestApp, batch: &str, stamp: &Value) {
+pub async fn void_lost(app: &TestApp, batch: &str, stamp: &Value) {
     let (_, runs) = app
         .get(&app.admin, &format!("/api/v1/batches/{batch}/stamp-runs"))
         .await;
@@ -1196,4 +1196,64 @@ async fn the_stamp_lookups_keep_plans_that_walk_the_indexes_on_postgresql() {
     assert!(!lookups.contains("Seq Scan"), "{lookups}");
     assert!(lookups.contains("stamps_pkey"), "{lookups}");
     assert!(lookups.contains("stamp_scans_pkey"), "{lookups}");
+}
+
+/// `verify` reports scan counters filed under another batch than their stamp's and, on
+/// PostgreSQL, where no foreign key refuses one (migration 38), a scan of no stamp.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_reports_scan_rows_that_match_no_stamp() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 1).await;
+    let (s, _, _) = get(&app, &path_of(&stamps[0]), &[BROWSER]).await;
+    assert_eq!(s, StatusCode::OK);
+    app.state.scans.flush().await;
+    crate::ledger::checkpoint_covering(&app, 1).await;
+    let (code, out) = crate::ledger::verify(&app);
+    assert_eq!(code, 0, "{out}");
+
+    let (_, b) = app
+        .get(&app.admin, &format!("/api/v1/batches/{batch}"))
+        .await;
+    let product = b["product_id"].as_str().unwrap();
+    let (s, other) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/products/{product}/batches"),
+            json!({"lot_code": "CF2026B", "quantity": 10.0, "unit": "kg"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{other}");
+    let other = other["id"].as_str().unwrap();
+    let postgres = app.db.read().get_database_backend() == sea_orm::DbBackend::Postgres;
+    let set_batch = if postgres {
+        "UPDATE stamp_scans SET batch_id = $1"
+    } else {
+        "UPDATE stamp_scans SET batch_id = ?"
+    };
+    let uuid = |id: &str| uuid::Uuid::parse_str(id).unwrap().into();
+    app.sql(set_batch, vec![uuid(other)]).await;
+    let (code, out) = crate::ledger::verify(&app);
+    assert_eq!(code, 1, "{out}");
+    let serial = stamps[0]["serial"].as_str().unwrap();
+    assert!(
+        out.contains(&format!("stamp_scans row {serial}: field `batch_id`")),
+        "{out}"
+    );
+    app.sql(set_batch, vec![uuid(&batch)]).await;
+    assert_eq!(crate::ledger::verify(&app).0, 0);
+
+    if postgres {
+        app.sql(
+            "INSERT INTO scans (scanned_at, id, serial, client_hash, language) \
+             VALUES (now(), gen_random_uuid(), 'ZZZZZZZZZZZZZZZZ', '\\x00', 'vi')",
+            vec![],
+        )
+        .await;
+        let (code, out) = crate::ledger::verify(&app);
+        assert_eq!(code, 1, "{out}");
+        assert!(
+            out.contains("scans row ZZZZZZZZZZZZZZZZ: field `serial`"),
+            "{out}"
+        );
+    }
 }

@@ -2,7 +2,7 @@
 //! another node of the same database (services/resolve_cache.rs).
 
 use crate::helpers::TestApp;
-use crate::scan::{BROWSER, get, path_of, world};
+use crate::scan::{BROWSER, get, path_of, void_lost, world};
 use crate::stamps::{all_stamps, run_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -213,4 +213,146 @@ async fn stamps_of_a_cold_lot_scanned_together_read_it_once() {
         .unwrap_or_else(|| panic!("no commit durations in {text}"));
     assert!((1..=24).contains(&commits), "{commits}");
     assert!(text.contains("ocop_scan_queue_full_total "), "{text}");
+}
+
+/// A stamp's page on the node at `base`: (status, body).
+async fn page_on(base: &str, stamp: &Value) -> (StatusCode, String) {
+    let res = crate::scan::client()
+        .get(format!("{base}{}", path_of(stamp)))
+        .header(BROWSER.0, BROWSER.1)
+        .send()
+        .await
+        .unwrap();
+    (res.status(), res.text().await.unwrap())
+}
+
+/// Every change a scan page shows reaches the pages of a lot cached before it, on the node
+/// that made it and on another node of the same database: a diary entry, a photo, a listing
+/// going live, a certificate running out at midnight, a void and a recall. Each look is at a
+/// stamp neither node has scanned (a stamp scanned on a node in the last second may be
+/// answered from its memory for up to a second; services/scans.rs), except the void's, which
+/// is of a page both nodes served before.
+#[tokio::test]
+async fn every_change_a_page_shows_reaches_lots_cached_on_this_node_and_another() {
+    let app = TestApp::spawn().await;
+    let (batch, stamps) = world(&app, 20).await;
+    let product = product_of(&app, &batch).await;
+    let (other, other_state) = app.second_node_with(|_| {}).await;
+    let nodes = [app.address.clone(), other];
+    let mut fresh = stamps[1..].iter();
+    // Both nodes show each of `wanted` (and none of `gone`) on a stamp not scanned before.
+    let mut check = async |what: &str, wanted: &[&str], gone: &[&str]| {
+        for node in &nodes {
+            let (s, body) = page_on(node, fresh.next().unwrap()).await;
+            assert_eq!(s, StatusCode::OK, "{what} on {node}: {body}");
+            for w in wanted {
+                assert!(body.contains(w), "{what} on {node}: no {w:?} in {body}");
+            }
+            for g in gone {
+                assert!(!body.contains(g), "{what} on {node}: still {g:?} in {body}");
+            }
+        }
+    };
+    // A five-star certificate whose last day is today in Vietnam.
+    let today = ocop_trace::domain::local_time::day_of(chrono::Utc::now());
+    let decided = today
+        .checked_sub_months(chrono::Months::new(
+            ocop_trace::domain::ocop::VALIDITY_MONTHS,
+        ))
+        .unwrap();
+    app.create_certification(&app.admin, &product, 5, "central", &decided.to_string())
+        .await;
+    // Both nodes cache the lot and the page of the stamp voided later.
+    check(
+        "before",
+        &["aria-label=\"5 ★\""],
+        &["class=\"photo\"", "id=\"buy\"", "Đóng gói xong"],
+    )
+    .await;
+    for node in &nodes {
+        assert_eq!(page_on(node, &stamps[0]).await.0, StatusCode::OK);
+    }
+
+    diary(&app, &batch, "Đóng gói xong").await;
+    check("a diary entry", &["Đóng gói xong"], &[]).await;
+
+    let (s, _) = app
+        .upload(
+            &app.admin,
+            &format!("/api/v1/products/{product}/images"),
+            "a.jpg",
+            "image/jpeg",
+            ocop_trace::media::samples::photo_jpeg(800, 600),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    check("a photo", &["class=\"photo\""], &[]).await;
+
+    let (s, l) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/products/{product}/listings"),
+            json!({"marketplace": "voso", "price_vnd": 95000, "stock": 3}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    check("a listing not live yet", &[], &["id=\"buy\""]).await;
+    let (s, _) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/listings/{}", l["id"].as_str().unwrap()),
+            json!({"live_url": "https://voso.vn/ca-phe-robusta-ea-tul-5521"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    check(
+        "a listing gone live",
+        &["https://voso.vn/ca-phe-robusta-ea-tul-5521"],
+        &[],
+    )
+    .await;
+
+    // Midnight in Vietnam: the certificate has run out, with no write to say so.
+    let day = std::time::Duration::from_secs(24 * 3600);
+    app.state.resolve_cache.clock().advance(day);
+    other_state.resolve_cache.clock().advance(day);
+    check(
+        "the next day",
+        &["aria-label=\"4 ★\"", "Đóng gói xong", "class=\"photo\""],
+        &["aria-label=\"5 ★\""],
+    )
+    .await;
+
+    void_lost(&app, &batch, &stamps[0]).await;
+    assert_eq!(
+        page_on(&nodes[0], &stamps[0]).await.0,
+        StatusCode::GONE,
+        "at once here"
+    );
+    // On the other node within the second its memory may answer from (services/scans.rs);
+    // the deadline is generous for a loaded machine.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let (s, body) = page_on(&nodes[1], &stamps[0]).await;
+        if s == StatusCode::GONE {
+            assert!(body.contains("Tem đã bị hủy"), "{body}");
+            break;
+        }
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the void never reached the other node"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    check("a void of another stamp", &["Đóng gói xong"], &[]).await;
+
+    let (s, _) = app
+        .post(&app.admin, &format!("/api/v1/batches/{batch}/events"), json!({"kind": "recall", "occurred_at": "2026-04-02T08:00:00Z", "details": {"reason": "nhiễm nấm mốc"}}))
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    for node in &nodes {
+        let (s, body) = page_on(node, fresh.next().unwrap()).await;
+        assert_eq!(s, StatusCode::GONE, "a recall on {node}: {body}");
+    }
 }
