@@ -5,11 +5,12 @@
 //! recent scan times (they include other nodes' scans) into an in-memory view.
 //!
 //! A page answers from that view when it is fresh: the stamp's view was synced by a commit less
-//! than [`FRESH`] ago, the writer read the log's size less than [`FRESH`] ago, and no ledger
-//! entry was written by this process since (so a void or recall made here shows at once). The
-//! scan is then counted in memory and queued; the page does not wait for its commit. Otherwise
-//! (a stamp not scanned in the last second, or a change just made) the page waits for the
-//! commit, as every scan did before. A scan is answered before its commit only once it is
+//! than [`FRESH`] ago. The scan is then counted in memory and queued; the page does not wait
+//! for its commit. It also trusts the log's size the writer read when that is less than
+//! [`FRESH`] old and no ledger entry was written by this process since; otherwise it reads the
+//! size (one read for the requests asking meanwhile), so a void or recall made here shows at
+//! once. A stamp not scanned in the last second is counted from the row its request read, or
+//! else waits for the commit, as every scan did before. A scan is answered before its commit only once it is
 //! written to this node's journal ([`super::scan_journal`]): a crash of the process loses no
 //! scan it answered, as the next start stores what the journal holds (a crash of the machine
 //! may lose the last moments' scans, which were never flushed to disk). On PostgreSQL each
@@ -143,11 +144,11 @@ impl Views {
                 == super::ledger::LOCAL_APPENDS.load(Ordering::SeqCst)
     }
 
-    /// Counts the scan in memory and answers it, when the view is fresh.
+    /// Counts the scan in memory and answers it, when the stamp's view is fresh. The log's
+    /// size comes with it only when that is fresh too (no ledger entry written here since the
+    /// writer read it); otherwise the page reads the size, with the requests asking meanwhile
+    /// (services/log_size.rs), so a void or recall made here shows at once.
     fn answer(&self, job: &ScanJob) -> Option<Stored> {
-        if !self.log_is_fresh() {
-            return None;
-        }
         let mut shard = self.shard(&job.serial).lock().ok()?;
         let seen = shard.get_mut(&job.serial).filter(|s| s.fresh())?;
         seen.pending.push_back(job.at);
@@ -161,7 +162,9 @@ impl Views {
                 job.at,
                 self.thresholds,
             ),
-            ledger_size: Some(self.ledger_size.load(Ordering::Acquire)),
+            ledger_size: self
+                .log_is_fresh()
+                .then(|| self.ledger_size.load(Ordering::Acquire)),
         })
     }
 
