@@ -10,10 +10,11 @@
 //! [`FRESH`] old and no ledger entry was written by this process since; otherwise it reads the
 //! size (one read for the requests asking meanwhile), so a void or recall made here shows at
 //! once. A stamp not scanned in the last second is counted from the row its request read, or
-//! else waits for the commit, as every scan did before. A scan is answered before its commit only once it is
-//! written to this node's journal ([`super::scan_journal`]): a crash of the process loses no
-//! scan it answered, as the next start stores what the journal holds (a crash of the machine
-//! may lose the last moments' scans, which were never flushed to disk). On PostgreSQL each
+//! else waits for the commit, as every scan did before. A scan is answered before its commit
+//! only once it is written to this node's journal ([`super::scan_journal`]): a crash of the
+//! process loses no scan it answered, as the next start stores what the journal holds (a crash
+//! of the machine may lose the last moments' scans, which were never flushed to disk). On
+//! PostgreSQL each
 //! commit announces its stamps to the other nodes, which drop their views of them
 //! ([`super::scan_news`]), so scans on several nodes are counted together within a commit's
 //! time. The trade-off, chosen for throughput under load: a change made on another node (a
@@ -135,6 +136,12 @@ impl Views {
         &self.shards[(h.finish() as usize) % SHARDS]
     }
 
+    /// The log's size as the writer read it, when a page may trust it ([`Self::log_is_fresh`]).
+    fn fresh_size(&self) -> Option<u64> {
+        self.log_is_fresh()
+            .then(|| self.ledger_size.load(Ordering::Acquire))
+    }
+
     fn log_is_fresh(&self) -> bool {
         let synced = self.synced_ms.load(Ordering::Acquire);
         let now = epoch().elapsed().as_millis() as u64;
@@ -162,9 +169,7 @@ impl Views {
                 job.at,
                 self.thresholds,
             ),
-            ledger_size: self
-                .log_is_fresh()
-                .then(|| self.ledger_size.load(Ordering::Acquire)),
+            ledger_size: self.fresh_size(),
         })
     }
 
@@ -213,9 +218,7 @@ impl Views {
         let stored = Stored {
             live: seen.live(),
             recent: tally_with(seen.recent.iter().copied(), 1, job.at, self.thresholds),
-            ledger_size: self
-                .log_is_fresh()
-                .then(|| self.ledger_size.load(Ordering::Acquire)),
+            ledger_size: self.fresh_size(),
         };
         shard.insert(job.serial.clone(), seen);
         Some(stored)
@@ -412,9 +415,7 @@ impl ScanWriter {
     /// [`FRESH`] ago, and this process has appended nothing since): a page may trust it as it
     /// trusts the views, instead of reading the log's head itself.
     pub fn fresh_ledger_size(&self) -> Option<u64> {
-        self.views
-            .log_is_fresh()
-            .then(|| self.views.ledger_size.load(Ordering::Acquire))
+        self.views.fresh_size()
     }
 
     /// The stamp's counters merged with scans answered from memory and not yet committed

@@ -292,6 +292,31 @@ async fn the_cli_writes_a_pack() {
     assert!(String::from_utf8_lossy(&res.stderr).contains("unknown marketplace amazon"));
 }
 
+/// A Voso listing of `product`, not live yet; returns its id.
+pub async fn voso_listing(app: &TestApp, product: &str) -> String {
+    let (s, l) = app
+        .post(
+            &app.admin,
+            &format!("/api/v1/products/{product}/listings"),
+            json!({"marketplace": "voso", "price_vnd": 95000, "stock": 3}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{l}");
+    l["id"].as_str().unwrap().to_owned()
+}
+
+/// Records the marketplace page where `listing` went live.
+pub async fn went_live(app: &TestApp, listing: &str, url: &str) {
+    let (s, b) = app
+        .patch(
+            &app.admin,
+            &format!("/api/v1/listings/{listing}"),
+            json!({"live_url": url}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{b}");
+}
+
 #[tokio::test]
 async fn the_scan_page_links_to_live_listings_at_once() {
     let app = TestApp::spawn().await;
@@ -303,22 +328,8 @@ async fn the_scan_page_links_to_live_listings_at_once() {
         .get(&app.admin, &format!("/api/v1/batches/{batch}"))
         .await;
     let product = b["product_id"].as_str().unwrap();
-    let (s, l) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/products/{product}/listings"),
-            json!({"marketplace": "voso", "price_vnd": 95000, "stock": 3}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{l}");
-    let (s, _) = app
-        .patch(
-            &app.admin,
-            &format!("/api/v1/listings/{}", l["id"].as_str().unwrap()),
-            json!({"live_url": "https://voso.vn/ca-phe-robusta-ea-tul-5521"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
+    let listing = voso_listing(&app, product).await;
+    went_live(&app, &listing, "https://voso.vn/ca-phe-robusta-ea-tul-5521").await;
     let (_, html) = app.text(&path).await;
     assert!(
         html.contains(r#"<a href="https://voso.vn/ca-phe-robusta-ea-tul-5521" rel="noopener noreferrer">Mua trên Voso</a>"#),

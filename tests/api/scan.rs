@@ -1211,19 +1211,8 @@ async fn verify_reports_scan_rows_that_match_no_stamp() {
     let (code, out) = crate::ledger::verify(&app);
     assert_eq!(code, 0, "{out}");
 
-    let (_, b) = app
-        .get(&app.admin, &format!("/api/v1/batches/{batch}"))
-        .await;
-    let product = b["product_id"].as_str().unwrap();
-    let (s, other) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/products/{product}/batches"),
-            json!({"lot_code": "CF2026B", "quantity": 10.0, "unit": "kg"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{other}");
-    let other = other["id"].as_str().unwrap();
+    let product = crate::scan_cache::product_of(&app, &batch).await;
+    let other = app.create_batch(&app.admin, &product, "CF2026B").await;
     let postgres = app.db.read().get_database_backend() == sea_orm::DbBackend::Postgres;
     let set_batch = if postgres {
         "UPDATE stamp_scans SET batch_id = $1"
@@ -1231,7 +1220,7 @@ async fn verify_reports_scan_rows_that_match_no_stamp() {
         "UPDATE stamp_scans SET batch_id = ?"
     };
     let uuid = |id: &str| uuid::Uuid::parse_str(id).unwrap().into();
-    app.sql(set_batch, vec![uuid(other)]).await;
+    app.sql(set_batch, vec![uuid(&other)]).await;
     let (code, out) = crate::ledger::verify(&app);
     assert_eq!(code, 1, "{out}");
     let serial = stamps[0]["serial"].as_str().unwrap();

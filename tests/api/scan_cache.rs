@@ -19,15 +19,7 @@ fn counter(app: &TestApp, name: &str) -> u64 {
 /// A second batch of the world's product, with `count` stamps.
 async fn second_batch(app: &TestApp, first: &str, count: u64) -> (String, Vec<Value>) {
     let product = product_of(app, first).await;
-    let (s, batch) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/products/{product}/batches"),
-            json!({"lot_code": "CF2026B", "quantity": 200.0, "unit": "kg"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{batch}");
-    let batch = batch["id"].as_str().unwrap().to_owned();
+    let batch = app.create_batch(&app.admin, &product, "CF2026B").await;
     let run = run_of(app, &batch, count).await;
     (batch, all_stamps(app, &run).await)
 }
@@ -89,7 +81,8 @@ async fn a_write_drops_only_the_lots_whose_pages_show_it() {
     assert_eq!(counter(&app, "resolver_lots_read"), 5);
 }
 
-async fn product_of(app: &TestApp, batch: &str) -> String {
+/// The product of `batch`.
+pub async fn product_of(app: &TestApp, batch: &str) -> String {
     let (_, b) = app
         .get(&app.admin, &format!("/api/v1/batches/{batch}"))
         .await;
@@ -288,29 +281,11 @@ async fn every_change_a_page_shows_reaches_lots_cached_on_this_node_and_another(
     assert_eq!(s, StatusCode::CREATED);
     check("a photo", &["class=\"photo\""], &[]).await;
 
-    let (s, l) = app
-        .post(
-            &app.admin,
-            &format!("/api/v1/products/{product}/listings"),
-            json!({"marketplace": "voso", "price_vnd": 95000, "stock": 3}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{l}");
+    let listing = crate::listings::voso_listing(&app, &product).await;
     check("a listing not live yet", &[], &["id=\"buy\""]).await;
-    let (s, _) = app
-        .patch(
-            &app.admin,
-            &format!("/api/v1/listings/{}", l["id"].as_str().unwrap()),
-            json!({"live_url": "https://voso.vn/ca-phe-robusta-ea-tul-5521"}),
-        )
-        .await;
-    assert_eq!(s, StatusCode::OK);
-    check(
-        "a listing gone live",
-        &["https://voso.vn/ca-phe-robusta-ea-tul-5521"],
-        &[],
-    )
-    .await;
+    let live = "https://voso.vn/ca-phe-robusta-ea-tul-5521";
+    crate::listings::went_live(&app, &listing, live).await;
+    check("a listing gone live", &[live], &[]).await;
 
     // Midnight in Vietnam: the certificate has run out, with no write to say so.
     let day = std::time::Duration::from_secs(24 * 3600);
