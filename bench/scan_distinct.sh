@@ -134,6 +134,29 @@ db_ticks() {
     awk '{t += $14 + $15 + $16 + $17} END {print t + 0}'
 }
 
+# The server's counters of the scan path (services/scans.rs, stamp_reads.rs, log_size.rs), as
+# `name value` lines; a round prints what it did between two readings.
+counters() {
+  curl -sf -H "Authorization: Bearer $OCOP_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" |
+    awk '/^ocop_(scans_committed_total|scan_commit_duration_seconds_count|scan_queue_full_total|resolver_[a-z_]+_total) / {print $1, $2}'
+}
+round_counters() {
+  python3 - "$WORK/counters.0" "$WORK/counters.1" <<'PY'
+import sys
+def read(path):
+    return {k: float(v) for k, v in (line.split() for line in open(path))}
+a, b = read(sys.argv[1]), read(sys.argv[2])
+d = {k.removeprefix("ocop_").removesuffix("_total"): b[k] - a.get(k, 0) for k in b}
+scans, commits = d.get("scans_committed", 0), d.get("scan_commit_duration_seconds_count", 0)
+stamps, statements = d.get("resolver_stamps_read", 0), d.get("resolver_stamp_statements", 0)
+print(f"  scan writer: {scans:.0f} scans in {commits:.0f} commits ({scans / max(commits, 1):.0f} a commit), "
+      f"{d.get('scan_queue_full', 0):.0f} found the queue full; stamps read: {stamps:.0f} "
+      f"in {statements:.0f} statements ({stamps / max(statements, 1):.1f} a statement); "
+      f"log size reads: {d.get('resolver_log_size_reads', 0):.0f}; "
+      f"ledger entries applied: {d.get('resolver_ledger_entries_applied', 0):.0f}")
+PY
+}
+
 # A round that got any answer but 2xx fails the script: every stamp here is genuine.
 # Each round's requests a second are kept in $WORK/rate.<name> for the ratios at the end.
 run() {
@@ -149,8 +172,10 @@ run() {
     psql -q "$DATABASE_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" -c "SELECT pg_stat_statements_reset()" >/dev/null
   fi
   local server0 db0; server0=$(server_ticks) db0=$(db_ticks)
+  counters >"$WORK/counters.0"
   wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" >"$WORK/round.txt"
   local server1 db1; server1=$(server_ticks) db1=$(db_ticks)
+  counters >"$WORK/counters.1"
   # A profile that failed (perf missing, not permitted) says so instead of leaving no file.
   [ -z "$perf" ] || wait "$perf" || { cat "$WORK/perf.log" >&2; echo "perf record failed" >&2; exit 1; }
   grep -E "Requests/sec|99%|90%|75%|50%|Latency|Non-2xx|Socket errors|requests:" "$WORK/round.txt"
@@ -158,6 +183,7 @@ run() {
   local requests; requests=$(awk '/requests in/ {print $1}' "$WORK/round.txt")
   python3 -c "r = max(${requests:-0}, 1); k = 1e6 / $TICKS / r
 print(f'  CPU a request: server {($server1 - $server0) * k:.0f} us' + ('' if not $db1 else f', PostgreSQL {($db1 - $db0) * k:.0f} us'))"
+  round_counters
   [ -z "$statements" ] || psql -X "$DATABASE_URL" -c "SELECT calls, round(total_exec_time) AS total_ms,
       round(mean_exec_time::numeric, 3) AS mean_ms, round(max_exec_time::numeric, 1) AS max_ms,
       rows, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query

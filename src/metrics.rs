@@ -108,6 +108,10 @@ pub struct ResolverCounters {
     pub lots_dropped: Counter,
     /// Ledger entries read to bring the cache up to date.
     pub entries_applied: Counter,
+    /// Statements that read stamps' rows, each for the stamps asked for meanwhile.
+    pub stamp_statements: Counter,
+    /// Reads of the log's size made for pages (each for the pages asking meanwhile).
+    pub log_size_reads: Counter,
 }
 
 impl Default for Metrics {
@@ -148,6 +152,16 @@ impl Default for Metrics {
             "resolver_ledger_entries_applied",
             "Ledger entries read to keep the resolver's cache current",
             &resolver.entries_applied,
+        );
+        sub(
+            "resolver_stamp_statements",
+            "Statements that read stamps' rows, each for the stamps asked for meanwhile",
+            &resolver.stamp_statements,
+        );
+        sub(
+            "resolver_log_size_reads",
+            "Reads of the ledger's size made for scan pages, each shared by the pages asking meanwhile",
+            &resolver.log_size_reads,
         );
         let scan_writer = ScanWriterCounters::default();
         registry.register(

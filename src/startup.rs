@@ -82,17 +82,18 @@ pub async fn prepare(settings: Settings) -> anyhow::Result<AppState> {
     };
     let metrics = Arc::new(Metrics::default());
     let epcis = outbox.epcis.clone();
+    let scans = crate::services::scans::ScanWriter::start(
+        db.clone(),
+        settings.scan_thresholds,
+        metrics.scan_writer.clone(),
+    );
     Ok(AppState::new(crate::state::Shared {
         outbox,
         blobs,
         pin_key,
-        diary: DiaryWriter::start(db.clone()),
+        diary: DiaryWriter::start(db.clone(), scans.settled()),
         epcis,
-        scans: crate::services::scans::ScanWriter::start(
-            db.clone(),
-            settings.scan_thresholds,
-            metrics.scan_writer.clone(),
-        ),
+        scans,
         tiles: crate::services::tile_cache::TileCache::new(
             crate::services::tile_cache::DEFAULT_BYTES,
         ),

@@ -6,9 +6,12 @@
 //! one `BEGIN`/`COMMIT` and one read and write of the log head. With no load, a request is
 //! committed alone at once, with no added delay.
 
+use std::sync::Arc;
+
 use tokio::sync::{mpsc, oneshot};
 
 use super::events::{self, EventJob, Recorded};
+use super::log_size::SettledSize;
 use crate::db::Db;
 use crate::error::AppError;
 
@@ -23,8 +26,9 @@ pub struct DiaryWriter {
 }
 
 impl DiaryWriter {
-    /// Starts the writer task on the current runtime.
-    pub fn start(db: Db) -> Self {
+    /// Starts the writer task on the current runtime; it offers the log's size after each
+    /// commit to `settled` (the scan pages' copy).
+    pub fn start(db: Db, settled: Arc<SettledSize>) -> Self {
         let (queue, mut rx) = mpsc::channel::<Request>(1024);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -36,7 +40,10 @@ impl DiaryWriter {
                     }
                 }
                 let (jobs, replies): (Vec<EventJob>, Vec<_>) = group.into_iter().unzip();
-                let results = events::append_group(&db, jobs).await;
+                let (results, size) = events::append_group(&db, jobs).await;
+                if let Some(size) = size {
+                    settled.offer(size);
+                }
                 for (reply, result) in replies.into_iter().zip(results) {
                     // The requester may have gone away (client disconnected); the append stands.
                     let _ = reply.send(result);

@@ -17,6 +17,7 @@ use uuid::Uuid;
 
 use super::batches::status_of;
 use super::ledger;
+use super::log_size::Settled;
 use super::{Page, PageRequest, load, now, paginate};
 use crate::auth::Principal;
 use crate::db::Db;
@@ -79,22 +80,29 @@ fn check_time(new: &NewEvent) -> Result<(), AppError> {
 /// fail gets its error and writes nothing. Then the planned events, their ledger entries and
 /// the batches' new chain heads are written, and the log head once. If a write fails, the
 /// group is rolled back and each job is retried alone, so one bad job never costs another.
-pub async fn append_group(db: &Db, jobs: Vec<EventJob>) -> Vec<Result<Recorded, AppError>> {
+pub async fn append_group(
+    db: &Db,
+    jobs: Vec<EventJob>,
+) -> (Vec<Result<Recorded, AppError>>, Option<Settled>) {
     match try_group(db, &jobs).await {
-        Ok(results) => results,
-        Err(e) if jobs.len() == 1 => vec![Err(e)],
+        Ok(done) => done,
+        Err(e) if jobs.len() == 1 => (vec![Err(e)], None),
         Err(e) => {
             tracing::warn!(error = %e, jobs = jobs.len(), "group commit failed; appending one by one");
             let mut out = Vec::with_capacity(jobs.len());
+            let mut settled = None;
             for job in &jobs {
                 out.push(match try_group(db, std::slice::from_ref(job)).await {
-                    Ok(mut r) => r
-                        .pop()
-                        .unwrap_or_else(|| Err(AppError::internal(anyhow::anyhow!("no result")))),
+                    Ok((mut r, s)) => {
+                        settled = s.or(settled);
+                        r.pop().unwrap_or_else(|| {
+                            Err(AppError::internal(anyhow::anyhow!("no result")))
+                        })
+                    }
                     Err(e) => Err(e),
                 });
             }
-            out
+            (out, settled)
         }
     }
 }
@@ -129,19 +137,21 @@ fn is_job_error(e: &AppError) -> bool {
     !matches!(e, AppError::Internal(_) | AppError::Unavailable(_))
 }
 
+/// The group's results, and the log's size it committed.
 async fn try_group(
     db: &Db,
     jobs: &[EventJob],
-) -> Result<Vec<Result<Recorded, AppError>>, AppError> {
+) -> Result<(Vec<Result<Recorded, AppError>>, Option<Settled>), AppError> {
     let txn = db.write_txn().await?;
     let mut states = lock_batches(&txn, jobs).await?;
     let plans = plan_all(&txn, &mut states, jobs).await?;
     if plans.iter().all(Result::is_err) {
-        return Ok(plans.into_iter().filter_map(Result::err).map(Err).collect());
+        let errors = plans.into_iter().filter_map(Result::err).map(Err).collect();
+        return Ok((errors, None));
     }
-    let results = write(&txn, states, plans).await?;
+    let (results, settled) = write(&txn, states, plans).await?;
     txn.commit().await?;
-    Ok(results)
+    Ok((results, Some(settled)))
 }
 
 /// Appends every job in one transaction, or none of them: then the first job at fault (its
@@ -163,7 +173,7 @@ pub async fn append_all(
         Ok(p) => p,
         Err(fault) => return Ok(Err(fault)),
     };
-    let results = write(&txn, states, planned.into_iter().map(Ok).collect()).await?;
+    let (results, _) = write(&txn, states, planned.into_iter().map(Ok).collect()).await?;
     txn.commit().await?;
     Ok(Ok(results.into_iter().flatten().collect()))
 }
@@ -185,14 +195,18 @@ async fn plan_all(
     Ok(plans)
 }
 
-/// Writes the planned events, their ledger entries, the batches' new heads and the log head.
+/// Writes the planned events, their ledger entries, the batches' new heads and the log head;
+/// with the log's size once the transaction commits, which holds every entry this process
+/// counted before it (the head's lock, or SQLite's one write connection, keeps any other
+/// entry from being written here meanwhile).
 async fn write(
     txn: &DatabaseTransaction,
     states: HashMap<Uuid, BatchState>,
     plans: Vec<Result<Plan, AppError>>,
-) -> Result<Vec<Result<Recorded, AppError>>, AppError> {
+) -> Result<(Vec<Result<Recorded, AppError>>, Settled), AppError> {
     // The log head is locked after the batches, in the same order as every other write.
     let mut head = ledger::head(txn, true).await?;
+    let read_at = std::time::Instant::now();
     let mut results = Vec::with_capacity(plans.len());
     for p in plans {
         let p = match p {
@@ -256,7 +270,12 @@ async fn write(
         }
     }
     ledger::save_head(txn, &head).await?;
-    Ok(results)
+    let settled = Settled {
+        appends: ledger::LOCAL_APPENDS.load(std::sync::atomic::Ordering::SeqCst),
+        size: head.size,
+        at: read_at,
+    };
+    Ok((results, settled))
 }
 
 /// Locks every batch the group touches, in one query and in id order, so that two groups on

@@ -9,6 +9,11 @@
 //! share one read. Each gets a read that began after it asked, so it sees every entry
 //! committed before it asked, as a read of its own would.
 
+use std::sync::Mutex;
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{mpsc, oneshot};
 
 use super::ledger;
@@ -22,8 +27,8 @@ pub struct SizeReader {
 }
 
 impl SizeReader {
-    /// Starts the reader on the current runtime.
-    pub fn start(db: Db) -> Self {
+    /// Starts the reader on the current runtime; `reads` counts its reads.
+    pub fn start(db: Db, reads: Counter) -> Self {
         let (queue, mut rx) = mpsc::unbounded_channel::<Reply>();
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -33,6 +38,7 @@ impl SizeReader {
                 while let Ok(next) = rx.try_recv() {
                     waiting.push(next);
                 }
+                reads.inc();
                 let size = ledger::head(db.read(), false)
                     .await
                     .map(|head| head.size)
@@ -53,5 +59,82 @@ impl SizeReader {
         rx.await
             .map_err(|_| gone())?
             .map_err(|e| AppError::internal(anyhow::anyhow!("reading the log's size: {e}")))
+    }
+}
+
+/// The latest log size known to hold every entry this process counted in
+/// [`ledger::LOCAL_APPENDS`] before it was read, and when it was read. The scan writer offers
+/// one after each commit (read after it), the diary writer after each group of entries it
+/// commits (the head it wrote, holding the head's lock: no other entry here was being
+/// written). A page may use it instead of reading the size while it is less than
+/// [`FRESH`](super::scans::FRESH) old and nothing was appended here since: so the entries of a
+/// busy diary do not send every page to read the size until the scan writer's next commit.
+#[derive(Default)]
+pub struct SettledSize {
+    latest: Mutex<Option<Settled>>,
+}
+
+/// A log size and what it is known to hold.
+#[derive(Debug, Clone, Copy)]
+pub struct Settled {
+    /// [`ledger::LOCAL_APPENDS`] when the size was read; every entry counted in it is in it.
+    pub appends: u64,
+    pub size: u64,
+    /// When the size was read.
+    pub at: Instant,
+}
+
+impl SettledSize {
+    /// Keeps `offered` unless the one kept is newer (more entries counted, or as many and a
+    /// later read).
+    pub fn offer(&self, offered: Settled) {
+        let Ok(mut latest) = self.latest.lock() else {
+            return;
+        };
+        let newer = latest.is_none_or(|kept| {
+            (offered.appends, offered.size, offered.at) >= (kept.appends, kept.size, kept.at)
+        });
+        if newer {
+            *latest = Some(offered);
+        }
+    }
+
+    /// The size kept, when a page may trust it: read less than [`FRESH`](super::scans::FRESH)
+    /// ago, and no entry counted here since.
+    pub fn fresh(&self) -> Option<u64> {
+        self.fresh_with(ledger::LOCAL_APPENDS.load(Ordering::SeqCst))
+    }
+
+    /// [`Self::fresh`] when `appends` entries have been counted here.
+    fn fresh_with(&self, appends: u64) -> Option<u64> {
+        let kept = (*self.latest.lock().ok()?)?;
+        (kept.at.elapsed() < super::scans::FRESH && kept.appends == appends).then_some(kept.size)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_settled_size_is_trusted_while_fresh_and_nothing_was_appended_since() {
+        let settled = SettledSize::default();
+        assert_eq!(settled.fresh_with(0), None, "nothing offered yet");
+        let now = Instant::now();
+        let offer = |appends, size, at| Settled { appends, size, at };
+        settled.offer(offer(5, 100, now));
+        assert_eq!(settled.fresh_with(5), Some(100));
+        assert_eq!(settled.fresh_with(6), None, "an entry counted since");
+        // The scan writer's read that began before the diary writer's commit is older.
+        settled.offer(offer(4, 101, now));
+        assert_eq!(settled.fresh_with(5), Some(100));
+        // A later read with as many entries counted (another node's entries in it) wins.
+        settled.offer(offer(5, 103, now));
+        assert_eq!(settled.fresh_with(5), Some(103));
+        settled.offer(offer(7, 110, now));
+        assert_eq!(settled.fresh_with(7), Some(110));
+        // Too old to vouch for the other nodes' entries.
+        settled.offer(offer(8, 120, now - super::super::scans::FRESH));
+        assert_eq!(settled.fresh_with(8), None);
     }
 }

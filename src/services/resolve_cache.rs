@@ -207,7 +207,12 @@ impl ResolveCache {
         serial: &str,
     ) -> Result<Option<(entity::stamp::Model, super::scan_rows::Counters)>, AppError> {
         self.reader
-            .get_or_init(|| super::stamp_reads::StampReader::start(db.clone()))
+            .get_or_init(|| {
+                super::stamp_reads::StampReader::start(
+                    db.clone(),
+                    self.counters.stamp_statements.clone(),
+                )
+            })
             .get(serial)
             .await
     }
@@ -215,7 +220,9 @@ impl ResolveCache {
     /// The log's size, read after this call began (together with other requests' meanwhile).
     pub async fn log_size(&self, db: &crate::db::Db) -> Result<u64, AppError> {
         self.sizes
-            .get_or_init(|| super::log_size::SizeReader::start(db.clone()))
+            .get_or_init(|| {
+                super::log_size::SizeReader::start(db.clone(), self.counters.log_size_reads.clone())
+            })
             .size()
             .await
     }

@@ -6,10 +6,10 @@
 //!
 //! A page answers from that view when it is fresh: the stamp's view was synced by a commit less
 //! than [`FRESH`] ago. The scan is then counted in memory and queued; the page does not wait
-//! for its commit. It also trusts the log's size the writer read when that is less than
-//! [`FRESH`] old and no ledger entry was written by this process since; otherwise it reads the
-//! size (one read for the requests asking meanwhile), so a void or recall made here shows at
-//! once. A stamp not scanned in the last second is counted from the row its request read, or
+//! for its commit. It also trusts the log's size the writer read (or the diary writer
+//! committed since, [`SettledSize`]) when that is less than [`FRESH`] old and no ledger entry
+//! was written by this process since; otherwise it reads the size (one read for the requests
+//! asking meanwhile), so a void or recall made here shows at once. A stamp not scanned in the last second is counted from the row its request read, or
 //! else waits for the commit, as every scan did before. A scan is answered before its commit
 //! only once it is written to this node's journal ([`super::scan_journal`]): a crash of the
 //! process loses no scan it answered, as the next start stores what the journal holds (a crash
@@ -34,6 +34,7 @@ use uuid::Uuid;
 
 use anyhow::Context;
 
+use super::log_size::{Settled, SettledSize};
 use super::scan_journal::Journal;
 use crate::db::Db;
 use crate::domain::local_time::day_of;
@@ -109,19 +110,11 @@ impl Seen {
     }
 }
 
-fn epoch() -> Instant {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    *EPOCH.get_or_init(Instant::now)
-}
-
 /// The in-memory views and what the writer last read of the log.
 struct Views {
     shards: Vec<Mutex<HashMap<String, Seen>>>,
-    ledger_size: AtomicU64,
-    /// `LOCAL_APPENDS` when the writer began the transaction that read `ledger_size`.
-    appends_seen: AtomicU64,
-    /// When that transaction committed, in ms since `epoch()` (0: never).
-    synced_ms: AtomicU64,
+    /// The log's size the writer read after its last commit, or the diary writer's since.
+    settled: Arc<SettledSize>,
     thresholds: Thresholds,
     /// Notifications of other nodes' scans heard (services/scan_news.rs).
     heard: AtomicU64,
@@ -136,19 +129,9 @@ impl Views {
         &self.shards[(h.finish() as usize) % SHARDS]
     }
 
-    /// The log's size as the writer read it, when a page may trust it ([`Self::log_is_fresh`]).
+    /// The log's size as last settled, when a page may trust it ([`SettledSize::fresh`]).
     fn fresh_size(&self) -> Option<u64> {
-        self.log_is_fresh()
-            .then(|| self.ledger_size.load(Ordering::Acquire))
-    }
-
-    fn log_is_fresh(&self) -> bool {
-        let synced = self.synced_ms.load(Ordering::Acquire);
-        let now = epoch().elapsed().as_millis() as u64;
-        synced != 0
-            && now.saturating_sub(synced) < FRESH.as_millis() as u64
-            && self.appends_seen.load(Ordering::Acquire)
-                == super::ledger::LOCAL_APPENDS.load(Ordering::SeqCst)
+        self.settled.fresh()
     }
 
     /// Counts the scan in memory and answers it, when the stamp's view is fresh. The log's
@@ -247,9 +230,7 @@ impl ScanWriter {
         let (queue, mut rx) = mpsc::channel::<Msg>(QUEUE);
         let views = Arc::new(Views {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
-            ledger_size: AtomicU64::new(0),
-            appends_seen: AtomicU64::new(0),
-            synced_ms: AtomicU64::new(0),
+            settled: Arc::default(),
             thresholds,
             heard: AtomicU64::new(0),
         });
@@ -418,6 +399,11 @@ impl ScanWriter {
         self.views.fresh_size()
     }
 
+    /// Where the diary writer offers the log sizes it commits ([`SettledSize`]).
+    pub fn settled(&self) -> Arc<SettledSize> {
+        self.views.settled.clone()
+    }
+
     /// The stamp's counters merged with scans answered from memory and not yet committed
     /// (`db` was read from the database).
     pub fn live(&self, serial: &str, db: Live) -> Live {
@@ -550,12 +536,11 @@ async fn commit(
                         shard.retain(|_, s| s.fresh() || !s.pending.is_empty());
                     }
                 }
-                views.ledger_size.store(*ledger_size, Ordering::Release);
-                views.appends_seen.store(appends, Ordering::Release);
-                views.synced_ms.store(
-                    Ord::max(epoch().elapsed().as_millis() as u64, 1),
-                    Ordering::Release,
-                );
+                views.settled.offer(Settled {
+                    appends,
+                    size: *ledger_size,
+                    at: Instant::now(),
+                });
             }
             Err(e) => {
                 // Their lines stay in the journal: the next start stores them.

@@ -17,6 +17,7 @@ use entity::{stamp, stamp_scan};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 
 use super::scan_rows::Counters;
+use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 use crate::db::Db;
@@ -36,8 +37,8 @@ pub struct StampReader {
 }
 
 impl StampReader {
-    /// Starts the reader on the current runtime.
-    pub fn start(db: Db) -> Self {
+    /// Starts the reader on the current runtime; `statements` counts its reads.
+    pub fn start(db: Db, statements: Counter) -> Self {
         let (queue, mut rx) = mpsc::unbounded_channel::<(String, oneshot::Sender<Row>)>();
         tokio::spawn(async move {
             let slots = Arc::new(Semaphore::new(IN_FLIGHT));
@@ -54,6 +55,7 @@ impl StampReader {
                     }
                 }
                 let db = db.clone();
+                statements.inc();
                 tokio::spawn(async move {
                     read(&db, wanted).await;
                     drop(slot);

@@ -89,8 +89,9 @@ pub(super) async fn locate(
             return Ok((r, Some(stored)));
         }
     }
-    // A scan trusts the log's size the scan writer read less than a second ago, as it trusts
-    // its counters (services/scans.rs), and saves a read of the log's head.
+    // A scan trusts the log's size the scan writer read (or the diary writer committed) less
+    // than a second ago, as it trusts its counters (services/scans.rs), and saves a read of the
+    // log's head.
     let size = if is_scan {
         state.scans.fresh_ledger_size()
     } else {
