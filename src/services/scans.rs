@@ -9,13 +9,13 @@
 //! for its commit. It also trusts the log's size the writer read (or the diary writer
 //! committed since, [`SettledSize`]) when that is less than [`FRESH`] old and no ledger entry
 //! was written by this process since; otherwise it reads the size (one read for the requests
-//! asking meanwhile), so a void or recall made here shows at once. A stamp not scanned in the last second is counted from the row its request read, or
-//! else waits for the commit, as every scan did before. A scan is answered before its commit
-//! only once it is written to this node's journal ([`super::scan_journal`]): a crash of the
-//! process loses no scan it answered, as the next start stores what the journal holds (a crash
-//! of the machine may lose the last moments' scans, which were never flushed to disk). On
-//! PostgreSQL each
-//! commit announces its stamps to the other nodes, which drop their views of them
+//! asking meanwhile), so a void or recall made here shows at once. A stamp not scanned in the
+//! last second is counted from the row its request read, or else waits for the commit, as
+//! every scan did before. A scan is answered before its commit only once it is written to
+//! this node's journal ([`super::scan_journal`]): a crash of the process loses no scan it
+//! answered, as the next start stores what the journal holds (a crash of the machine may lose
+//! the last moments' scans, which were never flushed to disk). On PostgreSQL each commit
+//! announces its stamps to the other nodes, which drop their views of them
 //! ([`super::scan_news`]), so scans on several nodes are counted together within a commit's
 //! time. The trade-off, chosen for throughput under load: a change made on another node (a
 //! PIN claim, a void) reaches this node's pages within a second. Sharded locks, held for a few
