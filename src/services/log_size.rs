@@ -11,7 +11,7 @@
 
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use prometheus_client::metrics::counter::Counter;
 use tokio::sync::{mpsc, oneshot};
@@ -66,9 +66,9 @@ impl SizeReader {
 /// [`ledger::LOCAL_APPENDS`] before it was read, and when it was read. The scan writer offers
 /// one after each commit (read after it), the diary writer after each group of entries it
 /// commits (the head it wrote, holding the head's lock: no other entry here was being
-/// written). A page may use it instead of reading the size while it is less than
-/// [`FRESH`](super::scans::FRESH) old and nothing was appended here since: so the entries of a
-/// busy diary do not send every page to read the size until the scan writer's next commit.
+/// written). A page may use it instead of reading the size while it is fresh (less than a
+/// second old, as the scan writer's views) and nothing was appended here since: so the entries
+/// of a busy diary do not send every page to read the size until the scan writer's next commit.
 #[derive(Default)]
 pub struct SettledSize {
     latest: Mutex<Option<Settled>>,
@@ -99,16 +99,16 @@ impl SettledSize {
         }
     }
 
-    /// The size kept, when a page may trust it: read less than [`FRESH`](super::scans::FRESH)
-    /// ago, and no entry counted here since.
-    pub fn fresh(&self) -> Option<u64> {
-        self.fresh_with(ledger::LOCAL_APPENDS.load(Ordering::SeqCst))
+    /// The size kept, when a page may trust it: read less than `within` ago, and no entry
+    /// counted here since.
+    pub fn fresh(&self, within: Duration) -> Option<u64> {
+        self.fresh_with(ledger::LOCAL_APPENDS.load(Ordering::SeqCst), within)
     }
 
     /// [`Self::fresh`] when `appends` entries have been counted here.
-    fn fresh_with(&self, appends: u64) -> Option<u64> {
+    fn fresh_with(&self, appends: u64, within: Duration) -> Option<u64> {
         let kept = (*self.latest.lock().ok()?)?;
-        (kept.at.elapsed() < super::scans::FRESH && kept.appends == appends).then_some(kept.size)
+        (kept.at.elapsed() < within && kept.appends == appends).then_some(kept.size)
     }
 }
 
@@ -116,25 +116,31 @@ impl SettledSize {
 mod tests {
     use super::*;
 
+    const SECOND: Duration = Duration::from_secs(1);
+
     #[test]
     fn a_settled_size_is_trusted_while_fresh_and_nothing_was_appended_since() {
         let settled = SettledSize::default();
-        assert_eq!(settled.fresh_with(0), None, "nothing offered yet");
+        assert_eq!(settled.fresh_with(0, SECOND), None, "nothing offered yet");
         let now = Instant::now();
         let offer = |appends, size, at| Settled { appends, size, at };
         settled.offer(offer(5, 100, now));
-        assert_eq!(settled.fresh_with(5), Some(100));
-        assert_eq!(settled.fresh_with(6), None, "an entry counted since");
+        assert_eq!(settled.fresh_with(5, SECOND), Some(100));
+        assert_eq!(
+            settled.fresh_with(6, SECOND),
+            None,
+            "an entry counted since"
+        );
         // The scan writer's read that began before the diary writer's commit is older.
         settled.offer(offer(4, 101, now));
-        assert_eq!(settled.fresh_with(5), Some(100));
+        assert_eq!(settled.fresh_with(5, SECOND), Some(100));
         // A later read with as many entries counted (another node's entries in it) wins.
         settled.offer(offer(5, 103, now));
-        assert_eq!(settled.fresh_with(5), Some(103));
+        assert_eq!(settled.fresh_with(5, SECOND), Some(103));
         settled.offer(offer(7, 110, now));
-        assert_eq!(settled.fresh_with(7), Some(110));
+        assert_eq!(settled.fresh_with(7, SECOND), Some(110));
         // Too old to vouch for the other nodes' entries.
-        settled.offer(offer(8, 120, now - super::super::scans::FRESH));
-        assert_eq!(settled.fresh_with(8), None);
+        settled.offer(offer(8, 120, now - SECOND));
+        assert_eq!(settled.fresh_with(8, SECOND), None);
     }
 }

@@ -131,7 +131,7 @@ impl Views {
 
     /// The log's size as last settled, when a page may trust it ([`SettledSize::fresh`]).
     fn fresh_size(&self) -> Option<u64> {
-        self.settled.fresh()
+        self.settled.fresh(FRESH)
     }
 
     /// Counts the scan in memory and answers it, when the stamp's view is fresh. The log's
