@@ -135,9 +135,9 @@ impl Views {
     }
 
     /// Counts the scan in memory and answers it, when the stamp's view is fresh. The log's
-    /// size comes with it only when that is fresh too (no ledger entry written here since the
-    /// writer read it); otherwise the page reads the size, with the requests asking meanwhile
-    /// (services/log_size.rs), so a void or recall made here shows at once.
+    /// size comes with it only when the settled one is fresh too ([`SettledSize::fresh`]: no
+    /// ledger entry counted here since); otherwise the page reads the size, with the requests
+    /// asking meanwhile (services/log_size.rs), so a void or recall made here shows at once.
     fn answer(&self, job: &ScanJob) -> Option<Stored> {
         let mut shard = self.shard(&job.serial).lock().ok()?;
         let seen = shard.get_mut(&job.serial).filter(|s| s.fresh())?;
@@ -392,9 +392,9 @@ impl ScanWriter {
         }
     }
 
-    /// The log's size as the writer read it in its last commit, when that is fresh (less than
-    /// [`FRESH`] ago, and this process has appended nothing since): a page may trust it as it
-    /// trusts the views, instead of reading the log's head itself.
+    /// The log's size the writer read after its last commit, or the diary writer committed
+    /// since, when that is fresh (less than [`FRESH`] ago, and this process has counted no entry
+    /// since): a page may trust it as it trusts the views, instead of reading the log's head.
     pub fn fresh_ledger_size(&self) -> Option<u64> {
         self.views.fresh_size()
     }

@@ -24,6 +24,9 @@
 #     requests reach real records — and fails on any 5xx, any status, content type, header or
 #     body the document does not declare, on an operation that ignores its auth, on a method
 #     the path does not have answered other than 405, and on use-after-delete.
+#  8. prometheus-client (the Prometheus project's Python client) parses /metrics as OpenMetrics
+#     and finds the scan path's counters README documents, with the stamps resolved in 5
+#     counted (metrics.py; run after 5).
 #
 # Usage: tests/contract/check.sh path/to/ocop-trace [venv dir]
 # Needs python3 and node/npm; installs the pinned clients of requirements.txt into the venv
@@ -67,7 +70,7 @@ cp "$here/digital_link.js" "$here/render_zpl.mjs" "$here/epcis2_document.js" "$v
 
 unset DATABASE_URL OCOP_DATABASE_URL
 OCOP_PORTAL_CAPTURE_URL="http://127.0.0.1:$PORTAL_PORT/capture" OCOP_PORTAL_TOKEN="$PORTAL_TOKEN" \
-  OCOP_OUTBOX_RETRY_BASE_MS=300 \
+  OCOP_OUTBOX_RETRY_BASE_MS=300 OCOP_METRICS_TOKEN=contract-metrics \
   "$bin" serve --data-dir "$work/data" --listen "127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
@@ -112,6 +115,10 @@ done <"$work/records.toml.runs"
 
 echo "== GS1: description file and linkset schemas, compressed URIs"
 "$venv/bin/python" "$here/gs1_resolver.py" "$base" "$work/records.toml.uris.jsonl" "$here/gs1"
+
+echo "== /metrics parsed by prometheus-client (OpenMetrics)"
+curl -fsS -H "Authorization: Bearer contract-metrics" "$base/metrics" -o "$work/metrics.txt"
+"$venv/bin/python" "$here/metrics.py" "$work/metrics.txt"
 
 echo "== GS1 EPCIS 2.0: JSON schema and the reference event hash (epcis-event-hash-generator)"
 NODE_CLIENTS="$venv/node" "$venv/bin/python" "$here/epcis.py" "$base" "$token" "$here/gs1/EPCIS-JSON-Schema.json" $(cat "$work/records.toml.batches")
