@@ -138,7 +138,7 @@ db_ticks() {
 # `name value` lines; a round prints what it did between two readings.
 counters() {
   curl -sf -H "Authorization: Bearer $OCOP_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" |
-    awk '/^ocop_(scans_committed_total|scan_commit_duration_seconds_count|scan_queue_full_total|resolver_[a-z_]+_total) / {print $1, $2}'
+    awk '/^ocop_(scans_committed_total|scan_commit_duration_seconds_(count|sum)|scan_queue_full_total|resolver_[a-z_]+_total) / {print $1, $2}'
 }
 round_counters() {
   python3 - "$WORK/counters.0" "$WORK/counters.1" <<'PY'
@@ -149,7 +149,8 @@ a, b = read(sys.argv[1]), read(sys.argv[2])
 d = {k.removeprefix("ocop_").removesuffix("_total"): b[k] - a.get(k, 0) for k in b}
 scans, commits = d.get("scans_committed", 0), d.get("scan_commit_duration_seconds_count", 0)
 stamps, statements = d.get("resolver_stamps_read", 0), d.get("resolver_stamp_statements", 0)
-print(f"  scan writer: {scans:.0f} scans in {commits:.0f} commits ({scans / max(commits, 1):.0f} a commit), "
+print(f"  scan writer: {scans:.0f} scans in {commits:.0f} commits ({scans / max(commits, 1):.0f} a commit, "
+      f"{d.get('scan_commit_duration_seconds_sum', 0):.1f} s committing), "
       f"{d.get('scan_queue_full', 0):.0f} found the queue full; stamps read: {stamps:.0f} "
       f"in {statements:.0f} statements ({stamps / max(statements, 1):.1f} a statement); "
       f"log size reads: {d.get('resolver_log_size_reads', 0):.0f}; "
@@ -235,7 +236,8 @@ if [ "${LOTS:-missing}" = missing ] || [ "$LOTS" -gt $((2 * BATCHES + 4)) ]; the
   echo "lots were read $LOTS times for $BATCHES batch(es): the cache does not keep them" >&2; exit 1
 fi
 [ -n "${BENCH_POSTGRES:-}" ] || echo "database on disk: $(du -sh "$WORK/data" | cut -f1)"
-echo "server memory (RSS) at the end: $(($(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status") / 1024)) MB"
+rss() { echo $(($(awk -v k="$1:" '$1 == k {print $2}' "/proc/$SERVER/status") / 1024)); }
+echo "server memory (RSS) at the end: $(rss VmRSS) MB ($(rss RssAnon) MB anonymous, $(rss RssFile) MB of mapped files)"
 ERRORS=$(grep -c ' ERROR ' "$WORK/server.log" || true)
 echo "server errors logged: $ERRORS"
 [ "$ERRORS" = 0 ]
