@@ -7,6 +7,8 @@
 #   bench/scan_page.sh [duration-seconds] [connections] [rounds]
 #   BENCH_BIN=path/to/ocop-trace  BENCH_PORT=p (default 18082; nginx uses p+1)
 #   BENCH_PERF=file: record the server with `perf record -g` during the first round
+#   BENCH_PERF_STAT=1: count system calls and context switches a response, for both servers,
+#                      with `perf stat` through each round (software events: no PMU needed)
 #
 # Needs: wrk, nginx (Debian nginx-light or nginx), curl, python3, gzip.
 set -euo pipefail
@@ -58,14 +60,36 @@ start_nginx "$WORK" "$NGINX_PORT"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
 echo "page: $(wc -c <"$WORK/page.html") bytes of HTML; compressed (gzip -9): HTML $html_gz + CSS $css_gz + JS $js_gz = $((html_gz + css_gz + js_gz)) bytes (budget 30,720)"
 echo "command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency -H 'Accept: text/html' <url>, $ROUNDS alternating rounds"
+# load URL PIDS: one wrk round; with BENCH_PERF_STAT, also the servers' system calls and context
+# switches a response, counted over the round's middle (from its second second, for DURATION-2 s).
+load() {
+  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' "$1" >"$WORK/wrk.out" &
+  local wrk=$!
+  if [ -n "${BENCH_PERF_STAT:-}" ]; then
+    sleep 1
+    perf stat -x, -e context-switches,raw_syscalls:sys_enter -p "$2" -- sleep "$((DURATION - 2))" 2>"$WORK/stat.out" >/dev/null || true
+  fi
+  wait "$wrk"
+  grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors" "$WORK/wrk.out"
+  if [ -n "${BENCH_PERF_STAT:-}" ]; then
+    python3 - "$WORK/wrk.out" "$WORK/stat.out" "$((DURATION - 2))" <<'PY2'
+import re, sys
+rate = float(re.search(r"Requests/sec:\s*([\d.]+)", open(sys.argv[1]).read()).group(1))
+n = {l.split(",")[2]: float(l.split(",")[0]) for l in open(sys.argv[2]) if l.count(",") >= 2 and l[0].isdigit()}
+responses = rate * float(sys.argv[3])
+print(f"  a response: {n.get('raw_syscalls:sys_enter', 0) / responses:.2f} system calls, "
+      f"{n.get('context-switches', 0) / responses:.2f} context switches")
+PY2
+  fi
+}
 for round in $(seq 1 "$ROUNDS"); do
   echo "--- round $round: ocop-trace scan page"
   if [ -n "${BENCH_PERF:-}" ] && [ "$round" = 1 ]; then
     perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF" -- sleep "$((DURATION - 2))" >/dev/null 2>&1 &
   fi
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' "$URL" | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors"
+  load "$URL" "$SERVER"
   echo "--- round $round: nginx, static file of the same size"
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' "http://127.0.0.1:$NGINX_PORT/page.html" | grep -E "Requests/sec|99%|50%|Non-2xx|Socket errors"
+  load "http://127.0.0.1:$NGINX_PORT/page.html" "$(pgrep -d, -P "$(cat "$WORK/nginx.pid")")"
 done
 SCANS=$(curl -sf -H 'Accept: application/json' "$URL" | python3 -c 'import json,sys; print(json.load(sys.stdin)["scan_count"])')
 echo "scans recorded for the stamp: $SCANS"
