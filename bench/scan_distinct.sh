@@ -18,6 +18,8 @@
 #                   (prefix.distinct, prefix.distinct_busy) and the one-stamp round
 #                   (prefix.one); use a build
 #                   with symbols (`cargo build --profile profiling`)
+#   BENCH_ENCODING='gzip, deflate, br, zstd'  send this Accept-Encoding in every round, as
+#                   phones' browsers do
 #   BENCH_PG_SQL='…'  with BENCH_POSTGRES, SQL run on the database once it is filled, before
 #                   the rounds' server starts (an A/B of a schema change on one binary, e.g.
 #                   migration 38's foreign keys put back)
@@ -195,7 +197,9 @@ print(f'  CPU a request: server {($server1 - $server0) * k:.0f} us' + ('' if not
 }
 ratio() { python3 -c "print(f'{$(cat "$WORK/rate.$1")/$(cat "$WORK/rate.$2"):.2f}')"; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
-echo "stamps: $STAMPS in $BATCHES batch(es) ($DB_KIND), $(wc -l <"$WORK/paths.txt") walked, $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html"
+echo "stamps: $STAMPS in $BATCHES batch(es) ($DB_KIND), $(wc -l <"$WORK/paths.txt") walked, $COUNT a walk; command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency, Accept: text/html${BENCH_ENCODING:+, Accept-Encoding: $BENCH_ENCODING}"
+export ENCODING="${BENCH_ENCODING:-}"
+ENCODING_HEADER=(${BENCH_ENCODING:+-H "Accept-Encoding: $BENCH_ENCODING"})
 distinct() { COUNT="$COUNT" PATHS="$2" THREADS=2 run "$1" -s bench/lib/walk.lua "http://127.0.0.1:$PORT"; }
 # The one stamp is also asked through the walking script, so that the client's own cost (wrk
 # runs Lua for every request of the distinct rounds, on the same two cores) is the same on
@@ -204,7 +208,7 @@ printf '%s\n' "$ONE" "$ONE" >"$WORK/one.txt"
 echo "--- distinct stamps, first pass (none seen before)"
 distinct distinct "$WORK/quiet.txt"
 echo "--- one stamp, repeated"
-run one -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
+run one -H 'Accept: text/html' "${ENCODING_HEADER[@]}" "http://127.0.0.1:$PORT$ONE"
 echo "--- one stamp, repeated, through the walking script"
 distinct one_script "$WORK/one.txt"
 if [ "$WRITES" -gt 0 ]; then
@@ -213,7 +217,7 @@ if [ "$WRITES" -gt 0 ]; then
   echo "--- distinct stamps, first pass, while another organization writes $WRITES diary entries/s"
   distinct distinct_busy "$WORK/busy.txt"
   echo "--- one stamp, repeated, while another organization writes $WRITES diary entries/s"
-  run one_busy -H 'Accept: text/html' "http://127.0.0.1:$PORT$ONE"
+  run one_busy -H 'Accept: text/html' "${ENCODING_HEADER[@]}" "http://127.0.0.1:$PORT$ONE"
   kill "$WRITER"; wait "$WRITER" || { cat "$WORK/writer.txt"; echo "a diary entry was refused" >&2; exit 1; }
   WRITER=
   cat "$WORK/writer.txt"

@@ -7,6 +7,11 @@
 #   bench/scan_page.sh [duration-seconds] [connections] [rounds]
 #   BENCH_BIN=path/to/ocop-trace  BENCH_PORT=p (default 18082; nginx uses p+1)
 #   BENCH_PERF=file: record the server with `perf record -g` during the first round
+#   BENCH_SERVER_CPUS=0 BENCH_LOAD_CPUS=1: pin both servers to the first list of CPUs and wrk to
+#                      the second (taskset), so that the load generator never takes a server's core
+#   BENCH_ENCODING="gzip, deflate, br, zstd": send this Accept-Encoding as phones' browsers do;
+#                      nginx then compresses the page itself (gzip on, level 6 as ours), so
+#                      both servers pay for compression on every response
 #   BENCH_PERF_STAT=1: count system calls and context switches a response, for both servers,
 #                      with `perf stat` through each round (software events: no PMU needed)
 #
@@ -36,7 +41,7 @@ trap cleanup EXIT
 export OCOP_DATA_DIR="$WORK/data" OCOP_LISTEN="127.0.0.1:$PORT" RUST_LOG=warn
 export OCOP_PUBLIC_BASE_URL="http://127.0.0.1:$PORT" OCOP_SCAN_RATE_PER_MINUTE=0
 TOKEN=$("$BIN" token create --admin --name bench 2>/dev/null)
-"$BIN" >"$WORK/server.log" 2>&1 &
+${BENCH_SERVER_CPUS:+taskset -c "$BENCH_SERVER_CPUS"} "$BIN" >"$WORK/server.log" 2>&1 &
 SERVER=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
 
@@ -54,16 +59,30 @@ js_gz=$(curl -sf "http://127.0.0.1:$PORT/static/verify.js" | gzip -9c | wc -c)
 
 mkdir -p "$WORK/www"
 chmod 755 "$WORK"
-head -c "$(wc -c <"$WORK/page.html")" /dev/urandom | base64 -w 0 | head -c "$(wc -c <"$WORK/page.html")" >"$WORK/www/page.html"
-start_nginx "$WORK" "$NGINX_PORT"
+if [ -n "${BENCH_ENCODING:-}" ]; then
+  # What compresses is the page itself; nginx as it would serve it behind a proxy cache.
+  cp "$WORK/page.html" "$WORK/www/page.html"
+else
+  head -c "$(wc -c <"$WORK/page.html")" /dev/urandom | base64 -w 0 | head -c "$(wc -c <"$WORK/page.html")" >"$WORK/www/page.html"
+fi
+NGINX_HTTP_EXTRA="${BENCH_ENCODING:+gzip on; gzip_comp_level 6; gzip_types text/html;}" start_nginx "$WORK" "$NGINX_PORT"
 
+if [ -n "${BENCH_ENCODING:-}" ]; then
+  for u in "$URL" "http://127.0.0.1:$NGINX_PORT/page.html"; do
+    enc=$(curl -s -o /dev/null -D - -H 'Accept: text/html' -H "Accept-Encoding: $BENCH_ENCODING" "$u" |
+      tr -d '\r' | awk -F': ' 'tolower($1) == "content-encoding" {print $2}')
+    bytes=$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept: text/html' -H "Accept-Encoding: $BENCH_ENCODING" "$u")
+    echo "$u answers with Content-Encoding: ${enc:-none}, $bytes bytes"
+  done
+fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
 echo "page: $(wc -c <"$WORK/page.html") bytes of HTML; compressed (gzip -9): HTML $html_gz + CSS $css_gz + JS $js_gz = $((html_gz + css_gz + js_gz)) bytes (budget 30,720)"
-echo "command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency -H 'Accept: text/html' <url>, $ROUNDS alternating rounds"
+[ -z "${BENCH_SERVER_CPUS:-}${BENCH_LOAD_CPUS:-}" ] || echo "pinned: servers on CPUs ${BENCH_SERVER_CPUS:-any}, wrk on CPUs ${BENCH_LOAD_CPUS:-any}"
+echo "command: wrk -t2 -c$CONNECTIONS -d${DURATION}s --latency -H 'Accept: text/html'${BENCH_ENCODING:+ -H 'Accept-Encoding: $BENCH_ENCODING'} <url>, $ROUNDS alternating rounds"
 # load URL PIDS: one wrk round; with BENCH_PERF_STAT, also the servers' system calls and context
 # switches a response, counted over the round's middle (from its second second, for DURATION-2 s).
 load() {
-  wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' "$1" >"$WORK/wrk.out" &
+  ${BENCH_LOAD_CPUS:+taskset -c "$BENCH_LOAD_CPUS"} wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H 'Accept: text/html' ${BENCH_ENCODING:+-H "Accept-Encoding: $BENCH_ENCODING"} "$1" >"$WORK/wrk.out" &
   local wrk=$!
   if [ -n "${BENCH_PERF_STAT:-}" ]; then
     sleep 1

@@ -1,6 +1,8 @@
 # Sourced by the benchmarks that compare with nginx: `start_nginx WORK PORT` serves
 # $WORK/www on 127.0.0.1:PORT (all workers, no access log, files as octet-stream unless
-# named otherwise) and leaves $WORK/nginx.pid for `stop_nginx WORK`.
+# named otherwise) and leaves $WORK/nginx.pid for `stop_nginx WORK`. With BENCH_SERVER_CPUS set
+# (a taskset CPU list), nginx runs on those CPUs only; NGINX_HTTP_EXTRA adds directives to its
+# http block.
 start_nginx() {
   chmod -R a+rX "$1"
   cat >"$1/nginx.conf" <<NGINX
@@ -13,10 +15,11 @@ http {
   access_log off;
   include /etc/nginx/mime.types;
   default_type application/octet-stream;
+  ${NGINX_HTTP_EXTRA:-}
   server { listen 127.0.0.1:$2; root $1/www; }
 }
 NGINX
-  nginx -c "$1/nginx.conf" -p "$1"
+  ${BENCH_SERVER_CPUS:+taskset -c "$BENCH_SERVER_CPUS"} nginx -c "$1/nginx.conf" -p "$1"
   sleep 0.5
 }
 stop_nginx() {

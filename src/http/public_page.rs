@@ -86,7 +86,8 @@ pub fn html(status: StatusCode, page: impl Template) -> Response {
 }
 
 /// A rendered page, not to be cached, under the scan pages' security headers.
-pub fn html_response(status: StatusCode, body: String) -> Response {
+pub fn html_response(status: StatusCode, body: impl Into<axum::body::Body>) -> Response {
+    let body: axum::body::Body = body.into();
     let mut res = (status, body).into_response();
     // Room for the headers below and the middleware's, without growing the map twice.
     res.headers_mut().reserve(12);
@@ -100,9 +101,12 @@ pub fn html_response(status: StatusCode, body: String) -> Response {
     res
 }
 
+/// The headers a public page's form depends on. Accept-Encoding too: the page may be sent
+/// in gzip (by the compression middleware, or already compressed by the scan page), and the
+/// middleware adds nothing when it is named here.
 pub fn vary(res: &mut Response) {
     res.headers_mut().insert(
         header::VARY,
-        HeaderValue::from_static("Accept, Accept-Language"),
+        HeaderValue::from_static("Accept, Accept-Language, Accept-Encoding"),
     );
 }

@@ -2,6 +2,7 @@
 //! `templates/` render. The resolver's HTTP side is `http/scan/`.
 
 pub mod console_view;
+pub mod gzip_pieces;
 pub mod linkset;
 pub mod product_view;
 pub mod scan_frame;

@@ -8,10 +8,11 @@
 //! a record its pages show changes (services/resolve_cache.rs), and a frame is only used with
 //! the lot it was rendered from.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use askama::Template;
 
+use super::gzip_pieces::{GzipPieces, deflate_piece};
 use super::scan_view::ScanPage;
 use crate::i18n::{Lang, Texts};
 use crate::services::resolve::{Lot, Resolved, Standing};
@@ -43,6 +44,9 @@ enum Hole {
 pub struct Frame {
     /// Text, then what follows it (none after the last piece).
     pieces: Vec<(String, Option<Hole>)>,
+    /// Each piece's text as raw DEFLATE (web/gzip_pieces.rs), made when a client first asks
+    /// for the page in gzip.
+    deflated: OnceLock<Vec<Vec<u8>>>,
 }
 
 /// What this scan tells.
@@ -129,7 +133,10 @@ impl Frame {
                 "templates/scan.html lacks its live or pin mark".into(),
             ));
         }
-        Ok(Self { pieces })
+        Ok(Self {
+            pieces,
+            deflated: OnceLock::new(),
+        })
     }
 
     fn len(&self) -> usize {
@@ -145,29 +152,73 @@ impl Frame {
         lang: Lang,
         pin: Option<PinBox>,
     ) -> Result<String, askama::Error> {
+        let mut out = String::with_capacity(self.len() + 1024);
+        self.fill(r, live, recent, lang, pin, |at, hole| {
+            out.push_str(&self.pieces[at].0);
+            out.push_str(hole);
+        })?;
+        Ok(out)
+    }
+
+    /// The page for one scan as a gzip member: the frame's pieces compressed once, the holes
+    /// stored as they are (web/gzip_pieces.rs).
+    pub fn page_gzip(
+        &self,
+        r: &Resolved,
+        live: &Live,
+        recent: Option<&Recent>,
+        lang: Lang,
+        pin: Option<PinBox>,
+    ) -> Result<Vec<u8>, askama::Error> {
+        let deflated = self.deflated.get_or_init(|| {
+            self.pieces
+                .iter()
+                .map(|(text, _)| deflate_piece(text))
+                .collect()
+        });
+        let mut gz = GzipPieces::new(deflated.iter().map(Vec::len).sum::<usize>() + 1024);
+        self.fill(r, live, recent, lang, pin, |at, hole| {
+            gz.piece(&self.pieces[at].0, &deflated[at]);
+            gz.text(hole);
+        })?;
+        Ok(gz.finish())
+    }
+
+    /// Calls `put` with each piece's index and the text of the hole after it (empty after
+    /// the last).
+    fn fill(
+        &self,
+        r: &Resolved,
+        live: &Live,
+        recent: Option<&Recent>,
+        lang: Lang,
+        pin: Option<PinBox>,
+        mut put: impl FnMut(usize, &str),
+    ) -> Result<(), askama::Error> {
         let part = LivePart {
             t: lang.t(),
             suspicious: recent.is_some_and(|x| x.suspicious) && r.standing == Standing::Genuine,
             first_scan: live.first_scanned_at.map(|d| lang.time(d)),
             scan_count: live.scan_count,
         };
-        let mut out = String::with_capacity(self.len() + 1024);
-        for (text, hole) in &self.pieces {
-            out.push_str(text);
-            match hole {
+        let mut hole = String::new();
+        for (at, (_, kind)) in self.pieces.iter().enumerate() {
+            hole.clear();
+            match kind {
                 // A serial is Crockford base32: nothing in it needs escaping.
-                Some(Hole::Serial) => out.push_str(&crate::print::grouped(r.serial.as_str())),
-                Some(Hole::Proof) => out.push_str(&proof_url(r)),
-                Some(Hole::Live) => part.render_into(&mut out)?,
+                Some(Hole::Serial) => hole.push_str(&crate::print::grouped(r.serial.as_str())),
+                Some(Hole::Proof) => hole.push_str(&proof_url(r)),
+                Some(Hole::Live) => part.render_into(&mut hole)?,
                 Some(Hole::Pin) => {
                     if let Some(pin) = &pin {
-                        pin.render_into(&mut out)?;
+                        pin.render_into(&mut hole)?;
                     }
                 }
                 None => {}
             }
+            put(at, &hole);
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -1246,3 +1246,102 @@ async fn verify_reports_scan_rows_that_match_no_stamp() {
         );
     }
 }
+
+/// GET with a client that hands back the body as sent: (status, headers, bytes).
+async fn get_raw(
+    app: &TestApp,
+    path: &str,
+    encoding: Option<&str>,
+) -> (StatusCode, HeaderMap, Vec<u8>) {
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .no_gzip()
+        .build()
+        .unwrap();
+    let mut req = client.get(app.url(path)).header(BROWSER.0, BROWSER.1);
+    if let Some(e) = encoding {
+        req = req.header("accept-encoding", e);
+    }
+    let res = req.send().await.unwrap();
+    let (status, h) = (res.status(), res.headers().clone());
+    (status, h, res.bytes().await.unwrap().to_vec())
+}
+
+/// `bytes` decoded by the system's GNU gzip, which checks the CRC and the length.
+fn gunzip_outside(bytes: &[u8]) -> String {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .args(["-d", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip is installed");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "gzip refused the page: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[tokio::test]
+async fn a_phone_asking_for_gzip_gets_the_same_page_compressed_from_pieces_made_once() {
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 3).await;
+    // The first scan of two stamps of one lot: the pages differ only by the serial.
+    let (s, h, plain) = get_raw(&app, &path_of(&stamps[0]), None).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(header(&h, "content-encoding"), "");
+    let plain = String::from_utf8(plain).unwrap();
+    let phone = "gzip, deflate, br, zstd";
+    let (s, h, packed) = get_raw(&app, &path_of(&stamps[1]), Some(phone)).await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(header(&h, "content-encoding"), "gzip");
+    assert_eq!(header(&h, "content-type"), "text/html; charset=utf-8");
+    assert!(header(&h, "vary").contains("Accept-Encoding"), "{h:?}");
+    assert_eq!(header(&h, "cache-control"), "no-store");
+    let unpacked = gunzip_outside(&packed);
+    let (a, b) = (&stamps[0], &stamps[1]);
+    let as_first = unpacked
+        .replace(b["serial"].as_str().unwrap(), a["serial"].as_str().unwrap())
+        .replace(
+            &crate::scan_cache::grouped(b),
+            &crate::scan_cache::grouped(a),
+        );
+    assert_eq!(as_first, plain, "the gzip page is the plain page");
+    // Pieces compressed apart, holes stored: a little larger than the page compressed whole.
+    let whole = {
+        use std::io::Write;
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(plain.as_bytes()).unwrap();
+        e.finish().unwrap().len()
+    };
+    assert!(
+        packed.len() * 4 <= whole * 5,
+        "{} bytes against {whole} compressed whole, of {}",
+        packed.len(),
+        plain.len()
+    );
+
+    // A later scan fills the holes anew; the frame's pieces are reused.
+    let (_, _, again) = get_raw(&app, &path_of(&stamps[1]), Some("gzip")).await;
+    let again = gunzip_outside(&again);
+    assert!(!again.contains("Đây là lần quét đầu tiên."), "{again}");
+    assert!(unpacked.contains("Đây là lần quét đầu tiên."));
+
+    // gzip refused, or not named: the page as it is.
+    for refused in ["gzip;q=0", "identity", "br;q=1, gzip;q=0, *;q=0.5"] {
+        let (s, h, body) = get_raw(&app, &path_of(&stamps[2]), Some(refused)).await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(header(&h, "content-encoding"), "", "{refused}");
+        assert!(
+            String::from_utf8(body)
+                .unwrap()
+                .starts_with("<!doctype html>"),
+            "{refused}"
+        );
+    }
+}

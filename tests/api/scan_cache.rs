@@ -126,7 +126,7 @@ async fn a_change_made_on_one_node_shows_on_the_pages_another_node_has_cached() 
 }
 
 /// The serial as the page prints it, in groups of four.
-fn grouped(stamp: &Value) -> String {
+pub fn grouped(stamp: &Value) -> String {
     let serial = stamp["serial"].as_str().unwrap();
     let chars: Vec<char> = serial.chars().collect();
     chars

@@ -150,7 +150,10 @@ pub(super) async fn record(
     }
 }
 
-/// The scan page: the stamp's cached frame with this scan's live parts.
+/// The scan page: the stamp's cached frame with this scan's live parts; in gzip when the
+/// client takes it (`gzip`, from its Accept-Encoding), made from the frame's pieces compressed
+/// once (web/gzip_pieces.rs) instead of by the compression middleware for every response.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn scan_page(
     state: &AppState,
     r: &Arc<Resolved>,
@@ -159,15 +162,37 @@ pub(super) fn scan_page(
     lang: Lang,
     pin: Option<PinBox>,
     status: StatusCode,
+    gzip: bool,
 ) -> Response {
-    let page = state
+    let frame = state
         .scan_frames
-        .frame(r, lang, state.log_key.verifier_key())
-        .and_then(|frame| frame.page(r, live, recent, lang, pin));
-    match page {
-        Ok(body) => html_response(status, body),
-        Err(e) => AppError::internal(anyhow::anyhow!("rendering a scan page: {e}")).into_response(),
-    }
+        .frame(r, lang, state.log_key.verifier_key());
+    let page = frame.and_then(|frame| {
+        if gzip {
+            frame.page_gzip(r, live, recent, lang, pin).map(|body| {
+                let mut res = html_response(status, body);
+                res.headers_mut()
+                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                res
+            })
+        } else {
+            frame
+                .page(r, live, recent, lang, pin)
+                .map(|body| html_response(status, body))
+        }
+    });
+    page.unwrap_or_else(|e| {
+        AppError::internal(anyhow::anyhow!("rendering a scan page: {e}")).into_response()
+    })
+}
+
+/// Whether the request's Accept-Encoding takes gzip.
+pub(super) fn takes_gzip(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(crate::web::gzip_pieces::accepts_gzip)
 }
 
 /// 429 with a page asking the client to wait (or problem+json).

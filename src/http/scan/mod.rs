@@ -11,7 +11,7 @@ mod negotiate;
 mod paths;
 mod pin;
 
-use answer::{failure, live, locate, scan_page, too_many};
+use answer::{failure, live, locate, scan_page, takes_gzip, too_many};
 use assets::{css, js};
 use lot::{broader, compressed};
 use negotiate::{
@@ -144,7 +144,17 @@ async fn scan(
                 },
             };
             let pin = PinBox::of(&resolved, &live, lang, None, "");
-            scan_page(&state, &resolved, &live, recent.as_ref(), lang, pin, status)
+            let gzip = takes_gzip(headers);
+            scan_page(
+                &state,
+                &resolved,
+                &live,
+                recent.as_ref(),
+                lang,
+                pin,
+                status,
+                gzip,
+            )
         }
     };
     // Every form is public and answers cross-origin reads, the HTML page and HEAD included

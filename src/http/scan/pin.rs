@@ -1,7 +1,7 @@
 //! The PIN claim: the form on the scan page POSTs the scratch-off PIN to the stamp's own
 //! URI, and the answer is the page again, saying whether this is the first claim.
 
-use super::answer::{client_hash, failure, live, scan_page, too_many};
+use super::answer::{client_hash, failure, live, scan_page, takes_gzip, too_many};
 use super::negotiate::Want;
 use crate::http::extract::ClientAddr;
 use crate::http::public_page::{lang_of, query, vary};
@@ -64,7 +64,17 @@ pub(super) async fn claim(
         Err(e) => return e.into_response(),
     };
     let pin = PinBox::of(&resolved, &live, lang, Some(message), tone);
-    let mut res = scan_page(&state, &resolved, &live, None, lang, pin, StatusCode::OK);
+    let gzip = takes_gzip(&headers);
+    let mut res = scan_page(
+        &state,
+        &resolved,
+        &live,
+        None,
+        lang,
+        pin,
+        StatusCode::OK,
+        gzip,
+    );
     vary(&mut res);
     res
 }
