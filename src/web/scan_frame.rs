@@ -8,7 +8,7 @@
 //! a record its pages show changes (services/resolve_cache.rs), and a frame is only used with
 //! the lot it was rendered from.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use askama::Template;
 
@@ -44,9 +44,9 @@ enum Hole {
 pub struct Frame {
     /// Text, then what follows it (none after the last piece).
     pieces: Vec<(String, Option<Hole>)>,
-    /// Each piece's text as raw DEFLATE (web/gzip_pieces.rs), made when a client first asks
-    /// for the page in gzip.
-    deflated: OnceLock<Vec<Vec<u8>>>,
+    /// Each piece's text as raw DEFLATE (web/gzip_pieces.rs): nearly every browser asks for
+    /// gzip, so it is made with the frame and counted in the cache's bytes.
+    deflated: Vec<Vec<u8>>,
 }
 
 /// What this scan tells.
@@ -133,14 +133,17 @@ impl Frame {
                 "templates/scan.html lacks its live or pin mark".into(),
             ));
         }
-        Ok(Self {
-            pieces,
-            deflated: OnceLock::new(),
-        })
+        let deflated = pieces.iter().map(|(text, _)| deflate_piece(text)).collect();
+        Ok(Self { pieces, deflated })
     }
 
     fn len(&self) -> usize {
         self.pieces.iter().map(|(text, _)| text.len()).sum()
+    }
+
+    /// The bytes it holds: its text and the text's DEFLATE form.
+    fn bytes(&self) -> usize {
+        self.len() + self.deflated.iter().map(Vec::len).sum::<usize>()
     }
 
     /// The whole page for one scan.
@@ -170,12 +173,7 @@ impl Frame {
         lang: Lang,
         pin: Option<PinBox>,
     ) -> Result<Vec<u8>, askama::Error> {
-        let deflated = self.deflated.get_or_init(|| {
-            self.pieces
-                .iter()
-                .map(|(text, _)| deflate_piece(text))
-                .collect()
-        });
+        let deflated = &self.deflated;
         let mut gz = GzipPieces::new(deflated.iter().map(Vec::len).sum::<usize>() + 1024);
         self.fill(r, live, recent, lang, pin, |at, hole| {
             gz.piece(&self.pieces[at].0, &deflated[at]);
@@ -234,14 +232,14 @@ struct Frames {
     frames: [Option<Arc<Frame>>; 6],
 }
 
-/// Weighs a lot's frames by their bytes.
+/// Weighs a lot's frames by their bytes (text and DEFLATE).
 #[derive(Clone, Copy)]
 struct ByBytes;
 
 impl quick_cache::Weighter<uuid::Uuid, Arc<Frames>> for ByBytes {
     fn weight(&self, _: &uuid::Uuid, f: &Arc<Frames>) -> u64 {
-        let text: usize = f.frames.iter().flatten().map(|f| f.len()).sum();
-        (text + 256) as u64
+        let held: usize = f.frames.iter().flatten().map(|f| f.bytes()).sum();
+        (held + 256) as u64
     }
 }
 
@@ -254,7 +252,7 @@ pub struct FrameCache {
 
 impl FrameCache {
     pub fn new(bytes: u64) -> Self {
-        // A frame is about 4 KB.
+        // A frame is about 4 KB of text and 2 KB of DEFLATE.
         let items = usize::try_from(bytes / (8 << 10))
             .unwrap_or(usize::MAX)
             .max(16);
