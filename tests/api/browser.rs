@@ -783,3 +783,43 @@ async fn diary_entries_made_with_no_signal_are_kept_on_the_phone_and_sent_once_w
     assert!(!events.to_string().contains("Phun sau khi đóng lô"));
     let _ = std::fs::remove_file(&photo);
 }
+
+#[tokio::test]
+#[ignore = "needs chromium; run by .ci/run with --ignored"]
+async fn chromium_reads_the_scan_page_sent_in_gzip_made_from_pieces() {
+    use crate::webdriver::Driver;
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 2).await;
+    let d = Driver::start(360, 740).await;
+    // The browser's own navigation, with its own Accept-Encoding.
+    d.go(&app.url(&path_of(&stamps[1]))).await;
+    let serial = stamps[1]["serial"].as_str().unwrap();
+    d.wait_for(&serial[..4]).await;
+    let got = d
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             const n = performance.getEntriesByType('navigation')[0]; \
+             done([n.encodedBodySize, n.decodedBodySize, \
+                   document.querySelector('.serial code').textContent, \
+                   document.getElementById('scans').textContent.trim()]);",
+        )
+        .await;
+    let (encoded, decoded) = (got[0].as_u64().unwrap(), got[1].as_u64().unwrap());
+    assert!(
+        encoded > 0 && encoded * 3 < decoded * 2,
+        "the page came compressed: {got}"
+    );
+    // What Chromium decoded is as long as the first scan of another stamp of the lot (the
+    // same page but for the serial) read by a client of our own.
+    let (_, _, plain) = crate::scan::get(&app, &path_of(&stamps[0]), &[crate::scan::BROWSER]).await;
+    assert_eq!(decoded, plain.len() as u64, "{got} against {}", plain.len());
+    assert_eq!(
+        got[2],
+        crate::scan_cache::grouped(&stamps[1]),
+        "the serial's hole: {got}"
+    );
+    assert!(
+        got[3].as_str().unwrap().contains("lần"),
+        "the scan's lines: {got}"
+    );
+}
