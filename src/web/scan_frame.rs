@@ -146,7 +146,8 @@ impl Frame {
         self.len() + self.deflated.iter().map(Vec::len).sum::<usize>()
     }
 
-    /// The whole page for one scan.
+    /// The whole page for one scan, as it is or as a gzip member: the frame's pieces
+    /// compressed once, the holes stored as they are (web/gzip_pieces.rs).
     pub fn page(
         &self,
         r: &Resolved,
@@ -154,53 +155,19 @@ impl Frame {
         recent: Option<&Recent>,
         lang: Lang,
         pin: Option<PinBox>,
-    ) -> Result<String, askama::Error> {
-        let mut out = String::with_capacity(self.len() + 1024);
-        self.fill(r, live, recent, lang, pin, |at, hole| {
-            out.push_str(&self.pieces[at].0);
-            out.push_str(hole);
-        })?;
-        Ok(out)
-    }
-
-    /// The page for one scan as a gzip member: the frame's pieces compressed once, the holes
-    /// stored as they are (web/gzip_pieces.rs).
-    pub fn page_gzip(
-        &self,
-        r: &Resolved,
-        live: &Live,
-        recent: Option<&Recent>,
-        lang: Lang,
-        pin: Option<PinBox>,
+        gzip: bool,
     ) -> Result<Vec<u8>, askama::Error> {
-        let deflated = &self.deflated;
-        let mut gz = GzipPieces::new(deflated.iter().map(Vec::len).sum::<usize>() + 1024);
-        self.fill(r, live, recent, lang, pin, |at, hole| {
-            gz.piece(&self.pieces[at].0, &deflated[at]);
-            gz.text(hole);
-        })?;
-        Ok(gz.finish())
-    }
-
-    /// Calls `put` with each piece's index and the text of the hole after it (empty after
-    /// the last).
-    fn fill(
-        &self,
-        r: &Resolved,
-        live: &Live,
-        recent: Option<&Recent>,
-        lang: Lang,
-        pin: Option<PinBox>,
-        mut put: impl FnMut(usize, &str),
-    ) -> Result<(), askama::Error> {
         let part = LivePart {
             t: lang.t(),
             suspicious: recent.is_some_and(|x| x.suspicious) && r.standing == Standing::Genuine,
             first_scan: live.first_scanned_at.map(|d| lang.time(d)),
             scan_count: live.scan_count,
         };
+        let mut text = String::with_capacity(if gzip { 0 } else { self.len() + 1024 });
+        let mut gz =
+            gzip.then(|| GzipPieces::new(self.deflated.iter().map(Vec::len).sum::<usize>() + 1024));
         let mut hole = String::new();
-        for (at, (_, kind)) in self.pieces.iter().enumerate() {
+        for ((piece, kind), deflated) in self.pieces.iter().zip(&self.deflated) {
             hole.clear();
             match kind {
                 // A serial is Crockford base32: nothing in it needs escaping.
@@ -214,9 +181,18 @@ impl Frame {
                 }
                 None => {}
             }
-            put(at, &hole);
+            match gz.as_mut() {
+                Some(gz) => {
+                    gz.piece(piece, deflated);
+                    gz.text(&hole);
+                }
+                None => {
+                    text.push_str(piece);
+                    text.push_str(&hole);
+                }
+            }
         }
-        Ok(())
+        Ok(gz.map_or_else(|| text.into_bytes(), GzipPieces::finish))
     }
 }
 

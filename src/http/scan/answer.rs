@@ -167,19 +167,14 @@ pub(super) fn scan_page(
     let frame = state
         .scan_frames
         .frame(r, lang, state.log_key.verifier_key());
-    let page = frame.and_then(|frame| {
+    let page = frame.and_then(|frame| frame.page(r, live, recent, lang, pin, gzip));
+    let page = page.map(|body| {
+        let mut res = html_response(status, body);
         if gzip {
-            frame.page_gzip(r, live, recent, lang, pin).map(|body| {
-                let mut res = html_response(status, body);
-                res.headers_mut()
-                    .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-                res
-            })
-        } else {
-            frame
-                .page(r, live, recent, lang, pin)
-                .map(|body| html_response(status, body))
+            res.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         }
+        res
     });
     page.unwrap_or_else(|e| {
         AppError::internal(anyhow::anyhow!("rendering a scan page: {e}")).into_response()
