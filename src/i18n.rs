@@ -42,16 +42,8 @@ impl Lang {
             return Lang::Vi;
         };
         let mut best: Option<(f32, Lang)> = None;
-        for part in header.split(',') {
-            let mut pieces = part.trim().split(';');
-            let tag = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
-            let q = pieces
-                .find_map(|p| {
-                    p.trim()
-                        .strip_prefix("q=")
-                        .and_then(|v| v.parse::<f32>().ok())
-                })
-                .unwrap_or(1.0);
+        for (tag, q) in crate::quality::items(header) {
+            let tag = tag.to_ascii_lowercase();
             let lang = match tag.split('-').next() {
                 Some("vi") => Lang::Vi,
                 Some("en") => Lang::En,

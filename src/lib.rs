@@ -41,6 +41,7 @@ pub mod marketplace;
 pub mod media;
 pub mod metrics;
 pub mod print;
+pub mod quality;
 pub mod secrets;
 pub mod sensitive;
 pub mod services;

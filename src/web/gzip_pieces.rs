@@ -107,18 +107,7 @@ impl GzipPieces {
 /// with a weight above zero, or else `*` with one. A malformed weight counts as 1.
 pub fn accepts_gzip(accept_encoding: &str) -> bool {
     let mut star = None;
-    for item in accept_encoding.split(',') {
-        let mut parts = item.split(';');
-        let coding = parts.next().unwrap_or("").trim();
-        let weight = parts
-            .filter_map(|p| {
-                let (k, v) = p.split_once('=')?;
-                k.trim()
-                    .eq_ignore_ascii_case("q")
-                    .then(|| v.trim().parse::<f32>().unwrap_or(1.0))
-            })
-            .next()
-            .unwrap_or(1.0);
+    for (coding, weight) in crate::quality::items(accept_encoding) {
         if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
             return weight > 0.0;
         }

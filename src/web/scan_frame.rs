@@ -6,7 +6,9 @@
 //! cost, so it is rendered once per lot, standing and language and kept ([`FrameCache`]): every
 //! stamp of a batch shares it, and a scan renders only its holes. A lot is a new `Arc` whenever
 //! a record its pages show changes (services/resolve_cache.rs), and a frame is only used with
-//! the lot it was rendered from.
+//! the lot it was rendered from. Each frame also keeps its pieces compressed (raw DEFLATE),
+//! so a page for a client that takes gzip is spliced from them (web/gzip_pieces.rs) rather
+//! than compressed whole for every response.
 
 use std::sync::Arc;
 
