@@ -6,5 +6,7 @@ pub mod gzip_pieces;
 pub mod linkset;
 pub mod product_view;
 pub mod scan_frame;
+pub mod scan_holes;
 pub mod scan_json;
+pub mod scan_layout;
 pub mod scan_view;

@@ -6,15 +6,16 @@
 //! cost, so it is rendered once per lot, standing and language and kept ([`FrameCache`]): every
 //! stamp of a batch shares it, and a scan renders only its holes. A lot is a new `Arc` whenever
 //! a record its pages show changes (services/resolve_cache.rs), and a frame is only used with
-//! the lot it was rendered from. Each frame also keeps its pieces compressed (raw DEFLATE),
-//! so a page for a client that takes gzip is spliced from them (web/gzip_pieces.rs) rather
-//! than compressed whole for every response.
+//! the lot it was rendered from. Each frame also keeps its text compressed for the few kinds
+//! of scan it serves (web/scan_layout.rs), so a page for a client that takes gzip is spliced
+//! from it (web/gzip_pieces.rs) rather than compressed whole for every response.
 
 use std::sync::Arc;
 
 use askama::Template;
 
-use super::gzip_pieces::{GzipPieces, deflate_piece};
+use super::scan_holes::{CLAIMED_MARK, COUNT_MARK, FIRST_MARK, Hole, Values, cut};
+use super::scan_layout::Layouts;
 use super::scan_view::ScanPage;
 use crate::i18n::{Lang, Texts};
 use crate::services::resolve::{Lot, Resolved, Standing};
@@ -27,42 +28,29 @@ const PIN_MARK: &str = "<!--pin-->";
 /// not cut (see [`Frame::render`]).
 const SERIAL_MARK: &str = "\u{E000}s\u{E000}";
 const PROOF_MARK: &str = "\u{E000}p\u{E000}";
-
-/// Where the page of one scan differs from its frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Hole {
-    /// The serial, grouped in fours (`ABCD EFGH …`).
-    Serial,
-    /// The serial's proof bundle, `/api/v1/stamps/{serial}/proof`.
-    Proof,
-    /// First scan, count and copy warning.
-    Live,
-    /// The PIN form.
-    Pin,
-}
-
 /// `templates/scan.html` rendered for a lot, a standing and a language, cut where each
 /// stamp's serial and each scan's live parts go.
 pub struct Frame {
     /// Text, then what follows it (none after the last piece).
     pieces: Vec<(String, Option<Hole>)>,
-    /// Each piece's text as raw DEFLATE (web/gzip_pieces.rs): nearly every browser asks for
-    /// gzip, so it is made with the frame and counted in the cache's bytes.
-    deflated: Vec<Vec<u8>>,
+    /// Its text compressed per kind of scan, made as clients asking for gzip come (nearly
+    /// every browser) and counted in the cache's bytes.
+    layouts: Layouts,
 }
 
 /// What this scan tells.
 #[derive(Template)]
 #[template(path = "scan_live.html")]
-struct LivePart {
+struct LivePart<'a> {
     t: &'static Texts,
     suspicious: bool,
-    first_scan: Option<String>,
-    scan_count: i64,
+    first_now: bool,
+    first_scan: Option<&'a str>,
+    count: &'a str,
 }
 
 /// The PIN form, with what the last entry said.
-#[derive(Template)]
+#[derive(Template, Clone)]
 #[template(path = "scan_pin.html")]
 pub struct PinBox {
     t: &'static Texts,
@@ -111,90 +99,83 @@ impl Frame {
 
     /// Cuts a rendered page at `marks`.
     fn cut(html: &str, marks: &[(&str, Hole)]) -> Result<Self, askama::Error> {
-        let mut pieces = Vec::new();
-        let mut rest = html;
-        loop {
-            let next = marks
-                .iter()
-                .filter_map(|(mark, hole)| rest.find(mark).map(|at| (at, *mark, *hole)))
-                .min_by_key(|(at, _, _)| *at);
-            match next {
-                Some((at, mark, hole)) => {
-                    pieces.push((rest[..at].to_owned(), Some(hole)));
-                    rest = &rest[at + mark.len()..];
-                }
-                None => {
-                    pieces.push((rest.to_owned(), None));
-                    break;
-                }
-            }
-        }
+        let pieces = cut(html, marks);
         let holes = |h: Hole| pieces.iter().filter(|(_, x)| *x == Some(h)).count();
         if holes(Hole::Live) != 1 || holes(Hole::Pin) != 1 {
             return Err(askama::Error::Custom(
                 "templates/scan.html lacks its live or pin mark".into(),
             ));
         }
-        let deflated = pieces.iter().map(|(text, _)| deflate_piece(text)).collect();
-        Ok(Self { pieces, deflated })
+        Ok(Self {
+            pieces,
+            layouts: Layouts::default(),
+        })
     }
 
     fn len(&self) -> usize {
         self.pieces.iter().map(|(text, _)| text.len()).sum()
     }
 
-    /// The bytes it holds: its text and the text's DEFLATE form.
+    /// The bytes it holds: its text and its layouts.
     fn bytes(&self) -> usize {
-        self.len() + self.deflated.iter().map(Vec::len).sum::<usize>()
+        self.len() + self.layouts.bytes()
     }
 
-    /// The whole page for one scan, as it is or as a gzip member: the frame's pieces
-    /// compressed once, the holes stored as they are (web/gzip_pieces.rs).
-    pub fn page(
-        &self,
+    /// The page for one scan, as it is.
+    fn plain(&self, values: &Values) -> String {
+        let mut text =
+            String::with_capacity(self.len() + values.live.len() + values.pin.len() + 64);
+        for (piece, hole) in &self.pieces {
+            text.push_str(piece);
+            if let Some(hole) = hole {
+                text.push_str(values.get(*hole));
+            }
+        }
+        text
+    }
+}
+
+// Made here, beside the live and PIN parts' templates (web/scan_holes.rs holds the rest).
+impl Values {
+    /// The values of a scan of `r`, for a page in gzip if `gzip`.
+    pub fn new(
         r: &Resolved,
         live: &Live,
         recent: Option<&Recent>,
         lang: Lang,
-        pin: Option<PinBox>,
+        pin: Option<&PinBox>,
         gzip: bool,
-    ) -> Result<Vec<u8>, askama::Error> {
+    ) -> Result<Self, askama::Error> {
+        let first = live.first_scanned_at.map(|d| lang.time(d));
+        let count = live.scan_count.to_string();
+        let claimed = pin.and_then(|p| p.claimed.clone());
+        let mark = |value: &str, mark: &'static str| if gzip { mark } else { value }.to_owned();
         let part = LivePart {
             t: lang.t(),
             suspicious: recent.is_some_and(|x| x.suspicious) && r.standing == Standing::Genuine,
-            first_scan: live.first_scanned_at.map(|d| lang.time(d)),
-            scan_count: live.scan_count,
+            first_now: live.scan_count <= 1,
+            first_scan: first.as_deref().map(|f| if gzip { FIRST_MARK } else { f }),
+            count: if gzip { COUNT_MARK } else { &count },
         };
-        let mut text = String::with_capacity(if gzip { 0 } else { self.len() + 1024 });
-        let mut gz =
-            gzip.then(|| GzipPieces::new(self.deflated.iter().map(Vec::len).sum::<usize>() + 1024));
-        let mut hole = String::new();
-        for ((piece, kind), deflated) in self.pieces.iter().zip(&self.deflated) {
-            hole.clear();
-            match kind {
-                // A serial is Crockford base32: nothing in it needs escaping.
-                Some(Hole::Serial) => hole.push_str(&crate::print::grouped(r.serial.as_str())),
-                Some(Hole::Proof) => hole.push_str(&proof_url(r)),
-                Some(Hole::Live) => part.render_into(&mut hole)?,
-                Some(Hole::Pin) => {
-                    if let Some(pin) = &pin {
-                        pin.render_into(&mut hole)?;
-                    }
-                }
-                None => {}
+        let live = part.render()?;
+        let pin = match pin {
+            Some(p) => {
+                let mut p = p.clone();
+                p.claimed = p.claimed.map(|c| mark(&c, CLAIMED_MARK));
+                p.render()?
             }
-            match gz.as_mut() {
-                Some(gz) => {
-                    gz.piece(piece, deflated);
-                    gz.text(&hole);
-                }
-                None => {
-                    text.push_str(piece);
-                    text.push_str(&hole);
-                }
-            }
-        }
-        Ok(gz.map_or_else(|| text.into_bytes(), GzipPieces::finish))
+            None => String::new(),
+        };
+        Ok(Self {
+            serial: crate::print::grouped(r.serial.as_str()),
+            proof: proof_url(r),
+            first: first.unwrap_or_default(),
+            count,
+            claimed: claimed.unwrap_or_default(),
+            live,
+            pin,
+            gzip,
+        })
     }
 }
 
@@ -208,16 +189,27 @@ fn proof_url(r: &Resolved) -> String {
 struct Frames {
     lot: Arc<Lot>,
     frames: [Option<Arc<Frame>>; 6],
+    /// The bytes the frames held when this entry was made: a frame gains layouts while it is
+    /// kept, and the cache needs an entry's weight to stay what it was at its insertion.
+    weight: u64,
 }
 
-/// Weighs a lot's frames by their bytes (text and DEFLATE).
+impl Frames {
+    /// The entry, weighed now.
+    fn weighed(mut self) -> Arc<Self> {
+        let held: usize = self.frames.iter().flatten().map(|f| f.bytes()).sum();
+        self.weight = (held + 256) as u64;
+        Arc::new(self)
+    }
+}
+
+/// Weighs a lot's frames by their bytes (text and layouts).
 #[derive(Clone, Copy)]
 struct ByBytes;
 
 impl quick_cache::Weighter<uuid::Uuid, Arc<Frames>> for ByBytes {
     fn weight(&self, _: &uuid::Uuid, f: &Arc<Frames>) -> u64 {
-        let held: usize = f.frames.iter().flatten().map(|f| f.bytes()).sum();
-        (held + 256) as u64
+        f.weight
     }
 }
 
@@ -230,8 +222,9 @@ pub struct FrameCache {
 
 impl FrameCache {
     pub fn new(bytes: u64) -> Self {
-        // A frame is about 4 KB of text and 2 KB of DEFLATE.
-        let items = usize::try_from(bytes / (8 << 10))
+        // A frame is about 4 KB of text, and 6 KB a layout (text and DEFLATE), of which it
+        // has one to three.
+        let items = usize::try_from(bytes / (12 << 10))
             .unwrap_or(usize::MAX)
             .max(16);
         Self {
@@ -259,13 +252,32 @@ fn slot(lang: Lang, standing: Standing) -> usize {
 }
 
 impl FrameCache {
-    /// The frame for `r` in `lang`, rendered now if its lot has none yet for its standing.
-    pub fn frame(
+    /// The page of one scan of `r` in `lang` with `values` (as they are, or in gzip made from
+    /// the frame's layout for them, web/scan_layout.rs).
+    pub fn page(
         &self,
         r: &Resolved,
         lang: Lang,
         log_key: &str,
-    ) -> Result<Arc<Frame>, askama::Error> {
+        values: &Values,
+    ) -> Result<Vec<u8>, askama::Error> {
+        let frame = self.frame(r, lang, log_key)?;
+        if !values.gzip {
+            return Ok(frame.plain(values).into_bytes());
+        }
+        let (page, kept) = frame.layouts.gzip(&frame.pieces, values);
+        if kept {
+            // Weighed again, with the layout it now holds.
+            let batch = r.lot.batch.id;
+            if let Some(f) = self.map.get(&batch).filter(|f| Arc::ptr_eq(&f.lot, &r.lot)) {
+                self.map.insert(batch, Frames::clone(&f).weighed());
+            }
+        }
+        Ok(page)
+    }
+
+    /// The frame for `r` in `lang`, rendered now if its lot has none yet for its standing.
+    fn frame(&self, r: &Resolved, lang: Lang, log_key: &str) -> Result<Arc<Frame>, askama::Error> {
         let batch = r.lot.batch.id;
         let at = slot(lang, r.standing);
         let kept = self.map.get(&batch).filter(|f| Arc::ptr_eq(&f.lot, &r.lot));
@@ -281,11 +293,12 @@ impl FrameCache {
             || Frames {
                 lot: r.lot.clone(),
                 frames: Default::default(),
+                weight: 0,
             },
             |f| (*f).clone(),
         );
         entry.frames[at] = Some(frame.clone());
-        self.map.insert(batch, Arc::new(entry));
+        self.map.insert(batch, entry.weighed());
         Ok(frame)
     }
 }

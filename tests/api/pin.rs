@@ -116,6 +116,33 @@ async fn a_pin_confirms_once_and_warns_the_second_time() {
     assert!(j["claimed_at"].is_string(), "{j}");
 }
 
+/// The PIN form before and after a claim (with the claim's time), in gzip from the frame's
+/// layouts (web/scan_layout.rs): the same page as plain, decoded by GNU gzip.
+#[tokio::test]
+async fn the_pin_form_in_gzip_is_the_plain_form() {
+    use crate::scan::{as_stamp, get_raw, gunzip_outside, header};
+    let app = TestApp::spawn().await;
+    let stamps = pinned(&app, 2).await;
+    let ((a, pin_a), (b, pin_b)) = (&stamps[0], &stamps[1]);
+    for claimed in [false, true] {
+        let (_, _, plain) = get_raw(&app, &path_of(a), None).await;
+        let (_, h, packed) = get_raw(&app, &path_of(b), Some("gzip")).await;
+        assert_eq!(header(&h, "content-encoding"), "gzip");
+        let plain = String::from_utf8(plain).unwrap();
+        assert!(plain.contains("<form method=\"post\""), "{plain}");
+        assert_eq!(plain.contains("Đã xác nhận mã PIN lúc"), claimed, "{plain}");
+        assert_eq!(
+            as_stamp(&gunzip_outside(&packed), a, b),
+            as_stamp(&plain, a, a)
+        );
+        for (stamp, pin) in [(a, pin_a), (b, pin_b)] {
+            let (s, body) = post_pin(&app.url(""), &path_of(stamp), pin).await;
+            assert_eq!(s, StatusCode::OK);
+            assert!(body.contains("Mã PIN đúng") || claimed, "{body}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn wrong_pins_are_limited_per_stamp_and_a_stamp_without_pin_has_no_form() {
     let app = TestApp::spawn().await;

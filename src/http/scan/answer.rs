@@ -10,6 +10,7 @@ use crate::services::resolve::{self, ResolveError, Resolved};
 use crate::services::scans::{Counters, Live, Recent, ScanJob, Stored};
 use crate::state::AppState;
 use crate::web::scan_frame::PinBox;
+use crate::web::scan_holes::Values;
 use crate::web::scan_view::ProblemPage;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -151,8 +152,9 @@ pub(super) async fn record(
 }
 
 /// The scan page: the stamp's cached frame with this scan's live parts; in gzip when the
-/// client takes it (`gzip`, from its Accept-Encoding), made from the frame's pieces compressed
-/// once (web/gzip_pieces.rs) instead of by the compression middleware for every response.
+/// client takes it (`gzip`, from its Accept-Encoding), made from the frame's text compressed
+/// once for this kind of scan (web/scan_layout.rs) instead of by the compression middleware
+/// for every response.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn scan_page(
     state: &AppState,
@@ -164,10 +166,11 @@ pub(super) fn scan_page(
     status: StatusCode,
     gzip: bool,
 ) -> Response {
-    let frame = state
-        .scan_frames
-        .frame(r, lang, state.log_key.verifier_key());
-    let page = frame.and_then(|frame| frame.page(r, live, recent, lang, pin, gzip));
+    let page = Values::new(r, live, recent, lang, pin.as_ref(), gzip).and_then(|values| {
+        state
+            .scan_frames
+            .page(r, lang, state.log_key.verifier_key(), &values)
+    });
     let page = page.map(|body| {
         let mut res = html_response(status, body);
         if gzip {
