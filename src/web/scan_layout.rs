@@ -113,6 +113,10 @@ impl Layouts {
         let page = layout.gzip(values);
         let mut kept = self.0.write().unwrap_or_else(PoisonError::into_inner);
         let (list, next) = &mut *kept;
+        if list.iter().any(|l| l.serves(values)) {
+            // Another request made the same one meanwhile.
+            return (page, false);
+        }
         if list.len() < KEPT {
             list.push(layout);
         } else {
@@ -125,5 +129,63 @@ impl Layouts {
     pub fn bytes(&self) -> usize {
         let kept = self.0.read().unwrap_or_else(PoisonError::into_inner);
         kept.0.iter().map(|l| l.bytes()).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::scan_holes::COUNT_MARK;
+    use std::io::Read;
+
+    fn values(serial: &str, count: &str, live: &str) -> Values {
+        Values {
+            serial: serial.to_owned(),
+            proof: String::new(),
+            first: String::new(),
+            count: count.to_owned(),
+            claimed: String::new(),
+            live: live.to_owned(),
+            pin: String::new(),
+            gzip: true,
+        }
+    }
+
+    fn gunzip(bytes: &[u8]) -> String {
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(bytes)
+            .read_to_string(&mut text)
+            .expect("a valid gzip member");
+        text
+    }
+
+    #[test]
+    fn a_layout_serves_the_scans_of_its_kind_and_lengths_and_a_frame_keeps_a_few() {
+        let frame = vec![
+            ("<p>Mật ong ".to_owned(), Some(Hole::Serial)),
+            ("</p>".to_owned(), Some(Hole::Live)),
+            ("<i>".to_owned(), Some(Hole::Pin)),
+            ("</i><p>Mật ong</p>".to_owned(), None),
+        ];
+        let layouts = Layouts::default();
+        let live = format!("<b>Lần {COUNT_MARK}</b>");
+        let kept = || layouts.0.read().unwrap().0.len();
+        for (serial, count) in [("AAAA", "7"), ("BBBB", "8")] {
+            let (page, _) = layouts.gzip(&frame, &values(serial, count, &live));
+            assert_eq!(
+                gunzip(&page),
+                format!("<p>Mật ong {serial}</p><b>Lần {count}</b><i></i><p>Mật ong</p>")
+            );
+        }
+        assert_eq!(kept(), 1, "one layout for both");
+        // Another live part, or a value of another length: another layout.
+        layouts.gzip(&frame, &values("AAAA", "7", "<b>Lần đầu</b>"));
+        assert_eq!(kept(), 2);
+        for n in 2..40 {
+            let count = "9".repeat(n);
+            let (page, _) = layouts.gzip(&frame, &values("CCCC", &count, &live));
+            assert!(gunzip(&page).contains(&format!("<b>Lần {count}</b>")));
+        }
+        assert_eq!(kept(), KEPT, "bounded");
     }
 }
