@@ -8,8 +8,8 @@
 //! first time, count, claim time), so a [`Layout`] is kept per frame for each kind and each
 //! set of value lengths seen (a handful), and the page is compressed as one text with the
 //! values' places held (a piece may refer back to any fixed text before it). Compressed
-//! apart around the live part, the pieces came out 17–27 % larger than the whole page
-//! compressed; as one text, 4–6 % (bench/RESULTS.md, thirteenth step).
+//! apart around the live part, the pieces came out 17–31 % larger than the whole page
+//! compressed; as one text, 4–8 % (bench/RESULTS.md, thirteenth step).
 
 use std::sync::{Arc, PoisonError, RwLock};
 

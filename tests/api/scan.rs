@@ -1288,7 +1288,7 @@ pub fn gunzip_outside(bytes: &[u8]) -> String {
 }
 
 /// The page `plain` compressed whole by flate2 (the compression middleware's way), in bytes.
-fn gzip_whole(plain: &str) -> usize {
+pub fn gzip_whole(plain: &str) -> usize {
     use std::io::Write;
     let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     e.write_all(plain.as_bytes()).unwrap();
