@@ -151,11 +151,12 @@ pub fn accepts_gzip(accept_encoding: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use std::io::Read;
 
-    fn gunzip(bytes: &[u8]) -> String {
+    /// `bytes` decoded as one gzip member.
+    pub(crate) fn gunzip(bytes: &[u8]) -> String {
         let mut text = String::new();
         flate2::read::GzDecoder::new(bytes)
             .read_to_string(&mut text)

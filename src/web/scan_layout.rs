@@ -135,8 +135,8 @@ impl Layouts {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::gzip_pieces::tests::gunzip;
     use crate::web::scan_holes::COUNT_MARK;
-    use std::io::Read;
 
     fn values(serial: &str, count: &str, live: &str) -> Values {
         Values {
@@ -149,14 +149,6 @@ mod tests {
             pin: String::new(),
             gzip: true,
         }
-    }
-
-    fn gunzip(bytes: &[u8]) -> String {
-        let mut text = String::new();
-        flate2::read::GzDecoder::new(bytes)
-            .read_to_string(&mut text)
-            .expect("a valid gzip member");
-        text
     }
 
     #[test]
