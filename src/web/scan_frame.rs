@@ -149,7 +149,6 @@ impl Values {
         let first = live.first_scanned_at.map(|d| lang.time(d));
         let count = live.scan_count.to_string();
         let claimed = pin.and_then(|p| p.claimed.clone());
-        let mark = |value: &str, mark: &'static str| if gzip { mark } else { value }.to_owned();
         let part = LivePart {
             t: lang.t(),
             suspicious: recent.is_some_and(|x| x.suspicious) && r.standing == Standing::Genuine,
@@ -159,11 +158,12 @@ impl Values {
         };
         let live = part.render()?;
         let pin = match pin {
-            Some(p) => {
+            Some(p) if gzip && p.claimed.is_some() => {
                 let mut p = p.clone();
-                p.claimed = p.claimed.map(|c| mark(&c, CLAIMED_MARK));
+                p.claimed = Some(CLAIMED_MARK.to_owned());
                 p.render()?
             }
+            Some(p) => p.render()?,
             None => String::new(),
         };
         Ok(Self {
