@@ -14,10 +14,13 @@
 #                   own lot, e.g. 10000000 stamps in 100 batches
 #   BENCH_WALK=n    stamps walked by the distinct rounds (default: all), taken from the first
 #                   batches' runs
-#   BENCH_PERF=prefix  record the server with `perf record -g` through the distinct rounds
+#   BENCH_PERF=prefix  record the server with `perf record` through the distinct rounds
 #                   (prefix.distinct, prefix.distinct_busy) and the one-stamp round
 #                   (prefix.one); use a build
 #                   with symbols (`cargo build --profile profiling`)
+#   BENCH_PERF_CALLS=dwarf  how perf unwinds the stacks (default fp; the release profiles keep no
+#                   frame pointers, so `dwarf` is what shows who called a libc or SQLite symbol)
+#   BENCH_PERF_HZ=n  samples a second (default 999; fewer with dwarf, whose samples are large)
 #   BENCH_ENCODING='gzip, deflate, br, zstd'  send this Accept-Encoding in every round, as
 #                   phones' browsers do
 #   BENCH_PG_SQL='…'  with BENCH_POSTGRES, SQL run on the database once it is filled, before
@@ -166,7 +169,7 @@ run() {
   local name=$1; shift
   local perf=
   if [ -n "${BENCH_PERF:-}" ] && { [ "$name" = distinct ] || [ "$name" = one ] || [ "$name" = distinct_busy ]; }; then
-    perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF.$name" -- sleep "$((DURATION - 2))" >"$WORK/perf.log" 2>&1 &
+    perf record -F "${BENCH_PERF_HZ:-999}" --call-graph "${BENCH_PERF_CALLS:-fp}" -p "$SERVER" -o "$BENCH_PERF.$name" -- sleep "$((DURATION - 2))" >"$WORK/perf.log" 2>&1 &
     perf=$!
   fi
   local statements=

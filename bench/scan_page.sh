@@ -12,6 +12,9 @@
 #   BENCH_ENCODING="gzip, deflate, br, zstd": send this Accept-Encoding as phones' browsers do;
 #                      nginx then compresses the page itself (gzip on, level 6 as ours), so
 #                      both servers pay for compression on every response
+#   BENCH_NGINX_GZIP=static: with BENCH_ENCODING, nginx serves the page compressed beforehand
+#                      (gzip -6 into page.html.gz, `gzip_static on`) instead of on the fly: a
+#                      static file as phones get it, nginx's best case
 #   BENCH_PERF_STAT=1: count system calls and context switches a response, for both servers,
 #                      with `perf stat` through each round (software events: no PMU needed)
 #
@@ -62,10 +65,13 @@ chmod 755 "$WORK"
 if [ -n "${BENCH_ENCODING:-}" ]; then
   # What compresses is the page itself; nginx as it would serve it behind a proxy cache.
   cp "$WORK/page.html" "$WORK/www/page.html"
+  [ "${BENCH_NGINX_GZIP:-fly}" != static ] || gzip -6 -c "$WORK/page.html" >"$WORK/www/page.html.gz"
 else
   head -c "$(wc -c <"$WORK/page.html")" /dev/urandom | base64 -w 0 | head -c "$(wc -c <"$WORK/page.html")" >"$WORK/www/page.html"
 fi
-NGINX_HTTP_EXTRA="${BENCH_ENCODING:+gzip on; gzip_comp_level 6; gzip_types text/html;}" start_nginx "$WORK" "$NGINX_PORT"
+NGINX_GZIP="gzip on; gzip_comp_level 6; gzip_types text/html;"
+[ "${BENCH_NGINX_GZIP:-fly}" != static ] || NGINX_GZIP="gzip_static on;"
+NGINX_HTTP_EXTRA="${BENCH_ENCODING:+$NGINX_GZIP}" start_nginx "$WORK" "$NGINX_PORT"
 
 if [ -n "${BENCH_ENCODING:-}" ]; then
   for u in "$URL" "http://127.0.0.1:$NGINX_PORT/page.html"; do
@@ -107,7 +113,7 @@ for round in $(seq 1 "$ROUNDS"); do
     perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF" -- sleep "$((DURATION - 2))" >/dev/null 2>&1 &
   fi
   load "$URL" "$SERVER"
-  echo "--- round $round: nginx, static file of the same size"
+  echo "--- round $round: nginx, static file of the same size${BENCH_ENCODING:+ (gzip ${BENCH_NGINX_GZIP:-on the fly})}"
   load "http://127.0.0.1:$NGINX_PORT/page.html" "$(pgrep -d, -P "$(cat "$WORK/nginx.pid")")"
 done
 SCANS=$(curl -sf -H 'Accept: application/json' "$URL" | python3 -c 'import json,sys; print(json.load(sys.stdin)["scan_count"])')
