@@ -6,7 +6,8 @@
 #
 #   bench/scan_page.sh [duration-seconds] [connections] [rounds]
 #   BENCH_BIN=path/to/ocop-trace  BENCH_PORT=p (default 18082; nginx uses p+1)
-#   BENCH_PERF=file: record the server with `perf record -g` during the first round
+#   BENCH_PERF=file: record the server with `perf record` during the first round
+#                      (BENCH_PERF_CALLS=dwarf, BENCH_PERF_HZ=n as in bench/scan_distinct.sh)
 #   BENCH_SERVER_CPUS=0 BENCH_LOAD_CPUS=1: pin both servers to the first list of CPUs and wrk to
 #                      the second (taskset), so that the load generator never takes a server's core
 #   BENCH_ENCODING="gzip, deflate, br, zstd": send this Accept-Encoding as phones' browsers do;
@@ -30,6 +31,11 @@ NGINX_PORT=$((PORT + 1))
 # perf needs symbols and line tables: the `profiling` profile keeps them, `release` strips them.
 PROFILE=release
 [ -n "${BENCH_PERF:-}" ] && PROFILE=profiling
+case "${BENCH_NGINX_GZIP:-fly}" in
+  fly) ;;
+  static) [ -n "${BENCH_ENCODING:-}" ] || { echo "BENCH_NGINX_GZIP=static needs BENCH_ENCODING" >&2; exit 2; } ;;
+  *) echo "BENCH_NGINX_GZIP is fly or static, not '$BENCH_NGINX_GZIP'" >&2; exit 2 ;;
+esac
 BIN="${BENCH_BIN:-target/$PROFILE/ocop-trace}"
 
 [ -n "${BENCH_BIN:-}" ] || cargo build --profile "$PROFILE" --quiet
@@ -80,6 +86,16 @@ if [ -n "${BENCH_ENCODING:-}" ]; then
     bytes=$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept: text/html' -H "Accept-Encoding: $BENCH_ENCODING" "$u")
     echo "$u answers with Content-Encoding: ${enc:-none}, $bytes bytes"
   done
+  # nginx must send the file compressed beforehand, byte for byte, not compress it itself: only
+  # the file sent as it is has a Content-Length (on the fly, nginx sends it chunked).
+  if [ "${BENCH_NGINX_GZIP:-fly}" = static ]; then
+    length=$(curl -s -o /dev/null -D - -H 'Accept: text/html' -H "Accept-Encoding: $BENCH_ENCODING" \
+      "http://127.0.0.1:$NGINX_PORT/page.html" | tr -d '\r' | awk -F': ' 'tolower($1) == "content-length" {print $2}')
+    if [ "$length" != "$(wc -c <"$WORK/www/page.html.gz")" ]; then
+      echo "nginx did not send page.html.gz as it is (Content-Length: ${length:-none})" >&2
+      exit 1
+    fi
+  fi
 fi
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%F)"
 echo "page: $(wc -c <"$WORK/page.html") bytes of HTML; compressed (gzip -9): HTML $html_gz + CSS $css_gz + JS $js_gz = $((html_gz + css_gz + js_gz)) bytes (budget 30,720)"
@@ -110,7 +126,7 @@ PY2
 for round in $(seq 1 "$ROUNDS"); do
   echo "--- round $round: ocop-trace scan page"
   if [ -n "${BENCH_PERF:-}" ] && [ "$round" = 1 ]; then
-    perf record -F 999 -g -p "$SERVER" -o "$BENCH_PERF" -- sleep "$((DURATION - 2))" >/dev/null 2>&1 &
+    perf record -F "${BENCH_PERF_HZ:-999}" --call-graph "${BENCH_PERF_CALLS:-fp}" -p "$SERVER" -o "$BENCH_PERF" -- sleep "$((DURATION - 2))" >/dev/null 2>&1 &
   fi
   load "$URL" "$SERVER"
   echo "--- round $round: nginx, static file of the same size${BENCH_ENCODING:+ (gzip ${BENCH_NGINX_GZIP:-on the fly})}"
