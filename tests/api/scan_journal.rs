@@ -93,3 +93,58 @@ async fn scans_a_killed_node_answered_are_stored_once_when_it_starts_again() {
     app.state.scans.flush().await;
     assert_eq!(number(&app, count, &b).await, 2);
 }
+
+#[tokio::test]
+async fn a_journal_of_more_scans_than_a_group_is_stored_whole() {
+    // 1,100 scans of 600 stamps: more than a group of the writer (1,024) and more than its
+    // largest statement (512 rows), so each statement size, the largest too, runs against the
+    // database.
+    let app = TestApp::spawn().await;
+    let (_, stamps) = world(&app, 600).await;
+    let dir = app.data_dir.path().join("big-journal");
+    std::fs::create_dir_all(&dir).unwrap();
+    let now = chrono::Utc::now().timestamp_nanos_opt().unwrap();
+    let mut text = String::new();
+    for (i, stamp) in stamps.iter().enumerate() {
+        let serial = stamp["serial"].as_str().unwrap();
+        for n in 0..(if i < 500 { 1 } else { 6 }) {
+            text.push_str(&format!(
+                "{} {serial} {} {} vi\n",
+                Uuid::now_v7().simple(),
+                now + n,
+                "cd".repeat(32)
+            ));
+        }
+    }
+    std::fs::write(dir.join("scans-0000000000000001.log"), text).unwrap();
+    let node = app
+        .second_server_with(|s| s.scan_journal_dir = dir.clone())
+        .await;
+    let health = reqwest::get(format!("{node}/healthz")).await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+
+    let backend = app.db.read().get_database_backend();
+    let total = |sql: &'static str| {
+        let db = app.db.read().clone();
+        async move {
+            db.query_one_raw(Statement::from_string(backend, sql))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<i64>(0)
+                .unwrap()
+        }
+    };
+    assert_eq!(total("SELECT COUNT(*) FROM scans").await, 1100);
+    assert_eq!(
+        total("SELECT CAST(SUM(scan_count) AS BIGINT) FROM stamp_scans").await,
+        1100
+    );
+    assert_eq!(total("SELECT COUNT(*) FROM stamp_scans").await, 600);
+    let count = "SELECT scan_count FROM stamp_scans WHERE serial = ?";
+    let serial = |i: usize| stamps[i]["serial"].as_str().unwrap().to_owned();
+    assert_eq!(number(&app, count, &serial(0)).await, 1);
+    assert_eq!(number(&app, count, &serial(499)).await, 1);
+    assert_eq!(number(&app, count, &serial(500)).await, 6);
+    assert_eq!(number(&app, count, &serial(599)).await, 6);
+}
