@@ -7,13 +7,14 @@
 //! the statement texts are built once per process and every connection prepares each at most
 //! once (sqlx keeps prepared statements per connection, keyed by their text).
 //!
-//! 512 rows rather than 64: a full group of 1,024 scans takes 4 statements instead of 32, each
-//! a round trip to the database's thread that, on a busy machine, waits its turn for a core.
-//! The commit got shorter, so pages found the writer's queue full far less often while other
-//! organizations wrote their diaries (3,000–6,000 times a 12 s round → under 130), and the p99
-//! of stamps never seen in those rounds fell from 29–42 ms to 14–33 ms (bench/RESULTS.md,
-//! fifteenth step). The largest statement binds 2,560 values: within SQLite's 32,766 and
-//! PostgreSQL's 65,535.
+//! On SQLite up to 512 rows rather than 64: a full group of 1,024 scans takes 4 statements
+//! instead of 32, each a round trip to the connection's thread that, on a busy machine, waits
+//! its turn for a core. The commit got shorter, so pages found the writer's queue full far less
+//! often while other organizations wrote their diaries (3,000–6,000 times a 12 s round → under
+//! 130), and the p99 of stamps never seen in those rounds fell from 29–42 ms to 14–33 ms
+//! (bench/RESULTS.md, fifteenth step); the largest statement binds 2,560 of SQLite's 32,766
+//! values. PostgreSQL stays at 64: with 512 rows its distinct-stamp rate fell by half and its
+//! p99 rose tenfold in the same measurement.
 
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -76,9 +77,20 @@ pub struct ScanJob {
 
 /// Values bound per row: id, serial, time, client hash, language.
 const PER_ROW: usize = 5;
-/// Rows in the largest statement; smaller ones halve down to 1 (10 sizes in all).
+/// Rows in the largest statement on SQLite; smaller ones halve down to 1 (10 sizes in all).
 const CHUNK: usize = 512;
+/// Rows in the largest statement on PostgreSQL (7 sizes).
+const PG_CHUNK: usize = 64;
 const SIZES: usize = CHUNK.trailing_zeros() as usize + 1;
+
+/// Rows in the largest statement on `backend`.
+fn largest(backend: DbBackend) -> usize {
+    if backend == DbBackend::Postgres {
+        PG_CHUNK
+    } else {
+        CHUNK
+    }
+}
 
 /// Statement texts for 1, 2, 4 … [`CHUNK`] rows on each backend, built once per process.
 type Texts = [OnceLock<Vec<String>>; 2];
@@ -135,9 +147,9 @@ fn insert_sql(backend: DbBackend, rows: usize) -> &'static str {
 
 /// The sizes of the statements that write `n` rows: as many full chunks as fit, then the
 /// binary digits of the rest, largest first.
-fn chunks(n: usize) -> impl Iterator<Item = usize> {
-    let full = std::iter::repeat_n(CHUNK, n / CHUNK);
-    let rest = n % CHUNK;
+fn chunks(n: usize, largest: usize) -> impl Iterator<Item = usize> {
+    let full = std::iter::repeat_n(largest, n / largest);
+    let rest = n % largest;
     full.chain(
         (0..SIZES)
             .rev()
@@ -157,7 +169,7 @@ fn statements<T>(
     tail: &[Value],
 ) -> Vec<Statement> {
     let mut rest = items;
-    chunks(items.len())
+    chunks(items.len(), largest(backend))
         .map(|size| {
             let (now, later) = rest.split_at(size);
             rest = later;
@@ -393,18 +405,29 @@ mod tests {
 
     #[test]
     fn a_group_is_cut_into_statements_of_fixed_sizes() {
-        assert_eq!(chunks(0).count(), 0);
-        assert_eq!(chunks(1).collect::<Vec<_>>(), [1]);
-        assert_eq!(chunks(512).collect::<Vec<_>>(), [512]);
-        assert_eq!(chunks(1024).collect::<Vec<_>>(), [512, 512]);
-        assert_eq!(chunks(1100).collect::<Vec<_>>(), [512, 512, 64, 8, 4]);
+        let sqlite = largest(DbBackend::Sqlite);
+        assert_eq!(chunks(0, sqlite).count(), 0);
+        assert_eq!(chunks(1, sqlite).collect::<Vec<_>>(), [1]);
+        assert_eq!(chunks(512, sqlite).collect::<Vec<_>>(), [512]);
+        assert_eq!(chunks(1024, sqlite).collect::<Vec<_>>(), [512, 512]);
         assert_eq!(
-            chunks(511).collect::<Vec<_>>(),
+            chunks(1100, sqlite).collect::<Vec<_>>(),
+            [512, 512, 64, 8, 4]
+        );
+        assert_eq!(
+            chunks(511, sqlite).collect::<Vec<_>>(),
             [256, 128, 64, 32, 16, 8, 4, 2, 1]
         );
         assert_eq!(SIZES, 10);
+        let pg = largest(DbBackend::Postgres);
+        assert_eq!(chunks(200, pg).collect::<Vec<_>>(), [64, 64, 64, 8]);
+        assert_eq!(
+            chunks(127, pg).collect::<Vec<_>>(),
+            [64, 32, 16, 8, 4, 2, 1]
+        );
         for n in 0..1100 {
-            assert_eq!(chunks(n).sum::<usize>(), n);
+            assert_eq!(chunks(n, sqlite).sum::<usize>(), n);
+            assert_eq!(chunks(n, pg).sum::<usize>(), n);
         }
     }
 

@@ -97,8 +97,8 @@ async fn scans_a_killed_node_answered_are_stored_once_when_it_starts_again() {
 #[tokio::test]
 async fn a_journal_of_more_scans_than_a_group_is_stored_whole() {
     // 1,100 scans of 600 stamps: more than a group of the writer (1,024) and more than its
-    // largest statement (512 rows), so each statement size, the largest too, runs against the
-    // database.
+    // largest statement (512 rows on SQLite, 64 on PostgreSQL), so each statement size, the
+    // largest too, runs against the database.
     let app = TestApp::spawn().await;
     let (_, stamps) = world(&app, 600).await;
     let dir = app.data_dir.path().join("big-journal");
