@@ -92,10 +92,10 @@ fn largest(backend: DbBackend) -> usize {
     }
 }
 
-/// Statement texts for 1, 2, 4 … [`CHUNK`] rows on each backend, built once per process.
+/// Statement texts for 1, 2, 4 … [`largest`] rows on each backend, built once per process.
 type Texts = [OnceLock<Vec<String>>; 2];
 
-/// The text in `texts` for `rows` rows (a power of two up to [`CHUNK`]), built by
+/// The text in `texts` for `rows` rows (a power of two up to [`largest`]), built by
 /// `build(numbered placeholders?, rows)` on first use.
 fn text_for(
     texts: &'static Texts,
@@ -104,8 +104,11 @@ fn text_for(
     build: fn(bool, usize) -> String,
 ) -> &'static str {
     let numbered = backend == DbBackend::Postgres;
-    let all = texts[usize::from(numbered)]
-        .get_or_init(|| (0..SIZES).map(|k| build(numbered, 1 << k)).collect());
+    let all = texts[usize::from(numbered)].get_or_init(|| {
+        (0..=largest(backend).trailing_zeros())
+            .map(|k| build(numbered, 1 << k))
+            .collect()
+    });
     all.get(rows.trailing_zeros() as usize)
         .map_or("", String::as_str)
 }
