@@ -26,14 +26,19 @@
 #   BENCH_PG_SQL='…'  with BENCH_POSTGRES, SQL run on the database once it is filled, before
 #                   the rounds' server starts (an A/B of a schema change on one binary, e.g.
 #                   migration 38's foreign keys put back)
+#   BENCH_ROUNDS=n  pairs of quiet and busy rounds (default 1), in the order quiet-busy,
+#                   busy-quiet, quiet-busy … so that the database's growth through the run
+#                   weighs on both sides alike; each distinct round walks stamps of its own,
+#                   and the ratios are printed per pair and as medians (one round each cannot
+#                   tell a 10 % difference from a shared machine's noise)
 #   BENCH_PG_STATEMENTS=1  with BENCH_POSTGRES, print the statements that took the most of
 #                   PostgreSQL's time in the distinct first passes (needs pg_stat_statements in
 #                   shared_preload_libraries)
 #
 # Rounds, in order: distinct stamps (first pass: none seen before), one stamp; then the same
 # two while another organization keeps its diary (BENCH_WRITES entries a second, on stamps of
-# the second half, also never seen); then distinct stamps again (second pass: the first half,
-# seen before). A write must drop only the pages that show it, so the busy rounds should be
+# another part of the walk, also never seen); BENCH_ROUNDS pairs of these; then distinct
+# stamps again (second pass: the first round's stamps, seen before). A write must drop only the pages that show it, so the busy rounds should be
 # close to the quiet ones. wrk's threads each walk their own share of the stamps, so no stamp
 # is requested twice in a first pass unless the round outlasts them (the script says so).
 # Memory of the server is read at the end.
@@ -96,16 +101,17 @@ done
 head -n "$WALK" "$WORK/paths.txt" >"$WORK/walk.txt" && mv "$WORK/walk.txt" "$WORK/paths.txt"
 COUNT=$(wc -l <"$WORK/paths.txt")
 ONE=$(head -1 "$WORK/paths.txt")
+ROUNDS="${BENCH_ROUNDS:-1}"
+# Each distinct round walks a part of its own: quiet round k part 2k-1, busy round k part 2k
+# (without writes, round k part k). The second pass walks part 1 again.
+PARTS=$((WRITES > 0 ? 2 * ROUNDS : ROUNDS))
+COUNT=$((COUNT / PARTS))
+split -d -a 3 -l "$COUNT" "$WORK/paths.txt" "$WORK/part."
+part() { printf '%s/part.%03d' "$WORK" "$(($1 - 1))"; }
 if [ "$WRITES" -gt 0 ]; then
-  # The quiet rounds walk the first half of the stamps, the busy ones the second.
-  COUNT=$((COUNT / 2))
-  head -n "$COUNT" "$WORK/paths.txt" >"$WORK/quiet.txt"
-  tail -n +"$((COUNT + 1))" "$WORK/paths.txt" | head -n "$COUNT" >"$WORK/busy.txt"
   OTHER_ORG=$(api /api/v1/organizations '{"kind":"cooperative","name":"HTX Chè Tân Cương","address":"Thái Nguyên"}' | id)
   OTHER_PRODUCT=$(api "/api/v1/organizations/$OTHER_ORG/products" '{"name":"Chè Tân Cương","unit":"gói"}' | id)
   OTHER_BATCH=$(api "/api/v1/products/$OTHER_PRODUCT/batches" '{"lot_code":"TC2026A","quantity":100,"unit":"kg"}' | id)
-else
-  cp "$WORK/paths.txt" "$WORK/quiet.txt"
 fi
 # The EPCIS index turns each stamp run into commissioning events in the background (one per
 # 1,000 stamps); an EPCIS query waits for it to catch up, so that its work on millions of
@@ -208,27 +214,57 @@ distinct() { COUNT="$COUNT" PATHS="$2" THREADS=2 run "$1" -s bench/lib/walk.lua 
 # runs Lua for every request of the distinct rounds, on the same two cores) is the same on
 # both sides of that ratio.
 printf '%s\n' "$ONE" "$ONE" >"$WORK/one.txt"
-echo "--- distinct stamps, first pass (none seen before)"
-distinct distinct "$WORK/quiet.txt"
-echo "--- one stamp, repeated"
-run one -H 'Accept: text/html' "${ENCODING_HEADER[@]}" "http://127.0.0.1:$PORT$ONE"
-echo "--- one stamp, repeated, through the walking script"
-distinct one_script "$WORK/one.txt"
-if [ "$WRITES" -gt 0 ]; then
+# Round k's names carry a suffix from the second pair on (distinct, distinct.2 …).
+suffix() { [ "$1" -eq 1 ] || echo ".$1"; }
+quiet() {
+  local k=$1 s; s=$(suffix "$1")
+  echo "--- distinct stamps, first pass (none seen before)${s:+, round $k}"
+  distinct "distinct$s" "$(part $((WRITES > 0 ? 2 * k - 1 : k)))"
+  echo "--- one stamp, repeated${s:+, round $k}"
+  run "one$s" -H 'Accept: text/html' "${ENCODING_HEADER[@]}" "http://127.0.0.1:$PORT$ONE"
+  if [ "$k" -eq 1 ]; then
+    echo "--- one stamp, repeated, through the walking script"
+    distinct one_script "$WORK/one.txt"
+  fi
+}
+busy() {
+  local k=$1 s; s=$(suffix "$1")
   python3 bench/lib/diary_load.py "$PORT" "$TOKEN" "$OTHER_BATCH" "$WRITES" >"$WORK/writer.txt" &
   WRITER=$!
-  echo "--- distinct stamps, first pass, while another organization writes $WRITES diary entries/s"
-  distinct distinct_busy "$WORK/busy.txt"
-  echo "--- one stamp, repeated, while another organization writes $WRITES diary entries/s"
-  run one_busy -H 'Accept: text/html' "${ENCODING_HEADER[@]}" "http://127.0.0.1:$PORT$ONE"
+  echo "--- distinct stamps, first pass, while another organization writes $WRITES diary entries/s${s:+, round $k}"
+  distinct "distinct_busy$s" "$(part $((2 * k)))"
+  echo "--- one stamp, repeated, while another organization writes $WRITES diary entries/s${s:+, round $k}"
+  run "one_busy$s" -H 'Accept: text/html' "${ENCODING_HEADER[@]}" "http://127.0.0.1:$PORT$ONE"
   kill "$WRITER"; wait "$WRITER" || { cat "$WORK/writer.txt"; echo "a diary entry was refused" >&2; exit 1; }
   WRITER=
   cat "$WORK/writer.txt"
-fi
+}
+for k in $(seq 1 "$ROUNDS"); do
+  if [ "$WRITES" -eq 0 ]; then quiet "$k"
+  elif [ $((k % 2)) -eq 1 ]; then quiet "$k"; busy "$k"
+  else busy "$k"; quiet "$k"
+  fi
+done
 echo "--- distinct stamps, second pass"
-distinct second "$WORK/quiet.txt"
+distinct second "$(part 1)"
 echo "distinct (first pass) ÷ one stamp: $(ratio distinct one); ÷ one stamp through the same script: $(ratio distinct one_script)"
 [ "$WRITES" -eq 0 ] || echo "while writing ÷ quiet: distinct $(ratio distinct_busy distinct), one stamp $(ratio one_busy one)"
+if [ "$ROUNDS" -gt 1 ]; then
+  python3 - "$WORK" "$ROUNDS" "$WRITES" <<'PY'
+import statistics, sys
+work, rounds, writes = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+def rate(name, k):
+    return float(open(f"{work}/rate.{name}{'' if k == 1 else f'.{k}'}").read())
+def line(label, num, den):
+    ratios = [rate(num, k) / rate(den, k) for k in range(1, rounds + 1)]
+    print(f"{label}: median {statistics.median(ratios):.2f} ({', '.join(f'{r:.2f}' for r in ratios)})")
+line("distinct ÷ one stamp, quiet, by round", "distinct", "one")
+if writes:
+    line("distinct ÷ one stamp, busy, by round", "distinct_busy", "one_busy")
+    line("distinct while writing ÷ quiet, by pair", "distinct_busy", "distinct")
+    line("one stamp while writing ÷ quiet, by pair", "one_busy", "one")
+PY
+fi
 echo "resolver and scan writer, since the restart (lots and stamps read from the database, lots dropped by writes; scans committed, commits and their time, scans that found the queue full):"
 curl -sf -H "Authorization: Bearer $OCOP_METRICS_TOKEN" "http://127.0.0.1:$PORT/metrics" >"$WORK/metrics.txt"
 grep -E '^ocop_(resolver_|scans_committed|scan_commit_duration_seconds_(sum|count)|scan_queue_full)' "$WORK/metrics.txt"

@@ -16,6 +16,8 @@
 #   BENCH_NGINX_GZIP=static: with BENCH_ENCODING, nginx serves the page compressed beforehand
 #                      (gzip -6 into page.html.gz, `gzip_static on`) instead of on the fly: a
 #                      static file as phones get it, nginx's best case
+#   BENCH_LOT=1: each round also loads the stamp's lot page (`/01/{gtin}/10/{lot}`, the QR code
+#                      a lot that prints no stamps carries on every package), which is no scan
 #   BENCH_PERF_STAT=1: count system calls and context switches a response, for both servers,
 #                      with `perf stat` through each round (software events: no PMU needed)
 #
@@ -65,6 +67,7 @@ RUN=$(api "/api/v1/batches/$BATCH/stamp-runs" '{"count":10}' | id)
 URI=$(curl -sf -H "Authorization: Bearer $TOKEN" "http://127.0.0.1:$PORT/api/v1/stamp-runs/$RUN/stamps?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["items"][0]["uri"])')
 PAGE_PATH="/${URI#*://*/}"
 URL="http://127.0.0.1:$PORT$PAGE_PATH"
+LOT_URL="http://127.0.0.1:$PORT${PAGE_PATH%/21/*}"
 
 curl -sf -H 'Accept: text/html' "$URL" >"$WORK/page.html"
 html_gz=$(gzip -9c "$WORK/page.html" | wc -c)
@@ -85,7 +88,7 @@ NGINX_GZIP="gzip on; gzip_comp_level 6; gzip_types text/html;"
 NGINX_HTTP_EXTRA="${BENCH_ENCODING:+$NGINX_GZIP}" start_nginx "$WORK" "$NGINX_PORT"
 
 if [ -n "${BENCH_ENCODING:-}" ]; then
-  for u in "$URL" "http://127.0.0.1:$NGINX_PORT/page.html"; do
+  for u in "$URL" ${BENCH_LOT:+"$LOT_URL"} "http://127.0.0.1:$NGINX_PORT/page.html"; do
     enc=$(curl -s -o /dev/null -D - -H 'Accept: text/html' -H "Accept-Encoding: $BENCH_ENCODING" "$u" |
       tr -d '\r' | awk -F': ' 'tolower($1) == "content-encoding" {print $2}')
     bytes=$(curl -s -o /dev/null -w '%{size_download}' -H 'Accept: text/html' -H "Accept-Encoding: $BENCH_ENCODING" "$u")
@@ -140,6 +143,10 @@ for round in $(seq 1 "$ROUNDS"); do
   fi
   load "$URL" "$SERVER"
   ANSWERED=$((ANSWERED + $(awk '/requests in/ {print $1}' "$WORK/wrk.out")))
+  if [ -n "${BENCH_LOT:-}" ]; then
+    echo "--- round $round: ocop-trace lot page (${LOT_URL#http://*/})"
+    load "$LOT_URL" "$SERVER"
+  fi
   echo "--- round $round: nginx, static file of the same size${BENCH_ENCODING:+ (gzip ${BENCH_NGINX_GZIP:-on the fly})}"
   load "http://127.0.0.1:$NGINX_PORT/page.html" "$(pgrep -d, -P "$(cat "$WORK/nginx.pid")")"
 done

@@ -229,8 +229,8 @@ async fn resolve_serial(
     })
 }
 
-/// The lot `/01/{gtin}/10/{lot}` names, through the cache: 404 when no product has that GTIN
-/// or it has no batch of that lot code.
+/// The lot `/01/{gtin}/10/{lot}` names, through the cache (found by its name without a read
+/// when it is there): 404 when no product has that GTIN or it has no batch of that lot code.
 pub async fn resolve_lot(
     db: &Db,
     cache: &ResolveCache,
@@ -239,6 +239,9 @@ pub async fn resolve_lot(
 ) -> Result<Arc<Lot>, ResolveError> {
     let size = cache.log_size(db).await?;
     cache.catch_up(db.read(), size).await?;
+    if let Some(lot) = cache.lot_named(gtin, lot) {
+        return Ok(lot);
+    }
     let product = product_by_gtin(db, gtin).await?;
     let batch = batch::Entity::find()
         .filter(batch::Column::ProductId.eq(product.id))
@@ -246,6 +249,7 @@ pub async fn resolve_lot(
         .one(db.read())
         .await?
         .ok_or(ResolveError::Unknown)?;
+    cache.name_lot(gtin, lot, batch.id);
     if let Some(lot) = cache.lot(batch.id) {
         return Ok(lot);
     }

@@ -27,6 +27,7 @@ use uuid::Uuid;
 
 use super::clock::Clock;
 use super::resolved::{Lot, Resolved};
+use crate::domain::{Gtin, LotCode};
 use crate::error::AppError;
 use crate::metrics::ResolverCounters;
 
@@ -153,16 +154,22 @@ type Kept<K, V> = quick_cache::sync::Cache<K, Slot<V>, ByBytes>;
 /// A cache that holds about `bytes` (S3-FIFO: what is used again stays, a scan through many
 /// stamps used once does not push it out).
 fn kept<K: Eq + std::hash::Hash + Clone, V>(bytes: u64, typical: u64) -> Kept<K, V> {
-    let items = usize::try_from(bytes / typical.max(1))
+    Kept::with_weighter(items(bytes, typical), bytes, ByBytes)
+}
+
+/// How many items of `typical` bytes fit in `bytes` (at least 16).
+fn items(bytes: u64, typical: u64) -> usize {
+    usize::try_from(bytes / typical.max(1))
         .unwrap_or(usize::MAX)
-        .max(16);
-    Kept::with_weighter(items, bytes, ByBytes)
+        .max(16)
 }
 
 /// Resolved lots and stamps, current as of the ledger size `seen`.
 pub struct ResolveCache {
     lots: Kept<Uuid, Lot>,
     stamps: Kept<String, Resolved>,
+    /// The batch a GTIN and lot code named when last read (see [`ResolveCache::lot_named`]).
+    lot_names: quick_cache::sync::Cache<(Gtin, LotCode), Uuid>,
     /// How far the log is applied, and what was touched lately.
     seen: RwLock<Applied>,
     /// One catch-up at a time; the others wait for it and find the cache current.
@@ -185,8 +192,11 @@ impl ResolveCache {
     /// Caches that hold about `bytes`: two thirds for lots (a diary and its photos' rows, a
     /// few KB each), one third for stamps (a few hundred bytes each beside their shared lot).
     pub fn new(bytes: u64, counters: ResolverCounters) -> Self {
+        let (lot_bytes, typical_lot) = (bytes / 3 * 2, 8 << 10);
         Self {
-            lots: kept(bytes / 3 * 2, 8 << 10),
+            lots: kept(lot_bytes, typical_lot),
+            // A name for each lot the lots' cache holds, about.
+            lot_names: quick_cache::sync::Cache::new(items(lot_bytes, typical_lot)),
             stamps: kept(bytes / 3, 1 << 10),
             seen: RwLock::new(Applied::default()),
             catching_up: tokio::sync::Mutex::new(()),
@@ -333,6 +343,23 @@ impl ResolveCache {
             .get(&batch)
             .filter(|slot| slot.day == day)
             .map(|slot| slot.value)
+    }
+
+    /// Today's lot of the batch that `gtin` and `lot` name, if it is cached, without a read:
+    /// the batch last found under that name, if its lot still bears it. A product's GTIN is
+    /// unique among products and cannot change once set, a lot code is unique within its
+    /// product and never changes, and any entry about a product or batch drops the lots it
+    /// names: so a lot kept with that name is the one the database holds under it at the size
+    /// the cache caught up to.
+    pub fn lot_named(&self, gtin: &Gtin, lot: &LotCode) -> Option<Arc<Lot>> {
+        let batch = self.lot_names.get(&(gtin.clone(), lot.clone()))?;
+        self.lot(batch)
+            .filter(|l| l.gtin.as_ref() == Some(gtin) && l.lot.as_ref() == Some(lot))
+    }
+
+    /// Notes that `gtin` and `lot` named `batch` (read from the database).
+    pub fn name_lot(&self, gtin: &Gtin, lot: &LotCode, batch: Uuid) {
+        self.lot_names.insert((gtin.clone(), lot.clone()), batch);
     }
 
     /// Held while the lot of `batch` is read: a caller that misses the lot takes this, looks

@@ -8,8 +8,11 @@
 //! a record its pages show changes (services/resolve_cache.rs), and a frame is only used with
 //! the lot it was rendered from. Each frame also keeps its text compressed for the few kinds
 //! of scan it serves (web/scan_layout.rs), so a page for a client that takes gzip is spliced
-//! from it (web/gzip_pieces.rs) rather than compressed whole for every response.
+//! from it (web/gzip_pieces.rs) rather than compressed whole for every response. A lot's own
+//! page (`/01/{gtin}/10/{lot}`), the same for every scan of it, is kept whole beside its
+//! frames, as text and in gzip ([`LotPage`]).
 
+use std::io::Write;
 use std::sync::Arc;
 
 use askama::Template;
@@ -183,22 +186,65 @@ fn proof_url(r: &Resolved) -> String {
     format!("/api/v1/stamps/{}/proof", r.serial.as_str())
 }
 
-/// A lot's frames by language and standing (two languages, three standings), for the lot they
-/// were rendered from.
+/// A lot's own page (`/01/{gtin}/10/{lot}`) in one language: the text, and the same
+/// compressed once (gzip, best compression) rather than by the compression middleware for
+/// every response. Every package of a lot may carry this one QR code, so it is the page a lot
+/// that prints no stamps gets scanned on.
+pub struct LotPage {
+    pub html: bytes::Bytes,
+    pub gzip: bytes::Bytes,
+}
+
+impl LotPage {
+    fn render(lot: &Lot, lang: Lang) -> Result<Self, askama::Error> {
+        let html = ScanPage::lot(lot, lang).render()?;
+        let mut encoder = flate2::write::GzEncoder::new(
+            Vec::with_capacity(html.len() / 3),
+            flate2::Compression::best(),
+        );
+        // Writing into a Vec cannot fail.
+        let gzip = encoder
+            .write_all(html.as_bytes())
+            .and_then(|()| encoder.finish())
+            .map_err(|e| askama::Error::Custom(e.into()))?;
+        Ok(Self {
+            html: html.into(),
+            gzip: gzip.into(),
+        })
+    }
+
+    fn bytes(&self) -> usize {
+        self.html.len() + self.gzip.len()
+    }
+}
+
+/// A lot's frames by language and standing (two languages, three standings), and its own
+/// pages by language, for the lot they were rendered from.
 #[derive(Clone)]
 struct Frames {
     lot: Arc<Lot>,
     frames: [Option<Arc<Frame>>; 6],
+    lot_pages: [Option<Arc<LotPage>>; 2],
     /// The bytes the frames held when this entry was made: a frame gains layouts while it is
     /// kept, and the cache needs an entry's weight to stay what it was at its insertion.
     weight: u64,
 }
 
 impl Frames {
+    fn empty(lot: Arc<Lot>) -> Self {
+        Self {
+            lot,
+            frames: Default::default(),
+            lot_pages: Default::default(),
+            weight: 0,
+        }
+    }
+
     /// The entry, weighed now.
     fn weighed(mut self) -> Arc<Self> {
-        let held: usize = self.frames.iter().flatten().map(|f| f.bytes()).sum();
-        self.weight = (held + 256) as u64;
+        let frames: usize = self.frames.iter().flatten().map(|f| f.bytes()).sum();
+        let pages: usize = self.lot_pages.iter().flatten().map(|p| p.bytes()).sum();
+        self.weight = (frames + pages + 256) as u64;
         Arc::new(self)
     }
 }
@@ -238,17 +284,20 @@ impl FrameCache {
     }
 }
 
-fn slot(lang: Lang, standing: Standing) -> usize {
-    let l = match lang {
+fn lang_slot(lang: Lang) -> usize {
+    match lang {
         Lang::Vi => 0,
         Lang::En => 1,
-    };
+    }
+}
+
+fn slot(lang: Lang, standing: Standing) -> usize {
     let s = match standing {
         Standing::Genuine => 0,
         Standing::Void => 1,
         Standing::Recalled => 2,
     };
-    l * 3 + s
+    lang_slot(lang) * 3 + s
 }
 
 impl FrameCache {
@@ -266,21 +315,29 @@ impl FrameCache {
             return Ok(frame.plain(values).into_bytes());
         }
         let (page, kept) = frame.layouts.gzip(&frame.pieces, values);
-        if kept {
+        if kept && let Some(f) = self.kept(&r.lot) {
             // Weighed again, with the layout it now holds.
-            let batch = r.lot.batch.id;
-            if let Some(f) = self.map.get(&batch).filter(|f| Arc::ptr_eq(&f.lot, &r.lot)) {
-                self.map.insert(batch, Frames::clone(&f).weighed());
-            }
+            self.keep(&r.lot, Some(f), |_| ());
         }
+        Ok(page)
+    }
+
+    /// The page of `lot` itself in `lang`, rendered and compressed now if it has none yet.
+    pub fn lot_page(&self, lot: &Arc<Lot>, lang: Lang) -> Result<Arc<LotPage>, askama::Error> {
+        let at = lang_slot(lang);
+        let kept = self.kept(lot);
+        if let Some(page) = kept.as_ref().and_then(|f| f.lot_pages[at].clone()) {
+            return Ok(page);
+        }
+        let page = Arc::new(LotPage::render(lot, lang)?);
+        self.keep(lot, kept, |entry| entry.lot_pages[at] = Some(page.clone()));
         Ok(page)
     }
 
     /// The frame for `r` in `lang`, rendered now if its lot has none yet for its standing.
     fn frame(&self, r: &Resolved, lang: Lang, log_key: &str) -> Result<Arc<Frame>, askama::Error> {
-        let batch = r.lot.batch.id;
         let at = slot(lang, r.standing);
-        let kept = self.map.get(&batch).filter(|f| Arc::ptr_eq(&f.lot, &r.lot));
+        let kept = self.kept(&r.lot);
         if let Some(frame) = kept.as_ref().and_then(|f| f.frames[at].clone()) {
             return Ok(frame);
         }
@@ -289,16 +346,22 @@ impl FrameCache {
             // Written for this stamp alone: not shared.
             return Ok(frame);
         }
-        let mut entry = kept.map_or_else(
-            || Frames {
-                lot: r.lot.clone(),
-                frames: Default::default(),
-                weight: 0,
-            },
-            |f| (*f).clone(),
-        );
-        entry.frames[at] = Some(frame.clone());
-        self.map.insert(batch, entry.weighed());
+        self.keep(&r.lot, kept, |entry| entry.frames[at] = Some(frame.clone()));
         Ok(frame)
+    }
+
+    /// The entry of `lot`'s batch if it was made for this very lot (a lot is a new `Arc`
+    /// whenever a record its pages show changes).
+    fn kept(&self, lot: &Arc<Lot>) -> Option<Arc<Frames>> {
+        self.map
+            .get(&lot.batch.id)
+            .filter(|f| Arc::ptr_eq(&f.lot, lot))
+    }
+
+    /// Keeps `kept` (or a new entry for `lot`) changed by `change`, weighed anew.
+    fn keep(&self, lot: &Arc<Lot>, kept: Option<Arc<Frames>>, change: impl FnOnce(&mut Frames)) {
+        let mut entry = kept.map_or_else(|| Frames::empty(lot.clone()), |f| (*f).clone());
+        change(&mut entry);
+        self.map.insert(lot.batch.id, entry.weighed());
     }
 }

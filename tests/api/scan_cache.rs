@@ -219,12 +219,42 @@ async fn page_on(base: &str, stamp: &Value) -> (StatusCode, String) {
     (res.status(), res.text().await.unwrap())
 }
 
+/// The lot's own page (`/01/{gtin}/10/{lot}`, kept whole per lot and language) on the node at
+/// `base`, as it is and as a phone asks for it: (status, page). The gzip form must decode, by
+/// GNU gzip, to the page as it is.
+async fn lot_page_on(base: &str, stamp: &Value) -> (StatusCode, String) {
+    let path = path_of(stamp);
+    let lot = &path[..path.find("/21/").unwrap()];
+    let client = reqwest::Client::builder().no_gzip().build().unwrap();
+    let fetch = |encoding: &'static str| {
+        client
+            .get(format!("{base}{lot}"))
+            .header(BROWSER.0, BROWSER.1)
+            .header("accept-encoding", encoding)
+            .send()
+    };
+    let plain = fetch("identity").await.unwrap();
+    let status = plain.status();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain = plain.text().await.unwrap();
+    let packed = fetch("gzip, deflate, br, zstd").await.unwrap();
+    assert_eq!(packed.status(), status);
+    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        packed.headers()["vary"],
+        "Accept, Accept-Language, Accept-Encoding"
+    );
+    let packed = crate::scan::gunzip_outside(&packed.bytes().await.unwrap());
+    assert_eq!(packed, plain, "the lot's page in gzip is the page as it is");
+    (status, plain)
+}
+
 /// Every change a scan page shows reaches the pages of a lot cached before it, on the node
 /// that made it and on another node of the same database: a diary entry, a photo, a listing
 /// going live, a certificate running out at midnight, a void and a recall. Each look is at a
 /// stamp neither node has scanned (a stamp scanned on a node in the last second may be
 /// answered from its memory for up to a second; services/scans.rs), except the void's, which
-/// is of a page both nodes served before.
+/// is of a page both nodes served before; and at the lot's own page, plain and in gzip.
 #[tokio::test]
 async fn every_change_a_page_shows_reaches_lots_cached_on_this_node_and_another() {
     let app = TestApp::spawn().await;
@@ -243,6 +273,20 @@ async fn every_change_a_page_shows_reaches_lots_cached_on_this_node_and_another(
             }
             for g in gone {
                 assert!(!body.contains(g), "{what} on {node}: still {g:?} in {body}");
+            }
+            let (s, lot) = lot_page_on(node, &stamps[0]).await;
+            assert_eq!(s, StatusCode::OK, "{what}, the lot's page on {node}: {lot}");
+            for w in wanted {
+                assert!(
+                    lot.contains(w),
+                    "{what}, the lot's page on {node}: no {w:?} in {lot}"
+                );
+            }
+            for g in gone {
+                assert!(
+                    !lot.contains(g),
+                    "{what}, the lot's page on {node}: still {g:?} in {lot}"
+                );
             }
         }
     };
@@ -329,5 +373,12 @@ async fn every_change_a_page_shows_reaches_lots_cached_on_this_node_and_another(
     for node in &nodes {
         let (s, body) = page_on(node, fresh.next().unwrap()).await;
         assert_eq!(s, StatusCode::GONE, "a recall on {node}: {body}");
+        let (s, lot) = lot_page_on(node, &stamps[0]).await;
+        assert_eq!(
+            s,
+            StatusCode::GONE,
+            "a recall, the lot's page on {node}: {lot}"
+        );
+        assert!(lot.contains("Lô hàng đã bị thu hồi"), "{lot}");
     }
 }

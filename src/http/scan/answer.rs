@@ -6,7 +6,7 @@ use super::paths::{expected_path, link_path};
 use crate::error::{AppError, Code};
 use crate::http::public_page::{cors, html, html_response, vary};
 use crate::i18n::Lang;
-use crate::services::resolve::{self, ResolveError, Resolved};
+use crate::services::resolve::{self, Lot, ResolveError, Resolved};
 use crate::services::scans::{Counters, Live, Recent, ScanJob, Stored};
 use crate::state::AppState;
 use crate::web::scan_frame::PinBox;
@@ -171,17 +171,41 @@ pub(super) fn scan_page(
             .scan_frames
             .page(r, lang, state.log_key.verifier_key(), &values)
     });
-    let page = page.map(|body| {
-        let mut res = html_response(status, body);
-        if gzip {
-            res.headers_mut()
-                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    page.map(|body| encoded_html(status, body, gzip))
+        .unwrap_or_else(|e| {
+            AppError::internal(anyhow::anyhow!("rendering a scan page: {e}")).into_response()
+        })
+}
+
+/// A lot's own page, kept whole per lot and language (web/scan_frame.rs); in gzip when the
+/// client takes it.
+pub(super) fn lot_page(
+    state: &AppState,
+    lot: &Arc<Lot>,
+    lang: Lang,
+    status: StatusCode,
+    gzip: bool,
+) -> Response {
+    match state.scan_frames.lot_page(lot, lang) {
+        Ok(page) => {
+            let body = if gzip { &page.gzip } else { &page.html };
+            encoded_html(status, body.clone(), gzip)
         }
-        res
-    });
-    page.unwrap_or_else(|e| {
-        AppError::internal(anyhow::anyhow!("rendering a scan page: {e}")).into_response()
-    })
+        Err(e) => {
+            AppError::internal(anyhow::anyhow!("rendering a lot's page: {e}")).into_response()
+        }
+    }
+}
+
+/// A page's body, already in gzip if `gzip` (the compression middleware leaves a response
+/// that has a Content-Encoding as it is).
+fn encoded_html(status: StatusCode, body: impl Into<axum::body::Body>, gzip: bool) -> Response {
+    let mut res = html_response(status, body);
+    if gzip {
+        res.headers_mut()
+            .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    res
 }
 
 /// Whether the request's Accept-Encoding takes gzip.

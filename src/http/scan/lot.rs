@@ -2,14 +2,14 @@
 //! (`/01/{gtin}`) Digital Links, and compressed Digital Links, which are expanded and
 //! redirected to their uncompressed form.
 
-use super::answer::failure;
+use super::answer::{failure, lot_page};
 use super::negotiate::{
     LinkType, Want, canonical_redirect, link_type, linkset_header, linkset_response, pass_on,
     temporary_redirect, unknown_link_type, want,
 };
 use super::paths::link_path;
 use crate::error::AppError;
-use crate::http::public_page::{cors, html, lang_of, query, vary};
+use crate::http::public_page::{cors, lang_of, query, vary};
 use crate::i18n::Lang;
 use crate::services::resolve::{self, ResolveError, Standing};
 use crate::stamps::digital_link::Level;
@@ -17,14 +17,14 @@ use crate::stamps::{DigitalLink, dl_compression};
 use crate::state::AppState;
 use crate::web::linkset as links;
 use crate::web::scan_json::{LotJson, LotPageJson};
-use crate::web::scan_view::ScanPage;
 use axum::Json;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-/// A lot (`/01/{gtin}/10/{lot}`) or a product (`/01/{gtin}`): the lot's page, JSON and
-/// linkset; the product's page by a 307 (its default link).
+/// A lot (`/01/{gtin}/10/{lot}`) or a product (`/01/{gtin}`): the lot's page (in gzip if
+/// `gzip`, the client taking it), JSON and linkset; the product's page by a 307 (its default
+/// link).
 pub(super) async fn broader(
     state: &AppState,
     uri: &axum::http::Uri,
@@ -32,6 +32,7 @@ pub(super) async fn broader(
     link: LinkType,
     want: Want,
     lang: Lang,
+    gzip: bool,
 ) -> Response {
     let base = &state.settings.public_base_url;
     let canonical = dl.path();
@@ -90,7 +91,7 @@ pub(super) async fn broader(
                     (false, Some(target)) if link == LinkType::Default => {
                         return temporary_redirect(&pass_on(target, uri.query(), &[]), &page);
                     }
-                    _ => html(status, ScanPage::lot(&lot, lang)),
+                    _ => lot_page(state, &lot, lang, status, gzip),
                 },
             }
         }

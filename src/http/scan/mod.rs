@@ -73,7 +73,7 @@ async fn scan(
     let (resolved, stored) = match locate(&state, uri.path(), is_scan, client, lang).await {
         Ok(found) => found,
         Err(ResolveError::Broader(dl)) => {
-            return broader(&state, &uri, dl, link, want, lang).await;
+            return broader(&state, &uri, dl, link, want, lang, takes_gzip(headers)).await;
         }
         Err(e) => return failure(e, want, lang),
     };
