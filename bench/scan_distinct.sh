@@ -106,6 +106,7 @@ ROUNDS="${BENCH_ROUNDS:-1}"
 # (without writes, round k part k). The second pass walks part 1 again.
 PARTS=$((WRITES > 0 ? 2 * ROUNDS : ROUNDS))
 COUNT=$((COUNT / PARTS))
+[ "$COUNT" -gt 0 ] || { echo "$STAMPS stamps are too few for $PARTS walks of their own" >&2; exit 2; }
 split -d -a 3 -l "$COUNT" "$WORK/paths.txt" "$WORK/part."
 part() { printf '%s/part.%03d' "$WORK" "$(($1 - 1))"; }
 if [ "$WRITES" -gt 0 ]; then

@@ -12,11 +12,11 @@
 //! page (`/01/{gtin}/10/{lot}`), the same for every scan of it, is kept whole beside its
 //! frames, as text and in gzip ([`LotPage`]).
 
-use std::io::Write;
 use std::sync::Arc;
 
 use askama::Template;
 
+use super::gzip_pieces::{GzipPieces, deflate_pieces};
 use super::scan_holes::{CLAIMED_MARK, COUNT_MARK, FIRST_MARK, Hole, Values, cut};
 use super::scan_layout::Layouts;
 use super::scan_view::ScanPage;
@@ -187,7 +187,7 @@ fn proof_url(r: &Resolved) -> String {
 }
 
 /// A lot's own page (`/01/{gtin}/10/{lot}`) in one language: the text, and the same
-/// compressed once (gzip, best compression) rather than by the compression middleware for
+/// compressed once (gzip at the best compression) rather than by the compression middleware for
 /// every response. Every package of a lot may carry this one QR code, so it is the page a lot
 /// that prints no stamps gets scanned on.
 pub struct LotPage {
@@ -198,18 +198,13 @@ pub struct LotPage {
 impl LotPage {
     fn render(lot: &Lot, lang: Lang) -> Result<Self, askama::Error> {
         let html = ScanPage::lot(lot, lang).render()?;
-        let mut encoder = flate2::write::GzEncoder::new(
-            Vec::with_capacity(html.len() / 3),
-            flate2::Compression::best(),
-        );
-        // Writing into a Vec cannot fail.
-        let gzip = encoder
-            .write_all(html.as_bytes())
-            .and_then(|()| encoder.finish())
-            .map_err(|e| askama::Error::Custom(e.into()))?;
+        // One piece with no value after it: the scan pages' gzip writer (web/gzip_pieces.rs).
+        let deflated = deflate_pieces(&[(&html, 0)]).concat();
+        let mut gzip = GzipPieces::new(deflated.len());
+        gzip.piece(&html, &deflated);
         Ok(Self {
+            gzip: gzip.finish().into(),
             html: html.into(),
-            gzip: gzip.into(),
         })
     }
 

@@ -1253,12 +1253,23 @@ pub async fn get_raw(
     path: &str,
     encoding: Option<&str>,
 ) -> (StatusCode, HeaderMap, Vec<u8>) {
+    get_raw_at(&app.address, path, encoding).await
+}
+
+/// [`get_raw`] from the node at `base`.
+pub async fn get_raw_at(
+    base: &str,
+    path: &str,
+    encoding: Option<&str>,
+) -> (StatusCode, HeaderMap, Vec<u8>) {
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .no_gzip()
         .build()
         .unwrap();
-    let mut req = client.get(app.url(path)).header(BROWSER.0, BROWSER.1);
+    let mut req = client
+        .get(format!("{base}{path}"))
+        .header(BROWSER.0, BROWSER.1);
     if let Some(e) = encoding {
         req = req.header("accept-encoding", e);
     }

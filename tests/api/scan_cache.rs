@@ -223,29 +223,24 @@ async fn page_on(base: &str, stamp: &Value) -> (StatusCode, String) {
 /// `base`, as it is and as a phone asks for it: (status, page). The gzip form must decode, by
 /// GNU gzip, to the page as it is.
 async fn lot_page_on(base: &str, stamp: &Value) -> (StatusCode, String) {
+    use crate::scan::{get_raw_at, gunzip_outside, header};
     let path = path_of(stamp);
     let lot = &path[..path.find("/21/").unwrap()];
-    let client = reqwest::Client::builder().no_gzip().build().unwrap();
-    let fetch = |encoding: &'static str| {
-        client
-            .get(format!("{base}{lot}"))
-            .header(BROWSER.0, BROWSER.1)
-            .header("accept-encoding", encoding)
-            .send()
-    };
-    let plain = fetch("identity").await.unwrap();
-    let status = plain.status();
-    assert_eq!(plain.headers().get("content-encoding"), None);
-    let plain = plain.text().await.unwrap();
-    let packed = fetch("gzip, deflate, br, zstd").await.unwrap();
-    assert_eq!(packed.status(), status);
-    assert_eq!(packed.headers()["content-encoding"], "gzip");
+    let (status, h, plain) = get_raw_at(base, lot, None).await;
+    assert_eq!(header(&h, "content-encoding"), "");
+    let plain = String::from_utf8(plain).unwrap();
+    let (packed_status, h, packed) = get_raw_at(base, lot, Some("gzip, deflate, br, zstd")).await;
+    assert_eq!(packed_status, status);
+    assert_eq!(header(&h, "content-encoding"), "gzip");
     assert_eq!(
-        packed.headers()["vary"],
+        header(&h, "vary"),
         "Accept, Accept-Language, Accept-Encoding"
     );
-    let packed = crate::scan::gunzip_outside(&packed.bytes().await.unwrap());
-    assert_eq!(packed, plain, "the lot's page in gzip is the page as it is");
+    assert_eq!(
+        gunzip_outside(&packed),
+        plain,
+        "the lot's page in gzip is the page as it is"
+    );
     (status, plain)
 }
 
