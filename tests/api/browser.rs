@@ -838,4 +838,24 @@ async fn chromium_reads_the_scan_page_sent_in_gzip_made_from_pieces() {
             "the copy warning: {got}"
         );
     }
+    // The lot's own page, kept whole with its gzip made once (web/scan_frame.rs): the browser
+    // gets it compressed and decodes it to the page as it is.
+    let path = path_of(&stamps[0]);
+    let lot = &path[..path.find("/21/").unwrap()];
+    d.go(&app.url(lot)).await;
+    d.wait_for("CF2026A").await;
+    let got = d
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             const n = performance.getEntriesByType('navigation')[0]; \
+             done([n.encodedBodySize, n.decodedBodySize]);",
+        )
+        .await;
+    let (encoded, decoded) = (got[0].as_u64().unwrap(), got[1].as_u64().unwrap());
+    assert!(
+        encoded > 0 && encoded * 3 < decoded * 2,
+        "the lot's page came compressed: {got}"
+    );
+    let (_, _, plain) = crate::scan::get_raw(&app, lot, None).await;
+    assert_eq!(decoded, plain.len() as u64, "the lot's page whole: {got}");
 }
